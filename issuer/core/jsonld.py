@@ -1,0 +1,176 @@
+"""JSON-LD for signing: a closed-world context loader, safe-mode expansion and RDFC-1.0.
+
+Contexts come only from the package's own `contexts/` folder. A URL outside that map is an
+error, never a network fetch: an unknown context is how signatures silently break.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+from pyld.jsonld import JsonLdError
+
+from .errors import ContextError, SafeModeError
+
+DocumentLoader = Callable[[str, Any], dict]
+
+# The 3.0.3 OB context is edited in place by 1EdTech; these are the known editions.
+OB_CONTEXT_3_0_3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CLR_CONTEXT_2_0_1 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+CONTEXT_VARIANTS: dict[str, dict[str, str]] = {
+    "validator-2024-02": {
+        OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.validator-2024-02.json",
+        CLR_CONTEXT_2_0_1: "variants/clr-v2p0-context-2.0.1.validator-2024-02.json",
+    },
+    "spec-repo-2025-04": {OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.spec-repo-2025-04.json"},
+    "validator-2026-06": {OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.validator-2026-06.json"},
+}
+
+
+def _contexts_dir():
+    return resources.files(__package__).joinpath("contexts")
+
+
+@cache
+def context_index() -> dict[str, dict[str, str]]:
+    """The bundled URL → {file, sha256} map."""
+    return json.loads(_contexts_dir().joinpath("index.json").read_text("utf-8"))
+
+
+@cache
+def _context_bytes(filename: str) -> bytes:
+    return _contexts_dir().joinpath(filename).read_bytes()
+
+
+def context_sha256(url: str) -> str:
+    """The sha256 of the bundled bytes of a context URL, to compare with the index."""
+    return hashlib.sha256(_context_bytes(context_index()[url]["file"])).hexdigest()
+
+
+@cache
+def _parsed_context(filename: str) -> dict:
+    return json.loads(_context_bytes(filename).decode("utf-8"))
+
+
+def make_loader(variant: str | None = None) -> DocumentLoader:
+    """A closed-world pyld document loader; `variant` swaps in an older edition of a context."""
+    overrides = CONTEXT_VARIANTS[variant] if variant else {}
+
+    def load(url: str, options: Any = None) -> dict:
+        filename = overrides.get(url) or context_index().get(url, {}).get("file")
+        if filename is None:
+            raise ContextError(f"unknown JSON-LD context {url!r}: only bundled contexts are loaded")
+        # pyld may annotate what it receives, so hand out a copy of the cached parse.
+        document = copy.deepcopy(_parsed_context(filename))
+        return {"contextUrl": None, "documentUrl": url, "document": document}
+
+    load.variant = variant  # type: ignore[attr-defined]
+    return load
+
+
+@cache
+def _resolver_cache(variant: str | None):
+    # pyld caches resolved contexts by URL; each edition needs a cache of its own.
+    from pyld.jsonld import LRUCache
+
+    return LRUCache(maxsize=100)
+
+
+def default_loader() -> DocumentLoader:
+    return _default_loader
+
+
+_default_loader = make_loader()
+
+
+def _options(loader: DocumentLoader) -> dict:
+    variant = getattr(loader, "variant", None)
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(_resolver_cache(variant), loader),
+    }
+
+
+def expand_safely(document: dict, loader: DocumentLoader | None = None) -> list:
+    """Expand `document`; raise SafeModeError naming the first term expansion would drop.
+
+    pyld has no safe mode, so dropped properties are caught through its expansion hook and
+    relative `@type`/`@id` values by walking the result.
+    """
+    loader = loader or _default_loader
+    dropped: list[str | None] = []
+    try:
+        expanded = jsonld.expand(document, _options(loader), on_property_dropped=dropped.append)
+    except JsonLdError as error:
+        raise _context_error(error) from None
+    if dropped:
+        term = dropped[0]
+        raise SafeModeError(
+            f"JSON-LD safe mode: the term {term!r} is not defined by any context in @context "
+            "and would be dropped from the signed data",
+            term=term,
+        )
+    for key, value in _walk_iris(expanded):
+        if not _is_absolute(value):
+            kind = "type" if key == "@type" else "identifier"
+            raise SafeModeError(
+                f"JSON-LD safe mode: relative {kind} {value!r} is not an absolute IRI "
+                "(is the term missing from the contexts?)",
+                term=value,
+            )
+    return expanded
+
+
+def canonize(document: dict | list, loader: DocumentLoader | None = None, expanded=False) -> str:
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a document, after the safe-mode check."""
+    if not expanded:
+        document = expand_safely(document, loader)
+    try:
+        return jsonld.normalize(
+            document, {"algorithm": "URDNA2015", "format": "application/n-quads"}
+        )
+    except JsonLdError as error:
+        raise _context_error(error) from None
+
+
+def _context_error(error: JsonLdError) -> Exception:
+    cause = error
+    while isinstance(cause, JsonLdError) and isinstance(cause.cause, Exception):
+        if isinstance(cause.cause, ContextError):
+            return cause.cause
+        cause = cause.cause
+    return ContextError(f"JSON-LD processing failed: {error.message if hasattr(error, 'message') else error}")
+
+
+def _walk_iris(node: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_iris(item)
+    elif isinstance(node, dict):
+        if "@value" in node:
+            return
+        for key, value in node.items():
+            if key == "@type":
+                for type_ in value if isinstance(value, list) else [value]:
+                    yield key, type_
+            elif key == "@id":
+                yield key, value
+            else:
+                yield from _walk_iris(value)
+
+
+def _is_absolute(iri: str) -> bool:
+    if iri.startswith("_:"):
+        return True
+    scheme, colon, rest = iri.partition(":")
+    return bool(colon) and scheme[:1].isalpha() and all(
+        c.isalnum() or c in "+-." for c in scheme
+    ) and not any(c.isspace() for c in rest)

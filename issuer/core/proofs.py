@@ -1,0 +1,153 @@
+"""Data Integrity proofs: `eddsa-rdfc-2022` (W3C EdDSA Cryptosuites v1.0).
+
+Signing and verification are symmetric: both build the 64-byte
+`sha256(canon(proof config)) ‖ sha256(canon(document))` and differ only in sign vs verify.
+Legacy suites that older badges and wallets still use (`eddsa-2022`, `Ed25519Signature2020`)
+hash the same way and are accepted when verifying, never produced.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .errors import BadgeError, SigningError, VerificationError
+from .jsonld import DocumentLoader, canonize
+from .keys import ED25519, PrivateKey, PublicKey
+from .multibase import decode_base58btc, encode_base58btc
+
+CRYPTOSUITE = "eddsa-rdfc-2022"
+PROOF_TYPE = "DataIntegrityProof"
+LEGACY_SUITES = {("DataIntegrityProof", "eddsa-2022"), ("Ed25519Signature2020", None)}
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+# Resolves a verification method URL to (public key, controller id); raises ResolutionError.
+KeyResolver = Callable[[str, str], tuple[PublicKey, str]]
+
+
+def utc_now() -> str:
+    """The current time as `YYYY-MM-DDThh:mm:ssZ` (whole seconds, as OB recommends)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def hash_data(document: dict, proof_config: dict, loader: DocumentLoader | None = None) -> bytes:
+    """The 64 bytes that are signed: proof-config hash first, then the document hash."""
+    canonical_config = canonize(proof_config, loader)
+    canonical_document = canonize(document, loader)
+    return (
+        hashlib.sha256(canonical_config.encode("utf-8")).digest()
+        + hashlib.sha256(canonical_document.encode("utf-8")).digest()
+    )
+
+
+def proof_config(document: dict, options: dict) -> dict:
+    """The proof options with the document's `@context`, the thing canonicalized for the proof."""
+    config = {k: v for k, v in options.items() if k != "proofValue"}
+    if options.get("type") == "Ed25519Signature2020":
+        config["@context"] = ED25519_2020_CONTEXT
+    else:
+        config["@context"] = document["@context"]
+    return config
+
+
+def sign(
+    document: dict,
+    key: PrivateKey,
+    verification_method: str,
+    created: str | None = None,
+    loader: DocumentLoader | None = None,
+    proof_purpose: str = "assertionMethod",
+    **extra: str,
+) -> dict:
+    """Return a copy of `document` with an `eddsa-rdfc-2022` DataIntegrityProof in `proof[]`.
+
+    Deterministic for a given key, document and `created`. `extra` adds proof options such as
+    `challenge` and `domain` for presentations.
+    """
+    if key.kind != ED25519:
+        raise SigningError(f"eddsa-rdfc-2022 needs an Ed25519 key, not {key.kind}")
+    if "proof" in document:
+        raise SigningError("the document already has a proof; sign the unsigned document")
+    if "@context" not in document:
+        raise SigningError("the document has no @context")
+    created = created or utc_now()
+    if not _DATETIME.match(created):
+        raise SigningError(f"created {created!r} is not an XML Schema dateTime")
+    options = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": created,
+        "verificationMethod": verification_method,
+        "proofPurpose": proof_purpose,
+        **extra,
+    }
+    data = hash_data(document, proof_config(document, options), loader)
+    signed = copy.deepcopy(document)
+    signed["proof"] = [{**options, "proofValue": encode_base58btc(key.sign(data))}]
+    return signed
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """The outcome of verifying one proof."""
+
+    valid: bool
+    message: str
+    verification_method: str | None = None
+    controller: str | None = None
+    cryptosuite: str | None = None
+
+
+def proofs_of(document: dict) -> list[dict]:
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    return proof if isinstance(proof, list) else [proof]
+
+
+def verify_proof(
+    document: dict,
+    proof: dict,
+    resolve_key: KeyResolver,
+    loader: DocumentLoader | None = None,
+    expected_purpose: str = "assertionMethod",
+) -> ProofResult:
+    """Verify one proof of a secured document; never raises for a bad proof, only reports."""
+    if not isinstance(proof, dict):
+        return ProofResult(False, "proof is not an object")
+    suite = proof.get("cryptosuite")
+    vm = proof.get("verificationMethod")
+    if (proof.get("type"), suite) != (PROOF_TYPE, CRYPTOSUITE) and (
+        proof.get("type"), suite
+    ) not in LEGACY_SUITES:
+        return ProofResult(False, f"unsupported proof type {proof.get('type')!r} / {suite!r}")
+    if proof.get("proofPurpose") != expected_purpose:
+        return ProofResult(False, f"proofPurpose must be {expected_purpose!r}")
+    if not isinstance(vm, str):
+        return ProofResult(False, "proof has no verificationMethod")
+    try:
+        signature = decode_base58btc(proof.get("proofValue", ""))
+    except BadgeError as error:
+        return ProofResult(False, f"proofValue: {error}", vm)
+    if len(signature) != 64:
+        return ProofResult(False, "proofValue is not a 64-byte Ed25519 signature", vm)
+    try:
+        key, controller = resolve_key(vm, expected_purpose)
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        data = hash_data(unsecured, proof_config(unsecured, proof), loader)
+    except BadgeError as error:
+        return ProofResult(False, str(error), vm)
+    if key.kind != ED25519 or not key.verify(signature, data):
+        return ProofResult(False, "the signature does not match the document", vm, controller, suite)
+    return ProofResult(True, "signature verified", vm, controller, suite or proof.get("type"))
+
+
+def require_valid(result: ProofResult) -> ProofResult:
+    if not result.valid:
+        raise VerificationError(result.message)
+    return result
