@@ -1,0 +1,278 @@
+"""The database model (SQLAlchemy 2). Names follow the Open Badges vocabulary where one exists.
+
+The signed credential is stored as the exact JSON text that was signed: those bytes are the truth,
+every other column is an index into them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Organisation(Base):
+    """An issuing partner; published as an OB `Profile` with a did:web identifier."""
+
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+    description: Mapped[str | None] = mapped_column(Text)
+    country_code: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(200))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    keys: Mapped[list[SigningKey]] = relationship(
+        back_populates="organisation", order_by="SigningKey.version"
+    )
+
+
+class User(Base):
+    """A trainer or partner admin; belongs to exactly one organisation."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # "admin" or "trainer"
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class ApiToken(Base):
+    """A per-organisation API token; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class SigningKey(Base):
+    """One version of an organisation's key. Retired keys stay published so old badges verify."""
+
+    __tablename__ = "signing_key"
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    public_multibase: Mapped[str] = mapped_column(String(128))
+    encrypted_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="keys")
+
+
+class AchievementTemplate(Base):
+    """An imported catalogue entry (micro-training or skill) at one version, kept forever."""
+
+    __tablename__ = "achievement_template"
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # "training" or "skill"
+    theme: Mapped[str | None] = mapped_column(String(32))
+    source_toml: Mapped[str] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrainingSession(Base):
+    """One delivery of a micro-training by an organisation: a date, a place, a trainer."""
+
+    __tablename__ = "training_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    template_pk: Mapped[int] = mapped_column(ForeignKey("achievement_template.id"))
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    template: Mapped[AchievementTemplate] = relationship()
+    trainer: Mapped[User | None] = relationship()
+
+
+class Learner(Base):
+    """The least personal data that works: a display name, optionally an e-mail and a wallet DID."""
+
+    __tablename__ = "learner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    language: Mapped[str | None] = mapped_column(String(8))
+    wallet_did: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Assessment(Base):
+    """A trainer's evaluation of one learner in one session: saved before anything is issued."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("session_id", "learner_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"))
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    levels: Mapped[dict] = mapped_column(default=dict)  # gesture id → rubric level id
+    comments: Mapped[dict] = mapped_column(default=dict)  # gesture id or "" → text
+    narrative: Mapped[str | None] = mapped_column(Text)
+    activity_start: Mapped[date | None] = mapped_column(Date)
+    activity_end: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    session: Mapped[TrainingSession] = relationship()
+    learner: Mapped[Learner] = relationship()
+    evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="assessment")
+
+
+class EvidenceFile(Base):
+    """A photo or document a trainer attached as evidence of a gesture."""
+
+    __tablename__ = "evidence_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    gesture_id: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
+
+
+class StatusList(Base):
+    """A Bitstring Status List of one organisation; `bits` is the uncompressed bitstring."""
+
+    __tablename__ = "status_list"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    purpose: Mapped[str] = mapped_column(String(16), default="revocation")
+    size: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumps on every change (ETag)
+    signed_json: Mapped[str | None] = mapped_column(Text)  # cache of the signed list credential
+    signed_revision: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatusSlot(Base):
+    """A taken index: the primary key makes concurrent allocations of one index collide."""
+
+    __tablename__ = "status_slot"
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Credential(Base):
+    """A signed OpenBadgeCredential exactly as issued."""
+
+    __tablename__ = "credential"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    short_id: Mapped[str] = mapped_column(String(16), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), unique=True)
+    template_pk: Mapped[int] = mapped_column(ForeignKey("achievement_template.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="training")  # training / skill
+    language: Mapped[str] = mapped_column(String(8))
+    signed_json: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    claim_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("credential.id"))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    learner: Mapped[Learner | None] = relationship()
+    template: Mapped[AchievementTemplate] = relationship()
+    status_list: Mapped[StatusList] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what: issue, revoke, key and account events. Never holds key material."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
