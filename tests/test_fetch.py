@@ -1,0 +1,199 @@
+"""SafeFetcher against a real HTTP server on 127.0.0.1, and address vetting without sockets."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from issuer.core.errors import ResolutionError
+from issuer.fetch import SafeFetcher
+
+DOCUMENT = {"id": "https://issuer.example/issuers/1", "name": "Café Ñandú"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        action = self.routes.get(self.path)
+        if action is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        action(self)
+
+    def log_message(self, *args):
+        pass
+
+
+def send_json(document):
+    def action(handler):
+        body = json.dumps(document).encode("utf-8")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return action
+
+
+def send_unsized(size):
+    def action(handler):
+        handler.send_response(200)
+        handler.end_headers()
+        handler.wfile.write(b" " * size)
+
+    return action
+
+
+def redirect(location):
+    def action(handler):
+        handler.send_response(302)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return action
+
+
+def slow(handler):
+    time.sleep(1.0)
+    try:
+        send_json(DOCUMENT)(handler)
+    except BrokenPipeError:
+        pass  # the client gave up first, as it should
+
+
+def echo_headers(handler):
+    send_json({"accept": handler.headers["Accept"], "host": handler.headers["Host"]})(handler)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    Handler.routes = {
+        "/doc": send_json(DOCUMENT),
+        "/big": send_json({"padding": "x" * 4096}),
+        "/big-unsized": send_unsized(4096),
+        "/slow": slow,
+        "/headers": echo_headers,
+        "/to-doc": redirect("/doc"),
+        "/to-private": redirect("http://10.0.0.1/doc"),
+        "/to-metadata": redirect("http://169.254.169.254/latest/meta-data"),
+        "/loop": redirect("/loop"),
+    }
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def no_connections(monkeypatch):
+    """Fail the test if anything opens a socket connection."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_http_loopback_is_refused_by_default(server):
+    with pytest.raises(ResolutionError, match="not a public address"):
+        SafeFetcher().fetch_json(server + "/doc")
+
+
+def test_http_loopback_is_served_when_allowed(server):
+    assert SafeFetcher(allow_http_loopback=True).fetch_json(server + "/doc") == DOCUMENT
+
+
+def test_request_asks_for_json_ld_and_keeps_the_host_header(server):
+    answer = SafeFetcher(allow_http_loopback=True).fetch_json(server + "/headers")
+    assert answer == {"accept": "application/ld+json, application/json", "host": server[7:]}
+
+
+def test_oversize_declared_body_is_refused(server):
+    with pytest.raises(ResolutionError, match="larger than the 1024-byte limit"):
+        SafeFetcher(max_bytes=1024, allow_http_loopback=True).fetch_json(server + "/big")
+
+
+def test_oversize_undeclared_body_is_refused_while_reading(server):
+    with pytest.raises(ResolutionError, match="larger than the 1024-byte limit"):
+        SafeFetcher(max_bytes=1024, allow_http_loopback=True).fetch_bytes(server + "/big-unsized")
+
+
+def test_slow_server_times_out(server):
+    with pytest.raises(ResolutionError, match="could not fetch"):
+        SafeFetcher(timeout=0.2, allow_http_loopback=True).fetch_json(server + "/slow")
+
+
+def test_relative_redirect_to_a_vetted_target_is_followed(server):
+    assert SafeFetcher(allow_http_loopback=True).fetch_json(server + "/to-doc") == DOCUMENT
+
+
+@pytest.mark.parametrize("path", ["/to-private", "/to-metadata"])
+def test_redirect_to_a_private_address_is_refused(server, path):
+    with pytest.raises(ResolutionError, match="not a public address"):
+        SafeFetcher(allow_http_loopback=True).fetch_json(server + path)
+
+
+def test_redirect_loop_stops_after_three_redirects(server):
+    with pytest.raises(ResolutionError, match="too many redirects"):
+        SafeFetcher(allow_http_loopback=True).fetch_json(server + "/loop")
+
+
+def test_missing_document_is_a_resolution_error(server):
+    with pytest.raises(ResolutionError, match="HTTP 404"):
+        SafeFetcher(allow_http_loopback=True).fetch_json(server + "/missing")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.1/did.json",
+        "https://192.168.1.1/did.json",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/did.json",
+        "https://[::ffff:10.0.0.1]/did.json",
+        "https://127.0.0.1/did.json",
+        "https://0.0.0.0/did.json",
+        "https://224.0.0.1/did.json",
+        "https://[fe80::1]/did.json",
+        "https://[fc00::1]/did.json",
+        "https://100.64.0.1/did.json",
+    ],
+)
+def test_non_public_address_literal_is_refused_without_connecting(url, no_connections):
+    with pytest.raises(ResolutionError, match="not a public address"):
+        SafeFetcher().fetch_bytes(url)
+
+
+def test_ipv4_mapped_private_address_is_refused_even_with_loopback_allowed(no_connections):
+    with pytest.raises(ResolutionError, match="not a public address"):
+        SafeFetcher(allow_http_loopback=True).fetch_bytes("http://[::ffff:10.0.0.1]/x")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://93.184.215.14/x", "ftp://93.184.215.14/x", "file:///etc/passwd"]
+)
+def test_non_https_schemes_are_refused_without_connecting(url, no_connections):
+    with pytest.raises(ResolutionError):
+        SafeFetcher().fetch_bytes(url)
+
+
+def test_http_to_a_public_address_is_refused_even_with_loopback_allowed(no_connections):
+    with pytest.raises(ResolutionError, match="only https"):
+        SafeFetcher(allow_http_loopback=True).fetch_bytes("http://93.184.215.14/x")
+
+
+def test_public_address_passes_vetting(no_connections):
+    assert SafeFetcher().vet("https://93.184.215.14:8443/did.json") == (
+        "https", "93.184.215.14", 8443, "93.184.215.14"
+    )
