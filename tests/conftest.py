@@ -10,7 +10,9 @@ VECTORS = Path(__file__).parent / "vectors"
 
 def load_vector(*parts: str):
     path = VECTORS.joinpath(*parts)
-    return json.loads(path.read_text("utf-8")) if path.suffix == ".json" else path.read_text("utf-8")
+    return (
+        json.loads(path.read_text("utf-8")) if path.suffix == ".json" else path.read_text("utf-8")
+    )
 
 
 @pytest.fixture

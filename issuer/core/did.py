@@ -78,4 +78,6 @@ def did_web_url(did: str, allow_http_loopback: bool = False) -> str:
     scheme = "https"
     if allow_http_loopback and host.split(":")[0] in ("localhost", "127.0.0.1", "[::1]"):
         scheme = "http"
-    return f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
+    return (
+        f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
+    )

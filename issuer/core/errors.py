@@ -55,3 +55,7 @@ class BakingError(BadgeError):
 
 class TemplateError(BadgeError):
     """A micro-training or skill file in the catalogue is invalid."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]

@@ -30,8 +30,12 @@ CONTEXT_VARIANTS: dict[str, dict[str, str]] = {
         OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.validator-2024-02.json",
         CLR_CONTEXT_2_0_1: "variants/clr-v2p0-context-2.0.1.validator-2024-02.json",
     },
-    "spec-repo-2025-04": {OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.spec-repo-2025-04.json"},
-    "validator-2026-06": {OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.validator-2026-06.json"},
+    "spec-repo-2025-04": {
+        OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.spec-repo-2025-04.json"
+    },
+    "validator-2026-06": {
+        OB_CONTEXT_3_0_3: "variants/ob-v3p0-context-3.0.3.validator-2026-06.json"
+    },
 }
 
 
@@ -147,7 +151,9 @@ def _context_error(error: JsonLdError) -> Exception:
         if isinstance(cause.cause, ContextError):
             return cause.cause
         cause = cause.cause
-    return ContextError(f"JSON-LD processing failed: {error.message if hasattr(error, 'message') else error}")
+    return ContextError(
+        f"JSON-LD processing failed: {error.message if hasattr(error, 'message') else error}"
+    )
 
 
 def _walk_iris(node: Any) -> Iterator[tuple[str, str]]:
@@ -171,6 +177,9 @@ def _is_absolute(iri: str) -> bool:
     if iri.startswith("_:"):
         return True
     scheme, colon, rest = iri.partition(":")
-    return bool(colon) and scheme[:1].isalpha() and all(
-        c.isalnum() or c in "+-." for c in scheme
-    ) and not any(c.isspace() for c in rest)
+    return (
+        bool(colon)
+        and scheme[:1].isalpha()
+        and all(c.isalnum() or c in "+-." for c in scheme)
+        and not any(c.isspace() for c in rest)
+    )

@@ -55,7 +55,9 @@ class PublicKey:
     @property
     def raw(self) -> bytes:
         if self.kind == ED25519:
-            return self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            return self._key.public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
         if self.kind == P256:
             return self._key.public_bytes(
                 serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
@@ -92,7 +94,11 @@ class PublicKey:
                 "y": b64url(numbers.y.to_bytes(32, "big")),
             }
         numbers = self._key.public_numbers()
-        return {"kty": "RSA", "n": b64url(_int_bytes(numbers.n)), "e": b64url(_int_bytes(numbers.e))}
+        return {
+            "kty": "RSA",
+            "n": b64url(_int_bytes(numbers.n)),
+            "e": b64url(_int_bytes(numbers.e)),
+        }
 
     def thumbprint(self) -> str:
         """RFC 7638 JWK thumbprint, used as a stable key id."""
@@ -172,7 +178,9 @@ class PrivateKey:
         except TypeError:
             raise KeyFormatError("the PEM key is encrypted: a passphrase is needed") from None
         except ValueError:
-            raise KeyFormatError("cannot read the PEM key (wrong passphrase or not a key)") from None
+            raise KeyFormatError(
+                "cannot read the PEM key (wrong passphrase or not a key)"
+            ) from None
         if isinstance(key, ed25519.Ed25519PrivateKey):
             return cls(ED25519, key)
         if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
@@ -235,8 +243,14 @@ class PrivateKey:
             jwk["d"] = b64url(self._key.private_numbers().private_value.to_bytes(32, "big"))
         else:
             n = self._key.private_numbers()
-            for name, value in (("d", n.d), ("p", n.p), ("q", n.q), ("dp", n.dmp1),
-                                ("dq", n.dmq1), ("qi", n.iqmp)):
+            for name, value in (
+                ("d", n.d),
+                ("p", n.p),
+                ("q", n.q),
+                ("dp", n.dmp1),
+                ("dq", n.dmq1),
+                ("qi", n.iqmp),
+            ):
                 jwk[name] = b64url(_int_bytes(value))
         return jwk
 
@@ -268,11 +282,18 @@ def _public_from_jwk(jwk: dict) -> PublicKey:
 
 def _rsa_private_from_jwk(jwk: dict, public: PublicKey):
     try:
-        ints = {m: int.from_bytes(unb64url(jwk[m]), "big") for m in ("d", "p", "q", "dp", "dq", "qi")}
+        ints = {
+            m: int.from_bytes(unb64url(jwk[m]), "big") for m in ("d", "p", "q", "dp", "dq", "qi")
+        }
     except KeyError as missing:
         raise KeyFormatError(f"RSA private JWK lacks {missing}") from None
     return rsa.RSAPrivateNumbers(
-        ints["p"], ints["q"], ints["d"], ints["dp"], ints["dq"], ints["qi"],
+        ints["p"],
+        ints["q"],
+        ints["d"],
+        ints["dp"],
+        ints["dq"],
+        ints["qi"],
         public._key.public_numbers(),
     ).private_key()
 

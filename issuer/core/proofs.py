@@ -123,7 +123,8 @@ def verify_proof(
     suite = proof.get("cryptosuite")
     vm = proof.get("verificationMethod")
     if (proof.get("type"), suite) != (PROOF_TYPE, CRYPTOSUITE) and (
-        proof.get("type"), suite
+        proof.get("type"),
+        suite,
     ) not in LEGACY_SUITES:
         return ProofResult(False, f"unsupported proof type {proof.get('type')!r} / {suite!r}")
     if proof.get("proofPurpose") != expected_purpose:
@@ -143,7 +144,9 @@ def verify_proof(
     except BadgeError as error:
         return ProofResult(False, str(error), vm)
     if key.kind != ED25519 or not key.verify(signature, data):
-        return ProofResult(False, "the signature does not match the document", vm, controller, suite)
+        return ProofResult(
+            False, "the signature does not match the document", vm, controller, suite
+        )
     return ProofResult(True, "signature verified", vm, controller, suite or proof.get("type"))
 
 

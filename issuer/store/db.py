@@ -11,7 +11,7 @@ def normalise_url(url: str) -> str:
     """Accept the usual `postgres://` / `postgresql://` forms and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

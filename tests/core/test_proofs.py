@@ -40,8 +40,9 @@ def test_hash_data_is_proof_hash_then_document_hash(name):
     data = proofs.hash_data(unsigned, proofs.proof_config(unsigned, options))
     assert data.hex() == expected["dataToSignHex_proofHashThenDocumentHash"]
     assert data[:32].hex() == expected["proofConfigHashHex"]
-    assert hashlib.sha256(load_vector(name, "document-canon.nq").encode()).hexdigest() == (
-        expected["documentHashHex"]
+    assert (
+        hashlib.sha256(load_vector(name, "document-canon.nq").encode()).hexdigest()
+        == (expected["documentHashHex"])
     )
 
 
