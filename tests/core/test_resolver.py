@@ -198,7 +198,8 @@ def test_jwt_kid_https_jwk_set_selects_by_kid():
     first, second = PrivateKey.generate(RSA).public_key, PrivateKey.generate(P256).public_key
     jwks = {"keys": [{**first.to_jwk(), "kid": "a"}, {**second.to_jwk(), "kid": "b"}]}
     fetch = serving({"https://issuer.example/.well-known/jwks.json": jwks})
-    assert KeyResolver(fetch).resolve_jwk("https://issuer.example/.well-known/jwks.json#b") == second
+    kid = "https://issuer.example/.well-known/jwks.json#b"
+    assert KeyResolver(fetch).resolve_jwk(kid) == second
 
 
 def test_jwt_kid_https_single_jwk():
