@@ -59,3 +59,7 @@ class TemplateError(BadgeError):
     def __init__(self, message: str, problems: list[str] | None = None):
         super().__init__(message)
         self.problems = problems or [message]
+
+
+class BuildError(BadgeError):
+    """A credential, achievement or profile cannot be built from the values given."""
