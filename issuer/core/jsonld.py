@@ -146,13 +146,18 @@ def canonize(document: dict | list, loader: DocumentLoader | None = None, expand
 
 
 def _context_error(error: JsonLdError) -> Exception:
-    cause = error
-    while isinstance(cause, JsonLdError) and isinstance(cause.cause, Exception):
-        if isinstance(cause.cause, ContextError):
-            return cause.cause
-        cause = cause.cause
+    """Surface our own ContextError from pyld's wrapping; otherwise a short readable message."""
+    seen, cause = set(), error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ContextError):
+            return cause
+        details = getattr(cause, "details", None)
+        nested = details.get("cause") if isinstance(details, dict) else None
+        cause = nested or cause.__cause__ or cause.__context__
+    code = getattr(error, "code", None) or getattr(error, "type", "")
     return ContextError(
-        f"JSON-LD processing failed: {error.message if hasattr(error, 'message') else error}"
+        f"JSON-LD processing failed ({code}): {error.args[0] if error.args else ''}"
     )
 
 
