@@ -328,7 +328,12 @@ def _text_lists(value: Any, where: str, problems: _Problems) -> dict:
 
 
 def _same_languages(texts: Mapping, languages: tuple, where: str, problems: _Problems) -> None:
-    """Every language of the name must be present here, and no other."""
+    """Every language of the name must be present here, and no other.
+
+    Skipped while the name itself lacks English: that one mistake is reported once, at the name.
+    """
+    if REQUIRED_LANGUAGE not in languages:
+        return
     missing = [language for language in languages if language not in texts]
     extra = [language for language in texts if language not in languages]
     if missing:
@@ -463,7 +468,8 @@ def _gestures(value: Any, languages: tuple, problems: _Problems) -> tuple[Gestur
         problems.add("gestures", "must be a list of [[gestures]] tables")
         return ()
     if not GESTURES_MIN <= len(value) <= GESTURES_MAX:
-        problems.add("gestures", f"{len(value)} gestures given; a micro-training has 2 or 3")
+        plural = "" if len(value) == 1 else "s"
+        problems.add("gestures", f"{len(value)} gesture{plural} given; a micro-training has 2 or 3")
     gestures = [_gesture(table, n, languages, problems) for n, table in enumerate(value, 1)]
     ids = [gesture.id for gesture in gestures if gesture and gesture.id]
     for gesture_id in sorted({i for i in ids if ids.count(i) > 1}):
@@ -696,14 +702,20 @@ def _with_source(item, path: Path):
     return replace(item, source=path)
 
 
-def _scan(root: Path, folder: str, build, themes, problems: list[str]) -> dict:
-    """Read every file of one folder; check ids are unique and match file names."""
+def _scan(root: Path, folder: str, build, themes, problems: list[str], unreadable: set) -> dict:
+    """Read every file of one folder; check ids are unique and match file names.
+
+    The names of files that are not valid TOML go to `unreadable`, so that a syntax error is
+    not reported a second time as a missing skill part.
+    """
     items, where_from = {}, {}
     for path in sorted((root / folder).rglob("*.toml")):
         relative = path.relative_to(root).as_posix()
         file_problems = _Problems(relative)
         data = _read(path, file_problems)
-        if data is not None:
+        if data is None:
+            unreadable.add(path.stem)
+        else:
             item = build(data, themes, file_problems)
             if item.id and item.id != path.stem:
                 file_problems.add("id", f"{item.id!r} must equal the file name ({path.stem!r})")
@@ -727,19 +739,20 @@ def _catalogue_and_problems(path: str | Path) -> tuple[Catalogue, list[str]]:
         data = _read(root / "themes.toml", theme_problems)
         themes = _themes(data, theme_problems) if data is not None else themes
         problems.extend(theme_problems.items)
-    trainings = _scan(root, "trainings", _training, themes, problems)
-    skills = _scan(root, "skills", _skill, themes, problems)
-    problems.extend(_cross_checks(root, trainings, skills))
+    unreadable: set[str] = set()
+    trainings = _scan(root, "trainings", _training, themes, problems, unreadable)
+    skills = _scan(root, "skills", _skill, themes, problems, set())
+    problems.extend(_cross_checks(root, trainings, skills, unreadable))
     return Catalogue(trainings, skills, themes), problems
 
 
-def _cross_checks(root: Path, trainings: dict, skills: dict) -> list[str]:
+def _cross_checks(root: Path, trainings: dict, skills: dict, unreadable: set) -> list[str]:
     """Checks across files: skill parts exist, ids are unique, images exist."""
     problems = []
     for skill in skills.values():
         file = skill.source.relative_to(root).as_posix()
         for part in skill.parts:
-            if part not in trainings:
+            if part not in trainings and part not in unreadable:
                 problems.append(f"{file}: parts: {part!r} is not a micro-training in trainings/")
         if skill.id in trainings:
             other = trainings[skill.id].source.relative_to(root).as_posix()
