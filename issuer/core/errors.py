@@ -63,3 +63,7 @@ class TemplateError(BadgeError):
 
 class BuildError(BadgeError):
     """A credential, achievement or profile cannot be built from the values given."""
+
+
+class CardError(BadgeError):
+    """A printable card or certificate cannot be drawn from the data given."""

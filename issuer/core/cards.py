@@ -1,0 +1,672 @@
+"""Printable QR cards: ID-1 cards (PDF and PNG), A4 sheets of ten with crop marks, certificates.
+
+A learner without a smartphone or an e-mail address leaves the workshop with a card whose QR code
+opens the badge's verification page (`/v/<short-id>`). Each page is first laid out as a list of
+drawing operations in PDF points (origin bottom-left); two small renderers turn that list into a
+PDF page (reportlab, vector QR, embedded DejaVu Sans) or a PNG (Pillow, same font, same layout).
+
+Labels live in LABELS, one dict per language, until they move to the gettext catalogues.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from .errors import CardError
+from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
+
+CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
+CARD_HEIGHT = 53.98 * mm
+QUIET_ZONE_MODULES = 4
+MIN_MODULE_SIZE = 0.4 * mm  # smaller modules blur together in a 300-dpi print
+
+_INK = "#1A1A1A"
+_ACCENT = "#1F3A5F"
+_MUTED = "#4D4D4D"
+_FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
+
+LABELS: dict[str, dict] = {
+    "en": {
+        "verify": "Verify this badge",
+        "gestures": "Validated skills",
+        "issued_by": "Issued by",
+        "date": "Date",
+        "date_format": "%d/%m/%Y",
+        "claim_title": "Keep your badge on your phone",
+        "claim_steps": (
+            "Scan this code with your phone's camera.",
+            "Open the link and follow the steps on the page.",
+            "Your badge is saved in your wallet app or as a file.",
+        ),
+        "keep_note": "Keep this card. An employer can scan the code on the front to check "
+        "your badge.",
+        "certificate_title": "Certificate",
+        "certificate_intro": "This is to certify that",
+        "certificate_completed": "has successfully completed the micro-training",
+        "scan_hint": "Scan the code to check this certificate online.",
+    },
+    "fr": {
+        "verify": "Vérifier ce badge",
+        "gestures": "Compétences validées",
+        "issued_by": "Délivré par",
+        "date": "Date",
+        "date_format": "%d/%m/%Y",
+        "claim_title": "Gardez votre badge sur votre téléphone",
+        "claim_steps": (
+            "Scannez ce code avec l'appareil photo de votre téléphone.",
+            "Ouvrez le lien et suivez les étapes indiquées.",
+            "Votre badge est enregistré dans votre portefeuille numérique ou dans un fichier.",
+        ),
+        "keep_note": "Gardez cette carte. Un employeur peut scanner le code au recto pour "
+        "vérifier votre badge.",
+        "certificate_title": "Attestation",
+        "certificate_intro": "Nous certifions que",
+        "certificate_completed": "a suivi avec succès la micro-formation",
+        "scan_hint": "Scannez le code pour vérifier cette attestation en ligne.",
+    },
+    "nl": {
+        "verify": "Controleer deze badge",
+        "gestures": "Gevalideerde vaardigheden",
+        "issued_by": "Uitgereikt door",
+        "date": "Datum",
+        "date_format": "%d-%m-%Y",
+        "claim_title": "Bewaar je badge op je telefoon",
+        "claim_steps": (
+            "Scan deze code met de camera van je telefoon.",
+            "Open de link en volg de stappen op de pagina.",
+            "Je badge wordt bewaard in je wallet-app of als bestand.",
+        ),
+        "keep_note": "Bewaar deze kaart. Een werkgever kan de code op de voorkant scannen om "
+        "je badge te controleren.",
+        "certificate_title": "Certificaat",
+        "certificate_intro": "Hierbij verklaren wij dat",
+        "certificate_completed": "de microtraining met succes heeft afgerond",
+        "scan_hint": "Scan de code om dit certificaat online te controleren.",
+    },
+    "it": {
+        "verify": "Verifica questo badge",
+        "gestures": "Competenze convalidate",
+        "issued_by": "Rilasciato da",
+        "date": "Data",
+        "date_format": "%d/%m/%Y",
+        "claim_title": "Conserva il tuo badge sul telefono",
+        "claim_steps": (
+            "Inquadra questo codice con la fotocamera del telefono.",
+            "Apri il link e segui i passaggi indicati nella pagina.",
+            "Il badge viene salvato nel tuo portafoglio digitale o come file.",
+        ),
+        "keep_note": "Conserva questa tessera. Un datore di lavoro può inquadrare il codice sul "
+        "fronte per verificare il tuo badge.",
+        "certificate_title": "Attestato",
+        "certificate_intro": "Si attesta che",
+        "certificate_completed": "ha completato con successo la micro-formazione",
+        "scan_hint": "Inquadra il codice per verificare questo attestato online.",
+    },
+    "es": {
+        "verify": "Verificar esta insignia",
+        "gestures": "Competencias validadas",
+        "issued_by": "Emitida por",
+        "date": "Fecha",
+        "date_format": "%d/%m/%Y",
+        "claim_title": "Guarda tu insignia en el móvil",
+        "claim_steps": (
+            "Escanea este código con la cámara del móvil.",
+            "Abre el enlace y sigue los pasos de la página.",
+            "Tu insignia queda guardada en tu cartera digital o como archivo.",
+        ),
+        "keep_note": "Guarda esta tarjeta. Una empresa puede escanear el código del anverso "
+        "para comprobar tu insignia.",
+        "certificate_title": "Certificado",
+        "certificate_intro": "Se certifica que",
+        "certificate_completed": "ha completado con éxito la microformación",
+        "scan_hint": "Escanea el código para comprobar este certificado en línea.",
+    },
+    "pl": {
+        "verify": "Sprawdź tę odznakę",
+        "gestures": "Potwierdzone umiejętności",
+        "issued_by": "Wydana przez",
+        "date": "Data",
+        "date_format": "%d.%m.%Y",
+        "claim_title": "Zachowaj odznakę w telefonie",
+        "claim_steps": (
+            "Zeskanuj ten kod aparatem w telefonie.",
+            "Otwórz link i wykonaj kroki opisane na stronie.",
+            "Odznaka zostanie zapisana w portfelu cyfrowym lub jako plik.",
+        ),
+        "keep_note": "Zachowaj tę kartę. Pracodawca może zeskanować kod z przodu, aby sprawdzić "
+        "Twoją odznakę.",
+        "certificate_title": "Zaświadczenie",
+        "certificate_intro": "Niniejszym zaświadczamy, że",
+        "certificate_completed": "z powodzeniem ukończył(a) mikroszkolenie",
+        "scan_hint": "Zeskanuj kod, aby sprawdzić to zaświadczenie online.",
+    },
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardData:
+    """What one printed card shows, for one credential."""
+
+    learner_name: str
+    achievement_name: str
+    issuer_name: str
+    issuer_logo: bytes | None = None  # PNG
+    badge_image: bytes | None = None  # PNG; a generated image is used when absent
+    issued_on: date
+    gestures: list[str] = field(default_factory=list)  # short forms of the validated gestures
+    verify_url: str  # the short `/v/<short-id>` URL; the only thing the front QR encodes
+    claim_url: str | None = None  # printed as a second QR on the back
+    language: str = "en"
+
+
+def labels_for(language: str) -> dict:
+    """The card labels in `language` (`en`, `fr`, `nl`, `it`, `es`, `pl`), English otherwise."""
+    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+
+
+def card_pdf(cards: list[CardData], back: bool = False) -> bytes:
+    """One ID-1 page per card (the front, then its back when `back` is true), as PDF bytes."""
+    pdf, out = _canvas((CARD_WIDTH, CARD_HEIGHT), cards)
+    for card in cards:
+        _draw_pdf(pdf, _front_ops(card))
+        pdf.showPage()
+        if back:
+            _draw_pdf(pdf, _back_ops(card))
+            pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def sheet_pdf(cards: list[CardData]) -> bytes:
+    """A4 sheets of ten card fronts (2 × 5) with crop marks, as many pages as needed."""
+    pdf, out = _canvas(A4, cards)
+    origins = _sheet_origins()
+    for start in range(0, max(len(cards), 1), len(origins)):
+        _draw_crop_marks(pdf)
+        for card, (x, y) in zip(cards[start:start + len(origins)], origins, strict=False):
+            pdf.saveState()
+            pdf.translate(x, y)
+            _draw_pdf(pdf, _front_ops(card))
+            pdf.restoreState()
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def certificate_pdf(card: CardData, size: str = "A4") -> bytes:
+    """A one-page portrait certificate (`size` "A4" or "A5") for the same credential."""
+    pages = {"A4": A4, "A5": A5}
+    if size not in pages:
+        raise CardError(f"Certificate size {size!r} is not available; choose A4 or A5.")
+    pdf, out = _canvas(pages[size], [card])
+    _draw_pdf(pdf, _certificate_ops(card, *pages[size]))
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def card_png(card: CardData, dpi: int = 300) -> bytes:
+    """The card front as a PNG at `dpi` (1011 × 638 pixels at 300 dpi)."""
+    scale = dpi / 72.0
+    width, height = round(CARD_WIDTH * scale), round(CARD_HEIGHT * scale)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for op in _front_ops(card):
+        op.draw_png(image, draw, scale, CARD_HEIGHT)
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def qr_matrix(url: str) -> list[list[bool]]:
+    """The QR modules for `url` at error correction M, quiet zone included (True is dark)."""
+    return [list(row) for row in _matrix(url)]
+
+
+@lru_cache(maxsize=64)
+def _matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    # Cached: a card's QR is measured for layout, then drawn.
+    if not url:
+        raise CardError("A card needs its verification URL (the short /v/<id> address).")
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE_MODULES, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
+# --- drawing operations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Text:
+    x: float
+    y: float  # baseline
+    text: str
+    size: float
+    bold: bool = False
+    colour: str = _INK
+    align: str = "left"  # or "center"
+
+    def draw_pdf(self, pdf: Canvas) -> None:
+        pdf.setFont(_FONT_NAMES[self.bold], self.size)
+        pdf.setFillColor(self.colour)
+        draw = pdf.drawCentredString if self.align == "center" else pdf.drawString
+        draw(self.x, self.y, self.text)
+
+    def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
+        anchor = "ms" if self.align == "center" else "ls"
+        draw.text((self.x * scale, (height - self.y) * scale), self.text, fill=self.colour,
+                  font=_pil_font(self.bold, round(self.size * scale * 4) / 4), anchor=anchor)
+
+
+@dataclass(frozen=True)
+class _Picture:
+    x: float
+    y: float
+    width: float
+    height: float
+    png: bytes
+
+    def draw_pdf(self, pdf: Canvas) -> None:
+        pdf.drawImage(_image_reader(self.png), self.x, self.y, self.width, self.height,
+                      preserveAspectRatio=True, anchor="c", mask="auto")
+
+    def draw_png(self, image, draw, scale: float, height: float) -> None:
+        picture = _open_png(self.png).convert("RGBA")
+        box_w, box_h = self.width * scale, self.height * scale
+        ratio = min(box_w / picture.width, box_h / picture.height)
+        size = (max(1, round(picture.width * ratio)), max(1, round(picture.height * ratio)))
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+        left = round(self.x * scale + (box_w - size[0]) / 2)
+        top = round((height - self.y - self.height) * scale + (box_h - size[1]) / 2)
+        image.paste(picture, (left, top), picture)
+
+
+@dataclass(frozen=True)
+class _QRCode:
+    x: float
+    y: float
+    size: float  # side of the whole symbol, quiet zone included
+    url: str
+
+    def draw_pdf(self, pdf: Canvas) -> None:
+        matrix = _matrix(self.url)
+        module = self.size / len(matrix)
+        pdf.setFillColor("#FFFFFF")
+        pdf.rect(self.x, self.y, self.size, self.size, stroke=0, fill=1)
+        pdf.setFillColor("#000000")
+        path = pdf.beginPath()
+        # Horizontal runs of dark modules as single rectangles: fewer operators, no seams.
+        for row_index, row in enumerate(matrix):
+            top = self.y + self.size - row_index * module
+            for start, length in _dark_runs(row):
+                path.rect(self.x + start * module, top - module, length * module, module)
+        pdf.drawPath(path, stroke=0, fill=1)
+
+    def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
+        matrix = _matrix(self.url)
+        left, top = self.x * scale, (height - self.y - self.size) * scale
+        module = self.size * scale / len(matrix)
+        draw.rectangle((round(left), round(top), round(left + self.size * scale) - 1,
+                        round(top + self.size * scale) - 1), fill="white")
+        for row_index, row in enumerate(matrix):
+            y0, y1 = round(top + row_index * module), round(top + (row_index + 1) * module)
+            for start, length in _dark_runs(row):
+                x0, x1 = round(left + start * module), round(left + (start + length) * module)
+                draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill="black")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    x: float
+    y: float
+    width: float
+    height: float
+    line_width: float
+    colour: str = _ACCENT
+
+    def draw_pdf(self, pdf: Canvas) -> None:
+        pdf.setStrokeColor(self.colour)
+        pdf.setLineWidth(self.line_width)
+        pdf.rect(self.x, self.y, self.width, self.height, stroke=1, fill=0)
+
+    def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
+        box = (self.x * scale, (height - self.y - self.height) * scale,
+               (self.x + self.width) * scale, (height - self.y) * scale)
+        draw.rectangle(box, outline=self.colour, width=max(1, round(self.line_width * scale)))
+
+
+def _dark_runs(row: list[bool]):
+    """(start, length) of each run of dark modules in a QR row."""
+    start = None
+    for index, dark in enumerate([*row, False]):
+        if dark and start is None:
+            start = index
+        elif not dark and start is not None:
+            yield start, index - start
+            start = None
+
+
+# --- layouts ------------------------------------------------------------------------------------
+
+_MARGIN = 3 * mm
+_QR_SIZE = 22 * mm
+_BADGE_SIZE = 16 * mm
+
+
+def _front_ops(card: CardData) -> list:
+    """The card front: badge, learner, micro-training, issuer, date, gestures, QR and its URL."""
+    words = labels_for(card.language)
+    qr_size = _checked_qr_size(card.verify_url, _QR_SIZE)
+    ops: list = [_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size,
+                         card.verify_url)]
+    badge_top = CARD_HEIGHT - _MARGIN
+    ops.append(_Picture(_MARGIN, badge_top - _BADGE_SIZE, _BADGE_SIZE, _BADGE_SIZE,
+                        _badge_png(card)))
+    column_x = _MARGIN + _BADGE_SIZE + 2.5 * mm
+    column_w = CARD_WIDTH - _MARGIN - column_x
+    y = badge_top
+    y = _block(ops, card.learner_name, column_x, y, column_w, True, (11, 7), 2, _ACCENT)
+    y = _block(ops, card.achievement_name, column_x, y - 0.6 * mm, column_w, True, (8, 6), 2)
+    y = _issuer_line(ops, card, words, column_x, y - 0.8 * mm, column_w)
+    issued = f"{words['date']}: {card.issued_on.strftime(words['date_format'])}"
+    y = _block(ops, issued, column_x, y - 0.4 * mm, column_w, False, (6.5, 6.5), 1, _MUTED)
+    left_w = CARD_WIDTH - _MARGIN - qr_size - 1 * mm - _MARGIN
+    url_top = _verify_block(ops, card, words, left_w)
+    _gestures_block(ops, card, words, min(y, badge_top - _BADGE_SIZE) - 1.6 * mm, url_top, left_w)
+    return ops
+
+
+def _issuer_line(ops: list, card: CardData, words: dict, x: float, top: float, width: float):
+    """'Issued by' with the organisation's logo (if any) before its name; returns the new top."""
+    line_h = 4.2 * mm
+    if card.issuer_logo:
+        ops.append(_Picture(x, top - line_h, 9 * mm, line_h, _checked_png(card.issuer_logo,
+                                                                         "issuer logo")))
+        x, width = x + 10 * mm, width - 10 * mm
+    text = f"{words['issued_by']}: {card.issuer_name}"
+    size, lines = _fit(text, False, width, (6.5, 5.5), 2)
+    leading = size * 1.15
+    baseline = top - line_h / 2 - (len(lines) - 1) * leading / 2 + size * 0.36
+    for line in lines:
+        ops.append(_Text(x, baseline, line, size, colour=_MUTED))
+        baseline -= leading
+    return top - max(line_h, len(lines) * leading)
+
+
+def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float:
+    """'Verify this badge' and the printed URL, bottom-left beside the QR; returns its top."""
+    shown = _display_url(card.verify_url)
+    size, lines = _fit(shown, True, width, (7.5, 5), 2)
+    y = _MARGIN + 0.5 * mm + (len(lines) - 1) * size * 1.15
+    for line in lines:
+        ops.append(_Text(_MARGIN, y, line, size, True, _INK))
+        y -= size * 1.15
+    label_y = _MARGIN + 0.5 * mm + len(lines) * size * 1.15 + 0.4 * mm
+    ops.append(_Text(_MARGIN, label_y, words["verify"] + ":", 6, False, _MUTED))
+    return label_y + 6
+
+
+def _gestures_block(ops: list, card: CardData, words: dict, top: float, bottom: float,
+                    width: float) -> None:
+    """The validated gestures as short bullet lines, as many as fit between top and bottom."""
+    if not card.gestures:
+        return
+    size, step = 6.3, 6.3 * 1.25
+    room = int((top - bottom - 6 * 1.3) // step)
+    if room < 1:
+        return
+    ops.append(_Text(_MARGIN, top - 6 * 0.8, words["gestures"], 6, True, _ACCENT))
+    shown = list(card.gestures[:room])
+    if len(card.gestures) > room:
+        shown[-1] = f"+ {len(card.gestures) - room + 1}…"
+    y = top - 6 * 0.8 - step
+    for gesture in shown:
+        text = ellipsize(f"• {gesture}", width, lambda s: _width(s, False, size))
+        ops.append(_Text(_MARGIN, y, text, size))
+        y -= step
+
+
+def _back_ops(card: CardData) -> list:
+    """The card back: how to claim the badge onto a phone (claim QR), and why to keep the card."""
+    words = labels_for(card.language)
+    ops: list = []
+    width = CARD_WIDTH - 2 * _MARGIN
+    if card.claim_url:
+        qr_size = _checked_qr_size(card.claim_url, _QR_SIZE)
+        ops.append(_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, CARD_HEIGHT - _MARGIN
+                           - qr_size + 1 * mm, qr_size, card.claim_url))
+        width -= qr_size + 1 * mm
+    y = _block(ops, words["claim_title"], _MARGIN, CARD_HEIGHT - _MARGIN, width, True, (9, 7), 2,
+               _ACCENT)
+    if card.claim_url:
+        for number, step in enumerate(words["claim_steps"], start=1):
+            y = _block(ops, f"{number}. {step}", _MARGIN, y - 0.8 * mm, width, False, (7, 6), 2)
+    full = CARD_WIDTH - 2 * _MARGIN
+    note_size, note_lines = _fit(words["keep_note"], False, full, (7, 6), 3)
+    baseline = _MARGIN + (len(note_lines) - 1) * note_size * 1.2 + 1 * mm
+    for line in note_lines:
+        ops.append(_Text(_MARGIN, baseline, line, note_size, colour=_MUTED))
+        baseline -= note_size * 1.2
+    return ops
+
+
+def _certificate_ops(card: CardData, page_w: float, page_h: float) -> list:
+    """A portrait certificate, laid out for A4 and scaled for A5."""
+    words = labels_for(card.language)
+    f = page_w / A4[0]
+    centre, text_w = page_w / 2, page_w - 50 * mm * f
+    ops: list = [_Frame(10 * mm * f, 10 * mm * f, page_w - 20 * mm * f, page_h - 20 * mm * f,
+                        2 * f), _Frame(12.5 * mm * f, 12.5 * mm * f, page_w - 25 * mm * f,
+                                       page_h - 25 * mm * f, 0.5 * f)]
+    y = page_h - 22 * mm * f
+    if card.issuer_logo:
+        logo_h = 16 * mm * f
+        ops.append(_Picture(centre - 30 * mm * f, y - logo_h, 60 * mm * f, logo_h,
+                            _checked_png(card.issuer_logo, "issuer logo")))
+        y -= logo_h + 3 * mm * f
+    y = _block(ops, card.issuer_name, centre, y, text_w, False, (12 * f, 9 * f), 2, _MUTED,
+               "center")
+    y = _block(ops, words["certificate_title"], centre, y - 8 * mm * f, text_w, True,
+               (30 * f, 20 * f), 1, _ACCENT, "center")
+    badge = 42 * mm * f
+    ops.append(_Picture(centre - badge / 2, y - 6 * mm * f - badge, badge, badge,
+                        _badge_png(card)))
+    y -= 6 * mm * f + badge
+    y = _block(ops, words["certificate_intro"], centre, y - 8 * mm * f, text_w, False,
+               (13 * f, 10 * f), 2, _INK, "center")
+    y = _block(ops, card.learner_name, centre, y - 4 * mm * f, text_w, True, (26 * f, 14 * f), 2,
+               _ACCENT, "center")
+    y = _block(ops, words["certificate_completed"], centre, y - 4 * mm * f, text_w, False,
+               (13 * f, 10 * f), 2, _INK, "center")
+    y = _block(ops, card.achievement_name, centre, y - 4 * mm * f, text_w, True, (18 * f, 11 * f),
+               3, _INK, "center")
+    if card.gestures:
+        y = _block(ops, words["gestures"], centre, y - 7 * mm * f, text_w, True, (11 * f, 9 * f),
+                   1, _ACCENT, "center")
+        for gesture in card.gestures:
+            y = _block(ops, gesture, centre, y - 1.5 * mm * f, text_w, False, (11 * f, 8 * f), 2,
+                       _INK, "center")
+    _certificate_footer(ops, card, words, page_w, f)
+    return ops
+
+
+def _certificate_footer(ops: list, card: CardData, words: dict, page_w: float, f: float) -> None:
+    """Issuer and date bottom-left; the verification QR with its URL bottom-right."""
+    qr_size = _checked_qr_size(card.verify_url, 32 * mm * f)
+    qr_x, qr_y = page_w - 20 * mm * f - qr_size, 24 * mm * f
+    ops.append(_QRCode(qr_x, qr_y, qr_size, card.verify_url))
+    url = _display_url(card.verify_url)
+    size, lines = _fit(url, True, qr_size + 16 * mm * f, (9 * f, 6 * f), 2)
+    y = qr_y - size
+    for line in lines:
+        ops.append(_Text(qr_x + qr_size / 2, y, line, size, True, _INK, "center"))
+        y -= size * 1.15
+    left_x, left_w = 22 * mm * f, page_w - 50 * mm * f - qr_size
+    issued = f"{words['date']}: {card.issued_on.strftime(words['date_format'])}"
+    y = _block(ops, f"{words['issued_by']}: {card.issuer_name}", left_x, qr_y + 22 * mm * f,
+               left_w, False, (11 * f, 8 * f), 2)
+    y = _block(ops, issued, left_x, y - 2 * mm * f, left_w, False, (11 * f, 8 * f), 1)
+    _block(ops, words["scan_hint"], left_x, y - 4 * mm * f, left_w, False, (9 * f, 7 * f), 2,
+           _MUTED)
+
+
+def _sheet_origins() -> list[tuple[float, float]]:
+    """Bottom-left corners of the ten card slots on an A4 sheet, top row first, left to right."""
+    x0 = (A4[0] - 2 * CARD_WIDTH) / 2
+    y0 = (A4[1] - 5 * CARD_HEIGHT) / 2
+    return [(x0 + col * CARD_WIDTH, y0 + (4 - row) * CARD_HEIGHT)
+            for row in range(5) for col in range(2)]
+
+
+def _draw_crop_marks(pdf: Canvas) -> None:
+    """Short hairlines in the margins, in line with every cut, clear of the cards themselves."""
+    x0, y0 = (A4[0] - 2 * CARD_WIDTH) / 2, (A4[1] - 5 * CARD_HEIGHT) / 2
+    x1, y1 = x0 + 2 * CARD_WIDTH, y0 + 5 * CARD_HEIGHT
+    gap, length = 2 * mm, 5 * mm
+    pdf.setStrokeColor("#000000")
+    pdf.setLineWidth(0.25)
+    for col in range(3):
+        x = x0 + col * CARD_WIDTH
+        pdf.line(x, y1 + gap, x, y1 + gap + length)
+        pdf.line(x, y0 - gap, x, y0 - gap - length)
+    for row in range(6):
+        y = y0 + row * CARD_HEIGHT
+        pdf.line(x0 - gap, y, x0 - gap - length, y)
+        pdf.line(x1 + gap, y, x1 + gap + length, y)
+
+
+# --- text fitting -------------------------------------------------------------------------------
+
+
+def _block(ops: list, text: str, x: float, top: float, width: float, bold: bool,
+           sizes: tuple[float, float], max_lines: int, colour: str = _INK,
+           align: str = "left") -> float:
+    """Add `text` fitted into `width` below `top`; returns the y where the next block may start."""
+    size, lines = _fit(text, bold, width, sizes, max_lines)
+    leading = size * 1.18
+    baseline = top - size * 0.76  # cap height of DejaVu Sans ≈ 0.73 em
+    for line in lines:
+        ops.append(_Text(x, baseline, line, size, bold, colour, align))
+        baseline -= leading
+    return top - size * 0.76 - (len(lines) - 1) * leading - size * 0.28
+
+
+def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
+         max_lines: int) -> tuple[float, list[str]]:
+    """Largest size (from sizes[0] down to sizes[1]) at which `text` wraps into `max_lines`.
+
+    Past the smallest size, the last line is cut with an ellipsis: a long name never overflows.
+    """
+    text = " ".join(text.split())
+    largest, smallest = sizes
+    size = largest
+    while True:
+        lines = wrap_text(text, width, lambda s, z=size: _width(s, bold, z))
+        if len(lines) <= max_lines and all(_width(line, bold, size) <= width for line in lines):
+            return size, lines
+        if size <= smallest:
+            break
+        size = max(smallest, size - 0.25)
+    kept = lines[:max_lines]
+    if len(lines) > max_lines:
+        kept[-1] = " ".join([kept[-1], *lines[max_lines:]])
+    return size, [ellipsize(line, width, lambda s: _width(s, bold, size)) for line in kept]
+
+
+def _width(text: str, bold: bool, size: float) -> float:
+    _register_fonts()
+    return pdfmetrics.stringWidth(text, _FONT_NAMES[bold], size)
+
+
+def _display_url(url: str) -> str:
+    """The URL as a person types it: without the scheme, which browsers add themselves."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return url[len(scheme):]
+    return url
+
+
+# --- resources ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _register_fonts() -> None:
+    """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF."""
+    pdfmetrics.registerFont(TTFont(_FONT_NAMES[False], str(FONT_REGULAR)))
+    pdfmetrics.registerFont(TTFont(_FONT_NAMES[True], str(FONT_BOLD)))
+
+
+@lru_cache(maxsize=64)
+def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
+
+
+def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:
+    """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
+    _register_fonts()
+    out = io.BytesIO()
+    pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1)
+    pdf.setTitle(cards[0].achievement_name if len(cards) == 1 else "Badge cards")
+    pdf.setCreator("SKY Badges")
+    return pdf, out
+
+
+def _draw_pdf(pdf: Canvas, ops: list) -> None:
+    for op in ops:
+        op.draw_pdf(pdf)
+
+
+@lru_cache(maxsize=32)
+def _image_reader(png: bytes) -> ImageReader:
+    # One reader per distinct image: reportlab then writes a repeated badge or logo only once.
+    return ImageReader(io.BytesIO(png))
+
+
+def _open_png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def _checked_png(data: bytes, what: str) -> bytes:
+    """`data` if Pillow can read it as an image; else a CardError naming the bad input."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise CardError(f"The {what} is not a readable image; upload a PNG file.") from exc
+    return data
+
+
+def _badge_png(card: CardData) -> bytes:
+    if card.badge_image:
+        return _checked_png(card.badge_image, "badge image")
+    return _generated_badge(card.achievement_name)
+
+
+@lru_cache(maxsize=32)
+def _generated_badge(title: str) -> bytes:
+    return badge_png(title, "", size=256)
+
+
+def _checked_qr_size(url: str, box: float) -> float:
+    """The QR side that fits `box`, refusing module sizes too small to scan from print."""
+    modules = len(_matrix(url))
+    if box / modules < MIN_MODULE_SIZE:
+        raise CardError(
+            f"The verification URL is too long for a printable QR code ({len(url)} characters); "
+            "print the short /v/<id> address instead."
+        )
+    return box
