@@ -783,8 +783,9 @@ class OpenBadgeCredential:
                 "evidence": _json_list(self.evidence),
                 "endorsement": list(self.endorsements),
                 "credentialStatus": self.credential_status,
-                "credentialSchema": self.credential_schema
-                and _credential_schema(ACHIEVEMENT_CREDENTIAL_SCHEMA),
+                "credentialSchema": _credential_schema(ACHIEVEMENT_CREDENTIAL_SCHEMA)
+                if self.credential_schema
+                else None,
             }
         )
 
@@ -829,8 +830,9 @@ class EndorsementCredential:
                         "endorsementComment": self.endorsement_comment,
                     }
                 ),
-                "credentialSchema": self.credential_schema
-                and _credential_schema(ENDORSEMENT_CREDENTIAL_SCHEMA),
+                "credentialSchema": _credential_schema(ENDORSEMENT_CREDENTIAL_SCHEMA)
+                if self.credential_schema
+                else None,
             }
         )
 
@@ -941,6 +943,14 @@ ASSESSMENT_TYPES: dict[str, dict[str, str]] = {
         "es": "Prueba escrita",
         "pl": "Test pisemny",
     },
+    "oral-test": {
+        "en": "Oral test",
+        "fr": "Épreuve orale",
+        "nl": "Mondelinge toets",
+        "it": "Prova orale",
+        "es": "Prueba oral",
+        "pl": "Test ustny",
+    },
     "portfolio": {
         "en": "Portfolio",
         "fr": "Portfolio",
@@ -948,6 +958,14 @@ ASSESSMENT_TYPES: dict[str, dict[str, str]] = {
         "it": "Portfolio",
         "es": "Portafolio",
         "pl": "Portfolio",
+    },
+    "recognition-of-prior-learning": {
+        "en": "Recognition of prior learning",
+        "fr": "Reconnaissance des acquis",
+        "nl": "Erkenning van eerder verworven competenties",
+        "it": "Riconoscimento degli apprendimenti pregressi",
+        "es": "Reconocimiento de aprendizajes previos",
+        "pl": "Uznanie wcześniej zdobytych efektów uczenia się",
     },
 }
 
