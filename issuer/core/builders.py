@@ -101,7 +101,9 @@ def _require_uri(value: Any, what: str, optional: bool = False) -> None:
 
 
 def _require_enum(value: str | None, allowed: frozenset[str], what: str, extensible=True):
-    if value is None or value in allowed or (extensible and _EXTENSION.match(value)):
+    if value is None or value in allowed:
+        return
+    if extensible and isinstance(value, str) and _EXTENSION.match(value):
         return
     hint = " or an 'ext:Name' extension" if extensible else ""
     raise BuildError(f"{what} {value!r} is not one of {', '.join(sorted(allowed))}{hint}")
@@ -142,11 +144,15 @@ def _credential_id_is_valid(value: str) -> bool:
         except ValueError:
             return False
         return True
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
     if parts.scheme == "http":
         # Development servers only: a credential on paper must point at https.
-        return parts.hostname in _LOOPBACK_HOSTS
-    return parts.scheme == "https" and bool(parts.hostname) and " " not in value
+        return host in _LOOPBACK_HOSTS
+    return parts.scheme == "https" and bool(host) and " " not in value
 
 
 def new_credential_id(base_url: str | None = None) -> str:

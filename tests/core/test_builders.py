@@ -267,7 +267,13 @@ def test_bare_string_credential_id_is_refused():
 
 
 @pytest.mark.parametrize(
-    "bad_id", ["urn:uuid:not-a-uuid", "http://badges.example.org/credentials/1", "ftp://x/y"]
+    "bad_id",
+    [
+        "urn:uuid:not-a-uuid",
+        "http://badges.example.org/credentials/1",
+        "ftp://x/y",
+        "https://[::1/credentials/1",
+    ],
 )
 def test_credential_id_must_be_https_or_urn_uuid(bad_id):
     with pytest.raises(BuildError):
