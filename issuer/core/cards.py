@@ -45,6 +45,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Issued by",
         "date": "Date",
         "date_format": "%d/%m/%Y",
+        "colon": ":",
         "claim_title": "Keep your badge on your phone",
         "claim_steps": (
             "Scan this code with your phone's camera.",
@@ -64,6 +65,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Délivré par",
         "date": "Date",
         "date_format": "%d/%m/%Y",
+        "colon": "\u00a0:",
         "claim_title": "Gardez votre badge sur votre téléphone",
         "claim_steps": (
             "Scannez ce code avec l'appareil photo de votre téléphone.",
@@ -83,6 +85,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Uitgereikt door",
         "date": "Datum",
         "date_format": "%d-%m-%Y",
+        "colon": ":",
         "claim_title": "Bewaar je badge op je telefoon",
         "claim_steps": (
             "Scan deze code met de camera van je telefoon.",
@@ -102,6 +105,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Rilasciato da",
         "date": "Data",
         "date_format": "%d/%m/%Y",
+        "colon": ":",
         "claim_title": "Conserva il tuo badge sul telefono",
         "claim_steps": (
             "Inquadra questo codice con la fotocamera del telefono.",
@@ -121,6 +125,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Emitida por",
         "date": "Fecha",
         "date_format": "%d/%m/%Y",
+        "colon": ":",
         "claim_title": "Guarda tu insignia en el móvil",
         "claim_steps": (
             "Escanea este código con la cámara del móvil.",
@@ -140,6 +145,7 @@ LABELS: dict[str, dict] = {
         "issued_by": "Wydana przez",
         "date": "Data",
         "date_format": "%d.%m.%Y",
+        "colon": ":",
         "claim_title": "Zachowaj odznakę w telefonie",
         "claim_steps": (
             "Zeskanuj ten kod aparatem w telefonie.",
@@ -363,7 +369,7 @@ def _dark_runs(row: list[bool]):
 # --- layouts ------------------------------------------------------------------------------------
 
 _MARGIN = 3 * mm
-_QR_SIZE = 22 * mm
+_QR_SIZE = 24 * mm
 _BADGE_SIZE = 16 * mm
 
 
@@ -382,7 +388,7 @@ def _front_ops(card: CardData) -> list:
     y = _block(ops, card.learner_name, column_x, y, column_w, True, (11, 7), 2, _ACCENT)
     y = _block(ops, card.achievement_name, column_x, y - 0.6 * mm, column_w, True, (8, 6), 2)
     y = _issuer_line(ops, card, words, column_x, y - 0.8 * mm, column_w)
-    issued = f"{words['date']}: {card.issued_on.strftime(words['date_format'])}"
+    issued = f"{words['date']}{words['colon']} {card.issued_on.strftime(words['date_format'])}"
     y = _block(ops, issued, column_x, y - 0.4 * mm, column_w, False, (6.5, 6.5), 1, _MUTED)
     left_w = CARD_WIDTH - _MARGIN - qr_size - 1 * mm - _MARGIN
     url_top = _verify_block(ops, card, words, left_w)
@@ -397,7 +403,7 @@ def _issuer_line(ops: list, card: CardData, words: dict, x: float, top: float, w
         ops.append(_Picture(x, top - line_h, 9 * mm, line_h, _checked_png(card.issuer_logo,
                                                                          "issuer logo")))
         x, width = x + 10 * mm, width - 10 * mm
-    text = f"{words['issued_by']}: {card.issuer_name}"
+    text = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
     size, lines = _fit(text, False, width, (6.5, 5.5), 2)
     leading = size * 1.15
     baseline = top - line_h / 2 - (len(lines) - 1) * leading / 2 + size * 0.36
@@ -416,7 +422,7 @@ def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float
         ops.append(_Text(_MARGIN, y, line, size, True, _INK))
         y -= size * 1.15
     label_y = _MARGIN + 0.5 * mm + len(lines) * size * 1.15 + 0.4 * mm
-    ops.append(_Text(_MARGIN, label_y, words["verify"] + ":", 6, False, _MUTED))
+    ops.append(_Text(_MARGIN, label_y, words["verify"] + words["colon"], 6, False, _MUTED))
     return label_y + 6
 
 
@@ -507,18 +513,18 @@ def _certificate_ops(card: CardData, page_w: float, page_h: float) -> list:
 def _certificate_footer(ops: list, card: CardData, words: dict, page_w: float, f: float) -> None:
     """Issuer and date bottom-left; the verification QR with its URL bottom-right."""
     qr_size = _checked_qr_size(card.verify_url, 32 * mm * f)
-    qr_x, qr_y = page_w - 20 * mm * f - qr_size, 24 * mm * f
+    qr_x, qr_y = page_w - 30 * mm * f - qr_size, 26 * mm * f
     ops.append(_QRCode(qr_x, qr_y, qr_size, card.verify_url))
     url = _display_url(card.verify_url)
-    size, lines = _fit(url, True, qr_size + 16 * mm * f, (9 * f, 6 * f), 2)
-    y = qr_y - size
+    size, lines = _fit(url, True, qr_size + 20 * mm * f, (10 * f, 7 * f), 2)
+    y = qr_y - size * 0.4
     for line in lines:
         ops.append(_Text(qr_x + qr_size / 2, y, line, size, True, _INK, "center"))
         y -= size * 1.15
-    left_x, left_w = 22 * mm * f, page_w - 50 * mm * f - qr_size
-    issued = f"{words['date']}: {card.issued_on.strftime(words['date_format'])}"
-    y = _block(ops, f"{words['issued_by']}: {card.issuer_name}", left_x, qr_y + 22 * mm * f,
-               left_w, False, (11 * f, 8 * f), 2)
+    left_x, left_w = 24 * mm * f, page_w - 64 * mm * f - qr_size
+    issued = f"{words['date']}{words['colon']} {card.issued_on.strftime(words['date_format'])}"
+    issuer = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
+    y = _block(ops, issuer, left_x, qr_y + 22 * mm * f, left_w, False, (11 * f, 8 * f), 2)
     y = _block(ops, issued, left_x, y - 2 * mm * f, left_w, False, (11 * f, 8 * f), 1)
     _block(ops, words["scan_hint"], left_x, y - 4 * mm * f, left_w, False, (9 * f, 7 * f), 2,
            _MUTED)
@@ -619,7 +625,9 @@ def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canva
     """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
     _register_fonts()
     out = io.BytesIO()
-    pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1)
+    # The initial font is ours too, so no unembedded Helvetica is declared on any page.
+    pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1,
+                 initialFontName=_FONT_NAMES[False], initialFontSize=8)
     pdf.setTitle(cards[0].achievement_name if len(cards) == 1 else "Badge cards")
     pdf.setCreator("SKY Badges")
     return pdf, out

@@ -1,0 +1,303 @@
+"""Printable cards: real PDFs and PNGs, rasterized and decoded with a real QR decoder."""
+
+import io
+import os
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+from PIL import Image, ImageChops, ImageDraw, ImageStat
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.units import mm
+
+from issuer.core.cards import (
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    LABELS,
+    CardData,
+    card_pdf,
+    card_png,
+    certificate_pdf,
+    labels_for,
+    qr_matrix,
+    sheet_pdf,
+)
+from issuer.core.errors import CardError
+from issuer.core.images import badge_png
+
+GOLDEN = Path(__file__).parent / "golden" / "card_front_300dpi.png"
+VERIFY_URL = "https://badges.sky-project.eu/v/7KQ2M9XA"
+CLAIM_URL = "https://badges.sky-project.eu/claim/7KQ2M9XA-c4f1"
+
+
+def _logo() -> bytes:
+    logo = Image.new("RGBA", (240, 120), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(logo)
+    draw.ellipse((0, 0, 119, 119), fill="#C62828")
+    draw.rectangle((130, 30, 239, 90), fill="#263238")
+    out = io.BytesIO()
+    logo.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _card(**changes) -> CardData:
+    card = CardData(
+        learner_name="Łucja Żółkiewska",
+        achievement_name="Tri sélectif des déchets",
+        issuer_name="Fundacja BARKA",
+        issuer_logo=_logo(),
+        badge_image=badge_png("Tri sélectif des déchets", "green-jobs", size=256),
+        issued_on=date(2025, 3, 12),
+        gestures=["Trier les déchets dans le bon bac", "Expliquer le code couleur"],
+        verify_url=VERIFY_URL,
+        claim_url=CLAIM_URL,
+        language="fr",
+    )
+    return replace(card, **changes)
+
+
+def _pages(pdf: bytes, dpi: int = 300) -> list[Image.Image]:
+    document = pypdfium2.PdfDocument(pdf)
+    return [page.render(scale=dpi / 72).to_pil() for page in document]
+
+
+def _decoded(image: Image.Image) -> list[str]:
+    return sorted(result.text for result in zxingcpp.read_barcodes(image))
+
+
+def _page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(
+        io.BytesIO(pdf)).pages]
+
+
+def _text(pdf: bytes, page: int = 0) -> str:
+    return PdfReader(io.BytesIO(pdf)).pages[page].extract_text()
+
+
+# --- the front QR --------------------------------------------------------------------------------
+
+
+def test_card_pdf_front_qr_decodes_to_the_verify_url_at_300_dpi():
+    front = _pages(card_pdf([_card()]))[0]
+    assert _decoded(front) == [VERIFY_URL]
+
+
+def test_card_qr_uses_error_correction_m():
+    front = _pages(card_pdf([_card()]))[0]
+    assert zxingcpp.read_barcodes(front)[0].ec_level == "M"
+
+
+def test_card_qr_modules_are_at_least_0_4_mm_in_print():
+    front = _pages(card_pdf([_card()]), dpi=300)[0]
+    result = zxingcpp.read_barcodes(front)[0]
+    symbol_px = result.position.top_right.x - result.position.top_left.x
+    modules = len(qr_matrix(VERIFY_URL)) - 8  # the decoder measures the symbol without quiet zone
+    assert symbol_px / modules / 300 * 25.4 >= 0.4
+
+
+def test_qr_matrix_has_a_four_module_quiet_zone():
+    matrix = qr_matrix(VERIFY_URL)
+    border = matrix[:4] + matrix[-4:] + [row[:4] + row[-4:] for row in matrix]
+    assert not any(any(row) for row in border)
+
+
+def test_card_pdf_refuses_a_url_too_long_for_a_printable_qr():
+    with pytest.raises(CardError, match="too long"):
+        card_pdf([_card(verify_url="https://badges.example.org/v/" + "x" * 300)])
+
+
+def test_card_pdf_refuses_a_card_without_a_verify_url():
+    with pytest.raises(CardError, match="verification URL"):
+        card_pdf([_card(verify_url="")])
+
+
+# --- page sizes, text and fonts ------------------------------------------------------------------
+
+
+def test_card_pdf_pages_are_id1_size_within_a_tenth_of_a_point():
+    (width, height), = _page_sizes(card_pdf([_card()]))
+    assert width == pytest.approx(85.60 / 25.4 * 72, abs=0.1)
+    assert height == pytest.approx(53.98 / 25.4 * 72, abs=0.1)
+
+
+def test_card_pdf_has_one_page_per_card():
+    assert len(_page_sizes(card_pdf([_card(), _card(learner_name="Jan Kowalski")]))) == 2
+
+
+def test_card_pdf_text_holds_learner_and_micro_training_names_with_diacritics():
+    text = _text(card_pdf([_card()]))
+    assert "Łucja Żółkiewska" in text
+    assert "Tri sélectif des déchets" in text
+
+
+def test_card_pdf_prints_the_verify_url_in_readable_characters():
+    assert "badges.sky-project.eu/v/7KQ2M9XA" in _text(card_pdf([_card()]))
+
+
+def test_card_pdf_prints_issuer_date_and_gestures_in_the_learner_language():
+    text = _text(card_pdf([_card(language="pl", gestures=["Segregacja odpadów"])]))
+    for expected in ("Wydana przez: Fundacja BARKA", "Data: 12.03.2025",
+                     "Potwierdzone umiejętności", "Segregacja odpadów", "Sprawdź tę odznakę"):
+        assert expected in text
+
+
+def test_card_pdf_embeds_every_font_it_uses():
+    reader = PdfReader(io.BytesIO(card_pdf([_card()], back=True)))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            assert font["/BaseFont"].split("+")[-1] in {"DejaVuSans", "DejaVuSans-Bold"}
+            assert "/FontFile2" in font["/FontDescriptor"]
+
+
+def test_card_pdf_is_the_same_bytes_for_the_same_cards():
+    assert card_pdf([_card()]) == card_pdf([_card()])
+
+
+def test_a_long_learner_name_stays_inside_the_card():
+    name = "Maria Fernanda de los Ángeles Rodríguez-Villalobos y Peñaranda Castellanos"
+    document = pypdfium2.PdfDocument(card_pdf([_card(learner_name=name)]))
+    text_page = document[0].get_textpage()
+    boxes = [text_page.get_charbox(i) for i in range(text_page.count_chars())]
+    assert max(right for _, _, right, _ in boxes) <= CARD_WIDTH - 2.5 * mm
+    assert min(left for left, _, _, _ in boxes) >= 2.5 * mm
+
+
+def test_a_long_learner_name_is_wrapped_or_shortened_not_dropped():
+    name = "Maria Fernanda de los Ángeles Rodríguez-Villalobos y Peñaranda Castellanos"
+    text = " ".join(_text(card_pdf([_card(learner_name=name)])).split())
+    assert "Maria Fernanda de los Ángeles" in text
+
+
+def test_an_unreadable_issuer_logo_is_refused_with_a_card_error():
+    with pytest.raises(CardError, match="issuer logo"):
+        card_pdf([_card(issuer_logo=b"not an image")])
+
+
+def test_a_card_without_badge_image_or_logo_still_renders_its_qr():
+    front = _pages(card_pdf([_card(badge_image=None, issuer_logo=None)]))[0]
+    assert _decoded(front) == [VERIFY_URL]
+
+
+# --- the back ------------------------------------------------------------------------------------
+
+
+def test_card_pdf_with_back_adds_a_back_page_whose_qr_is_the_claim_url():
+    pages = _pages(card_pdf([_card()], back=True))
+    assert [_decoded(page) for page in pages] == [[VERIFY_URL], [CLAIM_URL]]
+
+
+def test_card_back_explains_the_claim_in_the_learner_language():
+    text = _text(card_pdf([_card(language="es")], back=True), page=1)
+    assert "Guarda tu insignia en el móvil" in " ".join(text.split())
+
+
+def test_card_back_without_claim_url_has_no_qr():
+    pages = _pages(card_pdf([_card(claim_url=None)], back=True))
+    assert _decoded(pages[1]) == []
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+def test_labels_exist_for_the_six_project_languages():
+    assert set(LABELS) == {"en", "fr", "nl", "it", "es", "pl"}
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "it", "es", "pl"])
+def test_every_language_has_every_label(language):
+    assert set(LABELS[language]) == set(LABELS["en"])
+
+
+def test_labels_fall_back_to_english_for_an_unknown_language():
+    assert labels_for("de") is LABELS["en"]
+
+
+def test_labels_accept_a_regional_language_tag():
+    assert labels_for("nl-BE") is LABELS["nl"]
+
+
+# --- sheets --------------------------------------------------------------------------------------
+
+
+def test_sheet_of_ten_cards_is_one_a4_page():
+    assert _page_sizes(sheet_pdf([_card()] * 10)) == [pytest.approx(A4, abs=0.1)]
+
+
+def test_sheet_of_eleven_cards_is_two_pages():
+    assert len(_page_sizes(sheet_pdf([_card()] * 11))) == 2
+
+
+def test_sheet_qr_codes_all_decode_to_their_own_card():
+    cards = [_card(verify_url=f"https://badges.sky-project.eu/v/CARD{i:04d}") for i in range(10)]
+    sheet = _pages(sheet_pdf(cards))[0]
+    assert _decoded(sheet) == sorted(card.verify_url for card in cards)
+
+
+def test_sheet_has_crop_marks_in_line_with_the_cuts():
+    dpi = 150
+    page = _pages(sheet_pdf([_card()] * 10), dpi=dpi)[0].convert("L")
+    px = dpi / 72
+    left_cut = (A4[0] - 2 * CARD_WIDTH) / 2
+    grid_top = (A4[1] - 5 * CARD_HEIGHT) / 2  # from the top edge of the page, in points
+    top, bottom = round((grid_top - 6 * mm) * px), round((grid_top - 3 * mm) * px)
+
+    def darkest(x_points: float) -> int:
+        x = round(x_points * px)
+        return ImageStat.Stat(page.crop((x - 1, top, x + 2, bottom))).extrema[0][0]
+
+    assert darkest(left_cut) < 128
+    assert darkest(left_cut + 10 * mm) == 255
+
+
+# --- certificate ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size, page", [("A4", A4), ("A5", A5)])
+def test_certificate_is_one_page_of_the_asked_size(size, page):
+    assert _page_sizes(certificate_pdf(_card(), size=size)) == [pytest.approx(page, abs=0.1)]
+
+
+@pytest.mark.parametrize("size", ["A4", "A5"])
+def test_certificate_qr_decodes_to_the_verify_url(size):
+    assert _decoded(_pages(certificate_pdf(_card(), size=size))[0]) == [VERIFY_URL]
+
+
+def test_certificate_names_the_learner_and_micro_training():
+    text = _text(certificate_pdf(_card()))
+    assert "Łucja Żółkiewska" in text
+    assert "Tri sélectif des déchets" in text
+
+
+def test_certificate_refuses_an_unknown_size():
+    with pytest.raises(CardError, match="A4 or A5"):
+        certificate_pdf(_card(), size="Letter")
+
+
+# --- PNG -----------------------------------------------------------------------------------------
+
+
+def test_card_png_is_id1_size_at_300_dpi():
+    image = Image.open(io.BytesIO(card_png(_card())))
+    assert (image.format, image.size) == ("PNG", (1011, 638))
+
+
+def test_card_png_qr_decodes_to_the_verify_url():
+    assert _decoded(Image.open(io.BytesIO(card_png(_card())))) == [VERIFY_URL]
+
+
+def test_card_png_matches_the_golden_image():
+    rendered = Image.open(io.BytesIO(card_png(_card()))).convert("RGB")
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        rendered.save(GOLDEN)
+    golden = Image.open(GOLDEN).convert("RGB")
+    assert rendered.size == golden.size
+    # Mean absolute difference per channel, out of 255: font hinting may shift a few pixels,
+    # a moved or missing block moves the mean by far more.
+    difference = ImageStat.Stat(ImageChops.difference(rendered, golden)).mean
+    assert max(difference) < 1.5
