@@ -1,0 +1,726 @@
+"""The Open Badges 3.0 verifier checklist (DIGEST §E.1, §E.2) → a VerificationReport.
+
+One entry point, `verify_credential`, takes whatever a person hands a verifier (a JSON object
+or text, a compact JWS, a baked PNG/SVG) and runs every check, recording each as a `Check`:
+
+    parse, context, type, schema, subject, safe-mode, proof, issuer-binding, dates,
+    validity, status, recipient, trusted-issuer, endorsements, embedded
+
+A failed structural check (parse … dates, see STRUCTURAL_CHECKS) makes the verdict "invalid".
+Otherwise revoked > suspended > expired > not_yet_valid > valid. Recipient, endorsement and
+embedded results never change the verdict; they are reported beside it. Keys, status lists and the
+clock are injected: the verifier does no I/O of its own and never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from . import baking, jsonld, proofs, schema, status_list
+from . import jwt as vc_jwt
+from .builders import hash_identity as _sha256_identity
+from .errors import BadgeError
+from .resolver import KeyResolver
+
+FetchJson = Callable[[str], dict]
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+OB_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$")
+CLR_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)*\.json$")
+COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
+
+ACHIEVEMENT_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+ENDORSEMENT_TYPE = "EndorsementCredential"
+CLR_TYPE = "ClrCredential"
+
+PASSED, FAILED, WARNING, SKIPPED = "passed", "failed", "warning", "skipped"
+# A failure in any of these means the credential is not genuine or not well-formed.
+STRUCTURAL_CHECKS = frozenset(
+    {"parse", "context", "type", "schema", "subject", "safe-mode", "proof", "issuer-binding",
+     "dates", "internal"}
+)
+VERDICTS = ("valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid")
+_MAX_DEPTH = 2  # endorsements of endorsements, CLR → credential → endorsement
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of the checklist: `status` is passed, failed, warning or skipped."""
+
+    name: str
+    status: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "status": self.status, "message": self.message}
+
+
+@dataclass
+class VerificationReport:
+    """Everything a verifier learned about one credential (and its nested credentials)."""
+
+    verdict: str = "invalid"
+    checks: list[Check] = field(default_factory=list)
+    credential: dict | None = None
+    issuer_id: str | None = None
+    issuer_name: str | None = None
+    revoked: bool = False
+    suspended: bool = False
+    expired: bool = False
+    not_yet_valid: bool = False
+    recipient_verified: bool | None = None
+    issuer_trusted: bool | None = None
+    context_variant: str | None = None
+    proof_format: str | None = None
+    endorsements: list[VerificationReport] = field(default_factory=list)
+    embedded: list[VerificationReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """True only when the verdict is "valid"."""
+        return self.verdict == "valid"
+
+    def check(self, name: str) -> Check | None:
+        """The recorded check called `name`, if it ran."""
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_json(self) -> dict:
+        """A stable JSON form (camelCase keys, as in the OB vocabulary) for APIs and pages."""
+        credential = self.credential if isinstance(self.credential, dict) else {}
+        return {
+            "verdict": self.verdict,
+            "valid": self.valid,
+            "credentialId": credential.get("id"),
+            "issuer": {"id": self.issuer_id, "name": self.issuer_name},
+            "flags": {
+                "revoked": self.revoked,
+                "suspended": self.suspended,
+                "expired": self.expired,
+                "notYetValid": self.not_yet_valid,
+            },
+            "recipientVerified": self.recipient_verified,
+            "issuerTrusted": self.issuer_trusted,
+            "contextVariant": self.context_variant,
+            "proofFormat": self.proof_format,
+            "checks": [c.to_json() for c in self.checks],
+            "warnings": list(self.warnings),
+            "endorsements": [r.to_json() for r in self.endorsements],
+            "embedded": [r.to_json() for r in self.embedded],
+            "credential": self.credential,
+        }
+
+
+def hash_identity(identity: str, salt: str | None = None) -> str:
+    """OB IdentityHash `sha256$<hex>` of identity + salt (no salt → unsalted)."""
+    return _sha256_identity(identity, salt or "")
+
+
+def verify_credential(
+    source: dict | str | bytes,
+    *,
+    resolver: KeyResolver,
+    fetch_json: FetchJson | None = None,
+    now: datetime | None = None,
+    email: str | None = None,
+    subject_id: str | None = None,
+    trusted_issuers: Iterable[str] | None = None,
+) -> VerificationReport:
+    """Run the OB 3.0 verifier checklist on `source` and report; never raises for bad input.
+
+    `resolver` dereferences verification methods (and JWT kids); `fetch_json` fetches status
+    lists (None: status is not checked, with a warning); `now` is the clock (default: now, UTC);
+    `email` / `subject_id` ask for the recipient check; `trusted_issuers` lists issuer ids
+    whose identity the caller vouches for.
+    """
+    options = _Options(
+        resolver=resolver,
+        fetch_json=fetch_json,
+        now=_aware(now or datetime.now(UTC)),
+        email=email,
+        subject_id=subject_id,
+        trusted_issuers=None if trusted_issuers is None else frozenset(trusted_issuers),
+    )
+    return _verify(source, options, expect=None, depth=0)
+
+
+@dataclass(frozen=True)
+class _Options:
+    resolver: KeyResolver
+    fetch_json: FetchJson | None
+    now: datetime
+    email: str | None
+    subject_id: str | None
+    trusted_issuers: frozenset[str] | None
+
+
+def _verify(source: Any, options: _Options, expect: str | None, depth: int) -> VerificationReport:
+    run = _Run(options, expect, depth)
+    try:
+        run.execute(source)
+    except Exception as error:  # noqa: BLE001 - a public verifier reports, it does not crash
+        run.fail("parse" if run.report.credential is None else "internal", _describe(error))
+    run.finish()
+    return run.report
+
+
+class _Run:
+    """One verification: the steps of §E.1 in order, each appending a Check to the report."""
+
+    def __init__(self, options: _Options, expect: str | None, depth: int):
+        self.options = options
+        self.expect = expect
+        self.depth = depth
+        self.report = VerificationReport()
+        self.credential: dict = {}
+        self.jwt_result: Any = None
+        self.notes_seen = len(options.resolver.notes)
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def add(self, name: str, status: str, message: str) -> None:
+        self.report.checks.append(Check(name, status, message))
+
+    def fail(self, name: str, message: str) -> None:
+        self.add(name, FAILED, message)
+
+    def structural_failure(self) -> bool:
+        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
+
+    # --- the checklist -----------------------------------------------------------------------
+
+    def execute(self, source: Any) -> None:
+        if not self.parse(source):
+            return
+        self.check_context()
+        self.check_type()
+        self.check_schema()
+        self.check_subject()
+        loaders = self.check_safe_mode()
+        if self.jwt_result is not None:
+            self.check_jwt_proof()
+        else:
+            self.check_embedded_proofs(loaders)
+        self.check_validity()
+        if self.structural_failure():
+            return
+        self.check_status()
+        self.check_recipient()
+        self.check_trusted_issuer()
+        self.check_endorsements()
+        self.check_embedded_credentials()
+
+    def parse(self, source: Any) -> bool:
+        try:
+            credential, token = _read_source(source)
+        except (BadgeError, ValueError, UnicodeDecodeError) as error:
+            self.fail("parse", _describe(error))
+            return False
+        if token is not None:
+            self.jwt_result = vc_jwt.verify_jwt(
+                token, self.options.resolver.resolve_jwk, now=self.options.now
+            )
+            credential = self.jwt_result.credential or _jwt_payload_credential(token)
+            self.report.proof_format = "vc-jwt"
+            self.report.warnings.extend(self.jwt_result.warnings)
+        if not isinstance(credential, dict):
+            self.fail("parse", _jwt_messages(self.jwt_result) or "not a JSON object credential")
+            return False
+        self.credential = credential
+        self.report.credential = credential
+        self.report.issuer_id, self.report.issuer_name = _issuer_of(credential)
+        self.add("parse", PASSED, "compact JWS (VC-JWT)" if token else "JSON credential")
+        return True
+
+    def check_context(self) -> None:
+        contexts = self.credential.get("@context")
+        if not isinstance(contexts, list) or len(contexts) < 2:
+            self.fail("context", "@context must be an array of at least two contexts")
+            return
+        if contexts[0] not in (VC_V2, VC_V1):
+            self.fail("context", f"@context[0] must be {VC_V2} (or {VC_V1}), not {contexts[0]!r}")
+            return
+        pattern, what = (CLR_CONTEXT, "CLR 2.0") if self.is_clr else (OB_CONTEXT, "OB 3.0")
+        if not isinstance(contexts[1], str) or not pattern.match(contexts[1]):
+            self.fail("context", f"@context[1] must be the {what} context, not {contexts[1]!r}")
+            return
+        model = "VC 1.1" if contexts[0] == VC_V1 else "VCDM 2.0"
+        self.add("context", PASSED, f"{model} with {contexts[1]}")
+
+    @property
+    def types(self) -> list:
+        value = self.credential.get("type")
+        return value if isinstance(value, list) else [value]
+
+    @property
+    def is_clr(self) -> bool:
+        return CLR_TYPE in self.types
+
+    @property
+    def is_vc1(self) -> bool:
+        contexts = self.credential.get("@context")
+        return isinstance(contexts, list) and bool(contexts) and contexts[0] == VC_V1
+
+    def check_type(self) -> None:
+        types = self.types
+        wanted = {
+            None: (*ACHIEVEMENT_TYPES, ENDORSEMENT_TYPE, CLR_TYPE),
+            "achievement": ACHIEVEMENT_TYPES,
+            ENDORSEMENT_TYPE: (ENDORSEMENT_TYPE,),
+        }[self.expect]
+        if "VerifiableCredential" not in types:
+            self.fail("type", "type must include VerifiableCredential")
+        elif not any(t in types for t in wanted):
+            self.fail("type", f"type must include one of {', '.join(wanted)}; got {types!r}")
+        else:
+            self.add("type", PASSED, ", ".join(str(t) for t in types))
+
+    def check_schema(self) -> None:
+        if self.is_vc1:
+            self.add("schema", SKIPPED, "no bundled 1EdTech schema for VC 1.1 credentials")
+            return
+        try:
+            name = schema.schema_for(self.credential)
+            problems = schema.errors(self.credential, name)
+        except BadgeError as error:
+            self.add("schema", SKIPPED, str(error))
+            return
+        problems = [p for p in problems if not p.startswith("credentialSubject: needs")]
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.fail("schema", f"does not conform to {name}: {problems[0]}{more}")
+        else:
+            self.add("schema", PASSED, f"conforms to the 1EdTech {name} schema")
+
+    def check_subject(self) -> None:
+        if not any(t in self.types for t in ACHIEVEMENT_TYPES):
+            return
+        subject = self.credential.get("credentialSubject")
+        if isinstance(subject, dict) and (subject.get("id") or subject.get("identifier")):
+            self.add("subject", PASSED, "credentialSubject names its recipient")
+        else:
+            self.fail("subject", "credentialSubject needs an 'id' or at least one 'identifier'")
+
+    def check_safe_mode(self) -> list[tuple[str | None, jsonld.DocumentLoader]]:
+        """Expand in safe mode; return the loaders to try for proofs, the working one first."""
+        candidates = _loaders_for(self.credential)
+        first_error = None
+        for position, (variant, loader) in enumerate(candidates):
+            try:
+                jsonld.expand_safely(self.credential, loader)
+            except BadgeError as error:
+                first_error = first_error or error
+                continue
+            message = "no term is dropped by JSON-LD expansion"
+            if variant:
+                message += f" with the {variant} edition of the OB 3.0.3 context"
+            self.add("safe-mode", PASSED, message)
+            return [candidates[position]] + candidates[:position] + candidates[position + 1:]
+        if self.jwt_result is not None:
+            # A JWS signs the JSON bytes, so dropped terms do not weaken the proof; say so.
+            self.add("safe-mode", WARNING, f"JSON-LD readers will lose data: {first_error}")
+        else:
+            self.fail("safe-mode", _describe(first_error))
+        return candidates
+
+    def check_embedded_proofs(self, loaders) -> None:
+        all_proofs = proofs.proofs_of(self.credential)
+        if not all_proofs:
+            self.fail("proof", "the credential has no proof")
+            return
+        self.report.proof_format = "data-integrity"
+        failures: list[str] = []
+        for variant, loader in loaders:
+            results = [
+                proofs.verify_proof(self.credential, p, self.options.resolver, loader)
+                for p in all_proofs
+            ]
+            valid = [r for r in results if r.valid]
+            if valid:
+                self.accept_proofs(valid, variant)
+                return
+            failures = failures or [r.message for r in results]
+            if not _worth_retrying(results):
+                break
+        self.fail("proof", "; ".join(dict.fromkeys(failures)))
+
+    def accept_proofs(self, valid: list, variant: str | None) -> None:
+        self.report.context_variant = variant
+        suites = ", ".join(sorted({r.cryptosuite or "?" for r in valid}))
+        message = f"{len(valid)} valid proof(s) ({suites})"
+        if variant:
+            message += f", using the {variant} edition of the OB 3.0.3 context"
+            self.report.warnings.append(
+                f"the proof verifies only with the {variant} edition of the OB 3.0.3 context"
+            )
+        self.add("proof", PASSED, message)
+        self.check_issuer_binding([r.controller for r in valid])
+
+    def check_issuer_binding(self, controllers: list) -> None:
+        issuer_id = self.report.issuer_id
+        if issuer_id and issuer_id in controllers:
+            self.add("issuer-binding", PASSED, f"the signing key is controlled by {issuer_id}")
+        else:
+            self.fail(
+                "issuer-binding",
+                f"key controller {controllers[0]!r} does not match issuer {issuer_id!r}",
+            )
+
+    def check_jwt_proof(self) -> None:
+        result = self.jwt_result
+        if not result.valid:
+            self.fail("proof", _jwt_messages(result) or "the JWT signature does not verify")
+            return
+        self.add("proof", PASSED, f"VC-JWT signature verified ({result.flavour or 'JWS'})")
+        header = result.header or {}
+        kid = header.get("kid")
+        issuer_id = self.report.issuer_id
+        if isinstance(kid, str) and issuer_id and kid.split("#")[0] == issuer_id:
+            self.add("issuer-binding", PASSED, f"the JWT key {kid} belongs to {issuer_id}")
+        else:
+            how = f"kid {kid!r}" if kid else "a key embedded in the JWT header"
+            self.add(
+                "issuer-binding",
+                WARNING,
+                f"the JWT is signed with {how}, which is not published under issuer {issuer_id!r}",
+            )
+
+    def check_validity(self) -> None:
+        start_name, end_name = (
+            ("issuanceDate", "expirationDate") if self.is_vc1 else ("validFrom", "validUntil")
+        )
+        now = self.options.now
+        try:
+            start = _parse_time(self.credential.get(start_name), start_name, required=True)
+            end = _parse_time(self.credential.get(end_name), end_name, required=False)
+        except ValueError as error:
+            self.fail("dates", str(error))
+            return
+        if start > now:
+            self.report.not_yet_valid = True
+            self.fail("validity", f"not valid before {self.credential[start_name]}")
+        elif end is not None and end < now:
+            self.report.expired = True
+            self.fail("validity", f"expired at {self.credential[end_name]}")
+        else:
+            until = f" until {self.credential[end_name]}" if end else ""
+            self.add("validity", PASSED, f"valid from {self.credential[start_name]}{until}")
+
+    def check_status(self) -> None:
+        entries = self.credential.get("credentialStatus")
+        if not entries:
+            self.add("status", SKIPPED, "the credential has no credentialStatus")
+            return
+        for entry in entries if isinstance(entries, list) else [entries]:
+            _StatusCheck(self, entry).run()
+
+    def check_recipient(self) -> None:
+        email, subject_id = self.options.email, self.options.subject_id
+        if self.expect == ENDORSEMENT_TYPE or (email is None and subject_id is None):
+            return
+        subject = self.credential.get("credentialSubject")
+        subject = subject if isinstance(subject, dict) else {}
+        matched = (subject_id is not None and subject.get("id") == subject_id) or (
+            email is not None and _email_matches(email, subject.get("identifier"))
+        )
+        self.report.recipient_verified = matched
+        if matched:
+            self.add("recipient", PASSED, "the recipient matches the credentialSubject")
+        else:
+            self.fail("recipient", "recipient not verified: nothing in credentialSubject matches")
+
+    def check_trusted_issuer(self) -> None:
+        trusted = self.options.trusted_issuers
+        if trusted is None:
+            return
+        self.report.issuer_trusted = self.report.issuer_id in trusted
+        if self.report.issuer_trusted:
+            self.add("trusted-issuer", PASSED, f"{self.report.issuer_id} is a trusted issuer")
+        else:
+            self.add("trusted-issuer", WARNING, "the issuer is not on the trusted list: "
+                     "its name and details are unverified")
+
+    def check_endorsements(self) -> None:
+        found = _endorsements_of(self.credential)
+        if not found or self.depth >= _MAX_DEPTH:
+            return
+        for endorsement in found:
+            nested = _verify(endorsement, self.options, ENDORSEMENT_TYPE, self.depth + 1)
+            self.report.endorsements.append(nested)
+        self.summarize("endorsements", self.report.endorsements, "endorsement")
+
+    def check_embedded_credentials(self) -> None:
+        if not self.is_clr:
+            return
+        subject = self.credential.get("credentialSubject")
+        inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+        for credential in inner if isinstance(inner, list) else [inner] if inner else []:
+            nested = _verify(credential, self.options, "achievement", self.depth + 1)
+            self.report.embedded.append(nested)
+        self.summarize("embedded", self.report.embedded, "embedded credential")
+
+    def summarize(self, name: str, reports: list[VerificationReport], what: str) -> None:
+        bad = [r for r in reports if not r.valid]
+        if bad:
+            verdicts = ", ".join(r.verdict for r in bad)
+            self.add(name, WARNING, f"{len(bad)} of {len(reports)} {what}(s) not valid: {verdicts}")
+        else:
+            self.add(name, PASSED, f"{len(reports)} {what}(s) verified")
+
+    # --- verdict -----------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        report = self.report
+        report.warnings.extend(self.options.resolver.notes[self.notes_seen:])
+        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
+        report.warnings = list(dict.fromkeys(report.warnings))
+        if self.structural_failure() or not report.checks:
+            report.verdict = "invalid"
+        elif report.revoked:
+            report.verdict = "revoked"
+        elif report.suspended:
+            report.verdict = "suspended"
+        elif report.expired:
+            report.verdict = "expired"
+        elif report.not_yet_valid:
+            report.verdict = "not_yet_valid"
+        else:
+            report.verdict = "valid"
+
+
+class _StatusCheck:
+    """One credentialStatus entry: Bitstring / StatusList2021, or the 1EdTech revocation list."""
+
+    def __init__(self, run: _Run, entry: Any):
+        self.run_ = run
+        self.entry = entry if isinstance(entry, dict) else {}
+        self.options = run.options
+
+    def run(self) -> None:
+        kind = self.entry.get("type")
+        if self.options.fetch_json is None:
+            self.warn(f"{kind} status not checked: no fetcher configured (offline)")
+        elif kind in status_list.ENTRY_TYPES:
+            self.bitstring()
+        elif kind == "1EdTechRevocationList":
+            self.revocation_list()
+        else:
+            self.warn(f"status type {kind!r} is not supported; status unknown")
+
+    def warn(self, message: str) -> None:
+        self.run_.add("status", WARNING, message)
+
+    def fetch(self, url: Any) -> dict | None:
+        if not isinstance(url, str) or not url:
+            self.warn("the status entry names no list URL; status unknown")
+            return None
+        try:
+            document = self.options.fetch_json(url)
+        except Exception as error:  # noqa: BLE001 - any fetch failure is a warning (§C.2)
+            self.warn(f"status list {url} could not be retrieved: {_describe(error)}")
+            return None
+        if not isinstance(document, dict):
+            self.warn(f"status list {url} is not a JSON object; status unknown")
+            return None
+        return document
+
+    def bitstring(self) -> None:
+        url = self.entry.get("statusListCredential")
+        list_credential = self.fetch(url)
+        if list_credential is None or not self.list_proof_ok(list_credential, url):
+            return
+        try:
+            result = status_list.check_status(self.entry, list_credential, now=self.options.now)
+        except BadgeError as error:
+            self.warn(f"status list {url}: {error}")
+            return
+        if result.set and result.purpose == "revocation":
+            self.run_.report.revoked = True
+            self.run_.fail("status", f"revoked ({url})")
+        elif result.set and result.purpose == "suspension":
+            self.run_.report.suspended = True
+            self.run_.fail("status", f"suspended ({url})")
+        else:
+            self.run_.add("status", PASSED, f"{result.purpose}: {result.message}")
+
+    def list_proof_ok(self, list_credential: dict, url: str) -> bool:
+        results = [
+            proofs.verify_proof(list_credential, p, self.options.resolver)
+            for p in proofs.proofs_of(list_credential)
+        ]
+        valid = [r for r in results if r.valid]
+        if not valid:
+            reason = "; ".join(r.message for r in results) or "it has no proof"
+            self.warn(f"status list {url} does not verify ({reason}); status unknown")
+            return False
+        list_issuer, _ = _issuer_of(list_credential)
+        if list_issuer not in {r.controller for r in valid}:
+            self.warn(f"status list {url} is not signed by its issuer {list_issuer!r}")
+            return False
+        if list_issuer != self.run_.report.issuer_id:
+            self.run_.report.warnings.append(
+                f"status list {url} is issued by {list_issuer}, not by the credential's issuer"
+            )
+        return True
+
+    def revocation_list(self) -> None:
+        url = self.entry.get("id")
+        document = self.fetch(url)
+        if document is None:
+            return
+        listed = document.get("revokedCredential", document.get("revokedCredentials"))
+        credential_id = self.run_.credential.get("id")
+        for item in listed if isinstance(listed, list) else []:
+            if isinstance(item, dict) and item.get("id") == credential_id:
+                if item.get("revoked", True) is True:
+                    self.run_.report.revoked = True
+                    reason = item.get("revocationReason")
+                    self.run_.fail("status", f"revoked ({url})" + (f": {reason}" if reason else ""))
+                    return
+        self.run_.add("status", PASSED, f"not on the revocation list {url}")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _read_source(source: Any) -> tuple[dict | None, str | None]:
+    """(credential, None) for JSON, (None, token) for a compact JWS; images are extracted."""
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+        if data.startswith(baking.PNG_SIGNATURE) or data.lstrip(
+            b"\xef\xbb\xbf \t\r\n"
+        ).startswith(b"<"):
+            source = baking.extract(data)
+        else:
+            source = data.decode("utf-8")
+    if isinstance(source, str):
+        text = source.strip().lstrip("\ufeff")
+        if COMPACT_JWS.match(text):
+            return None, text
+        if not text.startswith("{"):
+            raise ValueError("input is neither a JSON object, a compact JWS nor a baked image")
+        source = json.loads(text)
+    if not isinstance(source, dict):
+        raise ValueError("a credential must be a JSON object")
+    return source, None
+
+
+def _jwt_payload_credential(token: str) -> dict | None:
+    """The credential inside a JWT whose signature failed, so the report can still name it."""
+    try:
+        _, payload = vc_jwt.decode_jwt(token)
+    except BadgeError:
+        return None
+    credential = payload.get("vc", payload) if isinstance(payload, dict) else None
+    return credential if isinstance(credential, dict) else None
+
+
+def _issuer_of(credential: dict) -> tuple[str | None, str | None]:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        name = issuer.get("name")
+        return issuer.get("id"), name if isinstance(name, str) else None
+    return (issuer if isinstance(issuer, str) else None), None
+
+
+@cache
+def _loader(variant: str | None) -> jsonld.DocumentLoader:
+    return jsonld.make_loader(variant) if variant else jsonld.default_loader()
+
+
+def _loaders_for(credential: dict) -> list[tuple[str | None, jsonld.DocumentLoader]]:
+    """The primary contexts, then every known edition that replaces one of the used contexts."""
+    contexts = credential.get("@context")
+    used = set(contexts) if isinstance(contexts, list) else set()
+    variants = [v for v, files in jsonld.CONTEXT_VARIANTS.items() if used & set(files)]
+    return [(None, _loader(None))] + [(v, _loader(v)) for v in variants]
+
+
+def _worth_retrying(results: list) -> bool:
+    # Another context edition can only help when the document hashed differently or expanded
+    # badly; a missing key or an unsupported suite stays wrong under any context.
+    retry = ("does not match the document", "safe mode", "JSON-LD")
+    return any(any(mark in r.message for mark in retry) for r in results)
+
+
+def _email_matches(email: str, identifiers: Any) -> bool:
+    candidates = list(dict.fromkeys([email, email.strip(), email.strip().lower()]))
+    for identity in identifiers if isinstance(identifiers, list) else [identifiers]:
+        if not isinstance(identity, dict) or identity.get("identityType") != "emailAddress":
+            continue
+        stored = identity.get("identityHash")
+        if not isinstance(stored, str):
+            continue
+        for candidate in candidates:
+            if identity.get("hashed") is True:
+                if _hash_matches(stored, candidate, identity.get("salt")):
+                    return True
+            elif stored.strip().lower() == candidate.lower():
+                return True
+    return False
+
+
+def _hash_matches(stored: str, identity: str, salt: Any) -> bool:
+    algorithm, _, digest = stored.partition("$")
+    if algorithm.lower() not in ("sha256", "md5") or not digest:
+        return False
+    salt = salt if isinstance(salt, str) else ""
+    computed = hashlib.new(algorithm.lower(), (identity + salt).encode("utf-8")).hexdigest()
+    return computed == digest.lower()
+
+
+def _endorsements_of(credential: dict) -> list:
+    """Embedded endorsements on the credential, its achievement and its issuer Profile."""
+    holders = [credential]
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, dict) and isinstance(subject.get("achievement"), dict):
+        holders.append(subject["achievement"])
+    if isinstance(credential.get("issuer"), dict):
+        holders.append(credential["issuer"])
+    found: list = []
+    for holder in holders:
+        for key in ("endorsement", "endorsementJwt"):
+            value = holder.get(key)
+            found += value if isinstance(value, list) else [value] if value else []
+    return found
+
+
+def _parse_time(value: Any, name: str, required: bool) -> datetime | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is missing" if value is None else f"{name} is not a string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name} {value!r} has no timezone")
+    return parsed
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _jwt_messages(result: Any) -> str:
+    messages = getattr(result, "messages", None) or []
+    return "; ".join(str(m) for m in messages)
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    if isinstance(error, (BadgeError, ValueError)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,577 @@
+"""The OB 3.0 verifier checklist on the official vectors and on credentials signed at test time.
+
+Keys and status lists reach the verifier through `fetch_json`, its real injection point: here an
+in-memory lookup of controller documents built with `issuer.core.did.verification_method`.
+"""
+
+import copy
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from issuer.core import jsonld, jwt, proofs
+from issuer.core.did import verification_method
+from issuer.core.keys import PrivateKey, PublicKey
+from issuer.core.resolver import KeyResolver
+from issuer.core.verify import VerificationReport, hash_identity, verify_credential
+from tests.conftest import VECTORS, load_vector
+
+VECTOR_KEY = PublicKey.from_multibase("z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
+BAKING_KEY = PublicKey.from_multibase("z6MkrvfzkMnvCroEUP2DVc9SHPE48CRsvHiVSusHioxTYu1x")
+OB_ISSUER = "https://example.edu/issuers/565049"
+VALIDATOR_ISSUER = "https://1edtech.edu/issuers/565049"
+BAKING_ISSUER = "https://example.com/issuers/876543"
+STATUS_FIXTURE = load_vector("bitstring-status-list", "credential-with-status-entry.json")
+STATUS_LIST_URL = STATUS_FIXTURE["credentialStatus"]["statusListCredential"]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def controller_document(controller, key, method_controller=None):
+    method = verification_method(controller, key)
+    method["controller"] = method_controller or controller
+    return {
+        "@context": ["https://www.w3.org/ns/cid/v1"],
+        "id": controller,
+        "verificationMethod": [method],
+        "assertionMethod": [method["id"]],
+    }
+
+
+def published(**extra):
+    """fetch_json over the controller documents of the vector issuers (plus `extra` URLs)."""
+    documents = {
+        OB_ISSUER: controller_document(OB_ISSUER, VECTOR_KEY),
+        VALIDATOR_ISSUER: controller_document(VALIDATOR_ISSUER, VECTOR_KEY),
+        BAKING_ISSUER: controller_document(BAKING_ISSUER, BAKING_KEY),
+    }
+    documents.update(extra)
+    return documents.__getitem__
+
+
+def verify(source, fetch_json=None, **options):
+    fetch_json = fetch_json or published()
+    options.setdefault("now", NOW)
+    return verify_credential(
+        source, resolver=KeyResolver(fetch_json), fetch_json=fetch_json, **options
+    )
+
+
+def statuses(report: VerificationReport) -> dict:
+    return {check.name: check.status for check in report.checks}
+
+
+# --- credentials signed at test time -------------------------------------------------------
+
+SALT = "FleurDeSel"
+EMAIL = "jjefferson18@example.com"
+
+
+def rich_credential(issuer_id: str, **overrides) -> dict:
+    """An unsigned OpenBadgeCredential using most of the OB vocabulary, with non-ASCII text."""
+    credential = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:2f6d3c1e-8a4b-4c7e-9f1a-0b2c3d4e5f60",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": issuer_id,
+            "type": ["Profile"],
+            "name": "Compétences Łódź – Niño & Città",
+            "url": "https://issuer.example/",
+            "email": "contact@issuer.example",
+        },
+        "validFrom": "2025-03-01T10:00:00Z",
+        "validUntil": "2027-03-01T10:00:00Z",
+        "name": "Tri sélectif des déchets",
+        "description": "Micro-formation: trier, étiqueter, expliquer.",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "hashed": True,
+                    "identityHash": hash_identity(EMAIL, SALT),
+                    "identityType": "emailAddress",
+                    "salt": SALT,
+                },
+                {
+                    "type": "IdentityObject",
+                    "hashed": False,
+                    "identityHash": "Zoë Straße",
+                    "identityType": "name",
+                },
+            ],
+            "activityStartDate": "2025-02-28T09:00:00Z",
+            "result": [
+                {
+                    "type": ["Result"],
+                    "resultDescription": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
+                    "achievedLevel": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
+                }
+            ],
+            "achievement": {
+                "id": "https://issuer.example/achievements/tri-selectif",
+                "type": ["Achievement"],
+                "achievementType": "MicroCredential",
+                "name": "Tri sélectif",
+                "description": "Geste 1: trier. Geste 2: étiqueter.",
+                "criteria": {"narrative": "Évalué en situation par un formateur."},
+                "creditsAvailable": 2,
+                "resultDescription": [
+                    {
+                        "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
+                        "type": ["ResultDescription"],
+                        "name": "Trier les déchets",
+                        "resultType": "RubricCriterionLevel",
+                        "rubricCriterionLevel": [
+                            {
+                                "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
+                                "type": ["RubricCriterionLevel"],
+                                "name": "Acquis",
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+        "evidence": [
+            {"type": ["Evidence"], "name": "Photo", "narrative": "Bac trié correctement."}
+        ],
+    }
+    credential.update(overrides)
+    return credential
+
+
+@pytest.fixture(scope="module")
+def signer():
+    return PrivateKey.generate()
+
+
+def sign_with_did_key(credential: dict, key: PrivateKey) -> dict:
+    public = key.public_key
+    credential = copy.deepcopy(credential)
+    credential["issuer"]["id"] = public.did_key
+    return proofs.sign(credential, key, public.did_key_vm, created="2025-03-01T10:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def signed(signer):
+    return sign_with_did_key(rich_credential("did:key:placeholder"), signer)
+
+
+# --- the official vectors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ob-v3p0-ldp", "clr-v2p0-ldp"])
+def test_official_vector_verifies(name):
+    report = verify(load_vector(name, "signed-credential.json"))
+    assert report.verdict == "valid"
+    assert report.valid is True
+    assert report.issuer_id == OB_ISSUER
+    assert statuses(report)["proof"] == "passed"
+    assert statuses(report)["issuer-binding"] == "passed"
+
+
+def test_clr_embedded_credential_is_verified_on_its_own():
+    report = verify(load_vector("clr-v2p0-ldp", "signed-credential.json"))
+    [inner] = report.embedded
+    assert inner.verdict == "valid"
+    assert inner.credential["type"] == ["VerifiableCredential", "AchievementCredential"]
+    assert statuses(report)["embedded"] == "passed"
+
+
+def test_clr_bundling_a_tampered_credential_is_valid_but_reports_the_inner_failure(signer):
+    clr = load_vector("clr-v2p0-ldp", "unsigned-credential.json")
+    inner = clr["credentialSubject"]["verifiableCredential"][0]
+    inner["name"] = inner["name"] + " (altered)"
+    clr["issuer"]["id"] = signer.public_key.did_key
+    signed = proofs.sign(clr, signer, signer.public_key.did_key_vm)
+    report = verify(signed)
+    assert report.verdict == "valid"
+    [inner_report] = report.embedded
+    assert inner_report.verdict == "invalid"
+    assert inner_report.check("proof").message == "the signature does not match the document"
+    assert report.check("embedded").message == "1 of 1 embedded credential(s) not valid: invalid"
+
+
+def test_https_issuer_fixture_verifies():
+    report = verify(load_vector("misc", "credential-https-issuer.json"))
+    assert report.verdict == "valid"
+    assert report.check("issuer-binding").message == (
+        f"the signing key is controlled by {VALIDATOR_ISSUER}"
+    )
+
+
+def test_key_controller_other_than_the_issuer_is_invalid():
+    elsewhere = "https://elsewhere.example/keys"
+    fetch = published(**{VALIDATOR_ISSUER: controller_document(elsewhere, VECTOR_KEY)})
+    report = verify(load_vector("misc", "credential-https-issuer.json"), fetch)
+    assert report.verdict == "invalid"
+    assert statuses(report)["proof"] == "failed"
+    assert "controller document id 'https://elsewhere.example/keys'" in report.check(
+        "proof"
+    ).message
+
+
+def test_key_listed_by_another_controller_fails_the_issuer_binding(signer):
+    other = "https://other.example/org"
+    credential = rich_credential(VALIDATOR_ISSUER)
+    signed = proofs.sign(credential, signer, f"{other}#{signer.public_key.multibase}")
+    fetch = published(**{other: controller_document(other, signer.public_key)})
+    report = verify(signed, fetch)
+    assert report.verdict == "invalid"
+    assert report.check("issuer-binding").status == "failed"
+    assert report.check("issuer-binding").message == (
+        f"key controller '{other}' does not match issuer '{VALIDATOR_ISSUER}'"
+    )
+
+
+def test_offline_verification_of_the_1edtech_layout_warns_that_the_key_was_not_fetched():
+    credential = load_vector("ob-v3p0-ldp", "signed-credential.json")
+    report = verify_credential(credential, resolver=KeyResolver(), now=NOW)
+    assert report.verdict == "valid"
+    assert report.warnings == [
+        f"key for {OB_ISSUER}#{VECTOR_KEY.multibase} taken from its URL fragment; the "
+        f"controller document {OB_ISSUER} was not fetched (offline)"
+    ]
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def test_bitstring_status_fixture_is_revoked_when_its_list_is_served():
+    status_list = load_vector("bitstring-status-list", "status-list-credential.json")
+    report = verify(STATUS_FIXTURE, published(**{STATUS_LIST_URL: status_list}))
+    assert report.verdict == "revoked"
+    assert report.revoked is True
+    assert report.valid is False
+    assert report.check("status").message == f"revoked ({STATUS_LIST_URL})"
+
+
+def test_unreachable_status_list_is_a_warning_not_a_failure():
+    report = verify(STATUS_FIXTURE)
+    assert report.verdict == "valid"
+    assert report.check("status").status == "warning"
+    assert report.check("status").message.startswith(
+        f"status list {STATUS_LIST_URL} could not be retrieved"
+    )
+
+
+def test_status_list_with_a_bad_proof_is_not_trusted():
+    status_list = load_vector("bitstring-status-list", "status-list-credential.json")
+    status_list["credentialSubject"]["statusPurpose"] = "suspension"
+    report = verify(STATUS_FIXTURE, published(**{STATUS_LIST_URL: status_list}))
+    assert report.verdict == "valid"
+    assert report.check("status").status == "warning"
+    assert "does not verify (the signature does not match the document)" in (
+        report.check("status").message
+    )
+
+
+def test_offline_verification_does_not_check_status():
+    report = verify_credential(STATUS_FIXTURE, resolver=KeyResolver(published()), now=NOW)
+    assert report.check("status").message == (
+        "BitstringStatusListEntry status not checked: no fetcher configured (offline)"
+    )
+
+
+def revocation_list_credential(signer, list_url, revoked_ids):
+    credential = rich_credential(
+        "did:key:placeholder",
+        credentialStatus={"id": list_url, "type": "1EdTechRevocationList"},
+    )
+    credential["@context"].append("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+    signed = sign_with_did_key(credential, signer)
+    listing = {"id": list_url, "revokedCredential": [{"id": i} for i in revoked_ids]}
+    return signed, listing
+
+
+def test_1edtech_revocation_list_naming_the_credential_revokes_it(signer):
+    url = "https://issuer.example/revocations/1"
+    signed, listing = revocation_list_credential(signer, url, [rich_credential("x")["id"]])
+    report = verify(signed, published(**{url: listing}))
+    assert report.verdict == "revoked"
+
+
+def test_1edtech_revocation_list_without_the_credential_passes(signer):
+    url = "https://issuer.example/revocations/1"
+    signed, listing = revocation_list_credential(signer, url, ["urn:uuid:someone-else"])
+    report = verify(signed, published(**{url: listing}))
+    assert report.verdict == "valid"
+    assert report.check("status").message == f"not on the revocation list {url}"
+
+
+# --- the clock -----------------------------------------------------------------------------
+
+
+def test_expired_credential(signed):
+    report = verify(signed, now=datetime(2027, 3, 1, 10, 0, 1, tzinfo=UTC))
+    assert report.verdict == "expired"
+    assert (report.expired, report.valid) == (True, False)
+    assert report.check("validity").message == "expired at 2027-03-01T10:00:00Z"
+
+
+def test_not_yet_valid_credential(signed):
+    report = verify(signed, now=datetime(2025, 3, 1, 9, 59, 59, tzinfo=UTC))
+    assert report.verdict == "not_yet_valid"
+    assert report.not_yet_valid is True
+
+
+def test_official_vector_before_its_valid_from_is_not_yet_valid():
+    report = verify(load_vector("ob-v3p0-ldp", "signed-credential.json"), now=datetime(2009, 1, 1))
+    assert report.verdict == "not_yet_valid"
+
+
+def test_signed_rich_credential_verifies_offline_with_did_key(signed):
+    report = verify_credential(signed, resolver=KeyResolver(), now=NOW)
+    assert report.verdict == "valid"
+    assert report.issuer_name == "Compétences Łódź – Niño & Città"
+    assert report.warnings == []
+
+
+# --- recipient -----------------------------------------------------------------------------
+
+
+def test_hash_identity_matches_the_ob_implementation_guide_example():
+    assert hash_identity("jjefferson18@example.com", "FleurDeSel") == (
+        "sha256$658625b25ab3d75d613ca97d9a5a77f70e2192feca5557f4ad09a4d4f121f5fc"
+    )
+
+
+def test_hash_identity_matches_the_spec_example():
+    assert hash_identity("a@example.com", "Kosher") == (
+        "sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399"
+    )
+
+
+def test_recipient_email_is_verified_against_the_salted_hash(signed):
+    assert verify(signed, email=EMAIL).recipient_verified is True
+
+
+def test_recipient_email_is_tried_lower_cased(signed):
+    assert verify(signed, email="JJefferson18@Example.com").recipient_verified is True
+
+
+def test_recipient_hash_is_compared_case_insensitively(signer):
+    credential = rich_credential("did:key:placeholder")
+    identity = credential["credentialSubject"]["identifier"][0]
+    identity["identityHash"] = "sha256$" + identity["identityHash"][7:].upper()
+    report = verify(sign_with_did_key(credential, signer), email=EMAIL)
+    assert report.recipient_verified is True
+
+
+def test_wrong_email_does_not_verify_the_recipient_but_keeps_the_credential_valid(signed):
+    report = verify(signed, email="someone@example.com")
+    assert (report.recipient_verified, report.verdict) == (False, "valid")
+    assert report.check("recipient").status == "failed"
+
+
+def test_recipient_not_asked_is_none(signed):
+    assert verify(signed).recipient_verified is None
+
+
+def test_recipient_subject_id():
+    credential = load_vector("ob-v3p0-ldp", "signed-credential.json")
+    subject_id = credential["credentialSubject"]["id"]
+    assert verify(credential, subject_id=subject_id).recipient_verified is True
+    assert verify(credential, subject_id="did:example:other").recipient_verified is False
+
+
+def test_trusted_issuer_list(signed):
+    assert verify(signed, trusted_issuers=[signed["issuer"]["id"]]).issuer_trusted is True
+    report = verify(signed, trusted_issuers=["https://trusted.example"])
+    assert (report.issuer_trusted, report.verdict) == (False, "valid")
+
+
+# --- endorsements --------------------------------------------------------------------------
+
+
+def endorsement(signer, endorsed_id, comment="Formation sérieuse."):
+    public = signer.public_key
+    unsigned = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:6f1e1b4a-3f0e-4f7b-9d55-0a0b0c0d0e0f",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "name": "Endorsement",
+        "issuer": {"id": public.did_key, "type": ["Profile"], "name": "Réseau Européen"},
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": endorsed_id,
+            "type": ["EndorsementSubject"],
+            "endorsementComment": comment,
+        },
+    }
+    return proofs.sign(unsigned, signer, public.did_key_vm, created="2025-01-01T00:00:00Z")
+
+
+def test_endorsements_at_every_level_are_verified(signer):
+    endorser = PrivateKey.generate()
+    credential = rich_credential("did:key:placeholder")
+    credential["endorsement"] = [endorsement(endorser, credential["id"])]
+    achievement = credential["credentialSubject"]["achievement"]
+    achievement["endorsement"] = [endorsement(endorser, achievement["id"])]
+    credential["issuer"]["endorsement"] = [endorsement(endorser, signer.public_key.did_key)]
+    report = verify(sign_with_did_key(credential, signer))
+    assert report.verdict == "valid"
+    assert [r.verdict for r in report.endorsements] == ["valid", "valid", "valid"]
+    assert report.check("endorsements").message == "3 endorsement(s) verified"
+
+
+def test_broken_endorsement_is_reported_without_invalidating_the_badge(signer):
+    endorser = PrivateKey.generate()
+    credential = rich_credential("did:key:placeholder")
+    broken = endorsement(endorser, credential["id"])
+    broken["proof"][0]["verificationMethod"] = signer.public_key.did_key_vm
+    credential["endorsement"] = [broken]
+    report = verify(sign_with_did_key(credential, signer))
+    assert report.verdict == "valid"
+    [nested] = report.endorsements
+    assert nested.verdict == "invalid"
+    assert report.check("endorsements").status == "warning"
+    assert report.check("endorsements").message == "1 of 1 endorsement(s) not valid: invalid"
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["simple-json.png", "simple-json.svg"])
+def test_baked_json_images_verify(name):
+    report = verify((VECTORS / "baking" / name).read_bytes())
+    assert report.verdict == "valid"
+    assert report.issuer_id == BAKING_ISSUER
+
+
+@pytest.mark.parametrize("name", ["simple-jwt.png", "simple-jwt.svg"])
+def test_baked_jwt_images_verify_their_signature(name):
+    report = verify((VECTORS / "baking" / name).read_bytes())
+    assert report.proof_format == "vc-jwt"
+    assert report.check("proof").status == "passed"
+    assert report.check("issuer-binding").status == "warning"
+    assert report.verdict == "valid"
+
+
+def test_json_text_and_bytes_are_accepted():
+    text = (VECTORS / "ob-v3p0-ldp" / "signed-credential.json").read_text("utf-8")
+    assert verify(text).verdict == "valid"
+    assert verify(text.encode("utf-8")).verdict == "valid"
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("not a credential", "input is neither a JSON object, a compact JWS nor a baked image"),
+        ("{broken", "not valid JSON: Expecting property name enclosed in double quotes"),
+        ("[1, 2]", "input is neither a JSON object, a compact JWS nor a baked image"),
+        (b"\x89PNG\r\n\x1a\nnot really", None),
+        (42, "a credential must be a JSON object"),
+    ],
+)
+def test_unparseable_input_is_invalid_with_a_failed_parse_check(source, message):
+    report = verify(source)
+    assert report.verdict == "invalid"
+    assert [c.name for c in report.checks] == ["parse"]
+    assert report.checks[0].status == "failed"
+    if message:
+        assert report.checks[0].message.startswith(message)
+
+
+def test_credential_without_proof_is_invalid(signed):
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    report = verify(unsigned)
+    assert report.verdict == "invalid"
+    assert report.check("proof").message == "the credential has no proof"
+
+
+def test_reversed_context_is_invalid(signed):
+    tampered = copy.deepcopy(signed)
+    tampered["@context"].reverse()
+    report = verify(tampered)
+    assert report.check("context").status == "failed"
+    assert report.verdict == "invalid"
+
+
+def test_subject_without_id_or_identifier_is_invalid(signer):
+    credential = rich_credential("did:key:placeholder")
+    del credential["credentialSubject"]["identifier"]
+    report = verify(sign_with_did_key(credential, signer))
+    assert report.check("subject").status == "failed"
+    assert report.verdict == "invalid"
+
+
+def test_missing_valid_from_is_invalid(signer):
+    credential = rich_credential("did:key:placeholder")
+    del credential["validFrom"]
+    report = verify(sign_with_did_key(credential, signer))
+    assert report.check("dates").message == "validFrom is missing"
+    assert report.verdict == "invalid"
+
+
+def test_context_variant_is_reported_when_only_another_edition_verifies(signer):
+    # The 2026 validator edition of the 3.0.3 context defines endorsementJwt; ours does not.
+    credential = rich_credential(signer.public_key.did_key)
+    credential["endorsementJwt"] = ["eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"]
+    signed = proofs.sign(
+        credential, signer, signer.public_key.did_key_vm,
+        loader=jsonld.make_loader("validator-2026-06"),
+    )
+    report = verify(signed)
+    assert report.context_variant == "validator-2026-06"
+    assert report.check("safe-mode").status == "passed"
+    assert report.check("proof").message == (
+        "1 valid proof(s) (eddsa-rdfc-2022), using the validator-2026-06 edition of the OB "
+        "3.0.3 context"
+    )
+    assert report.verdict == "valid"
+    assert [r.verdict for r in report.endorsements] == ["invalid"]
+
+
+def test_primary_context_is_reported_as_no_variant(signed):
+    assert verify(signed).context_variant is None
+
+
+# --- VC-JWT --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def jwt_credential(signer):
+    credential = rich_credential(signer.public_key.did_key)
+    credential["credentialSubject"]["id"] = "did:example:learner-1"
+    return credential
+
+
+def test_vc_jwt_with_a_did_key_kid_verifies_and_binds_the_issuer(signer, jwt_credential):
+    token = jwt.sign_jwt(jwt_credential, signer, kid=signer.public_key.did_key_vm)
+    report = verify(token)
+    assert report.verdict == "valid"
+    assert report.proof_format == "vc-jwt"
+    assert report.check("issuer-binding").status == "passed"
+
+
+def test_vc_jwt_signed_by_another_key_is_invalid_but_still_named(signer, jwt_credential):
+    other = PrivateKey.generate()
+    token = jwt.sign_jwt(jwt_credential, other, kid=signer.public_key.did_key_vm)
+    report = verify(token)
+    assert report.verdict == "invalid"
+    assert report.check("parse").status == "passed"
+    assert report.check("proof").status == "failed"
+    assert report.issuer_id == signer.public_key.did_key
+
+
+def test_report_json_has_stable_keys(signed):
+    document = verify(signed, email=EMAIL).to_json()
+    assert list(document) == [
+        "verdict", "valid", "credentialId", "issuer", "flags", "recipientVerified",
+        "issuerTrusted", "contextVariant", "proofFormat", "checks", "warnings", "endorsements",
+        "embedded", "credential",
+    ]
+    assert document["flags"] == {
+        "revoked": False, "suspended": False, "expired": False, "notYetValid": False
+    }
+    assert document["recipientVerified"] is True
+    json.dumps(document)
