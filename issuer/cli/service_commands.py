@@ -1,0 +1,159 @@
+"""Service sub-commands: serve, db upgrade, templates check/import, demo.
+
+`serve` with no settings is the embedded default: SQLite in ./instance (schema created or
+upgraded on start), keys generated on first need, demo data seeded into an empty database with
+the accounts' passwords printed once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from issuer.config import Settings, activate
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def register(subparsers) -> None:
+    """Add `serve`, `db`, `templates` and `demo` to the `sky-badges` parser."""
+    serve = subparsers.add_parser("serve", help="run the web service (development server)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--no-demo", action="store_true",
+                       help="do not seed demo organisations, accounts and badges")
+    serve.set_defaults(handler=serve_command)
+
+    database = subparsers.add_parser("db", help="database schema")
+    db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations (needed for PostgreSQL)")
+    upgrade.set_defaults(handler=db_upgrade_command)
+
+    templates = subparsers.add_parser("templates", help="the micro-training catalogue")
+    template_commands = templates.add_subparsers(dest="templates_command", required=True,
+                                                 metavar="ACTION")
+    check = template_commands.add_parser("check", help="validate a catalogue folder")
+    check.add_argument("path", nargs="?", type=Path)
+    check.set_defaults(handler=templates_check_command)
+    load = template_commands.add_parser("import", help="import a catalogue folder")
+    load.add_argument("path", nargs="?", type=Path)
+    load.set_defaults(handler=templates_import_command)
+
+    demo = subparsers.add_parser("demo", help="seed the demo partners, accounts and badges")
+    demo.set_defaults(handler=demo_command)
+
+
+def serve_command(args) -> int:
+    """Start the development server; on SQLite the schema is created/upgraded and demo seeded."""
+    from issuer.web import create_app
+
+    app = create_app({"PUBLIC_BASE_URL": _default_base_url(args.host, args.port)})
+    settings = app.config["SETTINGS"]
+    if not args.no_demo:
+        _seed_if_empty(settings)
+    print(f"SKY Badges on {settings.public_base_url}  (database: {settings!r})", flush=True)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return EXIT_OK
+
+
+def _default_base_url(host: str, port: int) -> str:
+    import os
+
+    return os.environ.get("PUBLIC_BASE_URL") or f"http://{host}:{port}"
+
+
+def db_upgrade_command(_args) -> int:
+    """Apply every pending migration to DATABASE_URL."""
+    from issuer.store.migrations import upgrade
+
+    settings = activate(Settings.from_env())
+    upgrade(settings.database_url)
+    print("database schema is up to date")
+    return EXIT_OK
+
+
+def templates_check_command(args) -> int:
+    """Print one line per problem in the catalogue; exit 1 when there is any."""
+    from issuer.core.catalogue import check_catalogue
+
+    path = args.path or catalogue_folder(Settings.from_env())
+    problems = check_catalogue(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return EXIT_PROBLEMS
+    print(f"{path}: catalogue is valid")
+    return EXIT_OK
+
+
+def templates_import_command(args) -> int:
+    """Import the catalogue into the database (new versions only)."""
+    from issuer.core.errors import TemplateError
+    from issuer.services import unit_of_work
+    from issuer.services.catalogue import import_catalogue
+
+    settings = _prepared_settings()
+    path = args.path or catalogue_folder(settings)
+    with _session(settings) as db:
+        try:
+            with unit_of_work(db):
+                added = import_catalogue(db, path)
+        except TemplateError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_PROBLEMS
+    for template in added:
+        print(f"imported {template.template_id} version {template.version}")
+    if not added:
+        print("nothing new to import")
+    return EXIT_OK
+
+
+def demo_command(_args) -> int:
+    """Seed the demo data (refuses a database that already has organisations)."""
+    settings = _prepared_settings()
+    if not _seed_if_empty(settings):
+        print("the database already has organisations; demo data not added", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def catalogue_folder(settings: Settings) -> Path:
+    """The catalogue folder: the setting, else the repository's badge_templates/."""
+    path = Path(settings.catalogue_path)
+    if path.is_dir() or path.is_absolute():
+        return path
+    bundled = Path(__file__).resolve().parents[2] / "badge_templates"
+    return bundled if bundled.is_dir() else path
+
+
+def _prepared_settings() -> Settings:
+    from issuer.store.migrations import upgrade
+
+    settings = activate(Settings.from_env())
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    return settings
+
+
+def _session(settings: Settings):
+    from issuer.store.db import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine(settings.database_url))()
+
+
+def _seed_if_empty(settings: Settings) -> bool:
+    """Seed demo data into a database without organisations; print the accounts once."""
+    from sqlalchemy import select
+
+    from issuer.services import unit_of_work
+    from issuer.services.demo import print_accounts, seed_demo
+    from issuer.store.models import Organisation
+
+    with _session(settings) as db:
+        if db.scalar(select(Organisation.id).limit(1)) is not None:
+            return False
+        with unit_of_work(db):
+            summary = seed_demo(db, settings, catalogue_folder(settings))
+    print_accounts(summary, sys.stdout)
+    return True

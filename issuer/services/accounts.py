@@ -1,0 +1,102 @@
+"""Trainer and admin accounts: argon2id password hashes and a database-backed log-in limit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.store.models import LoginFailure, Organisation, User, utcnow
+
+from . import Actor, ServiceError, audit
+
+ROLES = ("admin", "trainer")
+MIN_PASSWORD_LENGTH = 10
+# An address may try several accounts (a shared office connection), so it gets more attempts.
+ADDRESS_FACTOR = 4
+
+
+class TooManyAttempts(ServiceError):
+    """Log-in refused for a while after repeated failures."""
+
+    http_status = 429
+
+
+def _hasher() -> PasswordHasher:
+    current = settings()
+    return PasswordHasher(time_cost=current.password_time_cost,
+                          memory_cost=current.password_memory_cost)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher().hash(password)
+
+
+def create_user(db: Session, org: Organisation, email: str, name: str, role: str,
+                password: str, actor: Actor = None, language: str | None = None) -> User:
+    """A new trainer or admin of `org`."""
+    if role not in ROLES:
+        raise ServiceError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    email = email.strip().lower()
+    if db.scalar(select(User).where(User.email == email)) is not None:
+        raise ServiceError(f"an account with the e-mail {email} already exists")
+    user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
+                password_hash=hash_password(password), language=language, active=True)
+    db.add(user)
+    db.flush()
+    audit(db, "account.create", actor, org, email, role=role)
+    return user
+
+
+def authenticate(db: Session, email: str, password: str, remote_addr: str | None,
+                 now: datetime | None = None) -> User | None:
+    """The active user with these credentials, or None; raises TooManyAttempts when locked.
+
+    Failures are recorded (commit them even when the log-in fails).
+    """
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    _refuse_when_locked(db, email, remote_addr, now)
+    user = db.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    if user is None or not _password_matches(user, password):
+        db.add(LoginFailure(email=email[:320], remote_addr=remote_addr, created_at=now))
+        db.flush()
+        return None
+    db.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
+    return user
+
+
+def _password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _refuse_when_locked(db: Session, email: str, remote_addr: str | None, now: datetime):
+    current = settings()
+    since = now - timedelta(minutes=current.login_lockout_minutes)
+    db.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
+    by_email = db.scalar(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.email == email, LoginFailure.created_at >= since))
+    by_address = 0
+    if remote_addr:
+        by_address = db.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.remote_addr == remote_addr, LoginFailure.created_at >= since))
+    if (by_email >= current.login_max_failures
+            or by_address >= current.login_max_failures * ADDRESS_FACTOR):
+        raise TooManyAttempts(
+            f"too many failed log-ins; try again in {current.login_lockout_minutes} minutes"
+        )
+
+
+

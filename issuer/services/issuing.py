@@ -1,0 +1,353 @@
+"""From a trainer's evaluation to a signed OpenBadgeCredential, atomically and only once.
+
+`save_assessment` stores the evaluation first (a trainer never loses one). `issue_for_assessment`
+checks the micro-training's validation rule, builds the credential in the learner's language,
+validates it (strict 1EdTech schema, JSON-LD safe mode) BEFORE signing, signs it with the
+organisation's active key and stores the signed JSON text exactly, with its status slot, short
+id, claim token and audit event — all inside one SAVEPOINT, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import secrets
+import uuid as uuidlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core import builders, jsonld, proofs, schema
+from issuer.core import catalogue as core_catalogue
+from issuer.core.catalogue import MicroTraining
+from issuer.store.models import (
+    Assessment,
+    Credential,
+    EvidenceFile,
+    Learner,
+    TrainingSession,
+    User,
+    utcnow,
+)
+
+from . import (
+    Actor,
+    InvalidAssessment,
+    NotFound,
+    NotIssuable,
+    ServiceError,
+    audit,
+    require_organisation,
+)
+from . import catalogue as catalogue_service
+from .keys import active_key, issuer_profile_builder, verification_method_id
+from .status_lists import allocate_slot, status_entry
+
+# No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
+SHORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_ID_LENGTH = 9
+FALLBACK_LANGUAGE = "en"
+
+
+class AlreadyIssued(ServiceError):
+    """The assessment has a credential; change it by revoking and re-evaluating."""
+
+    http_status = 409
+
+
+def credential_url(credential_uuid: str) -> str:
+    """The dereferenceable id of a credential."""
+    return f"{settings().public_base_url}/credentials/{credential_uuid}"
+
+
+def evidence_url(evidence_uuid: str) -> str:
+    """The https URL of an evidence file (never a data: URI inside the credential)."""
+    return f"{settings().public_base_url}/evidence/{evidence_uuid}"
+
+
+def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
+                    comments: Mapping[str, str], narrative: str | None, actor: Actor,
+                    activity_start: date | None = None, activity_end: date | None = None
+                    ) -> Assessment:
+    """Create or update the evaluation of one learner in one session; return it (flushed).
+
+    `levels` maps gesture id → rubric level id (a gesture may be left out: not evaluated yet);
+    `comments` maps gesture id (or "" for the whole) → text.
+    """
+    session = _get(db, TrainingSession, session_id, "training session")
+    learner = _get(db, Learner, learner_id, "learner")
+    require_organisation(actor, session.organisation_id)
+    if learner.organisation_id != session.organisation_id:
+        raise NotFound("this learner does not belong to the session's organisation")
+    training = catalogue_service.training_of(session.template)
+    _check_levels(training, levels, comments)
+    assessment = db.scalar(select(Assessment).where(
+        Assessment.session_id == session_id, Assessment.learner_id == learner_id))
+    if assessment is None:
+        assessment = Assessment(session_id=session_id, learner_id=learner_id)
+        db.add(assessment)
+    elif _credential_of(db, assessment.id) is not None:
+        raise AlreadyIssued("this evaluation already has a badge; revoke it to evaluate again")
+    assessment.levels = {k: v for k, v in levels.items() if v}
+    assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
+    assessment.narrative = (narrative or "").strip() or None
+    assessment.activity_start = activity_start
+    assessment.activity_end = activity_end
+    assessment.trainer_id = actor.id if isinstance(actor, User) else assessment.trainer_id
+    db.flush()
+    return assessment
+
+
+def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
+                         now: datetime | None = None) -> Credential:
+    """Issue the badge of an assessment; a second call returns the same credential.
+
+    On first issue the returned credential carries the claim token once, in the transient
+    attribute `claim_token` (only its sha256 is stored); otherwise `claim_token` is None.
+    Raises NotIssuable when the validation rule is not met or the learner was erased.
+    """
+    assessment = _get(db, Assessment, assessment_id, "assessment")
+    existing = _credential_of(db, assessment.id)
+    if existing is not None:
+        existing.claim_token = None
+        return existing
+    session, learner = assessment.session, assessment.learner
+    require_organisation(actor, session.organisation_id)
+    training = catalogue_service.training_of(session.template)
+    _check_issuable(training, assessment, learner)
+    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    try:
+        with db.begin_nested():
+            credential = _issue(db, assessment, training, actor, now)
+    except IntegrityError:
+        # A concurrent request issued this assessment first: its credential is the answer.
+        winner = _credential_of(db, assessment.id)
+        if winner is None:
+            raise
+        winner.claim_token = None
+        return winner
+    return credential
+
+
+def new_claim_token(db: Session, credential: Credential) -> str:
+    """Replace the credential's claim token (e.g. a reprinted card); return it once."""
+    token = secrets.token_urlsafe(24)
+    credential.claim_token_sha256 = hashlib.sha256(token.encode()).hexdigest()
+    db.flush()
+    return token
+
+
+def credential_for_claim_token(db: Session, token: str) -> Credential | None:
+    """The credential a claim token opens, or None."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return db.scalar(select(Credential).where(Credential.claim_token_sha256 == digest))
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def _issue(db: Session, assessment: Assessment, training: MicroTraining, actor: Actor,
+           now: datetime) -> Credential:
+    session, learner = assessment.session, assessment.learner
+    org = session.organisation
+    language = learner_language(learner, org, training)
+    credential_uuid = str(uuidlib.uuid4())
+    status_list, index = allocate_slot(db, org)
+    document = build_credential(
+        assessment, training, language, credential_uuid, status_entry(status_list, index), now)
+    check_before_signing(document)
+    key_record, key = active_key(db, org)
+    signed = proofs.sign(document, key, verification_method_id(org, key_record),
+                         created=builders.timestamp(now))
+    token = secrets.token_urlsafe(24)
+    credential = Credential(
+        uuid=credential_uuid,
+        short_id=_new_short_id(db),
+        organisation_id=org.id,
+        learner_id=learner.id,
+        assessment_id=assessment.id,
+        template_pk=session.template_pk,
+        kind=catalogue_service.TRAINING,
+        language=language,
+        signed_json=json.dumps(signed, ensure_ascii=False),
+        valid_from=now,
+        valid_until=_valid_until(training, now),
+        status_list_id=status_list.id,
+        status_index=index,
+        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        issued_at=now,
+    )
+    db.add(credential)
+    db.flush()
+    audit(db, "credential.issue", actor, org, credential.uuid, short_id=credential.short_id,
+          template=f"{session.template.template_id}@{session.template.version}")
+    credential.claim_token = token
+    return credential
+
+
+def check_before_signing(document: dict) -> None:
+    """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
+    schema.validate(document, strict=True)
+    jsonld.expand_safely(document)
+
+
+def learner_language(learner: Learner, org, training: MicroTraining) -> str:
+    """The learner's language if the training has it, else the organisation's, else English."""
+    for language in (learner.language, org.default_language, FALLBACK_LANGUAGE):
+        if language and language in training.languages:
+            return language
+    return training.languages[0]
+
+
+def build_credential(assessment: Assessment, training: MicroTraining, language: str,
+                     credential_uuid: str, credential_status: dict, now: datetime) -> dict:
+    """The unsigned OpenBadgeCredential of an assessment."""
+    session, learner = assessment.session, assessment.learner
+    achievement = _achievement(session.template, training, language)
+    subject = builders.AchievementSubject(
+        achievement=achievement,
+        identifiers=tuple(_identifiers(learner)),
+        id=learner.wallet_did or None,
+        results=tuple(_results(training, achievement, assessment.levels)),
+        activity_start_date=_midnight(assessment.activity_start or session.starts_on),
+        activity_end_date=_midnight(assessment.activity_end or session.ends_on),
+        narrative=assessment.narrative,
+    )
+    credential = builders.OpenBadgeCredential(
+        id=credential_url(credential_uuid),
+        issuer=issuer_profile_builder(session.organisation),
+        subject=subject,
+        valid_from=now,
+        valid_until=_valid_until(training, now),
+        evidence=tuple(_evidence(assessment, training, language)),
+        credential_status=credential_status,
+    )
+    return credential.to_json()
+
+
+def _achievement(template, training: MicroTraining, language: str) -> builders.Achievement:
+    related = {other: catalogue_service.achievement_id(template, other)
+               for other in training.languages if other != language}
+    return core_catalogue.achievement_for(
+        training, language, catalogue_service.achievement_id(template, language), related)
+
+
+def _identifiers(learner: Learner) -> list[dict]:
+    identifiers = [builders.name_identifier(learner.name)]
+    if learner.email:
+        identifiers.append(builders.email_identifier(learner.email))
+    return identifiers
+
+
+def _results(training: MicroTraining, achievement: builders.Achievement,
+             levels: Mapping[str, str]) -> list[builders.Result]:
+    # The achievement lists one result description per gesture, in the file's order, and each
+    # description's rubric levels in the gesture's order.
+    results = []
+    for gesture, description in zip(training.gestures, achievement.result_descriptions,
+                                    strict=True):
+        level_id = levels.get(gesture.id)
+        if level_id is None:
+            continue
+        position = [level.id for level in gesture.levels].index(level_id)
+        level = description.rubric_criterion_levels[position]
+        results.append(builders.Result(result_description=description.id,
+                                       achieved_level=level.id))
+    return results
+
+
+def _evidence(assessment: Assessment, training: MicroTraining, language: str):
+    names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
+    if assessment.comments.get(""):
+        yield builders.Evidence(name=_TRAINER_COMMENT.get(language, _TRAINER_COMMENT["en"]),
+                                narrative=assessment.comments[""])
+    for gesture in training.gestures:
+        comment = assessment.comments.get(gesture.id)
+        photos = [f for f in assessment.evidence if f.gesture_id == gesture.id]
+        if comment and not photos:
+            yield builders.Evidence(name=names[gesture.id], narrative=comment)
+        for number, photo in enumerate(photos):
+            yield builders.Evidence(id=evidence_url(photo.uuid), name=names[gesture.id],
+                                    narrative=comment if number == 0 else None,
+                                    genre=_genre(photo))
+    for photo in (f for f in assessment.evidence if f.gesture_id not in names):
+        yield builders.Evidence(id=evidence_url(photo.uuid), name=photo.filename,
+                                genre=_genre(photo))
+
+
+_TRAINER_COMMENT = {
+    "en": "Trainer's comment", "fr": "Commentaire du formateur", "nl": "Opmerking van de trainer",
+    "it": "Commento del formatore", "es": "Comentario del formador",
+    "pl": "Komentarz trenera",
+}
+
+
+def _genre(evidence: EvidenceFile) -> str:
+    return "Photograph" if evidence.media_type.startswith("image/") else "Document"
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _valid_until(training: MicroTraining, now: datetime) -> datetime | None:
+    if not training.validity_months:
+        return None
+    months = now.month - 1 + training.validity_months
+    year, month = now.year + months // 12, months % 12 + 1
+    day = min(now.day, calendar.monthrange(year, month)[1])
+    return now.replace(year=year, month=month, day=day)
+
+
+def _new_short_id(db: Session) -> str:
+    while True:
+        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
+        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
+            return short_id
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def _check_levels(training: MicroTraining, levels: Mapping[str, str],
+                  comments: Mapping[str, str]) -> None:
+    gestures = {gesture.id: gesture for gesture in training.gestures}
+    for gesture_id, level_id in levels.items():
+        if gesture_id not in gestures:
+            raise InvalidAssessment(f"{training.id} has no gesture {gesture_id!r}")
+        known = [level.id for level in gestures[gesture_id].levels]
+        if level_id and level_id not in known:
+            raise InvalidAssessment(
+                f"gesture {gesture_id!r} has no level {level_id!r}; choose one of {known}")
+    for key in comments:
+        if key and key not in gestures:
+            raise InvalidAssessment(f"{training.id} has no gesture {key!r} to comment on")
+
+
+def _check_issuable(training: MicroTraining, assessment: Assessment, learner: Learner) -> None:
+    if learner.erased_at is not None:
+        raise NotIssuable("the learner's personal data was erased at their request")
+    if not training.is_validated(assessment.levels):
+        missing = [gesture.name_in("en") for gesture in training.gestures
+                   if gesture.id not in assessment.levels
+                   or not gesture.is_acquired(assessment.levels[gesture.id])]
+        raise NotIssuable(
+            f"{training.name_in('en')} is not validated yet: {training.gestures_needed} of "
+            f"{len(training.gestures)} gestures must be acquired; not yet: {', '.join(missing)}"
+        )
+
+
+def _credential_of(db: Session, assessment_id: int) -> Credential | None:
+    return db.scalar(select(Credential).where(Credential.assessment_id == assessment_id))
+
+
+def _get(db: Session, model, record_id: int, what: str):
+    record = db.get(model, record_id)
+    if record is None:
+        raise NotFound(f"no {what} with id {record_id}")
+    return record

@@ -1,0 +1,129 @@
+"""Organisation identity: did:web, the published Profile and DID document, signing keys.
+
+Each organisation signs with one active Ed25519 key, generated on first need and stored as an
+encrypted PEM (passphrase `SKY_KEY_PASSPHRASE`). Rotation retires the active key but keeps it
+in the DID document, so every badge it signed keeps verifying.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core import builders
+from issuer.core.did import did_web_document, did_web_for
+from issuer.core.keys import ED25519, PrivateKey, PublicKey
+from issuer.store.models import Organisation, SigningKey, utcnow
+
+from . import Actor, audit, require_organisation
+
+
+def issuer_did(org: Organisation) -> str:
+    """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec`."""
+    return did_web_for(settings().public_base_url, "issuers", org.slug)
+
+
+def profile_url(org: Organisation) -> str:
+    """The https page of the organisation's Profile."""
+    return f"{settings().public_base_url}/issuers/{org.slug}"
+
+
+def issuer_profile_builder(org: Organisation) -> builders.Profile:
+    """The organisation as a `builders.Profile` (see issuer_profile)."""
+    return builders.Profile(
+        id=issuer_did(org),
+        name=org.name,
+        url=org.url or None,
+        email=org.email or None,
+        description=org.description or None,
+        image=builders.Image(f"{profile_url(org)}/logo.png") if org.logo_png else None,
+        address=builders.Address(
+            address_country_code=org.country_code,
+            address_region=org.region or None,
+            address_locality=org.locality or None,
+        ),
+    )
+
+
+def issuer_profile(org: Organisation) -> dict:
+    """The OB 3.0 `Profile` embedded as a credential's issuer; its id is the did:web."""
+    return issuer_profile_builder(org).to_json()
+
+
+def verification_method_id(org: Organisation, key: SigningKey) -> str:
+    """`<did>#<publicKeyMultibase>`, the id listed in the DID document."""
+    return f"{issuer_did(org)}#{key.public_multibase}"
+
+
+def did_document(db: Session, org: Organisation) -> dict:
+    """The did:web document listing every key version (retired ones too), newest last."""
+    versions = db.scalars(
+        select(SigningKey).where(SigningKey.organisation_id == org.id).order_by(SigningKey.version)
+    ).all()
+    keys = [PublicKey.from_multibase(key.public_multibase) for key in versions]
+    return did_web_document(issuer_did(org), keys)
+
+
+def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:
+    """The active key record and its decrypted private key; generates version 1 on first need."""
+    record = _active_record(db, org)
+    if record is None:
+        record = _create_first_key(db, org)
+    return record, PrivateKey.from_pem(record.encrypted_pem, settings().key_passphrase)
+
+
+def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
+    """Retire the active key and make a new version active; earlier badges stay verifiable."""
+    require_organisation(actor, org.id)
+    current = _active_record(db, org)
+    version = 1
+    if current is not None:
+        current.active = False
+        current.retired_at = utcnow()
+        version = current.version + 1
+        db.flush()
+    record = _new_key(org, version)
+    db.add(record)
+    db.flush()
+    audit(db, "key.rotate", actor, org, verification_method_id(org, record),
+          version=record.version)
+    return record
+
+
+def _active_record(db: Session, org: Organisation) -> SigningKey | None:
+    return db.scalars(
+        select(SigningKey)
+        .where(SigningKey.organisation_id == org.id, SigningKey.active.is_(True))
+        .order_by(SigningKey.version.desc())
+    ).first()
+
+
+def _new_key(org: Organisation, version: int) -> SigningKey:
+    private = PrivateKey.generate(ED25519)
+    return SigningKey(
+        organisation_id=org.id,
+        version=version,
+        kind=ED25519,
+        public_multibase=private.public_key.multibase,
+        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase),
+        active=True,
+    )
+
+
+def _create_first_key(db: Session, org: Organisation) -> SigningKey:
+    # Two workers may both see "no key": the unique (organisation, version) lets one win and
+    # the other read the winner's key instead.
+    record = _new_key(org, 1)
+    try:
+        with db.begin_nested():
+            db.add(record)
+            db.flush()
+    except IntegrityError:
+        winner = _active_record(db, org)
+        if winner is None:
+            raise
+        return winner
+    audit(db, "key.generate", None, org, verification_method_id(org, record), version=1)
+    return record

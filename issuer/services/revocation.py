@@ -1,0 +1,46 @@
+"""Revocation: the credential's status bit is set in the same transaction as the record.
+
+The published list is re-signed on the next request for it (its revision changed), so every
+verifier sees the revocation as soon as the transaction commits, subject only to the list's
+HTTP cache time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from issuer.store.models import Credential, utcnow
+
+from . import Actor, ServiceError, audit, require_organisation
+from .status_lists import set_revoked
+
+MAX_REASON_LENGTH = 2000
+
+
+class AlreadyRevoked(ServiceError):
+    """The credential was revoked before."""
+
+    http_status = 409
+
+
+def revoke(db: Session, credential: Credential, reason: str, actor: Actor,
+           now: datetime | None = None) -> Credential:
+    """Revoke `credential` for a stated reason (required, shown to people who check it)."""
+    require_organisation(actor, credential.organisation_id)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ServiceError("a reason is required to revoke a badge")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ServiceError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+    if credential.revoked_at is not None:
+        raise AlreadyRevoked(
+            f"this badge was already revoked on {credential.revoked_at:%Y-%m-%d}")
+    set_revoked(db, credential.status_list, credential.status_index)
+    credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    credential.revocation_reason = reason
+    db.flush()
+    audit(db, "credential.revoke", actor, credential.organisation_id, credential.uuid,
+          short_id=credential.short_id, reason=reason)
+    return credential

@@ -1,0 +1,154 @@
+"""Bitstring Status List slots: random, unique, never reused, safe under concurrent issuance.
+
+A slot is taken by inserting a `StatusSlot` row whose primary key is (list, index): two workers
+that draw the same index collide on that key, the loser's SAVEPOINT rolls back and it draws
+again. Revocation flips the bit and bumps the list's revision in the issuing transaction;
+the signed list credential is cached per revision.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid as uuidlib
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core import proofs
+from issuer.core import status_list as bitstring
+from issuer.store.models import Organisation, StatusList, StatusSlot, utcnow
+
+from .keys import active_key, issuer_did, verification_method_id
+
+LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
+REVOCATION = "revocation"
+# After this many collisions in a row, pick among the free indices explicitly.
+_RANDOM_TRIES = 16
+
+
+def list_url(status_list: StatusList) -> str:
+    """The public URL of the signed list credential."""
+    return f"{settings().public_base_url}/status/{status_list.uuid}"
+
+
+def status_entry(status_list: StatusList, index: int) -> dict:
+    """The credential's `credentialStatus` (a BitstringStatusListEntry for revocation)."""
+    return bitstring.status_entry(list_url(status_list), index, status_list.purpose)
+
+
+def allocate_slot(db: Session, org: Organisation) -> tuple[StatusList, int]:
+    """A random free index of the organisation's open revocation list (a new list when full)."""
+    while True:
+        status_list = _open_list(db, org)
+        index = _take_random(db, status_list) or _take_free(db, status_list)
+        if index is not None:
+            return status_list, index
+        status_list.full = True
+        db.flush()
+
+
+def set_revoked(db: Session, status_list: StatusList, index: int) -> StatusList:
+    """Set the bit at `index` and bump the revision; the row is locked while it changes."""
+    locked = db.scalars(
+        select(StatusList)
+        .where(StatusList.id == status_list.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    bits = bytearray(locked.bits)
+    bitstring.set_status(bits, index, 1)
+    locked.bits = bytes(bits)
+    locked.revision += 1
+    db.flush()
+    return locked
+
+
+def signed_status_list(db: Session, status_list: StatusList, now: datetime | None = None) -> dict:
+    """The signed BitstringStatusListCredential, re-signed only when the revision changed.
+
+    The cache is written into `status_list` (flushed, not committed): commit to keep it.
+    """
+    if status_list.signed_json and status_list.signed_revision == status_list.revision:
+        return json.loads(status_list.signed_json)
+    org = db.get(Organisation, status_list.organisation_id)
+    record, key = active_key(db, org)
+    created = _timestamp(now or utcnow())
+    unsigned = bitstring.status_list_credential(
+        list_url(status_list),
+        issuer_did(org),
+        bitstring.encode_list(status_list.bits),
+        purpose=status_list.purpose,
+        valid_from=created,
+    )
+    signed = proofs.sign(unsigned, key, verification_method_id(org, record), created=created)
+    status_list.signed_json = json.dumps(signed, ensure_ascii=False)
+    status_list.signed_revision = status_list.revision
+    db.flush()
+    return signed
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _open_list(db: Session, org: Organisation) -> StatusList:
+    status_list = db.scalars(
+        select(StatusList)
+        .where(StatusList.organisation_id == org.id, StatusList.purpose == REVOCATION,
+               StatusList.full.is_(False))
+        .order_by(StatusList.id)
+    ).first()
+    if status_list is None:
+        status_list = StatusList(
+            uuid=str(uuidlib.uuid4()),
+            organisation_id=org.id,
+            purpose=REVOCATION,
+            size=LIST_SIZE,
+            bits=bytes(bitstring.new_bitstring(LIST_SIZE)),
+            full=False,
+            revision=0,
+        )
+        db.add(status_list)
+        db.flush()
+    return status_list
+
+
+def _insert_slot(db: Session, status_list: StatusList, index: int) -> bool:
+    try:
+        with db.begin_nested():
+            db.add(StatusSlot(status_list_id=status_list.id, index=index))
+            db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _take_random(db: Session, status_list: StatusList) -> int | None:
+    for _ in range(_RANDOM_TRIES):
+        index = secrets.randbelow(status_list.size)
+        if _insert_slot(db, status_list, index):
+            return index
+    return None
+
+
+def _take_free(db: Session, status_list: StatusList) -> int | None:
+    # Reached only when the list is nearly full: read what is taken, draw among the rest.
+    taken_count = db.scalar(
+        select(func.count()).select_from(StatusSlot)
+        .where(StatusSlot.status_list_id == status_list.id)
+    )
+    if taken_count >= status_list.size:
+        return None
+    taken = set(db.scalars(
+        select(StatusSlot.index).where(StatusSlot.status_list_id == status_list.id)
+    ))
+    free = [i for i in range(status_list.size) if i not in taken]
+    while free:
+        index = free.pop(secrets.randbelow(len(free)))
+        if _insert_slot(db, status_list, index):
+            return index
+    return None

@@ -1,0 +1,110 @@
+"""Real verification of stored and submitted credentials.
+
+`verify_stored` runs the full verifier on the stored signed text, with this instance's own
+did:web documents and status lists served in-process from the database: a verification page
+makes no HTTP call, yet checks exactly what an outside verifier checks. `verify_any` verifies
+anything handed to `/verify`; third-party documents are fetched through `SafeFetcher`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core.errors import ResolutionError
+from issuer.core.resolver import KeyResolver
+from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
+from issuer.fetch import SafeFetcher
+from issuer.store.models import Credential, Organisation, StatusList
+
+from .keys import did_document
+from .learners import is_redacted
+from .status_lists import signed_status_list
+
+_DID_DOCUMENT = re.compile(r"^/issuers/([a-z0-9-]+)/did\.json$")
+_STATUS_LIST = re.compile(r"^/status/([0-9a-f-]{36})$")
+
+FetchJson = Callable[[str], dict]
+
+
+def local_fetch_json(db: Session, fallback: FetchJson | None = None) -> FetchJson:
+    """A `fetch_json` that answers this instance's DID documents and status lists from `db`.
+
+    Other URLs go to `fallback`, or fail with ResolutionError when there is none.
+    """
+    base = urlsplit(settings().public_base_url)
+
+    def fetch_json(url: str) -> dict:
+        parts = urlsplit(url)
+        # The scheme is ignored: a did:web on an http development host maps to https.
+        if parts.netloc == base.netloc and parts.path.startswith(base.path):
+            local = parts.path[len(base.path.rstrip("/")):]
+            document = _local_document(db, local)
+            if document is not None:
+                return document
+            raise ResolutionError(f"{url} is not a document this service publishes")
+        if fallback is None:
+            raise ResolutionError(f"cannot fetch {url}: only this service's documents are read")
+        return fallback(url)
+
+    return fetch_json
+
+
+def _local_document(db: Session, path: str) -> dict | None:
+    if match := _DID_DOCUMENT.match(path):
+        org = db.scalar(select(Organisation).where(Organisation.slug == match.group(1)))
+        return did_document(db, org) if org is not None else None
+    if match := _STATUS_LIST.match(path):
+        status_list = db.scalar(select(StatusList).where(StatusList.uuid == match.group(1)))
+        return signed_status_list(db, status_list) if status_list is not None else None
+    return None
+
+
+def verify_stored(db: Session, credential: Credential, now: datetime | None = None,
+                  email: str | None = None) -> VerificationReport:
+    """Verify a credential this service issued, from its stored signed text, offline.
+
+    A credential redacted by erasure can no longer be verified; its report says it is revoked.
+    """
+    if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
+        return _erased_report(credential)
+    fetch_json = local_fetch_json(db)
+    return verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
+                             fetch_json=fetch_json, now=now, email=email)
+
+
+def _erased_report(credential: Credential) -> VerificationReport:
+    document = json.loads(credential.signed_json)
+    issuer = document.get("issuer") or {}
+    return VerificationReport(
+        verdict="revoked",
+        checks=[Check("status", FAILED, f"revoked: {credential.revocation_reason}")],
+        credential=document,
+        issuer_id=issuer.get("id"),
+        issuer_name=issuer.get("name"),
+        revoked=True,
+        warnings=["the learner's personal data was erased; only the learner holds the signed "
+                  "credential"],
+    )
+
+
+def verify_any(source: dict | str | bytes, now: datetime | None = None,
+               db: Session | None = None, email: str | None = None) -> VerificationReport:
+    """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
+
+    Third-party keys and status lists are fetched safely (https only, public addresses, size and
+    time limits); with `db`, this service's own documents are read in-process.
+    """
+    current = settings()
+    fetcher = SafeFetcher(allow_http_loopback=current.allow_http_loopback)
+    fetch_json = local_fetch_json(db, fetcher.fetch_json) if db is not None else fetcher.fetch_json
+    resolver = KeyResolver(fetch_json, allow_http_loopback=current.allow_http_loopback)
+    return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
+                             email=email)

@@ -1,0 +1,32 @@
+"""Alembic migrations, shipped inside the package so `sky-badges db upgrade` works anywhere.
+
+SQLite (the embedded default) is upgraded automatically when the app starts; PostgreSQL is
+upgraded explicitly with `sky-badges db upgrade` before a deployment starts new workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(url: str) -> Config:
+    """The Alembic configuration for the database at `url`."""
+    from issuer.store.db import normalise_url
+
+    config = Config(str(HERE / "alembic.ini"))
+    config.set_main_option("script_location", str(HERE))
+    # ConfigParser interpolation would read a '%' in a password as a placeholder.
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` up to `revision` (creating every table on a new database)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)

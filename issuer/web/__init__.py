@@ -1,0 +1,187 @@
+"""The Flask application factory: configuration, one database session per request, blueprints.
+
+Configuration comes from `issuer.config.Settings` (environment, instance folder), then from
+`test_config`. Blueprints are registered here and nowhere else, one per audience.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from issuer.config import Settings, activate
+from issuer.core.errors import BadgeError
+from issuer.store.db import make_engine, make_sessionmaker
+
+# Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
+# skipped; any other import error is a real bug and is raised.
+BLUEPRINT_MODULES = (
+    "issuer.web.public",
+    "issuer.web.auth",
+    "issuer.web.trainer",
+    "issuer.web.admin",
+    "issuer.web.api",
+    "issuer.web.wallet",
+)
+# Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
+CSRF_EXEMPT = ("api", "wallet")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. `test_config` overrides settings (environment names) and Flask."""
+    test_config = dict(test_config or {})
+    settings = activate(Settings.from_env(test_config))
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        SETTINGS=settings,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_lifetime_minutes),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (expiring) session
+        AUTO_MIGRATE=settings.is_sqlite,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(test_config)
+    settings_path = settings.instance_path
+    settings_path.mkdir(parents=True, exist_ok=True)
+
+    _init_database(app, settings)
+    csrf.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    app.context_processor(_template_helpers)
+    return app
+
+
+def db() -> Session:
+    """The database session of the current request, closed when the request ends."""
+    if "db" not in g:
+        g.db = current_app.extensions["sky_sessionmaker"]()
+    return g.db
+
+
+def _close_db(_error: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()  # rolls back anything a view did not commit
+
+
+def _init_database(app: Flask, settings: Settings) -> None:
+    if app.config["AUTO_MIGRATE"]:
+        from issuer.store.migrations import upgrade
+
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    app.extensions["sky_engine"] = engine
+    app.extensions["sky_sessionmaker"] = make_sessionmaker(engine)
+    app.teardown_appcontext(_close_db)
+
+
+def _register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        app.register_blueprint(module.bp)
+        if module.bp.name in CSRF_EXEMPT:
+            csrf.exempt(module.bp)
+
+
+def _template_helpers() -> dict:
+    from .auth import current_user
+
+    return {"current_user": current_user}
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do this.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept this kind of request.",
+    413: "The file or form is too large.",
+    422: "The request could not be carried out.",
+    429: "Too many attempts. Please wait a few minutes.",
+    500: "Something went wrong on our side. Please try again later.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None):
+    """A JSON error under /api/, an HTML error page elsewhere; never a stack trace."""
+    message = message or _MESSAGES.get(status, _MESSAGES[500])
+    if _wants_json():
+        code = code or _code_name(status)
+        return jsonify({"error": {"code": code, "message": message}}), status
+    template = f"errors/{status}.html" if status in (403, 404) else "errors/error.html"
+    return render_template(template, status=status, message=message), status
+
+
+def _code_name(status: int) -> str:
+    return {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            413: "too_large", 422: "unprocessable", 429: "too_many_requests"}.get(status, "error")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return error_response(400, "The form expired or was sent twice. Please try again.",
+                              "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_response(error.code or 500, _MESSAGES.get(error.code or 500))
+
+    @app.errorhandler(BadgeError)
+    def badge_error(error: BadgeError):
+        status = getattr(error, "http_status", None) or _badge_status(error)
+        return error_response(status, _one_line(error), type(error).__name__)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_response(500)
+
+
+def _badge_status(error: BadgeError) -> int:
+    # Documents the client sent that are malformed → 400; well-formed but refused → 422.
+    from issuer.core.errors import KeyFormatError, SchemaError, TemplateError
+
+    return 400 if isinstance(error, KeyFormatError | SchemaError | TemplateError) else 422
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
