@@ -1,0 +1,499 @@
+"""The public side, no login: verification pages, credentials, issuer documents, /verify.
+
+These URLs are printed on paper and resolved by other verifiers, so they never change
+(DESIGN.md §5). Documents are cacheable: status lists for 60 seconds — the longest a revocation
+takes to reach a verifier that honours Cache-Control — and the rest longer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from issuer.core import baking, images
+from issuer.core.errors import BadgeError
+from issuer.services import publishing
+from issuer.store import ratelimit
+from issuer.web import csrf
+
+bp = Blueprint("public", __name__)
+
+VERIFY_MAX_BYTES = 2 * 1024 * 1024
+# Per client address and minute, in the database so every worker shares the count. Config:
+# PUBLIC_VERIFY_RATE_LIMIT (POST /verify), PUBLIC_PAGE_RATE_LIMIT (/v/ pages, each verifies).
+VERIFY_RATE_LIMIT = 30
+PAGE_RATE_LIMIT = 120
+RATE_WINDOW = 60  # seconds
+STATUS_MAX_AGE = 60  # seconds: the documented revocation propagation time
+DOCUMENT_MAX_AGE = 300
+CREDENTIAL_MAX_AGE = 3600
+
+VC_JSON = "application/vc+ld+json"
+LD_JSON = "application/ld+json"
+JSON = "application/json"
+HTML = "text/html"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": "Italiano",
+                  "es": "Español", "pl": "Polski"}
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+@bp.record_once
+def _create_rate_limit_table(state) -> None:
+    """Until a migration adds it, make sure the shared counter table exists."""
+    engine = state.app.extensions.get("sky_engine")
+    if engine is not None:
+        ratelimit.RateLimitCounter.__table__.create(engine, checkfirst=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _db():
+    from issuer.web import db
+
+    return db()
+
+
+def _gettext(text: str, **variables) -> str:
+    """flask_babel's gettext when the app set Babel up, else the English text."""
+    if "babel" in current_app.extensions:
+        from flask_babel import gettext
+
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+_ = _gettext
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    helpers: dict = {"language_names": LANGUAGE_NAMES}
+    if "_" not in current_app.jinja_env.globals:
+        helpers["_"] = _gettext
+    return helpers
+
+
+def _language(fallback: str = "en") -> str:
+    accepted = [value for value, _quality in request.accept_languages]
+    return publishing.reader_language(request.args.get("lang"), accepted, fallback)
+
+
+def _render(template: str, language: str, status: int = 200, **context) -> Response:
+    """Render in `language` (Babel's locale forced when Babel is set up)."""
+    context.update(lang=language, languages=publishing.SUPPORTED_LANGUAGES)
+    g.language = language  # base.html's <html lang>
+    if "babel" in current_app.extensions:
+        from flask_babel import force_locale
+
+        with force_locale(language):
+            body = render_template(template, **context)
+    else:
+        body = render_template(template, **context)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _wanted(*offers: str) -> str:
+    """The best of `offers` for this request's Accept header (the first on a tie)."""
+    best = request.accept_mimetypes.best_match(offers, default=offers[0])
+    return best or offers[0]
+
+
+def _document(text: str, mimetype: str, max_age: int, etag: str | None = None) -> Response:
+    """A cacheable public document with an ETag, answering If-None-Match with 304."""
+    response = Response(text, mimetype=mimetype)
+    response.set_etag((etag or publishing.etag_for(text)).strip('"'))
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers run in browsers too
+    return response.make_conditional(request)
+
+
+def _json_text(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _client_allowed(bucket: str, default_limit: int) -> bool:
+    limit = current_app.config.get(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
+    key = f"{bucket}:{request.remote_addr or 'unknown'}"
+    return ratelimit.hit(_db(), key, limit, RATE_WINDOW, datetime.now(UTC))
+
+
+def _services(name: str):
+    """A service module of the spine, imported when first needed."""
+    import importlib
+
+    return importlib.import_module(f"issuer.services.{name}")
+
+
+# --- /v/<short_id>: the page a card's QR points to --------------------------------------------
+
+
+@bp.get("/v/<short_id>")
+def verification_page(short_id: str):
+    """Verdict first, then what the badge proves; JSON report or credential on request."""
+    db = _db()
+    credential = publishing.credential_by_short_id(db, short_id)
+    wanted = _wanted(HTML, JSON, VC_JSON, LD_JSON)
+    if credential is None:
+        if wanted != HTML:
+            return jsonify({"verdict": publishing.NOT_GENUINE,
+                            "message": "No credential is published at this address."}), 404
+        return _render("public/not_found.html", _language(), status=404)
+    if not _client_allowed("page", PAGE_RATE_LIMIT):
+        return _too_many()
+    if wanted in (VC_JSON, LD_JSON):
+        return _credential_response(credential, wanted)
+    report = _services("verification").verify_stored(db, credential)
+    if wanted == JSON:
+        response = jsonify(publishing.report_json(report))
+    else:
+        response = _credential_page(db, credential, report)
+    response.vary.add("Accept")
+    response.cache_control.no_cache = True  # the verdict is live; always re-verify
+    return response
+
+
+def _credential_page(db, credential, report) -> Response:
+    language = _language(credential.language)
+    training = _training_of(credential)
+    view = publishing.credential_view(db, credential, report, language, training)
+    if publishing.is_erased(credential):
+        view = publishing.without_personal_data(view)
+    return _render("public/credential.html", language, view=view, credential=credential,
+                   page_url=url_for(".verification_page", short_id=credential.short_id,
+                                    _external=True))
+
+
+def _training_of(credential):
+    """The catalogue's MicroTraining of a credential's template, if it can be read."""
+    if credential.template is None or credential.template.kind != "training":
+        return None
+    try:
+        return _services("catalogue").training_of(credential.template)
+    except (BadgeError, ModuleNotFoundError):
+        return None
+
+
+# --- /credentials/<uuid>: the signed credential and its baked images ---------------------------
+
+
+@bp.get("/credentials/<uuid:uuid>")
+def credential_json(uuid):
+    """The signed credential, byte for byte as stored."""
+    return _credential_response(_published_credential(uuid), VC_JSON)
+
+
+@bp.get("/credentials/<uuid:uuid>.json")
+def credential_download(uuid):
+    """The signed credential as a file to keep."""
+    response = _credential_response(_published_credential(uuid), JSON)
+    response.headers["Content-Disposition"] = f'attachment; filename="badge-{uuid}.json"'
+    return response
+
+
+@bp.get("/credentials/<uuid:uuid>.png")
+def credential_png(uuid):
+    """The badge image with the signed credential baked in (iTXt)."""
+    credential = _published_credential(uuid)
+    baked = baking.bake_png(_image_bytes(credential, "png"), credential.signed_json)
+    return _baked_response(credential, baked, "image/png", "png")
+
+
+@bp.get("/credentials/<uuid:uuid>.svg")
+def credential_svg(uuid):
+    """The badge image as SVG with the signed credential baked in."""
+    credential = _published_credential(uuid)
+    baked = baking.bake_svg(_image_bytes(credential, "svg"), credential.signed_json)
+    return _baked_response(credential, baked, "image/svg+xml", "svg")
+
+
+def _published_credential(uuid):
+    credential = publishing.credential_by_uuid(_db(), str(uuid))
+    if credential is None:
+        abort(404)
+    if publishing.is_erased(credential):
+        abort(410)  # the learner asked for erasure: the copy they hold stays theirs
+    return credential
+
+
+def _credential_response(credential, mimetype: str) -> Response:
+    if publishing.is_erased(credential):
+        abort(410)
+    return _document(credential.signed_json, mimetype, CREDENTIAL_MAX_AGE)
+
+
+def _baked_response(credential, data: bytes, mimetype: str, extension: str) -> Response:
+    response = _document(data, mimetype, CREDENTIAL_MAX_AGE,
+                         publishing.etag_for(credential.signed_json + extension))
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="badge-{credential.uuid}.{extension}"')
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _image_bytes(credential, kind: str) -> bytes:
+    """The achievement's own image file when the catalogue has one of this kind, else drawn."""
+    training = _training_of(credential)
+    path = training.image_path if training is not None else None
+    if path is not None and path.suffix.lower() == f".{kind}" and path.is_file():
+        return path.read_bytes()
+    document = publishing.credential_document(credential)
+    title = publishing.achievement_name(document)
+    theme = credential.template.theme or ""
+    if kind == "png":
+        return images.badge_png(title, theme)
+    return images.badge_svg(title, theme).encode("utf-8")
+
+
+# --- issuers, achievements, status lists, evidence --------------------------------------------
+
+
+@bp.get("/issuers/<slug>")
+def issuer_profile(slug: str):
+    """The organisation's OB Profile: JSON for machines, a page for people."""
+    org = _organisation(slug)
+    profile = publishing.profile_document(org)
+    wanted = _wanted(HTML, JSON, LD_JSON)
+    if wanted != HTML:
+        response = _document(_json_text(profile), wanted, DOCUMENT_MAX_AGE)
+    else:
+        language = _language(org.default_language)
+        response = _render("public/issuer.html", language, org=org, profile=profile,
+                           country=publishing.country_name(org.country_code, language),
+                           page_url=url_for(".issuer_profile", slug=slug, _external=True))
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/issuers/<slug>/did.json")
+def issuer_did_document(slug: str):
+    """The did:web DID document, listing every key version so old badges keep verifying."""
+    org = _organisation(slug)
+    document = _services("keys").did_document(_db(), org)
+    wanted = _wanted("application/did+json", JSON, "application/did+ld+json", LD_JSON)
+    response = _document(_json_text(document), wanted, DOCUMENT_MAX_AGE)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/issuers/<slug>/logo.png")
+def issuer_logo(slug: str):
+    """The organisation's logo, as referenced from its Profile."""
+    org = _organisation(slug)
+    if not org.logo_png:
+        abort(404)
+    return _document(org.logo_png, "image/png", DOCUMENT_MAX_AGE)
+
+
+def _organisation(slug: str):
+    org = publishing.organisation_by_slug(_db(), slug)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.get("/achievements/<segment>")
+@bp.get("/achievements/<segment>/<language>")
+def achievement(segment: str, language: str | None = None):
+    """The Achievement of a catalogue entry in one language: JSON for machines, or a page.
+
+    `segment` is either the id a credential names (`<template>--<version>--<language>`) or a
+    template id, whose current version is shown in `language`, `?lang=` or the reader's.
+    """
+    db = _db()
+    template, language = _achievement_template(db, segment, language)
+    document = publishing.achievement_document(db, template, language)
+    if document is None:
+        abort(404)
+    wanted = _wanted(HTML, JSON, LD_JSON)
+    if wanted != HTML:
+        response = _document(_json_text(document), wanted, DOCUMENT_MAX_AGE)
+    else:
+        shown = document.get("inLanguage") or language
+        response = _render("public/achievement.html", shown, achievement=document,
+                           segment=segment)
+    response.vary.add("Accept")
+    return response
+
+
+def _achievement_template(db, segment: str, language: str | None):
+    if "--" in segment:
+        try:
+            template, issued_in = _services("catalogue").template_for_achievement(db, segment)
+        except BadgeError:
+            abort(404)
+        return template, language or request.args.get("lang") or issued_in
+    template = publishing.current_template(db, segment)
+    if template is None:
+        abort(404)
+    accepted = [value for value, _quality in request.accept_languages]
+    fallback = publishing.template_default_language(template)
+    requested = language or request.args.get("lang")
+    return template, publishing.reader_language(requested, accepted, fallback)
+
+
+@bp.get("/status/<uuid:uuid>")
+def status_list(uuid):
+    """The signed BitstringStatusListCredential; cached for STATUS_MAX_AGE seconds."""
+    db = _db()
+    found = publishing.status_list_by_uuid(db, str(uuid))
+    if found is None:
+        abort(404)
+    if not found.signed_json or found.signed_revision != found.revision:
+        _services("status_lists").signed_status_list(db, found)
+        db.commit()  # keep the signature cached for this revision
+    wanted = _wanted(VC_JSON, JSON, LD_JSON)
+    response = _document(found.signed_json, wanted, STATUS_MAX_AGE,
+                         f'"{found.uuid}-{found.signed_revision}"')
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/evidence/<uuid:uuid>")
+def evidence(uuid):
+    """An evidence file (a photo) referenced from a signed credential."""
+    found = publishing.evidence_by_uuid(_db(), str(uuid))
+    if found is None:
+        abort(404)
+    response = _document(found.data, found.media_type, CREDENTIAL_MAX_AGE,
+                         f'"{found.sha256[:32]}"')
+    disposition = "inline" if found.media_type.startswith("image/") else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="evidence-{uuid}"'
+    # A trainer's upload is served from our origin: it must never run as a page.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- /verify: any OB 3.0 credential -----------------------------------------------------------
+
+
+class UnusableInput(Exception):
+    """What was pasted or uploaded is not a credential we can read (HTTP 400)."""
+
+
+@bp.get("/verify")
+def verify_form():
+    """A form to paste a credential (JSON or JWT) or upload a file."""
+    return _render("public/verify.html", _language(), max_mb=VERIFY_MAX_BYTES // (1024 * 1024))
+
+
+@bp.post("/verify")
+@csrf.exempt  # public and read-only: no session to protect, and API clients have no token
+def verify_submit():
+    """Verify what was pasted or uploaded; a result page, or the report as JSON."""
+    wants_json = _wanted(HTML, JSON) == JSON
+    request.max_content_length = VERIFY_MAX_BYTES
+    try:
+        source = _submitted_credential()
+    except RequestEntityTooLarge:
+        return _refuse(413, _("The file is larger than %(mb)d MB.",
+                              mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
+    except UnusableInput as error:
+        return _refuse(400, str(error), wants_json)
+    if not _client_allowed("verify", VERIFY_RATE_LIMIT):
+        return _too_many(wants_json)
+    report = _services("verification").verify_any(source)
+    if wants_json:
+        return jsonify(publishing.report_json(report))
+    language = _language()
+    view = publishing.document_view(_displayed_document(source, report), report, language)
+    return _render("public/verify_result.html", language, view=view)
+
+
+def _submitted_credential() -> dict | str:
+    """The credential from the form: a JSON object or a compact JWT; raises UnusableInput."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return _read_upload(upload.filename, upload.read())
+    if request.is_json:
+        body = request.get_data(as_text=True)
+    else:
+        body = request.form.get("credential", "")
+    return _read_text(body)
+
+
+def _read_upload(filename: str, data: bytes) -> dict | str:
+    if not data:
+        raise UnusableInput(_("The file is empty."))
+    if data.startswith(baking.PNG_SIGNATURE) or filename.lower().endswith((".png", ".svg")):
+        try:
+            return baking.extract(data)
+        except BadgeError as error:
+            raise UnusableInput(
+                _("This image holds no credential we can read: %(reason)s",
+                  reason=str(error))) from None
+    try:
+        return _read_text(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UnusableInput(_("The file is not a JSON credential, a JWT, or a PNG or SVG "
+                              "badge image.")) from None
+
+
+def _read_text(text: str) -> dict | str:
+    text = text.strip()
+    if not text:
+        raise UnusableInput(_("Paste a credential or choose a file to verify."))
+    if _COMPACT_JWS.match(text):
+        return text
+    if text.startswith("<"):
+        return _read_upload("pasted.svg", text.encode("utf-8"))
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnusableInput(_("This is not valid JSON (line %(line)d, column %(column)d: "
+                              "%(reason)s).", line=error.lineno, column=error.colno,
+                              reason=error.msg)) from None
+    if not isinstance(document, dict):
+        raise UnusableInput(_("A credential is a JSON object ({…}), not a list or a value."))
+    return document
+
+
+def _displayed_document(source: dict | str, report) -> dict:
+    """The credential to describe on the result page: the JSON, or the JWT's `vc` claims."""
+    if isinstance(source, dict):
+        return source
+    data = publishing.report_json(report)
+    credential = data.get("credential")
+    if isinstance(credential, dict):
+        return credential
+    return publishing.jwt_claims(source)
+
+
+def _refuse(status: int, message: str, wants_json: bool) -> Response:
+    if wants_json:
+        response = jsonify({"error": {"code": "bad_request" if status == 400 else "too_large",
+                                      "message": message}})
+        response.status_code = status
+        return response
+    return _render("public/verify.html", _language(), status=status, error=message,
+                   max_mb=VERIFY_MAX_BYTES // (1024 * 1024))
+
+
+def _too_many(wants_json: bool = False) -> Response:
+    message = _("Too many verifications from your address. Please wait a minute and try again.")
+    if wants_json:
+        response = jsonify({"error": {"code": "too_many_requests", "message": message}})
+    else:
+        response = _render("public/message.html", _language(), status=429, message=message)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(RATE_WINDOW)
+    return response
+
