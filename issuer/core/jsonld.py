@@ -112,7 +112,10 @@ def expand_safely(document: dict, loader: DocumentLoader | None = None) -> list:
     loader = loader or _default_loader
     dropped: list[str | None] = []
     try:
-        expanded = jsonld.expand(document, _options(loader), on_property_dropped=dropped.append)
+        # base None: pyld would otherwise resolve an undefined type against its placeholder
+        # base http://example.org/base/, hiding it from the relative-IRI check below.
+        options = {**_options(loader), "base": None}
+        expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
     except JsonLdError as error:
         raise _context_error(error) from None
     if dropped:
