@@ -45,7 +45,7 @@ def bake_png(png: bytes, payload: Payload) -> bytes:
 def bake_svg(svg: bytes | str, payload: Payload) -> bytes:
     """Return the SVG with one `<openbadges:credential>` directly after the `<svg>` start tag."""
     text = _payload_text(payload)
-    source = _svg_bytes(svg)
+    source = _require_utf8(_svg_bytes(svg))
     _parse_svg(source)
     layout = _svg_layout(source)
     if layout.ob_prefix_uri not in (None, OB_NAMESPACE):
@@ -194,10 +194,15 @@ def _inflate(data: bytes) -> bytes:
 
 
 def _svg_bytes(svg: bytes | str) -> bytes:
-    data = svg.encode("utf-8") if isinstance(svg, str) else bytes(svg)
+    return svg.encode("utf-8") if isinstance(svg, str) else bytes(svg)
+
+
+def _require_utf8(data: bytes) -> bytes:
+    """Baking edits bytes in place, so the file must already be UTF-8 (or ASCII)."""
     declaration = re.match(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding=[\"']([^\"']+)", data)
-    if declaration and declaration.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
-        raise BakingError("only UTF-8 SVG files can be baked or read")
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if utf16 or (declaration and declaration.group(1).lower() not in (b"utf-8", b"us-ascii")):
+        raise BakingError("only UTF-8 SVG files can be baked; convert the file to UTF-8 first")
     return data
 
 

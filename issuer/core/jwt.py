@@ -30,6 +30,7 @@ from .multibase import unb64url
 ALGORITHMS = {ED25519: "EdDSA", P256: "ES256", RSA: "RS256"}
 ACCEPTED_TYPES = (None, "jwt", "vc+jwt")  # compared case-insensitively (RFC 7515 §4.1.9)
 KNOWN_HEADERS = {"alg", "kid", "jwk", "typ", "cty"}
+PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 JWT_CLAIMS = ("iss", "sub", "jti", "nbf", "exp", "iat", "aud")
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 MAX_TOKEN_BYTES = 8 * 1024 * 1024  # baked credentials may embed images as data: URLs
@@ -100,6 +101,7 @@ class _Registry(JWSRegistry):
 
 def sign_jwt(credential: dict, key: PrivateKey, kid: str | None = None) -> str:
     """Sign `credential` as an OB 3.0 VC-JWT; the header names the key by `kid` or embeds it."""
+    claims = _registered_claims(credential)
     alg = ALGORITHMS.get(key.kind)
     if alg is None:
         raise SigningError(f"no JWS algorithm for a {key.kind} key")
@@ -110,7 +112,7 @@ def sign_jwt(credential: dict, key: PrivateKey, kid: str | None = None) -> str:
         header["kid"] = kid
     else:
         raise SigningError("kid must be a non-empty URI that dereferences to the public key")
-    payload = {**credential, **_registered_claims(credential)}
+    payload = {**credential, **claims}
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     signing_key = import_key(key.to_private_jwk())
     try:
@@ -144,7 +146,7 @@ def verify_jwt(token: str, resolve_kid: ResolveKid, now: datetime | None = None)
         return JwtResult(False, None, None, [str(error)], {})
     problems = _header_problems(header)
     if problems:
-        return JwtResult(False, None, None, problems, header)
+        return JwtResult(False, None, None, problems, _redacted(header))
     try:
         key = _header_key(header, resolve_kid)
         _check_signature(token.strip(), header["alg"], key)
@@ -214,14 +216,23 @@ def _header_problems(header: dict) -> list[str]:
     if ("kid" in header) == ("jwk" in header):
         problems.append("the header must carry exactly one of kid and jwk to name the signing key")
     jwk = header.get("jwk")
-    if "jwk" in header and (not isinstance(jwk, dict) or "d" in jwk):
+    if "jwk" in header and (not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & set(jwk)):
         problems.append(
-            "the header's jwk is not a public JWK (it contains the private member 'd'): refused"
+            "the header's jwk is not a public JWK (it contains private members such as 'd'): "
+            "refused"
             if isinstance(jwk, dict) else "the header's jwk is not a JSON object"
         )
     if "crit" in header:
         problems.append("the header lists critical extensions (crit) that are not understood")
     return problems
+
+
+def _redacted(header: dict) -> dict:
+    """The header without private key members, so a leaked key is not passed on or logged."""
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict):
+        return header
+    return {**header, "jwk": {k: v for k, v in jwk.items() if k not in PRIVATE_JWK_MEMBERS}}
 
 
 def _header_warnings(header: dict) -> list[str]:

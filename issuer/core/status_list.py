@@ -279,7 +279,7 @@ def _entry_index(entry: dict) -> int:
     # BSL says a base-10 string; the 1EdTech fixtures use a JSON number. Accept both.
     if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
         return raw
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 20:
         return int(raw)
     raise StatusListError(
         f"MALFORMED_VALUE_ERROR: statusListIndex {raw!r} is not a non-negative integer"

@@ -258,3 +258,9 @@ def test_a_url_is_not_a_bakeable_payload():
 def test_other_image_formats_are_refused():
     with pytest.raises(BakingError, match="only PNG and SVG"):
         baking.extract(b"\xff\xd8\xff\xe0 a JPEG")
+
+
+def test_non_utf8_svg_is_refused_for_baking():
+    svg = '<?xml version="1.0" encoding="ISO-8859-1"?><svg xmlns="http://www.w3.org/2000/svg"/>'
+    with pytest.raises(BakingError, match="only UTF-8 SVG"):
+        baking.bake_svg(svg.encode("latin-1"), JWS)

@@ -206,8 +206,9 @@ def test_jwk_containing_the_private_part_is_refused(keys):
     result = jwt.verify_jwt(token, no_resolver, now=NOW)
     assert result.valid is False
     assert result.messages == [
-        "the header's jwk is not a public JWK (it contains the private member 'd'): refused"
+        "the header's jwk is not a public JWK (it contains private members such as 'd'): refused"
     ]
+    assert result.header["jwk"] == key.public_key.to_jwk()  # the leaked secret is not passed on
 
 
 def test_header_with_both_kid_and_jwk_is_refused(keys):
@@ -365,3 +366,8 @@ def test_decode_reads_without_verifying(keys):
     header, payload = jwt.decode_jwt(token[:-4] + "AAAA")
     assert header["kid"] == KID
     assert payload["jti"] == CREDENTIAL["id"]
+
+
+def test_signing_something_that_is_not_a_credential_is_refused(keys):
+    with pytest.raises(SigningError, match="must be a JSON object"):
+        jwt.sign_jwt(["not", "a", "credential"], keys[ED25519], kid=KID)

@@ -337,3 +337,9 @@ def test_check_status_does_not_modify_its_inputs():
     before = copy.deepcopy((entry, credential))
     sl.check_status(entry, credential, now=NOW)
     assert (entry, credential) == before
+
+
+def test_absurdly_long_index_is_refused_as_malformed():
+    entry = {**fixture_entry(), "statusListIndex": "9" * 5000}
+    with pytest.raises(StatusListError, match="MALFORMED_VALUE_ERROR"):
+        sl.check_status(entry, fixture_list(), now=NOW)
