@@ -4,12 +4,19 @@ import json
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from issuer.core import proofs
+from issuer.core.did import verification_method
 from issuer.core.errors import ResolutionError
+from issuer.core.keys import PrivateKey
+from issuer.core.resolver import KeyResolver
+from issuer.core.verify import verify_credential
 from issuer.fetch import SafeFetcher
+from tests.core.test_verify import rich_credential
 
 DOCUMENT = {"id": "https://issuer.example/issuers/1", "name": "Café Ñandú"}
 
@@ -197,3 +204,19 @@ def test_public_address_passes_vetting(no_connections):
     assert SafeFetcher().vet("https://93.184.215.14:8443/did.json") == (
         "https", "93.184.215.14", 8443, "93.184.215.14"
     )
+
+
+def test_verifier_resolves_keys_through_the_safe_fetcher(server):
+    key = PrivateKey.generate()
+    issuer_id = server + "/issuers/cec"
+    method = verification_method(issuer_id, key.public_key)
+    Handler.routes["/issuers/cec"] = send_json(
+        {"id": issuer_id, "verificationMethod": [method], "assertionMethod": [method["id"]]}
+    )
+    signed = proofs.sign(rich_credential(issuer_id), key, method["id"])
+    fetcher = SafeFetcher(allow_http_loopback=True)
+    resolver = KeyResolver(fetcher.fetch_json, allow_http_loopback=True)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    report = verify_credential(signed, resolver=resolver, fetch_json=fetcher.fetch_json, now=now)
+    assert report.verdict == "valid"
+    assert report.check("issuer-binding").status == "passed"

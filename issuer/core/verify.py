@@ -213,6 +213,7 @@ class _Run:
         if self.structural_failure():
             return
         self.check_status()
+        self.collect_resolver_notes()
         self.check_recipient()
         self.check_trusted_issuer()
         self.check_endorsements()
@@ -477,9 +478,15 @@ class _Run:
 
     # --- verdict -----------------------------------------------------------------------------
 
+    def collect_resolver_notes(self) -> None:
+        # Taken before nested credentials run, so their notes stay in their own reports.
+        notes = self.options.resolver.notes
+        self.report.warnings.extend(notes[self.notes_seen:])
+        self.notes_seen = len(notes)
+
     def finish(self) -> None:
         report = self.report
-        report.warnings.extend(self.options.resolver.notes[self.notes_seen:])
+        self.collect_resolver_notes()
         report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
         report.warnings = list(dict.fromkeys(report.warnings))
         if self.structural_failure() or not report.checks:
