@@ -4,12 +4,22 @@ from pathlib import Path
 
 import pytest
 
+from issuer.core import jsonld, schema
+from issuer.core.builders import (
+    AchievementSubject,
+    OpenBadgeCredential,
+    Profile,
+    Result,
+    name_identifier,
+)
 from issuer.core.catalogue import (
     Catalogue,
+    achievement_for,
     check_catalogue,
     load_catalogue,
     load_training_file,
     parse_training,
+    skill_achievement_for,
 )
 from issuer.core.errors import TemplateError
 
@@ -303,3 +313,145 @@ def test_parse_training_returns_every_problem_of_an_upload():
     training, problems = parse_training(training_text(gestures=("a",)), "mine.toml")
     assert training is None
     assert problems == ["mine.toml: gestures: 1 gesture given; a micro-training has 2 or 3"]
+
+
+# --- from the catalogue to Open Badges achievements ---------------------------------------------
+
+HOST = "https://badges.example.org"
+
+
+def achievement_ids(training_id: str, languages) -> dict[str, str]:
+    return {language: f"{HOST}/achievements/{training_id}/{language}" for language in languages}
+
+
+def shipped_achievement(training_id="sorting-waste", language="fr"):
+    training = load_catalogue(SHIPPED).trainings[training_id]
+    ids = achievement_ids(training_id, training.languages)
+    return achievement_for(training, language, ids[language], ids), ids[language]
+
+
+def credential_for(achievement, results=()):
+    subject = AchievementSubject(
+        achievement=achievement, identifiers=[name_identifier("Zoë Łukasik")], results=results)
+    return OpenBadgeCredential(
+        id=f"{HOST}/credentials/6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f",
+        issuer=Profile("did:web:badges.example.org:issuers:cec", "CEC"),
+        subject=subject,
+        valid_from="2025-03-01T12:00:00Z",
+    ).to_json()
+
+
+def test_achievement_has_one_rubric_result_description_per_gesture():
+    achievement, base = shipped_achievement()
+    descriptions = achievement.to_json()["resultDescription"]
+    assert descriptions[0] == {
+        "id": f"{base}#gesture-sort-at-source",
+        "type": ["ResultDescription"],
+        "name": "Mettre chaque déchet dans le bon conteneur",
+        "resultType": "RubricCriterion",
+        "rubricCriterionLevel": [
+            {"id": f"{base}#gesture-sort-at-source-not-yet", "type": ["RubricCriterionLevel"],
+             "name": "Pas encore acquis"},
+            {"id": f"{base}#gesture-sort-at-source-acquired", "type": ["RubricCriterionLevel"],
+             "name": "Acquis"},
+        ],
+        "requiredLevel": f"{base}#gesture-sort-at-source-acquired",
+    }
+    assert [d["id"] for d in descriptions] == [
+        f"{base}#gesture-sort-at-source", f"{base}#gesture-reduce-and-reuse",
+        f"{base}#gesture-hazardous-waste"]
+
+
+def test_achievement_required_level_is_the_flagged_finer_level():
+    achievement, base = shipped_achievement("green-spaces", "pl")
+    mowing = achievement.to_json()["resultDescription"][0]
+    assert mowing["requiredLevel"] == f"{base}#gesture-mow-and-trim-independent"
+    assert [level["name"] for level in mowing["rubricCriterionLevel"]] == [
+        "Jeszcze nie opanowano", "Opanowano z pomocą", "Opanowano samodzielnie"]
+
+
+def test_achievement_is_a_micro_credential_in_its_language_related_to_the_others():
+    achievement, _ = shipped_achievement()
+    document = achievement.to_json()
+    assert (document["achievementType"], document["inLanguage"], document["version"]) == (
+        "MicroCredential", "fr", "1.0")
+    assert [(r["inLanguage"], r["id"]) for r in document["related"]] == [
+        (language, f"{HOST}/achievements/sorting-waste/{language}")
+        for language in ("en", "nl", "it", "es", "pl")]
+
+
+def test_achievement_carries_the_eu_elements_and_the_eqf_level():
+    document = shipped_achievement()[0].to_json()
+    assert "workload:PT3H30M" in document["tag"]
+    assert "participation:onsite" in document["tag"]
+    assert "theme:green-jobs" in document["tag"]
+    assert [a["targetUrl"] for a in document["alignment"]] == ["http://data.europa.eu/snb/eqf/2"]
+    assert "Le badge est délivré quand tous les gestes sont acquis." in \
+        document["criteria"]["narrative"]
+
+
+def test_achievement_states_the_at_least_rule_in_its_language():
+    narrative = shipped_achievement("energy-saving", "es")[0].to_json()["criteria"]["narrative"]
+    assert "La insignia se concede cuando se han adquirido al menos 2 de los 3 gestos." in narrative
+
+
+def test_achievement_in_a_language_the_training_lacks_is_refused(catalogue_dir):
+    training = load_catalogue(catalogue_dir).trainings["sorting-waste"]
+    with pytest.raises(TemplateError) as raised:
+        achievement_for(training, "pl", f"{HOST}/achievements/x/pl", {})
+    assert str(raised.value) == "'sorting-waste' is not written in 'pl'; it is in en, fr"
+
+
+def test_achievement_in_a_credential_expands_safely_and_validates_against_both_schemas():
+    achievement, base = shipped_achievement("cash-register", "pl")
+    result = Result(result_description=f"{base}#gesture-card-payment",
+                    achieved_level=f"{base}#gesture-card-payment-acquired")
+    document = credential_for(achievement, [result])
+    assert jsonld.expand_safely(document)
+    assert schema.errors(document) == []
+    assert schema.errors(document, strict=True) == []
+
+
+def test_every_shipped_training_and_language_makes_a_valid_credential():
+    catalogue = load_catalogue(SHIPPED)
+    for training in catalogue.trainings.values():
+        ids = achievement_ids(training.id, training.languages)
+        for language in training.languages:
+            document = credential_for(achievement_for(training, language, ids[language], ids))
+            assert schema.errors(document, strict=True) == [], (training.id, language)
+
+
+def test_skill_achievement_is_a_competency_listing_its_parts():
+    catalogue = load_catalogue(SHIPPED)
+    skill = catalogue.skills["customer-service"]
+    part_ids = {part: f"{HOST}/achievements/{part}/it" for part in skill.parts}
+    document = skill_achievement_for(
+        skill, "it", f"{HOST}/achievements/customer-service/it", part_ids,
+        trainings=catalogue.trainings).to_json()
+    assert document["achievementType"] == "Competency"
+    assert document["criteria"]["narrative"].splitlines()[:4] == [
+        "Rilasciato a chi possiede tutti questi badge:",
+        "",
+        f"- [Accogliere un cliente allo sportello]({HOST}/achievements/welcoming-customers/it)",
+        f"- [Usare il registratore di cassa]({HOST}/achievements/cash-register/it)",
+    ]
+    assert [a["targetUrl"] for a in document["alignment"]] == list(part_ids.values())
+
+
+def test_skill_achievement_in_a_credential_expands_safely():
+    catalogue = load_catalogue(SHIPPED)
+    skill = catalogue.skills["green-work-habits"]
+    part_ids = {part: f"{HOST}/achievements/{part}/nl" for part in skill.parts}
+    achievement = skill_achievement_for(
+        skill, "nl", f"{HOST}/achievements/green-work-habits/nl", part_ids, catalogue.trainings)
+    document = credential_for(achievement)
+    assert jsonld.expand_safely(document)
+    assert schema.errors(document, strict=True) == []
+
+
+def test_skill_achievement_needs_an_id_for_every_part():
+    skill = load_catalogue(SHIPPED).skills["customer-service"]
+    with pytest.raises(TemplateError) as raised:
+        skill_achievement_for(skill, "en", f"{HOST}/achievements/customer-service/en",
+                              {"welcoming-customers": f"{HOST}/achievements/w/en"})
+    assert str(raised.value) == "skill 'customer-service': no achievement id for cash-register"
