@@ -1,0 +1,332 @@
+"""Bulk issuance from a CSV file: one row per learner, a dry run first, then one result per row.
+
+The file is what a partner exports from a spreadsheet, so it is read forgivingly (UTF-8 with or
+without a byte-order mark, comma or semicolon) but checked strictly: an unknown column is an
+error, because a misspelt gesture column must never silently count as "not yet".
+
+Each row is its own transaction: a bad row is reported and the others still go through. A learner
+is recognised by name and e-mail within the session, so running the same file twice issues
+nothing new (issuance itself is idempotent per assessment).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
+from issuer.core.errors import BadgeError
+from issuer.services import catalogue, issuing, learners
+from issuer.store.models import Assessment, Credential, Learner, TrainingSession
+
+MAX_BYTES = 2_000_000
+MAX_ROWS = 1000
+LEARNER_COLUMNS = ("name", "email", "language")
+TRAILING_COLUMNS = ("comment", "activity_start", "activity_end")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Words a spreadsheet user may type instead of a level id, folded to the two default levels.
+LEVEL_ALIASES = {"acquired": ACQUIRED, "not-yet": NOT_YET, "not yet": NOT_YET,
+                 "not_yet": NOT_YET}
+
+# Verdicts: the dry run says what would happen, the run says what did.
+WILL_ISSUE = "will-issue"
+NOT_YET_ACQUIRED = "not-yet"
+ERROR = "error"
+ISSUED = "issued"
+ALREADY_ISSUED = "already-issued"
+
+
+class BulkFileError(BadgeError):
+    """The CSV file as a whole cannot be used (encoding, size, header)."""
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    """One learner's line of the file, checked and typed."""
+
+    line: int
+    name: str
+    email: str | None
+    language: str | None
+    levels: dict[str, str]
+    comment: str | None
+    activity_start: date | None
+    activity_end: date | None
+
+    @property
+    def learner_key(self) -> tuple[str, str]:
+        """How a learner is recognised in a session: name and e-mail, case-insensitively."""
+        return _learner_key(self.name, self.email)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A learner already in the session, and the credential they hold for it, if any."""
+
+    learner: Learner
+    credential: Credential | None
+
+
+@dataclass
+class RowResult:
+    """The verdict on one row: what would happen (dry run) or what happened (run)."""
+
+    line: int
+    name: str
+    verdict: str
+    message: str = ""
+    credential_uuid: str | None = None
+    short_id: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def csv_columns(training: MicroTraining) -> list[str]:
+    """The header of a bulk file for this micro-training, in the order of the template CSV."""
+    return [*LEARNER_COLUMNS, *(gesture.id for gesture in training.gestures), *TRAILING_COLUMNS]
+
+
+def template_csv(training: MicroTraining) -> str:
+    """An empty bulk file (header only) for this micro-training; the BOM lets Excel read UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(csv_columns(training))
+    return "\ufeff" + buffer.getvalue()
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 with or without a byte-order mark, at most MAX_BYTES."""
+    if len(data) > MAX_BYTES:
+        raise BulkFileError(f"the file is {len(data)} bytes; the limit is {MAX_BYTES} bytes: "
+                            "split it into several files")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BulkFileError(f"the file is not UTF-8 text (byte {error.start}): in your "
+                            "spreadsheet, save as 'CSV UTF-8'") from error
+
+
+def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
+    """Every data row of the file: a BulkRow when it is usable, else a RowResult with ERROR."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise BulkFileError("the file is empty: the first line must be the header "
+                            f"({', '.join(csv_columns(training))})")
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [column.strip().lower() for column in next(reader)]
+    _check_header(header, training)
+    rows: list[BulkRow | RowResult] = []
+    for values in reader:
+        if not any(value.strip() for value in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise BulkFileError(f"more than {MAX_ROWS} learners: split the file")
+        rows.append(_row(reader.line_num, header, values, training))
+    return _mark_duplicates(rows)
+
+
+def _check_header(header: list[str], training: MicroTraining) -> None:
+    expected = csv_columns(training)
+    unknown = [column for column in header if column not in expected]
+    missing = [column for column in ("name", *(g.id for g in training.gestures))
+               if column not in header]
+    doubled = sorted({column for column in header if header.count(column) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown)}")
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if doubled:
+        problems.append(f"column(s) given twice: {', '.join(doubled)}")
+    if problems:
+        raise BulkFileError(f"header: {'; '.join(problems)}. The columns for "
+                            f"{training.id} are: {', '.join(expected)}")
+
+
+def _row(line: int, header: list[str], values: list[str], training: MicroTraining):
+    cells = {column: value.strip() for column, value in zip(header, values, strict=False)}
+    problems: list[str] = []
+    if len(values) > len(header):
+        problems.append(f"{len(values)} cells but the header has {len(header)} columns")
+    name = cells.get("name", "")
+    if not name:
+        problems.append("name: is empty")
+    email = cells.get("email") or None
+    if email is not None and not EMAIL.match(email):
+        problems.append(f"email: {email!r} is not an e-mail address")
+    language = cells.get("language") or None
+    if language is not None and not LANGUAGE_CODE.match(language):
+        problems.append(f"language: {language!r} is not a language code like en, fr or nl-BE")
+    levels = {gesture.id: _level(gesture, cells.get(gesture.id, ""), problems)
+              for gesture in training.gestures}
+    start = _date(cells, "activity_start", problems)
+    end = _date(cells, "activity_end", problems)
+    if start and end and end < start:
+        problems.append(f"activity_end: {end} is before activity_start {start}")
+    if problems:
+        return RowResult(line, name, ERROR, "; ".join(problems), problems=problems)
+    return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end)
+
+
+def _level(gesture: Gesture, value: str, problems: list[str]) -> str:
+    """A gesture cell: a level id of its rubric, or 'acquired' / 'not-yet'."""
+    ids = [level.id for level in gesture.levels]
+    folded = value.strip().lower()
+    if folded in ids:
+        return folded
+    if LEVEL_ALIASES.get(folded) == ACQUIRED:
+        return gesture.required_level
+    if LEVEL_ALIASES.get(folded) == NOT_YET:
+        return ids[ids.index(gesture.required_level) - 1]
+    what = "is empty" if not folded else f"{value!r} is not a level"
+    problems.append(f"{gesture.id}: {what}; write one of {', '.join(ids)}")
+    return ""
+
+
+def _date(cells: dict[str, str], column: str, problems: list[str]) -> date | None:
+    value = cells.get(column, "")
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"{column}: {value!r} is not a date like 2025-03-14")
+        return None
+
+
+def _mark_duplicates(rows: list[BulkRow | RowResult]) -> list[BulkRow | RowResult]:
+    """A learner listed twice would be evaluated twice: the second line is an error."""
+    first_line: dict[tuple[str, str], int] = {}
+    checked: list[BulkRow | RowResult] = []
+    for row in rows:
+        if isinstance(row, BulkRow) and row.learner_key in first_line:
+            message = f"same learner as line {first_line[row.learner_key]}"
+            row = RowResult(row.line, row.name, ERROR, message, problems=[message])
+        elif isinstance(row, BulkRow):
+            first_line[row.learner_key] = row.line
+        checked.append(row)
+    return checked
+
+
+def _learner_key(name: str, email: str | None) -> tuple[str, str]:
+    return (" ".join(name.split()).casefold(), (email or "").casefold())
+
+
+# ---------------------------------------------------------------------------------------------
+# Dry run and run
+
+
+def preview(db: Session, session: TrainingSession, data: bytes) -> list[RowResult]:
+    """What running the file would do, row by row; writes nothing."""
+    training = catalogue.training_of(session.template)
+    enrolled = _enrolled(db, session)
+    return [_verdict(row, training, enrolled) for row in parse(decode(data), training)]
+
+
+def _verdict(row, training: MicroTraining, enrolled: dict) -> RowResult:
+    if isinstance(row, RowResult):
+        return row
+    enrolment = enrolled.get(row.learner_key)
+    if enrolment is not None and enrolment.credential is not None:
+        return _already(row, enrolment.credential)
+    if training.is_validated(row.levels):
+        return RowResult(row.line, row.name, WILL_ISSUE)
+    return RowResult(row.line, row.name, NOT_YET_ACQUIRED, _not_yet(training, row.levels))
+
+
+def run(db: Session, session: TrainingSession, data: bytes, actor,
+        now: datetime | None = None) -> list[RowResult]:
+    """Save every usable row's assessment and issue where every gesture is acquired.
+
+    Commits after each row and rolls back a failing row alone, so the result list is exactly
+    what is now in the database.
+    """
+    training = catalogue.training_of(session.template)
+    rows = parse(decode(data), training)
+    enrolled = _enrolled(db, session)
+    return [row if isinstance(row, RowResult) else _run_row(db, session, training, row,
+                                                                enrolled, actor, now)
+            for row in rows]
+
+
+def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row: BulkRow,
+             enrolled: dict, actor, now: datetime | None) -> RowResult:
+    enrolment = enrolled.get(row.learner_key)
+    if enrolment is not None and enrolment.credential is not None:
+        return _already(row, enrolment.credential)
+    try:
+        learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
+        assessment = issuing.save_assessment(
+            db, session.id, learner.id, row.levels, {}, row.comment, actor,
+            activity_start=row.activity_start, activity_end=row.activity_end)
+        if not training.is_validated(row.levels):
+            db.commit()
+            return RowResult(row.line, row.name, NOT_YET_ACQUIRED,
+                             _not_yet(training, row.levels))
+        credential = issuing.issue_for_assessment(db, assessment.id, actor, now=now)
+        db.commit()
+    except (BadgeError, SQLAlchemyError) as error:  # NotIssuable is a BadgeError
+        db.rollback()
+        return RowResult(row.line, row.name, ERROR, _message(error))
+    return RowResult(row.line, row.name, ISSUED, credential_uuid=credential.uuid,
+                     short_id=credential.short_id)
+
+
+def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
+    return learners.create_learner(db, session.organisation, row.name, row.email,
+                                   row.language or session.language, actor)
+
+
+def _enrolled(db: Session, session: TrainingSession) -> dict[tuple[str, str], Enrolment]:
+    """The session's learners by name and e-mail, with their credential if one was issued."""
+    rows = db.execute(
+        select(Assessment, Credential)
+        .outerjoin(Credential, Credential.assessment_id == Assessment.id)
+        .where(Assessment.session_id == session.id)
+    )
+    return {_learner_key(assessment.learner.name, assessment.learner.email):
+            Enrolment(assessment.learner, credential) for assessment, credential in rows}
+
+
+def _already(row: BulkRow, credential: Credential) -> RowResult:
+    return RowResult(row.line, row.name, ALREADY_ISSUED, credential_uuid=credential.uuid,
+                     short_id=credential.short_id)
+
+
+def _not_yet(training: MicroTraining, levels: dict[str, str]) -> str:
+    """The gestures not acquired, by name in English (the page translates the verdict)."""
+    names = not_yet_gestures(training, levels, "en")
+    return ", ".join(names)
+
+
+def not_yet_gestures(training: MicroTraining, levels: dict[str, str],
+                     language: str) -> list[str]:
+    """The names of the gestures whose level is below the required one (or missing)."""
+    return [gesture.name_in(language) for gesture in training.gestures
+            if not _acquired(gesture, levels.get(gesture.id))]
+
+
+def _acquired(gesture: Gesture, level: str | None) -> bool:
+    """Whether `level` is a level of the gesture at or above the required one."""
+    return level in {known.id for known in gesture.levels} and gesture.is_acquired(level)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, SQLAlchemyError):
+        return "could not be saved (database error); try this row again"
+    return str(error) or type(error).__name__
+
+
+def summary(results: Iterable[RowResult]) -> dict[str, int]:
+    """How many rows got each verdict."""
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    return counts

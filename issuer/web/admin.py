@@ -1,0 +1,520 @@
+"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, API tokens, audit
+log, pilot statistics and bulk issuance from a CSV file.
+
+Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
+for an explicit confirmation; secrets (a new password, an API token) are shown once, in the
+response itself, never through the session cookie, and never stored in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from werkzeug.utils import secure_filename
+
+from issuer.config import settings
+from issuer.core.catalogue import SLUG
+from issuer.core.errors import TemplateError
+from issuer.services import (
+    ServiceError,
+    audit,
+    bulk,
+    catalogue,
+    keys,
+    revocation,
+    stats,
+    unit_of_work,
+)
+from issuer.services.accounts import create_user
+from issuer.store.models import (
+    AchievementTemplate,
+    ApiToken,
+    AuditEvent,
+    Credential,
+    Learner,
+    SigningKey,
+    TrainingSession,
+    User,
+    utcnow,
+)
+
+from . import db
+from .auth import current_user, login_required
+from .forms import (
+    BulkConfirmForm,
+    BulkUploadForm,
+    ConfirmForm,
+    CredentialSearchForm,
+    OrganisationForm,
+    RevokeForm,
+    RotateKeyForm,
+    TemplateUploadForm,
+    TokenForm,
+    TrainerForm,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 50
+TOKEN_PREFIX = "sky_"
+NO_STORE = {"Cache-Control": "no-store"}  # pages that show a secret once
+
+
+def _organisation():
+    return current_user().organisation
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+@bp.route("/")
+@login_required("admin")
+def index():
+    """The admin's starting page: one link per task."""
+    return render_template("admin/index.html", organisation=_organisation())
+
+
+# --- organisation profile --------------------------------------------------------------------
+
+
+@bp.route("/organisation", methods=("GET", "POST"))
+@login_required("admin")
+def organisation():
+    """The public profile published in every badge the organisation issues."""
+    org = _organisation()
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            for name in ("name", "url", "email", "description", "region", "locality"):
+                setattr(org, name, (getattr(form, name).data or "").strip() or None)
+            org.name = form.name.data.strip()
+            org.country_code = form.country_code.data.upper()
+            org.default_language = form.default_language.data
+            if form.logo.data and form.logo.data.filename:
+                org.logo_png = form.logo.data.read()
+            audit(db(), "organisation.update", current_user(), org, org.slug)
+        flash(_("The profile is saved. Badges issued from now on carry it."), "success")
+        return redirect(url_for(".organisation"))
+    return render_template("admin/organisation.html", form=form, organisation=org)
+
+
+@bp.route("/organisation/logo.png")
+@login_required("admin")
+def logo():
+    """The organisation's current logo."""
+    org = _organisation()
+    if not org.logo_png:
+        abort(404)
+    return Response(org.logo_png, mimetype="image/png")
+
+
+# --- trainers --------------------------------------------------------------------------------
+
+
+def _accounts():
+    return db().scalars(select(User).where(User.organisation_id == current_user().organisation_id)
+                        .order_by(User.active.desc(), User.name)).all()
+
+
+@bp.route("/trainers", methods=("GET", "POST"))
+@login_required("admin")
+def trainers():
+    """The organisation's accounts; a new one gets a one-time password, shown once."""
+    form = TrainerForm(language=_organisation().default_language)
+    password = created = None
+    if form.validate_on_submit():
+        password = secrets.token_urlsafe(12)
+        try:
+            with unit_of_work(db()):
+                created = create_user(db(), _organisation(), form.email.data, form.name.data,
+                                      form.role.data, password, current_user(),
+                                      language=form.language.data)
+        except ServiceError as error:
+            form.email.errors.append(str(error))
+            password = None
+    status = 422 if form.errors else 200
+    response = render_template("admin/trainers.html", form=form, accounts=_accounts(),
+                               created=created, password=password, confirm=ConfirmForm())
+    return response, status, NO_STORE
+
+
+@bp.route("/trainers/<int:user_id>/deactivate", methods=("POST",))
+@login_required("admin")
+def deactivate(user_id: int):
+    """Deactivate an account: it can no longer log in; what it issued stays valid."""
+    account = db().get(User, user_id)
+    if account is None or account.organisation_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if account.id == current_user().id:
+        flash(_("You cannot deactivate your own account."), "error")
+    else:
+        with unit_of_work(db()):
+            account.active = False
+            audit(db(), "account.deactivate", current_user(), account.organisation_id,
+                  account.email)
+        flash(_("%(name)s can no longer log in.", name=account.name), "success")
+    return redirect(url_for(".trainers"))
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+@bp.route("/keys", methods=("GET", "POST"))
+@login_required("admin")
+def signing_keys():
+    """Key versions (public parts only); generate or rotate after confirmation."""
+    org = _organisation()
+    form = RotateKeyForm()
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            record = keys.rotate_key(db(), org, current_user())
+        flash(_("Key version %(version)s is now used for new badges. Earlier badges stay "
+                "verifiable.", version=record.version), "success")
+        return redirect(url_for(".signing_keys"))
+    versions = db().scalars(select(SigningKey).where(SigningKey.organisation_id == org.id)
+                            .order_by(SigningKey.version.desc())).all()
+    return render_template("admin/keys.html", form=form, versions=versions, organisation=org,
+                           method_id=lambda key: keys.verification_method_id(org, key),
+                           did=keys.issuer_did(org)), 422 if form.errors else 200
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+@bp.route("/catalogue")
+@login_required("admin")
+def catalogue_page():
+    """The imported micro-trainings and skills, current versions."""
+    return _catalogue_page(TemplateUploadForm(), [])
+
+
+def _catalogue_page(form, problems: list[str], status: int = 200):
+    templates = catalogue.current_templates(db(), kind=None)
+    names = {}
+    for template in templates:
+        try:
+            names[template.id] = (catalogue.training_of(template).name_in("en")
+                                  if template.kind == catalogue.TRAINING else template.template_id)
+        except TemplateError:
+            names[template.id] = template.template_id
+    return render_template("admin/catalogue.html", templates=templates, names=names, form=form,
+                           problems=problems, confirm=ConfirmForm(),
+                           folder=settings().catalogue_path), status
+
+
+@bp.route("/catalogue/import", methods=("POST",))
+@login_required("admin")
+def import_bundled():
+    """Import the catalogue folder shipped with the service (new versions only)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(db()):
+            added = catalogue.import_catalogue(db(), settings().catalogue_path, current_user())
+    except TemplateError as error:
+        return _catalogue_page(TemplateUploadForm(), error.problems, 422)
+    flash(_("%(count)s new template version(s) imported.", count=len(added)), "success")
+    return redirect(url_for(".catalogue_page"))
+
+
+@bp.route("/catalogue/upload", methods=("POST",))
+@login_required("admin")
+def upload_template():
+    """Add one micro-training file; every problem is listed with the file and the field."""
+    form = TemplateUploadForm()
+    if not form.validate_on_submit():
+        return _catalogue_page(form, [], 422)
+    upload = form.file.data
+    name = secure_filename(upload.filename or "") or "upload.toml"
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return _catalogue_page(form, [f"{name}: (file): is not UTF-8 text: save it as UTF-8"],
+                               422)
+    try:
+        with unit_of_work(db()):
+            added = _import_one(text, name)
+    except TemplateError as error:
+        return _catalogue_page(form, error.problems, 422)
+    flash(_("%(count)s new template version(s) imported.", count=len(added)), "success")
+    return redirect(url_for(".catalogue_page"))
+
+
+def _import_one(text: str, name: str) -> list[AchievementTemplate]:
+    """Import one file through the folder importer, with the catalogue's own themes.
+
+    The file is placed in a scratch catalogue as `trainings/<id>.toml`; problems are reported
+    under the uploaded file's name.
+    """
+    file_id = _declared_id(text) or Path(name).stem
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "trainings").mkdir()
+        themes = Path(settings().catalogue_path) / "themes.toml"
+        if themes.is_file():
+            shutil.copy(themes, root / "themes.toml")
+        (root / "trainings" / f"{file_id}.toml").write_text(text, "utf-8")
+        try:
+            return catalogue.import_catalogue(db(), root, current_user())
+        except TemplateError as error:
+            prefix = f"trainings/{file_id}.toml:"
+            problems = [p.replace(prefix, f"{name}:", 1) for p in error.problems]
+            raise TemplateError("\n".join(problems), problems) from error
+
+
+def _declared_id(text: str) -> str | None:
+    try:
+        declared = tomllib.loads(text).get("id")
+    except tomllib.TOMLDecodeError:
+        return None
+    return declared if isinstance(declared, str) and SLUG.match(declared) else None
+
+
+# --- credentials and revocation --------------------------------------------------------------
+
+
+@bp.route("/credentials")
+@login_required("admin")
+def credentials():
+    """The organisation's credentials, newest first; search by learner, training or short id."""
+    form = CredentialSearchForm(request.args)
+    query = (select(Credential, Learner, AchievementTemplate)
+             .outerjoin(Learner, Credential.learner_id == Learner.id)
+             .join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id)
+             .where(Credential.organisation_id == current_user().organisation_id))
+    text = (form.q.data or "").strip()
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(Learner.name).like(pattern),
+                                func.lower(AchievementTemplate.template_id).like(pattern),
+                                func.lower(Credential.short_id).like(pattern),
+                                Credential.uuid == text.lower()))
+    total = db().scalar(select(func.count()).select_from(query.subquery()))
+    rows = db().execute(query.order_by(Credential.issued_at.desc(), Credential.id.desc())
+                        .limit(PAGE_SIZE).offset((_page() - 1) * PAGE_SIZE)).all()
+    return render_template("admin/credentials.html", form=form, rows=rows, total=total,
+                           page=_page(), pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+
+
+def _own_credential(uuid: str) -> Credential:
+    credential = db().scalar(select(Credential).where(Credential.uuid == uuid))
+    if credential is None:
+        abort(404)
+    if credential.organisation_id != current_user().organisation_id:
+        abort(403)
+    return credential
+
+
+@bp.route("/credentials/<uuid>/revoke", methods=("GET", "POST"))
+@login_required("admin")
+def revoke(uuid: str):
+    """Revoke a badge: a reason, then an explicit confirmation."""
+    credential = _own_credential(uuid)
+    form = RevokeForm()
+    if credential.revoked_at is None and form.validate_on_submit():
+        with unit_of_work(db()):
+            revocation.revoke(db(), credential, form.reason.data.strip(), current_user())
+        flash(_("The badge %(short_id)s is revoked.", short_id=credential.short_id), "success")
+        return redirect(url_for(".credentials", q=credential.short_id))
+    status = 422 if form.errors else 200
+    return render_template("admin/revoke.html", form=form, credential=credential), status
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    """What is stored of an API token: its sha256, in hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _tokens():
+    return db().scalars(select(ApiToken)
+                        .where(ApiToken.organisation_id == current_user().organisation_id)
+                        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+                        ).all()
+
+
+@bp.route("/tokens", methods=("GET", "POST"))
+@login_required("admin")
+def tokens():
+    """API tokens: a new one is shown once; only its hash is kept."""
+    form = TokenForm()
+    token = None
+    if form.validate_on_submit():
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with unit_of_work(db()):
+            record = ApiToken(organisation_id=current_user().organisation_id,
+                              name=form.name.data.strip(), token_sha256=token_digest(token))
+            db().add(record)
+            db().flush()
+            audit(db(), "api_token.create", current_user(), record.organisation_id, record.name)
+        form = TokenForm(formdata=None)
+    response = render_template("admin/tokens.html", form=form, tokens=_tokens(), token=token,
+                               confirm=ConfirmForm())
+    return response, 422 if form.errors else 200, NO_STORE
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=("POST",))
+@login_required("admin")
+def revoke_token(token_id: int):
+    """Revoke an API token: it stops working at once."""
+    record = db().get(ApiToken, token_id)
+    if record is None or record.organisation_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if record.revoked_at is None:
+        with unit_of_work(db()):
+            record.revoked_at = utcnow()
+            audit(db(), "api_token.revoke", current_user(), record.organisation_id, record.name)
+    flash(_("The token “%(name)s” is revoked.", name=record.name), "success")
+    return redirect(url_for(".tokens"))
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+@login_required("admin")
+def audit_log():
+    """The organisation's audit events, newest first, a page at a time."""
+    where = AuditEvent.organisation_id == current_user().organisation_id
+    total = db().scalar(select(func.count()).select_from(AuditEvent).where(where))
+    events = db().execute(
+        select(AuditEvent, User).outerjoin(User, AuditEvent.user_id == User.id).where(where)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE).offset((_page() - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    return render_template("admin/audit.html", events=events, page=_page(), total=total,
+                           pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1))
+
+
+# --- pilot statistics ------------------------------------------------------------------------
+
+
+@bp.route("/stats")
+@login_required("admin")
+def statistics():
+    """Issued / not yet acquired per partner, theme, micro-training and gesture."""
+    language = current_user().language or "en"
+    return render_template("admin/stats.html", statistics=stats.pilot_statistics(db(), language),
+                           dimensions=stats.DIMENSIONS)
+
+
+@bp.route("/stats/<dimension>.csv")
+@login_required("admin")
+def statistics_csv(dimension: str):
+    """One table of the statistics as a CSV download."""
+    if dimension not in stats.DIMENSIONS:
+        abort(404)
+    language = current_user().language or "en"
+    text = stats.to_csv(stats.pilot_statistics(db(), language), dimension)
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="sky-statistics-{dimension}.csv"'})
+
+
+# --- bulk issuance from a CSV ----------------------------------------------------------------
+
+
+def _own_session(session_id) -> TrainingSession:
+    training_session = db().get(TrainingSession, session_id) if session_id else None
+    if training_session is None:
+        abort(404)
+    if training_session.organisation_id != current_user().organisation_id:
+        abort(403)
+    return training_session
+
+
+def _session_choices() -> list[tuple[int, str]]:
+    sessions = db().scalars(
+        select(TrainingSession)
+        .where(TrainingSession.organisation_id == current_user().organisation_id)
+        .order_by(TrainingSession.starts_on.desc(), TrainingSession.id.desc())).all()
+    return [(s.id, f"{s.starts_on.isoformat()} · "
+                   f"{s.title or catalogue.training_of(s.template).name_in(s.language)}"
+                   f"{' · ' + s.place if s.place else ''}") for s in sessions]
+
+
+def _bulk_form() -> BulkUploadForm:
+    form = BulkUploadForm(session=request.args.get("session", type=int))
+    form.session.choices = _session_choices()
+    return form
+
+
+@bp.route("/bulk", methods=("GET", "POST"))
+@login_required("admin")
+def bulk_upload():
+    """Upload a CSV for a session; the answer is a dry run: nothing is issued yet."""
+    form = _bulk_form()
+    selected = form.session.data if form.session.data in dict(form.session.choices) else None
+    training = (catalogue.training_of(_own_session(selected).template) if selected else None)
+    if form.validate_on_submit():
+        training_session = _own_session(form.session.data)
+        data = form.file.data.read()
+        try:
+            results = bulk.preview(db(), training_session, data)
+        except bulk.BulkFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            confirm = BulkConfirmForm(session=str(training_session.id),
+                                      csv_text=base64.b64encode(data).decode("ascii"))
+            return render_template("admin/bulk_preview.html", results=results, confirm=confirm,
+                                   training_session=training_session,
+                                   summary=bulk.summary(results), verdicts=_verdict_labels())
+    return render_template("admin/bulk.html", form=form, training=training,
+                           columns=bulk.csv_columns(training) if training else None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/bulk/run", methods=("POST",))
+@login_required("admin")
+def bulk_run():
+    """Run a previewed file: each row in its own transaction; a result per row."""
+    form = BulkConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    training_session = _own_session(int(form.session.data))
+    try:
+        data = base64.b64decode(form.csv_text.data, validate=True)
+        results = bulk.run(db(), training_session, data, current_user())
+    except (binascii.Error, bulk.BulkFileError) as error:
+        flash(str(error), "error")
+        return redirect(url_for(".bulk_upload", session=training_session.id))
+    return render_template("admin/bulk_result.html", results=results,
+                           training_session=training_session, summary=bulk.summary(results),
+                           verdicts=_verdict_labels())
+
+
+@bp.route("/bulk/template/<int:session_id>.csv")
+@login_required("admin")
+def bulk_template(session_id: int):
+    """An empty CSV with the right columns for this session's micro-training."""
+    training_session = _own_session(session_id)
+    training = catalogue.training_of(training_session.template)
+    return Response(bulk.template_csv(training), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{training.id}-learners.csv"'})
+
+
+def _verdict_labels() -> dict[str, str]:
+    return {
+        bulk.WILL_ISSUE: _("will issue"),
+        bulk.NOT_YET_ACQUIRED: _("not yet"),
+        bulk.ERROR: _("error"),
+        bulk.ISSUED: _("issued"),
+        bulk.ALREADY_ISSUED: _("already issued"),
+    }

@@ -1,0 +1,242 @@
+"""The trainer and admin forms (Flask-WTF: every form carries a CSRF token).
+
+Labels are lazy so they are translated at render time, in the reader's language; the alias `_`
+keeps them visible to the default gettext extraction.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import lazy_gettext as _
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from PIL import Image, UnidentifiedImageError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from issuer.core.catalogue import MicroTraining
+
+LANGUAGES = (
+    ("en", "English"),
+    ("fr", "Français"),
+    ("nl", "Nederlands"),
+    ("it", "Italiano"),
+    ("es", "Español"),
+    ("pl", "Polski"),
+)
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+LOGO_MAX_BYTES = 1024 * 1024
+CSV_MAX_BYTES = 2_000_000
+TOML_MAX_BYTES = 200_000
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+def image_format(data: bytes, allowed: dict[str, str]) -> str | None:
+    """The media type of `data` if it really is an image in one of the `allowed` formats."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            return allowed.get(image.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
+class ImageContent:
+    """Checks the uploaded bytes, not the file name, are a picture of an allowed format."""
+
+    def __init__(self, allowed: dict[str, str], message):
+        self.allowed = allowed
+        self.message = message
+
+    def __call__(self, form, field):
+        upload = field.data
+        if not upload or not getattr(upload, "filename", None):
+            return
+        data = upload.read()
+        upload.seek(0)
+        if image_format(data, self.allowed) is None:
+            raise ValidationError(self.message)
+
+
+def _email() -> Regexp:
+    # A syntax check is enough: nothing is ever sent without the person asking for it.
+    return Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_("This is not an e-mail address."))
+
+
+def _photo_field(label) -> FileField:
+    return FileField(label, validators=[
+        Optional(),
+        FileAllowed(["jpg", "jpeg", "png"], _("Choose a JPEG or PNG photo.")),
+        FileSize(PHOTO_MAX_BYTES, message=_("A photo may be at most 5 MB.")),
+        ImageContent(PHOTO_FORMATS, _("This file is not a JPEG or PNG photo.")),
+    ])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: carries only the CSRF token."""
+
+
+# --- trainer ---------------------------------------------------------------------------------
+
+
+class SessionForm(FlaskForm):
+    """A new delivery of a micro-training."""
+
+    template = SelectField(_("Micro-training"), coerce=int, validators=[InputRequired()])
+    title = StringField(_("Title (optional)"), validators=[Optional(), Length(max=200)])
+    starts_on = DateField(_("First day"), validators=[InputRequired()])
+    ends_on = DateField(_("Last day"), validators=[InputRequired()])
+    place = StringField(_("Place"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_("Language of the session"), choices=LANGUAGES)
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_("The last day cannot be before the first day."))
+
+
+class LearnerForm(FlaskForm):
+    """Quick-add: a name is enough."""
+
+    name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_("E-mail (optional)"),
+                        validators=[Optional(), _email(), Length(max=320)])
+    language = SelectField(_("Language (optional)"), choices=[("", "—"), *LANGUAGES],
+                           validators=[Optional()])
+
+
+class AssessmentForm(FlaskForm):
+    """The evaluation of one learner; gesture fields are added per micro-training."""
+
+    narrative = TextAreaField(_("General comment (optional)"),
+                              validators=[Optional(), Length(max=2000)])
+    activity_start = DateField(_("From"), validators=[Optional()])
+    activity_end = DateField(_("To"), validators=[Optional()])
+
+
+def assessment_form(training: MicroTraining, language: str, **kwargs) -> AssessmentForm:
+    """An evaluation form with, per gesture, a level radio group, a comment and a photo."""
+
+    class Form(AssessmentForm):
+        pass
+
+    for gesture in training.gestures:
+        choices = [(level.id, level.name_in(language)) for level in gesture.levels]
+        setattr(Form, f"level_{gesture.id}", RadioField(
+            gesture.name_in(language), choices=choices, validators=[Optional()]))
+        setattr(Form, f"comment_{gesture.id}", TextAreaField(
+            _("Comment"), validators=[Optional(), Length(max=1000)]))
+        setattr(Form, f"photo_{gesture.id}", _photo_field(_("Photo as evidence (optional)")))
+    return Form(**kwargs)
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+class OrganisationForm(FlaskForm):
+    """The organisation's public profile, published in every badge it issues."""
+
+    name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
+    url = StringField(_("Web site"), validators=[Optional(), URL(require_tld=True),
+                                                 Length(max=500)])
+    email = StringField(_("Public e-mail"),
+                        validators=[Optional(), _email(), Length(max=320)])
+    description = TextAreaField(_("Description"), validators=[Optional(), Length(max=2000)])
+    country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
+        DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    region = StringField(_("Region"), validators=[Optional(), Length(max=200)])
+    locality = StringField(_("Town or city"), validators=[Optional(), Length(max=200)])
+    default_language = SelectField(_("Default language"), choices=LANGUAGES)
+    logo = FileField(_("Logo (PNG, at most 1 MB)"), validators=[
+        Optional(),
+        FileAllowed(["png"], _("The logo must be a PNG file.")),
+        FileSize(LOGO_MAX_BYTES, message=_("The logo may be at most 1 MB.")),
+        ImageContent({"PNG": "image/png"}, _("This file is not a PNG image.")),
+    ])
+
+
+class TrainerForm(FlaskForm):
+    """A new account; its one-time password is generated and shown once."""
+
+    name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_("E-mail (used to log in)"),
+                        validators=[DataRequired(), _email(), Length(max=320)])
+    role = SelectField(_("Role"), choices=[("trainer", _("Trainer")), ("admin", _("Admin"))])
+    language = SelectField(_("Language"), choices=LANGUAGES)
+
+
+class RotateKeyForm(FlaskForm):
+    """Generating a new key version needs an explicit confirmation."""
+
+    confirm = BooleanField(_("I understand: new badges will be signed with a new key; earlier "
+                             "badges stay verifiable."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
+class TemplateUploadForm(FlaskForm):
+    """One micro-training file (TOML) to add to the catalogue."""
+
+    file = FileField(_("Micro-training file (.toml)"), validators=[
+        FileRequired(_("Choose a .toml file.")),
+        FileAllowed(["toml"], _("The file must end in .toml.")),
+        FileSize(TOML_MAX_BYTES, message=_("The file is too large for a micro-training.")),
+    ])
+
+
+class CredentialSearchForm(FlaskForm):
+    """Search credentials by learner, micro-training or short id (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_("Search"), validators=[Optional(), Length(max=200)])
+
+
+class RevokeForm(FlaskForm):
+    """Revocation: a reason, and a second, explicit confirmation."""
+
+    reason = TextAreaField(_("Reason (shown on the verification page)"),
+                           validators=[DataRequired(), Length(min=3, max=500)])
+    confirm = BooleanField(_("I confirm: this badge will show as revoked everywhere, for good."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
+class TokenForm(FlaskForm):
+    """A new API token; the token itself is shown once."""
+
+    name = StringField(_("What the token is for"), validators=[DataRequired(), Length(max=200)])
+
+
+class BulkUploadForm(FlaskForm):
+    """A CSV of learners for one session: first a dry run."""
+
+    session = SelectField(_("Session"), coerce=int, validators=[InputRequired()])
+    file = FileField(_("CSV file"), validators=[
+        FileRequired(_("Choose a CSV file.")),
+        FileAllowed(["csv", "txt"], _("The file must end in .csv.")),
+        FileSize(CSV_MAX_BYTES, message=_("The file may be at most 2 MB.")),
+    ])
+
+
+class BulkConfirmForm(FlaskForm):
+    """Confirms a dry run: the same CSV travels back in a hidden field, checked again."""
+
+    session = HiddenField(validators=[DataRequired()])
+    csv_text = HiddenField(validators=[DataRequired(), Length(max=CSV_MAX_BYTES)])
+

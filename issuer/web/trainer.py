@@ -1,0 +1,416 @@
+"""The trainer's pages: sessions → learners → evaluate each gesture → Save / Issue → cards.
+
+Made for a phone in a workshop: one column, big targets, no JavaScript needed. An evaluation is
+never lost: Save (and Issue) store it first, in its own transaction; issuing is a second step
+that may refuse ("not yet: …") without touching what was saved, and that returns the same
+credential when pressed twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid as uuid_module
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from PIL import Image, ImageOps
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from issuer.config import settings
+from issuer.core import cards
+from issuer.core.catalogue import MicroTraining
+from issuer.services import NotIssuable, catalogue, issuing, publishing, unit_of_work
+from issuer.services.bulk import not_yet_gestures
+from issuer.services.learners import create_learner
+from issuer.store.models import (
+    AchievementTemplate,
+    Assessment,
+    Credential,
+    EvidenceFile,
+    TrainingSession,
+)
+
+from . import db
+from .auth import current_user, login_required
+from .forms import (
+    PHOTO_FORMATS,
+    ConfirmForm,
+    LearnerForm,
+    SessionForm,
+    assessment_form,
+    image_format,
+)
+
+bp = Blueprint("trainer", __name__, url_prefix="/trainer")
+
+PHOTO_MAX_SIDE = 2000  # pixels: plenty for evidence, and keeps phone photos small
+SAVE, ISSUE = "save", "issue"
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+def _own(record):
+    """The record if it belongs to the user's organisation: 404 if missing, 403 if another's."""
+    if record is None:
+        abort(404)
+    if record.organisation_id != current_user().organisation_id:
+        abort(403)
+    return record
+
+
+def _own_session(session_id: int) -> TrainingSession:
+    return _own(db().get(TrainingSession, session_id))
+
+
+def _enrolment(training_session: TrainingSession, learner_id: int) -> Assessment:
+    """The learner's assessment in this session (a learner is in a session through it)."""
+    assessment = db().scalar(select(Assessment).where(
+        Assessment.session_id == training_session.id, Assessment.learner_id == learner_id))
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+def _credential_of(assessment: Assessment) -> Credential | None:
+    return db().scalar(select(Credential).where(Credential.assessment_id == assessment.id))
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required("trainer")
+def index():
+    """The organisation's sessions, the most recent first."""
+    sessions = db().scalars(
+        select(TrainingSession)
+        .where(TrainingSession.organisation_id == current_user().organisation_id)
+        .order_by(TrainingSession.starts_on.desc(), TrainingSession.id.desc())
+    ).all()
+    return render_template("trainer/index.html", sessions=sessions,
+                           names={s.id: _training_name(s) for s in sessions})
+
+
+@bp.route("/sessions/new", methods=("GET", "POST"))
+@login_required("trainer")
+def new_session():
+    """Create a session of a micro-training from the imported catalogue."""
+    user = current_user()
+    form = SessionForm(language=user.organisation.default_language, starts_on=date.today(),
+                       ends_on=date.today())
+    form.template.choices = _template_choices(user.language or "en")
+    if not form.template.choices:
+        flash(_("The catalogue is empty: ask your administrator to import it."), "error")
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            training_session = TrainingSession(
+                organisation_id=user.organisation_id, template_pk=form.template.data,
+                trainer_id=user.id, title=form.title.data or None, place=form.place.data or None,
+                language=form.language.data, starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data)
+            db().add(training_session)
+        return redirect(url_for(".session", session_id=training_session.id))
+    return render_template("trainer/session_new.html", form=form)
+
+
+def _template_choices(language: str) -> list[tuple[int, str]]:
+    templates = db().scalars(
+        select(AchievementTemplate)
+        .where(AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))
+        .order_by(AchievementTemplate.theme, AchievementTemplate.template_id)
+    ).all()
+    return [(t.id, catalogue.training_of(t).name_in(language)) for t in templates]
+
+
+def _training_name(training_session: TrainingSession) -> str:
+    return catalogue.training_of(training_session.template).name_in(training_session.language)
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required("trainer")
+def session(session_id: int):
+    """The learners of a session, each with where their evaluation stands, and quick-add."""
+    training_session = _own_session(session_id)
+    training = catalogue.training_of(training_session.template)
+    rows = db().execute(
+        select(Assessment, Credential)
+        .outerjoin(Credential, Credential.assessment_id == Assessment.id)
+        .where(Assessment.session_id == training_session.id)
+        .order_by(Assessment.id)
+    ).all()
+    learners = [(assessment, credential, _state(training, assessment, credential))
+                for assessment, credential in rows]
+    return render_template(
+        "trainer/session.html", training_session=training_session, training=training,
+        learners=learners, form=LearnerForm(),
+        issued=sum(1 for _a, credential, _s in learners if credential is not None))
+
+
+def _state(training: MicroTraining, assessment: Assessment, credential) -> str:
+    """issued / ready / not-yet / to-evaluate: what the list shows beside a learner."""
+    if credential is not None:
+        return "issued"
+    if not assessment.levels:
+        return "to-evaluate"
+    known = {g.id: {lvl.id for lvl in g.levels} for g in training.gestures}
+    levels = {k: v for k, v in assessment.levels.items() if v in known.get(k, ())}
+    return "ready" if training.is_validated(levels) else "not-yet"
+
+
+@bp.route("/sessions/<int:session_id>/learners", methods=("POST",))
+@login_required("trainer")
+def add_learner(session_id: int):
+    """Quick-add: a learner with just a name joins the session and is evaluated next."""
+    training_session = _own_session(session_id)
+    form = LearnerForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for(".session", session_id=session_id))
+    with unit_of_work(db()):
+        # The badge is issued in the learner's language: the session's unless they chose one.
+        learner = create_learner(db(), training_session.organisation, form.name.data,
+                                 form.email.data or None,
+                                 form.language.data or training_session.language, current_user())
+        issuing.save_assessment(db(), training_session.id, learner.id, {}, {}, None,
+                                current_user())
+    return redirect(url_for(".assessment", session_id=session_id, learner_id=learner.id))
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/learners/<int:learner_id>", methods=("GET", "POST"))
+@login_required("trainer")
+def assessment(session_id: int, learner_id: int):
+    """Evaluate each gesture; Save stores it, Issue stores it and then issues the badge."""
+    training_session = _own_session(session_id)
+    record = _enrolment(training_session, learner_id)
+    training = catalogue.training_of(training_session.template)
+    language = training_session.language
+    credential = _credential_of(record)
+    if credential is not None:
+        if request.method == "POST":  # a resubmitted Issue: the same badge, nothing new
+            return redirect(url_for(".credential", uuid=credential.uuid))
+        return render_template("trainer/assessment_issued.html", record=record,
+                               credential=credential, training=training, language=language,
+                               training_session=training_session)
+    form = assessment_form(training, language, data=_initial(record, training))
+    if request.method == "POST":
+        if form.validate_on_submit() or _only_photo_errors(form, training):
+            _save(training_session, record, training, form)
+            if request.form.get("action") == ISSUE and not form.errors:
+                return _issue(record, training, language) or _render(
+                    form, record, training, training_session)
+            if not form.errors:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".session", session_id=session_id))
+        return _render(form, record, training, training_session), 422
+    return _render(form, record, training, training_session)
+
+
+def _render(form, record, training, training_session):
+    return render_template("trainer/assessment.html", form=form, record=record,
+                           training=training, training_session=training_session,
+                           language=training_session.language,
+                           evidence=_evidence_by_gesture(record), confirm=ConfirmForm())
+
+
+def _initial(record: Assessment, training: MicroTraining) -> dict:
+    data = {"narrative": record.narrative, "activity_start": record.activity_start,
+            "activity_end": record.activity_end}
+    for gesture in training.gestures:
+        data[f"level_{gesture.id}"] = record.levels.get(gesture.id)
+        data[f"comment_{gesture.id}"] = record.comments.get(gesture.id)
+    return data
+
+
+def _only_photo_errors(form, training: MicroTraining) -> bool:
+    """A rejected photo must not cost the trainer the levels and comments they entered."""
+    photo_fields = {f"photo_{gesture.id}" for gesture in training.gestures}
+    return bool(form.errors) and set(form.errors) <= photo_fields
+
+
+def _save(training_session: TrainingSession, record: Assessment, training: MicroTraining,
+          form) -> None:
+    levels = {g.id: form[f"level_{g.id}"].data for g in training.gestures
+              if form[f"level_{g.id}"].data}
+    comments = {g.id: form[f"comment_{g.id}"].data.strip() for g in training.gestures
+                if (form[f"comment_{g.id}"].data or "").strip()}
+    with unit_of_work(db()):
+        saved = issuing.save_assessment(
+            db(), training_session.id, record.learner_id, levels, comments,
+            (form.narrative.data or "").strip() or None, current_user(),
+            activity_start=form.activity_start.data, activity_end=form.activity_end.data)
+        for gesture in training.gestures:
+            field = form[f"photo_{gesture.id}"]
+            if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:
+                db().add(_evidence_file(saved, gesture.id, field.data))
+
+
+def _evidence_file(record: Assessment, gesture_id: str, upload) -> EvidenceFile:
+    """The photo, re-encoded: turned upright and stripped of its metadata (GPS, device)."""
+    data = upload.read()
+    media_type = image_format(data, PHOTO_FORMATS)
+    with Image.open(io.BytesIO(data)) as image:
+        picture = ImageOps.exif_transpose(image)
+        picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        out = io.BytesIO()
+        if media_type == "image/jpeg":
+            picture.convert("RGB").save(out, format="JPEG", quality=88)
+        else:
+            picture.save(out, format="PNG", optimize=True)
+    clean = out.getvalue()
+    return EvidenceFile(uuid=str(uuid_module.uuid4()), assessment_id=record.id,
+                        gesture_id=gesture_id,
+                        filename=secure_filename(upload.filename or "")[:255] or "photo",
+                        media_type=media_type, data=clean,
+                        sha256=hashlib.sha256(clean).hexdigest())
+
+
+def _issue(record: Assessment, training: MicroTraining, language: str):
+    """Issue from the saved assessment; None (with a message) when it cannot be issued yet."""
+    try:
+        with unit_of_work(db()):
+            credential = issuing.issue_for_assessment(db(), record.id, current_user())
+    except NotIssuable as error:
+        db().refresh(record)
+        missing = not_yet_gestures(training, record.levels, language)
+        if missing:
+            flash(_("Not yet: %(gestures)s. The evaluation is saved; no badge was issued.",
+                    gestures=", ".join(missing)), "error")
+        else:
+            flash(_("No badge was issued: %(reason)s. The evaluation is saved.",
+                    reason=error.reason), "error")
+        return None
+    return redirect(url_for(".credential", uuid=credential.uuid))
+
+
+def _evidence_by_gesture(record: Assessment) -> dict[str, list[EvidenceFile]]:
+    grouped: dict[str, list[EvidenceFile]] = {}
+    for item in record.evidence:
+        grouped.setdefault(item.gesture_id or "", []).append(item)
+    return grouped
+
+
+@bp.route("/evidence/<uuid>")
+@login_required("trainer")
+def evidence(uuid: str):
+    """An evidence photo, for the trainer's own organisation only."""
+    item = db().scalar(select(EvidenceFile).where(EvidenceFile.uuid == uuid))
+    if item is None:
+        abort(404)
+    _own(item.assessment.session)
+    return Response(item.data, mimetype=item.media_type,
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.route("/evidence/<uuid>/delete", methods=("POST",))
+@login_required("trainer")
+def delete_evidence(uuid: str):
+    """Remove a photo from an evaluation that is not issued yet."""
+    item = db().scalar(select(EvidenceFile).where(EvidenceFile.uuid == uuid))
+    if item is None:
+        abort(404)
+    record = item.assessment
+    _own(record.session)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if _credential_of(record) is not None:
+        flash(_("This badge is issued: its evidence can no longer change."), "error")
+    else:
+        with unit_of_work(db()):
+            db().delete(item)
+        flash(_("Photo removed."), "success")
+    return redirect(url_for(".assessment", session_id=record.session_id,
+                            learner_id=record.learner_id))
+
+
+# --- after issuing ---------------------------------------------------------------------------
+
+
+def _own_credential(uuid: str) -> Credential:
+    return _own(db().scalar(select(Credential).where(Credential.uuid == uuid)))
+
+
+@bp.route("/credentials/<uuid>")
+@login_required("trainer")
+def credential(uuid: str):
+    """The badge just issued: the link its QR code opens, and the printable card."""
+    issued = _own_credential(uuid)
+    record = db().get(Assessment, issued.assessment_id) if issued.assessment_id else None
+    return render_template("trainer/credential.html", credential=issued,
+                           session_id=record.session_id if record is not None else None,
+                           verify_path=f"/v/{issued.short_id}",
+                           verify_url=f"{settings().public_base_url}/v/{issued.short_id}")
+
+
+@bp.route("/credentials/<uuid>/card.pdf")
+@login_required("trainer")
+def card_pdf(uuid: str):
+    """The learner's printable ID-1 card (front and back) for one badge."""
+    issued = _own_credential(uuid)
+    return _pdf(cards.card_pdf([_card(issued)], back=True), f"badge-{issued.short_id}.pdf")
+
+
+@bp.route("/sessions/<int:session_id>/cards.pdf")
+@login_required("trainer")
+def session_cards_pdf(session_id: int):
+    """A4 sheets of the session's issued cards (ten a page, with crop marks)."""
+    training_session = _own_session(session_id)
+    issued = db().scalars(
+        select(Credential).join(Assessment, Credential.assessment_id == Assessment.id)
+        .where(Assessment.session_id == training_session.id, Credential.revoked_at.is_(None))
+        .order_by(Assessment.id)
+    ).all()
+    if not issued:
+        flash(_("No badge has been issued in this session yet."), "error")
+        return redirect(url_for(".session", session_id=session_id))
+    return _pdf(cards.sheet_pdf([_card(item) for item in issued]),
+                f"session-{training_session.id}-cards.pdf")
+
+
+def _card(credential: Credential) -> cards.CardData:
+    """What the printed card shows: the badge's own texts, in the badge's language."""
+    document = publishing.credential_document(credential)
+    achievement = document["credentialSubject"]["achievement"]
+    training = catalogue.training_of(credential.template)
+    record = db().get(Assessment, credential.assessment_id) if credential.assessment_id else None
+    # An "at-least:N" rule can validate with a gesture not yet acquired: print only acquired ones.
+    levels = record.levels if record is not None else {}
+    gestures = [gesture.name_in(credential.language) for gesture in training.gestures
+                if not levels or _acquired(gesture, levels.get(gesture.id))]
+    learner = credential.learner
+    return cards.CardData(
+        learner_name=learner.name if learner is not None and learner.erased_at is None else "",
+        achievement_name=achievement.get("name") or training.name_in(credential.language),
+        issuer_name=credential.organisation.name,
+        issuer_logo=credential.organisation.logo_png,
+        issued_on=credential.valid_from.date(),
+        gestures=gestures,
+        verify_url=f"{settings().public_base_url}/v/{credential.short_id}",
+        language=credential.language,
+    )
+
+
+def _acquired(gesture, level: str | None) -> bool:
+    return level in {lvl.id for lvl in gesture.levels} and gesture.is_acquired(level)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
