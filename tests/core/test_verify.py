@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from issuer.core import jsonld, jwt, proofs
+from issuer.core import jsonld, jwt, proofs, status_list
 from issuer.core.did import verification_method
 from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
@@ -278,6 +278,70 @@ def test_offline_verification_does_not_check_status():
     )
 
 
+LIST_URL = "https://issuer.example/status/7"
+
+
+def signed_status_list(key, purpose, set_indexes, issuer=None):
+    bits = status_list.new_bitstring()
+    for index in set_indexes:
+        status_list.set_status(bits, index)
+    unsigned = status_list.status_list_credential(
+        LIST_URL, issuer or key.public_key.did_key, status_list.encode_list(bits),
+        "2025-01-01T00:00:00Z", purpose=purpose,
+    )
+    return proofs.sign(unsigned, key, key.public_key.did_key_vm)
+
+
+def credential_with_status(signer, purpose, index=4242):
+    entry = status_list.status_entry(LIST_URL, index, purpose)
+    return sign_with_did_key(rich_credential("did:key:x", credentialStatus=entry), signer)
+
+
+@pytest.mark.parametrize("purpose", ["revocation", "suspension"])
+def test_bitstring_status_set_bit_gives_the_purpose_as_verdict(signer, purpose):
+    listing = signed_status_list(signer, purpose, [4242])
+    report = verify(credential_with_status(signer, purpose), published(**{LIST_URL: listing}))
+    assert report.verdict == {"revocation": "revoked", "suspension": "suspended"}[purpose]
+    assert (report.revoked, report.suspended) == (purpose == "revocation", purpose == "suspension")
+
+
+def test_bitstring_status_clear_bit_is_valid(signer):
+    listing = signed_status_list(signer, "revocation", [4241, 4243])
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert report.verdict == "valid"
+    assert report.check("status").status == "passed"
+
+
+def test_revoked_takes_precedence_over_expired(signer):
+    listing = signed_status_list(signer, "revocation", [4242])
+    report = verify(
+        credential_with_status(signer, "revocation"),
+        published(**{LIST_URL: listing}),
+        now=datetime(2028, 1, 1, tzinfo=UTC),
+    )
+    assert (report.verdict, report.expired, report.revoked) == ("revoked", True, True)
+
+
+def test_status_list_from_another_issuer_is_used_with_a_warning(signer):
+    other = PrivateKey.generate()
+    listing = signed_status_list(other, "revocation", [4242])
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert report.verdict == "revoked"
+    assert report.warnings == [
+        f"status list {LIST_URL} is issued by {other.public_key.did_key}, not by the "
+        "credential's issuer"
+    ]
+
+
+def test_status_list_not_signed_by_its_own_issuer_is_not_trusted(signer):
+    listing = signed_status_list(signer, "revocation", [4242], issuer="https://other.example")
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert report.verdict == "valid"
+    assert report.check("status").message == (
+        f"status list {LIST_URL} is not signed by its issuer 'https://other.example'"
+    )
+
+
 def revocation_list_credential(signer, list_url, revoked_ids):
     credential = rich_credential(
         "did:key:placeholder",
@@ -294,6 +358,13 @@ def test_1edtech_revocation_list_naming_the_credential_revokes_it(signer):
     signed, listing = revocation_list_credential(signer, url, [rich_credential("x")["id"]])
     report = verify(signed, published(**{url: listing}))
     assert report.verdict == "revoked"
+
+
+def test_1edtech_revocation_list_plural_key_is_read_too(signer):
+    url = "https://issuer.example/revocations/1"
+    signed, listing = revocation_list_credential(signer, url, [rich_credential("x")["id"]])
+    listing["revokedCredentials"] = listing.pop("revokedCredential")
+    assert verify(signed, published(**{url: listing})).verdict == "revoked"
 
 
 def test_1edtech_revocation_list_without_the_credential_passes(signer):
