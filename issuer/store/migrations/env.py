@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from issuer.store import ratelimit  # noqa: F401  (its table belongs to the schema too)
 from issuer.store.db import make_engine
 from issuer.store.models import Base
 

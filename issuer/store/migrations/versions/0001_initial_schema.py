@@ -1,4 +1,4 @@
-"""Initial schema: every table of issuer/store/models.py as first released.
+"""Initial schema: every table of the store (models.py, ratelimit.py) as first released.
 
 Revision ID: 0001
 Revises: (none)
@@ -37,7 +37,6 @@ def upgrade() -> None:
     op.create_index(op.f('ix_login_failure_created_at'), 'login_failure', ['created_at'])
     op.create_index(op.f('ix_login_failure_email'), 'login_failure', ['email'])
     op.create_index(op.f('ix_login_failure_remote_addr'), 'login_failure', ['remote_addr'])
-
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -53,6 +52,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
+    )
+    op.create_table('rate_limit_counter',
+    sa.Column('bucket', sa.String(length=200), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('bucket', 'window_start')
     )
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -233,6 +238,7 @@ def downgrade() -> None:
     op.drop_table('signing_key')
     op.drop_table('learner')
     op.drop_table('api_token')
+    op.drop_table('rate_limit_counter')
     op.drop_table('organisation')
     op.drop_index(op.f('ix_login_failure_remote_addr'), table_name='login_failure')
     op.drop_index(op.f('ix_login_failure_email'), table_name='login_failure')

@@ -1,0 +1,239 @@
+"""Log-in, log-out, CSRF, lock-out, role and organisation guards, security headers, errors."""
+
+from datetime import timedelta
+
+import pytest
+from flask import abort
+
+from issuer.services import NotIssuable, unit_of_work
+from issuer.web import create_app
+from issuer.web.auth import current_user, login_required, require_same_org
+
+from .conftest import TEST_PASSWORD, make_organisation, settings_for
+
+
+def test_login_page_has_a_csrf_protected_form(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+    assert 'type="password"' in page
+
+
+def test_login_with_right_password_starts_a_session(client, world, login):
+    response = login(world.trainer)
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert session["user_id"] == world.trainer.id
+        assert session.permanent is True
+
+
+def test_logged_in_page_names_the_user_and_organisation(client, world, login):
+    login(world.trainer)
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "Théo Trainer · AGFE" in page
+
+
+def test_login_with_wrong_password_is_refused(client, world, login):
+    response = login(world.trainer, "not the password")
+    assert response.status_code == 401
+    assert "Wrong e-mail or password." in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "user_id" not in session
+
+
+def test_login_with_unknown_email_gives_the_same_answer(client, world, login):
+    response = login("nobody@example.org", TEST_PASSWORD)
+    assert response.status_code == 401
+    assert "Wrong e-mail or password." in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client, world):
+    response = client.post("/auth/login", data={"email": world.trainer.email,
+                                                "password": TEST_PASSWORD})
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+
+
+def test_account_is_locked_after_repeated_failures(client, world, login):
+    for _ in range(5):
+        assert login(world.trainer, "wrong password!").status_code == 401
+    response = login(world.trainer)
+    assert response.status_code == 429
+    assert "Too many failed log-ins; try again in 15 minutes." in response.get_data(as_text=True)
+
+
+def test_successful_login_clears_earlier_failures(client, world, login):
+    for _ in range(4):
+        login(world.trainer, "wrong password!")
+    assert login(world.trainer).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    for _ in range(4):
+        login(world.trainer, "wrong password!")
+    assert login(world.trainer).status_code == 302
+
+
+def test_logout_ends_the_session(client, world, login):
+    login(world.trainer)
+    response = client.post("/auth/logout", data={"csrf_token": _token(client)})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "user_id" not in session
+
+
+def test_logout_by_get_is_not_allowed(client, world, login):
+    login(world.trainer)
+    assert client.get("/auth/logout").status_code == 405
+
+
+def test_next_parameter_only_redirects_within_the_site(client, world):
+    from .conftest import submit
+
+    response = submit(client, "/auth/login?next=//evil.example.com/x",
+                      {"email": world.trainer.email, "password": TEST_PASSWORD})
+    assert "evil.example.com" not in response.headers["Location"]
+
+
+def test_next_parameter_returns_to_the_page_asked_for(client, world):
+    from .conftest import submit
+
+    response = submit(client, "/auth/login?next=/trainer/sessions/1",
+                      {"email": world.trainer.email, "password": TEST_PASSWORD})
+    assert response.headers["Location"] == "/trainer/sessions/1"
+
+
+def test_session_lifetime_comes_from_settings(tmp_path, database_url):
+    app = create_app(settings_for(tmp_path, database_url, SESSION_LIFETIME_MINUTES=30,
+                                  AUTO_MIGRATE=False))
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
+
+
+def test_session_cookie_is_http_only_and_same_site(client, world, login):
+    response = login(world.trainer)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" in cookie  # PUBLIC_BASE_URL is https in the tests
+    assert "Expires=" in cookie
+
+
+def test_security_headers_are_sent(client):
+    headers = client.get("/auth/login").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.fixture
+def guarded(app):
+    """Views behind the guards, added before the first request."""
+
+    @app.route("/test/any")
+    @login_required()
+    def any_user():
+        return current_user().email
+
+    @app.route("/test/admin")
+    @login_required(role="admin")
+    def admin_only():
+        return "admin page"
+
+    @app.route("/test/trainer")
+    @login_required(role="trainer")
+    def trainer_only():
+        return "trainer page"
+
+    @app.route("/test/org/<int:org_id>")
+    @login_required()
+    def org_page(org_id):
+        from issuer.store.models import Organisation
+        from issuer.web import db
+
+        org = db().get(Organisation, org_id)
+        require_same_org(_Owned(org.id) if org else None)
+        return org.name
+
+    @app.route("/test/boom")
+    def boom():
+        raise RuntimeError("secret internals /etc/passwd")
+
+    @app.route("/api/v1/test/refused")
+    def refused():
+        raise NotIssuable("2 of 2 gestures must be acquired")
+
+    @app.route("/api/v1/test/forbidden")
+    def forbidden():
+        abort(403)
+
+    return app
+
+
+class _Owned:
+    def __init__(self, organisation_id):
+        self.organisation_id = organisation_id
+
+
+def test_guarded_page_sends_a_stranger_to_the_login(client, guarded):
+    response = client.get("/test/any")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/test/any"
+
+
+def test_trainer_cannot_open_an_admin_page(client, guarded, world, login):
+    login(world.trainer)
+    assert client.get("/test/admin").status_code == 403
+
+
+def test_admin_may_act_as_a_trainer(client, guarded, world, login):
+    login(world.admin)
+    assert client.get("/test/trainer").get_data(as_text=True) == "trainer page"
+    assert client.get("/test/admin").get_data(as_text=True) == "admin page"
+
+
+def test_another_organisation_is_not_found(client, guarded, world, db, login):
+    with unit_of_work(db):
+        other = make_organisation(db, slug="barka", name="BARKA", country="PL", language="pl")
+    login(world.trainer)
+    assert client.get(f"/test/org/{world.org.id}").get_data(as_text=True) == "AGFE"
+    assert client.get(f"/test/org/{other.id}").status_code == 404
+
+
+def test_deactivated_user_is_logged_out(client, guarded, world, db, login):
+    login(world.trainer)
+    with unit_of_work(db):
+        db.merge(world.trainer).active = False
+    assert client.get("/test/any").status_code == 302
+
+
+def test_unexpected_error_shows_no_internals(client, guarded):
+    response = client.get("/test/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page
+    assert "passwd" not in page and "Traceback" not in page
+
+
+def test_missing_page_is_an_html_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_api_errors_are_json(client, guarded):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json == {"error": {"code": "not_found",
+                                       "message": "There is nothing at this address."}}
+    assert client.get("/api/v1/test/forbidden").json["error"]["code"] == "forbidden"
+
+
+def test_service_refusal_becomes_422_with_its_message(client, guarded):
+    response = client.get("/api/v1/test/refused")
+    assert response.status_code == 422
+    assert response.json == {"error": {"code": "NotIssuable",
+                                       "message": "2 of 2 gestures must be acquired"}}
+
+
+def _token(client):
+    from .conftest import csrf_token
+
+    return csrf_token(client.get("/auth/login").get_data(as_text=True))
