@@ -202,7 +202,10 @@ def test_http_to_a_public_address_is_refused_even_with_loopback_allowed(no_conne
 
 def test_public_address_passes_vetting(no_connections):
     assert SafeFetcher().vet("https://93.184.215.14:8443/did.json") == (
-        "https", "93.184.215.14", 8443, "93.184.215.14"
+        "https",
+        "93.184.215.14",
+        8443,
+        "93.184.215.14",
     )
 
 

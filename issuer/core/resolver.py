@@ -142,8 +142,14 @@ def _matches(candidate_id: object, vm_url: str, fragment: str) -> bool:
 
 
 def _find_method(document: dict, vm_url: str, fragment: str) -> dict | None:
-    places = ["verificationMethod", "assertionMethod", "authentication", "capabilityInvocation",
-              "capabilityDelegation", "keyAgreement"]
+    places = [
+        "verificationMethod",
+        "assertionMethod",
+        "authentication",
+        "capabilityInvocation",
+        "capabilityDelegation",
+        "keyAgreement",
+    ]
     for place in places:
         for entry in _as_list(document.get(place)):
             if isinstance(entry, dict) and _matches(entry.get("id"), vm_url, fragment):

@@ -44,8 +44,18 @@ CLR_TYPE = "ClrCredential"
 PASSED, FAILED, WARNING, SKIPPED = "passed", "failed", "warning", "skipped"
 # A failure in any of these means the credential is not genuine or not well-formed.
 STRUCTURAL_CHECKS = frozenset(
-    {"parse", "context", "type", "schema", "subject", "safe-mode", "proof", "issuer-binding",
-     "dates", "internal"}
+    {
+        "parse",
+        "context",
+        "type",
+        "schema",
+        "subject",
+        "safe-mode",
+        "proof",
+        "issuer-binding",
+        "dates",
+        "internal",
+    }
 )
 VERDICTS = ("valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid")
 _MAX_DEPTH = 2  # endorsements of endorsements, CLR → credential → endorsement
@@ -324,7 +334,7 @@ class _Run:
             if variant:
                 message += f" with the {variant} edition of the OB 3.0.3 context"
             self.add("safe-mode", PASSED, message)
-            return [candidates[position]] + candidates[:position] + candidates[position + 1:]
+            return [candidates[position]] + candidates[:position] + candidates[position + 1 :]
         if self.jwt_result is not None:
             # A JWS signs the JSON bytes, so dropped terms do not weaken the proof; say so.
             self.add("safe-mode", WARNING, f"JSON-LD readers will lose data: {first_error}")
@@ -446,8 +456,11 @@ class _Run:
         if self.report.issuer_trusted:
             self.add("trusted-issuer", PASSED, f"{self.report.issuer_id} is a trusted issuer")
         else:
-            self.add("trusted-issuer", WARNING, "the issuer is not on the trusted list: "
-                     "its name and details are unverified")
+            self.add(
+                "trusted-issuer",
+                WARNING,
+                "the issuer is not on the trusted list: its name and details are unverified",
+            )
 
     def check_endorsements(self) -> None:
         found = _endorsements_of(self.credential)
@@ -481,7 +494,7 @@ class _Run:
     def collect_resolver_notes(self) -> None:
         # Taken before nested credentials run, so their notes stay in their own reports.
         notes = self.options.resolver.notes
-        self.report.warnings.extend(notes[self.notes_seen:])
+        self.report.warnings.extend(notes[self.notes_seen :])
         self.notes_seen = len(notes)
 
     def finish(self) -> None:
@@ -602,9 +615,9 @@ def _read_source(source: Any) -> tuple[dict | None, str | None]:
     """(credential, None) for JSON, (None, token) for a compact JWS; images are extracted."""
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
-        if data.startswith(baking.PNG_SIGNATURE) or data.lstrip(
-            b"\xef\xbb\xbf \t\r\n"
-        ).startswith(b"<"):
+        if data.startswith(baking.PNG_SIGNATURE) or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(
+            b"<"
+        ):
             source = baking.extract(data)
         else:
             source = data.decode("utf-8")

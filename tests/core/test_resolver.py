@@ -131,8 +131,12 @@ def test_legacy_ed25519_2020_method_is_accepted(key):
 
 def test_json_web_key_method_is_accepted():
     key = PrivateKey.generate(P256).public_key
-    method = {"id": f"{ISSUER}#k", "type": "JsonWebKey2020", "controller": ISSUER,
-              "publicKeyJwk": key.to_jwk()}
+    method = {
+        "id": f"{ISSUER}#k",
+        "type": "JsonWebKey2020",
+        "controller": ISSUER,
+        "publicKeyJwk": key.to_jwk(),
+    }
     document = {"id": ISSUER, "verificationMethod": [method], "assertionMethod": [method["id"]]}
     assert KeyResolver(serving({ISSUER: document}))(f"{ISSUER}#k") == (key, ISSUER)
 
@@ -174,7 +178,8 @@ def test_fetcher_failures_become_resolution_errors(key):
 
 
 @pytest.mark.parametrize(
-    "vm", ["http://issuer.example/x#k", "urn:uuid:1234#k", "did:example:123#k", "https://a.example/x"]
+    "vm",
+    ["http://issuer.example/x#k", "urn:uuid:1234#k", "did:example:123#k", "https://a.example/x"],
 )
 def test_unsupported_or_malformed_methods_are_refused(vm, key):
     with pytest.raises(ResolutionError):
@@ -218,4 +223,3 @@ def test_jwt_kid_pointing_at_a_private_jwk_is_refused():
 def test_jwt_kid_did_web_resolves_through_the_did_document(key):
     fetch = serving({DID_WEB_URL: did_web_document(DID_WEB, [key])})
     assert KeyResolver(fetch).resolve_jwk(f"{DID_WEB}#{key.multibase}") == key
-

@@ -211,9 +211,9 @@ def test_key_controller_other_than_the_issuer_is_invalid():
     report = verify(load_vector("misc", "credential-https-issuer.json"), fetch)
     assert report.verdict == "invalid"
     assert statuses(report)["proof"] == "failed"
-    assert "controller document id 'https://elsewhere.example/keys'" in report.check(
-        "proof"
-    ).message
+    assert (
+        "controller document id 'https://elsewhere.example/keys'" in report.check("proof").message
+    )
 
 
 def test_key_listed_by_another_controller_fails_the_issuer_binding(signer):
@@ -286,8 +286,11 @@ def signed_status_list(key, purpose, set_indexes, issuer=None):
     for index in set_indexes:
         status_list.set_status(bits, index)
     unsigned = status_list.status_list_credential(
-        LIST_URL, issuer or key.public_key.did_key, status_list.encode_list(bits),
-        "2025-01-01T00:00:00Z", purpose=purpose,
+        LIST_URL,
+        issuer or key.public_key.did_key,
+        status_list.encode_list(bits),
+        "2025-01-01T00:00:00Z",
+        purpose=purpose,
     )
     return proofs.sign(unsigned, key, key.public_key.did_key_vm)
 
@@ -588,7 +591,9 @@ def test_context_variant_is_reported_when_only_another_edition_verifies(signer):
     credential = rich_credential(signer.public_key.did_key)
     credential["endorsementJwt"] = ["eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"]
     signed = proofs.sign(
-        credential, signer, signer.public_key.did_key_vm,
+        credential,
+        signer,
+        signer.public_key.did_key_vm,
         loader=jsonld.make_loader("validator-2026-06"),
     )
     report = verify(signed)
@@ -637,12 +642,26 @@ def test_vc_jwt_signed_by_another_key_is_invalid_but_still_named(signer, jwt_cre
 def test_report_json_has_stable_keys(signed):
     document = verify(signed, email=EMAIL).to_json()
     assert list(document) == [
-        "verdict", "valid", "credentialId", "issuer", "flags", "recipientVerified",
-        "issuerTrusted", "contextVariant", "proofFormat", "checks", "warnings", "endorsements",
-        "embedded", "credential",
+        "verdict",
+        "valid",
+        "credentialId",
+        "issuer",
+        "flags",
+        "recipientVerified",
+        "issuerTrusted",
+        "contextVariant",
+        "proofFormat",
+        "checks",
+        "warnings",
+        "endorsements",
+        "embedded",
+        "credential",
     ]
     assert document["flags"] == {
-        "revoked": False, "suspended": False, "expired": False, "notYetValid": False
+        "revoked": False,
+        "suspended": False,
+        "expired": False,
+        "notYetValid": False,
     }
     assert document["recipientVerified"] is True
     json.dumps(document)
