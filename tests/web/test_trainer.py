@@ -1,0 +1,258 @@
+"""The trainer's pages driven as a browser would: sessions, quick-add, evaluate, save, issue."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from issuer.services import unit_of_work
+from issuer.services.issuing import save_assessment
+from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
+
+from .conftest import csrf_token, make_world, submit
+
+DIG, STAKE = "dig-hole", "stake-and-water"
+
+
+@pytest.fixture
+def trainer(client, world, login):
+    """The world's trainer, logged in."""
+    login(world.trainer)
+    return world.trainer
+
+
+def enrol(client, world, name="Inès Moreau", **extra):
+    """Quick-add a learner to the world's session; return the evaluation page's path."""
+    session_page = f"/trainer/sessions/{world.session.id}"
+    response = submit(client, session_page, {"name": name, **extra},
+                      action=f"{session_page}/learners")
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def evaluate(client, page, levels, action="issue", **extra):
+    """Submit the evaluation form of `page` with gesture levels and an action button."""
+    data = {f"level_{gesture}": level for gesture, level in levels.items()}
+    return submit(client, page, {**data, "action": action, **extra},
+                  content_type="multipart/form-data")
+
+
+def count(db, model, *where) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (40, 30), "green")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def test_session_list_shows_the_organisations_sessions(client, world, trainer):
+    page = client.get("/trainer/").get_data(as_text=True)
+    assert "Jardin partagé" in page
+    assert f'href="/trainer/sessions/{world.session.id}"' in page
+
+
+def test_trainer_creates_a_session_of_an_imported_micro_training(client, world, trainer, db):
+    response = submit(client, "/trainer/sessions/new", {
+        "template": world.template.id, "starts_on": "2026-04-01", "ends_on": "2026-04-02",
+        "place": "Marseille", "language": "en", "title": ""})
+    assert response.status_code == 302
+    created = db.scalar(select(TrainingSession).where(TrainingSession.place == "Marseille"))
+    assert response.headers["Location"] == f"/trainer/sessions/{created.id}"
+    assert (created.organisation_id, created.trainer_id, created.language) == (
+        world.org.id, world.trainer.id, "en")
+
+
+def test_session_whose_last_day_is_before_its_first_is_refused(client, world, trainer):
+    response = submit(client, "/trainer/sessions/new", {
+        "template": world.template.id, "starts_on": "2026-04-02", "ends_on": "2026-04-01",
+        "language": "en"})
+    assert response.status_code == 200
+    assert "The last day cannot be before the first day." in response.get_data(as_text=True)
+
+
+def test_quick_add_with_just_a_name_enrols_the_learner_and_opens_the_evaluation(
+        client, world, trainer, db):
+    location = enrol(client, world, "Inès Moreau")
+    assessment = db.scalar(select(Assessment).where(Assessment.session_id == world.session.id))
+    assert location == f"/trainer/sessions/{world.session.id}/learners/{assessment.learner_id}"
+    assert (assessment.learner.name, assessment.learner.email, assessment.levels) == (
+        "Inès Moreau", None, {})
+    assert assessment.learner.language == "fr"  # the session's language
+
+
+def test_quick_add_refuses_an_invalid_email(client, world, trainer, db):
+    session_page = f"/trainer/sessions/{world.session.id}"
+    response = submit(client, session_page, {"name": "Inès", "email": "not-an-address"},
+                      action=f"{session_page}/learners", follow_redirects=True)
+    assert "This is not an e-mail address." in response.get_data(as_text=True)
+    assert count(db, Assessment) == 0
+
+
+def test_evaluation_page_shows_each_gesture_with_what_to_observe_and_its_levels(
+        client, world, trainer):
+    page = client.get(enrol(client, world)).get_data(as_text=True)
+    assert page.count("<fieldset") == 2
+    assert "<legend>Creuser le trou de plantation</legend>" in page
+    assert "Le trou est deux fois plus large que la motte et aussi profond." in page
+    assert re.search(r'type="radio" value="acquired"', page)
+    assert "Pas encore acquis" in page and "Acquis" in page
+    assert 'name="photo_dig-hole" type="file"' in page
+
+
+# --- save and issue ----------------------------------------------------------------------------
+
+
+def test_save_stores_the_evaluation_and_issues_nothing(client, world, trainer, db):
+    page = enrol(client, world)
+    response = evaluate(client, page, {DIG: "acquired", STAKE: "not-yet"}, action="save",
+                        **{f"comment_{DIG}": "Très soigné"})
+    assert response.status_code == 302
+    db.expire_all()
+    assessment = db.scalar(select(Assessment))
+    assert assessment.levels == {DIG: "acquired", STAKE: "not-yet"}
+    assert assessment.comments == {DIG: "Très soigné"}
+    assert count(db, Credential) == 0
+
+
+def test_issue_signs_a_badge_and_links_to_its_verification_page(client, world, trainer, db):
+    response = evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    assert response.headers["Location"] == f"/trainer/credentials/{credential.uuid}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'href="/v/{credential.short_id}"' in page
+    assert f"https://badges.example.org/v/{credential.short_id}" in page
+    assert client.get(f"/v/{credential.short_id}").status_code == 200
+
+
+def test_resubmitting_issue_returns_the_same_credential(client, world, trainer, db):
+    page = enrol(client, world)
+    first = evaluate(client, page, {DIG: "acquired", STAKE: "acquired"})
+    token = csrf_token(client.get("/trainer/").get_data(as_text=True))
+    again = client.post(page, data={"csrf_token": token, f"level_{DIG}": "acquired",
+                                    f"level_{STAKE}": "acquired", "action": "issue"})
+    assert again.headers["Location"] == first.headers["Location"]
+    assert count(db, Credential) == 1
+
+
+def test_not_yet_learner_gets_no_badge_and_the_evaluation_is_kept(client, world, trainer, db):
+    response = evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "not-yet"},
+                        **{f"comment_{STAKE}": "Tuteur du mauvais côté"})
+    page = response.get_data(as_text=True)
+    assert "Not yet: Tuteurer et arroser l&#39;arbre. The evaluation is saved" in page
+    assert count(db, Credential) == 0
+    assessment = db.scalar(select(Assessment))
+    assert assessment.levels == {DIG: "acquired", STAKE: "not-yet"}
+    assert assessment.comments == {STAKE: "Tuteur du mauvais côté"}
+
+
+def test_session_page_shows_where_each_learner_stands(client, world, trainer):
+    evaluate(client, enrol(client, world, "Ana"), {DIG: "acquired", STAKE: "acquired"})
+    evaluate(client, enrol(client, world, "Bruno"), {DIG: "not-yet"}, action="save")
+    enrol(client, world, "Chloé")
+    page = client.get(f"/trainer/sessions/{world.session.id}").get_data(as_text=True)
+    states = re.findall(r"<strong>(\w+)</strong>\s*<span class=\"state ([\w-]+)\"", page)
+    assert states == [("Ana", "issued"), ("Bruno", "not-yet"), ("Chloé", "to-evaluate")]
+
+
+def test_photo_evidence_is_stored_as_a_clean_image(client, world, trainer, db):
+    response = evaluate(client, enrol(client, world), {DIG: "acquired"}, action="save",
+                        **{f"photo_{DIG}": (io.BytesIO(jpeg_with_exif()), "IMG 001.jpg")})
+    assert response.status_code == 302
+    evidence = db.scalar(select(EvidenceFile))
+    assert (evidence.gesture_id, evidence.media_type, evidence.filename) == (
+        DIG, "image/jpeg", "IMG_001.jpg")
+    with Image.open(io.BytesIO(evidence.data)) as stored:
+        assert stored.format == "JPEG"
+        assert dict(stored.getexif()) == {}
+
+
+def test_a_file_that_is_not_a_photo_is_refused_but_the_levels_are_saved(
+        client, world, trainer, db):
+    response = evaluate(client, enrol(client, world), {DIG: "acquired"}, action="issue",
+                        **{f"photo_{DIG}": (io.BytesIO(b"%PDF-1.4 not a photo"), "x.png")})
+    assert response.status_code == 422
+    assert "This file is not a JPEG or PNG photo." in response.get_data(as_text=True)
+    assert db.scalar(select(Assessment)).levels == {DIG: "acquired"}
+    assert count(db, EvidenceFile) == 0
+    assert count(db, Credential) == 0
+
+
+def test_a_photo_larger_than_5_mb_is_refused(client, world, trainer, db):
+    big = io.BytesIO(b"\xff\xd8\xff" + bytes(5 * 1024 * 1024))
+    response = evaluate(client, enrol(client, world), {DIG: "acquired"}, action="save",
+                        **{f"photo_{DIG}": (big, "big.jpg")})
+    assert "A photo may be at most 5 MB." in response.get_data(as_text=True)
+    assert count(db, EvidenceFile) == 0
+
+
+# --- cards -------------------------------------------------------------------------------------
+
+
+def test_card_and_session_sheet_are_pdfs(client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    card = client.get(f"/trainer/credentials/{credential.uuid}/card.pdf")
+    sheet = client.get(f"/trainer/sessions/{world.session.id}/cards.pdf")
+    assert (card.status_code, card.mimetype, card.data[:5]) == (200, "application/pdf", b"%PDF-")
+    assert (sheet.status_code, sheet.mimetype, sheet.data[:5]) == (
+        200, "application/pdf", b"%PDF-")
+
+
+# --- guards ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_org_session(db):
+    """A session (with an evaluated learner) of another organisation."""
+    other = make_world(db, slug="barka", learner_names=("Jan Kowalski",))
+    with unit_of_work(db):
+        save_assessment(db, other.session.id, other.learners[0].id, {DIG: "acquired"}, {}, None,
+                        other.trainer)
+    return other
+
+
+def test_trainer_of_another_organisation_gets_403_on_its_session(
+        client, world, trainer, other_org_session):
+    session_id = other_org_session.session.id
+    learner_id = other_org_session.learners[0].id
+    assert client.get(f"/trainer/sessions/{session_id}").status_code == 403
+    assert client.get(f"/trainer/sessions/{session_id}/learners/{learner_id}").status_code == 403
+    token = csrf_token(client.get("/trainer/").get_data(as_text=True))
+    post = client.post(f"/trainer/sessions/{session_id}/learners/{learner_id}",
+                       data={"csrf_token": token, f"level_{DIG}": "acquired",
+                             f"level_{STAKE}": "acquired", "action": "issue"})
+    assert post.status_code == 403
+    add = client.post(f"/trainer/sessions/{session_id}/learners",
+                      data={"csrf_token": token, "name": "Intruder"})
+    assert add.status_code == 403
+
+
+def test_other_organisations_sessions_are_not_listed(client, world, trainer, other_org_session):
+    page = client.get("/trainer/").get_data(as_text=True)
+    assert f"/trainer/sessions/{other_org_session.session.id}\"" not in page
+
+
+def test_pages_need_a_log_in(client, world):
+    response = client.get(f"/trainer/sessions/{world.session.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_a_post_without_csrf_token_is_refused(client, world, trainer, db):
+    response = client.post(f"/trainer/sessions/{world.session.id}/learners",
+                           data={"name": "No Token"})
+    assert response.status_code == 400
+    assert count(db, Assessment) == 0
