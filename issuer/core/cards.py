@@ -385,7 +385,7 @@ def _front_ops(card: CardData) -> list:
     column_x = _MARGIN + _BADGE_SIZE + 2.5 * mm
     column_w = CARD_WIDTH - _MARGIN - column_x
     y = badge_top
-    y = _block(ops, card.learner_name, column_x, y, column_w, True, (11, 7), 2, _ACCENT)
+    y = _block(ops, card.learner_name, column_x, y, column_w, True, (11, 6), 2, _ACCENT)
     y = _block(ops, card.achievement_name, column_x, y - 0.6 * mm, column_w, True, (8, 6), 2)
     y = _issuer_line(ops, card, words, column_x, y - 0.8 * mm, column_w)
     issued = f"{words['date']}{words['colon']} {card.issued_on.strftime(words['date_format'])}"
@@ -398,19 +398,19 @@ def _front_ops(card: CardData) -> list:
 
 def _issuer_line(ops: list, card: CardData, words: dict, x: float, top: float, width: float):
     """'Issued by' with the organisation's logo (if any) before its name; returns the new top."""
-    line_h = 4.2 * mm
-    if card.issuer_logo:
-        ops.append(_Picture(x, top - line_h, 9 * mm, line_h, _checked_png(card.issuer_logo,
-                                                                         "issuer logo")))
-        x, width = x + 10 * mm, width - 10 * mm
     text = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
-    size, lines = _fit(text, False, width, (6.5, 5.5), 2)
-    leading = size * 1.15
-    baseline = top - line_h / 2 - (len(lines) - 1) * leading / 2 + size * 0.36
-    for line in lines:
-        ops.append(_Text(x, baseline, line, size, colour=_MUTED))
-        baseline -= leading
-    return top - max(line_h, len(lines) * leading)
+    if not card.issuer_logo:
+        return _block(ops, text, x, top, width, False, (6.5, 5.5), 2, _MUTED)
+    logo_h = 4.2 * mm
+    ops.append(_Picture(x, top - logo_h, 9 * mm, logo_h,
+                        _checked_png(card.issuer_logo, "issuer logo")))
+    size, lines = _fit(text, False, width - 10 * mm, (6.5, 5.5), 2)
+    text_h = size * 1.04 + (len(lines) - 1) * size * 1.18
+    # Centre the text on the logo when it is shorter, else hang it from the same top.
+    text_top = top - max(0.0, (logo_h - text_h) / 2)
+    bottom = _block(ops, text, x + 10 * mm, text_top, width - 10 * mm, False, (size, size), 2,
+                    _MUTED)
+    return min(bottom, top - logo_h)
 
 
 def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float:
@@ -459,8 +459,13 @@ def _back_ops(card: CardData) -> list:
     y = _block(ops, words["claim_title"], _MARGIN, CARD_HEIGHT - _MARGIN, width, True, (9, 7), 2,
                _ACCENT)
     if card.claim_url:
+        indent = _width("3. ", False, 7)
         for number, step in enumerate(words["claim_steps"], start=1):
-            y = _block(ops, f"{number}. {step}", _MARGIN, y - 0.8 * mm, width, False, (7, 6), 2)
+            y -= 0.8 * mm
+            ops.append(_Text(_MARGIN, y - 7 * 0.76, f"{number}.", 7))
+            y = _block(ops, step, _MARGIN + indent, y, width - indent, False, (7, 7), 3)
+        _block(ops, _display_url(card.claim_url), _MARGIN, y - 1.5 * mm, width, True, (6.5, 5),
+               2)
     full = CARD_WIDTH - 2 * _MARGIN
     note_size, note_lines = _fit(words["keep_note"], False, full, (7, 6), 3)
     baseline = _MARGIN + (len(note_lines) - 1) * note_size * 1.2 + 1 * mm
