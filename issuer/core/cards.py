@@ -200,7 +200,7 @@ def sheet_pdf(cards: list[CardData]) -> bytes:
     """A4 sheets of ten card fronts (2 × 5) with crop marks, as many pages as needed."""
     pdf, out = _canvas(A4, cards)
     origins = _sheet_origins()
-    for start in range(0, max(len(cards), 1), len(origins)):
+    for start in range(0, len(cards), len(origins)):
         _draw_crop_marks(pdf)
         for card, (x, y) in zip(cards[start:start + len(origins)], origins, strict=False):
             pdf.saveState()
@@ -628,6 +628,8 @@ def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
 
 def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:
     """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
+    if not cards:
+        raise CardError("There is no card to print: choose at least one credential.")
     _register_fonts()
     out = io.BytesIO()
     # The initial font is ours too, so no unembedded Helvetica is declared on any page.

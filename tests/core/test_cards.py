@@ -255,6 +255,12 @@ def test_sheet_of_eleven_cards_is_two_pages():
     assert len(_page_sizes(sheet_pdf([_card()] * 11))) == 2
 
 
+@pytest.mark.parametrize("render", [card_pdf, sheet_pdf])
+def test_printing_no_card_is_refused_with_a_card_error(render):
+    with pytest.raises(CardError, match="at least one credential"):
+        render([])
+
+
 def test_sheet_qr_codes_all_decode_to_their_own_card():
     cards = [_card(verify_url=f"https://badges.sky-project.eu/v/CARD{i:04d}") for i in range(10)]
     sheet = _pages(sheet_pdf(cards))[0]
