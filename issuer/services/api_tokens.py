@@ -1,0 +1,82 @@
+"""Per-organisation API tokens: shown once when created, only their sha256 kept.
+
+A token is `sky_` followed by 43 URL-safe random characters (256 bits), so a lookup by its
+sha256 is as good as a constant-time comparison: the hash of a guess tells nothing about the
+tokens that exist. A token acts only for its own organisation and stops working when revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.store.models import ApiToken, Organisation, utcnow
+
+from . import Actor, ServiceError, audit, require_organisation
+
+TOKEN_PREFIX = "sky_"
+MAX_NAME_LENGTH = 200
+# `last_used_at` is written at most this often, so reading the API does not write every time.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def token_digest(token: str) -> str:
+    """The sha256 (hex) under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(db: Session, org: Organisation, name: str,
+                 actor: Actor = None) -> tuple[ApiToken, str]:
+    """A new token for `org`, named for what uses it; the plain token is returned only here."""
+    require_organisation(actor, org.id)
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("an API token needs a name saying what uses it (e.g. 'LMS export')")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ServiceError(f"the token name is too long (at most {MAX_NAME_LENGTH} characters)")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(organisation_id=org.id, name=name, token_sha256=token_digest(token))
+    db.add(record)
+    db.flush()
+    audit(db, "api_token.create", actor, org, f"api_token:{record.id}", name=name)
+    return record, token
+
+
+def authenticate(db: Session, token: str | None, now: datetime | None = None) -> ApiToken | None:
+    """The live token record for a presented token (and note its use), or None."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    record = db.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
+    if record is None or record.revoked_at is not None:
+        return None
+    now = _whole_seconds(now)
+    if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
+        record.last_used_at = now
+        db.flush()
+    return record
+
+
+def revoke_token(db: Session, record: ApiToken, actor: Actor,
+                 now: datetime | None = None) -> ApiToken:
+    """Stop a token from working; revoking it again changes nothing."""
+    require_organisation(actor, record.organisation_id)
+    if record.revoked_at is None:
+        record.revoked_at = _whole_seconds(now)
+        db.flush()
+        audit(db, "api_token.revoke", actor, record.organisation_id, f"api_token:{record.id}",
+              name=record.name)
+    return record
+
+
+def tokens_of(db: Session, org: Organisation) -> list[ApiToken]:
+    """The organisation's tokens, newest first (revoked ones too, for the record)."""
+    return list(db.scalars(select(ApiToken).where(ApiToken.organisation_id == org.id)
+                           .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def _whole_seconds(now: datetime | None) -> datetime:
+    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)
