@@ -19,13 +19,14 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from issuer.config import Settings, activate
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.catalogue import import_catalogue
 from issuer.services.keys import active_key
 from issuer.services.learners import create_learner
 from issuer.store import ratelimit  # noqa: F401  (its table is emptied too)
-from issuer.store.db import normalise_url
+from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import upgrade
 from issuer.store.models import Base, Organisation, TrainingSession
 
@@ -90,11 +91,30 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def overrides(database_url, tmp_path) -> dict:
+    """The settings of this test's instance (create_app's test_config)."""
+    return settings_for(tmp_path / "instance", database_url, AUTO_MIGRATE=False)
+
+
+@pytest.fixture
+def db(overrides):
+    """A database session outside any request (the services' first argument).
+
+    It needs no app: the service tests run even while a blueprint is being written.
+    """
+    settings = activate(Settings.from_env(overrides))
+    engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
+    yield session
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def app(overrides):
     from issuer.web import create_app
 
-    application = create_app(settings_for(tmp_path / "instance", database_url,
-                                          AUTO_MIGRATE=False))
+    application = create_app(overrides)
     yield application
     application.extensions["sky_engine"].dispose()
 
@@ -102,14 +122,6 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def db(app):
-    """A database session outside any request (the services' first argument)."""
-    session = app.extensions["sky_sessionmaker"]()
-    yield session
-    session.close()
 
 
 @dataclass

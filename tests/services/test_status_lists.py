@@ -1,0 +1,116 @@
+"""Status slots: random, unique, a new list when full; revocation in the signed list."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from sqlalchemy import insert, select
+
+from issuer.core import status_list as bitstring
+from issuer.core.resolver import KeyResolver
+from issuer.core.verify import verify_credential
+from issuer.services import unit_of_work
+from issuer.services.revocation import revoke
+from issuer.services.status_lists import LIST_SIZE, allocate_slot, signed_status_list
+from issuer.services.verification import local_fetch_json
+from issuer.store.models import Credential, StatusList, StatusSlot
+
+from .helpers import count, issue
+
+
+def test_slots_are_distinct_indices_of_one_list(db, world):
+    with unit_of_work(db):
+        slots = [allocate_slot(db, world.org) for _ in range(20)]
+    assert len({status_list.id for status_list, _ in slots}) == 1
+    indices = [index for _, index in slots]
+    assert len(set(indices)) == 20
+    assert all(0 <= index < LIST_SIZE for index in indices)
+    assert count(db, StatusSlot) == 20
+
+
+def test_last_free_slot_is_found_and_a_full_list_makes_a_new_one(db, world):
+    with unit_of_work(db):
+        first, _ = allocate_slot(db, world.org)
+        free = 4242
+        taken = [{"status_list_id": first.id, "index": i}
+                 for i in range(LIST_SIZE) if i not in (free,)]
+        db.query(StatusSlot).delete()  # the slot just taken, to fill the list exactly
+        db.execute(insert(StatusSlot), taken)
+    with unit_of_work(db):
+        status_list, index = allocate_slot(db, world.org)
+    assert (status_list.id, index) == (first.id, free)
+    with unit_of_work(db):
+        newer, _ = allocate_slot(db, world.org)
+    assert newer.id != first.id
+    assert db.get(StatusList, first.id).full is True
+
+
+def test_revocation_sets_the_bit_in_the_signed_list(db, world):
+    credential = issue(db, world)
+    with unit_of_work(db):
+        revoke(db, credential, "Issued by mistake", world.admin)
+    signed = signed_status_list(db, db.get(StatusList, credential.status_list_id))
+    bits = bitstring.decode_list(signed["credentialSubject"]["encodedList"])
+    assert bitstring.get_status(bits, credential.status_index) == 1
+    assert sum(bin(byte).count("1") for byte in bits) == 1
+
+
+def test_signed_list_verifies_and_is_cached_per_revision(db, world):
+    credential = issue(db, world)
+    status_list = db.get(StatusList, credential.status_list_id)
+    first = signed_status_list(db, status_list)
+    assert signed_status_list(db, status_list) == first
+    fetch = local_fetch_json(db)
+    report = verify_credential(first, resolver=KeyResolver(fetch), now=None)
+    assert report.check("proof").status == "passed"
+    with unit_of_work(db):
+        revoke(db, credential, "Issued by mistake", world.admin)
+    assert signed_status_list(db, db.get(StatusList, credential.status_list_id)) != first
+    assert first["id"] == f"https://badges.example.org/status/{status_list.uuid}"
+
+
+def _issue_many(url: str, instance: str, assessment_ids: list[int]) -> None:
+    """Worker process: issue the given assessments one by one, each in its own transaction."""
+    from issuer.config import Settings, activate
+    from issuer.services.issuing import issue_for_assessment
+    from issuer.store.db import make_engine, make_sessionmaker
+    from tests.web.conftest import settings_for
+
+    activate(Settings.from_env(settings_for(instance, url)))
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as db:
+        for assessment_id in assessment_ids:
+            with unit_of_work(db):
+                issue_for_assessment(db, assessment_id, None)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_parallel_issuing_from_several_processes_never_shares_a_slot(db, world, database_url,
+                                                                     tmp_path):
+    if not database_url.startswith("postgres"):
+        pytest.skip("concurrent slot allocation is a PostgreSQL guarantee")
+    from issuer.services.learners import create_learner
+
+    from .helpers import evaluate
+
+    with unit_of_work(db):
+        learners = [create_learner(db, world.org, f"Learner {n}") for n in range(100)]
+    assessment_ids = [evaluate(db, world, learner).id for learner in learners]
+    # Every worker also re-issues a few assessments of the others: a duplicate must resolve to
+    # the existing credential, not a second one.
+    batches = [assessment_ids[n::4] + assessment_ids[(n + 1) % 4::4][:5] for n in range(4)]
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_issue_many,
+                               args=(database_url, str(tmp_path / "instance"), batch))
+               for batch in batches]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    slots = db.execute(select(Credential.status_list_id, Credential.status_index)).all()
+    assert len(slots) == 100
+    assert len(set(slots)) == 100
+    assert count(db, StatusSlot) == 100
