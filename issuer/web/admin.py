@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import secrets
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from issuer.core.catalogue import SLUG
 from issuer.core.errors import TemplateError
 from issuer.services import (
     ServiceError,
+    api_tokens,
     audit,
     bulk,
     catalogue,
@@ -45,7 +45,6 @@ from issuer.store.models import (
     SigningKey,
     TrainingSession,
     User,
-    utcnow,
 )
 
 from . import db
@@ -69,7 +68,6 @@ bp.record_once(ensure_babel)
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-TOKEN_PREFIX = "sky_"
 NO_STORE = {"Cache-Control": "no-store"}  # pages that show a secret once
 
 
@@ -339,18 +337,6 @@ def revoke(uuid: str):
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def token_digest(token: str) -> str:
-    """What is stored of an API token: its sha256, in hex."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _tokens():
-    return db().scalars(select(ApiToken)
-                        .where(ApiToken.organisation_id == current_user().organisation_id)
-                        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
-                        ).all()
-
-
 @bp.route("/tokens", methods=("GET", "POST"))
 @login_required("admin")
 def tokens():
@@ -358,16 +344,12 @@ def tokens():
     form = TokenForm()
     token = None
     if form.validate_on_submit():
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with unit_of_work(db()):
-            record = ApiToken(organisation_id=current_user().organisation_id,
-                              name=form.name.data.strip(), token_sha256=token_digest(token))
-            db().add(record)
-            db().flush()
-            audit(db(), "api_token.create", current_user(), record.organisation_id, record.name)
+            _record, token = api_tokens.create_token(db(), _organisation(), form.name.data,
+                                                     current_user())
         form = TokenForm(formdata=None)
-    response = render_template("admin/tokens.html", form=form, tokens=_tokens(), token=token,
-                               confirm=ConfirmForm())
+    response = render_template("admin/tokens.html", form=form, token=token, confirm=ConfirmForm(),
+                               tokens=api_tokens.tokens_of(db(), _organisation()))
     return response, 422 if form.errors else 200, NO_STORE
 
 
@@ -380,10 +362,8 @@ def revoke_token(token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if record.revoked_at is None:
-        with unit_of_work(db()):
-            record.revoked_at = utcnow()
-            audit(db(), "api_token.revoke", current_user(), record.organisation_id, record.name)
+    with unit_of_work(db()):
+        api_tokens.revoke_token(db(), record, current_user())
     flash(_("The token “%(name)s” is revoked.", name=record.name), "success")
     return redirect(url_for(".tokens"))
 

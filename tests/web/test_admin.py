@@ -1,0 +1,361 @@
+"""The partner admin's pages driven as a browser would."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from issuer.services import unit_of_work
+from issuer.services.issuing import issue_for_assessment, save_assessment
+from issuer.services.verification import verify_stored
+from issuer.store.models import (
+    AchievementTemplate,
+    ApiToken,
+    AuditEvent,
+    Credential,
+    SigningKey,
+    User,
+)
+
+from .conftest import TEST_CATALOGUE, csrf_token, make_world, settings_for, submit
+
+DIG, STAKE = "dig-hole", "stake-and-water"
+BOTH = {DIG: "acquired", STAKE: "acquired"}
+
+
+@pytest.fixture
+def admin(client, world, login):
+    login(world.admin)
+    return world.admin
+
+
+def issue(db, world, learner, levels=BOTH) -> Credential:
+    with unit_of_work(db):
+        assessment = save_assessment(db, world.session.id, learner.id, levels, {}, None,
+                                     world.trainer)
+        return issue_for_assessment(db, assessment.id, world.trainer)
+
+
+def count(db, model, *where) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def png(width=20, height=10) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "blue").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_trainer_cannot_open_admin_pages(client, world, login):
+    login(world.trainer)
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/keys").status_code == 403
+
+
+# --- revocation --------------------------------------------------------------------------------
+
+
+def test_revoke_needs_an_explicit_confirmation(client, world, admin, db):
+    credential = issue(db, world, world.learners[0])
+    response = submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+                      {"reason": "Issued to the wrong person"})
+    assert response.status_code == 422
+    assert "Tick the box to confirm." in response.get_data(as_text=True)
+    db.refresh(credential)
+    assert credential.revoked_at is None
+
+
+def test_revoke_with_reason_records_an_audit_event(client, world, admin, db):
+    credential = issue(db, world, world.learners[0])
+    response = submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+                      {"reason": "Issued to the wrong person", "confirm": "y"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Credential, credential.id).revocation_reason == "Issued to the wrong person"
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "credential.revoke"))
+    assert (event.user_id, event.subject, event.detail["reason"]) == (
+        world.admin.id, credential.uuid, "Issued to the wrong person")
+
+
+def test_revoked_badge_verifies_as_revoked(client, world, admin, db):
+    credential = issue(db, world, world.learners[0])
+    submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+           {"reason": "Issued to the wrong person", "confirm": "y"})
+    db.expire_all()
+    assert verify_stored(db, db.get(Credential, credential.id)).verdict == "revoked"
+
+
+def test_admin_of_another_organisation_cannot_revoke(client, world, db, login):
+    credential = issue(db, world, world.learners[0])
+    other = make_world(db, slug="barka", learner_names=())
+    login(other.admin)
+    page = f"/admin/credentials/{credential.uuid}/revoke"
+    assert client.get(page).status_code == 403
+
+
+def test_credentials_search_finds_by_learner_name(client, world, admin, db):
+    first = issue(db, world, world.learners[0])
+    second = issue(db, world, world.learners[1])
+    page = client.get("/admin/credentials?q=zoé").get_data(as_text=True)
+    assert first.short_id in page
+    assert second.short_id not in page
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+def test_key_page_lists_public_keys_and_never_private_material(client, world, admin, db):
+    key = db.scalar(select(SigningKey))
+    page = client.get("/admin/keys").get_data(as_text=True)
+    assert key.public_multibase in page
+    assert "PRIVATE" not in page and "ENCRYPTED" not in page
+
+
+def test_rotation_without_confirmation_changes_nothing(client, world, admin, db):
+    response = submit(client, "/admin/keys", {})
+    assert response.status_code == 422
+    assert count(db, SigningKey) == 1
+
+
+def test_rotation_adds_a_version_and_earlier_badges_stay_verifiable(client, world, admin, db):
+    credential = issue(db, world, world.learners[0])
+    response = submit(client, "/admin/keys", {"confirm": "y"})
+    assert response.status_code == 302
+    db.expire_all()
+    versions = db.scalars(select(SigningKey).order_by(SigningKey.version)).all()
+    assert [(k.version, k.active, k.retired_at is not None) for k in versions] == [
+        (1, False, True), (2, True, False)]
+    assert verify_stored(db, db.get(Credential, credential.id)).verdict == "valid"
+    page = client.get("/admin/keys").get_data(as_text=True)
+    assert versions[0].public_multibase in page and versions[1].public_multibase in page
+
+
+# --- trainers ----------------------------------------------------------------------------------
+
+
+def test_new_trainer_gets_a_one_time_password_that_logs_in(client, world, admin, db, login):
+    response = submit(client, "/admin/trainers", {
+        "name": "Nora Neuve", "email": "nora@agfe.example.org", "role": "trainer",
+        "language": "fr"})
+    page = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    password = re.search(r'<code class="one-time">([^<]+)</code>', page).group(1)
+    account = db.scalar(select(User).where(User.email == "nora@agfe.example.org"))
+    assert password not in account.password_hash
+    client.post("/auth/logout", data={"csrf_token": csrf_token(page)})
+    assert login("nora@agfe.example.org", password).status_code == 302
+
+
+def test_the_one_time_password_is_not_shown_again(client, world, admin):
+    submit(client, "/admin/trainers", {"name": "Nora", "email": "nora@agfe.example.org",
+                                       "role": "trainer", "language": "fr"})
+    assert "one-time" not in client.get("/admin/trainers").get_data(as_text=True)
+
+
+def test_deactivated_trainer_can_no_longer_log_in(client, world, admin, db, login):
+    page = "/admin/trainers"
+    response = submit(client, page, {}, action=f"/admin/trainers/{world.trainer.id}/deactivate")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(User, world.trainer.id).active is False
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client.get(page).text)})
+    assert login(world.trainer).status_code == 401
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def test_api_token_is_shown_once_and_only_its_hash_is_stored(client, world, admin, db):
+    response = submit(client, "/admin/tokens", {"name": "CRM sync"})
+    token = re.search(r'<code class="one-time">([^<]+)</code>', response.text).group(1)
+    record = db.scalar(select(ApiToken))
+    assert record.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in client.get("/admin/tokens").text
+
+
+def test_revoked_api_token_is_marked_revoked(client, world, admin, db):
+    submit(client, "/admin/tokens", {"name": "CRM sync"})
+    record = db.scalar(select(ApiToken))
+    response = submit(client, "/admin/tokens", {}, action=f"/admin/tokens/{record.id}/revoke")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(ApiToken, record.id).revoked_at is not None
+
+
+# --- organisation profile ----------------------------------------------------------------------
+
+
+def test_profile_update_with_a_png_logo(client, world, admin, db):
+    logo = png()
+    response = submit(client, "/admin/organisation", {
+        "name": "AGFE Lyon", "url": "https://agfe.example.org", "email": "", "description": "",
+        "country_code": "fr", "region": "", "locality": "Lyon", "default_language": "fr",
+        "logo": (io.BytesIO(logo), "logo.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.expire_all()
+    org = db.get(type(world.org), world.org.id)
+    assert (org.name, org.country_code, org.locality, org.logo_png) == (
+        "AGFE Lyon", "FR", "Lyon", logo)
+
+
+def test_a_logo_that_is_not_a_png_is_refused(client, world, admin, db):
+    jpeg = io.BytesIO()
+    Image.new("RGB", (5, 5)).save(jpeg, format="JPEG")
+    response = submit(client, "/admin/organisation", {
+        "name": "AGFE", "country_code": "FR", "default_language": "fr",
+        "logo": (io.BytesIO(jpeg.getvalue()), "logo.png")}, content_type="multipart/form-data")
+    assert "This file is not a PNG image." in response.text
+    db.expire_all()
+    assert db.get(type(world.org), world.org.id).logo_png is None
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+
+BAD_TRAINING = (TEST_CATALOGUE / "trainings" / "tree-planting.toml").read_text("utf-8").replace(
+    'id = "tree-planting"', 'id = "hedge-laying"').replace("duration_hours = 3",
+                                                             "duration_hours = 30")
+
+
+def test_uploaded_template_errors_name_the_file_and_the_field(client, world, admin, db):
+    response = submit(client, "/admin/catalogue", {
+        "file": (io.BytesIO(BAD_TRAINING.encode()), "hedge.toml")},
+        action="/admin/catalogue/upload", content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "hedge.toml: duration_hours: 30 is outside 1.5–24 hours" in response.text
+    assert count(db, AchievementTemplate, AchievementTemplate.template_id == "hedge-laying") == 0
+
+
+def test_uploaded_valid_template_is_imported(client, world, admin, db):
+    good = BAD_TRAINING.replace("duration_hours = 30", "duration_hours = 4")
+    response = submit(client, "/admin/catalogue", {
+        "file": (io.BytesIO(good.encode()), "hedge.toml")},
+        action="/admin/catalogue/upload", content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert count(db, AchievementTemplate, AchievementTemplate.template_id == "hedge-laying") == 1
+
+
+@pytest.fixture
+def overrides(database_url, tmp_path) -> dict:
+    """This module's instance: the test catalogue is the bundled folder."""
+    return settings_for(tmp_path / "instance", database_url, AUTO_MIGRATE=False,
+                        SKY_CATALOGUE_PATH=str(TEST_CATALOGUE))
+
+
+def test_bundled_catalogue_import_adds_nothing_twice(client, world, admin, db):
+    response = submit(client, "/admin/catalogue", {}, action="/admin/catalogue/import",
+                      follow_redirects=True)
+    assert "0 new template version(s) imported." in response.text
+
+
+# --- audit log and statistics ------------------------------------------------------------------
+
+
+def test_audit_log_shows_the_organisations_events(client, world, admin, db):
+    credential = issue(db, world, world.learners[0])
+    page = client.get("/admin/audit").text
+    assert "credential.issue" in page and credential.uuid in page
+
+
+def test_statistics_csv_export_has_headers_and_counts(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    response = client.get("/admin/stats/micro_training.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
+                     "not_yet_acquired"],
+                    ["tree-planting", "Planting a young tree", "1", "1", "0", "0"]]
+
+
+def test_statistics_page_shows_each_table(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    for heading in ("Per partner", "Per theme", "Per micro-training", "Per gesture"):
+        assert heading in page
+    assert "AGFE" in page and "Dig the planting hole" in page
+
+
+# --- bulk issuance -----------------------------------------------------------------------------
+
+
+CSV_GOOD_AND_BAD = (
+    "name;email;dig-hole;stake-and-water;comment\n"
+    "Amélie Durand;amelie@example.org;acquired;acquired;Bravo\n"
+    "Bastien Roy;;acquired;not-yet;\n"
+    ";nobody@example.org;acquired;acquired;\n"
+    "Chloé Martin;;acquired;maybe;\n"
+)
+
+
+def preview(client, world, text=CSV_GOOD_AND_BAD):
+    return submit(client, "/admin/bulk", {
+        "session": str(world.session.id),
+        "file": (io.BytesIO(("\ufeff" + text).encode("utf-8")), "learners.csv")},
+        content_type="multipart/form-data")
+
+
+def confirm(client, preview_page: str):
+    fields = dict(re.findall(r'name="(session|csv_text)" type="hidden" value="([^"]*)"',
+                             preview_page))
+    return client.post("/admin/bulk/run", data={"csrf_token": csrf_token(preview_page),
+                                                 **fields})
+
+
+def verdicts(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<tr class="verdict-([\w-]+)">\s*<td>(\d+)</td>', page)
+
+
+def test_bulk_dry_run_shows_a_verdict_per_row_and_issues_nothing(client, world, admin, db):
+    response = preview(client, world)
+    assert response.status_code == 200
+    assert verdicts(response.text) == [("will-issue", "2"), ("not-yet", "3"), ("error", "4"),
+                                       ("error", "5")]
+    assert "name: is empty" in response.text
+    assert "stake-and-water: &#39;maybe&#39; is not a level" in response.text
+    assert count(db, Credential) == 0
+
+
+def test_bulk_confirm_issues_only_the_good_rows(client, world, admin, db):
+    response = confirm(client, preview(client, world).text)
+    assert verdicts(response.text) == [("issued", "2"), ("not-yet", "3"), ("error", "4"),
+                                       ("error", "5")]
+    db.expire_all()
+    issued = db.scalars(select(Credential)).all()
+    assert [c.learner.name for c in issued] == ["Amélie Durand"]
+
+
+def test_bulk_rerun_of_the_same_file_issues_nothing_new(client, world, admin, db):
+    confirm(client, preview(client, world).text)
+    second = preview(client, world)
+    assert verdicts(second.text)[0] == ("already-issued", "2")
+    rerun = confirm(client, second.text)
+    assert verdicts(rerun.text)[0] == ("already-issued", "2")
+    assert count(db, Credential) == 1
+
+
+def test_bulk_file_with_an_unknown_column_is_refused_next_to_the_field(client, world, admin):
+    response = preview(client, world, "name,dig-hole,stake-and-water,stake_and_water\nA,x,y,z\n")
+    assert response.status_code == 422
+    assert "unknown column(s) stake_and_water" in response.text
+
+
+def test_bulk_template_csv_has_the_sessions_columns(client, world, admin):
+    response = client.get(f"/admin/bulk/template/{world.session.id}.csv")
+    assert response.mimetype == "text/csv"
+    assert response.data.decode("utf-8") == (
+        "\ufeffname,email,language,dig-hole,stake-and-water,comment,activity_start,"
+        "activity_end\r\n")
+
+
+def test_bulk_help_lists_the_columns_for_the_chosen_session(client, world, admin):
+    page = client.get(f"/admin/bulk?session={world.session.id}").text
+    assert "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end" \
+        in page
