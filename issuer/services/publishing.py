@@ -229,7 +229,8 @@ def verdict_of(report) -> str:
 
 _UNREACHABLE = re.compile(
     r"could not fetch|cannot fetch|refusing to fetch|answered HTTP|took longer than|"
-    r"larger than the|no fetcher configured|could not resolve", re.IGNORECASE)
+    r"larger than the|no fetcher configured|could not resolve|cannot resolve|did not return",
+    re.IGNORECASE)
 
 
 def _keys_unreachable(data: dict) -> bool:
@@ -365,7 +366,7 @@ def credential_view(db: Session, credential: Credential, report, language: str,
     """
     view = document_view(credential_document(credential), report, language)
     if training is not None and language in training.languages:
-        _translate(view, training, language)
+        _translate(view, training, credential.language, language)
     elif training is not None:
         view.learning_outcomes = list(training.learning_outcomes.get(credential.language, ()))
     if training is not None:
@@ -412,8 +413,12 @@ def _training_names(db: Session, language: str) -> dict[str, str]:
     return names
 
 
-def _translate(view: CredentialView, training, language: str) -> None:
+def _translate(view: CredentialView, training, issued: str, language: str) -> None:
     """Replace issued texts by the catalogue's texts in `language` (same micro-training)."""
+    renamed = {gesture.text("name", issued): gesture.text("name", language)
+               for gesture in training.gestures}
+    for item in view.evidence:
+        item.name = renamed.get(item.name, item.name)
     view.title = training.text("name", language)
     view.description = training.text("description", language)
     view.learning_outcomes = list(training.learning_outcomes.get(language, ()))

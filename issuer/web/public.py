@@ -24,6 +24,7 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from issuer.config import settings
 from issuer.core import baking, images
 from issuer.core.errors import BadgeError
 from issuer.services import publishing
@@ -52,11 +53,13 @@ _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
 @bp.record_once
-def _create_rate_limit_table(state) -> None:
-    """Until a migration adds it, make sure the shared counter table exists."""
+def _set_up(state) -> None:
+    """Until a migration adds it, make sure the shared counter table exists; and until Babel
+    is set up by the app, give templates an `_` that returns the English text."""
     engine = state.app.extensions.get("sky_engine")
     if engine is not None:
         ratelimit.RateLimitCounter.__table__.create(engine, checkfirst=True)
+    state.app.jinja_env.globals.setdefault("_", _gettext)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -82,10 +85,7 @@ _ = _gettext
 
 @bp.context_processor
 def _template_helpers() -> dict:
-    helpers: dict = {"language_names": LANGUAGE_NAMES}
-    if "_" not in current_app.jinja_env.globals:
-        helpers["_"] = _gettext
-    return helpers
+    return {"language_names": LANGUAGE_NAMES}
 
 
 def _language(fallback: str = "en") -> str:
@@ -95,7 +95,8 @@ def _language(fallback: str = "en") -> str:
 
 def _render(template: str, language: str, status: int = 200, **context) -> Response:
     """Render in `language` (Babel's locale forced when Babel is set up)."""
-    context.update(lang=language, languages=publishing.SUPPORTED_LANGUAGES)
+    context.update(lang=language, languages=publishing.SUPPORTED_LANGUAGES,
+                   base_url=settings().public_base_url)
     g.language = language  # base.html's <html lang>
     if "babel" in current_app.extensions:
         from flask_babel import force_locale
@@ -128,6 +129,11 @@ def _document(text: str, mimetype: str, max_age: int, etag: str | None = None) -
 
 def _json_text(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _public_url(endpoint: str, **values) -> str:
+    """The canonical URL of a public page, on PUBLIC_BASE_URL whatever host was asked."""
+    return settings().public_base_url + url_for(endpoint, **values)
 
 
 def _client_allowed(bucket: str, default_limit: int) -> bool:
@@ -178,8 +184,7 @@ def _credential_page(db, credential, report) -> Response:
     if publishing.is_erased(credential):
         view = publishing.without_personal_data(view)
     return _render("public/credential.html", language, view=view, credential=credential,
-                   page_url=url_for(".verification_page", short_id=credential.short_id,
-                                    _external=True))
+                   page_url=_public_url(".verification_page", short_id=credential.short_id))
 
 
 def _training_of(credential):
@@ -213,7 +218,8 @@ def credential_download(uuid):
 def credential_png(uuid):
     """The badge image with the signed credential baked in (iTXt)."""
     credential = _published_credential(uuid)
-    baked = baking.bake_png(_image_bytes(credential, "png"), credential.signed_json)
+    baked = baking.bake_png(_image_bytes(credential, "png"),
+                            publishing.credential_document(credential))
     return _baked_response(credential, baked, "image/png", "png")
 
 
@@ -221,7 +227,8 @@ def credential_png(uuid):
 def credential_svg(uuid):
     """The badge image as SVG with the signed credential baked in."""
     credential = _published_credential(uuid)
-    baked = baking.bake_svg(_image_bytes(credential, "svg"), credential.signed_json)
+    baked = baking.bake_svg(_image_bytes(credential, "svg"),
+                            publishing.credential_document(credential))
     return _baked_response(credential, baked, "image/svg+xml", "svg")
 
 
@@ -278,7 +285,7 @@ def issuer_profile(slug: str):
         language = _language(org.default_language)
         response = _render("public/issuer.html", language, org=org, profile=profile,
                            country=publishing.country_name(org.country_code, language),
-                           page_url=url_for(".issuer_profile", slug=slug, _external=True))
+                           page_url=_public_url(".issuer_profile", slug=slug))
     response.vary.add("Accept")
     return response
 
@@ -410,7 +417,7 @@ def verify_submit():
         return _refuse(400, str(error), wants_json)
     if not _client_allowed("verify", VERIFY_RATE_LIMIT):
         return _too_many(wants_json)
-    report = _services("verification").verify_any(source)
+    report = _services("verification").verify_any(source, db=_db())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()

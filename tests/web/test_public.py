@@ -1,0 +1,358 @@
+"""The public side, driven through the test client as a browser or another verifier would."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from issuer.core import baking, images
+from issuer.core import status_list as bitstring
+from issuer.store.models import AchievementTemplate, EvidenceFile
+
+VECTORS = Path(__file__).parent.parent / "vectors"
+ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
+
+SKILL = """
+id = "community-gardener"
+version = "1"
+award = "one-click"
+cross_organisation = true
+parts = ["tree-planting", "composting"]
+
+[name]
+en = "Community gardener"
+fr = "Jardinier de quartier"
+
+[description]
+en = "Looks after a shared garden."
+fr = "Entretient un jardin partagé."
+"""
+
+
+def issue(db, world, now=None, photo=False):
+    """Evaluate the world's first learner and issue the badge; returns the Credential."""
+    from issuer.services import issuing, unit_of_work
+
+    with unit_of_work(db):
+        assessment = issuing.save_assessment(
+            db, world.session.id, world.learners[0].id, ACQUIRED,
+            {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None)
+        if photo:
+            db.add(EvidenceFile(uuid="0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e",
+                                assessment_id=assessment.id, gesture_id="dig-hole",
+                                filename="hole.png", media_type="image/png",
+                                data=b"\x89PNG photo", sha256="ab" * 32))
+            db.flush()
+        return issuing.issue_for_assessment(db, assessment.id, None, now=now)
+
+
+def revoke(db, credential, reason="Issued to the wrong person"):
+    from issuer.services import unit_of_work
+    from issuer.services.revocation import revoke as revoke_credential
+
+    with unit_of_work(db):
+        revoke_credential(db, credential, reason, None)
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+# --- /v/<short_id> ----------------------------------------------------------------------------
+
+
+def test_verification_page_says_valid_for_an_issued_badge(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/v/{credential.short_id}", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="verdict valid"' in html
+    assert '<h1 id="verdict-title">Valid</h1>' in html
+    assert "Zoé Lefèvre" in html
+    assert "Dig the planting hole" in html and "Acquired" in html
+    assert "did:web:badges.example.org:issuers:agfe" in html
+
+
+def test_verification_page_has_no_javascript_and_stays_small(client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}").get_data()
+    css = client.get("/static/public.css").get_data() + client.get("/static/sky.css").get_data()
+    assert b"<script" not in html
+    assert len(html) + len(css) < 30 * 1024
+
+
+def test_verification_page_says_revoked_without_the_private_reason(client, db, world):
+    credential = issue(db, world)
+    revoke(db, credential, "Issued to the wrong person")
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert 'class="verdict revoked"' in html
+    assert "Revoked by the issuer." in html
+    assert "wrong person" not in html
+
+
+def test_verification_page_says_expired_when_the_validity_has_ended(client, db, world):
+    credential = issue(db, world, now=datetime(2022, 1, 10, tzinfo=UTC))  # valid 24 months
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert 'class="verdict expired"' in html
+    assert '<h1 id="verdict-title">Expired</h1>' in html
+
+
+def test_unknown_short_id_is_a_friendly_404(client):
+    response = client.get("/v/NOSUCHID9?lang=en")
+    assert response.status_code == 404
+    assert "Not genuine or not found" in response.get_data(as_text=True)
+
+
+def test_verification_page_answers_json_with_the_report(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/v/{credential.short_id}", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json["verdict"] == "valid"
+    assert {check["name"] for check in response.json["checks"]} >= {"proof", "status"}
+
+
+def test_verification_page_answers_vc_json_with_the_credential(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/v/{credential.short_id}",
+                          headers={"Accept": "application/vc+ld+json"})
+    assert response.get_data(as_text=True) == credential.signed_json
+
+
+def test_verification_page_is_in_the_issued_language_by_default(client, db, world):
+    credential = issue(db, world)  # the learner reads French
+    html = client.get(f"/v/{credential.short_id}").get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert "Planter un jeune arbre" in html
+
+
+def test_verification_page_follows_lang_then_accept_language(client, db, world):
+    credential = issue(db, world)
+    by_query = client.get(f"/v/{credential.short_id}?lang=en",
+                          headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    by_header = client.get(f"/v/{credential.short_id}",
+                           headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in by_query
+    assert "Planting a young tree" in by_query and "Stake and water the tree" in by_query
+    assert "Planting a young tree" in by_header
+
+
+def test_verification_page_offers_every_language_as_a_plain_link(client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}?lang=fr").get_data(as_text=True)
+    for code, name in (("en", "English"), ("nl", "Nederlands"), ("pl", "Polski")):
+        link = f'href="/v/{credential.short_id}?lang={code}" lang="{code}" hreflang="{code}"'
+        assert f"{link}>{name}</a>" in html
+
+
+def test_verification_page_names_the_skill_it_stacks_into(client, db, world):
+    db.add(AchievementTemplate(template_id="community-gardener", version="1", kind="skill",
+                               source_toml=SKILL, current=True))
+    db.commit()
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert "Part of the skill: Community gardener" in html
+
+
+# --- credentials and baked images ---------------------------------------------------------
+
+
+def test_credential_url_serves_the_stored_bytes(client, db, world):
+    credential = issue(db, world)
+    response = client.get(path_of(json.loads(credential.signed_json)["id"]))
+    assert response.status_code == 200
+    assert response.mimetype == "application/vc+ld+json"
+    assert response.get_data(as_text=True) == credential.signed_json
+
+
+def test_credential_url_answers_304_to_its_etag(client, db, world):
+    credential = issue(db, world)
+    first = client.get(f"/credentials/{credential.uuid}")
+    again = client.get(f"/credentials/{credential.uuid}",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_json_download_is_an_attachment(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/credentials/{credential.uuid}.json")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="badge-{credential.uuid}.json"')
+    assert response.get_data(as_text=True) == credential.signed_json
+
+
+def test_baked_png_holds_the_credential(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/credentials/{credential.uuid}.png")
+    assert response.mimetype == "image/png"
+    assert baking.extract(response.get_data()) == json.loads(credential.signed_json)
+
+
+def test_baked_svg_holds_the_credential(client, db, world):
+    credential = issue(db, world)
+    response = client.get(f"/credentials/{credential.uuid}.svg")
+    assert response.mimetype == "image/svg+xml"
+    assert baking.extract(response.get_data()) == json.loads(credential.signed_json)
+
+
+def test_evidence_photo_is_served_from_its_url(client, db, world):
+    credential = issue(db, world, photo=True)
+    evidence = json.loads(credential.signed_json)["evidence"]
+    response = client.get(path_of(next(item["id"] for item in evidence if "id" in item)))
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.get_data() == b"\x89PNG photo"
+
+
+def test_unknown_credential_is_404(client):
+    assert client.get("/credentials/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+# --- issuers, achievements, status lists --------------------------------------------------
+
+
+def test_did_document_lists_every_key_version_after_rotation(client, db, world):
+    from issuer.services import unit_of_work
+    from issuer.services.keys import active_key, rotate_key
+
+    first, _key = active_key(db, world.org)
+    with unit_of_work(db):
+        second = rotate_key(db, world.org, None)
+    response = client.get("/issuers/agfe/did.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/did+json"
+    methods = response.json["verificationMethod"]
+    assert [m["publicKeyMultibase"] for m in methods] == [
+        first.public_multibase, second.public_multibase]
+    assert response.json["assertionMethod"] == [m["id"] for m in methods]
+
+
+def test_badge_signed_before_a_rotation_still_verifies(client, db, world):
+    from issuer.services import unit_of_work
+    from issuer.services.keys import rotate_key
+
+    credential = issue(db, world)
+    with unit_of_work(db):
+        rotate_key(db, world.org, None)
+    response = client.get(f"/v/{credential.short_id}", headers={"Accept": "application/json"})
+    assert response.json["verdict"] == "valid"
+
+
+def test_issuer_profile_is_json_for_machines(client, world):
+    response = client.get("/issuers/agfe", headers={"Accept": "application/json"})
+    assert response.json["id"] == "did:web:badges.example.org:issuers:agfe"
+    assert response.json["type"] == ["Profile"]
+
+
+def test_issuer_profile_page_has_open_graph_tags(client, world):
+    html = client.get("/issuers/agfe").get_data(as_text=True)
+    assert '<meta property="og:title" content="AGFE">' in html
+
+
+def test_achievement_id_of_a_credential_dereferences_to_that_achievement(client, db, world):
+    credential = issue(db, world)
+    embedded = json.loads(credential.signed_json)["credentialSubject"]["achievement"]
+    response = client.get(path_of(embedded["id"]), headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert {k: v for k, v in response.json.items() if k != "@context"} == embedded
+
+
+def test_achievement_by_template_id_and_language(client, world):
+    response = client.get("/achievements/tree-planting/en",
+                          headers={"Accept": "application/json"})
+    assert response.json["name"] == "Planting a young tree"
+    assert response.json["inLanguage"] == "en"
+
+
+def test_status_list_has_the_revoked_bit_set(client, db, world):
+    credential = issue(db, world)
+    entry = json.loads(credential.signed_json)["credentialStatus"]
+    revoke(db, credential)
+    response = client.get(path_of(entry["statusListCredential"]))
+    assert response.status_code == 200
+    bits = bitstring.decode_list(response.json["credentialSubject"]["encodedList"])
+    assert bitstring.get_status(bits, int(entry["statusListIndex"])) == 1
+
+
+def test_status_list_is_cached_for_sixty_seconds_by_revision(client, db, world):
+    credential = issue(db, world)
+    url = path_of(json.loads(credential.signed_json)["credentialStatus"]["statusListCredential"])
+    before = client.get(url)
+    revoke(db, credential)
+    after = client.get(url)
+    assert before.headers["Cache-Control"] == "public, max-age=60"
+    assert before.headers["ETag"] != after.headers["ETag"]
+
+
+# --- /verify --------------------------------------------------------------------------------
+
+
+def test_verify_accepts_our_credential_pasted_as_json(client, db, world):
+    credential = issue(db, world)
+    response = client.post("/verify?lang=en", data={"credential": credential.signed_json})
+    assert response.status_code == 200
+    assert 'class="verdict valid"' in response.get_data(as_text=True)
+
+
+def test_verify_accepts_our_credential_uploaded_as_baked_png(client, db, world):
+    credential = issue(db, world)
+    png = client.get(f"/credentials/{credential.uuid}.png").get_data()
+    response = client.post("/verify", data={"file": (io.BytesIO(png), "badge.png")},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json["verdict"] == "valid"
+
+
+def test_verify_says_could_not_be_checked_for_an_unreachable_issuer(client):
+    vector = (VECTORS / "ob-v3p0-ldp" / "signed-credential.json").read_text("utf-8")
+    response = client.post("/verify?lang=en", data={"credential": vector})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="verdict unresolved"' in html
+    assert "Could not be checked" in html
+
+
+def test_verify_refuses_garbage_with_a_message(client):
+    response = client.post("/verify?lang=en",
+                           data={"file": (io.BytesIO(b"\xff\xd8\xff\xe0 JFIF photo"), "x.json")})
+    assert response.status_code == 400
+    assert "not a JSON credential, a JWT, or a PNG or SVG" in response.get_data(as_text=True)
+
+
+def test_verify_refuses_an_image_without_a_credential(client):
+    plain = images.badge_png("Not baked", "green-jobs")
+    response = client.post("/verify", data={"file": (io.BytesIO(plain), "x.png")},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json["error"]["message"].startswith("This image holds no credential")
+
+
+def test_verify_refuses_invalid_json_with_its_position(client):
+    response = client.post("/verify", data={"credential": '{"a": }'},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json["error"]["message"].startswith("This is not valid JSON (line 1, column 7")
+
+
+def test_verify_refuses_an_oversize_upload_with_413(client):
+    big = io.BytesIO(b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    response = client.post("/verify?lang=en", data={"file": (big, "big.json")})
+    assert response.status_code == 413
+    assert "larger than 2 MB" in response.get_data(as_text=True)
+
+
+def test_verify_is_rate_limited_per_client(app, client):
+    app.config["PUBLIC_VERIFY_RATE_LIMIT"] = 2
+    statuses = [client.post("/verify", data={"credential": "{}"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+
+def test_verification_page_has_open_graph_tags_on_the_public_host(client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    url = f"https://badges.example.org/v/{credential.short_id}"
+    assert f'<meta property="og:url" content="{url}">' in html
+    assert '<meta property="og:title" content="Planting a young tree · AGFE">' in html
