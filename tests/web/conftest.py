@@ -25,10 +25,9 @@ from issuer.services.accounts import create_user
 from issuer.services.catalogue import import_catalogue
 from issuer.services.keys import active_key
 from issuer.services.learners import create_learner
-from issuer.store import ratelimit  # noqa: F401  (its table is emptied too)
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
-from issuer.store.migrations import upgrade
-from issuer.store.models import Base, Organisation, TrainingSession
+from issuer.store.migrations import load_models, upgrade
+from issuer.store.models import Organisation, TrainingSession
 
 TEST_CATALOGUE = Path(__file__).parent.parent / "services" / "catalogue"
 TEST_PASSWORD = "correct horse battery staple"
@@ -72,7 +71,7 @@ def postgres_url():
 
 def _empty_postgres(url: str) -> None:
     engine = create_engine(normalise_url(url))
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in load_models().sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

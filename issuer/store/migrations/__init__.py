@@ -6,12 +6,30 @@ upgraded explicitly with `sky-badges db upgrade` before a deployment starts new 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
 HERE = Path(__file__).parent
+_NOT_MODELS = ("db", "migrations")
+
+
+def load_models():
+    """Import every model module of `issuer.store`; return the metadata holding all tables.
+
+    Tables may live beside models.py (ratelimit.py, stacking_models.py …): all belong to the
+    schema the migrations build.
+    """
+    import issuer.store
+    from issuer.store.models import Base
+
+    for module in pkgutil.iter_modules(issuer.store.__path__):
+        if module.name not in _NOT_MODELS:
+            importlib.import_module(f"issuer.store.{module.name}")
+    return Base.metadata
 
 
 def alembic_config(url: str) -> Config:

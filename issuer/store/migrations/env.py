@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from issuer.store import ratelimit  # noqa: F401  (its table belongs to the schema too)
 from issuer.store.db import make_engine
-from issuer.store.models import Base
+from issuer.store.migrations import load_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_models()
 
 
 def run_migrations_offline() -> None:
