@@ -17,7 +17,11 @@ from issuer.core.errors import BadgeError
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
 
 # Each module contributes sub-commands through `register(subparsers)`.
-COMMAND_MODULES = ("issuer.cli.core_commands", "issuer.cli.service_commands")
+COMMAND_MODULES = (
+    "issuer.cli.core_commands",
+    "issuer.cli.cards_command",
+    "issuer.cli.service_commands",
+)
 
 
 class UsageError(Exception):
@@ -43,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, BadgeError, OSError, ValueError) as error:
         print(f"sky-badges: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours, and nothing left to say.
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         return 130
 

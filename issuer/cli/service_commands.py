@@ -20,8 +20,9 @@ def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="run the web service (development server)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--no-demo", action="store_true",
-                       help="do not seed demo organisations, accounts and badges")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="do not seed demo organisations, accounts and badges"
+    )
     serve.set_defaults(handler=serve_command)
 
     database = subparsers.add_parser("db", help="database schema")
@@ -30,8 +31,9 @@ def register(subparsers) -> None:
     upgrade.set_defaults(handler=db_upgrade_command)
 
     templates = subparsers.add_parser("templates", help="the micro-training catalogue")
-    template_commands = templates.add_subparsers(dest="templates_command", required=True,
-                                                 metavar="ACTION")
+    template_commands = templates.add_subparsers(
+        dest="templates_command", required=True, metavar="ACTION"
+    )
     check = template_commands.add_parser("check", help="validate a catalogue folder")
     check.add_argument("path", nargs="?", type=Path)
     check.set_defaults(handler=templates_check_command)

@@ -1,0 +1,90 @@
+"""`sky-badges cards`: print cards for credentials, from files or from the service database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from issuer.core import baking, cards
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "cards", help="render printable QR cards (ID-1 PDF, A4 sheet, certificate or PNG)"
+    )
+    parser.add_argument(
+        "credentials",
+        nargs="+",
+        metavar="CREDENTIAL",
+        help="a signed credential file (.json, baked .png/.svg), or a short id or uuid here",
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument(
+        "--layout",
+        choices=["cards", "sheet", "certificate", "png"],
+        default="cards",
+        help="cards: one ID-1 page each; sheet: A4, ten a page; certificate: A4; png: one card",
+    )
+    parser.add_argument("--back", action="store_true", help="add the back of each card")
+    parser.add_argument(
+        "--verify-url", help="for a credential file: the verification URL its QR should encode"
+    )
+    parser.set_defaults(handler=cards_command)
+
+
+def cards_command(args) -> int:
+    from issuer.cli import UsageError
+
+    selected = [_card(reference, args.verify_url) for reference in args.credentials]
+    if args.layout in ("certificate", "png") and len(selected) != 1:
+        raise UsageError(f"--layout {args.layout} renders one credential; {len(selected)} given")
+    if args.layout == "sheet":
+        data = cards.sheet_pdf(selected)
+    elif args.layout == "certificate":
+        data = cards.certificate_pdf(selected[0])
+    elif args.layout == "png":
+        data = cards.card_png(selected[0])
+    else:
+        data = cards.card_pdf(selected, back=args.back)
+    args.output.write_bytes(data)
+    return 0
+
+
+def _card(reference: str, verify_url: str | None) -> cards.CardData:
+    path = Path(reference)
+    if path.is_file():
+        return _card_from_file(path, verify_url)
+    return _card_from_database(reference)
+
+
+def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
+    from issuer.cli import UsageError
+
+    raw = path.read_bytes()
+    if raw.lstrip().startswith(b"{"):
+        document = json.loads(raw)
+    else:
+        document = baking.extract(raw)
+    if not isinstance(document, dict):
+        raise UsageError(f"{path} holds a VC-JWT; give the JSON credential for a card")
+    url = verify_url or document.get("id", "")
+    if not url.startswith("https://"):
+        raise UsageError(f"{path}: give --verify-url (the credential id is not a web address)")
+    return cards.card_from_credential(document, verify_url=url)
+
+
+def _card_from_database(reference: str) -> cards.CardData:
+    from issuer.cli import UsageError
+    from issuer.config import Settings, activate
+    from issuer.services import cards as card_service
+    from issuer.services import publishing
+    from issuer.store.db import make_engine, make_sessionmaker
+
+    settings = activate(Settings.from_env())
+    with make_sessionmaker(make_engine(settings.database_url))() as db:
+        credential = publishing.credential_by_short_id(
+            db, reference
+        ) or publishing.credential_by_uuid(db, reference)
+        if credential is None:
+            raise UsageError(f"no file and no credential of this service named {reference!r}")
+        return card_service.card_for(credential)

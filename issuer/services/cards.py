@@ -1,0 +1,31 @@
+"""Printable cards for stored credentials: what the trainer prints and the learner downloads."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from issuer.config import settings
+from issuer.core import cards
+from issuer.services import publishing
+from issuer.store.models import Credential
+
+
+def verify_url(credential: Credential) -> str:
+    """The short public address a card's QR code encodes."""
+    return f"{settings().public_base_url}/v/{credential.short_id}"
+
+
+def card_for(credential: Credential, claim_url: str | None = None) -> cards.CardData:
+    """The card of a stored credential, from its signed JSON, with the issuer's logo.
+
+    After an erasure request nothing personal is printed any more.
+    """
+    card = cards.card_from_credential(
+        publishing.credential_document(credential),
+        verify_url=verify_url(credential),
+        claim_url=claim_url,
+        issuer_logo=credential.organisation.logo_png,
+    )
+    language = (credential.learner and credential.learner.language) or credential.language
+    card = replace(card, language=language)
+    return replace(card, learner_name="") if publishing.is_erased(credential) else card
