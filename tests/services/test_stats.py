@@ -1,0 +1,90 @@
+"""Pilot statistics on a small known dataset: two partners, four learners assessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuer.services import stats, unit_of_work
+from issuer.services.issuing import save_assessment
+from issuer.services.learners import create_learner
+from issuer.services.revocation import revoke
+from tests.web.conftest import make_world
+
+from .helpers import ONE_NOT_YET, evaluate, issue
+
+
+@pytest.fixture
+def pilot(db, world):
+    """AGFE: two badges (one revoked), one learner not yet, one enrolled but not evaluated.
+    BARKA: one badge."""
+    first = issue(db, world, world.learners[0])
+    issue(db, world, world.learners[1])
+    with unit_of_work(db):
+        revoke(db, first, "Issued to the wrong person", world.admin)
+        chloe = create_learner(db, world.org, "Chloé Martin")
+        waiting = create_learner(db, world.org, "Dan Waiting")
+    evaluate(db, world, chloe, levels=ONE_NOT_YET)
+    with unit_of_work(db):
+        save_assessment(db, world.session.id, waiting.id, {}, {}, None, world.trainer)
+    other = make_world(db, slug="barka", learner_names=("Jan Kowalski",))
+    with unit_of_work(db):
+        other.org.name = "BARKA"
+    issue(db, other, other.learners[0])
+    return world, other
+
+
+def rows(tallies):
+    return [(t.key, t.label, t.assessed, t.issued, t.revoked, t.not_yet_acquired)
+            for t in tallies]
+
+
+def test_counts_per_partner(db, pilot):
+    assert rows(stats.pilot_statistics(db).partner) == [
+        ("agfe", "AGFE", 3, 2, 1, 1),
+        ("barka", "BARKA", 1, 1, 0, 0),
+    ]
+
+
+def test_counts_per_theme_and_micro_training(db, pilot):
+    statistics = stats.pilot_statistics(db)
+    assert rows(statistics.theme) == [("green-jobs", "green-jobs", 4, 3, 1, 1)]
+    assert rows(statistics.micro_training) == [
+        ("tree-planting", "Planting a young tree", 4, 3, 1, 1)]
+
+
+def test_counts_per_gesture(db, pilot):
+    gestures = [(g.training_id, g.gesture_id, g.label, g.acquired, g.not_yet_acquired)
+                for g in stats.pilot_statistics(db).gesture]
+    assert gestures == [
+        ("tree-planting", "dig-hole", "Dig the planting hole", 4, 0),
+        ("tree-planting", "stake-and-water", "Stake and water the tree", 3, 1),
+    ]
+
+
+def test_names_are_given_in_the_language_asked_for(db, pilot):
+    statistics = stats.pilot_statistics(db, language="fr")
+    assert statistics.micro_training[0].label == "Planter un jeune arbre"
+    assert statistics.gesture[0].label == "Creuser le trou de plantation"
+
+
+def test_no_data_gives_empty_tables(db):
+    assert stats.pilot_statistics(db) == stats.PilotStatistics([], [], [], [])
+
+
+def test_partner_csv_export(db, pilot):
+    assert stats.to_csv(stats.pilot_statistics(db), "partner") == (
+        "partner,name,assessed,issued,revoked,not_yet_acquired\r\n"
+        "agfe,AGFE,3,2,1,1\r\n"
+        "barka,BARKA,1,1,0,0\r\n")
+
+
+def test_gesture_csv_export(db, pilot):
+    assert stats.to_csv(stats.pilot_statistics(db), "gesture") == (
+        "micro_training,gesture,name,acquired,not_yet_acquired\r\n"
+        "tree-planting,dig-hole,Dig the planting hole,4,0\r\n"
+        "tree-planting,stake-and-water,Stake and water the tree,3,1\r\n")
+
+
+def test_unknown_table_is_refused(db):
+    with pytest.raises(ValueError, match="unknown statistics table 'learner'"):
+        stats.to_csv(stats.pilot_statistics(db), "learner")
