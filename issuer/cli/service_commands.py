@@ -53,7 +53,8 @@ def serve_command(args) -> int:
     settings = app.config["SETTINGS"]
     if not args.no_demo:
         _seed_if_empty(settings)
-    print(f"SKY Badges on {settings.public_base_url}  (database: {settings!r})", flush=True)
+    database = "SQLite in " + str(settings.instance_path) if settings.is_sqlite else "PostgreSQL"
+    print(f"SKY Badges on {settings.public_base_url} ({database})", flush=True)
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
     return EXIT_OK
 
