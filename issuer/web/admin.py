@@ -97,7 +97,7 @@ def organisation():
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         with unit_of_work(db()):
-            for name in ("name", "url", "email", "description", "region", "locality"):
+            for name in ("url", "email", "description", "region", "locality"):
                 setattr(org, name, (getattr(form, name).data or "").strip() or None)
             org.name = form.name.data.strip()
             org.country_code = form.country_code.data.upper()

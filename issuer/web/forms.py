@@ -33,6 +33,7 @@ from wtforms.validators import (
 )
 
 from issuer.core.catalogue import MicroTraining
+from issuer.services import bulk
 
 LANGUAGES = (
     ("en", "English"),
@@ -44,7 +45,6 @@ LANGUAGES = (
 )
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 1024 * 1024
-CSV_MAX_BYTES = 2_000_000
 TOML_MAX_BYTES = 200_000
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
@@ -238,7 +238,7 @@ class BulkUploadForm(FlaskForm):
     file = FileField(_("CSV file"), validators=[
         FileRequired(_("Choose a CSV file.")),
         FileAllowed(["csv", "txt"], _("The file must end in .csv.")),
-        FileSize(CSV_MAX_BYTES, message=_("The file may be at most 2 MB.")),
+        FileSize(bulk.MAX_BYTES, message=_("The file may be at most 300 kB; split it.")),
     ])
 
 
@@ -246,5 +246,5 @@ class BulkConfirmForm(FlaskForm):
     """Confirms a dry run: the same CSV travels back in a hidden field, checked again."""
 
     session = HiddenField(validators=[DataRequired()])
-    csv_text = HiddenField(validators=[DataRequired(), Length(max=CSV_MAX_BYTES)])
+    csv_text = HiddenField(validators=[DataRequired(), Length(max=bulk.MAX_BYTES * 4 // 3 + 4)])
 

@@ -55,6 +55,11 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_fix(world):
         bulk.decode("name\nZoé\n".encode("latin-1"))
 
 
+def test_a_file_over_the_size_limit_is_refused():
+    with pytest.raises(bulk.BulkFileError, match="the limit is 300000 bytes: split it"):
+        bulk.decode(b"x" * (bulk.MAX_BYTES + 1))
+
+
 def test_an_unknown_column_is_refused_naming_the_expected_ones(world):
     with pytest.raises(bulk.BulkFileError) as error:
         rows("name,dig-hole,stake-and-water,stake_and_water\nZoé,acquired,acquired,x\n", world)

@@ -251,7 +251,8 @@ def test_pages_need_a_log_in(client, world):
     assert response.headers["Location"].startswith("/auth/login")
 
 
-def test_a_post_without_csrf_token_is_refused(client, world, trainer, db):
+def test_a_post_without_csrf_token_is_refused(app, client, world, trainer, db):
+    app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/trainer/sessions/{world.session.id}/learners",
                            data={"name": "No Token"})
     assert response.status_code == 400
