@@ -54,11 +54,7 @@ _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 @bp.record_once
 def _set_up(state) -> None:
-    """Until a migration adds it, make sure the shared counter table exists; and until Babel
-    is set up by the app, give templates an `_` that returns the English text."""
-    engine = state.app.extensions.get("sky_engine")
-    if engine is not None:
-        ratelimit.RateLimitCounter.__table__.create(engine, checkfirst=True)
+    """Until Babel is set up by the app, give templates an `_` that returns the English text."""
     state.app.jinja_env.globals.setdefault("_", _gettext)
 
 
@@ -168,6 +164,7 @@ def verification_page(short_id: str):
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
     report = _services("verification").verify_stored(db, credential)
+    db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
     else:

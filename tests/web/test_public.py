@@ -356,3 +356,23 @@ def test_verification_page_has_open_graph_tags_on_the_public_host(client, db, wo
     url = f"https://badges.example.org/v/{credential.short_id}"
     assert f'<meta property="og:url" content="{url}">' in html
     assert '<meta property="og:title" content="Planting a young tree · AGFE">' in html
+
+
+def test_verify_accepts_a_json_body_from_an_api_client(client, db, world):
+    credential = issue(db, world)
+    response = client.post("/verify", data=credential.signed_json,
+                           content_type="application/json",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.json["verdict"] == "valid"
+
+
+def test_verify_rate_limit_counts_each_client_address_apart(app, client):
+    app.config["PUBLIC_VERIFY_RATE_LIMIT"] = 1
+    first = client.post("/verify", data={"credential": "{}"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    other = client.post("/verify", data={"credential": "{}"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    again = client.post("/verify", data={"credential": "{}"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    assert [first.status_code, other.status_code, again.status_code] == [200, 200, 429]
