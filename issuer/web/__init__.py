@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from issuer.config import Settings, activate
 from issuer.core.errors import BadgeError
+from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
 # Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
@@ -84,10 +85,14 @@ def _close_db(_error: BaseException | None = None) -> None:
 
 
 def _init_database(app: Flask, settings: Settings) -> None:
-    if app.config["AUTO_MIGRATE"]:
-        from issuer.store.migrations import upgrade
+    # SQLite (embedded) is brought up to date on start; PostgreSQL is upgraded by the operator
+    # before new workers start, and a worker refuses to run on an older schema.
+    from issuer.store.migrations import is_current, upgrade
 
+    if app.config["AUTO_MIGRATE"]:
         upgrade(settings.database_url)
+    elif not is_current(settings.database_url):
+        raise ServiceError("the database schema is not up to date: run `sky-badges db upgrade`")
     engine = make_engine(settings.database_url)
     app.extensions["sky_engine"] = engine
     app.extensions["sky_sessionmaker"] = make_sessionmaker(engine)

@@ -237,3 +237,20 @@ def _token(client):
     from .conftest import csrf_token
 
     return csrf_token(client.get("/auth/login").get_data(as_text=True))
+
+
+def test_app_refuses_a_database_that_needs_migrating(tmp_path):
+    from issuer.services import ServiceError
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(ServiceError, match="run `sky-badges db upgrade`"):
+        create_app(settings_for(tmp_path, url, AUTO_MIGRATE=False))
+
+
+def test_embedded_sqlite_database_is_created_on_start(tmp_path):
+    from sqlalchemy import inspect
+
+    url = f"sqlite:///{tmp_path / 'new' / 'sky.db'}"
+    app = create_app(settings_for(tmp_path, url))
+    assert "credential" in inspect(app.extensions["sky_engine"]).get_table_names()
+    app.extensions["sky_engine"].dispose()
