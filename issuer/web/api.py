@@ -39,6 +39,7 @@ from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learn
 
 from . import db, openapi
 from .api_issue import (
+    MAX_ID,
     ApiError,
     Outcome,
     Problems,
@@ -168,6 +169,8 @@ def _parse_json(data: bytes) -> Any:
         raise ApiError(400, "malformed_json",
                        f"the body is not valid JSON: {error.msg} at line {error.lineno}, "
                        f"column {error.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "the body nests too deeply") from None
 
 
 # --- credentials ------------------------------------------------------------------------------
@@ -232,23 +235,23 @@ def _dry_run_item(item: Any) -> dict:
 @bp.get("/credentials")
 def list_credentials() -> Response:
     """The organisation's credentials, newest first; filters and limit/offset paging."""
-    query = select(Credential).where(Credential.organisation_id == _token().organisation_id)
-    query = _credential_filters(query)
-    return _page(query.order_by(Credential.issued_at.desc(), Credential.id.desc()),
-                 _credential_summary)
-
-
-def _credential_filters(query):
     problems = Problems()
+    query = select(Credential).where(Credential.organisation_id == _token().organisation_id)
+    query = _credential_filters(query, problems)
+    paging = _paging(problems)
+    problems.raise_if_any()
+    return _page(query.order_by(Credential.issued_at.desc(), Credential.id.desc()),
+                 _credential_summary, *paging)
+
+
+def _credential_filters(query, problems: Problems):
     args = request.args
     if args.get("template_id"):
         query = query.join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id
                            ).where(AchievementTemplate.template_id == args["template_id"])
-    if args.get("learner_id"):
-        if args["learner_id"].isdigit():
-            query = query.where(Credential.learner_id == int(args["learner_id"]))
-        else:
-            problems.add("learner_id", "must be a learner id (a whole number)")
+    learner_id = _whole(args.get("learner_id"), None, 1, MAX_ID, "learner_id", problems)
+    if learner_id is not None:
+        query = query.where(Credential.learner_id == learner_id)
     status = args.get("status")
     now = utcnow()
     if status == "revoked":
@@ -267,7 +270,6 @@ def _credential_filters(query):
                          "(2026-03-14T09:00:00Z)")
         else:
             query = query.where(Credential.issued_at >= since)
-    problems.raise_if_any()
     return query
 
 
@@ -419,8 +421,12 @@ def _template_json(template: AchievementTemplate) -> dict:
 @bp.get("/learners")
 def list_learners() -> Response:
     """The organisation's learners (erased ones too, without personal data), newest first."""
+    problems = Problems()
+    paging = _paging(problems)
+    problems.raise_if_any()
     query = select(Learner).where(Learner.organisation_id == _token().organisation_id)
-    return _page(query.order_by(Learner.created_at.desc(), Learner.id.desc()), _learner_json)
+    return _page(query.order_by(Learner.created_at.desc(), Learner.id.desc()), _learner_json,
+                 *paging)
 
 
 @bp.post("/learners")
@@ -437,7 +443,7 @@ def create_learner() -> Response:
     return _json(201, _learner_json(learner))
 
 
-@bp.get("/learners/<int:learner_id>")
+@bp.get(f"/learners/<int(max={MAX_ID}):learner_id>")
 def get_learner(learner_id: int) -> Response:
     """A learner and the credentials issued to them."""
     learner = learner_of(db(), _token(), learner_id)
@@ -447,7 +453,7 @@ def get_learner(learner_id: int) -> Response:
                        "credentials": [_credential_summary(c) for c in credentials]})
 
 
-@bp.delete("/learners/<int:learner_id>")
+@bp.delete(f"/learners/<int(max={MAX_ID}):learner_id>")
 def erase_learner(learner_id: int) -> Response:
     """Erasure on the learner's request: badges revoked, personal data removed (DESIGN §7)."""
     learner = learner_of(db(), _token(), learner_id)
@@ -553,8 +559,7 @@ def _moment(text: str) -> datetime | None:
 # --- paging -----------------------------------------------------------------------------------
 
 
-def _page(query, to_json) -> Response:
-    limit, offset = _paging()
+def _page(query, to_json, limit: int, offset: int) -> Response:
     session: Session = db()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = [to_json(record) for record in session.scalars(query.limit(limit).offset(offset))]
@@ -563,21 +568,19 @@ def _page(query, to_json) -> Response:
                        "next_offset": following if following < total else None})
 
 
-def _paging() -> tuple[int, int]:
-    problems = Problems()
+def _paging(problems: Problems) -> tuple[int, int]:
+    """`limit` and `offset` from the query string; problems recorded in `problems`."""
     limit = _whole(request.args.get("limit"), DEFAULT_PAGE, 1, MAX_PAGE, "limit", problems)
-    offset = _whole(request.args.get("offset"), 0, 0, None, "offset", problems)
-    problems.raise_if_any()
+    offset = _whole(request.args.get("offset"), 0, 0, MAX_ID, "offset", problems)
     return limit, offset
 
 
-def _whole(text: str | None, default: int, low: int, high: int | None, name: str,
-           problems: Problems) -> int:
+def _whole(text: str | None, default: int | None, low: int, high: int, name: str,
+           problems: Problems) -> int | None:
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
-        allowed = f"from {low} to {high}" if high is not None else f"{low} or more"
-        problems.add(name, f"must be a whole number, {allowed}")
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        problems.add(name, f"must be a whole number from {low} to {high}")
         return default
     return int(text)
 

@@ -40,6 +40,7 @@ IDEMPOTENCY_ACTION = "api.credential.issue"
 MAX_TEXT = 5000
 MAX_NAME = 200
 MAX_KEY = 200
+MAX_ID = 2**31 - 1  # the largest id every database accepts
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISSUE_FIELDS = frozenset({
@@ -131,11 +132,12 @@ def parse_issue_request(body: Any) -> IssueRequest:
         problems.add("template_id", "give the micro-training's template_id (or a session_id)")
     learner_id = _optional_id(body, "learner_id", problems)
     learner = None
-    if "learner" in body and "learner_id" in body:
+    described, named = body.get("learner") is not None, body.get("learner_id") is not None
+    if described and named:
         problems.add("learner", "give either a learner object or a learner_id, not both")
-    elif "learner" in body:
+    elif described:
         learner = parse_learner(body["learner"], problems, "learner.")
-    elif "learner_id" not in body:
+    elif not named:
         problems.add("learner", "give either a learner object (at least a name) or a learner_id")
     start = _optional_date(body, "activity_start", problems)
     end = _optional_date(body, "activity_end", problems)
@@ -198,7 +200,7 @@ def _optional_id(body: Mapping, key: str, problems: Problems) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         problems.add(key, "must be a positive integer id")
         return None
     return value

@@ -68,11 +68,6 @@ SCHEMAS: dict[str, dict] = {
         "created_at": _TIME,
         "erased_at": _nullable(_TIME),
     }, required=("id", "name", "created_at", "erased_at")),
-    "LearnerDetail": {"allOf": [_ref("Learner"), {
-        "type": "object",
-        "properties": {"credentials": {"type": "array", "items": _ref("CredentialSummary")}},
-        "required": ["credentials"],
-    }]},
     "IssueRequest": _object({
         "template_id": {"type": "string", "description": "A micro-training id from "
                         "GET /templates (its current version is issued)."},
@@ -113,16 +108,6 @@ SCHEMAS: dict[str, dict] = {
         "credential_url": {"type": "string", "format": "uri"},
     }, required=("id", "short_id", "status", "template_id", "template_version", "issued_at",
                  "verify_url", "credential_url")),
-    "Credential": {"allOf": [_ref("CredentialSummary"), {
-        "type": "object",
-        "properties": {
-            "credential": {"type": "object", "description": "The signed OpenBadgeCredential "
-                           "exactly as issued (eddsa-rdfc-2022 proof)."},
-            "claim_token": {"type": "string", "description": "Only in the 201 answer: give it "
-                            "to the learner to claim the badge into a wallet; not stored."},
-        },
-        "required": ["credential"],
-    }]},
     "RevokeRequest": _object({
         "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
                    "description": "Shown to whoever checks the badge."},
@@ -187,6 +172,22 @@ def _page_schema(item: str) -> dict:
     }, required=("items", "total", "limit", "offset", "next_offset"))
 
 
+def _extended(base: str, properties: dict, required: tuple) -> dict:
+    """`base` with more properties (allOf would clash with additionalProperties: false)."""
+    schema = SCHEMAS[base]
+    return _object({**schema["properties"], **properties},
+                   required=(*schema["required"], *required))
+
+
+SCHEMAS["Credential"] = _extended("CredentialSummary", {
+    "credential": {"type": "object", "description": "The signed OpenBadgeCredential exactly "
+                   "as issued (eddsa-rdfc-2022 proof)."},
+    "claim_token": {"type": "string", "description": "Only in the 201 answer: give it to the "
+                    "learner to claim the badge into a wallet; it is not stored."},
+}, required=("credential",))
+SCHEMAS["LearnerDetail"] = _extended("Learner", {
+    "credentials": {"type": "array", "items": _ref("CredentialSummary")},
+}, required=("credentials",))
 SCHEMAS["CredentialPage"] = _page_schema("CredentialSummary")
 SCHEMAS["LearnerPage"] = _page_schema("Learner")
 
