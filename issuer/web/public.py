@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -27,9 +28,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from issuer.config import settings
 from issuer.core import baking, images
 from issuer.core.errors import BadgeError
-from issuer.services import publishing
+from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
 from issuer.web import csrf
+from issuer.web import db as _db
 
 bp = Blueprint("public", __name__)
 
@@ -47,6 +49,7 @@ VC_JSON = "application/vc+ld+json"
 LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": "Italiano",
                   "es": "Español", "pl": "Polski"}
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -59,12 +62,6 @@ def _set_up(state) -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _db():
-    from issuer.web import db
-
-    return db()
 
 
 def _gettext(text: str, **variables) -> str:
@@ -113,7 +110,7 @@ def _wanted(*offers: str) -> str:
     return best or offers[0]
 
 
-def _document(text: str, mimetype: str, max_age: int, etag: str | None = None) -> Response:
+def _document(text: str | bytes, mimetype: str, max_age: int, etag: str | None = None) -> Response:
     """A cacheable public document with an ETag, answering If-None-Match with 304."""
     response = Response(text, mimetype=mimetype)
     response.set_etag((etag or publishing.etag_for(text)).strip('"'))
@@ -138,13 +135,6 @@ def _client_allowed(bucket: str, default_limit: int) -> bool:
     return ratelimit.hit(_db(), key, limit, RATE_WINDOW, datetime.now(UTC))
 
 
-def _services(name: str):
-    """A service module of the spine, imported when first needed."""
-    import importlib
-
-    return importlib.import_module(f"issuer.services.{name}")
-
-
 # --- /v/<short_id>: the page a card's QR points to --------------------------------------------
 
 
@@ -163,7 +153,7 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = _services("verification").verify_stored(db, credential)
+    report = verification.verify_stored(db, credential)
     db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
@@ -189,8 +179,8 @@ def _training_of(credential):
     if credential.template is None or credential.template.kind != "training":
         return None
     try:
-        return _services("catalogue").training_of(credential.template)
-    except (BadgeError, ModuleNotFoundError):
+        return catalogue.training_of(credential.template)
+    except BadgeError:
         return None
 
 
@@ -214,19 +204,13 @@ def credential_download(uuid):
 @bp.get("/credentials/<uuid:uuid>.png")
 def credential_png(uuid):
     """The badge image with the signed credential baked in (iTXt)."""
-    credential = _published_credential(uuid)
-    baked = baking.bake_png(_image_bytes(credential, "png"),
-                            publishing.credential_document(credential))
-    return _baked_response(credential, baked, "image/png", "png")
+    return _baked_image(_published_credential(uuid), "png")
 
 
 @bp.get("/credentials/<uuid:uuid>.svg")
 def credential_svg(uuid):
     """The badge image as SVG with the signed credential baked in."""
-    credential = _published_credential(uuid)
-    baked = baking.bake_svg(_image_bytes(credential, "svg"),
-                            publishing.credential_document(credential))
-    return _baked_response(credential, baked, "image/svg+xml", "svg")
+    return _baked_image(_published_credential(uuid), "svg")
 
 
 def _published_credential(uuid):
@@ -244,23 +228,28 @@ def _credential_response(credential, mimetype: str) -> Response:
     return _document(credential.signed_json, mimetype, CREDENTIAL_MAX_AGE)
 
 
-def _baked_response(credential, data: bytes, mimetype: str, extension: str) -> Response:
-    response = _document(data, mimetype, CREDENTIAL_MAX_AGE,
-                         publishing.etag_for(credential.signed_json + extension))
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="badge-{credential.uuid}.{extension}"')
+def _baked_image(credential, kind: str) -> Response:
+    """Bake only when the client's cached copy is stale: drawing an image costs real time."""
+    etag = publishing.etag_for(credential.signed_json + kind).strip('"')
+    if request.if_none_match.contains(etag):
+        return _document(b"", IMAGE_TYPES[kind], CREDENTIAL_MAX_AGE, etag)
+    document = publishing.credential_document(credential)
+    bake = baking.bake_png if kind == "png" else baking.bake_svg
+    response = _document(bake(_image_bytes(credential, kind), document), IMAGE_TYPES[kind],
+                         CREDENTIAL_MAX_AGE, etag)
+    response.headers["Content-Disposition"] = f'inline; filename="badge-{credential.uuid}.{kind}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 
 def _image_bytes(credential, kind: str) -> bytes:
-    """The achievement's own image file when the catalogue has one of this kind, else drawn."""
+    """The micro-training's own image when the catalogue has one of this kind, else drawn."""
     training = _training_of(credential)
-    path = training.image_path if training is not None else None
-    if path is not None and path.suffix.lower() == f".{kind}" and path.is_file():
-        return path.read_bytes()
-    document = publishing.credential_document(credential)
-    title = publishing.achievement_name(document)
+    if training is not None and training.image:
+        path = Path(settings().catalogue_path) / "trainings" / training.image
+        if path.suffix.lower() == f".{kind}" and path.is_file():
+            return path.read_bytes()
+    title = publishing.achievement_name(publishing.credential_document(credential))
     theme = credential.template.theme or ""
     if kind == "png":
         return images.badge_png(title, theme)
@@ -291,7 +280,7 @@ def issuer_profile(slug: str):
 def issuer_did_document(slug: str):
     """The did:web DID document, listing every key version so old badges keep verifying."""
     org = _organisation(slug)
-    document = _services("keys").did_document(_db(), org)
+    document = keys.did_document(_db(), org)
     wanted = _wanted("application/did+json", JSON, "application/did+ld+json", LD_JSON)
     response = _document(_json_text(document), wanted, DOCUMENT_MAX_AGE)
     response.vary.add("Accept")
@@ -341,7 +330,7 @@ def achievement(segment: str, language: str | None = None):
 def _achievement_template(db, segment: str, language: str | None):
     if "--" in segment:
         try:
-            template, issued_in = _services("catalogue").template_for_achievement(db, segment)
+            template, issued_in = catalogue.template_for_achievement(db, segment)
         except BadgeError:
             abort(404)
         return template, language or request.args.get("lang") or issued_in
@@ -362,7 +351,7 @@ def status_list(uuid):
     if found is None:
         abort(404)
     if not found.signed_json or found.signed_revision != found.revision:
-        _services("status_lists").signed_status_list(db, found)
+        status_lists.signed_status_list(db, found)
         db.commit()  # keep the signature cached for this revision
     wanted = _wanted(VC_JSON, JSON, LD_JSON)
     response = _document(found.signed_json, wanted, STATUS_MAX_AGE,
@@ -414,7 +403,7 @@ def verify_submit():
         return _refuse(400, str(error), wants_json)
     if not _client_allowed("verify", VERIFY_RATE_LIMIT):
         return _too_many(wants_json)
-    report = _services("verification").verify_any(source, db=_db())
+    report = verification.verify_any(source, db=_db())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()

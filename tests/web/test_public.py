@@ -376,3 +376,24 @@ def test_verify_rate_limit_counts_each_client_address_apart(app, client):
     again = client.post("/verify", data={"credential": "{}"},
                         environ_base={"REMOTE_ADDR": "192.0.2.1"})
     assert [first.status_code, other.status_code, again.status_code] == [200, 200, 429]
+
+
+def test_baked_png_answers_304_to_its_etag(client, db, world):
+    credential = issue(db, world)
+    first = client.get(f"/credentials/{credential.uuid}.png")
+    again = client.get(f"/credentials/{credential.uuid}.png",
+                       headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_erased_learner_badge_shows_revoked_without_personal_data(client, db, world):
+    from issuer.services import unit_of_work
+    from issuer.services.learners import erase_learner
+
+    credential = issue(db, world)
+    with unit_of_work(db):
+        erase_learner(db, world.learners[0], None)
+    page = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert 'class="verdict revoked"' in page
+    assert "Zoé" not in page
+    assert client.get(f"/credentials/{credential.uuid}").status_code == 410
