@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, render_template_string, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException
 
 from issuer.config import settings
@@ -236,7 +236,8 @@ def _dry_run_item(item: Any) -> dict:
 def list_credentials() -> Response:
     """The organisation's credentials, newest first; filters and limit/offset paging."""
     problems = Problems()
-    query = select(Credential).where(Credential.organisation_id == _token().organisation_id)
+    query = (select(Credential).options(selectinload(Credential.template))
+             .where(Credential.organisation_id == _token().organisation_id))
     query = _credential_filters(query, problems)
     paging = _paging(problems)
     problems.raise_if_any()
