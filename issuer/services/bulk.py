@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -264,7 +264,7 @@ def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row
     if enrolment is not None and enrolment.credential is not None:
         return _already(row, enrolment.credential)
     try:
-        learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
+        learner = enrolment.learner if enrolment else _learner_for(db, session, row, actor)
         assessment = issuing.save_assessment(
             db, session.id, learner.id, row.levels, {}, row.comment, actor,
             activity_start=row.activity_start, activity_end=row.activity_end)
@@ -281,7 +281,16 @@ def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row
                      short_id=credential.short_id)
 
 
-def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
+def _learner_for(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
+    """The organisation's learner with this name and e-mail (their badges then stack into
+    skills), or a new one. Without an e-mail a name alone is too weak to recognise someone."""
+    if row.email:
+        known = db.scalars(select(Learner).where(
+            Learner.organisation_id == session.organisation_id, Learner.erased_at.is_(None),
+            func.lower(Learner.email) == row.email.lower()))
+        for learner in known:
+            if _learner_key(learner.name, learner.email) == row.learner_key:
+                return learner
     return learners.create_learner(db, session.organisation, row.name, row.email,
                                    row.language or session.language, actor)
 

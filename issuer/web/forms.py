@@ -89,7 +89,7 @@ def _email() -> Regexp:
 
 
 def _photo_field(label) -> FileField:
-    return FileField(label, validators=[
+    return FileField(label, render_kw={"accept": "image/jpeg,image/png"}, validators=[
         Optional(),
         FileAllowed(["jpg", "jpeg", "png"], _("Choose a JPEG or PNG photo.")),
         FileSize(PHOTO_MAX_BYTES, message=_("A photo may be at most 5 MB.")),
@@ -127,6 +127,13 @@ class LearnerForm(FlaskForm):
                         validators=[Optional(), _email(), Length(max=320)])
     language = SelectField(_("Language (optional)"), choices=[("", "—"), *LANGUAGES],
                            validators=[Optional()])
+
+
+class KnownLearnerForm(FlaskForm):
+    """A learner of an earlier session joins this one: their badges stack into skills."""
+
+    learner = SelectField(_("Learner from an earlier session"), coerce=int,
+                          validators=[InputRequired()])
 
 
 class AssessmentForm(FlaskForm):

@@ -39,6 +39,7 @@ from issuer.store.models import (
     Assessment,
     Credential,
     EvidenceFile,
+    Learner,
     TrainingSession,
 )
 
@@ -47,6 +48,7 @@ from .auth import current_user, login_required
 from .forms import (
     PHOTO_FORMATS,
     ConfirmForm,
+    KnownLearnerForm,
     LearnerForm,
     SessionForm,
     assessment_form,
@@ -59,6 +61,7 @@ bp.record_once(ensure_babel)
 
 PHOTO_MAX_SIDE = 2000  # pixels: plenty for evidence, and keeps phone photos small
 SAVE, ISSUE = "save", "issue"
+KNOWN_LEARNERS_SHOWN = 500  # the pick-list of earlier learners; a pilot partner has fewer
 
 
 # --- guards ----------------------------------------------------------------------------------
@@ -157,7 +160,7 @@ def session(session_id: int):
                 for assessment, credential in rows]
     return render_template(
         "trainer/session.html", training_session=training_session, training=training,
-        learners=learners, form=LearnerForm(),
+        learners=learners, form=LearnerForm(), known=_known_learner_form(training_session),
         issued=sum(1 for _a, credential, _s in learners if credential is not None))
 
 
@@ -170,6 +173,35 @@ def _state(training: MicroTraining, assessment: Assessment, credential) -> str:
     known = {g.id: {lvl.id for lvl in g.levels} for g in training.gestures}
     levels = {k: v for k, v in assessment.levels.items() if v in known.get(k, ())}
     return "ready" if training.is_validated(levels) else "not-yet"
+
+
+def _known_learner_form(training_session: TrainingSession) -> KnownLearnerForm:
+    form = KnownLearnerForm()
+    enrolled = select(Assessment.learner_id).where(Assessment.session_id == training_session.id)
+    known = db().scalars(
+        select(Learner)
+        .where(Learner.organisation_id == training_session.organisation_id,
+               Learner.erased_at.is_(None), Learner.id.not_in(enrolled))
+        .order_by(Learner.name, Learner.id).limit(KNOWN_LEARNERS_SHOWN)
+    ).all()
+    form.learner.choices = [(learner.id, f"{learner.name} ({learner.email})" if learner.email
+                             else learner.name) for learner in known]
+    return form
+
+
+@bp.route("/sessions/<int:session_id>/learners/known", methods=("POST",))
+@login_required("trainer")
+def add_known_learner(session_id: int):
+    """Enrol a learner the organisation already knows (same person, badges that stack)."""
+    training_session = _own_session(session_id)
+    form = _known_learner_form(training_session)
+    if not form.validate_on_submit():
+        flash(_("Choose a learner from the list."), "error")
+        return redirect(url_for(".session", session_id=session_id))
+    with unit_of_work(db()):
+        issuing.save_assessment(db(), training_session.id, form.learner.data, {}, {}, None,
+                                current_user())
+    return redirect(url_for(".assessment", session_id=session_id, learner_id=form.learner.data))
 
 
 @bp.route("/sessions/<int:session_id>/learners", methods=("POST",))

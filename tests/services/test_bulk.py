@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from issuer.services import NotIssuable, bulk, issuing
+from issuer.services import NotIssuable, bulk, issuing, unit_of_work
 from issuer.services.catalogue import training_of
+from issuer.services.learners import create_learner
 from issuer.store.models import Assessment, Credential, Learner
 
 from .helpers import count
@@ -151,6 +152,13 @@ def test_row_comment_and_dates_reach_the_assessment(db, world):
     assessment = db.query(Assessment).join(Learner).filter(Learner.name == "Amélie Durand").one()
     assert (assessment.narrative, str(assessment.activity_start), str(assessment.activity_end)) \
         == ("Bravo", "2026-03-02", "2026-03-03")
+
+
+def test_a_known_learner_with_the_same_name_and_email_is_reused(db, world):
+    with unit_of_work(db):
+        known = create_learner(db, world.org, "Amélie Durand", "Amelie@example.org")
+    bulk.run(db, world.session, FILE, world.trainer)
+    assert db.query(Credential).one().learner_id == known.id
 
 
 def test_a_learner_without_language_gets_the_sessions(db, world):

@@ -101,6 +101,27 @@ def test_quick_add_refuses_an_invalid_email(client, world, trainer, db):
     assert count(db, Assessment) == 0
 
 
+def test_a_learner_from_an_earlier_session_can_join_this_one(client, world, trainer, db):
+    zoe = world.learners[0]  # known to the organisation, not yet in the session
+    response = submit(client, f"/trainer/sessions/{world.session.id}", {"learner": zoe.id},
+                      action=f"/trainer/sessions/{world.session.id}/learners/known")
+    assert response.headers["Location"] == (
+        f"/trainer/sessions/{world.session.id}/learners/{zoe.id}")
+    assert db.scalar(select(Assessment)).learner_id == zoe.id
+
+
+def test_another_organisations_learner_is_not_offered_and_cannot_be_enrolled(
+        client, world, trainer, db, other_org_session):
+    stranger = other_org_session.learners[0]
+    page = client.get(f"/trainer/sessions/{world.session.id}").get_data(as_text=True)
+    assert "Jan Kowalski" not in page
+    response = submit(client, f"/trainer/sessions/{world.session.id}", {"learner": stranger.id},
+                      action=f"/trainer/sessions/{world.session.id}/learners/known",
+                      follow_redirects=True)
+    assert "Choose a learner from the list." in response.get_data(as_text=True)
+    assert count(db, Assessment, Assessment.session_id == world.session.id) == 0
+
+
 def test_evaluation_page_shows_each_gesture_with_what_to_observe_and_its_levels(
         client, world, trainer):
     page = client.get(enrol(client, world)).get_data(as_text=True)
@@ -184,7 +205,10 @@ def test_a_file_that_is_not_a_photo_is_refused_but_the_levels_are_saved(
     response = evaluate(client, enrol(client, world), {DIG: "acquired"}, action="issue",
                         **{f"photo_{DIG}": (io.BytesIO(b"%PDF-1.4 not a photo"), "x.png")})
     assert response.status_code == 422
-    assert "This file is not a JPEG or PNG photo." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r'<ul class="field-errors" id="photo_dig-hole-errors">\s*'
+                     r"<li>This file is not a JPEG or PNG photo.</li>", page)
+    assert 'aria-describedby="photo_dig-hole-errors photo_dig-hole-hint"' in page
     assert db.scalar(select(Assessment)).levels == {DIG: "acquired"}
     assert count(db, EvidenceFile) == 0
     assert count(db, Credential) == 0
