@@ -685,6 +685,15 @@ def parse_training(text: str, source: str = "upload.toml",
     return (training if not problems.items else None), problems.items
 
 
+def parse_skill(text: str, source: str = "skill.toml",
+                themes: Iterable[str] = DEFAULT_THEME_IDS) -> tuple[Skill | None, list]:
+    """Parse one skill from TOML text: (skill or None, every problem found)."""
+    problems = _Problems(source)
+    data = _parse(text, problems)
+    skill = _skill(data, themes, problems) if data is not None else None
+    return (skill if not problems.items else None), problems.items
+
+
 def load_training_file(path: str | Path,
                        themes: Iterable[str] = DEFAULT_THEME_IDS) -> MicroTraining:
     """Load and validate a single micro-training file (an upload); raises TemplateError."""

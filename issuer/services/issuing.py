@@ -15,11 +15,12 @@ import json
 import secrets
 import uuid as uuidlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from issuer.config import settings
 from issuer.core import builders, jsonld, proofs, schema
@@ -131,6 +132,9 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
             raise
         winner.claim_token = None
         return winner
+    from . import stacking  # late import: stacking builds on this module
+
+    stacking.on_credential_issued(db, credential, actor, now)
     return credential
 
 
@@ -233,8 +237,12 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
 def _achievement(template, training: MicroTraining, language: str) -> builders.Achievement:
     related = {other: catalogue_service.achievement_id(template, other)
                for other in training.languages if other != language}
-    return core_catalogue.achievement_for(
+    achievement = core_catalogue.achievement_for(
         training, language, catalogue_service.achievement_id(template, language), related)
+    from .endorsements import endorsements_for  # partners' signed endorsements of this version
+
+    endorsed = endorsements_for(object_session(template), template, language)
+    return replace(achievement, endorsements=tuple(endorsed))
 
 
 def _identifiers(learner: Learner) -> list[dict]:

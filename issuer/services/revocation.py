@@ -43,4 +43,7 @@ def revoke(db: Session, credential: Credential, reason: str, actor: Actor,
     db.flush()
     audit(db, "credential.revoke", actor, credential.organisation_id, credential.uuid,
           short_id=credential.short_id, reason=reason)
+    from . import stacking  # late import: stacking revokes through this module
+
+    stacking.on_credential_revoked(db, credential, actor, credential.revoked_at)
     return credential

@@ -1,0 +1,122 @@
+"""Endorsements: a partner or quality-assurance body vouches for a micro-training (DIGEST §A.8).
+
+The endorser signs one `EndorsementCredential` per language of the template version, with its
+own key: each one's subject is exactly the Achievement it will be embedded in, so a verifier
+never sees an endorsement about a different achievement than the one in front of it. The
+signed JSON is stored and embedded, unchanged, in `achievement.endorsement` of every credential
+issued afterwards from that version (`endorsements_for`). Credentials issued before keep what
+they were signed with; a withdrawn endorsement is no longer embedded in new ones. A new version
+of the training needs a new endorsement: the endorser vouched for the content they read.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuidlib
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.core import builders, proofs, schema
+from issuer.core import catalogue as core_catalogue
+from issuer.core.errors import TemplateError
+from issuer.store.models import AchievementTemplate, Organisation, utcnow
+from issuer.store.stacking_models import Endorsement
+
+from . import Actor, ServiceError, audit, require_organisation
+from .catalogue import SKILL, achievement_id
+from .keys import active_key, issuer_profile_builder, verification_method_id
+
+MAX_COMMENT_LENGTH = 2000
+_NAMES = {
+    "en": "Endorsement of {name}", "fr": "Recommandation de {name}",
+    "nl": "Aanbeveling van {name}", "it": "Raccomandazione di {name}",
+    "es": "Aval de {name}", "pl": "Rekomendacja: {name}",
+}
+
+
+def endorse(db: Session, endorser: Organisation, template: AchievementTemplate, comment: str,
+            actor: Actor, now: datetime | None = None) -> list[Endorsement]:
+    """Sign and store `endorser`'s endorsement of every language of `template` (this version).
+
+    `comment` (Markdown, required) says what the endorser vouches for. Returns one stored
+    Endorsement per language, flushed.
+    """
+    require_organisation(actor, endorser.id)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ServiceError("say what you endorse: the comment is shown with the endorsement")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ServiceError(f"the comment is too long (at most {MAX_COMMENT_LENGTH} characters)")
+    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    names = _names(template)
+    stored = [_endorse_one(db, endorser, template, language, name, comment, now)
+              for language, name in names.items()]
+    audit(db, "endorsement.sign", actor, endorser, f"{template.template_id}@{template.version}",
+          languages=list(names))
+    return stored
+
+
+def endorsements_for(db: Session, template: AchievementTemplate,
+                     language: str | None = None) -> list[dict]:
+    """The signed endorsements to embed in the achievement of `template` (in `language`).
+
+    Without `language`, those of every language. Withdrawn endorsements are left out.
+    """
+    query = select(Endorsement).where(Endorsement.template_pk == template.id,
+                                      Endorsement.withdrawn_at.is_(None))
+    if language is not None:
+        query = query.where(Endorsement.language == language)
+    return [json.loads(e.signed_json) for e in db.scalars(query.order_by(Endorsement.id))]
+
+
+def withdraw(db: Session, endorsement: Endorsement, actor: Actor,
+             now: datetime | None = None) -> Endorsement:
+    """Stop embedding this endorsement in new credentials (those issued keep it)."""
+    require_organisation(actor, endorsement.endorser_id)
+    endorsement.withdrawn_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    db.flush()
+    audit(db, "endorsement.withdraw", actor, endorsement.endorser_id, endorsement.uuid)
+    return endorsement
+
+
+def endorsements_by(db: Session, endorser: Organisation) -> list[Endorsement]:
+    """Every endorsement `endorser` signed, newest first (for its admin page)."""
+    return list(db.scalars(select(Endorsement).where(Endorsement.endorser_id == endorser.id)
+                           .order_by(Endorsement.id.desc())))
+
+
+def _endorse_one(db: Session, endorser: Organisation, template: AchievementTemplate,
+                 language: str, name: str, comment: str, now: datetime) -> Endorsement:
+    endorsement_uuid = str(uuidlib.uuid4())
+    subject_id = achievement_id(template, language)
+    label = _NAMES.get(language, _NAMES["en"]).format(name=name)
+    document = builders.EndorsementCredential(
+        id=f"urn:uuid:{endorsement_uuid}",
+        issuer=issuer_profile_builder(endorser),
+        subject_id=subject_id,
+        name=label,
+        valid_from=now,
+        endorsement_comment=comment,
+    ).to_json()
+    schema.validate(document)
+    key_record, key = active_key(db, endorser)
+    signed = proofs.sign(document, key, verification_method_id(endorser, key_record),
+                         created=builders.timestamp(now))
+    record = Endorsement(uuid=endorsement_uuid, endorser_id=endorser.id, template_pk=template.id,
+                         language=language, achievement_id=subject_id, comment=comment,
+                         signed_json=json.dumps(signed, ensure_ascii=False), created_at=now)
+    db.add(record)
+    db.flush()
+    return record
+
+
+def _names(template: AchievementTemplate) -> dict[str, str]:
+    """Language → name of the micro-training or skill, from its stored source."""
+    parse = core_catalogue.parse_skill if template.kind == SKILL else core_catalogue.parse_training
+    item, problems = parse(template.source_toml, f"{template.template_id}.toml",
+                           themes=(template.theme,) if template.theme else ())
+    if problems:
+        raise TemplateError("\n".join(problems), problems)
+    return dict(item.name)

@@ -1,0 +1,442 @@
+"""Skill badges: awarded once a learner holds every part of a skill, withdrawn with a part.
+
+Rules (docs/STACKING.md says why):
+- A person is a learner record, or every learner record with the same normalised e-mail:
+  the same person met by several partners. `person_key` is "email:<sha256>" or "learner:<id>".
+- The organisation whose badge completes the stack awards the skill badge. For a skill that is
+  not `cross_organisation`, only that organisation's badges count.
+- `award = "automatic"`: the skill badge is issued in the transaction that issued the last part.
+  `award = "one-click"`: the award waits (state "pending") for a trainer's `confirm_award`.
+- Exactly once: one `SkillAward` row per (person, skill), unique in the database and locked
+  (SELECT … FOR UPDATE) before progress is counted, so concurrent transactions take turns and
+  the second sees the first's badge.
+- Revoking a part revokes the skill badge ("A component badge was revoked"); if the person
+  still holds another valid badge for that part, a new skill badge is due at once, otherwise
+  when the part is earned again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid as uuidlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core import builders, proofs, stacking
+from issuer.core import catalogue as core_catalogue
+from issuer.core.catalogue import MicroTraining, Skill
+from issuer.core.errors import BadgeError, TemplateError
+from issuer.store.models import AchievementTemplate, Credential, Learner, utcnow
+from issuer.store.stacking_models import (
+    IN_PROGRESS,
+    ISSUED,
+    PENDING,
+    SkillAward,
+    SkillAwardPart,
+)
+
+from . import Actor, NotFound, NotIssuable, audit, require_organisation
+from .catalogue import SKILL, TRAINING, achievement_id, training_of
+from .endorsements import endorsements_for
+from .issuing import check_before_signing, credential_url, learner_language
+from .keys import active_key, issuer_profile_builder, verification_method_id
+from .revocation import revoke
+from .status_lists import allocate_slot, status_entry
+
+AUTOMATIC, ONE_CLICK = "automatic", "one-click"
+PART_REVOKED_REASON = "A component badge was revoked"
+
+
+# --- identity and catalogue ------------------------------------------------------------------
+
+
+def person_key(learner: Learner) -> str:
+    """The key that identifies a person across learner records: hashed e-mail, else the record."""
+    if learner.email:
+        digest = hashlib.sha256(builders.normalize_email(learner.email).encode()).hexdigest()
+        return f"email:{digest}"
+    return f"learner:{learner.id}"
+
+
+def skill_of(template: AchievementTemplate) -> Skill:
+    """The validated skill of a stored template version."""
+    if template.kind != SKILL:
+        raise TemplateError(f"{template.template_id} is a {template.kind}, not a skill")
+    return _parse_skill(template.source_toml, f"{template.template_id}.toml", template.theme)
+
+
+@lru_cache(maxsize=64)
+def _parse_skill(source: str, name: str, theme: str | None) -> Skill:
+    skill, problems = core_catalogue.parse_skill(source, name, themes=(theme,) if theme else ())
+    if problems:
+        raise TemplateError("\n".join(problems), problems)
+    return skill
+
+
+def verify_url(credential: Credential) -> str:
+    """The public verification page of a credential (what its card's QR encodes)."""
+    return f"{settings().public_base_url}/v/{credential.short_id}"
+
+
+def _current(db: Session, kind: str) -> dict[str, AchievementTemplate]:
+    query = select(AchievementTemplate).where(AchievementTemplate.kind == kind,
+                                              AchievementTemplate.current.is_(True))
+    return {template.template_id: template for template in db.scalars(query)}
+
+
+def _skills_with(db: Session, training_id: str) -> list[tuple[AchievementTemplate, Skill]]:
+    found = [(template, skill_of(template)) for template in _current(db, SKILL).values()]
+    return [(template, skill) for template, skill in found if training_id in skill.parts]
+
+
+# --- hooks called by issuing and revocation -------------------------------------------------
+
+
+def on_credential_issued(db: Session, credential: Credential, actor: Actor = None,
+                         now: datetime | None = None) -> list[SkillAward]:
+    """After a micro-training badge is issued: award every skill it completes.
+
+    Returns the awards that became due (issued, or pending a trainer's click). A skill badge
+    that cannot be built is recorded in the audit log and does not undo the part's issuance.
+    """
+    if credential.kind != TRAINING or credential.learner is None:
+        return []
+    now = _moment(now)
+    due = []
+    for template, skill in _skills_with(db, credential.template.template_id):
+        try:
+            with db.begin_nested():
+                award = _award_if_complete(db, template, skill, credential, actor, now)
+        except BadgeError as error:
+            audit(db, "skill.award-failed", actor, credential.organisation_id, skill.id,
+                  part=credential.uuid, error=str(error))
+            continue
+        if award is not None:
+            due.append(award)
+    return due
+
+
+def on_credential_revoked(db: Session, credential: Credential, actor: Actor = None,
+                          now: datetime | None = None) -> list[SkillAward]:
+    """After a badge is revoked: revoke the skill badges that counted it; re-award if still due.
+
+    Returns the awards whose skill badge was revoked.
+    """
+    if credential.kind != TRAINING or credential.learner is None:
+        return []
+    now = _moment(now)
+    counted = db.scalars(select(SkillAward).join(SkillAwardPart).where(
+        SkillAwardPart.credential_id == credential.id, SkillAward.state == ISSUED)).all()
+    for award in counted:
+        _lock(db, award.id)
+        _withdraw(db, award, credential, now)
+    _recheck(db, credential, actor, now)
+    return list(counted)
+
+
+# --- one-click awards ------------------------------------------------------------------------
+
+
+def pending_awards(db: Session, organisation_id: int) -> list[SkillAward]:
+    """Skill badges of this organisation waiting for a trainer's click, oldest first."""
+    return list(db.scalars(select(SkillAward).where(
+        SkillAward.organisation_id == organisation_id, SkillAward.state == PENDING)
+        .order_by(SkillAward.updated_at, SkillAward.id)))
+
+
+def confirm_award(db: Session, award_id: int, actor: Actor,
+                  now: datetime | None = None) -> Credential:
+    """The trainer's click: issue a pending skill badge (a second click returns the same one).
+
+    Raises NotIssuable when a part was revoked since the award became due.
+    """
+    award = db.get(SkillAward, award_id)
+    if award is None:
+        raise NotFound(f"no skill award with id {award_id}")
+    require_organisation(actor, award.organisation_id)
+    award = _lock(db, award_id)
+    if award.state == ISSUED:
+        return award.credential
+    if award.state != PENDING:
+        raise NotIssuable("this skill badge is not due: a part is missing")
+    template, skill = award.template, skill_of(award.template)
+    progress = _progress(db, award.learner, skill, award.organisation_id, _moment(now))
+    if not progress.complete:
+        award.state = IN_PROGRESS
+        db.flush()
+        raise NotIssuable(f"a part was revoked meanwhile; missing: {', '.join(progress.missing)}")
+    return _issue(db, award, template, skill, progress, actor, _moment(now))
+
+
+# --- awarding --------------------------------------------------------------------------------
+
+
+def _award_if_complete(db: Session, template: AchievementTemplate, skill: Skill,
+                       credential: Credential, actor: Actor, now: datetime) -> SkillAward | None:
+    award = _award_row(db, person_key(credential.learner), skill.id)
+    if award.state in (ISSUED, PENDING):
+        return None
+    progress = _progress(db, credential.learner, skill, credential.organisation_id, now)
+    if not progress.complete:
+        return None
+    award.organisation_id = credential.organisation_id
+    award.learner_id = credential.learner_id
+    award.template_pk = template.id
+    if skill.award == ONE_CLICK:
+        award.state = PENDING
+        db.flush()
+        audit(db, "skill.pending", actor, credential.organisation_id, skill.id,
+              learner=credential.learner_id)
+        return award
+    _issue(db, award, template, skill, progress, actor, now)
+    return award
+
+
+def _award_row(db: Session, key: str, skill_id: str) -> SkillAward:
+    """The (person, skill) row, created if need be, locked for this transaction."""
+    existing = db.scalar(select(SkillAward.id).where(SkillAward.person_key == key,
+                                                     SkillAward.skill_id == skill_id))
+    if existing is None:
+        try:
+            with db.begin_nested():
+                row = SkillAward(person_key=key, skill_id=skill_id, state=IN_PROGRESS)
+                db.add(row)
+                db.flush()
+                existing = row.id
+        except IntegrityError:
+            # Another transaction created it first; the lock below waits for it to finish.
+            existing = db.scalar(select(SkillAward.id).where(SkillAward.person_key == key,
+                                                             SkillAward.skill_id == skill_id))
+    return _lock(db, existing)
+
+
+def _lock(db: Session, award_id: int) -> SkillAward:
+    return db.scalars(select(SkillAward).where(SkillAward.id == award_id).with_for_update()
+                      .execution_options(populate_existing=True)).one()
+
+
+def _progress(db: Session, learner: Learner, skill: Skill, organisation_id: int,
+              now: datetime) -> stacking.StackProgress:
+    held = [
+        stacking.HeldBadge(c.template.template_id, c.organisation_id, c.issued_at, c)
+        for c in _valid_parts(db, learner, skill, organisation_id, now)
+    ]
+    return stacking.progress(skill, held, organisation_id)
+
+
+def _valid_parts(db: Session, learner: Learner, skill: Skill, organisation_id: int | None,
+                 now: datetime) -> list[Credential]:
+    """The person's valid (unrevoked, unexpired) badges of the skill's parts."""
+    people = select(Learner.id).where(
+        Learner.id == learner.id if not learner.email else Learner.email == learner.email)
+    if not skill.cross_organisation and organisation_id is not None:
+        people = people.where(Learner.organisation_id == organisation_id)
+    query = (select(Credential).join(AchievementTemplate)
+             .where(Credential.learner_id.in_(people), Credential.kind == TRAINING,
+                    Credential.revoked_at.is_(None),
+                    AchievementTemplate.template_id.in_(skill.parts),
+                    or_(Credential.valid_until.is_(None), Credential.valid_until > now))
+             .order_by(Credential.issued_at, Credential.id))
+    return list(db.scalars(query))
+
+
+def _withdraw(db: Session, award: SkillAward, part: Credential, now: datetime) -> None:
+    skill_badge = award.credential
+    if skill_badge is not None and skill_badge.revoked_at is None:
+        # The system revokes: the part may belong to another organisation than the skill badge.
+        revoke(db, skill_badge, PART_REVOKED_REASON, None, now)
+    audit(db, "skill.withdraw", None, award.organisation_id, award.skill_id,
+          part=part.uuid, skill_badge=skill_badge.uuid if skill_badge else None)
+    award.state = IN_PROGRESS
+    award.credential_id = None
+    award.parts.clear()
+    db.flush()
+
+
+def _recheck(db: Session, part: Credential, actor: Actor, now: datetime) -> None:
+    """After a revocation: pending awards may no longer be due; withdrawn ones may be due again."""
+    for template, skill in _skills_with(db, part.template.template_id):
+        award = db.scalar(select(SkillAward).where(
+            SkillAward.person_key == person_key(part.learner), SkillAward.skill_id == skill.id))
+        if award is None or award.state == ISSUED:
+            continue
+        award = _lock(db, award.id)
+        learner = award.learner or part.learner
+        organisation_id = award.organisation_id or part.organisation_id
+        progress = _progress(db, learner, skill, organisation_id, now)
+        if award.state == PENDING and not progress.complete:
+            award.state = IN_PROGRESS
+            db.flush()
+        elif award.state == IN_PROGRESS and progress.complete:
+            trigger = progress.done[-1].reference
+            with db.begin_nested():
+                _award_if_complete(db, template, skill, trigger, actor, now)
+
+
+# --- the skill badge ---------------------------------------------------------------------------
+
+
+def _issue(db: Session, award: SkillAward, template: AchievementTemplate, skill: Skill,
+           progress: stacking.StackProgress, actor: Actor, now: datetime) -> Credential:
+    org, learner = award.organisation, award.learner
+    parts = [badge.reference for badge in progress.done]
+    language = learner_language(learner, org, skill)
+    credential_uuid = str(uuidlib.uuid4())
+    status_list, index = allocate_slot(db, org)
+    document = build_skill_credential(db, template, skill, learner, org, parts, language,
+                                      credential_uuid, status_entry(status_list, index), now)
+    check_before_signing(document)
+    key_record, key = active_key(db, org)
+    signed = proofs.sign(document, key, verification_method_id(org, key_record),
+                         created=builders.timestamp(now))
+    token = secrets.token_urlsafe(24)
+    credential = Credential(
+        uuid=credential_uuid, short_id=_new_short_id(db), organisation_id=org.id,
+        learner_id=learner.id, template_pk=template.id, kind=SKILL, language=language,
+        signed_json=json.dumps(signed, ensure_ascii=False), valid_from=now,
+        valid_until=_valid_until(parts), status_list_id=status_list.id, status_index=index,
+        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest(), issued_at=now,
+    )
+    db.add(credential)
+    db.flush()
+    award.state = ISSUED
+    award.credential_id = credential.id
+    award.parts = [SkillAwardPart(credential_id=part.id) for part in parts]
+    db.flush()
+    audit(db, "skill.issue", actor, org, credential.uuid, short_id=credential.short_id,
+          template=f"{template.template_id}@{template.version}",
+          parts=[part.uuid for part in parts])
+    credential.claim_token = token
+    return credential
+
+
+def build_skill_credential(db: Session, template: AchievementTemplate, skill: Skill,
+                           learner: Learner, org, parts: list[Credential], language: str,
+                           credential_uuid: str, credential_status: dict,
+                           now: datetime) -> dict:
+    """The unsigned OpenBadgeCredential of a skill: a Competency naming its parts.
+
+    Each part is an `evidence` entry whose id is the part badge's verification page and whose
+    name is the part's name; the achievement lists the parts in its criteria and aligns to their
+    achievement definitions.
+    """
+    trainings = {part_id: training_of(t) for part_id, t in _current(db, TRAINING).items()
+                 if part_id in skill.parts}
+    part_ids = {part_id: achievement_id(_current(db, TRAINING)[part_id],
+                                        _language_of(trainings[part_id], language))
+                for part_id in skill.parts}
+    related = {other: achievement_id(template, other) for other in skill.languages
+               if other != language}
+    achievement = core_catalogue.skill_achievement_for(
+        skill, language, achievement_id(template, language), part_ids, trainings, related)
+    achievement = replace(achievement,
+                          endorsements=tuple(endorsements_for(db, template, language)))
+    subject = builders.AchievementSubject(
+        achievement=achievement,
+        identifiers=tuple(_identifiers(learner)),
+        id=learner.wallet_did or None,
+    )
+    return builders.OpenBadgeCredential(
+        id=credential_url(credential_uuid),
+        issuer=issuer_profile_builder(org),
+        subject=subject,
+        valid_from=now,
+        valid_until=_valid_until(parts),
+        evidence=tuple(_part_evidence(part, trainings, language) for part in parts),
+        credential_status=credential_status,
+    ).to_json()
+
+
+def _part_evidence(part: Credential, trainings: dict[str, MicroTraining],
+                   language: str) -> builders.Evidence:
+    training = trainings.get(part.template.template_id)
+    name = training.name_in(language) if training else part.template.template_id
+    return builders.Evidence(id=verify_url(part), name=name,
+                             description=part.organisation.name, genre="Open Badge")
+
+
+def _language_of(training: MicroTraining, language: str) -> str:
+    return language if language in training.languages else training.languages[0]
+
+
+def _identifiers(learner: Learner) -> list[dict]:
+    identifiers = [builders.name_identifier(learner.name)]
+    if learner.email:
+        identifiers.append(builders.email_identifier(learner.email))
+    return identifiers
+
+
+def _valid_until(parts: list[Credential]) -> datetime | None:
+    # The skill is held as long as every part is: it expires with the first part to expire.
+    ends = [part.valid_until for part in parts if part.valid_until is not None]
+    return min(ends) if ends else None
+
+
+def _new_short_id(db: Session) -> str:
+    from .issuing import _new_short_id as new_short_id  # one alphabet and length for all ids
+
+    return new_short_id(db)
+
+
+def _moment(now: datetime | None) -> datetime:
+    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+
+
+# --- progress for the claim and verification pages ------------------------------------------
+
+
+@dataclass
+class SkillProgressView:
+    """One skill a badge counts toward, as the learner's claim page and verification page show
+    it: the fields of publishing.SkillView, plus progress."""
+
+    skill_id: str
+    name: str
+    description: str | None
+    parts: list[str]  # part names, in the skill's order
+    further_training: list[dict]  # {"name", "provider", "url"}
+    done: list[str] = field(default_factory=list)  # names of the parts held
+    missing: list[str] = field(default_factory=list)  # names of the parts not held yet
+    complete: bool = False
+    pending: bool = False  # complete, waiting for a trainer's click
+    skill_badge_url: str | None = None  # the skill badge's verification page, once issued
+
+
+def stack_progress(db: Session, credential: Credential, language: str,
+                   now: datetime | None = None) -> list[SkillProgressView]:
+    """The skills `credential`'s micro-training counts toward, with the holder's progress."""
+    if credential.kind != TRAINING or credential.learner is None:
+        return []
+    now = _moment(now)
+    names = {part_id: training_of(t).name_in(language)
+             for part_id, t in _current(db, TRAINING).items()}
+    views = []
+    for _template, skill in _skills_with(db, credential.template.template_id):
+        progress = _progress(db, credential.learner, skill, credential.organisation_id, now)
+        award = db.scalar(select(SkillAward).where(
+            SkillAward.person_key == person_key(credential.learner),
+            SkillAward.skill_id == skill.id))
+        views.append(SkillProgressView(
+            skill_id=skill.id,
+            name=skill.name_in(language),
+            description=skill.text("description", language),
+            parts=[names.get(part, part) for part in skill.parts],
+            further_training=[{"name": p.name_in(language), "provider": p.provider,
+                               "url": p.url} for p in skill.further_training],
+            done=[names.get(part, part) for part in progress.done_ids],
+            missing=[names.get(part, part) for part in progress.missing],
+            complete=progress.complete,
+            pending=award is not None and award.state == PENDING,
+            skill_badge_url=verify_url(award.credential)
+            if award is not None and award.state == ISSUED and award.credential else None,
+        ))
+    return views
+

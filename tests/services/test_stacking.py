@@ -1,0 +1,353 @@
+"""Skill badges: awarded exactly once when the last part is issued, withdrawn with a part.
+
+Uses the sample catalogue (badge_templates): `online-job-search` (automatic, one organisation),
+`green-work-habits` (automatic, cross-organisation), `customer-service` (one-click).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from issuer.core import schema
+from issuer.services import NotIssuable, PermissionDenied, stacking, unit_of_work
+from issuer.services.accounts import create_user
+from issuer.services.catalogue import current_templates, import_catalogue, training_of
+from issuer.services.issuing import issue_for_assessment, save_assessment
+from issuer.services.learners import create_learner
+from issuer.services.revocation import revoke
+from issuer.services.verification import verify_stored
+from issuer.store.models import Credential, TrainingSession
+from issuer.store.stacking_models import IN_PROGRESS, ISSUED, PENDING, SkillAward
+from tests.web.conftest import TEST_PASSWORD, make_organisation
+
+CATALOGUE = Path(__file__).parents[2] / "badge_templates"
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+ONLINE = ("email-account", "online-job-application", "video-call-interview")
+GREEN = ("sorting-waste", "green-spaces", "energy-saving")
+COUNTER = ("welcoming-customers", "cash-register")
+
+
+@pytest.fixture
+def templates(db, world):
+    with unit_of_work(db):
+        import_catalogue(db, CATALOGUE)
+    return {t.template_id: t for t in current_templates(db, kind=None)}
+
+
+def evaluate(db, templates, trainer, learner, training_id):
+    """A committed evaluation of `learner` with every gesture at its required level."""
+    with unit_of_work(db):
+        template = templates[training_id]
+        session = TrainingSession(organisation_id=learner.organisation_id,
+                                  template_pk=template.id, trainer_id=trainer.id,
+                                  language="fr", starts_on=date(2026, 3, 2),
+                                  ends_on=date(2026, 3, 2))
+        db.add(session)
+        db.flush()
+        levels = {g.id: g.required.id for g in training_of(template).gestures}
+        return save_assessment(db, session.id, learner.id, levels, {}, None, trainer)
+
+
+def issue_part(db, templates, trainer, learner, training_id, now=NOW):
+    assessment = evaluate(db, templates, trainer, learner, training_id)
+    with unit_of_work(db):
+        return issue_for_assessment(db, assessment.id, trainer, now=now)
+
+
+def skill_badges(db, skill_id=None):
+    query = select(Credential).where(Credential.kind == "skill")
+    badges = list(db.scalars(query.order_by(Credential.id)))
+    return [b for b in badges if skill_id is None or b.template.template_id == skill_id]
+
+
+def award_of(db, learner, skill_id):
+    return db.scalar(select(SkillAward).where(
+        SkillAward.person_key == stacking.person_key(learner), SkillAward.skill_id == skill_id))
+
+
+def document(credential):
+    return json.loads(credential.signed_json)
+
+
+def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
+    """A second organisation with a trainer and the same learner (same e-mail)."""
+    with unit_of_work(db):
+        org = make_organisation(db, slug=slug, name=slug.upper(), country="BE")
+        trainer = create_user(db, org, f"trainer@{slug}.example.org", "Tom", "trainer",
+                              TEST_PASSWORD)
+        learner = create_learner(db, org, learner_name, email=email, language="fr")
+    return trainer, learner
+
+
+# --- automatic awards ------------------------------------------------------------------------
+
+
+def test_no_skill_badge_before_the_last_part(db, world, templates):
+    learner = world.learners[0]
+    for part in ONLINE[:2]:
+        issue_part(db, templates, world.trainer, learner, part)
+    assert skill_badges(db) == []
+    assert award_of(db, learner, "online-job-search").state == IN_PROGRESS
+
+
+def test_the_last_part_issues_the_skill_badge(db, world, templates):
+    learner = world.learners[0]
+    for part in ONLINE:
+        issue_part(db, templates, world.trainer, learner, part)
+    [badge] = skill_badges(db, "online-job-search")
+    assert (badge.learner_id, badge.organisation_id) == (learner.id, world.org.id)
+    assert award_of(db, learner, "online-job-search").state == ISSUED
+
+
+def test_the_skill_badge_is_a_valid_competency_credential(db, world, templates):
+    for part in ONLINE:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    [badge] = skill_badges(db)
+    signed = document(badge)
+    assert signed["credentialSubject"]["achievement"]["achievementType"] == "Competency"
+    assert schema.errors(signed, strict=True) == []
+    assert verify_stored(db, badge).verdict == "valid"
+
+
+def test_the_skill_badge_names_each_part_by_its_verification_page(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    [badge] = skill_badges(db)
+    evidence = document(badge)["evidence"]
+    assert [e["id"] for e in evidence] == [stacking.verify_url(p) for p in parts]
+    assert [e["name"] for e in evidence] == [
+        training_of(templates[p]).name["fr"] for p in ONLINE]
+
+
+def test_another_badge_of_a_held_part_issues_no_second_skill_badge(db, world, templates):
+    learner = world.learners[0]
+    for part in ONLINE:
+        issue_part(db, templates, world.trainer, learner, part)
+    issue_part(db, templates, world.trainer, learner, ONLINE[0])
+    assert len(skill_badges(db)) == 1
+
+
+def test_calling_the_hook_again_issues_no_second_skill_badge(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    with unit_of_work(db):
+        assert stacking.on_credential_issued(db, parts[-1], world.trainer, NOW) == []
+    assert len(skill_badges(db)) == 1
+
+
+def test_another_learners_badges_do_not_count(db, world, templates):
+    first, second = world.learners
+    issue_part(db, templates, world.trainer, first, ONLINE[0])
+    for part in ONLINE[1:]:
+        issue_part(db, templates, world.trainer, second, part)
+    assert skill_badges(db) == []
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+def test_a_cross_organisation_skill_counts_partners_badges_of_the_same_email(db, world,
+                                                                            templates):
+    with unit_of_work(db):
+        here = create_learner(db, world.org, "Zoé Lefèvre", email="Zoe@Example.org")
+    trainer, there = partner(db, "cec")
+    issue_part(db, templates, world.trainer, here, GREEN[0])
+    issue_part(db, templates, trainer, there, GREEN[1])
+    issue_part(db, templates, trainer, there, GREEN[2])
+    [badge] = skill_badges(db, "green-work-habits")
+    assert (badge.organisation_id, badge.learner_id) == (there.organisation_id, there.id)
+
+
+def test_a_single_organisation_skill_ignores_a_partners_badges(db, world, templates):
+    with unit_of_work(db):
+        here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
+    trainer, there = partner(db, "cec")
+    issue_part(db, templates, world.trainer, here, ONLINE[0])
+    issue_part(db, templates, trainer, there, ONLINE[1])
+    issue_part(db, templates, trainer, there, ONLINE[2])
+    assert skill_badges(db, "online-job-search") == []
+
+
+def test_learners_without_email_are_never_matched_across_records(db, world, templates):
+    with unit_of_work(db):
+        twin = create_learner(db, world.org, world.learners[0].name)
+    issue_part(db, templates, world.trainer, world.learners[0], GREEN[0])
+    for part in GREEN[1:]:
+        issue_part(db, templates, world.trainer, twin, part)
+    assert skill_badges(db) == []
+
+
+# --- one-click awards ------------------------------------------------------------------------
+
+
+def test_a_one_click_skill_waits_for_the_trainer(db, world, templates):
+    learner = world.learners[0]
+    for part in COUNTER:
+        issue_part(db, templates, world.trainer, learner, part)
+    assert skill_badges(db) == []
+    [pending] = stacking.pending_awards(db, world.org.id)
+    assert (pending.skill_id, pending.state, pending.learner_id) == (
+        "customer-service", PENDING, learner.id)
+
+
+def test_the_trainers_click_issues_the_one_click_skill_badge_once(db, world, templates):
+    for part in COUNTER:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    [pending] = stacking.pending_awards(db, world.org.id)
+    with unit_of_work(db):
+        first = stacking.confirm_award(db, pending.id, world.trainer, NOW)
+    with unit_of_work(db):
+        second = stacking.confirm_award(db, pending.id, world.trainer, NOW)
+    assert first.id == second.id
+    assert skill_badges(db) == [first]
+    assert stacking.pending_awards(db, world.org.id) == []
+
+
+def test_another_organisation_cannot_click(db, world, templates):
+    for part in COUNTER:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    [pending] = stacking.pending_awards(db, world.org.id)
+    outsider, _ = partner(db, "cec")
+    with pytest.raises(PermissionDenied):
+        stacking.confirm_award(db, pending.id, outsider, NOW)
+
+
+def test_revoking_a_part_of_a_pending_award_cancels_it(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in COUNTER]
+    [pending] = stacking.pending_awards(db, world.org.id)
+    with unit_of_work(db):
+        revoke(db, parts[0], "Erreur de saisie", world.admin, NOW)
+    assert stacking.pending_awards(db, world.org.id) == []
+    with pytest.raises(NotIssuable, match="not due"):
+        stacking.confirm_award(db, pending.id, world.trainer, NOW)
+
+
+# --- revocation --------------------------------------------------------------------------------
+
+
+def test_revoking_a_part_revokes_the_skill_badge_with_its_reason(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    with unit_of_work(db):
+        revoke(db, parts[1], "Erreur de saisie", world.admin, NOW)
+    [badge] = skill_badges(db)
+    assert badge.revocation_reason == stacking.PART_REVOKED_REASON
+    assert verify_stored(db, badge).verdict == "revoked"
+    assert award_of(db, world.learners[0], "online-job-search").state == IN_PROGRESS
+
+
+def test_earning_the_revoked_part_again_issues_a_new_skill_badge(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    with unit_of_work(db):
+        revoke(db, parts[1], "Erreur de saisie", world.admin, NOW)
+    issue_part(db, templates, world.trainer, world.learners[0], ONLINE[1])
+    old, new = skill_badges(db)
+    assert (old.revoked_at is not None, new.revoked_at) == (True, None)
+    assert verify_stored(db, new).verdict == "valid"
+
+
+def test_another_valid_badge_of_the_part_reissues_the_skill_badge_at_once(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    spare = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    with unit_of_work(db):
+        revoke(db, parts[0], "Erreur de saisie", world.admin, NOW)
+    old, new = skill_badges(db)
+    assert old.revoked_at is not None and new.revoked_at is None
+    assert stacking.verify_url(spare) in [e["id"] for e in document(new)["evidence"]]
+
+
+def test_revoking_a_badge_outside_the_stack_leaves_the_skill_badge(db, world, templates):
+    for part in ONLINE:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    extra = issue_part(db, templates, world.trainer, world.learners[0], GREEN[0])
+    with unit_of_work(db):
+        revoke(db, extra, "Erreur de saisie", world.admin, NOW)
+    [badge] = skill_badges(db)
+    assert badge.revoked_at is None
+
+
+# --- progress for the pages --------------------------------------------------------------------
+
+
+def test_progress_shows_done_missing_and_what_the_skill_opens(db, world, templates):
+    part = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    [view] = stacking.stack_progress(db, part, "fr", now=NOW)
+    names = {p: training_of(templates[p]).name["fr"] for p in ONLINE}
+    assert view.name == "Chercher un emploi en ligne"
+    assert view.done == [names[ONLINE[0]]]
+    assert view.missing == [names[p] for p in ONLINE[1:]]
+    assert view.further_training == [{
+        "name": "Ateliers de recherche d'emploi avec les outils numériques",
+        "provider": "France Travail", "url": "https://www.francetravail.fr"}]
+    assert (view.complete, view.pending, view.skill_badge_url) == (False, False, None)
+
+
+def test_progress_links_the_skill_badge_once_issued(db, world, templates):
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    [view] = stacking.stack_progress(db, parts[0], "en", now=NOW)
+    [badge] = skill_badges(db)
+    assert (view.complete, view.missing) == (True, [])
+    assert view.skill_badge_url == stacking.verify_url(badge)
+
+
+# --- concurrency (PostgreSQL) --------------------------------------------------------------------
+
+
+def run_together(app, jobs):
+    """Run each job(db) in its own thread and session, all released at once; re-raise errors."""
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def worker(job):
+        session = app.extensions["sky_sessionmaker"]()
+        try:
+            barrier.wait()
+            with unit_of_work(session):
+                job(session)
+        except Exception as error:  # noqa: BLE001 - collected and re-raised below
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def test_parts_issued_concurrently_give_exactly_one_skill_badge(app, db, world, templates,
+                                                                database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("concurrent issuance is a PostgreSQL guarantee")
+    learner = world.learners[0]
+    assessments = [evaluate(db, templates, world.trainer, learner, p) for p in ONLINE]
+    run_together(app, [
+        lambda session, a=a.id: issue_for_assessment(session, a, None, now=NOW)
+        for a in assessments
+    ])
+    db.expire_all()
+    assert len(skill_badges(db, "online-job-search")) == 1
+
+
+def test_two_partners_completing_the_stack_at_once_give_exactly_one_skill_badge(
+        app, db, world, templates, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("concurrent issuance is a PostgreSQL guarantee")
+    with unit_of_work(db):
+        here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
+    trainer, there = partner(db, "cec")
+    issue_part(db, templates, world.trainer, here, GREEN[0])
+    last_two = [evaluate(db, templates, world.trainer, here, GREEN[1]),
+                evaluate(db, templates, trainer, there, GREEN[2])]
+    run_together(app, [
+        lambda session, a=a.id: issue_for_assessment(session, a, None, now=NOW)
+        for a in last_two
+    ])
+    db.expire_all()
+    assert len(skill_badges(db, "green-work-habits")) == 1
