@@ -1,0 +1,144 @@
+"""Claim links, and the wallet copy of a badge bound to the learner's own DID.
+
+A claim link (`/claim/<token>`) is the learner's private door to their badge: no account, just an
+unguessable token printed as the second QR on the back of the card or e-mailed. Only the token's
+sha256 is stored (`Credential.claim_token_sha256`); issuing.new_claim_token makes a new one.
+
+Binding to a wallet (the LCW exchange or OpenID4VCI) re-issues the badge as a NEW credential:
+same achievement, results, evidence, issuer and validity period, but `credentialSubject.id` =
+the holder's DID, its own id (`/credentials/<uuid>`), its own status-list slot and a new
+signature by the organisation's active key. The row points back with `supersedes_id`.
+
+The original stays valid. It is the badge printed on the card: its QR and short id are on paper
+and must keep saying "valid". Both credentials describe the same achievement, so neither is
+wrong; revoking the original should revoke its wallet copies too (`wallet_copies` lists them).
+Binding twice to the same DID returns the same copy; a new DID (a new phone) gets a new copy.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid as uuidlib
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.config import settings
+from issuer.core import builders, proofs
+from issuer.store.models import Credential, utcnow
+
+from . import NotFound, ServiceError, audit
+from .issuing import (
+    SHORT_ID_ALPHABET,
+    SHORT_ID_LENGTH,
+    check_before_signing,
+    credential_for_claim_token,
+    credential_url,
+)
+from .keys import active_key, verification_method_id
+from .status_lists import allocate_slot, status_entry
+
+MAX_DID_LENGTH = 500
+
+
+class ClaimClosed(ServiceError):
+    """The badge behind a claim link can no longer be taken into a wallet (revoked, erased)."""
+
+    http_status = 410
+
+
+def claim_url(token: str) -> str:
+    """The learner's private claim page for a claim token."""
+    return f"{settings().public_base_url}/claim/{token}"
+
+
+def credential_for_claim(db: Session, token: str) -> Credential:
+    """The credential a claim token opens; NotFound for an unknown token."""
+    credential = credential_for_claim_token(db, token) if token else None
+    if credential is None:
+        raise NotFound("this claim link is not known: check the link on your card")
+    return credential
+
+
+def can_bind(credential: Credential) -> str | None:
+    """Why this credential cannot go into a wallet, or None when it can."""
+    if credential.learner is not None and credential.learner.erased_at is not None:
+        return "the learner asked for their personal data to be erased"
+    if credential.revoked_at is not None:
+        return "this badge was revoked"
+    return None
+
+
+def bind_to_holder(db: Session, credential: Credential, holder_did: str,
+                   now: datetime | None = None) -> Credential:
+    """The wallet copy of `credential` bound to `holder_did` (created on first need, flushed)."""
+    reason = can_bind(credential)
+    if reason is not None:
+        raise ClaimClosed(reason)
+    if not holder_did.startswith("did:") or len(holder_did) > MAX_DID_LENGTH:
+        raise ServiceError("the holder identifier must be a DID")
+    existing = _copy_for(db, credential, holder_did)
+    if existing is not None:
+        return existing
+    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    copy = _reissue(db, credential, holder_did, now)
+    if credential.learner is not None:
+        credential.learner.wallet_did = holder_did
+    audit(db, "credential.bind", None, credential.organisation_id, copy.uuid,
+          original=credential.uuid, holder=holder_did)
+    return copy
+
+
+def wallet_copies(db: Session, credential: Credential) -> list[Credential]:
+    """The wallet copies made of `credential` (to revoke with it)."""
+    return list(db.scalars(select(Credential).where(Credential.supersedes_id == credential.id)
+                           .order_by(Credential.id)))
+
+
+def unsigned_document(credential: Credential) -> dict:
+    """The stored credential without its proof (what a VC-JWT of it secures)."""
+    document = json.loads(credential.signed_json)
+    document.pop("proof", None)
+    return document
+
+
+def _copy_for(db: Session, credential: Credential, holder_did: str) -> Credential | None:
+    for copy in wallet_copies(db, credential):
+        subject = json.loads(copy.signed_json).get("credentialSubject", {})
+        if copy.revoked_at is None and subject.get("id") == holder_did:
+            return copy
+    return None
+
+
+def _reissue(db: Session, original: Credential, holder_did: str, now: datetime) -> Credential:
+    org = original.organisation
+    copy_uuid = str(uuidlib.uuid4())
+    status_list, index = allocate_slot(db, org)
+    document = unsigned_document(original)
+    document["id"] = credential_url(copy_uuid)
+    subject = {k: v for k, v in document["credentialSubject"].items() if k != "id"}
+    document["credentialSubject"] = {"id": holder_did, **subject}
+    document["credentialStatus"] = status_entry(status_list, index)
+    check_before_signing(document)
+    key_record, key = active_key(db, org)
+    signed = proofs.sign(document, key, verification_method_id(org, key_record),
+                         created=builders.timestamp(now))
+    copy = Credential(
+        uuid=copy_uuid, short_id=_new_short_id(db), organisation_id=org.id,
+        learner_id=original.learner_id, assessment_id=None, template_pk=original.template_pk,
+        kind=original.kind, language=original.language,
+        signed_json=json.dumps(signed, ensure_ascii=False), valid_from=original.valid_from,
+        valid_until=original.valid_until, status_list_id=status_list.id, status_index=index,
+        supersedes_id=original.id, issued_at=now)
+    db.add(copy)
+    db.flush()
+    return copy
+
+
+def _new_short_id(db: Session) -> str:
+    while True:
+        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
+        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
+            return short_id

@@ -1,0 +1,188 @@
+"""E-mail delivery of a claim link, in the learner's language, through the configured SMTP server.
+
+Settings come from the environment via issuer.config: SMTP_HOST, SMTP_PORT (587), SMTP_USER,
+SMTP_PASSWORD, SMTP_FROM and SMTP_STARTTLS (on by default). Nothing is sent when SMTP_HOST is
+unset. The password never reaches a log line or an error message.
+
+The message texts live here, in the six project languages, rather than in the gettext
+catalogues: an e-mail is composed outside any web request, for a learner whose language is
+known, and must read right before any catalogue is compiled.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from html import escape
+
+from issuer.config import Settings, settings
+from issuer.store.models import Credential
+
+from . import ServiceError
+from .claims import claim_url
+from .publishing import achievement_name, credential_document
+
+log = logging.getLogger(__name__)
+SMTP_TIMEOUT = 20  # seconds
+FALLBACK_LANGUAGE = "en"
+
+TEXTS = {
+    "en": {
+        "subject": "Your badge: {badge}",
+        "hello": "Hello {name},",
+        "earned": "You earned the badge “{badge}” from {organisation}.",
+        "open": "Open this link to keep your badge, put it in a wallet app or add it to LinkedIn:",
+        "private": "This link is only for you. Do not share it.",
+        "button": "Get my badge",
+    },
+    "fr": {
+        "subject": "Votre badge : {badge}",
+        "hello": "Bonjour {name},",
+        "earned": "Vous avez obtenu le badge « {badge} » de {organisation}.",
+        "open": "Ouvrez ce lien pour garder votre badge, le mettre dans une application "
+                "portefeuille ou l’ajouter à LinkedIn :",
+        "private": "Ce lien est pour vous seul. Ne le partagez pas.",
+        "button": "Obtenir mon badge",
+    },
+    "nl": {
+        "subject": "Uw badge: {badge}",
+        "hello": "Hallo {name},",
+        "earned": "U hebt de badge “{badge}” van {organisation} behaald.",
+        "open": "Open deze link om uw badge te bewaren, in een wallet-app te zetten of aan "
+                "LinkedIn toe te voegen:",
+        "private": "Deze link is alleen voor u. Deel hem niet.",
+        "button": "Mijn badge ophalen",
+    },
+    "it": {
+        "subject": "Il tuo badge: {badge}",
+        "hello": "Ciao {name},",
+        "earned": "Hai ottenuto il badge «{badge}» da {organisation}.",
+        "open": "Apri questo link per conservare il badge, metterlo in un’app portafoglio o "
+                "aggiungerlo a LinkedIn:",
+        "private": "Questo link è solo per te. Non condividerlo.",
+        "button": "Ottieni il mio badge",
+    },
+    "es": {
+        "subject": "Tu insignia: {badge}",
+        "hello": "Hola {name}:",
+        "earned": "Has obtenido la insignia «{badge}» de {organisation}.",
+        "open": "Abre este enlace para guardar tu insignia, ponerla en una aplicación de "
+                "cartera o añadirla a LinkedIn:",
+        "private": "Este enlace es solo para ti. No lo compartas.",
+        "button": "Obtener mi insignia",
+    },
+    "pl": {
+        "subject": "Twoja odznaka: {badge}",
+        "hello": "Dzień dobry, {name},",
+        "earned": "Zdobyłeś/zdobyłaś odznakę „{badge}” od {organisation}.",
+        "open": "Otwórz ten link, aby zachować odznakę, dodać ją do aplikacji portfela lub "
+                "do LinkedIn:",
+        "private": "Ten link jest tylko dla Ciebie. Nie udostępniaj go.",
+        "button": "Odbierz moją odznakę",
+    },
+}
+
+
+class MailError(ServiceError):
+    """An e-mail cannot be sent (not configured, refused or unreachable server)."""
+
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class ClaimMail:
+    """What a claim e-mail says, before it becomes a MIME message."""
+
+    to: str
+    name: str
+    badge: str
+    organisation: str
+    link: str
+    language: str
+
+
+def is_configured(config: Settings | None = None) -> bool:
+    """Whether an SMTP server is configured (SMTP_HOST and SMTP_FROM)."""
+    config = config or settings()
+    return bool(config.smtp_host and config.smtp_from)
+
+
+def email_claim_link(credential: Credential, token: str, config: Settings | None = None) -> str:
+    """Send the claim link of `credential` to its learner's e-mail; return the Message-ID.
+
+    `token` is the claim token in clear (only at issuance or from issuing.new_claim_token).
+    """
+    learner = credential.learner
+    if learner is None or not learner.email or learner.erased_at is not None:
+        raise MailError("this learner has no e-mail address")
+    document = credential_document(credential)
+    issuer = document.get("issuer") or {}
+    mail = ClaimMail(to=learner.email, name=learner.name, badge=achievement_name(document),
+                     organisation=issuer.get("name") or credential.organisation.name,
+                     link=claim_url(token), language=learner.language or credential.language)
+    return send(compose(mail, config), config)
+
+
+def compose(mail: ClaimMail, config: Settings | None = None) -> EmailMessage:
+    """The claim e-mail as plain text with an HTML alternative, in the learner's language."""
+    config = config or settings()
+    texts = TEXTS.get(mail.language, TEXTS[FALLBACK_LANGUAGE])
+    values = {"name": mail.name, "badge": mail.badge, "organisation": mail.organisation}
+    message = EmailMessage()
+    message["Subject"] = texts["subject"].format(**values)
+    message["From"] = formataddr((mail.organisation, config.smtp_from or ""))
+    message["To"] = mail.to
+    message["Message-ID"] = make_msgid(domain=_domain(config.smtp_from))
+    lines = [texts["hello"], "", texts["earned"], "", texts["open"], mail.link, "",
+             texts["private"]]
+    message.set_content("\n".join(line.format(**values) for line in lines))
+    message.add_alternative(_html(texts, values, mail.link), subtype="html")
+    # After the body: setting content clears every Content-* header.
+    message["Content-Language"] = mail.language if mail.language in TEXTS else FALLBACK_LANGUAGE
+    return message
+
+
+def send(message: EmailMessage, config: Settings | None = None) -> str:
+    """Deliver `message` over SMTP (STARTTLS and login when configured); return its Message-ID."""
+    config = config or settings()
+    if not is_configured(config):
+        raise MailError("e-mail is not configured: set SMTP_HOST and SMTP_FROM")
+    try:
+        with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+            if config.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.smtp_user:
+                smtp.login(config.smtp_user, config.smtp_password or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as error:
+        # The class name and SMTP code only: server replies can echo credentials back.
+        code = getattr(error, "smtp_code", None)
+        log.warning("claim e-mail not sent via %s:%s (%s%s)", config.smtp_host, config.smtp_port,
+                    type(error).__name__, f" {code}" if code else "")
+        raise MailError(f"the e-mail could not be sent ({type(error).__name__})") from None
+    return message["Message-ID"]
+
+
+def _html(texts: dict, values: dict, link: str) -> str:
+    safe = {key: escape(value) for key, value in values.items()}
+    href = escape(link, quote=True)
+    return (
+        "<!doctype html><html><body style=\"font-family:sans-serif;font-size:18px\">"
+        f"<p>{texts['hello'].format(**safe)}</p>"
+        f"<p>{texts['earned'].format(**safe)}</p>"
+        f"<p>{escape(texts['open'])}</p>"
+        f"<p><a href=\"{href}\" style=\"display:inline-block;padding:14px 24px;"
+        "background:#1d4ed8;color:#fff;text-decoration:none;border-radius:8px\">"
+        f"{escape(texts['button'])}</a></p>"
+        f"<p><a href=\"{href}\">{escape(link)}</a></p>"
+        f"<p>{escape(texts['private'])}</p>"
+        "</body></html>"
+    )
+
+
+def _domain(address: str | None) -> str | None:
+    return address.rpartition("@")[2] or None if address else None
