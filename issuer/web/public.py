@@ -218,14 +218,23 @@ def _published_credential(uuid):
     if credential is None:
         abort(404)
     if publishing.is_erased(credential):
-        abort(410)  # the learner asked for erasure: the copy they hold stays theirs
+        abort(_gone())
     return credential
 
 
 def _credential_response(credential, mimetype: str) -> Response:
     if publishing.is_erased(credential):
-        abort(410)
+        return _gone()
     return _document(credential.signed_json, mimetype, CREDENTIAL_MAX_AGE)
+
+
+def _gone() -> Response:
+    """410 for an erased learner's credential: we no longer publish it; their copy is theirs."""
+    message = _("This badge is no longer published: the learner asked for their personal data "
+                "to be erased. The copy the learner holds remains theirs.")
+    response = jsonify({"error": {"code": "gone", "message": message}})
+    response.status_code = 410
+    return response
 
 
 def _baked_image(credential, kind: str) -> Response:
@@ -393,6 +402,8 @@ def verify_form():
 def verify_submit():
     """Verify what was pasted or uploaded; a result page, or the report as JSON."""
     wants_json = _wanted(HTML, JSON) == JSON
+    if not _client_allowed("verify", VERIFY_RATE_LIMIT):
+        return _too_many(wants_json)
     request.max_content_length = VERIFY_MAX_BYTES
     try:
         source = _submitted_credential()
@@ -401,8 +412,6 @@ def verify_submit():
                               mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
     except UnusableInput as error:
         return _refuse(400, str(error), wants_json)
-    if not _client_allowed("verify", VERIFY_RATE_LIMIT):
-        return _too_many(wants_json)
     report = verification.verify_any(source, db=_db())
     if wants_json:
         return jsonify(publishing.report_json(report))

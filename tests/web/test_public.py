@@ -396,4 +396,6 @@ def test_erased_learner_badge_shows_revoked_without_personal_data(client, db, wo
     page = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
     assert 'class="verdict revoked"' in page
     assert "Zoé" not in page
-    assert client.get(f"/credentials/{credential.uuid}").status_code == 410
+    gone = client.get(f"/credentials/{credential.uuid}")
+    assert gone.status_code == 410
+    assert gone.json["error"]["message"].startswith("This badge is no longer published")
