@@ -170,6 +170,22 @@ def deactivate(user_id: int):
     return redirect(url_for(".trainers"))
 
 
+@bp.route("/trainers/<int:user_id>/reactivate", methods=("POST",))
+@login_required("admin")
+def reactivate(user_id: int):
+    """Let a deactivated account log in again (with its earlier password)."""
+    account = db().get(User, user_id)
+    if account is None or account.organisation_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work(db()):
+        account.active = True
+        audit(db(), "account.reactivate", current_user(), account.organisation_id, account.email)
+    flash(_("%(name)s can log in again.", name=account.name), "success")
+    return redirect(url_for(".trainers"))
+
+
 # --- keys ------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from issuer.services import unit_of_work
+from issuer.services import audit, unit_of_work
 from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.verification import verify_stored
 from issuer.store.models import (
@@ -169,6 +169,15 @@ def test_deactivated_trainer_can_no_longer_log_in(client, world, admin, db, logi
     assert login(world.trainer).status_code == 401
 
 
+def test_reactivated_trainer_can_log_in_again(client, world, admin, db, login):
+    submit(client, "/admin/trainers", {}, action=f"/admin/trainers/{world.trainer.id}/deactivate")
+    response = submit(client, "/admin/trainers", {},
+                      action=f"/admin/trainers/{world.trainer.id}/reactivate")
+    assert response.status_code == 302
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client.get("/admin/").text)})
+    assert login(world.trainer).status_code == 302
+
+
 # --- API tokens --------------------------------------------------------------------------------
 
 
@@ -262,6 +271,17 @@ def test_audit_log_shows_the_organisations_events(client, world, admin, db):
     credential = issue(db, world, world.learners[0])
     page = client.get("/admin/audit").text
     assert "credential.issue" in page and credential.uuid in page
+
+
+def test_audit_log_is_paginated_newest_first(client, world, admin, db):
+    with unit_of_work(db):
+        for number in range(60):
+            audit(db, "test.event", None, world.org, f"event-{number:02d}")
+    first = client.get("/admin/audit").text
+    second = client.get("/admin/audit?page=2").text
+    assert "event-59" in first and "event-10" in first and "event-09" not in first
+    assert "event-09" in second and "event-59" not in second
+    assert 'href="/admin/audit?page=2"' in first
 
 
 def test_statistics_csv_export_has_headers_and_counts(client, world, admin, db):
