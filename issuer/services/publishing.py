@@ -21,6 +21,9 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core import catalogue as core_catalogue
+from issuer.services import catalogue as catalogue_service
+from issuer.services.keys import issuer_profile
 from issuer.store.models import (
     AchievementTemplate,
     Credential,
@@ -100,8 +103,6 @@ def achievement_name(document: dict) -> str:
 
 def profile_document(org: Organisation) -> dict:
     """The organisation's OB Profile as a standalone JSON-LD document."""
-    from issuer.services.keys import issuer_profile
-
     return {"@context": [CREDENTIALS_V2, OB_CONTEXT], **issuer_profile(org)}
 
 
@@ -120,9 +121,6 @@ def achievement_document(db: Session, template: AchievementTemplate, language: s
     """
     if template.kind != "training":
         return _issued_achievement(db, template, language)
-    from issuer.core import catalogue as core_catalogue
-    from issuer.services import catalogue as catalogue_service
-
     training = catalogue_service.training_of(template)
     if language not in training.languages:
         language = training.languages[0]
@@ -326,6 +324,7 @@ class CredentialView:
     duration_hours: float | None = None
     revocation_reason: str | None = None
     messages: list[str] = field(default_factory=list)
+    content_language: str | None = None  # the language of the badge's own texts
 
 
 def document_view(document: dict, report, language: str) -> CredentialView:
@@ -365,11 +364,11 @@ def credential_view(db: Session, credential: Credential, report, language: str,
     in `language`, so a Polish employer reads a French learner's badge in Polish.
     """
     view = document_view(credential_document(credential), report, language)
-    if training is not None and language in training.languages:
-        _translate(view, training, credential.language, language)
-    elif training is not None:
-        view.learning_outcomes = list(training.learning_outcomes.get(credential.language, ()))
+    view.content_language = credential.language
     if training is not None:
+        if language in training.languages:
+            view.content_language = language
+        _translate(view, training, credential.language, view.content_language)
         view.duration_hours = training.duration_hours
         view.skills = skills_containing(db, training.id, language)
     view.revocation_reason = public_revocation_reason(credential)
@@ -385,7 +384,6 @@ def public_revocation_reason(credential: Credential) -> str | None:
 
 def skills_containing(db: Session, training_id: str, language: str) -> list[SkillView]:
     """The current skills of the catalogue that count `training_id` among their parts."""
-    names = _training_names(db, language)
     skills = []
     for template in db.scalars(select(AchievementTemplate).where(
             AchievementTemplate.kind == "skill", AchievementTemplate.current.is_(True))):
@@ -394,7 +392,7 @@ def skills_containing(db: Session, training_id: str, language: str) -> list[Skil
             skills.append(SkillView(
                 name=_in(data.get("name", {}), language) or template.template_id,
                 description=_in(data.get("description", {}), language),
-                parts=[names.get(part, part) for part in data["parts"]],
+                parts=[_training_name(db, part, language) for part in data["parts"]],
                 further_training=[
                     {"name": _in(item.get("name", {}), language), "url": item.get("url"),
                      "provider": item.get("provider")}
@@ -404,17 +402,16 @@ def skills_containing(db: Session, training_id: str, language: str) -> list[Skil
     return skills
 
 
-def _training_names(db: Session, language: str) -> dict[str, str]:
-    names = {}
-    for template in db.scalars(select(AchievementTemplate).where(
-            AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))):
-        data = tomllib.loads(template.source_toml)
-        names[template.template_id] = _in(data.get("name", {}), language) or template.template_id
-    return names
+def _training_name(db: Session, training_id: str, language: str) -> str:
+    template = current_template(db, training_id)
+    if template is None:
+        return training_id
+    return _in(tomllib.loads(template.source_toml).get("name", {}), language) or training_id
 
 
 def _translate(view: CredentialView, training, issued: str, language: str) -> None:
-    """Replace issued texts by the catalogue's texts in `language` (same micro-training)."""
+    """Show the catalogue's texts in `language` (the same template version the badge was issued
+    from), and what the signature does not carry: what the trainer observes, the outcomes."""
     renamed = {gesture.text("name", issued): gesture.text("name", language)
                for gesture in training.gestures}
     for item in view.evidence:

@@ -399,3 +399,11 @@ def test_erased_learner_badge_shows_revoked_without_personal_data(client, db, wo
     gone = client.get(f"/credentials/{credential.uuid}")
     assert gone.status_code == 410
     assert gone.json["error"]["message"].startswith("This badge is no longer published")
+
+
+def test_page_in_a_language_the_catalogue_lacks_keeps_the_issued_texts_marked(client, db, world):
+    credential = issue(db, world)  # issued in French; the catalogue has en and fr only
+    html = client.get(f"/v/{credential.short_id}?lang=pl").get_data(as_text=True)
+    assert '<html lang="pl">' in html
+    assert '<h2 lang="fr">Planter un jeune arbre</h2>' in html
+    assert "Le trou est deux fois plus large que la motte et aussi profond." in html
