@@ -1,0 +1,414 @@
+"""Getting a badge into a wallet or onto a profile: the claim page and the wallet protocols.
+
+- `/claim/<token>`: the learner's private page (no account), in their language: download the
+  badge, add it to a wallet, add it to LinkedIn, see the skill it counts toward.
+- `/claim/<token>/wallet`: fresh, short-lived invitations shown on screen (never on paper):
+  the Learner Credential Wallet deep link (`https://lcw.app/request?request=…`, VC-API) with
+  its `interaction:` form, and an OpenID4VCI credential offer by reference.
+- VC-API exchange (`/wallet/exchanges/<id>`): `POST {}` asks for DIDAuthentication with a
+  challenge; `POST {"verifiablePresentation": …}` returns the badge bound to the holder's DID.
+- OpenID4VCI 1.0 pre-authorized code flow: issuer and authorization-server metadata under
+  `/.well-known/`, offers, token, nonce and credential endpoints under `/oid4vci/`.
+Protocol errors are JSON in each protocol's own shape; state lives in the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import datetime
+from urllib.parse import quote, urlencode, urlsplit
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from issuer.config import settings
+from issuer.services import NotFound, exchanges, publishing, unit_of_work
+from issuer.services import claims as claim_service
+from issuer.services.claims import ClaimClosed
+from issuer.services.exchanges import ExchangeError, OAuthError
+
+from .forms import ensure_babel
+
+bp = Blueprint("wallet", __name__)
+bp.record_once(ensure_babel)
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+BADGE_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
+LCW_REQUEST = "https://lcw.app/request"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+OFFER_SCHEME = "openid-credential-offer://"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
+
+
+def _db():
+    from issuer.web import db
+
+    return db()
+
+
+def _base() -> str:
+    return settings().public_base_url
+
+
+@bp.after_request
+def _protocol_headers(response: Response) -> Response:
+    """Wallets in browsers call the protocol endpoints cross-origin; the claim pages stay
+    private to the learner (never cached, never indexed)."""
+    if request.path.startswith(("/claim/",)):
+        response.headers.update(NO_STORE)
+        response.headers["X-Robots-Tag"] = "noindex"
+        response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the path
+    else:
+        response.headers.update(CORS_HEADERS)
+    return response
+
+
+# --- the claim page ----------------------------------------------------------------------------
+
+
+@bp.get("/claim/<token>")
+def claim_page(token: str):
+    """The learner's page: their badge, and every way to keep it or show it."""
+    db = _db()
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    document = publishing.credential_document(credential)
+    return _render("wallet/claim.html", language, token=token, credential=credential,
+                   title=publishing.achievement_name(document),
+                   issuer_name=(document.get("issuer") or {}).get("name", ""),
+                   issued=publishing.human_date(document.get("validFrom"), language),
+                   closed=claim_service.can_bind(credential),
+                   linkedin_url=linkedin_url(credential, document),
+                   verify_url=f"{_base()}/v/{credential.short_id}",
+                   skills=_stack_progress(db, credential, language))
+
+
+@bp.get("/claim/<token>/wallet")
+def claim_wallet(token: str):
+    """Fresh wallet invitations for this badge, as QR codes and links (valid for minutes)."""
+    db = _db()
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    if claim_service.can_bind(credential) is not None:
+        return _render("wallet/closed.html", language, status=410, token=token)
+    with unit_of_work(db):
+        _exchange, exchange_id = exchanges.open_exchange(db, credential)
+        offer = exchanges.create_offer(db, credential)
+    lcw_link = lcw_request_url(exchange_url(exchange_id))
+    offer_link = credential_offer_url(offer_uri(offer.offer_id))
+    return _render("wallet/wallet.html", language, token=token,
+                   lcw_link=lcw_link, lcw_qr=qr_svg(lcw_link),
+                   interaction_link="interaction:" + interaction_url(exchange_id),
+                   offer_link=offer_link, offer_qr=qr_svg(offer_link),
+                   minutes=int(exchanges.OFFER_LIFETIME.total_seconds() // 60))
+
+
+def _claimed(token: str):
+    try:
+        credential = claim_service.credential_for_claim(_db(), token)
+    except NotFound:
+        abort(404)
+    if publishing.is_erased(credential):
+        abort(410)
+    return credential
+
+
+def _claim_language(credential) -> str:
+    """`?lang=` first, then the learner's own language, then the browser's."""
+    learner = credential.learner
+    own = (learner.language if learner is not None else None) or credential.language
+    if request.args.get("lang"):
+        return publishing.reader_language(request.args["lang"], [], own)
+    accepted = [value for value, _quality in request.accept_languages]
+    return publishing.reader_language(own, accepted, own)
+
+
+def _render(template: str, language: str, status: int = 200, **context) -> Response:
+    g.language = language
+    with force_locale(language):
+        body = render_template(template, lang=language, **context)
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _stack_progress(db, credential, language: str) -> list:
+    """The skills this badge counts toward and what is left (services.stacking, when present)."""
+    try:
+        stacking = importlib.import_module("issuer.services.stacking")
+    except ModuleNotFoundError:
+        return []
+    progress = getattr(stacking, "stack_progress", None)
+    return progress(db, credential, language) if progress else []
+
+
+def linkedin_url(credential, document: dict) -> str:
+    """LinkedIn's add-to-profile link for this badge, pointing at its public /v/ page."""
+    issuer = document.get("issuer") or {}
+    issued: datetime = credential.valid_from
+    params = {"startTask": "CERTIFICATION_NAME", "name": publishing.achievement_name(document),
+              "organizationName": issuer.get("name") or credential.organisation.name,
+              "issueYear": issued.year, "issueMonth": issued.month}
+    if credential.valid_until is not None:
+        params.update(expirationYear=credential.valid_until.year,
+                      expirationMonth=credential.valid_until.month)
+    params.update(certUrl=f"{_base()}/v/{credential.short_id}", certId=credential.short_id)
+    return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
+
+
+# --- invitations ---------------------------------------------------------------------------------
+
+
+def exchange_url(exchange_id: str) -> str:
+    return f"{_base()}/wallet/exchanges/{exchange_id}"
+
+
+def interaction_url(exchange_id: str) -> str:
+    return f"{_base()}/wallet/interactions/{exchange_id}?iuv=1"
+
+
+def lcw_request_url(exchange: str) -> str:
+    """The Learner Credential Wallet's universal link carrying a VC-API exchange invitation."""
+    invitation = {"credentialRequestOrigin": _origin(), "protocols": {"vcapi": exchange}}
+    text = json.dumps(invitation, separators=(",", ":"))
+    return f"{LCW_REQUEST}?request={quote(text, safe='')}"
+
+
+def offer_uri(offer_id: str) -> str:
+    return f"{_base()}/oid4vci/offers/{offer_id}"
+
+
+def credential_offer_url(uri: str) -> str:
+    """The OID4VCI credential offer by reference, for a QR code or a link to a wallet app."""
+    return f"{OFFER_SCHEME}?credential_offer_uri={quote(uri, safe='')}"
+
+
+def qr_svg(data: str) -> Markup:
+    """A QR code as inline SVG (dark on white, scalable), drawn on the server: no JavaScript."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=4,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    svg = image.to_string(encoding="unicode")
+    svg = svg.replace('width="', 'data-mm-width="', 1).replace('height="', 'data-mm-height="', 1)
+    opening, _end, rest = svg.partition(">")
+    label = escape(_("QR code"))
+    return Markup(f'{opening} class="qr" role="img" aria-label="{label}">'
+                  f'<rect width="100%" height="100%" fill="#ffffff"/>{rest}')
+
+
+def _origin() -> str:
+    parts = urlsplit(_base())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _domain() -> str:
+    return urlsplit(_base()).netloc
+
+
+# --- VC-API exchange (Learner Credential Wallet) ----------------------------------------------
+
+
+@bp.get("/wallet/interactions/<exchange_id>")
+def interaction(exchange_id: str):
+    """A VC-API interaction URL: the protocols map as JSON, a short page for people."""
+    protocols = {"vcapi": exchange_url(exchange_id)}
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
+        return render_template("wallet/interaction.html", lcw_link=lcw_request_url(
+            protocols["vcapi"]))
+    return jsonify({"protocols": protocols})
+
+
+@bp.post("/wallet/exchanges/<exchange_id>")
+def exchange(exchange_id: str):
+    """`{}` → the DIDAuthentication request; `{"verifiablePresentation"}` → the bound badge."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _exchange_error("the body must be a JSON object", "invalid_request", 400)
+    db = _db()
+    try:
+        with unit_of_work(db):
+            if "verifiablePresentation" not in body:
+                return jsonify(_presentation_request(db, exchange_id))
+            copy = exchanges.complete_exchange(db, exchange_id, body["verifiablePresentation"],
+                                               _domain())
+            credential = json.loads(copy.signed_json)
+    except ExchangeError as error:
+        return _exchange_error(str(error), error.code, error.http_status)
+    except ClaimClosed as error:
+        return _exchange_error(str(error), "credential_unavailable", 410)
+    return jsonify({"verifiablePresentation": {
+        "@context": [CREDENTIALS_V2], "type": ["VerifiablePresentation"],
+        "verifiableCredential": [credential]}})
+
+
+def _presentation_request(db, exchange_id: str) -> dict:
+    pending = exchanges.exchange_for_request(db, exchange_id)
+    return {"verifiablePresentationRequest": {
+        "query": [{"type": "DIDAuthentication", "acceptedMethods": [{"method": "key"}],
+                   "acceptedCryptosuites": [{"cryptosuite": "Ed25519Signature2020"},
+                                            {"cryptosuite": "eddsa-rdfc-2022"}]}],
+        "challenge": pending.challenge,
+        "domain": _domain(),
+        "interact": {"service": [{"type": "UnmediatedPresentationService2021",
+                                  "serviceEndpoint": exchange_url(exchange_id)}]},
+    }}
+
+
+def _exchange_error(message: str, code: str, status: int) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    response.headers.update(NO_STORE)
+    return response
+
+
+# --- OpenID4VCI 1.0: metadata -----------------------------------------------------------------
+
+
+@bp.get("/.well-known/openid-credential-issuer")
+@bp.get("/.well-known/openid-credential-issuer/<path:tenant>")
+def credential_issuer_metadata(tenant: str = ""):
+    """Credential Issuer Metadata; `credential_issuer` is PUBLIC_BASE_URL, exactly."""
+    _require_issuer_path(tenant)
+    base = _base()
+    return jsonify({
+        "credential_issuer": base,
+        "credential_endpoint": f"{base}/oid4vci/credential",
+        "nonce_endpoint": f"{base}/oid4vci/nonce",
+        "display": [{"name": "SKY Badges", "locale": language}
+                    for language in publishing.SUPPORTED_LANGUAGES],
+        "credential_configurations_supported": {
+            exchanges.LDP_CONFIGURATION: _configuration(
+                "ldp_vc", ["eddsa-rdfc-2022"],
+                {"@context": [CREDENTIALS_V2, OB_CONTEXT], "type": BADGE_TYPE}),
+            exchanges.JWT_CONFIGURATION: _configuration(
+                "jwt_vc_json", ["EdDSA"], {"type": BADGE_TYPE}),
+        },
+    })
+
+
+def _configuration(format_: str, signing: list[str], definition: dict) -> dict:
+    return {
+        "format": format_,
+        "credential_definition": definition,
+        "cryptographic_binding_methods_supported": ["did:key", "did:jwk", "jwk"],
+        "credential_signing_alg_values_supported": signing,
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported":
+                                          ["EdDSA", "ES256"]}},
+        "credential_metadata": {"display": [
+            {"name": _BADGE_NAMES[language], "locale": language}
+            for language in publishing.SUPPORTED_LANGUAGES]},
+    }
+
+
+_BADGE_NAMES = {"en": "Open Badge", "fr": "Open Badge", "nl": "Open Badge", "it": "Open Badge",
+                "es": "Insignia Open Badge", "pl": "Odznaka Open Badge"}
+
+
+@bp.get("/.well-known/oauth-authorization-server")
+@bp.get("/.well-known/oauth-authorization-server/<path:tenant>")
+def authorization_server_metadata(tenant: str = ""):
+    """RFC 8414 metadata: the credential issuer is its own authorization server."""
+    _require_issuer_path(tenant)
+    base = _base()
+    return jsonify({
+        "issuer": base,
+        "token_endpoint": f"{base}/oid4vci/token",
+        "grant_types_supported": [exchanges.PRE_AUTHORIZED_GRANT],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "pre-authorized_grant_anonymous_access_supported": True,
+    })
+
+
+def _require_issuer_path(tenant: str) -> None:
+    """The well-known segment goes between host and path: only our own path is served."""
+    if tenant.strip("/") != urlsplit(_base()).path.strip("/"):
+        abort(404)
+
+
+# --- OpenID4VCI 1.0: offer, token, nonce, credential ------------------------------------------
+
+
+@bp.get("/oid4vci/offers/<offer_id>")
+def credential_offer(offer_id: str):
+    """The Credential Offer object a `credential_offer_uri` points at."""
+    try:
+        document = exchanges.offer_document(_db(), offer_id, _base())
+    except ExchangeError as error:
+        return _exchange_error(str(error), error.code, error.http_status)
+    response = jsonify(document)
+    response.headers.update(NO_STORE)
+    return response
+
+
+@bp.post("/oid4vci/token")
+def token():
+    """Token endpoint for the pre-authorized code grant (form-encoded, anonymous access)."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return _oauth_error(OAuthError("invalid_request",
+                                       "send the token request as application/x-www-form-"
+                                       "urlencoded"))
+    db = _db()
+    try:
+        with unit_of_work(db):
+            access_token, lifetime = exchanges.redeem_code(db, request.form.to_dict())
+    except OAuthError as error:
+        if error.offer_id is not None:
+            with unit_of_work(db):
+                exchanges.count_tx_code_failure(db, error.offer_id)
+        return _oauth_error(error)
+    response = jsonify({"access_token": access_token, "token_type": "Bearer",
+                        "expires_in": lifetime})
+    response.headers.update(NO_STORE)
+    return response
+
+
+@bp.post("/oid4vci/nonce")
+def nonce():
+    """A fresh c_nonce for the key proof (no authentication; never cached)."""
+    db = _db()
+    with unit_of_work(db):
+        value = exchanges.new_nonce(db)
+    response = jsonify({"c_nonce": value})
+    response.headers.update(NO_STORE)
+    return response
+
+
+@bp.post("/oid4vci/credential")
+def credential():
+    """Credential endpoint: Bearer access token, one jwt key proof, the badge bound to it."""
+    db = _db()
+    try:
+        with unit_of_work(db):
+            offer = exchanges.offer_for_token(db, request.headers.get("Authorization"))
+            if request.mimetype != "application/json":
+                raise OAuthError("invalid_credential_request",
+                                 "the credential request must be application/json")
+            body = exchanges.issue_to_wallet(db, offer, request.get_json(silent=True), _base())
+    except OAuthError as error:
+        return _oauth_error(error)
+    response = jsonify(body)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _oauth_error(error: OAuthError) -> Response:
+    """RFC 6749 §5.2 / RFC 6750 §3 / OID4VCI error responses, never cached."""
+    body = {"error": error.error, "error_description": str(error)} if error.error else {}
+    response = jsonify(body)
+    response.status_code = error.http_status
+    response.headers.update(NO_STORE)
+    if error.http_status == 401:
+        challenge = "Bearer"
+        if error.error:
+            challenge += f' error="{error.error}", error_description="{error}"'
+        response.headers["WWW-Authenticate"] = challenge
+    current_app.logger.info("wallet protocol refused: %s", error.error or "no token")
+    return response

@@ -1,0 +1,141 @@
+"""The learner's claim page: no account, the learner's language, every way to keep the badge."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from issuer.services import unit_of_work
+from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
+from issuer.services.revocation import revoke
+from issuer.store.wallet_models import CredentialOffer, WalletExchange
+from tests.services.helpers import count, document, issue
+
+BASE = "https://badges.example.org"
+
+
+@pytest.fixture
+def badge(db, world):
+    return issue(db, world)
+
+
+def _page(client, badge, suffix="", **headers):
+    response = client.get(f"/claim/{badge.claim_token}{suffix}", headers=headers)
+    return response, response.get_data(as_text=True)
+
+
+def _links(page: str) -> list[str]:
+    return [html.unescape(link) for link in re.findall(r'href="([^"]+)"', page)]
+
+
+def test_claim_url_is_on_the_public_base(badge):
+    assert claim_url(badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
+
+
+def test_claim_page_opens_without_an_account(client, badge):
+    response, page = _page(client, badge)
+    assert response.status_code == 200
+    assert html.escape(document(badge)["credentialSubject"]["achievement"]["name"]) in page
+
+
+def test_claim_page_is_in_the_learners_language_not_the_browsers(client, badge):
+    response, _page_text = _page(client, badge, **{"Accept-Language": "pl"})
+    assert response.headers["Content-Language"] == "fr"
+
+
+def test_language_switch_on_the_claim_page(client, badge):
+    response = client.get(f"/claim/{badge.claim_token}?lang=nl")
+    assert response.headers["Content-Language"] == "nl"
+
+
+def test_claim_page_is_private_and_never_cached(client, badge):
+    response, _ = _page(client, badge)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_claim_page_offers_the_baked_png_and_the_json(client, badge):
+    _, page = _page(client, badge)
+    links = _links(page)
+    assert f"/credentials/{badge.uuid}.png" in links
+    assert f"/credentials/{badge.uuid}.json" in links
+
+
+def test_linkedin_link_names_the_certification_and_the_public_page(client, badge):
+    _, page = _page(client, badge)
+    link = next(link for link in _links(page) if link.startswith("https://www.linkedin.com/"))
+    parts = urlsplit(link)
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    issued = badge.valid_from
+    assert (parts.netloc, parts.path) == ("www.linkedin.com", "/profile/add")
+    assert query == {
+        "startTask": "CERTIFICATION_NAME",
+        "name": document(badge)["credentialSubject"]["achievement"]["name"],
+        "organizationName": "AGFE",
+        "issueYear": str(issued.year),
+        "issueMonth": str(issued.month),
+        "expirationYear": str(badge.valid_until.year),
+        "expirationMonth": str(badge.valid_until.month),
+        "certUrl": f"{BASE}/v/{badge.short_id}",
+        "certId": badge.short_id,
+    }
+
+
+def test_unknown_claim_token_is_not_found(client, badge):
+    assert client.get("/claim/not-a-real-token").status_code == 404
+
+
+def test_wallet_step_shows_fresh_invitations_as_inline_svg_qr_codes(client, db, badge):
+    response, page = _page(client, badge, "/wallet")
+    assert response.status_code == 200
+    assert len(re.findall(r"<svg [^>]*class=\"qr\" role=\"img\"", page)) == 2
+    assert "<script" not in page
+    assert (count(db, WalletExchange), count(db, CredentialOffer)) == (1, 1)
+
+
+def test_wallet_step_links_to_lcw_and_to_an_openid_offer_by_reference(client, badge):
+    _, page = _page(client, badge, "/wallet")
+    links = _links(page)
+    lcw = next(link for link in links if link.startswith("https://lcw.app/request?request="))
+    offer = next(link for link in links if link.startswith("openid-credential-offer://"))
+    interaction = next(link for link in links if link.startswith("interaction:"))
+    assert parse_qs(urlsplit(lcw).query)["request"][0].startswith('{"credentialRequestOrigin"')
+    assert unquote(offer).startswith(
+        f"openid-credential-offer://?credential_offer_uri={BASE}/oid4vci/offers/")
+    assert interaction.startswith(f"interaction:{BASE}/wallet/interactions/")
+    assert interaction.endswith("?iuv=1")
+
+
+def test_revoked_badge_offers_no_wallet(client, db, world, badge):
+    with unit_of_work(db):
+        revoke(db, badge, "issued by mistake", world.admin)
+    _, page = _page(client, badge)
+    response, _ = _page(client, badge, "/wallet")
+    assert "linkedin.com" not in page
+    assert response.status_code == 410
+    assert count(db, WalletExchange) == 0
+
+
+def test_binding_keeps_the_original_valid_and_makes_a_copy(db, world, badge):
+    holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    with unit_of_work(db):
+        copy = bind_to_holder(db, badge, holder)
+    signed = document(copy)
+    assert signed["credentialSubject"]["id"] == holder
+    assert (copy.supersedes_id, badge.revoked_at) == (badge.id, None)
+    assert signed["id"] == f"{BASE}/credentials/{copy.uuid}" != document(badge)["id"]
+    assert (copy.status_list_id, copy.status_index) != (badge.status_list_id, badge.status_index)
+    assert signed["credentialSubject"]["result"] == document(badge)["credentialSubject"]["result"]
+
+
+def test_binding_twice_to_one_did_gives_the_same_copy(db, world, badge):
+    holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    with unit_of_work(db):
+        first = bind_to_holder(db, badge, holder)
+        second = bind_to_holder(db, badge, holder)
+    assert first.id == second.id
+    assert [c.id for c in wallet_copies(db, badge)] == [first.id]
