@@ -92,7 +92,8 @@ def _current(db: Session, kind: str) -> dict[str, AchievementTemplate]:
     return {template.template_id: template for template in db.scalars(query)}
 
 
-def _skills_with(db: Session, training_id: str) -> list[tuple[AchievementTemplate, Skill]]:
+def skills_with_part(db: Session, training_id: str) -> list[tuple[AchievementTemplate, Skill]]:
+    """The current skills (template, skill) that count `training_id` among their parts."""
     found = [(template, skill_of(template)) for template in _current(db, SKILL).values()]
     return [(template, skill) for template, skill in found if training_id in skill.parts]
 
@@ -111,7 +112,7 @@ def on_credential_issued(db: Session, credential: Credential, actor: Actor = Non
         return []
     now = _moment(now)
     due = []
-    for template, skill in _skills_with(db, credential.template.template_id):
+    for template, skill in skills_with_part(db, credential.template.template_id):
         try:
             with db.begin_nested():
                 award = _award_if_complete(db, template, skill, credential, actor, now)
@@ -263,7 +264,7 @@ def _withdraw(db: Session, award: SkillAward, part: Credential, now: datetime) -
 
 def _recheck(db: Session, part: Credential, actor: Actor, now: datetime) -> None:
     """After a revocation: pending awards may no longer be due; withdrawn ones may be due again."""
-    for template, skill in _skills_with(db, part.template.template_id):
+    for template, skill in skills_with_part(db, part.template.template_id):
         award = db.scalar(select(SkillAward).where(
             SkillAward.person_key == person_key(part.learner), SkillAward.skill_id == skill.id))
         if award is None or award.state == ISSUED:
@@ -328,17 +329,8 @@ def build_skill_credential(db: Session, template: AchievementTemplate, skill: Sk
     name is the part's name; the achievement lists the parts in its criteria and aligns to their
     achievement definitions.
     """
-    trainings = {part_id: training_of(t) for part_id, t in _current(db, TRAINING).items()
-                 if part_id in skill.parts}
-    part_ids = {part_id: achievement_id(_current(db, TRAINING)[part_id],
-                                        _language_of(trainings[part_id], language))
-                for part_id in skill.parts}
-    related = {other: achievement_id(template, other) for other in skill.languages
-               if other != language}
-    achievement = core_catalogue.skill_achievement_for(
-        skill, language, achievement_id(template, language), part_ids, trainings, related)
-    achievement = replace(achievement,
-                          endorsements=tuple(endorsements_for(db, template, language)))
+    trainings = _trainings(db, skill)
+    achievement = skill_achievement(db, template, skill, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
         identifiers=tuple(_identifiers(learner)),
@@ -353,6 +345,34 @@ def build_skill_credential(db: Session, template: AchievementTemplate, skill: Sk
         evidence=tuple(_part_evidence(part, trainings, language) for part in parts),
         credential_status=credential_status,
     ).to_json()
+
+
+def skill_achievement(db: Session, template: AchievementTemplate, skill: Skill,
+                      language: str) -> builders.Achievement:
+    """The skill's Competency achievement in `language`, with its endorsements.
+
+    Its parts are the current versions of the micro-trainings, each in `language` when written
+    in it (else in its first language).
+    """
+    language = language if language in skill.languages else skill.languages[0]
+    current = _current(db, TRAINING)
+    trainings = _trainings(db, skill)
+    part_ids = {part: achievement_id(current[part], _language_of(trainings[part], language))
+                for part in skill.parts}
+    related = {other: achievement_id(template, other) for other in skill.languages
+               if other != language}
+    achievement = core_catalogue.skill_achievement_for(
+        skill, language, achievement_id(template, language), part_ids, trainings, related)
+    return replace(achievement, endorsements=tuple(endorsements_for(db, template, language)))
+
+
+def _trainings(db: Session, skill: Skill) -> dict[str, MicroTraining]:
+    missing = [part for part in skill.parts if part not in _current(db, TRAINING)]
+    if missing:
+        raise TemplateError(f"skill {skill.id!r}: parts not in the catalogue: "
+                            f"{', '.join(missing)}; import them first")
+    return {part: training_of(t) for part, t in _current(db, TRAINING).items()
+            if part in skill.parts}
 
 
 def _part_evidence(part: Credential, trainings: dict[str, MicroTraining],
@@ -419,7 +439,7 @@ def stack_progress(db: Session, credential: Credential, language: str,
     names = {part_id: training_of(t).name_in(language)
              for part_id, t in _current(db, TRAINING).items()}
     views = []
-    for _template, skill in _skills_with(db, credential.template.template_id):
+    for _template, skill in skills_with_part(db, credential.template.template_id):
         progress = _progress(db, credential.learner, skill, credential.organisation_id, now)
         award = db.scalar(select(SkillAward).where(
             SkillAward.person_key == person_key(credential.learner),

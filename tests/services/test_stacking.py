@@ -33,11 +33,16 @@ GREEN = ("sorting-waste", "green-spaces", "energy-saving")
 COUNTER = ("welcoming-customers", "cash-register")
 
 
-@pytest.fixture
-def templates(db, world):
+def import_sample_catalogue(db) -> dict:
+    """Import badge_templates; return every current template by catalogue id."""
     with unit_of_work(db):
         import_catalogue(db, CATALOGUE)
     return {t.template_id: t for t in current_templates(db, kind=None)}
+
+
+@pytest.fixture
+def templates(db, world):
+    return import_sample_catalogue(db)
 
 
 def evaluate(db, templates, trainer, learner, training_id):
