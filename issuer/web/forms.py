@@ -16,11 +16,13 @@ from PIL import Image, UnidentifiedImageError
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import (
     URL,
@@ -123,7 +125,7 @@ class LearnerForm(FlaskForm):
     """Quick-add: a name is enough."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
-    email = StringField(_("E-mail (optional)"),
+    email = EmailField(_("E-mail (optional)"),
                         validators=[Optional(), _email(), Length(max=320)])
     language = SelectField(_("Language (optional)"), choices=[("", "—"), *LANGUAGES],
                            validators=[Optional()])
@@ -168,9 +170,9 @@ class OrganisationForm(FlaskForm):
     """The organisation's public profile, published in every badge it issues."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
-    url = StringField(_("Web site"), validators=[Optional(), URL(require_tld=True),
+    url = URLField(_("Web site"), validators=[Optional(), URL(require_tld=True),
                                                  Length(max=500)])
-    email = StringField(_("Public e-mail"),
+    email = EmailField(_("Public e-mail"),
                         validators=[Optional(), _email(), Length(max=320)])
     description = TextAreaField(_("Description"), validators=[Optional(), Length(max=2000)])
     country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
@@ -190,7 +192,7 @@ class TrainerForm(FlaskForm):
     """A new account; its one-time password is generated and shown once."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
-    email = StringField(_("E-mail (used to log in)"),
+    email = EmailField(_("E-mail (used to log in)"),
                         validators=[DataRequired(), _email(), Length(max=320)])
     role = SelectField(_("Role"), choices=[("trainer", _("Trainer")), ("admin", _("Admin"))])
     language = SelectField(_("Language"), choices=LANGUAGES)
