@@ -220,7 +220,8 @@ def _domain() -> str:
 def interaction(exchange_id: str):
     """A VC-API interaction URL: the protocols map as JSON, a short page for people."""
     protocols = {"vcapi": exchange_url(exchange_id)}
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
+    # JSON wins ties: wallets send Accept: application/json, browsers prefer text/html.
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return render_template("wallet/interaction.html", lcw_link=lcw_request_url(
             protocols["vcapi"]))
     return jsonify({"protocols": protocols})

@@ -182,3 +182,10 @@ def test_exchange_of_a_badge_revoked_meanwhile_is_refused(client, db, world, bad
     with unit_of_work(db):
         revoke(db, db.get(Credential, badge.id), "issued by mistake", world.admin)
     assert _error(client.post(exchange_path, json={})) == (410, "credential_unavailable")
+
+
+def test_interaction_url_shows_people_a_page(client, exchange_path):
+    interaction = exchange_path.replace("/exchanges/", "/interactions/") + "?iuv=1"
+    response = client.get(interaction, headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.mimetype == "text/html"
+    assert "https://lcw.app/request?request=" in html.unescape(response.get_data(as_text=True))
