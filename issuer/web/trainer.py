@@ -31,7 +31,7 @@ from werkzeug.utils import secure_filename
 from issuer.config import settings
 from issuer.core import cards
 from issuer.core.catalogue import MicroTraining
-from issuer.services import NotIssuable, catalogue, issuing, publishing, unit_of_work
+from issuer.services import NotIssuable, catalogue, claims, issuing, publishing, unit_of_work
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
 from issuer.store.models import (
@@ -393,12 +393,27 @@ def credential(uuid: str):
                            verify_url=f"{settings().public_base_url}/v/{issued.short_id}")
 
 
-@bp.route("/credentials/<uuid>/card.pdf")
+@bp.route("/credentials/<uuid>/card.pdf", methods=("GET", "POST"))
 @login_required("trainer")
 def card_pdf(uuid: str):
-    """The learner's printable ID-1 card (front and back) for one badge."""
+    """The learner's printable ID-1 card, front and back.
+
+    Printed with POST (the button), the back carries a fresh claim link as its QR code: only
+    the link's hash is stored, so printing makes a new one and an earlier printout's claim
+    code stops working. A GET (no side effect) prints the back without a claim code.
+    """
     issued = _own_credential(uuid)
-    return _pdf(cards.card_pdf([_card(issued)], back=True), f"badge-{issued.short_id}.pdf")
+    claim = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        if claims.can_bind(issued) is None:
+            with unit_of_work(db()):
+                claim = claims.claim_url(issuing.new_claim_token(db(), issued))
+    response = _pdf(cards.card_pdf([_card(issued, claim)], back=True),
+                    f"badge-{issued.short_id}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/sessions/<int:session_id>/cards.pdf")
@@ -418,27 +433,33 @@ def session_cards_pdf(session_id: int):
                 f"session-{training_session.id}-cards.pdf")
 
 
-def _card(credential: Credential) -> cards.CardData:
+def _card(credential: Credential, claim_url: str | None = None) -> cards.CardData:
     """What the printed card shows: the badge's own texts, in the badge's language."""
     document = publishing.credential_document(credential)
-    achievement = document["credentialSubject"]["achievement"]
+    learner = credential.learner
+    return cards.CardData(
+        learner_name=learner.name if learner is not None and learner.erased_at is None else "",
+        achievement_name=document["credentialSubject"]["achievement"]["name"],
+        issuer_name=credential.organisation.name,
+        issuer_logo=credential.organisation.logo_png,
+        issued_on=credential.valid_from.date(),
+        gestures=_card_gestures(credential),
+        verify_url=f"{settings().public_base_url}/v/{credential.short_id}",
+        claim_url=claim_url,
+        language=credential.language,
+    )
+
+
+def _card_gestures(credential: Credential) -> list[str]:
+    """The acquired gestures of a micro-training badge (a skill badge lists none)."""
+    if credential.kind != catalogue.TRAINING:
+        return []
     training = catalogue.training_of(credential.template)
     record = db().get(Assessment, credential.assessment_id) if credential.assessment_id else None
     # An "at-least:N" rule can validate with a gesture not yet acquired: print only acquired ones.
     levels = record.levels if record is not None else {}
-    gestures = [gesture.name_in(credential.language) for gesture in training.gestures
-                if not levels or _acquired(gesture, levels.get(gesture.id))]
-    learner = credential.learner
-    return cards.CardData(
-        learner_name=learner.name if learner is not None and learner.erased_at is None else "",
-        achievement_name=achievement.get("name") or training.name_in(credential.language),
-        issuer_name=credential.organisation.name,
-        issuer_logo=credential.organisation.logo_png,
-        issued_on=credential.valid_from.date(),
-        gestures=gestures,
-        verify_url=f"{settings().public_base_url}/v/{credential.short_id}",
-        language=credential.language,
-    )
+    return [gesture.name_in(credential.language) for gesture in training.gestures
+            if not levels or _acquired(gesture, levels.get(gesture.id))]
 
 
 def _acquired(gesture, level: str | None) -> bool:

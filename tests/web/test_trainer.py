@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import re
 
+import pypdfium2
 import pytest
+import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
 from issuer.services import unit_of_work
-from issuer.services.issuing import save_assessment
+from issuer.services.issuing import credential_for_claim_token, save_assessment
 from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
 
 from .conftest import csrf_token, make_world, submit
@@ -233,6 +235,23 @@ def test_card_and_session_sheet_are_pdfs(client, world, trainer, db):
     assert (card.status_code, card.mimetype, card.data[:5]) == (200, "application/pdf", b"%PDF-")
     assert (sheet.status_code, sheet.mimetype, sheet.data[:5]) == (
         200, "application/pdf", b"%PDF-")
+
+
+def test_printing_the_card_makes_a_fresh_claim_link_for_its_back(client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    before = credential.claim_token_sha256
+    page = f"/trainer/credentials/{credential.uuid}"
+    response = submit(client, page, {}, action=f"{page}/card.pdf")
+    assert (response.status_code, response.data[:5]) == (200, b"%PDF-")
+    assert response.headers["Cache-Control"] == "no-store"
+    db.expire_all()
+    assert db.get(Credential, credential.id).claim_token_sha256 != before
+    back = pypdfium2.PdfDocument(response.data)[1].render(scale=300 / 72).to_pil()
+    claim_link = zxingcpp.read_barcodes(back)[0].text
+    assert claim_link.startswith("https://badges.example.org/claim/")
+    token = claim_link.rsplit("/", 1)[1]
+    assert credential_for_claim_token(db, token).id == credential.id
 
 
 # --- guards ------------------------------------------------------------------------------------
