@@ -4,7 +4,7 @@ across the pilot without seeing one another's learners.
 
 Definitions (they head the CSV export too):
 - assessed: learners with at least one gesture evaluated in a session;
-- issued: micro-training credentials issued (a re-issue that supersedes another counts once);
+- issued: micro-training credentials issued (a badge's wallet copy does not count again);
 - revoked: of those issued, how many were revoked since;
 - not_yet_acquired: assessed learners without a credential whose levels do not meet the rule.
 """
@@ -114,13 +114,13 @@ def _assessments(db: Session):
 
 
 def _credentials(db: Session):
-    """Micro-training credentials, leaving out those a later re-issue superseded."""
-    superseded = select(Credential.supersedes_id).where(Credential.supersedes_id.is_not(None))
+    """Micro-training credentials as issued: a wallet copy (which `supersedes` the printed
+    original) is the same badge and is not counted again."""
     return db.execute(
         select(Credential, AchievementTemplate, Organisation)
         .join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id)
         .join(Organisation, Credential.organisation_id == Organisation.id)
-        .where(Credential.kind == "training", Credential.id.not_in(superseded))
+        .where(Credential.kind == "training", Credential.supersedes_id.is_(None))
     ).all()
 
 

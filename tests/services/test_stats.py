@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from issuer.services import stats, unit_of_work
+from issuer.services.claims import bind_to_holder
 from issuer.services.issuing import save_assessment
 from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
@@ -59,6 +60,13 @@ def test_counts_per_gesture(db, pilot):
         ("tree-planting", "dig-hole", "Dig the planting hole", 4, 0),
         ("tree-planting", "stake-and-water", "Stake and water the tree", 3, 1),
     ]
+
+
+def test_a_wallet_copy_is_not_counted_again(db, world):
+    credential = issue(db, world, world.learners[0])
+    with unit_of_work(db):
+        bind_to_holder(db, credential, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    assert rows(stats.pilot_statistics(db).partner) == [("agfe", "AGFE", 1, 1, 0, 0)]
 
 
 def test_names_are_given_in_the_language_asked_for(db, pilot):
