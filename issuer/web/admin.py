@@ -460,7 +460,8 @@ def bulk_upload():
     """Upload a CSV for a session; the answer is a dry run: nothing is issued yet."""
     form = _bulk_form()
     selected = form.session.data if form.session.data in dict(form.session.choices) else None
-    training = (catalogue.training_of(_own_session(selected).template) if selected else None)
+    chosen = _own_session(selected) if selected else None
+    training = catalogue.training_of(chosen.template) if chosen else None
     if form.validate_on_submit():
         training_session = _own_session(form.session.data)
         data = form.file.data.read()
@@ -475,6 +476,7 @@ def bulk_upload():
                                    training_session=training_session,
                                    summary=bulk.summary(results), verdicts=_verdict_labels())
     return render_template("admin/bulk.html", form=form, training=training,
+                           language=chosen.language if chosen else "en",
                            columns=bulk.csv_columns(training) if training else None), (
         422 if form.errors else 200)
 

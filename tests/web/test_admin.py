@@ -379,3 +379,5 @@ def test_bulk_help_lists_the_columns_for_the_chosen_session(client, world, admin
     page = client.get(f"/admin/bulk?session={world.session.id}").text
     assert "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end" \
         in page
+    assert ("<code>dig-hole</code> — Creuser le trou de plantation:\n    "
+            "<code>not-yet</code> (Pas encore acquis), <code>acquired</code> (Acquis)") in page
