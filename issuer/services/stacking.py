@@ -48,6 +48,7 @@ from .catalogue import SKILL, TRAINING, achievement_id, training_of
 from .endorsements import endorsements_for
 from .issuing import check_before_signing, credential_url, learner_language
 from .keys import active_key, issuer_profile_builder, verification_method_id
+from .learners import ERASURE_REASON
 from .revocation import revoke
 from .status_lists import allocate_slot, status_entry
 
@@ -139,7 +140,9 @@ def on_credential_revoked(db: Session, credential: Credential, actor: Actor = No
     for award in counted:
         _lock(db, award.id)
         _withdraw(db, award, credential, now)
-    _recheck(db, credential, actor, now)
+    if credential.revocation_reason != ERASURE_REASON:
+        # An erasure withdraws everything: no new skill badge from a spare part meanwhile.
+        _recheck(db, credential, actor, now)
     return list(counted)
 
 

@@ -19,7 +19,7 @@ from issuer.services import NotIssuable, PermissionDenied, stacking, unit_of_wor
 from issuer.services.accounts import create_user
 from issuer.services.catalogue import current_templates, import_catalogue, training_of
 from issuer.services.issuing import issue_for_assessment, save_assessment
-from issuer.services.learners import create_learner
+from issuer.services.learners import create_learner, erase_learner
 from issuer.services.revocation import revoke
 from issuer.services.verification import verify_stored
 from issuer.store.models import Credential, TrainingSession
@@ -272,6 +272,16 @@ def test_revoking_a_badge_outside_the_stack_leaves_the_skill_badge(db, world, te
         revoke(db, extra, "Erreur de saisie", world.admin, NOW)
     [badge] = skill_badges(db)
     assert badge.revoked_at is None
+
+
+def test_erasing_a_learner_issues_no_new_skill_badge_from_a_spare_part(db, world, templates):
+    learner = world.learners[0]
+    for part in ONLINE:
+        issue_part(db, templates, world.trainer, learner, part)
+    issue_part(db, templates, world.trainer, learner, ONLINE[0])
+    with unit_of_work(db):
+        erase_learner(db, learner, world.admin, NOW)
+    assert [badge.revoked_at is not None for badge in skill_badges(db)] == [True]
 
 
 # --- progress for the pages --------------------------------------------------------------------
