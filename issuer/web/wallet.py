@@ -134,6 +134,7 @@ def _claim_language(credential) -> str:
 
 def _render(template: str, language: str, status: int = 200, **context) -> Response:
     g.language = language
+    g.language_override = language  # the app's locale selector honours it (issuer.web.i18n)
     with force_locale(language):
         body = render_template(template, lang=language, **context)
     response = Response(body, status=status, mimetype="text/html")

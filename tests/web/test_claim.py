@@ -139,3 +139,19 @@ def test_binding_twice_to_one_did_gives_the_same_copy(db, world, badge):
         second = bind_to_holder(db, badge, holder)
     assert first.id == second.id
     assert [c.id for c in wallet_copies(db, badge)] == [first.id]
+
+
+def test_claim_page_shows_the_skill_and_what_is_left(client, db, world):
+    from issuer.services.catalogue import training_of
+    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+
+    templates = import_sample_catalogue(db)
+    first = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    page = client.get(f"/claim/{first.claim_token}?lang=en").get_data(as_text=True)
+    names = [html.escape(training_of(templates[part]).name_in("en")) for part in ONLINE]
+    skill = re.search(r"Your next step: ([^<]+)</h2>.*?</section>", page, re.S)
+    assert skill, "the claim page shows no skill"
+    assert "You have 1 of 3 badges." in skill.group(0)
+    done = re.findall(r"&#10004;</span> Done</span> ([^<]+)</li>", skill.group(0))
+    left = re.findall(r"&#9675;</span> Still to do</span> ([^<]+)</li>", skill.group(0))
+    assert (done, left) == (names[:1], names[1:])
