@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -19,6 +20,8 @@ from issuer.config import Settings, activate
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
+
+from . import i18n
 
 # Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
 # skipped; any other import error is a real bug and is raised.
@@ -64,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _init_database(app, settings)
     csrf.init_app(app)
+    i18n.init_app(app)  # before the blueprints: they use Babel's gettext
     _register_blueprints(app)
     _register_errors(app)
     app.after_request(_security_headers)
@@ -130,14 +134,14 @@ def _security_headers(response):
 # --- errors ----------------------------------------------------------------------------------
 
 _MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You are not allowed to do this.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept this kind of request.",
-    413: "The file or form is too large.",
-    422: "The request could not be carried out.",
-    429: "Too many attempts. Please wait a few minutes.",
-    500: "Something went wrong on our side. Please try again later.",
+    400: _l("The request could not be understood."),
+    403: _l("You are not allowed to do this."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept this kind of request."),
+    413: _l("The file or form is too large."),
+    422: _l("The request could not be carried out."),
+    429: _l("Too many attempts. Please wait a few minutes."),
+    500: _l("Something went wrong on our side. Please try again later."),
 }
 
 
@@ -163,7 +167,7 @@ def _code_name(status: int) -> str:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return error_response(400, "The form expired or was sent twice. Please try again.",
+        return error_response(400, _l("The form expired or was sent twice. Please try again."),
                               "csrf_failed")
 
     @app.errorhandler(HTTPException)

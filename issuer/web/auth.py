@@ -21,7 +21,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
+from issuer.config import settings
 from issuer.services import unit_of_work
 from issuer.services.accounts import TooManyAttempts, authenticate
 from issuer.store.models import User
@@ -44,15 +46,16 @@ def login():
         try:
             with unit_of_work(db()):
                 user = authenticate(db(), email, password, request.remote_addr)
-        except TooManyAttempts as error:
-            flash(str(error).capitalize() + ".", "error")
+        except TooManyAttempts:
+            flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
+                    minutes=settings().login_lockout_minutes), "error")
             return render_template("auth/login.html", email=email), 429
         if user is not None:
             session.clear()
             session.permanent = True
             session["user_id"] = user.id
             return redirect(_safe_next(request.args.get("next")) or home_url(user))
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
 

@@ -1,0 +1,136 @@
+"""Languages of the web service: Babel set-up, the reader's language, the switcher, formatting.
+
+One place for everything that depends on the reader's language. The catalogues live in
+issuer/translations/<lang>/LC_MESSAGES/messages.po, compiled to messages.mo and committed (see
+docs/TRANSLATING.md). The language of a request is, in order: `?lang=` (remembered in the
+session), the logged-in user's language setting, the browser's Accept-Language, English.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, g, request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+
+# The project's six languages, each named in its own language (the switcher's link text).
+LANGUAGES = {
+    "en": "English",
+    "fr": "Français",
+    "nl": "Nederlands",
+    "it": "Italiano",
+    "es": "Español",
+    "pl": "Polski",
+}
+DEFAULT_LANGUAGE = "en"
+SESSION_KEY = "language"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def init_app(app: Flask) -> None:
+    """Set Babel up on `app` with the project catalogues, the locale selector and Jinja helpers.
+
+    Call before the blueprints are registered, so their own fallbacks see Babel is there.
+    """
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_language)
+    app.jinja_env.globals.update(language_links=language_links, current_language=current_language)
+    app.jinja_env.filters.update(
+        date=localised_date, datetime=localised_datetime, number=localised_number
+    )
+    app.before_request(_remember_requested_language)
+
+
+def normalise(tag: str | None) -> str | None:
+    """The project language a tag names (`fr-BE` → `fr`, `PL` → `pl`), or None."""
+    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def select_language() -> str:
+    """Babel's locale selector: query, then session, then user setting, Accept-Language, `en`."""
+    forced = g.get("language_override")
+    if forced:
+        return forced
+    for candidate in (request.args.get("lang"), session.get(SESSION_KEY), _user_language()):
+        language = normalise(candidate)
+        if language:
+            return language
+    best = request.accept_languages.best_match(LANGUAGES.keys())
+    if best:
+        return best
+    for tag, _quality in request.accept_languages:  # regional tags such as fr-BE
+        language = normalise(tag)
+        if language:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The language of the page being rendered (a two-letter code)."""
+    return str(get_locale() or DEFAULT_LANGUAGE).split("_")[0]
+
+
+def language_links() -> list[dict]:
+    """The switcher's links: this page in each language, the current one marked.
+
+    Each item has `code`, `name` (in its own language), `url` and `current`.
+    """
+    current = current_language()
+    args = {key: value for key, value in request.args.items() if key != "lang"}
+    links = []
+    for code, name in LANGUAGES.items():
+        query = urlencode({**args, "lang": code})
+        links.append({"code": code, "name": name, "url": f"{request.path}?{query}",
+                      "current": code == current})
+    return links
+
+
+def localised_date(value: date | datetime | str | None, format: str = "medium") -> str:
+    """Jinja filter `date`: a date in the reader's language ("12 mars 2025"); '' when none."""
+    value = _as_datetime(value)
+    if value is None:
+        return ""
+    return format_date(value, format)
+
+
+def localised_datetime(value: datetime | str | None, format: str = "medium") -> str:
+    """Jinja filter `datetime`: a date and time in the reader's language; '' when none."""
+    value = _as_datetime(value)
+    if value is None:
+        return ""
+    return format_datetime(value, format)
+
+
+def localised_number(value: int | float | None) -> str:
+    """Jinja filter `number`: 1234.5 → "1 234,5" in French, "1.234,5" in Dutch; '' when none."""
+    if value is None:
+        return ""
+    return format_decimal(value)
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return value
+
+
+def _user_language() -> str | None:
+    # Imported here: auth imports the app package, which imports this module.
+    from .auth import current_user
+
+    user = current_user()
+    return getattr(user, "language", None) if user is not None else None
+
+
+def _remember_requested_language() -> None:
+    """Keep a language chosen with the switcher for the rest of the visit."""
+    language = normalise(request.args.get("lang"))
+    if language and session.get(SESSION_KEY) != language:
+        session[SESSION_KEY] = language
