@@ -32,10 +32,7 @@ from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
 
-from .forms import ensure_babel
-
 bp = Blueprint("wallet", __name__)
-bp.record_once(ensure_babel)
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
