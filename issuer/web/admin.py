@@ -60,11 +60,9 @@ from .forms import (
     TemplateUploadForm,
     TokenForm,
     TrainerForm,
-    ensure_babel,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-bp.record_once(ensure_babel)
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 
-from flask_babel import Babel
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
@@ -49,13 +48,6 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 1024 * 1024
 TOML_MAX_BYTES = 200_000
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
-
-
-def ensure_babel(state) -> None:
-    """Blueprint set-up: the trainer and admin pages need Babel's gettext (`_` in templates);
-    set it up with its defaults unless the app already did."""
-    if "babel" not in state.app.extensions:
-        Babel(state.app)
 
 
 def image_format(data: bytes, allowed: dict[str, str]) -> str | None:

@@ -21,8 +21,11 @@ from flask import (
     jsonify,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.config import settings
@@ -55,25 +58,7 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": 
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
-@bp.record_once
-def _set_up(state) -> None:
-    """Until Babel is set up by the app, give templates an `_` that returns the English text."""
-    state.app.jinja_env.globals.setdefault("_", _gettext)
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _gettext(text: str, **variables) -> str:
-    """flask_babel's gettext when the app set Babel up, else the English text."""
-    if "babel" in current_app.extensions:
-        from flask_babel import gettext
-
-        return gettext(text, **variables)
-    return text % variables if variables else text
-
-
-_ = _gettext
 
 
 @bp.context_processor
@@ -83,20 +68,16 @@ def _template_helpers() -> dict:
 
 def _language(fallback: str = "en") -> str:
     accepted = [value for value, _quality in request.accept_languages]
-    return publishing.reader_language(request.args.get("lang"), accepted, fallback)
+    requested = request.args.get("lang") or session.get("language")  # the switcher's choice
+    return publishing.reader_language(requested, accepted, fallback)
 
 
 def _render(template: str, language: str, status: int = 200, **context) -> Response:
-    """Render in `language` (Babel's locale forced when Babel is set up)."""
+    """Render in `language` (Babel's locale forced)."""
     context.update(lang=language, languages=publishing.SUPPORTED_LANGUAGES,
                    base_url=settings().public_base_url)
     g.language = language  # base.html's <html lang>
-    if "babel" in current_app.extensions:
-        from flask_babel import force_locale
-
-        with force_locale(language):
-            body = render_template(template, **context)
-    else:
+    with force_locale(language):
         body = render_template(template, **context)
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Language"] = language

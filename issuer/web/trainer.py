@@ -52,12 +52,10 @@ from .forms import (
     LearnerForm,
     SessionForm,
     assessment_form,
-    ensure_babel,
     image_format,
 )
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
-bp.record_once(ensure_babel)
 
 PHOTO_MAX_SIDE = 2000  # pixels: plenty for evidence, and keeps phone photos small
 SAVE, ISSUE = "save", "issue"
