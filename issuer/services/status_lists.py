@@ -82,7 +82,9 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         issuer_did(org),
         bitstring.encode_list(status_list.bits),
         purpose=status_list.purpose,
-        valid_from=created,
+        # The list's creation, not the signing time: a verifier whose clock was read a moment
+        # before this (re-)signing must not find the list "not yet valid".
+        valid_from=_timestamp(status_list.created_at),
     )
     signed = proofs.sign(unsigned, key, verification_method_id(org, record), created=created)
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)

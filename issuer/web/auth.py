@@ -51,7 +51,10 @@ def login():
                     minutes=settings().login_lockout_minutes), "error")
             return render_template("auth/login.html", email=email), 429
         if user is not None:
+            language = session.get("language")  # the switcher's choice outlives the log-in
             session.clear()
+            if language:
+                session["language"] = language
             session.permanent = True
             session["user_id"] = user.id
             return redirect(_safe_next(request.args.get("next")) or home_url(user))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -114,3 +115,12 @@ def test_parallel_issuing_from_several_processes_never_shares_a_slot(db, world, 
     assert len(slots) == 100
     assert len(set(slots)) == 100
     assert count(db, StatusSlot) == 100
+
+
+def test_list_signed_after_the_verifiers_clock_was_read_is_already_valid(db, world):
+    credential = issue(db, world)
+    status_list = db.get(StatusList, credential.status_list_id)
+    later = status_list.created_at + timedelta(minutes=5)
+    signed = signed_status_list(db, status_list, now=later)
+    assert signed["validFrom"] == status_list.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert signed["proof"][0]["created"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
