@@ -4,6 +4,7 @@ from tests.web.conftest import (  # noqa: F401  (fixtures)
     app,
     database_url,
     db,
+    migrated_sqlite,
     overrides,
     postgres_url,
     world,
