@@ -45,16 +45,16 @@ TEXTS = {
         "earned": "Vous avez obtenu le badge « {badge} » de {organisation}.",
         "open": "Ouvrez ce lien pour garder votre badge, le mettre dans une application "
                 "portefeuille ou l’ajouter à LinkedIn :",
-        "private": "Ce lien est pour vous seul. Ne le partagez pas.",
+        "private": "Ce lien n’est que pour vous. Ne le partagez pas.",
         "button": "Obtenir mon badge",
     },
     "nl": {
-        "subject": "Uw badge: {badge}",
+        "subject": "Je badge: {badge}",
         "hello": "Hallo {name},",
-        "earned": "U hebt de badge “{badge}” van {organisation} behaald.",
-        "open": "Open deze link om uw badge te bewaren, in een wallet-app te zetten of aan "
+        "earned": "Je hebt de badge ‘{badge}’ van {organisation} behaald.",
+        "open": "Open deze link om je badge te bewaren, in een wallet-app te zetten of aan "
                 "LinkedIn toe te voegen:",
-        "private": "Deze link is alleen voor u. Deel hem niet.",
+        "private": "Deze link is alleen voor jou. Deel hem niet.",
         "button": "Mijn badge ophalen",
     },
     "it": {
