@@ -1,0 +1,401 @@
+"""WCAG 2.1 A/AA in a real headless Chromium: axe-core over every page in every language, text
+resized to 200 % on a 320-pixel screen, the trainer's evaluation form by keyboard alone, the
+verdict in words, and an employer page that needs no JavaScript.
+
+axe-core is the copy bundled with the PyPI package axe-playwright-python (no network needed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from issuer.store.db import normalise_url
+from issuer.store.models import (
+    AchievementTemplate,
+    Assessment,
+    Credential,
+    Organisation,
+    TrainingSession,
+)
+
+from .conftest import LANGUAGES, log_in, new_page, opened_pdf, qr_texts
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ORGANISATION = "cec"  # the journey works in another organisation, so pages here stay as seeded
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of seeded records whose pages are audited."""
+
+    session_id: int
+    issued_learner_id: int
+    not_yet_learner_id: int
+    credential_uuid: str
+    valid: str
+    revoked: str
+    expired: str
+    template_id: str
+
+
+@pytest.fixture(scope="session")
+def seeded(service) -> Seeded:
+    """The audited organisation's first session, its learners and badges, read from the database."""
+    engine = create_engine(normalise_url(service.database_url))
+    with engine.connect() as connection:
+        org_id = connection.scalar(select(Organisation.id).where(Organisation.slug == ORGANISATION))
+        session_id = connection.scalar(select(TrainingSession.id)
+                                       .where(TrainingSession.organisation_id == org_id)
+                                       .order_by(TrainingSession.id))
+        assessed = connection.execute(
+            select(Assessment.learner_id, Credential.uuid, Credential.revoked_at)
+            .outerjoin(Credential, Credential.assessment_id == Assessment.id)
+            .where(Assessment.session_id == session_id).order_by(Assessment.id)).all()
+        states = _states(connection, org_id)
+        template_id = connection.scalar(select(AchievementTemplate.template_id)
+                                        .where(AchievementTemplate.current.is_(True))
+                                        .order_by(AchievementTemplate.id))
+    engine.dispose()
+    issued = next(row for row in assessed if row.uuid and row.revoked_at is None)
+    not_yet = next(row for row in assessed if row.uuid is None)
+    return Seeded(session_id, issued.learner_id, not_yet.learner_id, issued.uuid,
+                  states["valid"], states["revoked"], states["expired"], template_id)
+
+
+def _states(connection, org_id: int) -> dict[str, str]:
+    """The first valid, revoked and expired badge of the organisation, by short id."""
+    now = datetime.now(UTC)
+    rows = connection.execute(select(Credential.short_id, Credential.revoked_at,
+                                     Credential.valid_until)
+                              .where(Credential.organisation_id == org_id)
+                              .order_by(Credential.id)).all()
+    states: dict[str, str] = {}
+    for short_id, revoked_at, valid_until in rows:
+        until = valid_until and (valid_until if valid_until.tzinfo else
+                                 valid_until.replace(tzinfo=UTC))
+        state = "revoked" if revoked_at else ("expired" if until and until < now else "valid")
+        states.setdefault(state, short_id)
+    return states
+
+
+# --- axe-core --------------------------------------------------------------------------------
+
+
+def _axe_source() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
+
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations of the page as shown now, one line per node."""
+    page.evaluate(_AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+            + " ".join(str(node["target"]) for node in violation["nodes"][:3])
+            for violation in results["violations"]]
+
+
+_AXE_SCRIPT = _axe_source()
+
+
+def audit(page, label: str, problems: dict[str, list[str]], language: str) -> None:
+    """Run axe on the current page and file its violations under `label`; check <html lang>."""
+    found = axe_violations(page)
+    shown = page.evaluate("document.documentElement.lang")
+    if shown != language:
+        found.append(f"<html lang> is {shown!r}, not the requested {language!r}")
+    if found:
+        problems[f"{label} {page.url}"] = found
+
+
+def with_lang(path: str, language: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={language}"
+
+
+def visit(page, path: str, language: str, label: str, problems: dict) -> None:
+    page.goto(with_lang(path, language))
+    audit(page, label, problems, language)
+
+
+def _report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{where}:\n  " + "\n  ".join(lines) for where, lines in problems.items())
+
+
+def test_axe_reports_a_field_without_a_label(page):
+    """The zero-violation checks below mean something: axe runs and sees a broken page."""
+    page.goto("/auth/login")
+    page.evaluate("() => document.querySelector('label[for=email]').remove()")
+    assert any(line.startswith("label ") for line in axe_violations(page))
+
+
+# --- every page, every language --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_public_pages_have_no_wcag_violations(browser, request, service, seeded, language):
+    page = new_page(browser, request, service, locale=language)
+    problems: dict[str, list[str]] = {}
+    for label, path in (("verify form", "/verify"),
+                        ("valid badge", f"/v/{seeded.valid}"),
+                        ("revoked badge", f"/v/{seeded.revoked}"),
+                        ("expired badge", f"/v/{seeded.expired}"),
+                        ("unknown badge", "/v/NOSUCHID0"),
+                        ("issuer", f"/issuers/{ORGANISATION}"),
+                        ("achievement", f"/achievements/{seeded.template_id}"),
+                        ("log-in", "/auth/login"),
+                        ("error page", "/no/such/page")):
+        visit(page, path, language, label, problems)
+    _verify_pasted(page, language, page.request.get(f"/credentials/{seeded.credential_uuid}")
+                   .text(), "verify result", problems)
+    _verify_pasted(page, language, "this is not a credential", "verify refused", problems)
+    _wrong_password(page, language, problems)
+    assert not problems, _report(problems)
+
+
+def _verify_pasted(page, language: str, text: str, label: str, problems: dict) -> None:
+    page.goto(with_lang("/verify", language))
+    page.fill("#credential", text)
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+    audit(page, label, problems, language)
+
+
+def _wrong_password(page, language: str, problems: dict) -> None:
+    page.goto(with_lang("/auth/login", language))
+    page.fill("#email", "nobody@sky-badges.test")
+    page.fill("#password", "not the password")
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    audit(page, "log-in refused", problems, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_trainer_pages_have_no_wcag_violations(browser, request, service, seeded, language):
+    page = new_page(browser, request, service, locale=language)
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    problems: dict[str, list[str]] = {}
+    session = f"/trainer/sessions/{seeded.session_id}"
+    for label, path in (("sessions", "/trainer/"),
+                        ("new session", "/trainer/sessions/new"),
+                        ("session", session),
+                        ("evaluation (issued)", f"{session}/learners/{seeded.issued_learner_id}"),
+                        ("evaluation (not yet)",
+                         f"{session}/learners/{seeded.not_yet_learner_id}"),
+                        ("issued badge", f"/trainer/credentials/{seeded.credential_uuid}")):
+        visit(page, path, language, label, problems)
+    page.goto(with_lang("/trainer/sessions/new", language))
+    page.fill("#starts_on", "")  # a required date left empty: the form comes back with errors
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    audit(page, "new session with errors", problems, language)
+    assert not problems, _report(problems)
+
+
+ADMIN_PAGES = ("/admin/", "/admin/organisation", "/admin/trainers", "/admin/keys",
+               "/admin/catalogue", "/admin/credentials", "/admin/tokens", "/admin/audit",
+               "/admin/stats", "/admin/bulk")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, language):
+    page = new_page(browser, request, service, locale=language)
+    log_in(page, service.account(ORGANISATION, "admin"))
+    problems: dict[str, list[str]] = {}
+    for path in ADMIN_PAGES:
+        visit(page, path, language, path, problems)
+    revoke = f"/admin/credentials/{seeded.credential_uuid}/revoke"
+    visit(page, revoke, language, "revoke", problems)
+    with page.expect_navigation():
+        page.click("main form button.danger")  # no reason, not confirmed: errors, nothing revoked
+    audit(page, "revoke with errors", problems, language)
+    assert not problems, _report(problems)
+
+
+@pytest.fixture(scope="session")
+def claim_url(browser, service, seeded, tmp_path_factory) -> str:
+    """A learner's claim link, as printed on the back of their card by the trainer."""
+    context = browser.new_context(base_url=service.base_url)
+    try:
+        page = context.new_page()
+        log_in(page, service.account(ORGANISATION, "trainer"))
+        page.goto(f"/trainer/credentials/{seeded.credential_uuid}")
+        card = opened_pdf(page, "form[action$='/card.pdf'] button[type=submit]",
+                          tmp_path_factory.mktemp("card"))
+    finally:
+        context.close()
+    return next(text for text in qr_texts(card, page_index=1) if "/claim/" in text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_claim_pages_have_no_wcag_violations(browser, request, service, claim_url, language):
+    page = new_page(browser, request, service, locale=language)
+    problems: dict[str, list[str]] = {}
+    visit(page, claim_url, language, "claim", problems)
+    visit(page, f"{claim_url}/wallet", language, "wallet invitations", problems)
+    assert not problems, _report(problems)
+
+
+def test_form_errors_are_tied_to_their_field(browser, request, service):
+    page = new_page(browser, request, service, viewport={"width": 390, "height": 844})
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto("/trainer/sessions/new")
+    page.fill("#starts_on", "")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    field = page.locator("#starts_on")
+    assert field.get_attribute("aria-invalid") == "true"
+    described = field.get_attribute("aria-describedby").split()
+    errors = page.locator(f"#{described[0]}")
+    assert described[0] == "starts_on-errors"
+    assert errors.inner_text().strip() != ""
+
+
+# --- text resized to 200 % on a 320-pixel-wide screen ----------------------------------------
+
+
+def _overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: no horizontal scrolling)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def _text_size(page) -> float:
+    return page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('main')"
+                         " || document.body).fontSize)")
+
+
+def _double_text_size(page) -> None:
+    """What a reader's 200 % text setting does: the root font size doubles (rem/em follow)."""
+    before = _text_size(page)
+    page.evaluate("() => document.documentElement.style.setProperty("
+                  "'font-size', '200%', 'important')")
+    assert _text_size(page) == pytest.approx(2 * before), "text does not follow the root size"
+
+
+@pytest.mark.parametrize("path", ["/v/{valid}", "/v/{revoked}", "/verify",
+                                  "/issuers/" + ORGANISATION, "/auth/login"])
+def test_public_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
+                                                                   seeded, path):
+    page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
+    page.goto(path.format(valid=seeded.valid, revoked=seeded.revoked) + "?lang=pl")
+    _double_text_size(page)
+    assert _overflow(page) == 0
+
+
+@pytest.mark.parametrize("path", ["/trainer/", "/trainer/sessions/{session}",
+                                  "/trainer/sessions/{session}/learners/{learner}"])
+def test_trainer_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
+                                                                    seeded, path):
+    page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto(path.format(session=seeded.session_id, learner=seeded.not_yet_learner_id))
+    _double_text_size(page)
+    assert _overflow(page) == 0
+
+
+# --- keyboard only ---------------------------------------------------------------------------
+
+
+def _focused(page) -> dict:
+    return page.evaluate("""() => {
+        const e = document.activeElement;
+        return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '',
+                value: e.value || '', text: (e.innerText || '').trim()};
+    }""")
+
+
+def _tab_to(page, wanted, limit: int = 80) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if wanted(focused):
+            return focused
+    raise AssertionError("the keyboard never reached the control")
+
+
+def test_trainer_evaluates_and_saves_with_the_keyboard_alone(browser, request, service, seeded):
+    page = new_page(browser, request, service, viewport={"width": 1280, "height": 900})
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}")
+    radios = page.eval_on_selector_all(
+        "fieldset.gesture", "sets => sets.map(s => s.querySelector('input[type=radio]').name)")
+    for name in radios:
+        _tab_to(page, lambda f, name=name: f["name"] == name)
+        page.keyboard.press("Space")  # a radio group takes focus on one option; Space picks it
+    _tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "save")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/learners/{seeded.not_yet_learner_id}") or "sessions" in page.url
+    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}")
+    checked = page.eval_on_selector_all(
+        "fieldset.gesture", "sets => sets.map(s => !!s.querySelector('input[type=radio]:checked'))")
+    assert checked == [True] * len(radios)
+
+
+def test_keyboard_focus_is_visible_on_the_log_in_form(page):
+    page.goto("/auth/login")
+    _tab_to(page, lambda f: f["name"] == "email")
+    outline = page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement);
+        return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow};
+    }""")
+    assert (outline["style"] != "none" and outline["width"] >= 2) or outline["shadow"] != "none"
+
+
+def test_skip_link_is_the_first_tab_stop_and_leads_to_the_main_content(page, seeded):
+    page.goto(f"/v/{seeded.valid}")
+    page.keyboard.press("Tab")
+    assert _focused(page)["tag"] == "a"
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+# --- the employer's page ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("state", "word"), [
+    ("valid", "Valid"), ("revoked", "Revoked"), ("expired", "Expired")])
+def test_verdict_is_written_in_words_not_only_in_colour(page, seeded, state, word):
+    page.goto(f"/v/{getattr(seeded, state)}?lang=en")
+    assert page.inner_text("#verdict-title").strip() == word
+
+
+def test_employer_page_loads_no_javascript(page, seeded):
+    scripts = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    page.goto(f"/v/{seeded.valid}")
+    assert scripts == []
+    assert page.eval_on_selector_all("script", "nodes => nodes.length") == 0
+
+
+def test_employer_page_reads_the_same_with_javascript_off(browser, request, service, seeded):
+    page = new_page(browser, request, service, java_script_enabled=False)
+    page.goto(f"/v/{seeded.valid}?lang=en")
+    assert page.inner_text("#verdict-title").strip() == "Valid"
+
+
+def test_employer_page_weight_stays_under_30_kb(page, seeded):
+    sizes: dict[str, int] = {}
+
+    def keep(response):
+        if response.request.resource_type in ("document", "stylesheet"):
+            sizes[response.url] = len(response.body())
+
+    page.on("response", keep)
+    page.goto(f"/v/{seeded.valid}")
+    page.wait_for_load_state("load")
+    print("employer page weight:", json.dumps(sizes), sum(sizes.values()), "bytes")
+    assert sum(sizes.values()) < 30_000

@@ -1,0 +1,165 @@
+"""The whole story in a real browser against the real service, as the people living it would.
+
+A trainer on a phone opens a session, evaluates two learners (one validated, one "not yet"),
+issues and prints the session's card sheet. The QR code decoded from the printed sheet opens the
+employer's page, which says valid. The learner's own card carries a claim link: the learner opens
+it (in Polish, their language), downloads the baked badge, and /verify accepts the upload. An
+admin revokes the badge: the same employer page now says revoked, and so does /verify for the
+learner's copy.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from issuer.services.catalogue import training_of
+from issuer.store.db import normalise_url
+from issuer.store.models import TrainingSession
+
+from .conftest import PHONE, download, log_in, new_page, opened_pdf, qr_texts
+
+pytestmark = pytest.mark.browser
+
+ORGANISATION = "agfe"
+VALIDATED = "Zofia Wróblewska"
+NOT_YET = "Karim Benaïssa"
+REVOCATION_REASON = "Issued for the wrong session; a corrected badge follows."
+
+
+# --- what the pages are made of ----------------------------------------------------------------
+
+
+def phone(browser, request, service, **options):
+    return new_page(browser, request, service, viewport=PHONE, is_mobile=True, has_touch=True,
+                    accept_downloads=True, **options)
+
+
+def gestures_of(service, session_id: int) -> list[tuple[str, str, str]]:
+    """(gesture id, level acquired, level not yet) of the session's micro-training, from the
+    catalogue as the service reads it."""
+    engine = create_engine(normalise_url(service.database_url))
+    with Session(engine) as db:
+        training = training_of(db.get(TrainingSession, session_id).template)
+        gestures = [(g.id, g.required_level, g.levels[0].id) for g in training.gestures]
+    engine.dispose()
+    return gestures
+
+
+def verdict(page) -> tuple[str, str]:
+    """The verdict as a reader gets it: its words, and the class that colours it."""
+    banner = page.locator("section.verdict")
+    return (page.inner_text("#verdict-title").strip(),
+            banner.get_attribute("class").replace("verdict", "").strip())
+
+
+# --- the trainer's steps -----------------------------------------------------------------------
+
+
+def open_session(page) -> int:
+    page.goto("/trainer/")
+    page.click("main a[href$='/trainer/sessions/new']")
+    page.fill("#place", "Lyon")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    match = re.search(r"/trainer/sessions/(\d+)$", page.url)
+    assert match, page.url
+    return int(match.group(1))
+
+
+def add_learner(page, session_id: int, name: str, language: str) -> None:
+    page.goto(f"/trainer/sessions/{session_id}")
+    page.fill("#name", name)
+    page.select_option("#language", language)
+    with page.expect_navigation():
+        page.click(f"form[action$='/sessions/{session_id}/learners'] button[type=submit]")
+    assert re.search(r"/learners/\d+$", page.url), page.url
+
+
+def evaluate_and_issue(page, levels: dict[str, str]) -> None:
+    for gesture, level in levels.items():
+        page.check(f"input[name='level_{gesture}'][value='{level}']")
+    with page.expect_navigation():
+        page.click("button[name=action][value=issue]")
+
+
+def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, request, service,
+                                                                  tmp_path):
+    trainer = phone(browser, request, service)
+    log_in(trainer, service.account(ORGANISATION, "trainer"))
+    session_id = open_session(trainer)
+    gestures = gestures_of(service, session_id)
+
+    add_learner(trainer, session_id, VALIDATED, "pl")
+    evaluate_and_issue(trainer, {gesture: acquired for gesture, acquired, _ in gestures})
+    assert "/trainer/credentials/" in trainer.url
+    short_url = trainer.inner_text("a.verify-link").strip()
+    assert short_url.startswith(service.url("/v/"))
+
+    add_learner(trainer, session_id, NOT_YET, "fr")
+    not_yet = {gesture: acquired for gesture, acquired, _ in gestures}
+    not_yet[gestures[-1][0]] = gestures[-1][2]
+    evaluate_and_issue(trainer, not_yet)
+    assert re.search(r"/learners/\d+$", trainer.url), "a 'not yet' evaluation issued a badge"
+    assert trainer.locator(".flash.error").count() == 1
+
+    trainer.goto(f"/trainer/sessions/{session_id}")
+    assert trainer.locator(".state.issued").count() == 1
+    assert trainer.locator(".state.not-yet").count() == 1
+    sheet = opened_pdf(trainer, f"a[href$='/sessions/{session_id}/cards.pdf']", tmp_path)
+    assert qr_texts(sheet) == [short_url]
+
+    employer = phone(browser, request, service, locale="en-GB")
+    employer.goto(short_url)
+    assert verdict(employer) == ("Valid", "valid")
+    assert VALIDATED in employer.inner_text("main")
+
+    # The learner's own card: its back carries the private claim link.
+    card = _print_learner_card(trainer, session_id, tmp_path)
+    claim_url = next(text for text in qr_texts(card, page_index=1) if "/claim/" in text)
+
+    learner = phone(browser, request, service)
+    learner.goto(claim_url)
+    assert learner.evaluate("document.documentElement.lang") == "pl"
+    baked = download(learner, "a[download][href$='.png']", tmp_path)
+    assert baked.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _verify_upload(learner, baked) == ("Valid", "valid")
+
+    admin = new_page(browser, request, service, viewport={"width": 1280, "height": 900})
+    log_in(admin, service.account(ORGANISATION, "admin"))
+    _revoke(admin, short_url)
+
+    employer.reload()
+    assert verdict(employer) == ("Revoked", "revoked")
+    assert _verify_upload(learner, baked) == ("Revoked", "revoked")
+
+
+def _print_learner_card(trainer, session_id: int, folder: Path) -> Path:
+    """From the session page, open the validated learner's badge and print their card."""
+    trainer.goto(f"/trainer/sessions/{session_id}")
+    trainer.click(f"main a:has-text('{VALIDATED}')")
+    trainer.click("main a[href*='/trainer/credentials/']")
+    return opened_pdf(trainer, "form[action$='/card.pdf'] button[type=submit]", folder)
+
+
+def _verify_upload(page, baked: Path) -> tuple[str, str]:
+    page.goto("/verify")
+    page.set_input_files("#file", str(baked))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    return verdict(page)
+
+
+def _revoke(admin, short_url: str) -> None:
+    short_id = short_url.rsplit("/", 1)[1]
+    admin.goto(f"/admin/credentials?q={short_id}")
+    admin.click("main a[href$='/revoke']")
+    admin.fill("#reason", REVOCATION_REASON)
+    admin.check("#confirm")
+    with admin.expect_navigation():
+        admin.click("main form button.danger")
+    assert admin.locator(".flash.success").count() == 1
