@@ -59,14 +59,8 @@ def select_language() -> str:
         language = normalise(candidate)
         if language:
             return language
-    best = request.accept_languages.best_match(LANGUAGES.keys())
-    if best:
-        return best
-    for tag, _quality in request.accept_languages:  # regional tags such as fr-BE
-        language = normalise(tag)
-        if language:
-            return language
-    return DEFAULT_LANGUAGE
+    # Werkzeug falls back from a regional tag to its language: fr-BE → fr.
+    return request.accept_languages.best_match(LANGUAGES.keys(), default=DEFAULT_LANGUAGE)
 
 
 def current_language() -> str:
