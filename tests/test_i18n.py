@@ -7,6 +7,7 @@ reader's language and localised dates are tested through pages in tests/web/test
 
 from __future__ import annotations
 
+import ast
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -256,3 +257,29 @@ def test_template_scan_accepts_translated_text_and_allowed_words():
         "{% trans %}Hello {{ name }}{% endtrans %}</nav>"
     )
     assert template_problems(source) == []
+
+
+# --- views -----------------------------------------------------------------------------------
+
+WEB = ROOT / "issuer" / "web"
+
+
+def untranslated_flashes(source: str) -> list[str]:
+    """`flash("…")` and `flash(f"…")` calls: a flashed message is read, so it goes through `_()`."""
+    found = []
+    for call in ast.walk(ast.parse(source)):
+        if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "flash" and call.args
+                and isinstance(call.args[0], ast.Constant | ast.JoinedStr)):
+            found.append(ast.unparse(call.args[0]))
+    return found
+
+
+def test_views_flash_only_translated_messages():
+    problems = {path.name: untranslated_flashes(path.read_text("utf-8"))
+                for path in sorted(WEB.glob("*.py"))}
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_flash_scan_finds_a_literal_message():
+    source = 'flash("Saved.", "info")\nflash(_("Saved."))\nflash(f"{n} saved")\n'
+    assert untranslated_flashes(source) == ["'Saved.'", "f'{n} saved'"]
