@@ -78,7 +78,8 @@ def language_links() -> list[dict]:
     links = []
     for code, name in LANGUAGES.items():
         query = urlencode({**args, "lang": code})
-        links.append({"code": code, "name": name, "url": f"{request.path}?{query}",
+        url = f"{request.script_root}{request.path}?{query}"  # script_root: mounted under a prefix
+        links.append({"code": code, "name": name, "url": url,
                       "current": code == current})
     return links
 
