@@ -4,9 +4,9 @@ Settings come from the environment via issuer.config: SMTP_HOST, SMTP_PORT (587)
 SMTP_PASSWORD, SMTP_FROM and SMTP_STARTTLS (on by default). Nothing is sent when SMTP_HOST is
 unset. The password never reaches a log line or an error message.
 
-The message texts live here, in the six project languages, rather than in the gettext
-catalogues: an e-mail is composed outside any web request, for a learner whose language is
-known, and must read right before any catalogue is compiled.
+The message texts are gettext messages, translated in the project catalogues like the web
+pages' (issuer/translations); they are loaded once, without Flask, since an e-mail may be
+composed outside any web request.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from html import escape
+from pathlib import Path
+
+from babel.support import Translations
 
 from issuer.config import Settings, settings
 from issuer.store.models import Credential
@@ -30,61 +33,35 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20  # seconds
 FALLBACK_LANGUAGE = "en"
 
-TEXTS = {
-    "en": {
-        "subject": "Your badge: {badge}",
-        "hello": "Hello {name},",
-        "earned": "You earned the badge “{badge}” from {organisation}.",
-        "open": "Open this link to keep your badge, put it in a wallet app or add it to LinkedIn:",
-        "private": "This link is only for you. Do not share it.",
-        "button": "Get my badge",
-    },
-    "fr": {
-        "subject": "Votre badge : {badge}",
-        "hello": "Bonjour {name},",
-        "earned": "Vous avez obtenu le badge « {badge} » de {organisation}.",
-        "open": "Ouvrez ce lien pour garder votre badge, le mettre dans une application "
-                "portefeuille ou l’ajouter à LinkedIn :",
-        "private": "Ce lien n’est que pour vous. Ne le partagez pas.",
-        "button": "Obtenir mon badge",
-    },
-    "nl": {
-        "subject": "Je badge: {badge}",
-        "hello": "Hallo {name},",
-        "earned": "Je hebt de badge ‘{badge}’ van {organisation} behaald.",
-        "open": "Open deze link om je badge te bewaren, in een wallet-app te zetten of aan "
-                "LinkedIn toe te voegen:",
-        "private": "Deze link is alleen voor jou. Deel hem niet.",
-        "button": "Mijn badge ophalen",
-    },
-    "it": {
-        "subject": "Il tuo badge: {badge}",
-        "hello": "Ciao {name},",
-        "earned": "Hai ottenuto il badge «{badge}» da {organisation}.",
-        "open": "Apri questo link per conservare il badge, metterlo in un’app portafoglio o "
-                "aggiungerlo a LinkedIn:",
-        "private": "Questo link è solo per te. Non condividerlo.",
-        "button": "Ottieni il mio badge",
-    },
-    "es": {
-        "subject": "Tu insignia: {badge}",
-        "hello": "Hola {name}:",
-        "earned": "Has obtenido la insignia «{badge}» de {organisation}.",
-        "open": "Abre este enlace para guardar tu insignia, ponerla en una aplicación de "
-                "cartera o añadirla a LinkedIn:",
-        "private": "Este enlace es solo para ti. No lo compartas.",
-        "button": "Obtener mi insignia",
-    },
-    "pl": {
-        "subject": "Twoja odznaka: {badge}",
-        "hello": "Dzień dobry, {name},",
-        "earned": "Zdobyłeś/zdobyłaś odznakę „{badge}” od {organisation}.",
-        "open": "Otwórz ten link, aby zachować odznakę, dodać ją do aplikacji portfela lub "
-                "do LinkedIn:",
-        "private": "Ten link jest tylko dla Ciebie. Nie udostępniaj go.",
-        "button": "Odbierz moją odznakę",
-    },
+
+def N_(text: str) -> str:
+    """Marks `text` for extraction into the catalogues; translated when the texts are loaded."""
+    return text
+
+
+# The English texts are gettext messages; every other language's wording is in the catalogues
+# under issuer/translations (docs/TRANSLATING.md). They are read with Babel, not Flask-Babel,
+# because an e-mail may be composed outside any web request.
+MESSAGES = {
+    "subject": N_("Your badge: {badge}"),
+    "hello": N_("Hello {name},"),
+    "earned": N_("You earned the badge “{badge}” from {organisation}."),
+    "open": N_("Open this link to keep your badge, put it in a wallet app or add it to "
+               "LinkedIn:"),
+    "private": N_("This link is only for you. Do not share it."),
+    "button": N_("Get my badge"),
 }
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGES = ("en", "fr", "nl", "it", "es", "pl")
+
+
+def _texts(language: str) -> dict[str, str]:
+    """The e-mail's texts in `language`, from its compiled catalogue (English when it has none)."""
+    translations = Translations.load(str(TRANSLATIONS), [language])
+    return {key: translations.gettext(text) for key, text in MESSAGES.items()}
+
+
+TEXTS = {language: _texts(language) for language in LANGUAGES}
 
 
 class MailError(ServiceError):

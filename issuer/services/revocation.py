@@ -25,8 +25,9 @@ class AlreadyRevoked(ServiceError):
     http_status = 409
 
 
-def revoke(db: Session, credential: Credential, reason: str, actor: Actor,
-           now: datetime | None = None) -> Credential:
+def revoke(
+    db: Session, credential: Credential, reason: str, actor: Actor, now: datetime | None = None
+) -> Credential:
     """Revoke `credential` for a stated reason (required, shown to people who check it)."""
     require_organisation(actor, credential.organisation_id)
     reason = " ".join((reason or "").split())
@@ -35,15 +36,31 @@ def revoke(db: Session, credential: Credential, reason: str, actor: Actor,
     if len(reason) > MAX_REASON_LENGTH:
         raise ServiceError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
     if credential.revoked_at is not None:
-        raise AlreadyRevoked(
-            f"this badge was already revoked on {credential.revoked_at:%Y-%m-%d}")
+        raise AlreadyRevoked(f"this badge was already revoked on {credential.revoked_at:%Y-%m-%d}")
     set_revoked(db, credential.status_list, credential.status_index)
     credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     credential.revocation_reason = reason
     db.flush()
-    audit(db, "credential.revoke", actor, credential.organisation_id, credential.uuid,
-          short_id=credential.short_id, reason=reason)
+    audit(
+        db,
+        "credential.revoke",
+        actor,
+        credential.organisation_id,
+        credential.uuid,
+        short_id=credential.short_id,
+        reason=reason,
+    )
+    _revoke_wallet_copies(db, credential, reason, actor)
     from . import stacking  # late import: stacking revokes through this module
 
     stacking.on_credential_revoked(db, credential, actor, credential.revoked_at)
     return credential
+
+
+def _revoke_wallet_copies(db: Session, credential: Credential, reason: str, actor: Actor):
+    """A holder-bound wallet copy says what the original says: it cannot outlive it."""
+    from .claims import wallet_copies  # late import: claims issues through the issuing service
+
+    for copy in wallet_copies(db, credential):
+        if copy.revoked_at is None:
+            revoke(db, copy, reason, actor, credential.revoked_at)

@@ -51,7 +51,10 @@ def test_revocation_is_audited(db, world):
         revoke(db, credential, "Issued by mistake", world.admin)
     event = db.query(AuditEvent).filter_by(action="credential.revoke").one()
     assert (event.user_id, event.subject, event.detail["reason"]) == (
-        world.admin.id, credential.uuid, "Issued by mistake")
+        world.admin.id,
+        credential.uuid,
+        "Issued by mistake",
+    )
 
 
 def test_other_credentials_of_the_list_stay_valid(db, world):
@@ -59,3 +62,17 @@ def test_other_credentials_of_the_list_stay_valid(db, world):
     with unit_of_work(db):
         revoke(db, revoked, "Issued by mistake", world.admin)
     assert verify_stored(db, kept).verdict == "valid"
+
+
+def test_revoking_a_badge_revokes_its_wallet_copies(db, world):
+    from issuer.services.claims import bind_to_holder
+
+    credential = issue(db, world)
+    with unit_of_work(db):
+        copy = bind_to_holder(
+            db, credential, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+        )
+    with unit_of_work(db):
+        revoke(db, credential, "Issued to the wrong learner", world.admin)
+    assert copy.revocation_reason == "Issued to the wrong learner"
+    assert verify_stored(db, copy).verdict == "revoked"
