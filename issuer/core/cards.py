@@ -248,7 +248,7 @@ def sheet_pdf(cards: list[CardData]) -> bytes:
     origins = _sheet_origins()
     for start in range(0, len(cards), len(origins)):
         _draw_crop_marks(pdf)
-        for card, (x, y) in zip(cards[start : start + len(origins)], origins, strict=False):
+        for card, (x, y) in zip(cards[start:start + len(origins)], origins, strict=False):
             pdf.saveState()
             pdf.translate(x, y)
             _draw_pdf(pdf, _front_ops(card))
@@ -320,13 +320,8 @@ class _Text:
 
     def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
         anchor = "ms" if self.align == "center" else "ls"
-        draw.text(
-            (self.x * scale, (height - self.y) * scale),
-            self.text,
-            fill=self.colour,
-            font=_pil_font(self.bold, round(self.size * scale * 4) / 4),
-            anchor=anchor,
-        )
+        draw.text((self.x * scale, (height - self.y) * scale), self.text, fill=self.colour,
+                  font=_pil_font(self.bold, round(self.size * scale * 4) / 4), anchor=anchor)
 
 
 @dataclass(frozen=True)
@@ -338,16 +333,8 @@ class _Picture:
     png: bytes
 
     def draw_pdf(self, pdf: Canvas) -> None:
-        pdf.drawImage(
-            _image_reader(self.png),
-            self.x,
-            self.y,
-            self.width,
-            self.height,
-            preserveAspectRatio=True,
-            anchor="c",
-            mask="auto",
-        )
+        pdf.drawImage(_image_reader(self.png), self.x, self.y, self.width, self.height,
+                      preserveAspectRatio=True, anchor="c", mask="auto")
 
     def draw_png(self, image, draw, scale: float, height: float) -> None:
         picture = _open_png(self.png).convert("RGBA")
@@ -385,15 +372,8 @@ class _QRCode:
         matrix = _matrix(self.url)
         left, top = self.x * scale, (height - self.y - self.size) * scale
         module = self.size * scale / len(matrix)
-        draw.rectangle(
-            (
-                round(left),
-                round(top),
-                round(left + self.size * scale) - 1,
-                round(top + self.size * scale) - 1,
-            ),
-            fill="white",
-        )
+        draw.rectangle((round(left), round(top), round(left + self.size * scale) - 1,
+                        round(top + self.size * scale) - 1), fill="white")
         for row_index, row in enumerate(matrix):
             y0, y1 = round(top + row_index * module), round(top + (row_index + 1) * module)
             for start, length in _dark_runs(row):
@@ -416,12 +396,8 @@ class _Frame:
         pdf.rect(self.x, self.y, self.width, self.height, stroke=1, fill=0)
 
     def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
-        box = (
-            self.x * scale,
-            (height - self.y - self.height) * scale,
-            (self.x + self.width) * scale,
-            (height - self.y) * scale,
-        )
+        box = (self.x * scale, (height - self.y - self.height) * scale,
+               (self.x + self.width) * scale, (height - self.y) * scale)
         draw.rectangle(box, outline=self.colour, width=max(1, round(self.line_width * scale)))
 
 
@@ -447,13 +423,11 @@ def _front_ops(card: CardData) -> list:
     """The card front: badge, learner, micro-training, issuer, date, gestures, QR and its URL."""
     words = labels_for(card.language)
     qr_size = _checked_qr_size(card.verify_url, _QR_SIZE)
-    ops: list = [
-        _QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size, card.verify_url)
-    ]
+    ops: list = [_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size,
+                         card.verify_url)]
     badge_top = CARD_HEIGHT - _MARGIN
-    ops.append(
-        _Picture(_MARGIN, badge_top - _BADGE_SIZE, _BADGE_SIZE, _BADGE_SIZE, _badge_png(card))
-    )
+    ops.append(_Picture(_MARGIN, badge_top - _BADGE_SIZE, _BADGE_SIZE, _BADGE_SIZE,
+                        _badge_png(card)))
     column_x = _MARGIN + _BADGE_SIZE + 2.5 * mm
     column_w = CARD_WIDTH - _MARGIN - column_x
     y = badge_top
@@ -474,16 +448,14 @@ def _issuer_line(ops: list, card: CardData, words: dict, x: float, top: float, w
     if not card.issuer_logo:
         return _block(ops, text, x, top, width, False, (6.5, 5.5), 2, _MUTED)
     logo_h = 4.2 * mm
-    ops.append(
-        _Picture(x, top - logo_h, 9 * mm, logo_h, _checked_png(card.issuer_logo, "issuer logo"))
-    )
+    ops.append(_Picture(x, top - logo_h, 9 * mm, logo_h,
+                        _checked_png(card.issuer_logo, "issuer logo")))
     size, lines = _fit(text, False, width - 10 * mm, (6.5, 5.5), 2)
     text_h = size * 1.04 + (len(lines) - 1) * size * 1.18
     # Centre the text on the logo when it is shorter, else hang it from the same top.
     text_top = top - max(0.0, (logo_h - text_h) / 2)
-    bottom = _block(
-        ops, text, x + 10 * mm, text_top, width - 10 * mm, False, (size, size), 2, _MUTED
-    )
+    bottom = _block(ops, text, x + 10 * mm, text_top, width - 10 * mm, False, (size, size), 2,
+                    _MUTED)
     return min(bottom, top - logo_h)
 
 
@@ -500,9 +472,8 @@ def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float
     return label_y + 6
 
 
-def _gestures_block(
-    ops: list, card: CardData, words: dict, top: float, bottom: float, width: float
-) -> None:
+def _gestures_block(ops: list, card: CardData, words: dict, top: float, bottom: float,
+                    width: float) -> None:
     """The validated gestures as short bullet lines, as many as fit between top and bottom."""
     if not card.gestures:
         return
@@ -528,25 +499,19 @@ def _back_ops(card: CardData) -> list:
     width = CARD_WIDTH - 2 * _MARGIN
     if card.claim_url:
         qr_size = _checked_qr_size(card.claim_url, _QR_SIZE)
-        ops.append(
-            _QRCode(
-                CARD_WIDTH - _MARGIN - qr_size + 1 * mm,
-                CARD_HEIGHT - _MARGIN - qr_size + 1 * mm,
-                qr_size,
-                card.claim_url,
-            )
-        )
+        ops.append(_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, CARD_HEIGHT - _MARGIN
+                           - qr_size + 1 * mm, qr_size, card.claim_url))
         width -= qr_size + 1 * mm
-    y = _block(
-        ops, words["claim_title"], _MARGIN, CARD_HEIGHT - _MARGIN, width, True, (9, 7), 2, _ACCENT
-    )
+    y = _block(ops, words["claim_title"], _MARGIN, CARD_HEIGHT - _MARGIN, width, True, (9, 7), 2,
+               _ACCENT)
     if card.claim_url:
         indent = _width("3. ", False, 7)
         for number, step in enumerate(words["claim_steps"], start=1):
             y -= 0.8 * mm
             ops.append(_Text(_MARGIN, y - 7 * 0.76, f"{number}.", 7))
             y = _block(ops, step, _MARGIN + indent, y, width - indent, False, (7, 7), 3)
-        _block(ops, _display_url(card.claim_url), _MARGIN, y - 1.5 * mm, width, True, (6.5, 5), 2)
+        _block(ops, _display_url(card.claim_url), _MARGIN, y - 1.5 * mm, width, True, (6.5, 5),
+               2)
     full = CARD_WIDTH - 2 * _MARGIN
     note_size, note_lines = _fit(words["keep_note"], False, full, (7, 6), 3)
     baseline = _MARGIN + (len(note_lines) - 1) * note_size * 1.2 + 1 * mm
@@ -561,115 +526,37 @@ def _certificate_ops(card: CardData, page_w: float, page_h: float) -> list:
     words = labels_for(card.language)
     f = page_w / A4[0]
     centre, text_w = page_w / 2, page_w - 50 * mm * f
-    ops: list = [
-        _Frame(10 * mm * f, 10 * mm * f, page_w - 20 * mm * f, page_h - 20 * mm * f, 2 * f),
-        _Frame(12.5 * mm * f, 12.5 * mm * f, page_w - 25 * mm * f, page_h - 25 * mm * f, 0.5 * f),
-    ]
+    ops: list = [_Frame(10 * mm * f, 10 * mm * f, page_w - 20 * mm * f, page_h - 20 * mm * f,
+                        2 * f), _Frame(12.5 * mm * f, 12.5 * mm * f, page_w - 25 * mm * f,
+                                       page_h - 25 * mm * f, 0.5 * f)]
     y = page_h - 22 * mm * f
     if card.issuer_logo:
         logo_h = 16 * mm * f
-        ops.append(
-            _Picture(
-                centre - 30 * mm * f,
-                y - logo_h,
-                60 * mm * f,
-                logo_h,
-                _checked_png(card.issuer_logo, "issuer logo"),
-            )
-        )
+        ops.append(_Picture(centre - 30 * mm * f, y - logo_h, 60 * mm * f, logo_h,
+                            _checked_png(card.issuer_logo, "issuer logo")))
         y -= logo_h + 3 * mm * f
-    y = _block(
-        ops, card.issuer_name, centre, y, text_w, False, (12 * f, 9 * f), 2, _MUTED, "center"
-    )
-    y = _block(
-        ops,
-        words["certificate_title"],
-        centre,
-        y - 8 * mm * f,
-        text_w,
-        True,
-        (30 * f, 20 * f),
-        1,
-        _ACCENT,
-        "center",
-    )
+    y = _block(ops, card.issuer_name, centre, y, text_w, False, (12 * f, 9 * f), 2, _MUTED,
+               "center")
+    y = _block(ops, words["certificate_title"], centre, y - 8 * mm * f, text_w, True,
+               (30 * f, 20 * f), 1, _ACCENT, "center")
     badge = 42 * mm * f
-    ops.append(_Picture(centre - badge / 2, y - 6 * mm * f - badge, badge, badge, _badge_png(card)))
+    ops.append(_Picture(centre - badge / 2, y - 6 * mm * f - badge, badge, badge,
+                        _badge_png(card)))
     y -= 6 * mm * f + badge
-    y = _block(
-        ops,
-        words["certificate_intro"],
-        centre,
-        y - 8 * mm * f,
-        text_w,
-        False,
-        (13 * f, 10 * f),
-        2,
-        _INK,
-        "center",
-    )
-    y = _block(
-        ops,
-        card.learner_name,
-        centre,
-        y - 4 * mm * f,
-        text_w,
-        True,
-        (26 * f, 14 * f),
-        2,
-        _ACCENT,
-        "center",
-    )
-    y = _block(
-        ops,
-        words["certificate_completed"],
-        centre,
-        y - 4 * mm * f,
-        text_w,
-        False,
-        (13 * f, 10 * f),
-        2,
-        _INK,
-        "center",
-    )
-    y = _block(
-        ops,
-        card.achievement_name,
-        centre,
-        y - 4 * mm * f,
-        text_w,
-        True,
-        (18 * f, 11 * f),
-        3,
-        _INK,
-        "center",
-    )
+    y = _block(ops, words["certificate_intro"], centre, y - 8 * mm * f, text_w, False,
+               (13 * f, 10 * f), 2, _INK, "center")
+    y = _block(ops, card.learner_name, centre, y - 4 * mm * f, text_w, True, (26 * f, 14 * f), 2,
+               _ACCENT, "center")
+    y = _block(ops, words["certificate_completed"], centre, y - 4 * mm * f, text_w, False,
+               (13 * f, 10 * f), 2, _INK, "center")
+    y = _block(ops, card.achievement_name, centre, y - 4 * mm * f, text_w, True, (18 * f, 11 * f),
+               3, _INK, "center")
     if card.gestures:
-        y = _block(
-            ops,
-            words["gestures"],
-            centre,
-            y - 7 * mm * f,
-            text_w,
-            True,
-            (11 * f, 9 * f),
-            1,
-            _ACCENT,
-            "center",
-        )
+        y = _block(ops, words["gestures"], centre, y - 7 * mm * f, text_w, True, (11 * f, 9 * f),
+                   1, _ACCENT, "center")
         for gesture in card.gestures:
-            y = _block(
-                ops,
-                gesture,
-                centre,
-                y - 1.5 * mm * f,
-                text_w,
-                False,
-                (11 * f, 8 * f),
-                2,
-                _INK,
-                "center",
-            )
+            y = _block(ops, gesture, centre, y - 1.5 * mm * f, text_w, False, (11 * f, 8 * f), 2,
+                       _INK, "center")
     _certificate_footer(ops, card, words, page_w, f)
     return ops
 
@@ -690,20 +577,16 @@ def _certificate_footer(ops: list, card: CardData, words: dict, page_w: float, f
     issuer = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
     y = _block(ops, issuer, left_x, qr_y + 22 * mm * f, left_w, False, (11 * f, 8 * f), 2)
     y = _block(ops, issued, left_x, y - 2 * mm * f, left_w, False, (11 * f, 8 * f), 1)
-    _block(
-        ops, words["scan_hint"], left_x, y - 4 * mm * f, left_w, False, (9 * f, 7 * f), 2, _MUTED
-    )
+    _block(ops, words["scan_hint"], left_x, y - 4 * mm * f, left_w, False, (9 * f, 7 * f), 2,
+           _MUTED)
 
 
 def _sheet_origins() -> list[tuple[float, float]]:
     """Bottom-left corners of the ten card slots on an A4 sheet, top row first, left to right."""
     x0 = (A4[0] - 2 * CARD_WIDTH) / 2
     y0 = (A4[1] - 5 * CARD_HEIGHT) / 2
-    return [
-        (x0 + col * CARD_WIDTH, y0 + (4 - row) * CARD_HEIGHT)
-        for row in range(5)
-        for col in range(2)
-    ]
+    return [(x0 + col * CARD_WIDTH, y0 + (4 - row) * CARD_HEIGHT)
+            for row in range(5) for col in range(2)]
 
 
 def _draw_crop_marks(pdf: Canvas) -> None:
@@ -726,18 +609,9 @@ def _draw_crop_marks(pdf: Canvas) -> None:
 # --- text fitting -------------------------------------------------------------------------------
 
 
-def _block(
-    ops: list,
-    text: str,
-    x: float,
-    top: float,
-    width: float,
-    bold: bool,
-    sizes: tuple[float, float],
-    max_lines: int,
-    colour: str = _INK,
-    align: str = "left",
-) -> float:
+def _block(ops: list, text: str, x: float, top: float, width: float, bold: bool,
+           sizes: tuple[float, float], max_lines: int, colour: str = _INK,
+           align: str = "left") -> float:
     """Add `text` fitted into `width` below `top`; returns the y where the next block may start."""
     size, lines = _fit(text, bold, width, sizes, max_lines)
     leading = size * 1.18
@@ -748,9 +622,8 @@ def _block(
     return top - size * 0.76 - (len(lines) - 1) * leading - size * 0.28
 
 
-def _fit(
-    text: str, bold: bool, width: float, sizes: tuple[float, float], max_lines: int
-) -> tuple[float, list[str]]:
+def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
+         max_lines: int) -> tuple[float, list[str]]:
     """Largest size (from sizes[0] down to sizes[1]) at which `text` wraps into `max_lines`.
 
     Past the smallest size, the last line is cut with an ellipsis: a long name never overflows.
@@ -780,7 +653,7 @@ def _display_url(url: str) -> str:
     """The URL as a person types it: without the scheme, which browsers add themselves."""
     for scheme in ("https://", "http://"):
         if url.startswith(scheme):
-            return url[len(scheme) :]
+            return url[len(scheme):]
     return url
 
 
@@ -806,14 +679,8 @@ def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canva
     _register_fonts()
     out = io.BytesIO()
     # The initial font is ours too, so no unembedded Helvetica is declared on any page.
-    pdf = Canvas(
-        out,
-        pagesize=pagesize,
-        invariant=True,
-        pageCompression=1,
-        initialFontName=_FONT_NAMES[False],
-        initialFontSize=8,
-    )
+    pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1,
+                 initialFontName=_FONT_NAMES[False], initialFontSize=8)
     pdf.setTitle(cards[0].achievement_name if len(cards) == 1 else "Badge cards")
     pdf.setCreator("SKY Badges")
     return pdf, out

@@ -330,3 +330,43 @@ def test_card_png_matches_the_golden_image():
     # a moved or missing block moves the mean by far more.
     difference = ImageStat.Stat(ImageChops.difference(rendered, golden)).mean
     assert max(difference) < 0.75
+
+
+def test_card_from_credential_prints_only_acquired_gestures_and_the_learner_name():
+    from issuer.core import builders, cards
+
+    base = "https://badges.example.org/achievements/tri/fr"
+
+    def gesture(n, name):
+        levels = tuple(
+            builders.RubricCriterionLevel(id=f"{base}#g{n}-{lid}", name=lid)
+            for lid in ("not-yet", "acquired")
+        )
+        return builders.ResultDescription(
+            id=f"{base}#g{n}", name=name, result_type="RubricCriterion",
+            rubric_criterion_levels=levels, required_level=f"{base}#g{n}-acquired",
+        )
+
+    gestures = [gesture(1, "Trier les déchets"), gesture(2, "Étiqueter les bacs")]
+    achievement = builders.Achievement(
+        id=base, name="Tri sélectif", description="Trie.", in_language="fr",
+        criteria=builders.Criteria(narrative="Observé."), result_descriptions=tuple(gestures),
+    )
+    credential = builders.OpenBadgeCredential(
+        id="urn:uuid:0b6f2d4e-9d51-4a4b-8a53-3f1d2c1b0a99",
+        issuer=builders.Profile(id="did:web:badges.example.org", name="AGFE"),
+        subject=builders.AchievementSubject(
+            achievement=achievement,
+            identifiers=(builders.name_identifier("Łucja Żółkiewska"),),
+            results=(
+                builders.Result(f"{base}#g1", achieved_level=f"{base}#g1-acquired"),
+                builders.Result(f"{base}#g2", achieved_level=f"{base}#g2-not-yet"),
+            ),
+        ),
+        valid_from="2026-03-01T10:00:00Z",
+    ).to_json()
+    card = cards.card_from_credential(credential, verify_url="https://b.example/v/AB12")
+    assert (card.learner_name, card.achievement_name, card.issuer_name) == (
+        "Łucja Żółkiewska", "Tri sélectif", "AGFE")
+    assert card.gestures == ["Trier les déchets"]
+    assert (card.issued_on.isoformat(), card.language) == ("2026-03-01", "fr")
