@@ -31,7 +31,8 @@ from werkzeug.utils import secure_filename
 from issuer.config import settings
 from issuer.core import cards
 from issuer.core.catalogue import MicroTraining
-from issuer.services import NotIssuable, catalogue, claims, issuing, publishing, unit_of_work
+from issuer.services import NotIssuable, catalogue, claims, issuing, unit_of_work
+from issuer.services import cards as card_service
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
 from issuer.store.models import (
@@ -408,7 +409,7 @@ def card_pdf(uuid: str):
         if claims.can_bind(issued) is None:
             with unit_of_work(db()):
                 claim = claims.claim_url(issuing.new_claim_token(db(), issued))
-    response = _pdf(cards.card_pdf([_card(issued, claim)], back=True),
+    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim)], back=True),
                     f"badge-{issued.short_id}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -427,41 +428,8 @@ def session_cards_pdf(session_id: int):
     if not issued:
         flash(_("No badge has been issued in this session yet."), "error")
         return redirect(url_for(".session", session_id=session_id))
-    return _pdf(cards.sheet_pdf([_card(item) for item in issued]),
+    return _pdf(cards.sheet_pdf([card_service.card_for(item) for item in issued]),
                 f"session-{training_session.id}-cards.pdf")
-
-
-def _card(credential: Credential, claim_url: str | None = None) -> cards.CardData:
-    """What the printed card shows: the badge's own texts, in the badge's language."""
-    document = publishing.credential_document(credential)
-    learner = credential.learner
-    return cards.CardData(
-        learner_name=learner.name if learner is not None and learner.erased_at is None else "",
-        achievement_name=document["credentialSubject"]["achievement"]["name"],
-        issuer_name=credential.organisation.name,
-        issuer_logo=credential.organisation.logo_png,
-        issued_on=credential.valid_from.date(),
-        gestures=_card_gestures(credential),
-        verify_url=f"{settings().public_base_url}/v/{credential.short_id}",
-        claim_url=claim_url,
-        language=credential.language,
-    )
-
-
-def _card_gestures(credential: Credential) -> list[str]:
-    """The acquired gestures of a micro-training badge (a skill badge lists none)."""
-    if credential.kind != catalogue.TRAINING:
-        return []
-    training = catalogue.training_of(credential.template)
-    record = db().get(Assessment, credential.assessment_id) if credential.assessment_id else None
-    # An "at-least:N" rule can validate with a gesture not yet acquired: print only acquired ones.
-    levels = record.levels if record is not None else {}
-    return [gesture.name_in(credential.language) for gesture in training.gestures
-            if not levels or _acquired(gesture, levels.get(gesture.id))]
-
-
-def _acquired(gesture, level: str | None) -> bool:
-    return level in {lvl.id for lvl in gesture.levels} and gesture.is_acquired(level)
 
 
 def _pdf(data: bytes, filename: str) -> Response:
