@@ -29,6 +29,12 @@ from urllib.parse import quote
 import pypdfium2
 import pytest
 import zxingcpp
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session as DatabaseSession
+
+from issuer.services.catalogue import training_of
+from issuer.store.db import normalise_url
+from issuer.store.models import TrainingSession
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -91,10 +97,6 @@ def _free_port() -> int:
 
 def _postgres_schema(base: str):
     """A fresh schema on DATABASE_URL, its URL (search_path) and a function dropping it."""
-    from sqlalchemy import create_engine, text
-
-    from issuer.store.db import normalise_url
-
     schema = f"sky_e2e_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalise_url(base))
     with admin.begin() as connection:
@@ -248,6 +250,17 @@ def new_page(browser, request, service, **options):
 def page(browser, request, service):
     """A desktop-sized page of its own."""
     return new_page(browser, request, service, viewport={"width": 1280, "height": 900})
+
+
+def gestures_of(service, session_id: int) -> list[tuple[str, str, str]]:
+    """(gesture id, level acquired, level not yet) of the session's micro-training, from the
+    catalogue as the service reads it."""
+    engine = create_engine(normalise_url(service.database_url))
+    with DatabaseSession(engine) as db:
+        training = training_of(db.get(TrainingSession, session_id).template)
+        gestures = [(g.id, g.required_level, g.levels[0].id) for g in training.gestures]
+    engine.dispose()
+    return gestures
 
 
 def qr_texts(pdf: Path, page_index: int = 0) -> list[str]:

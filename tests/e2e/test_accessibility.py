@@ -8,10 +8,12 @@ axe-core is the copy bundled with the PyPI package axe-playwright-python (no net
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from sqlalchemy import create_engine, select
 
@@ -24,7 +26,7 @@ from issuer.store.models import (
     TrainingSession,
 )
 
-from .conftest import LANGUAGES, log_in, new_page, opened_pdf, qr_texts
+from .conftest import LANGUAGES, gestures_of, log_in, new_page, opened_pdf, qr_texts
 
 pytestmark = pytest.mark.browser
 
@@ -89,25 +91,17 @@ def _states(connection, org_id: int) -> dict[str, str]:
 # --- axe-core --------------------------------------------------------------------------------
 
 
-def _axe_source() -> str:
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
-
-
+AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 
 
 def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.1 A/AA violations of the page as shown now, one line per node."""
-    page.evaluate(_AXE_SCRIPT)
+    """axe-core's WCAG 2.1 A/AA violations of the page as shown now, one line per rule."""
+    page.evaluate(AXE_SCRIPT)
     results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
             + " ".join(str(node["target"]) for node in violation["nodes"][:3])
             for violation in results["violations"]]
-
-
-_AXE_SCRIPT = _axe_source()
 
 
 def audit(page, label: str, problems: dict[str, list[str]], language: str) -> None:
@@ -325,23 +319,29 @@ def _tab_to(page, wanted, limit: int = 80) -> dict:
     raise AssertionError("the keyboard never reached the control")
 
 
-def test_trainer_evaluates_and_saves_with_the_keyboard_alone(browser, request, service, seeded):
+def test_trainer_adds_evaluates_and_issues_with_the_keyboard_alone(browser, request, service,
+                                                                   seeded):
     page = new_page(browser, request, service, viewport={"width": 1280, "height": 900})
     log_in(page, service.account(ORGANISATION, "trainer"))
-    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}")
-    radios = page.eval_on_selector_all(
-        "fieldset.gesture", "sets => sets.map(s => s.querySelector('input[type=radio]').name)")
-    for name in radios:
-        _tab_to(page, lambda f, name=name: f["name"] == name)
-        page.keyboard.press("Space")  # a radio group takes focus on one option; Space picks it
-    _tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "save")
+    page.goto(f"/trainer/sessions/{seeded.session_id}")
+    _tab_to(page, lambda f: f["name"] == "name")
+    page.keyboard.type("Zuzanna Kołodziej")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.url.endswith(f"/learners/{seeded.not_yet_learner_id}") or "sessions" in page.url
-    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}")
-    checked = page.eval_on_selector_all(
-        "fieldset.gesture", "sets => sets.map(s => !!s.querySelector('input[type=radio]:checked'))")
-    assert checked == [True] * len(radios)
+    assert re.search(r"/learners/\d+$", page.url), page.url
+    for gesture, acquired, _not_yet in gestures_of(service, seeded.session_id):
+        _tab_to(page, lambda f, gesture=gesture: f["name"] == f"level_{gesture}")
+        page.keyboard.press("Space")  # Tab lands on the group's first option; Space picks it
+        for _ in range(10):  # the arrow keys move the choice within the group
+            if _focused(page)["value"] == acquired:
+                break
+            page.keyboard.press("ArrowDown")
+        assert _focused(page)["value"] == acquired
+    _tab_to(page, lambda f: f["tag"] == "button" and f["value"] == "issue")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/trainer/credentials/" in page.url
+    assert page.locator("a.verify-link").count() == 1
 
 
 def test_keyboard_focus_is_visible_on_the_log_in_form(page):

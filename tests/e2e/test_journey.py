@@ -14,14 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from issuer.services.catalogue import training_of
-from issuer.store.db import normalise_url
-from issuer.store.models import TrainingSession
-
-from .conftest import PHONE, download, log_in, new_page, opened_pdf, qr_texts
+from .conftest import PHONE, download, gestures_of, log_in, new_page, opened_pdf, qr_texts
 
 pytestmark = pytest.mark.browser
 
@@ -37,17 +31,6 @@ REVOCATION_REASON = "Issued for the wrong session; a corrected badge follows."
 def phone(browser, request, service, **options):
     return new_page(browser, request, service, viewport=PHONE, is_mobile=True, has_touch=True,
                     accept_downloads=True, **options)
-
-
-def gestures_of(service, session_id: int) -> list[tuple[str, str, str]]:
-    """(gesture id, level acquired, level not yet) of the session's micro-training, from the
-    catalogue as the service reads it."""
-    engine = create_engine(normalise_url(service.database_url))
-    with Session(engine) as db:
-        training = training_of(db.get(TrainingSession, session_id).template)
-        gestures = [(g.id, g.required_level, g.levels[0].id) for g in training.gestures]
-    engine.dispose()
-    return gestures
 
 
 def verdict(page) -> tuple[str, str]:
