@@ -344,14 +344,29 @@ def test_trainer_adds_evaluates_and_issues_with_the_keyboard_alone(browser, requ
     assert page.locator("a.verify-link").count() == 1
 
 
-def test_keyboard_focus_is_visible_on_the_log_in_form(page):
+def _luminance(rgb: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    channels = [int(value) / 255 for value in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("control", ["email", "password"])
+def test_keyboard_focus_ring_is_visible_against_the_page(page, control):
     page.goto("/auth/login")
-    _tab_to(page, lambda f: f["name"] == "email")
-    outline = page.evaluate("""() => {
+    _tab_to(page, lambda f: f["name"] == control)
+    ring = page.evaluate("""() => {
         const s = getComputedStyle(document.activeElement);
-        return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow};
+        return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor,
+                page: getComputedStyle(document.body).backgroundColor};
     }""")
-    assert (outline["style"] != "none" and outline["width"] >= 2) or outline["shadow"] != "none"
+    assert ring["style"] == "solid" and ring["width"] >= 2
+    assert contrast(ring["colour"], ring["page"]) >= 3  # WCAG 1.4.11 for the focus state
 
 
 def test_skip_link_is_the_first_tab_stop_and_leads_to_the_main_content(page, seeded):
