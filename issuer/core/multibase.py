@@ -8,6 +8,7 @@ import base58
 
 from .errors import KeyFormatError
 
+_BASE58_ALPHABET = frozenset(base58.BITCOIN_ALPHABET.decode("ascii"))
 ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
 P256_PUB = b"\x80\x24"
@@ -21,6 +22,9 @@ def encode_base58btc(data: bytes) -> str:
 def decode_base58btc(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith("z"):
         raise KeyFormatError("multibase value must be a string starting with 'z' (base58btc)")
+    # The base58 library strips whitespace; a signature with trailing junk must not verify.
+    if not set(value[1:]) <= _BASE58_ALPHABET:
+        raise KeyFormatError("invalid base58btc value: a character is outside the alphabet")
     try:
         return base58.b58decode(value[1:])
     except ValueError as error:

@@ -221,6 +221,8 @@ class _Run:
             self.check_embedded_proofs(loaders)
         self.check_validity()
         if self.structural_failure():
+            # Say which embedded badge was altered even when the outer proof fails.
+            self.check_embedded_credentials()
             return
         self.check_status()
         self.collect_resolver_notes()

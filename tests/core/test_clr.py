@@ -211,3 +211,8 @@ def test_a_subject_needs_an_id_or_an_identifier(badges):
     with pytest.raises(BuildError, match="needs the learner's id"):
         clr.clr_credential("urn:uuid:6a3e9f3c-2d1b-4c55-9a8e-7f00c0ffee05", {"id": "did:x:y"},
                            badges, NOW, "Parcours")
+
+
+def test_the_report_of_a_tampered_clr_names_the_altered_badge(signed_clr):
+    report = verify(tampered(signed_clr))
+    assert [embedded.verdict for embedded in report.embedded] == ["valid", "invalid"]

@@ -164,3 +164,10 @@ def test_did_web_url_of_loopback_may_use_http_only_when_allowed():
 def test_not_a_did_web_is_refused():
     with pytest.raises(ResolutionError):
         did.did_web_url("did:key:z6Mk")
+
+
+@pytest.mark.parametrize("junk", ["\r", " ", "\n", "0", "O", "l", "I"])
+def test_base58_refuses_characters_outside_the_alphabet(junk):
+    value = multibase.encode_base58btc(b"\x01\x02\x03")
+    with pytest.raises(KeyFormatError, match="outside the alphabet"):
+        multibase.decode_base58btc(value + junk)
