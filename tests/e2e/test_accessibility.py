@@ -256,6 +256,18 @@ def test_form_errors_are_tied_to_their_field(browser, request, service):
     assert errors.inner_text().strip() != ""
 
 
+def test_catalogue_texts_on_the_evaluation_form_carry_their_own_language(browser, request,
+                                                                         service, seeded):
+    """WCAG 3.1.2: an English page shows a French session's gestures marked as French."""
+    page = new_page(browser, request, service)
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}?lang=en")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    marked = page.eval_on_selector_all(
+        "fieldset.gesture legend, label.level span", "nodes => nodes.map(n => n.lang)")
+    assert marked and set(marked) == {"fr"}
+
+
 # --- text resized to 200 % on a 320-pixel-wide screen ----------------------------------------
 
 

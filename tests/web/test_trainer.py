@@ -128,7 +128,7 @@ def test_evaluation_page_shows_each_gesture_with_what_to_observe_and_its_levels(
         client, world, trainer):
     page = client.get(enrol(client, world)).get_data(as_text=True)
     assert page.count("<fieldset") == 2
-    assert "<legend>Creuser le trou de plantation</legend>" in page
+    assert '<legend lang="fr">Creuser le trou de plantation</legend>' in page
     assert "Le trou est deux fois plus large que la motte et aussi profond." in page
     assert re.search(r'type="radio" value="acquired"', page)
     assert "Pas encore acquis" in page and "Acquis" in page
