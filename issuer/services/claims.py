@@ -18,7 +18,6 @@ Binding twice to the same DID returns the same copy; a new DID (a new phone) get
 from __future__ import annotations
 
 import json
-import secrets
 import uuid as uuidlib
 from datetime import UTC, datetime
 
@@ -31,11 +30,10 @@ from issuer.store.models import Credential, utcnow
 
 from . import NotFound, ServiceError, audit
 from .issuing import (
-    SHORT_ID_ALPHABET,
-    SHORT_ID_LENGTH,
     check_before_signing,
     credential_for_claim_token,
     credential_url,
+    new_short_id,
 )
 from .keys import active_key, verification_method_id
 from .status_lists import allocate_slot, status_entry
@@ -126,7 +124,7 @@ def _reissue(db: Session, original: Credential, holder_did: str, now: datetime) 
     signed = proofs.sign(document, key, verification_method_id(org, key_record),
                          created=builders.timestamp(now))
     copy = Credential(
-        uuid=copy_uuid, short_id=_new_short_id(db), organisation_id=org.id,
+        uuid=copy_uuid, short_id=new_short_id(db), organisation_id=org.id,
         learner_id=original.learner_id, assessment_id=None, template_pk=original.template_pk,
         kind=original.kind, language=original.language,
         signed_json=json.dumps(signed, ensure_ascii=False), valid_from=original.valid_from,
@@ -135,10 +133,3 @@ def _reissue(db: Session, original: Credential, holder_did: str, now: datetime) 
     db.add(copy)
     db.flush()
     return copy
-
-
-def _new_short_id(db: Session) -> str:
-    while True:
-        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
-        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
-            return short_id

@@ -171,7 +171,7 @@ def _issue(db: Session, assessment: Assessment, training: MicroTraining, actor: 
     token = secrets.token_urlsafe(24)
     credential = Credential(
         uuid=credential_uuid,
-        short_id=_new_short_id(db),
+        short_id=new_short_id(db),
         organisation_id=org.id,
         learner_id=learner.id,
         assessment_id=assessment.id,
@@ -235,13 +235,24 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
 
 
 def _achievement(template, training: MicroTraining, language: str) -> builders.Achievement:
+    return achievement_of(object_session(template), template, language, training)
+
+
+def achievement_of(db: Session, template, language: str,
+                   training: MicroTraining | None = None) -> builders.Achievement:
+    """The Achievement of a micro-training version in `language`, as credentials embed it.
+
+    Issuance and the published achievement document both build it here, so the document at an
+    achievement's id is exactly what new credentials carry, partners' endorsements included.
+    """
+    training = training or catalogue_service.training_of(template)
     related = {other: catalogue_service.achievement_id(template, other)
                for other in training.languages if other != language}
     achievement = core_catalogue.achievement_for(
         training, language, catalogue_service.achievement_id(template, language), related)
     from .endorsements import endorsements_for  # partners' signed endorsements of this version
 
-    endorsed = endorsements_for(object_session(template), template, language)
+    endorsed = endorsements_for(db, template, language)
     return replace(achievement, endorsements=tuple(endorsed))
 
 
@@ -312,7 +323,8 @@ def _valid_until(training: MicroTraining, now: datetime) -> datetime | None:
     return now.replace(year=year, month=month, day=day)
 
 
-def _new_short_id(db: Session) -> str:
+def new_short_id(db: Session) -> str:
+    """A fresh short id for a card (unused so far): 9 characters people can read aloud."""
     while True:
         short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
         if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:

@@ -21,8 +21,9 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import catalogue as core_catalogue
+from issuer.core.errors import BadgeError
 from issuer.services import catalogue as catalogue_service
+from issuer.services import issuing, stacking
 from issuer.services.keys import issuer_profile
 from issuer.store.models import (
     AchievementTemplate,
@@ -115,19 +116,17 @@ def template_default_language(template: AchievementTemplate) -> str:
 def achievement_document(db: Session, template: AchievementTemplate, language: str) -> dict | None:
     """The Achievement of a catalogue entry in `language` (else its first language), as JSON-LD.
 
-    A micro-training is built by the same function issuance uses, so the document at an
-    achievement's id is the achievement embedded in its credentials. A skill is published as
-    embedded in its newest credential (None until one was issued).
+    A micro-training is built by the function issuance uses (`issuing.achievement_of`,
+    endorsements included), so the document at an achievement's id is the achievement embedded
+    in the credentials issued from now on. A skill is published as embedded in its newest
+    credential (None until one was issued).
     """
     if template.kind != "training":
         return _issued_achievement(db, template, language)
     training = catalogue_service.training_of(template)
     if language not in training.languages:
         language = training.languages[0]
-    related = {other: catalogue_service.achievement_id(template, other)
-               for other in training.languages if other != language}
-    achievement = core_catalogue.achievement_for(
-        training, language, catalogue_service.achievement_id(template, language), related)
+    achievement = issuing.achievement_of(db, template, language, training)
     return {"@context": [CREDENTIALS_V2, OB_CONTEXT], **achievement.to_json()}
 
 
@@ -161,7 +160,7 @@ def jwt_claims(token: str) -> dict:
 
 def without_personal_data(view: CredentialView) -> CredentialView:
     """The view of an erased learner's credential: the verdict stays, personal data goes."""
-    return replace(view, learner_name=None, evidence=[], gestures=[])
+    return replace(view, learner_name=None, evidence=[], gestures=[], skills=[])
 
 
 def etag_for(text: str | bytes) -> str:
@@ -289,13 +288,25 @@ class AlignmentView:
 
 
 @dataclass
-class SkillView:
-    """A skill (stack) the micro-training counts toward."""
+class EndorsementView:
+    """A partner's endorsement embedded in the badge, with its own verdict."""
 
-    name: str
-    description: str | None
-    parts: list[str]
-    further_training: list[dict]
+    endorser: str
+    comment: str | None
+    verdict: str  # a display state, as for the badge itself
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict == VALID
+
+
+@dataclass
+class EmbeddedView:
+    """One badge inside a learner record (CLR), with its own verdict."""
+
+    title: str
+    issuer_name: str
+    verdict: str
 
 
 @dataclass
@@ -320,7 +331,9 @@ class CredentialView:
     evidence: list[EvidenceView] = field(default_factory=list)
     learning_outcomes: list[str] = field(default_factory=list)
     alignments: list[AlignmentView] = field(default_factory=list)
-    skills: list[SkillView] = field(default_factory=list)
+    skills: list[stacking.SkillProgressView] = field(default_factory=list)
+    endorsements: list[EndorsementView] = field(default_factory=list)
+    embedded: list[EmbeddedView] = field(default_factory=list)
     duration_hours: float | None = None
     revocation_reason: str | None = None
     messages: list[str] = field(default_factory=list)
@@ -351,6 +364,8 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         gestures=_gestures(achievement, subject),
         evidence=[_evidence(item) for item in _list(document.get("evidence"))],
         alignments=[_alignment(item) for item in _list(achievement.get("alignment"))],
+        endorsements=[_endorsement(item) for item in report_json(report).get("endorsements", [])],
+        embedded=[_embedded(item) for item in report_json(report).get("embedded", [])],
         messages=report_messages(report),
     )
 
@@ -370,7 +385,7 @@ def credential_view(db: Session, credential: Credential, report, language: str,
             view.content_language = language
         _translate(view, training, credential.language, view.content_language)
         view.duration_hours = training.duration_hours
-        view.skills = skills_containing(db, training.id, language)
+        view.skills = _stack_progress(db, credential, language)
     view.revocation_reason = public_revocation_reason(credential)
     return view
 
@@ -382,31 +397,14 @@ def public_revocation_reason(credential: Credential) -> str | None:
     return credential.revocation_reason
 
 
-def skills_containing(db: Session, training_id: str, language: str) -> list[SkillView]:
-    """The current skills of the catalogue that count `training_id` among their parts."""
-    skills = []
-    for template in db.scalars(select(AchievementTemplate).where(
-            AchievementTemplate.kind == "skill", AchievementTemplate.current.is_(True))):
-        data = tomllib.loads(template.source_toml)
-        if training_id in data.get("parts", []):
-            skills.append(SkillView(
-                name=_in(data.get("name", {}), language) or template.template_id,
-                description=_in(data.get("description", {}), language),
-                parts=[_training_name(db, part, language) for part in data["parts"]],
-                further_training=[
-                    {"name": _in(item.get("name", {}), language), "url": item.get("url"),
-                     "provider": item.get("provider")}
-                    for item in data.get("further_training", [])
-                ],
-            ))
-    return skills
-
-
-def _training_name(db: Session, training_id: str, language: str) -> str:
-    template = current_template(db, training_id)
-    if template is None:
-        return training_id
-    return _in(tomllib.loads(template.source_toml).get("name", {}), language) or training_id
+def _stack_progress(db: Session, credential: Credential,
+                    language: str) -> list[stacking.SkillProgressView]:
+    """The skills the badge counts toward, with the holder's progress; a skill file that cannot
+    be read hides the section rather than the verdict."""
+    try:
+        return stacking.stack_progress(db, credential, language)
+    except BadgeError:
+        return []
 
 
 def _translate(view: CredentialView, training, issued: str, language: str) -> None:
@@ -470,6 +468,28 @@ def _is_acquired(description: dict, levels: list[dict], achieved: str | None,
     return result.get("status") == "Completed"
 
 
+def _endorsement(nested: dict) -> EndorsementView:
+    """An endorsement's view from its nested report: who vouches, what they say, verified."""
+    credential = _as_object(nested.get("credential"))
+    subject = _first(credential.get("credentialSubject"))
+    issuer = _as_object(nested.get("issuer"))
+    return EndorsementView(
+        endorser=_text(issuer.get("name")) or _text(issuer.get("id")) or "",
+        comment=_text(subject.get("endorsementComment")),
+        verdict=verdict_of(nested),
+    )
+
+
+def _embedded(nested: dict) -> EmbeddedView:
+    """An embedded badge's view from its nested report."""
+    issuer = _as_object(nested.get("issuer"))
+    return EmbeddedView(
+        title=achievement_name(_as_object(nested.get("credential"))),
+        issuer_name=_text(issuer.get("name")) or _text(issuer.get("id")) or "",
+        verdict=verdict_of(nested),
+    )
+
+
 def _evidence(item) -> EvidenceView:
     item = _as_object(item)
     url = _text(item.get("id"))
@@ -517,12 +537,6 @@ def _country(issuer: dict, language: str) -> str | None:
 def _image_url(image) -> str | None:
     url = _text(image.get("id")) if isinstance(image, dict) else _text(image)
     return url if url and url.startswith(("https://", "http://", "data:image/")) else None
-
-
-def _in(texts, language: str) -> str | None:
-    if isinstance(texts, dict):
-        return texts.get(language) or texts.get("en")
-    return _text(texts)
 
 
 def _text(value) -> str | None:

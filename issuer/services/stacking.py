@@ -46,7 +46,7 @@ from issuer.store.stacking_models import (
 from . import Actor, NotFound, NotIssuable, audit, require_organisation
 from .catalogue import SKILL, TRAINING, achievement_id, training_of
 from .endorsements import endorsements_for
-from .issuing import check_before_signing, credential_url, learner_language
+from .issuing import check_before_signing, credential_url, learner_language, new_short_id
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import ERASURE_REASON
 from .revocation import revoke
@@ -303,7 +303,7 @@ def _issue(db: Session, award: SkillAward, template: AchievementTemplate, skill:
                          created=builders.timestamp(now))
     token = secrets.token_urlsafe(24)
     credential = Credential(
-        uuid=credential_uuid, short_id=_new_short_id(db), organisation_id=org.id,
+        uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
         learner_id=learner.id, template_pk=template.id, kind=SKILL, language=language,
         signed_json=json.dumps(signed, ensure_ascii=False), valid_from=now,
         valid_until=_valid_until(parts), status_list_id=status_list.id, status_index=index,
@@ -403,12 +403,6 @@ def _valid_until(parts: list[Credential]) -> datetime | None:
     return min(ends) if ends else None
 
 
-def _new_short_id(db: Session) -> str:
-    from .issuing import _new_short_id as new_short_id  # one alphabet and length for all ids
-
-    return new_short_id(db)
-
-
 def _moment(now: datetime | None) -> datetime:
     return (now or utcnow()).astimezone(UTC).replace(microsecond=0)
 
@@ -419,7 +413,7 @@ def _moment(now: datetime | None) -> datetime:
 @dataclass
 class SkillProgressView:
     """One skill a badge counts toward, as the learner's claim page and verification page show
-    it: the fields of publishing.SkillView, plus progress."""
+    it: the skill (name, description, parts, further training), plus progress."""
 
     skill_id: str
     name: str
