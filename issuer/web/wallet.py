@@ -2,6 +2,8 @@
 
 - `/claim/<token>`: the learner's private page (no account), in their language: download the
   badge, add it to a wallet, add it to LinkedIn, see the skill it counts toward.
+- `/claim/<token>/record.json` and `/record.pdf`: all the learner's valid badges in one signed
+  CLR 2.0 file (for a training centre), and a printable A4 summary with a QR per badge.
 - `/claim/<token>/wallet`: fresh, short-lived invitations shown on screen (never on paper):
   the Learner Credential Wallet deep link (`https://lcw.app/request?request=…`, VC-API) with
   its `interaction:` form, and an OpenID4VCI credential offer by reference.
@@ -14,7 +16,6 @@ Protocol errors are JSON in each protocol's own shape; state lives in the databa
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
@@ -27,7 +28,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from issuer.config import settings
-from issuer.services import NotFound, exchanges, publishing, unit_of_work
+from issuer.services import NotFound, exchanges, learner_record, publishing, stacking, unit_of_work
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
@@ -86,7 +87,31 @@ def claim_page(token: str):
                    closed=claim_service.can_bind(credential),
                    linkedin_url=linkedin_url(credential, document),
                    verify_url=f"{_base()}/v/{credential.short_id}",
-                   skills=_stack_progress(db, credential, language))
+                   skills=stacking.stack_progress(db, credential, language))
+
+
+@bp.get("/claim/<token>/record.json")
+def claim_record(token: str):
+    """Every valid badge of the learner in one signed ClrCredential, as a file to keep."""
+    db = _db()
+    learner = _claimed_learner(token)
+    with unit_of_work(db):
+        document = learner_record.clr_document(db, learner)
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/vc+ld+json", headers={
+        "Content-Disposition": f'attachment; filename="learner-record-{learner.id}.json"'})
+
+
+@bp.get("/claim/<token>/record.pdf")
+def claim_record_pdf(token: str):
+    """A printable summary of the learner's badges, in their language, a QR code per badge."""
+    db = _db()
+    credential = _claimed(token)
+    learner = _claimed_learner(token, credential)
+    with unit_of_work(db):
+        data = learner_record.summary_pdf(db, learner, language=_claim_language(credential))
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="learner-record-{learner.id}.pdf"'})
 
 
 @bp.get("/claim/<token>/wallet")
@@ -119,6 +144,14 @@ def _claimed(token: str):
     return credential
 
 
+def _claimed_learner(token: str, credential=None):
+    """The learner a claim token belongs to (404 for a badge without one)."""
+    learner = (credential or _claimed(token)).learner
+    if learner is None:
+        abort(404)
+    return learner
+
+
 def _claim_language(credential) -> str:
     """`?lang=` first, then the learner's own language, then the browser's."""
     learner = credential.learner
@@ -137,16 +170,6 @@ def _render(template: str, language: str, status: int = 200, **context) -> Respo
     response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Language"] = language
     return response
-
-
-def _stack_progress(db, credential, language: str) -> list:
-    """The skills this badge counts toward and what is left (services.stacking, when present)."""
-    try:
-        stacking = importlib.import_module("issuer.services.stacking")
-    except ModuleNotFoundError:
-        return []
-    progress = getattr(stacking, "stack_progress", None)
-    return progress(db, credential, language) if progress else []
 
 
 def linkedin_url(credential, document: dict) -> str:

@@ -155,3 +155,58 @@ def test_claim_page_shows_the_skill_and_what_is_left(client, db, world):
     done = re.findall(r"&#10004;</span> Done</span> ([^<]+)</li>", skill.group(0))
     left = re.findall(r"&#9675;</span> Still to do</span> ([^<]+)</li>", skill.group(0))
     assert (done, left) == (names[:1], names[1:])
+
+
+# --- the learner record ------------------------------------------------------------------------
+
+
+def _verify_here(db, credential: dict):
+    from issuer.core.resolver import KeyResolver
+    from issuer.core.verify import verify_credential
+    from issuer.services.verification import local_fetch_json
+
+    fetch_json = local_fetch_json(db)
+    return verify_credential(credential, resolver=KeyResolver(fetch_json), fetch_json=fetch_json)
+
+
+def test_claim_page_links_to_the_record_file_and_its_printable_summary(client, badge):
+    _, page = _page(client, badge, "?lang=en")
+    links = _links(page)
+    assert f"/claim/{badge.claim_token}/record.json" in links
+    assert f"/claim/{badge.claim_token}/record.pdf?lang=en" in links
+    assert "Download all my badges in one file (for a training centre)" in page
+    assert "Print a summary of my badges" in page
+
+
+def test_learner_downloads_a_record_that_verifies_and_fits_the_clr_schema(client, db, badge):
+    from issuer.core import schema
+
+    response = client.get(f"/claim/{badge.claim_token}/record.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vc+ld+json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    record = response.get_json(force=True)
+    assert schema.errors(record, "clrcredential") == []
+    assert _verify_here(db, record).verdict == "valid"
+    assert record["credentialSubject"]["verifiableCredential"] == [document(badge)]
+
+
+def test_learner_prints_a_summary_whose_qr_codes_open_their_badges(client, db, world, badge):
+    import io
+
+    import pypdfium2
+    import zxingcpp
+
+    response = client.get(f"/claim/{badge.claim_token}/record.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    [page] = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    decoded = [r.text for r in zxingcpp.read_barcodes(page.render(scale=200 / 72).to_pil())]
+    assert decoded == [f"{BASE}/v/{badge.short_id}"]
+
+
+def test_record_of_an_unknown_claim_token_is_not_found(client, badge):
+    assert client.get("/claim/not-a-token/record.json").status_code == 404
+    assert client.get("/claim/not-a-token/record.pdf").status_code == 404
