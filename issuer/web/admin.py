@@ -1,5 +1,5 @@
-"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, API tokens, audit
-log, pilot statistics and bulk issuance from a CSV file.
+"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, learner records,
+endorsements, API tokens, audit log, pilot statistics and bulk issuance from a CSV file.
 
 Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
 for an explicit confirmation; secrets (a new password, an API token) are shown once, in the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import secrets
 import shutil
 import tempfile
@@ -30,7 +31,9 @@ from issuer.services import (
     audit,
     bulk,
     catalogue,
+    endorsements,
     keys,
+    learner_record,
     revocation,
     stats,
     unit_of_work,
@@ -46,6 +49,7 @@ from issuer.store.models import (
     TrainingSession,
     User,
 )
+from issuer.store.stacking_models import Endorsement
 
 from . import db
 from .auth import current_user, login_required
@@ -54,6 +58,7 @@ from .forms import (
     BulkUploadForm,
     ConfirmForm,
     CredentialSearchForm,
+    EndorseForm,
     OrganisationForm,
     RevokeForm,
     RotateKeyForm,
@@ -346,6 +351,111 @@ def revoke(uuid: str):
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200
     return render_template("admin/revoke.html", form=form, credential=credential), status
+
+
+# --- learner records -------------------------------------------------------------------------
+
+
+def _own_learner(learner_id: int) -> Learner:
+    learner = db().get(Learner, learner_id)
+    if learner is None:
+        abort(404)
+    if learner.organisation_id != current_user().organisation_id:
+        abort(403)
+    return learner
+
+
+@bp.route("/learners/<int:learner_id>/record.json")
+@login_required("admin")
+def learner_record_json(learner_id: int):
+    """The learner's valid badges as one signed ClrCredential (CLR 2.0), to hand over."""
+    learner = _own_learner(learner_id)
+    with unit_of_work(db()):
+        document = learner_record.clr_document(db(), learner, current_user())
+    return Response(json.dumps(document, ensure_ascii=False, indent=2),
+                    mimetype="application/vc+ld+json", headers={
+                        **NO_STORE,
+                        "Content-Disposition":
+                            f'attachment; filename="learner-record-{learner.id}.json"'})
+
+
+@bp.route("/learners/<int:learner_id>/record.pdf")
+@login_required("admin")
+def learner_record_pdf(learner_id: int):
+    """The printable A4 summary of the learner's badges, in the learner's language."""
+    learner = _own_learner(learner_id)
+    with unit_of_work(db()):
+        data = learner_record.summary_pdf(db(), learner, current_user(),
+                                          language=learner.language)
+    return Response(data, mimetype="application/pdf", headers={
+        **NO_STORE,
+        "Content-Disposition": f'attachment; filename="learner-record-{learner.id}.pdf"'})
+
+
+# --- endorsements ----------------------------------------------------------------------------
+
+
+def _endorse_form() -> EndorseForm:
+    form = EndorseForm()
+    form.template.choices = [(t.id, _template_name(t)) for t in catalogue.current_templates(db())]
+    return form
+
+
+def _template_name(template: AchievementTemplate) -> str:
+    """A micro-training's name in the admin's language (the id if the file cannot be read)."""
+    try:
+        return catalogue.training_of(template).name_in(current_user().language or "en")
+    except TemplateError:
+        return template.template_id
+
+
+def _endorsement_groups() -> list[list[Endorsement]]:
+    """The organisation's endorsements, one group per act (every language signed together)."""
+    groups: dict[tuple, list[Endorsement]] = {}
+    for item in endorsements.endorsements_by(db(), _organisation()):
+        groups.setdefault((item.template_pk, item.created_at), []).append(item)
+    return list(groups.values())
+
+
+@bp.route("/endorsements", methods=("GET", "POST"))
+@login_required("admin")
+def endorsements_page():
+    """Endorse a micro-training (signed with the organisation's key); list and withdraw."""
+    form = _endorse_form()
+    if form.validate_on_submit():
+        template = db().get(AchievementTemplate, form.template.data)
+        try:
+            with unit_of_work(db()):
+                endorsements.endorse(db(), _organisation(), template, form.comment.data,
+                                     current_user())
+        except ServiceError as error:
+            form.comment.errors.append(str(error))
+        else:
+            flash(_("Your endorsement is signed. Badges of this micro-training issued from now "
+                    "on carry it."), "success")
+            return redirect(url_for(".endorsements_page"))
+    return render_template("admin/endorsements.html", form=form, groups=_endorsement_groups(),
+                           name_of=_template_name, confirm=ConfirmForm()), (
+        422 if form.errors else 200)
+
+
+@bp.route("/endorsements/<int:endorsement_id>/withdraw", methods=("POST",))
+@login_required("admin")
+def withdraw_endorsement(endorsement_id: int):
+    """Stop embedding an endorsement (every language of it) in new badges."""
+    chosen = db().get(Endorsement, endorsement_id)
+    if chosen is None or chosen.endorser_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    siblings = [e for group in _endorsement_groups() if chosen in group for e in group]
+    with unit_of_work(db()):
+        for item in siblings:
+            if item.withdrawn_at is None:
+                endorsements.withdraw(db(), item, current_user())
+    flash(_("The endorsement is withdrawn: new badges no longer carry it. Badges issued "
+            "before keep it."), "success")
+    return redirect(url_for(".endorsements_page"))
 
 
 # --- API tokens ------------------------------------------------------------------------------

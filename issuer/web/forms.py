@@ -232,6 +232,17 @@ class TokenForm(FlaskForm):
     name = StringField(_("What the token is for"), validators=[DataRequired(), Length(max=200)])
 
 
+class EndorseForm(FlaskForm):
+    """Endorse a micro-training: what the organisation vouches for, then a confirmation."""
+
+    template = SelectField(_("Micro-training"), coerce=int, validators=[InputRequired()])
+    comment = TextAreaField(_("What you vouch for (shown with every badge of this training)"),
+                            validators=[DataRequired(), Length(min=3, max=2000)])
+    confirm = BooleanField(_("I confirm: our organisation signs this endorsement, and badges "
+                             "issued from now on will carry it."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
 class BulkUploadForm(FlaskForm):
     """A CSV of learners for one session: first a dry run."""
 

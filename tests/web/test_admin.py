@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 
 import pytest
@@ -381,3 +382,116 @@ def test_bulk_help_lists_the_columns_for_the_chosen_session(client, world, admin
         in page
     assert ("<code>dig-hole</code> — Creuser le trou de plantation:\n    "
             "<code>not-yet</code> (Pas encore acquis), <code>acquired</code> (Acquis)") in page
+
+
+# --- learner records -------------------------------------------------------------------------
+
+
+def test_admin_downloads_a_learners_record_that_verifies(client, world, admin, db):
+    from issuer.core.resolver import KeyResolver
+    from issuer.core.verify import verify_credential
+    from issuer.services.verification import local_fetch_json
+
+    credential = issue(db, world, world.learners[0])
+    response = client.get(f"/admin/learners/{world.learners[0].id}/record.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vc+ld+json"
+    record = response.get_json(force=True)
+    fetch_json = local_fetch_json(db)
+    report = verify_credential(record, resolver=KeyResolver(fetch_json), fetch_json=fetch_json)
+    assert report.verdict == "valid"
+    assert record["credentialSubject"]["verifiableCredential"] == [
+        json.loads(credential.signed_json)]
+
+
+def test_admin_prints_a_learners_summary(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    response = client.get(f"/admin/learners/{world.learners[0].id}/record.pdf")
+    assert (response.status_code, response.mimetype) == (200, "application/pdf")
+    assert response.data.startswith(b"%PDF-")
+
+
+def test_credentials_list_links_to_the_learners_record(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/credentials").get_data(as_text=True)
+    assert f'href="/admin/learners/{world.learners[0].id}/record.json"' in page
+    assert f'href="/admin/learners/{world.learners[0].id}/record.pdf"' in page
+
+
+def test_admin_of_another_organisation_cannot_get_the_record(client, world, db, login):
+    issue(db, world, world.learners[0])
+    other = make_world(db, slug="barka", learner_names=())
+    login(other.admin)
+    assert client.get(f"/admin/learners/{world.learners[0].id}/record.json").status_code == 403
+    assert client.get(f"/admin/learners/{world.learners[0].id}/record.pdf").status_code == 403
+    assert client.get("/admin/learners/999999/record.json").status_code == 404
+
+
+# --- endorsements ----------------------------------------------------------------------------
+
+COMMENT = "We observed this micro-training: the gestures are those of the trade."
+
+
+@pytest.fixture
+def partner_admin(client, db, world, login):
+    """The admin of a second organisation, logged in: the endorser."""
+    other = make_world(db, slug="barka", learner_names=())
+    with unit_of_work(db):
+        other.org.name = "BARKA Foundation"
+    login(other.admin)
+    return other
+
+
+def endorse_page(client, world, confirm="y"):
+    data = {"template": str(world.template.id), "comment": COMMENT}
+    if confirm:
+        data["confirm"] = confirm
+    return submit(client, "/admin/endorsements", data)
+
+
+def test_endorsing_needs_an_explicit_confirmation(client, world, partner_admin, db):
+    from issuer.store.stacking_models import Endorsement
+
+    response = endorse_page(client, world, confirm=None)
+    assert response.status_code == 422
+    assert count(db, Endorsement) == 0
+
+
+def test_a_badge_issued_after_an_endorsement_carries_it_and_shows_the_endorser(
+        client, world, partner_admin, db):
+    from issuer.services.keys import issuer_did
+
+    response = endorse_page(client, world)
+    assert response.status_code == 302
+    credential = issue(db, world, world.learners[0])
+    [embedded] = json.loads(credential.signed_json)["credentialSubject"]["achievement"][
+        "endorsement"]
+    assert embedded["issuer"]["id"] == issuer_did(partner_admin.org)
+    page = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    endorsed = re.search(r'<section class="endorsements">.*?</section>', page, re.S).group(0)
+    assert "<strong>BARKA Foundation</strong>" in endorsed
+    assert "Endorsement verified" in endorsed
+    assert f"<p>{COMMENT}</p>" in endorsed
+
+
+def test_the_endorsements_page_lists_what_the_organisation_endorsed(
+        client, world, partner_admin, db):
+    endorse_page(client, world)
+    page = client.get("/admin/endorsements").get_data(as_text=True)
+    assert COMMENT in page
+    assert f"{world.template.template_id}@{world.template.version}" in page
+
+
+def test_a_withdrawn_endorsement_is_not_in_badges_issued_afterwards(
+        client, world, partner_admin, db):
+    from issuer.store.stacking_models import Endorsement
+
+    endorse_page(client, world)
+    first = db.scalar(select(Endorsement).order_by(Endorsement.id))
+    response = submit(client, "/admin/endorsements", {},
+                      action=f"/admin/endorsements/{first.id}/withdraw")
+    assert response.status_code == 302
+    assert count(db, Endorsement, Endorsement.withdrawn_at.is_(None)) == 0
+    credential = issue(db, world, world.learners[0])
+    achievement = json.loads(credential.signed_json)["credentialSubject"]["achievement"]
+    assert "endorsement" not in achievement
