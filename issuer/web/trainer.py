@@ -31,7 +31,7 @@ from werkzeug.utils import secure_filename
 from issuer.config import settings
 from issuer.core import cards
 from issuer.core.catalogue import MicroTraining
-from issuer.services import NotIssuable, catalogue, claims, issuing, unit_of_work
+from issuer.services import NotIssuable, catalogue, claims, issuing, stacking, unit_of_work
 from issuer.services import cards as card_service
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
@@ -43,6 +43,7 @@ from issuer.store.models import (
     Learner,
     TrainingSession,
 )
+from issuer.store.stacking_models import SkillAward
 
 from . import db
 from .auth import current_user, login_required
@@ -98,14 +99,40 @@ def _credential_of(assessment: Assessment) -> Credential | None:
 @bp.route("/")
 @login_required("trainer")
 def index():
-    """The organisation's sessions, the most recent first."""
+    """The organisation's sessions, the most recent first, and skill badges awaiting a click."""
     sessions = db().scalars(
         select(TrainingSession)
         .where(TrainingSession.organisation_id == current_user().organisation_id)
         .order_by(TrainingSession.starts_on.desc(), TrainingSession.id.desc())
     ).all()
+    pending = stacking.pending_awards(db(), current_user().organisation_id)
     return render_template("trainer/index.html", sessions=sessions,
-                           names={s.id: _training_name(s) for s in sessions})
+                           names={s.id: _training_name(s) for s in sessions},
+                           pending=[(award, _skill_name(award)) for award in pending],
+                           confirm=ConfirmForm())
+
+
+def _skill_name(award: SkillAward) -> str:
+    return stacking.skill_of(award.template).name_in(current_user().language or "en")
+
+
+@bp.route("/awards/<int:award_id>/confirm", methods=("POST",))
+@login_required("trainer")
+def confirm_award(award_id: int):
+    """The trainer's click: issue a skill badge that was waiting (a second click: the same)."""
+    award = _own(db().get(SkillAward, award_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    learner_name, skill_name = award.learner.name, _skill_name(award)
+    try:
+        with unit_of_work(db()):
+            badge = stacking.confirm_award(db(), award.id, current_user())
+    except NotIssuable as error:
+        flash(_("No skill badge was issued: %(reason)s.", reason=error.reason), "error")
+        return redirect(url_for(".index"))
+    flash(_("Skill badge “%(skill)s” issued to %(name)s.", skill=skill_name, name=learner_name),
+          "success")
+    return redirect(url_for(".credential", uuid=badge.uuid))
 
 
 @bp.route("/sessions/new", methods=("GET", "POST"))

@@ -300,3 +300,59 @@ def test_a_post_without_csrf_token_is_refused(app, client, world, trainer, db):
                            data={"name": "No Token"})
     assert response.status_code == 400
     assert count(db, Assessment) == 0
+
+
+# --- one-click skill badges --------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_award(db, world):
+    """Every part of the one-click skill `customer-service`, issued to the first learner."""
+    from tests.services.test_stacking import COUNTER, award_of, import_sample_catalogue, issue_part
+
+    templates = import_sample_catalogue(db)
+    for part in COUNTER:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    return award_of(db, world.learners[0], "customer-service")
+
+
+def skill_badges(db) -> list[Credential]:
+    db.expire_all()
+    return list(db.scalars(select(Credential).where(Credential.kind == "skill")))
+
+
+def test_trainer_sees_the_skill_badge_waiting_for_a_click(client, world, trainer, pending_award):
+    page = client.get("/trainer/").get_data(as_text=True)
+    section = re.search(r'<section aria-labelledby="pending">.*?</section>', page, re.S)
+    assert section, "no skill badge is waiting on the trainer's page"
+    assert world.learners[0].name in section.group(0)
+    assert f'action="/trainer/awards/{pending_award.id}/confirm"' in section.group(0)
+
+
+def test_one_click_issues_the_skill_badge_once(client, db, world, trainer, pending_award):
+    action = f"/trainer/awards/{pending_award.id}/confirm"
+    first = submit(client, "/trainer/", {}, action=action)
+    [badge] = skill_badges(db)
+    assert first.headers["Location"] == f"/trainer/credentials/{badge.uuid}"
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert f'href="/v/{badge.short_id}"' in page
+    second = client.post(action, data={"csrf_token": csrf_token(page)})
+    assert second.headers["Location"] == first.headers["Location"]
+    assert [b.id for b in skill_badges(db)] == [badge.id]
+    assert "Skill badges waiting" not in client.get("/trainer/").get_data(as_text=True)
+
+
+def test_one_click_needs_the_csrf_token(client, db, world, trainer, pending_award):
+    response = client.post(f"/trainer/awards/{pending_award.id}/confirm")
+    assert response.status_code == 400
+    assert skill_badges(db) == []
+
+
+def test_trainer_of_another_organisation_cannot_confirm(client, db, world, login, pending_award):
+    other = make_world(db, slug="barka", learner_names=())
+    login(other.trainer)
+    assert "Skill badges waiting" not in client.get("/trainer/").get_data(as_text=True)
+    response = submit(client, "/trainer/", {},
+                      action=f"/trainer/awards/{pending_award.id}/confirm")
+    assert response.status_code == 403
+    assert skill_badges(db) == []
