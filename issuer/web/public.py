@@ -19,6 +19,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    redirect,
     render_template,
     request,
     session,
@@ -114,6 +115,24 @@ def _client_allowed(bucket: str, default_limit: int) -> bool:
     limit = current_app.config.get(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
     key = f"{bucket}:{request.remote_addr or 'unknown'}"
     return ratelimit.hit(_db(), key, limit, RATE_WINDOW, datetime.now(UTC))
+
+
+# --- /: what this service is, and where each kind of visitor goes ------------------------------
+
+
+@bp.get("/")
+def home():
+    """The front door: check a badge by its printed code, or sign in to issue badges."""
+    return _render("public/home.html", _language())
+
+
+@bp.get("/v")
+def verification_code():
+    """The code typed from a printed card → its verification page (spaces, dashes, case ignored)."""
+    code = re.sub(r"[\s-]+", "", request.args.get("code", "")).upper()
+    if not code:
+        return redirect(url_for(".home", lang=request.args.get("lang")))
+    return redirect(url_for(".verification_page", short_id=code, lang=request.args.get("lang")))
 
 
 # --- /v/<short_id>: the page a card's QR points to --------------------------------------------

@@ -414,3 +414,20 @@ def test_page_in_a_language_the_catalogue_lacks_keeps_the_issued_texts_marked(cl
     assert '<html lang="pl">' in html
     assert '<h2 lang="fr">Planter un jeune arbre</h2>' in html
     assert "Le trou est deux fois plus large que la motte et aussi profond." in html
+
+
+def test_home_page_offers_the_card_code_form_and_sign_in(client):
+    page = client.get("/?lang=fr")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'action="/v"' in text and "/auth/login" in text
+
+
+def test_a_typed_card_code_leads_to_its_verification_page(client, db, world):
+    from tests.services.helpers import issue
+
+    credential = issue(db, world)
+    typed = " ".join(credential.short_id.lower()[i:i + 3] for i in range(0, 9, 3))
+    response = client.get("/v", query_string={"code": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/v/{credential.short_id}")
