@@ -1,5 +1,6 @@
 """The JSON API under /api/v1: issue (single and bulk), revoke, get, list, verify, templates,
-learners. Described by the OpenAPI document at /api/v1/openapi.json (issuer/web/openapi.py).
+learners and their records (CLR). Described by the OpenAPI document at /api/v1/openapi.json
+(issuer/web/openapi.py).
 
 Every call but the document itself carries `Authorization: Bearer <token>`, a per-organisation
 API token (services.api_tokens); a token acts only for its own organisation. Errors are always
@@ -29,6 +30,7 @@ from issuer.services import (
     api_tokens,
     catalogue,
     issuing,
+    learner_record,
     learners,
     publishing,
     revocation,
@@ -452,6 +454,15 @@ def get_learner(learner_id: int) -> Response:
                                .order_by(Credential.issued_at.desc(), Credential.id.desc()))
     return _json(200, {**_learner_json(learner),
                        "credentials": [_credential_summary(c) for c in credentials]})
+
+
+@bp.get(f"/learners/<int(max={MAX_ID}):learner_id>/record")
+def get_learner_record(learner_id: int) -> Response:
+    """The learner's valid badges as one ClrCredential signed by the organisation."""
+    learner = learner_of(db(), _token(), learner_id)
+    with unit_of_work(db()):
+        document = learner_record.clr_document(db(), learner, _token())
+    return _json(200, document)
 
 
 @bp.delete(f"/learners/<int(max={MAX_ID}):learner_id>")

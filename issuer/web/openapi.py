@@ -188,6 +188,23 @@ SCHEMAS["Credential"] = _extended("CredentialSummary", {
 SCHEMAS["LearnerDetail"] = _extended("Learner", {
     "credentials": {"type": "array", "items": _ref("CredentialSummary")},
 }, required=("credentials",))
+SCHEMAS["ClrCredential"] = _object({
+    "@context": {"type": "array"},
+    "type": {"type": "array", "contains": {"const": "ClrCredential"}},
+    "issuer": {"type": "object"},
+    "credentialSubject": _object({
+        "type": {"anyOf": [{"const": "ClrSubject"},
+                           {"type": "array", "contains": {"const": "ClrSubject"}}]},
+        "verifiableCredential": {"type": "array", "items": {"type": "object"},
+                                 "description": "Each valid badge, exactly as signed."},
+        "achievement": {"type": "array", "items": {"type": "object"}},
+        "association": {"type": "array", "items": {"type": "object"}},
+    }, required=("verifiableCredential",), extra=True),
+    "partial": {"type": "boolean",
+                "description": "True when revoked or expired badges were left out."},
+    "proof": {"anyOf": [{"type": "object"}, {"type": "array"}]},
+}, required=("@context", "type", "issuer", "credentialSubject", "proof"), extra=True,
+    description="A CLR 2.0 learner record signed by the learner's organisation (eddsa-rdfc-2022).")
 SCHEMAS["CredentialPage"] = _page_schema("CredentialSummary")
 SCHEMAS["LearnerPage"] = _page_schema("Learner")
 
@@ -361,6 +378,15 @@ def _paths() -> dict:
                 "wallet DID, comments and photos are removed from the database, and the "
                 "stored copies of their credentials are redacted. The signed copy the learner "
                 "holds stays theirs."),
+        },
+        "/learners/{learner_id}/record": {
+            "get": _operation(
+                "getLearnerRecord", "A learner's record: every valid badge in one signed CLR",
+                "learners", {**_ok("The signed ClrCredential.", "ClrCredential"),
+                             **_errors("403", "404")}, parameters=[_LEARNER_ID],
+                description="Every valid badge of the person (matched across partners by the "
+                "same e-mail address), embedded exactly as signed, with the skills they count "
+                "toward; signed by your organisation. Hand it to a further-training body."),
         },
         "/openapi.json": {
             "get": {"operationId": "getOpenApiDocument", "summary": "This document",

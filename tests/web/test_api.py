@@ -580,3 +580,37 @@ def test_deeply_nested_json_is_400(client, world, headers):
     response = client.post("/api/v1/credentials", data="[" * 100_000,
                            content_type="application/json", headers=headers)
     assert response.status_code == 400
+
+
+# --- learner records -----------------------------------------------------------------------------
+
+
+def test_the_learner_record_is_a_signed_clr_of_their_badges_that_verifies(
+        client, db, world, headers):
+    from issuer.core import schema
+    from issuer.core.resolver import KeyResolver
+    from issuer.core.verify import verify_credential
+    from issuer.services.verification import local_fetch_json
+
+    issued = issue(client, headers).get_json()
+    response = client.get(f"/api/v1/learners/{issued['learner_id']}/record", headers=headers)
+    assert response.status_code == 200
+    record = response.get_json()
+    assert schema.errors(record, "clrcredential") == []
+    fetch_json = local_fetch_json(db)
+    report = verify_credential(record, resolver=KeyResolver(fetch_json), fetch_json=fetch_json)
+    assert report.verdict == "valid"
+    [embedded] = record["credentialSubject"]["verifiableCredential"]
+    assert embedded == json.loads(db.scalar(select(Credential)).signed_json)
+
+
+def test_another_organisations_learner_record_is_403_and_an_unknown_one_404(
+        client, world, headers, other):
+    other_world, _ = other
+    assert client.get(f"/api/v1/learners/{other_world.learners[0].id}/record",
+                      headers=headers).status_code == 403
+    assert client.get("/api/v1/learners/99999/record", headers=headers).status_code == 404
+
+
+def test_the_learner_record_needs_a_token(client, world):
+    assert client.get(f"/api/v1/learners/{world.learners[0].id}/record").status_code == 401

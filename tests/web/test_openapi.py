@@ -153,3 +153,12 @@ def test_the_docs_page_lists_every_operation_without_scripts(client, document):
     assert "<script" not in html and "https://cdn" not in html
     for method, path in _documented_operations(document):
         assert f"<code>{method.upper()}</code></td><td><code>{PREFIX}{path}</code>" in html
+
+
+def test_the_learner_record_answer_matches_its_schema(client, db, world, headers, document):
+    client.post(f"{PREFIX}/credentials", headers=headers, json={
+        "template_id": "tree-planting", "learner_id": world.learners[0].id,
+        "results": ACQUIRED})
+    response = client.get(f"{PREFIX}/learners/{world.learners[0].id}/record", headers=headers)
+    assert response.status_code == 200
+    assert _conforms(document, "ClrCredential", response.get_json()) == []
