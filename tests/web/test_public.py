@@ -431,3 +431,82 @@ def test_a_typed_card_code_leads_to_its_verification_page(client, db, world):
     response = client.get("/v", query_string={"code": typed})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/v/{credential.short_id}")
+
+
+# --- stacks, endorsements and learner records ----------------------------------------------------
+
+
+def test_verification_page_of_a_part_shows_the_skills_progress(client, db, world):
+    import html as html_module
+    import re
+
+    from issuer.services.catalogue import training_of
+    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+
+    templates = import_sample_catalogue(db)
+    issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    second = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[1])
+    page = client.get(f"/v/{second.short_id}?lang=en").get_data(as_text=True)
+    skill = re.search(r'<section class="skill">.*?</section>', page, re.S).group(0)
+    names = [html_module.escape(training_of(templates[part]).name_in("en")) for part in ONLINE]
+    assert "2 of 3 micro-trainings done." in skill
+    assert re.findall(r"&#10004;</span> Done</span> ([^<]+)</li>", skill) == names[:2]
+    assert re.findall(r"&#9675;</span> Missing</span> ([^<]+)</li>", skill) == names[2:]
+    assert "It opens the way to:" in skill
+
+
+def test_published_achievement_carries_the_endorsements_new_badges_embed(client, db, world):
+    from issuer.services import unit_of_work
+    from issuer.services.endorsements import endorse
+    from tests.web.conftest import make_organisation
+
+    with unit_of_work(db):
+        endorser = make_organisation(db, slug="barka", name="BARKA Foundation", country="PL")
+        endorse(db, endorser, world.template, "Seen and approved.", None)
+    credential = issue(db, world)
+    embedded = json.loads(credential.signed_json)["credentialSubject"]["achievement"]
+    response = client.get(path_of(embedded["id"]), headers={"Accept": "application/json"})
+    published = {k: v for k, v in response.json.items() if k != "@context"}
+    assert published == embedded
+    assert [e["issuer"]["name"] for e in published["endorsement"]] == ["BARKA Foundation"]
+
+
+def test_verify_lists_each_badge_of_a_learner_record_and_marks_the_tampered_one(
+        client, db, world):
+    import re
+
+    from issuer.services import unit_of_work
+    from issuer.services.learner_record import clr_document
+    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+
+    templates = import_sample_catalogue(db)
+    for part in ONLINE[:2]:
+        issue_part(db, templates, world.trainer, world.learners[0], part)
+    with unit_of_work(db):
+        record = clr_document(db, world.learners[0])
+    inner = record["credentialSubject"]["verifiableCredential"]
+    inner[1]["credentialSubject"]["achievement"]["name"] = "Brain surgery"
+    page = client.post("/verify?lang=en", data={"credential": json.dumps(record)}).get_data(
+        as_text=True)
+    listed = re.search(r"Badges in this record</h2>.*?</ul>", page, re.S).group(0)
+    assert re.findall(r"<strong>([^<]+)</strong>", listed)[1] == "Brain surgery"
+    assert re.findall(r'verdict-([a-z-]+)"', listed) == ["valid", "not-genuine"]
+
+
+def test_verify_shows_each_endorsements_verdict(client, db, world):
+    import re
+
+    from issuer.services import unit_of_work
+    from issuer.services.endorsements import endorse
+    from tests.web.conftest import make_organisation
+
+    with unit_of_work(db):
+        endorser = make_organisation(db, slug="barka", name="BARKA Foundation", country="PL")
+        endorse(db, endorser, world.template, "Seen and approved.", None)
+    credential = issue(db, world)
+    page = client.post("/verify?lang=en", data={"credential": credential.signed_json}).get_data(
+        as_text=True)
+    listed = re.search(r"Endorsed by</h2>.*?</ul>", page, re.S).group(0)
+    assert "<strong>BARKA Foundation</strong>" in listed
+    assert re.findall(r'verdict-([a-z-]+)"', listed) == ["valid"]
+    assert "<p>Seen and approved.</p>" in listed
