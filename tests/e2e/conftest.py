@@ -168,6 +168,8 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
 def service(request, tmp_path_factory):
     """The real service under gunicorn on 127.0.0.1, seeded with the demo data."""
     instance = tmp_path_factory.mktemp("e2e-instance")
+    for stale in (*artifacts_dir().glob("*.png"), artifacts_dir() / "gunicorn.log"):
+        stale.unlink(missing_ok=True)  # what is left there is from this run only
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     drop_schema = None
@@ -223,26 +225,31 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-def _screenshot_on_failure(request, page) -> None:
+def _screenshot_on_failure(request, page, number: int) -> None:
     report = getattr(request.node, "report_call", None)
     if report is None or not report.failed:
         return
     folder = artifacts_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-180:]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-160:]
     try:
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"{name}-page{number}.png"), full_page=True)
     except Exception as error:  # noqa: BLE001 — a broken page must not hide the real failure
         print(f"no screenshot for {request.node.nodeid}: {error}")
 
 
 def new_page(browser, request, service, **options):
-    """A page in a fresh browser context (own cookies); screenshot kept if the test fails."""
+    """A page in a fresh browser context (own cookies); screenshot kept if the test fails.
+
+    A test's pages are numbered in the order it opened them (`<test id>-page<n>.png`).
+    """
     context = browser.new_context(base_url=service.base_url, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
+    number = getattr(request.node, "e2e_pages", 0) + 1
+    request.node.e2e_pages = number
     request.addfinalizer(context.close)
-    request.addfinalizer(lambda: _screenshot_on_failure(request, page))
+    request.addfinalizer(lambda: _screenshot_on_failure(request, page, number))
     return page
 
 
