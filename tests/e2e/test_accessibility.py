@@ -154,7 +154,9 @@ def test_axe_reports_a_field_without_a_label_and_a_skipped_heading_level(page):
 def test_public_pages_have_no_wcag_violations(browser, request, service, seeded, language):
     page = new_page(browser, request, service, locale=language)
     problems: dict[str, list[str]] = {}
-    for label, path in (("verify form", "/verify"),
+    for label, path in (("front door", "/"),
+                        ("card code not found", "/v?code=NOSUCHID0"),
+                        ("verify form", "/verify"),
                         ("valid badge", f"/v/{seeded.valid}"),
                         ("revoked badge", f"/v/{seeded.revoked}"),
                         ("expired badge", f"/v/{seeded.expired}"),
@@ -212,7 +214,7 @@ def test_trainer_pages_have_no_wcag_violations(browser, request, service, seeded
 
 ADMIN_PAGES = ("/admin/", "/admin/organisation", "/admin/trainers", "/admin/keys",
                "/admin/catalogue", "/admin/credentials", "/admin/tokens", "/admin/audit",
-               "/admin/stats", "/admin/bulk")
+               "/admin/stats", "/admin/bulk", "/admin/endorsements")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -303,7 +305,7 @@ def _double_text_size(page) -> None:
     assert _text_size(page) == pytest.approx(2 * before), "text does not follow the root size"
 
 
-@pytest.mark.parametrize("path", ["/v/{valid}", "/v/{revoked}", "/verify",
+@pytest.mark.parametrize("path", ["/", "/v/{valid}", "/v/{revoked}", "/verify",
                                   "/issuers/" + ORGANISATION, "/auth/login"])
 def test_public_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
                                                                    seeded, path):
