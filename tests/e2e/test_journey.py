@@ -3,9 +3,12 @@
 A trainer on a phone opens a session, evaluates two learners (one validated, one "not yet"),
 issues and prints the session's card sheet. The QR code decoded from the printed sheet opens the
 employer's page, which says valid. The learner's own card carries a claim link: the learner opens
-it (in Polish, their language), downloads the baked badge, and /verify accepts the upload. An
+it (in Polish, their language) and downloads the baked badge; /verify accepts the upload. An
 admin revokes the badge: the same employer page now says revoked, and so does /verify for the
 learner's copy.
+
+The employer's browser asks for British English, so the verdicts read "Valid" and "Revoked"; the
+learner's browser asks for American English, and the claim page is in Polish all the same.
 """
 
 from __future__ import annotations
@@ -110,15 +113,18 @@ def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, req
     assert learner.evaluate("document.documentElement.lang") == "pl"
     baked = download(learner, "a[download][href$='.png']", tmp_path)
     assert baked.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert _verify_upload(learner, baked) == ("Valid", "valid")
+
+    # The learner sends the picture to the employer, who checks it at /verify.
+    assert _verify_upload(employer, baked) == ("Valid", "valid")
+    assert VALIDATED in employer.inner_text("main")
 
     admin = new_page(browser, request, service, viewport={"width": 1280, "height": 900})
     log_in(admin, service.account(ORGANISATION, "admin"))
     _revoke(admin, short_url)
 
-    employer.reload()
+    employer.goto(short_url)
     assert verdict(employer) == ("Revoked", "revoked")
-    assert _verify_upload(learner, baked) == ("Revoked", "revoked")
+    assert _verify_upload(employer, baked) == ("Revoked", "revoked")
 
 
 def _print_learner_card(trainer, session_id: int, folder: Path) -> Path:
