@@ -95,6 +95,7 @@ class Settings:
         values.update({k.lower(): v for k, v in overrides.items() if k.lower() in known})
         values.setdefault("database_url", f"sqlite:///{instance / 'sky-badges.db'}")
         values.setdefault("public_base_url", DEFAULT_BASE_URL)
+        values.setdefault("catalogue_path", str(_default_catalogue()))
         values["public_base_url"] = values["public_base_url"].rstrip("/")
         if "secret_key" not in values:
             values["secret_key"] = _instance_secret(instance, "secret_key")
@@ -104,6 +105,13 @@ class Settings:
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def _default_catalogue() -> Path:
+    """`./badge_templates` when there is one, else the catalogue shipped beside the package."""
+    here = Path("badge_templates")
+    shipped = Path(__file__).resolve().parent.parent / "badge_templates"
+    return here.resolve() if here.is_dir() or not shipped.is_dir() else shipped
 
 
 def _parse(value: str, kind: type, name: str) -> Any:

@@ -79,7 +79,7 @@ def templates_check_command(args) -> int:
     """Print one line per problem in the catalogue; exit 1 when there is any."""
     from issuer.core.catalogue import check_catalogue
 
-    path = args.path or catalogue_folder(Settings.from_env())
+    path = args.path or Settings.from_env().catalogue_path
     problems = check_catalogue(path)
     for problem in problems:
         print(problem)
@@ -96,7 +96,7 @@ def templates_import_command(args) -> int:
     from issuer.services.catalogue import import_catalogue
 
     settings = _prepared_settings()
-    path = args.path or catalogue_folder(settings)
+    path = args.path or settings.catalogue_path
     with _session(settings) as db:
         try:
             with unit_of_work(db):
@@ -119,15 +119,6 @@ def demo_command(_args) -> int:
         print("the database already has organisations; demo data not added", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
-
-
-def catalogue_folder(settings: Settings) -> Path:
-    """The catalogue folder: the setting, else the repository's badge_templates/."""
-    path = Path(settings.catalogue_path)
-    if path.is_dir() or path.is_absolute():
-        return path
-    bundled = Path(__file__).resolve().parents[2] / "badge_templates"
-    return bundled if bundled.is_dir() else path
 
 
 def _prepared_settings() -> Settings:
@@ -157,6 +148,6 @@ def _seed_if_empty(settings: Settings) -> bool:
         if db.scalar(select(Organisation.id).limit(1)) is not None:
             return False
         with unit_of_work(db):
-            summary = seed_demo(db, settings, catalogue_folder(settings))
+            summary = seed_demo(db, settings)
     print_accounts(summary, sys.stdout)
     return True
