@@ -326,6 +326,18 @@ def test_trainer_page_at_200_percent_text_needs_no_horizontal_scroll(browser, re
     assert _overflow(page) == 0
 
 
+@pytest.mark.parametrize("path", ["/admin/", "/admin/trainers", "/admin/credentials",
+                                  "/admin/stats"])
+def test_admin_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
+                                                                  path):
+    """Wide tables scroll inside their own box (WCAG 1.4.10 allows it for data tables)."""
+    page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
+    log_in(page, service.account(ORGANISATION, "admin"))
+    page.goto(path)
+    _double_text_size(page)
+    assert _overflow(page) == 0
+
+
 # --- keyboard only ---------------------------------------------------------------------------
 
 
