@@ -417,6 +417,30 @@ def test_skip_link_is_the_first_tab_stop_and_leads_to_the_main_content(page, see
     assert page.evaluate("location.hash") == "#main"
 
 
+# --- what a screen reader announces (the browser's accessibility tree) --------------------------
+
+
+def test_screen_reader_meets_the_verdict_as_the_page_heading_in_a_status(page, seeded):
+    page.goto(f"/v/{seeded.valid}?lang=en")
+    assert page.get_by_role("heading", level=1).all_inner_texts() == ["Valid"]
+    assert page.get_by_role("status").get_by_role("heading", name="Valid").count() == 1
+
+
+def test_screen_reader_hears_each_gesture_as_a_named_group_of_labelled_choices(
+        browser, request, service, seeded):
+    page = new_page(browser, request, service)
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto(f"/trainer/sessions/{seeded.session_id}/learners/{seeded.not_yet_learner_id}"
+              "?lang=en")
+    legends = page.locator("fieldset.gesture legend").all_inner_texts()
+    assert legends
+    for legend in legends:
+        group = page.get_by_role("group", name=legend.strip(), exact=True)
+        labels = group.locator("label.level span").all_inner_texts()
+        radios = [group.get_by_role("radio", name=label.strip(), exact=True) for label in labels]
+        assert labels and [radio.count() for radio in radios] == [1] * len(labels)
+
+
 # --- the employer's page ---------------------------------------------------------------------
 
 
