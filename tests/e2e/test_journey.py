@@ -17,6 +17,9 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.support import Translations
+
+from issuer.web.i18n import TRANSLATIONS
 
 from .conftest import PHONE, download, gestures_of, log_in, new_page, opened_pdf, qr_texts
 
@@ -26,6 +29,11 @@ ORGANISATION = "agfe"
 VALIDATED = "Zofia Wróblewska"
 NOT_YET = "Karim Benaïssa"
 REVOCATION_REASON = "Issued for the wrong session; a corrected badge follows."
+
+
+def polish(text: str) -> str:
+    """`text` as the service's Polish catalogue has it."""
+    return Translations.load(str(TRANSLATIONS), ["pl"]).gettext(text)
 
 
 # --- what the pages are made of ----------------------------------------------------------------
@@ -111,6 +119,7 @@ def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, req
     learner = phone(browser, request, service)
     learner.goto(claim_url)
     assert learner.evaluate("document.documentElement.lang") == "pl"
+    assert learner.inner_text("main h1").strip() == polish("Your badge") != "Your badge"
     baked = download(learner, "a[download][href$='.png']", tmp_path)
     assert baked.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
