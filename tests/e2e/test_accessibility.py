@@ -15,6 +15,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+from babel.support import Translations
 from sqlalchemy import create_engine, select
 
 from issuer.store.db import normalise_url
@@ -25,6 +26,7 @@ from issuer.store.models import (
     Organisation,
     TrainingSession,
 )
+from issuer.web.i18n import TRANSLATIONS
 
 from .conftest import LANGUAGES, gestures_of, log_in, new_page, opened_pdf, qr_texts
 
@@ -447,8 +449,10 @@ def test_screen_reader_hears_each_gesture_as_a_named_group_of_labelled_choices(
 @pytest.mark.parametrize(("state", "word"), [
     ("valid", "Valid"), ("revoked", "Revoked"), ("expired", "Expired")])
 def test_verdict_is_written_in_words_not_only_in_colour(page, seeded, state, word):
-    page.goto(f"/v/{getattr(seeded, state)}?lang=en")
-    assert page.inner_text("#verdict-title").strip() == word
+    for language in LANGUAGES:
+        page.goto(f"/v/{getattr(seeded, state)}?lang={language}")
+        expected = Translations.load(str(TRANSLATIONS), [language]).gettext(word)
+        assert (language, page.inner_text("#verdict-title").strip()) == (language, expected)
 
 
 def test_employer_page_loads_no_javascript(page, seeded):
