@@ -90,6 +90,9 @@ class VerificationReport:
     issuer_trusted: bool | None = None
     context_variant: str | None = None
     proof_format: str | None = None
+    # None: no credentialStatus; False: a status could not be retrieved or trusted, so "valid"
+    # does not mean "not revoked" (the 1EdTech validator's verdict stays valid, with a warning).
+    status_checked: bool | None = None
     endorsements: list[VerificationReport] = field(default_factory=list)
     embedded: list[VerificationReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -121,6 +124,7 @@ class VerificationReport:
             "issuerTrusted": self.issuer_trusted,
             "contextVariant": self.context_variant,
             "proofFormat": self.proof_format,
+            "statusChecked": self.status_checked,
             "checks": [c.to_json() for c in self.checks],
             "warnings": list(self.warnings),
             "endorsements": [r.to_json() for r in self.endorsements],
@@ -504,6 +508,7 @@ class _Run:
         self.collect_resolver_notes()
         report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
         report.warnings = list(dict.fromkeys(report.warnings))
+        report.status_checked = _status_checked(report.checks)
         if self.structural_failure() or not report.checks:
             report.verdict = "invalid"
         elif report.revoked:
@@ -611,6 +616,14 @@ class _StatusCheck:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _status_checked(checks: list[Check]) -> bool | None:
+    """None when no status entry was looked at; False when any entry could not be checked."""
+    entries = [c for c in checks if c.name == "status" and c.status != SKIPPED]
+    if not entries:
+        return None
+    return all(c.status != WARNING for c in entries)
 
 
 def _read_source(source: Any) -> tuple[dict | None, str | None]:

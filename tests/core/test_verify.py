@@ -378,6 +378,48 @@ def test_1edtech_revocation_list_without_the_credential_passes(signer):
     assert report.check("status").message == f"not on the revocation list {url}"
 
 
+# --- whether the status was checked: "valid" only means "not revoked" when it was ------------
+
+
+def test_status_not_checked_offline_is_valid_with_status_checked_false(signer):
+    credential = credential_with_status(signer, "revocation")
+    report = verify_credential(credential, resolver=KeyResolver(published()), now=NOW)
+    assert (report.verdict, report.status_checked) == ("valid", False)
+    assert report.to_json()["statusChecked"] is False
+
+
+def test_unreachable_status_list_gives_status_checked_false(signer):
+    report = verify(credential_with_status(signer, "revocation"))
+    assert (report.verdict, report.status_checked) == ("valid", False)
+
+
+def test_status_list_with_a_bad_proof_gives_status_checked_false(signer):
+    listing = signed_status_list(signer, "revocation", [])
+    listing["credentialSubject"]["statusPurpose"] = "suspension"
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert (report.verdict, report.status_checked) == ("valid", False)
+
+
+def test_served_status_list_gives_status_checked_true(signer):
+    listing = signed_status_list(signer, "revocation", [4241])
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert (report.verdict, report.status_checked) == ("valid", True)
+    assert report.to_json()["statusChecked"] is True
+
+
+def test_revoked_by_a_served_list_counts_as_status_checked(signer):
+    listing = signed_status_list(signer, "revocation", [4242])
+    report = verify(credential_with_status(signer, "revocation"), published(**{LIST_URL: listing}))
+    assert (report.verdict, report.status_checked) == ("revoked", True)
+
+
+def test_credential_without_status_has_status_checked_none(signed):
+    report = verify(signed)
+    assert "credentialStatus" not in signed
+    assert (report.verdict, report.status_checked) == ("valid", None)
+    assert report.to_json()["statusChecked"] is None
+
+
 # --- the clock -----------------------------------------------------------------------------
 
 
@@ -651,6 +693,7 @@ def test_report_json_has_stable_keys(signed):
         "issuerTrusted",
         "contextVariant",
         "proofFormat",
+        "statusChecked",
         "checks",
         "warnings",
         "endorsements",
