@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -255,6 +256,9 @@ class Credential(Base):
     status_index: Mapped[int] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # The reason may hold personal details: public only when the revoker chose so.
+    revocation_reason_public: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
     claim_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("credential.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -263,6 +267,21 @@ class Credential(Base):
     learner: Mapped[Learner | None] = relationship()
     template: Mapped[AchievementTemplate] = relationship()
     status_list: Mapped[StatusList] = relationship()
+
+
+class ApiIdempotencyKey(Base):
+    """An API client's idempotency key: the unique pair makes a concurrent duplicate collide."""
+
+    __tablename__ = "api_idempotency_key"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical request body
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    credential: Mapped[Credential] = relationship()
 
 
 class AuditEvent(Base):
