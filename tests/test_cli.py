@@ -88,6 +88,32 @@ def test_signed_credential_verifies_with_exit_zero(signed_file, capsys):
     assert capsys.readouterr().out.startswith("verdict: valid")
 
 
+def test_valid_verdict_says_when_the_status_list_could_not_be_checked(
+    tmp_path, key_file, capsys
+):
+    key = PrivateKey.load(key_file.read_bytes(), PASSPHRASE).public_key
+    document = unsigned_credential(key.did_key)
+    document["credentialStatus"] = {
+        "id": "https://status.invalid/lists/1#7", "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation", "statusListIndex": "7",
+        "statusListCredential": "https://status.invalid/lists/1",
+    }
+    unsigned, signed = tmp_path / "unsigned.json", tmp_path / "signed.json"
+    unsigned.write_text(json.dumps(document), "utf-8")
+    args = ["sign", str(unsigned), "--key", str(key_file), "--verification-method", key.did_key_vm]
+    assert main([*args, "-o", str(signed)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["verify", str(signed)]) == EXIT_OK
+    summary = capsys.readouterr().out.splitlines()[0]
+    assert summary == ("verdict: valid (genuine, but revocation status NOT checked: the issuer may "
+                       "have revoked it; try again later)")
+
+
+def test_signed_credential_without_status_has_a_plain_valid_summary(signed_file, capsys):
+    assert main(["verify", str(signed_file)]) == EXIT_OK
+    assert capsys.readouterr().out.splitlines()[0] == "verdict: valid"
+
+
 def test_json_report_checks_the_recipient_email(signed_file, capsys):
     assert main(["verify", str(signed_file), "--json", "--email", "Lucja@Example.org"]) == EXIT_OK
     report = json.loads(capsys.readouterr().out)

@@ -146,11 +146,19 @@ def extract_command(args) -> int:
 
 
 def _print_report(report) -> None:
-    print(f"verdict: {report.verdict}")
+    print(f"verdict: {report.verdict}{_status_caveat(report)}")
     if report.issuer_id:
         print(f"issuer: {report.issuer_name or '(no name)'} <{report.issuer_id}>")
     for check in report.checks:
         print(f"  [{check.status:>7}] {check.name}: {check.message}")
+
+
+def _status_caveat(report) -> str:
+    """A "valid" whose status list could not be checked must not read as "not revoked"."""
+    if report.valid and report.status_checked is False:
+        return (" (genuine, but revocation status NOT checked: the issuer may have revoked it;"
+                " try again later)")
+    return ""
 
 
 def _print_public(key: PublicKey) -> None:
