@@ -28,7 +28,16 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from issuer.config import settings
-from issuer.services import NotFound, exchanges, learner_record, publishing, stacking, unit_of_work
+from issuer.core import cards as core_cards
+from issuer.services import (
+    NotFound,
+    cards,
+    exchanges,
+    learner_record,
+    publishing,
+    stacking,
+    unit_of_work,
+)
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
@@ -112,6 +121,25 @@ def claim_record_pdf(token: str):
         data = learner_record.summary_pdf(db, learner, language=_claim_language(credential))
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="learner-record-{learner.id}.pdf"'})
+
+
+@bp.get("/claim/<token>/card.pdf")
+def claim_card(token: str):
+    """The learner's card again (front only: its back would print their private claim link)."""
+    card = cards.card_for(_claimed(token))
+    return _pdf(core_cards.card_pdf([card]), "badge-card.pdf")
+
+
+@bp.get("/claim/<token>/certificate.pdf")
+def claim_certificate(token: str):
+    """A one-page A4 certificate of the badge, with the verification QR code."""
+    card = cards.card_for(_claimed(token))
+    return _pdf(core_cards.certificate_pdf(card, "A4"), "badge-certificate.pdf")
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/claim/<token>/wallet")

@@ -210,3 +210,26 @@ def test_learner_prints_a_summary_whose_qr_codes_open_their_badges(client, db, w
 def test_record_of_an_unknown_claim_token_is_not_found(client, badge):
     assert client.get("/claim/not-a-token/record.json").status_code == 404
     assert client.get("/claim/not-a-token/record.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "pages"), [("card.pdf", 1), ("certificate.pdf", 1)])
+def test_learner_prints_their_card_or_certificate_whose_qr_opens_the_badge(client, badge, path,
+                                                                            pages):
+    import io
+
+    import pypdfium2
+    import zxingcpp
+
+    response = client.get(f"/claim/{badge.claim_token}/{path}")
+    assert (response.status_code, response.mimetype) == (200, "application/pdf")
+    document = pypdfium2.PdfDocument(io.BytesIO(response.data))
+    assert len(document) == pages
+    decoded = [r.text for r in zxingcpp.read_barcodes(document[0].render(scale=300 / 72).to_pil())]
+    # Only the public verification QR: a shared card must not hand over the claim link.
+    assert decoded == [f"{BASE}/v/{badge.short_id}"]
+
+
+def test_claim_page_links_to_the_card_and_the_certificate(client, badge):
+    page = client.get(f"/claim/{badge.claim_token}").get_data(as_text=True)
+    assert f"/claim/{badge.claim_token}/card.pdf" in page
+    assert f"/claim/{badge.claim_token}/certificate.pdf" in page
