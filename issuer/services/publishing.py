@@ -338,6 +338,8 @@ class CredentialView:
     revocation_reason: str | None = None
     messages: list[str] = field(default_factory=list)
     content_language: str | None = None  # the language of the badge's own texts
+    # False: the status list could not be retrieved or trusted, so "valid" is not "not revoked"
+    status_checked: bool | None = None
 
 
 def document_view(document: dict, report, language: str) -> CredentialView:
@@ -367,6 +369,7 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         endorsements=[_endorsement(item) for item in report_json(report).get("endorsements", [])],
         embedded=[_embedded(item) for item in report_json(report).get("embedded", [])],
         messages=report_messages(report),
+        status_checked=report_json(report).get("statusChecked"),
     )
 
 

@@ -289,6 +289,42 @@ def test_status_list_is_cached_for_sixty_seconds_by_revision(client, db, world):
     assert before.headers["ETag"] != after.headers["ETag"]
 
 
+UNCHECKED = "Genuine, but we could not check whether the issuer revoked it. Try again later."
+
+
+def hide_status_list(db, credential):
+    """Move the credential's status list to another address: its own URL no longer answers."""
+    from issuer.services import publishing
+
+    url = json.loads(credential.signed_json)["credentialStatus"]["statusListCredential"]
+    found = publishing.status_list_by_uuid(db, path_of(url).rsplit("/", 1)[1])
+    found.uuid = "00000000-0000-4000-8000-00000000dead"
+    db.commit()
+
+
+def test_verification_page_says_when_the_revocation_status_could_not_be_checked(
+        client, db, world):
+    credential = issue(db, world)
+    hide_status_list(db, credential)
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert '<h1 id="verdict-title">Valid</h1>' in html
+    assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
+
+
+def test_verification_report_json_says_status_not_checked(client, db, world):
+    credential = issue(db, world)
+    hide_status_list(db, credential)
+    report = client.get(f"/v/{credential.short_id}", headers={"Accept": "application/json"}).json
+    assert (report["verdict"], report["statusChecked"]) == ("valid", False)
+
+
+def test_verification_page_with_a_checked_status_has_no_caveat(client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert '<h1 id="verdict-title">Valid</h1>' in html
+    assert UNCHECKED not in html
+
+
 # --- /verify --------------------------------------------------------------------------------
 
 
@@ -315,6 +351,24 @@ def test_verify_says_could_not_be_checked_for_an_unreachable_issuer(client):
     html = response.get_data(as_text=True)
     assert 'class="verdict unresolved"' in html
     assert "Could not be checked" in html
+
+
+def test_verify_says_when_a_status_list_on_an_unreachable_host_was_not_checked(
+        client, db, world):
+    from issuer.core import proofs
+    from issuer.core.keys import PrivateKey
+
+    key = PrivateKey.generate()
+    document = json.loads(issue(db, world).signed_json)
+    del document["proof"]
+    document["issuer"]["id"] = key.public_key.did_key
+    document["credentialStatus"]["statusListCredential"] = "https://status.invalid/lists/1"
+    document["credentialStatus"]["id"] = "https://status.invalid/lists/1#7"
+    signed = proofs.sign(document, key, key.public_key.did_key_vm)
+    response = client.post("/verify?lang=en", data={"credential": json.dumps(signed)})
+    html = response.get_data(as_text=True)
+    assert 'class="verdict valid"' in html
+    assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
 
 
 def test_verify_refuses_garbage_with_a_message(client):
