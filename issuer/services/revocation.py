@@ -26,9 +26,14 @@ class AlreadyRevoked(ServiceError):
 
 
 def revoke(
-    db: Session, credential: Credential, reason: str, actor: Actor, now: datetime | None = None
+    db: Session, credential: Credential, reason: str, actor: Actor, now: datetime | None = None,
+    public: bool = False,
 ) -> Credential:
-    """Revoke `credential` for a stated reason (required, shown to people who check it)."""
+    """Revoke `credential` for a stated reason (required, kept in the audit log).
+
+    The reason is shown on the verification page only when `public` is true: it may hold
+    personal details. Wallet copies are revoked with the same reason and visibility.
+    """
     require_organisation(actor, credential.organisation_id)
     reason = " ".join((reason or "").split())
     if not reason:
@@ -40,6 +45,7 @@ def revoke(
     set_revoked(db, credential.status_list, credential.status_index)
     credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     credential.revocation_reason = reason
+    credential.revocation_reason_public = bool(public)
     db.flush()
     audit(
         db,
@@ -49,18 +55,20 @@ def revoke(
         credential.uuid,
         short_id=credential.short_id,
         reason=reason,
+        public=bool(public),
     )
-    _revoke_wallet_copies(db, credential, reason, actor)
+    _revoke_wallet_copies(db, credential, reason, actor, bool(public))
     from . import stacking  # late import: stacking revokes through this module
 
     stacking.on_credential_revoked(db, credential, actor, credential.revoked_at)
     return credential
 
 
-def _revoke_wallet_copies(db: Session, credential: Credential, reason: str, actor: Actor):
+def _revoke_wallet_copies(db: Session, credential: Credential, reason: str, actor: Actor,
+                          public: bool):
     """A holder-bound wallet copy says what the original says: it cannot outlive it."""
     from .claims import wallet_copies  # late import: claims issues through the issuing service
 
     for copy in wallet_copies(db, credential):
         if copy.revoked_at is None:
-            revoke(db, copy, reason, actor, credential.revoked_at)
+            revoke(db, copy, reason, actor, credential.revoked_at, public=public)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from issuer.store.models import Credential, Organisation, StatusList
 
 from .keys import did_document
 from .learners import is_redacted
+from .publishing import public_revocation_reason
 from .status_lists import signed_status_list
 
 _DID_DOCUMENT = re.compile(r"^/issuers/([a-z0-9-]+)/did\.json$")
@@ -76,16 +78,30 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
     if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
         return _erased_report(credential)
     fetch_json = local_fetch_json(db)
-    return verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
-                             fetch_json=fetch_json, now=now, email=email)
+    report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
+                               fetch_json=fetch_json, now=now, email=email)
+    return _with_public_reason(report, credential)
+
+
+def _with_public_reason(report: VerificationReport, credential: Credential
+                        ) -> VerificationReport:
+    """The status check of a revoked credential says why, when the reason is public."""
+    reason = public_revocation_reason(credential)
+    if reason is None or not report.revoked:
+        return report
+    report.checks = [replace(check, message=f"{check.message}: {reason}")
+                     if check.name == "status" and check.status == FAILED else check
+                     for check in report.checks]
+    return report
 
 
 def _erased_report(credential: Credential) -> VerificationReport:
     document = json.loads(credential.signed_json)
     issuer = document.get("issuer") or {}
+    reason = public_revocation_reason(credential)
     return VerificationReport(
         verdict="revoked",
-        checks=[Check("status", FAILED, f"revoked: {credential.revocation_reason}")],
+        checks=[Check("status", FAILED, f"revoked: {reason}" if reason else "revoked")],
         credential=document,
         issuer_id=issuer.get("id"),
         issuer_name=issuer.get("name"),

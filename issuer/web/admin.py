@@ -346,7 +346,8 @@ def revoke(uuid: str):
     form = RevokeForm()
     if credential.revoked_at is None and form.validate_on_submit():
         with unit_of_work(db()):
-            revocation.revoke(db(), credential, form.reason.data.strip(), current_user())
+            revocation.revoke(db(), credential, form.reason.data.strip(), current_user(),
+                              public=form.public.data)
         flash(_("The badge %(short_id)s is revoked.", short_id=credential.short_id), "success")
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200

@@ -285,17 +285,22 @@ def get_credential(credential_uuid) -> Response:
 
 @bp.post("/credentials/<uuid:credential_uuid>/revoke")
 def revoke_credential(credential_uuid) -> Response:
-    """Revoke with a reason; revoking again answers 200 with the first revocation."""
+    """Revoke with a reason (public on the verification page only if asked); revoking again
+    answers 200 with the first revocation."""
     credential = _credential(str(credential_uuid))
     body = _json_body()
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         raise ApiError(422, "validation_failed", "a reason is required to revoke a badge; it "
-                       "is shown to whoever checks it", [{"field": "reason",
-                                                         "message": "is required"}])
+                       "is kept in the audit log", [{"field": "reason",
+                                                    "message": "is required"}])
+    public = body.get("public", False)
+    if not isinstance(public, bool):
+        raise ApiError(422, "validation_failed", "public must be true or false",
+                       [{"field": "public", "message": "must be a boolean"}])
     if credential.revoked_at is None:
         with unit_of_work(db()):
-            revocation.revoke(db(), credential, reason, _token())
+            revocation.revoke(db(), credential, reason, _token(), public=public)
     return _json(200, _credential_summary(credential))
 
 
@@ -533,6 +538,7 @@ def _credential_summary(credential: Credential) -> dict:
         "valid_until": _time(credential.valid_until),
         "revoked_at": _time(credential.revoked_at),
         "revocation_reason": credential.revocation_reason,
+        "revocation_reason_public": credential.revocation_reason_public,
         "verify_url": f"{base}/v/{credential.short_id}",
         "credential_url": issuing.credential_url(credential.uuid),
     }

@@ -220,8 +220,10 @@ class CredentialSearchForm(FlaskForm):
 class RevokeForm(FlaskForm):
     """Revocation: a reason, and a second, explicit confirmation."""
 
-    reason = TextAreaField(_("Reason (shown on the verification page)"),
+    reason = TextAreaField(_("Reason (kept in the audit log)"),
                            validators=[DataRequired(), Length(min=3, max=500)])
+    # Unchecked by default: a reason may hold personal details.
+    public = BooleanField(_("Show this reason on the public verification page"), default=False)
     confirm = BooleanField(_("I confirm: this badge will show as revoked everywhere, for good."),
                            validators=[DataRequired(_("Tick the box to confirm."))])
 

@@ -103,6 +103,8 @@ SCHEMAS: dict[str, dict] = {
         "valid_until": _nullable(_TIME),
         "revoked_at": _nullable(_TIME),
         "revocation_reason": _nullable(_STRING),
+        "revocation_reason_public": {"type": "boolean", "description": "Whether the reason "
+                                     "is shown on the public verification page."},
         "verify_url": {"type": "string", "format": "uri",
                        "description": "The public page the card's QR code points to."},
         "credential_url": {"type": "string", "format": "uri"},
@@ -110,7 +112,12 @@ SCHEMAS: dict[str, dict] = {
                  "verify_url", "credential_url")),
     "RevokeRequest": _object({
         "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
-                   "description": "Shown to whoever checks the badge."},
+                   "description": "Kept in the audit log; shown to whoever checks the badge "
+                   "only when `public` is true."},
+        "public": {"type": "boolean", "default": False,
+                   "description": "Show the reason on the public verification page (the "
+                   "HTML page and its JSON report). Off by default: a reason may hold personal "
+                   "details."},
     }, required=("reason",)),
     "BulkResult": _object({
         "dry_run": {"type": "boolean"},

@@ -1,0 +1,99 @@
+"""A revocation reason is kept in the audit log and shown publicly only when asked (DESIGN §7)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from issuer.services import unit_of_work
+from issuer.services.api_tokens import create_token
+from issuer.services.issuing import issue_for_assessment, save_assessment
+
+from .conftest import submit
+
+BOTH = {"dig-hole": "acquired", "stake-and-water": "acquired"}
+PRIVATE = "Moved to Lyon, new address 12 rue des Lilas"
+
+
+@pytest.fixture
+def credential(db, world):
+    with unit_of_work(db):
+        assessment = save_assessment(db, world.session.id, world.learners[0].id, BOTH, {}, None,
+                                     world.trainer)
+        return issue_for_assessment(db, assessment.id, world.trainer)
+
+
+@pytest.fixture
+def admin(client, world, login):
+    login(world.admin)
+    return world.admin
+
+
+@pytest.fixture
+def headers(db, world):
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "LMS")
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def revoke_in_admin(client, credential, **extra):
+    return submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+                  {"reason": PRIVATE, "confirm": "y", **extra})
+
+
+def page(client, credential) -> str:
+    return client.get(f"/v/{credential.short_id}").get_data(as_text=True)
+
+
+def report(client, credential) -> dict:
+    response = client.get(f"/v/{credential.short_id}", headers={"Accept": "application/json"})
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_the_revoke_form_keeps_the_reason_private_by_default(client, credential, admin):
+    html = client.get(f"/admin/credentials/{credential.uuid}/revoke").get_data(as_text=True)
+    checkbox = re.search(r'<input[^>]*name="public"[^>]*>', html).group(0)
+    assert "checked" not in checkbox
+    assert "Reason (kept in the audit log)" in html
+
+
+def test_a_public_reason_is_on_the_verification_page_and_its_report(client, credential, admin):
+    assert revoke_in_admin(client, credential, public="y").status_code == 302
+    assert PRIVATE in page(client, credential)
+    status = next(c for c in report(client, credential)["checks"] if c["name"] == "status")
+    assert status["message"].endswith(f": {PRIVATE}")
+
+
+def test_a_private_reason_is_neither_on_the_page_nor_in_the_report(client, credential, admin):
+    assert revoke_in_admin(client, credential).status_code == 302
+    assert "rue des Lilas" not in page(client, credential)
+    data = report(client, credential)
+    assert data["verdict"] == "revoked"
+    assert "rue des Lilas" not in json.dumps(data)
+
+
+def test_the_api_publishes_the_reason_when_asked(client, credential, headers):
+    response = client.post(f"/api/v1/credentials/{credential.uuid}/revoke",
+                           json={"reason": PRIVATE, "public": True}, headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["revocation_reason_public"] is True
+    assert PRIVATE in page(client, credential)
+
+
+def test_the_api_keeps_the_reason_private_by_default(client, credential, headers):
+    response = client.post(f"/api/v1/credentials/{credential.uuid}/revoke",
+                           json={"reason": PRIVATE}, headers=headers)
+    assert response.get_json()["revocation_reason_public"] is False
+    assert "rue des Lilas" not in page(client, credential)
+    assert "rue des Lilas" not in json.dumps(report(client, credential))
+
+
+def test_the_api_refuses_a_public_flag_that_is_not_a_boolean(client, credential, headers):
+    response = client.post(f"/api/v1/credentials/{credential.uuid}/revoke",
+                           json={"reason": PRIVATE, "public": "yes"}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == [
+        {"field": "public", "message": "must be a boolean"}]
