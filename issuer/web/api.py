@@ -519,6 +519,8 @@ def _issued_json(outcome: Outcome) -> dict:
     body = _credential_detail(outcome.credential)
     if outcome.claim_token:
         body["claim_token"] = outcome.claim_token
+    if outcome.claim_email is not None:
+        body["claim_email"] = outcome.claim_email
     return body
 
 

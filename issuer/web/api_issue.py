@@ -5,9 +5,14 @@ one level per gesture. `plan_issue` resolves and checks everything and writes no
 dry run answers exactly what a real run would; `carry_out` creates what is missing (learner,
 an "API" session for the template and dates), saves the evaluation and issues.
 
-Idempotency: a repeated `idempotency_key` returns the credential issued the first time (the key
-is kept in the audit log); without a key, the same learner in the same session returns the
+Idempotency: a repeated `idempotency_key` returns the credential issued the first time. The key
+is stored in `api_idempotency_key` in the issuing transaction, unique per organisation, so of two
+simultaneous requests with one key only one commits; the other is rolled back and answers with
+the first one's credential. Without a key, the same learner in the same session returns the
 credential they already hold, because issuing is idempotent per evaluation.
+
+With `send_claim_email: true` the claim link goes to the learner's e-mail after the badge is
+committed: a mail failure never undoes an issued badge, it is reported in `claim_email`.
 """
 
 from __future__ import annotations
@@ -21,22 +26,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
-from issuer.services import audit, catalogue, issuing, learners, unit_of_work
+from issuer.services import catalogue, issuing, learners, mail, unit_of_work
 from issuer.store.models import (
     AchievementTemplate,
+    ApiIdempotencyKey,
     ApiToken,
     Assessment,
-    AuditEvent,
     Credential,
     Learner,
     TrainingSession,
 )
 
 API_SESSION_TITLE = "API"
-IDEMPOTENCY_ACTION = "api.credential.issue"
 MAX_TEXT = 5000
 MAX_NAME = 200
 MAX_KEY = 200
@@ -45,8 +50,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISSUE_FIELDS = frozenset({
     "template_id", "session_id", "learner", "learner_id", "results", "comments", "narrative",
-    "activity_start", "activity_end", "idempotency_key",
+    "activity_start", "activity_end", "idempotency_key", "send_claim_email",
 })
+# Not part of what is issued: a retry may change them without being "a different request".
+UNFINGERPRINTED = frozenset({"idempotency_key", "send_claim_email"})
 LEARNER_FIELDS = frozenset({"name", "email", "language", "wallet_did"})
 # Words a client may send instead of a rubric level id (as in the CSV bulk file).
 LEVEL_ALIASES = {"acquired": ACQUIRED, "not-yet": NOT_YET, "not_yet": NOT_YET,
@@ -116,6 +123,7 @@ class IssueRequest:
     activity_end: date | None
     idempotency_key: str | None
     fingerprint: str
+    send_claim_email: bool = False
 
 
 def parse_issue_request(body: Any) -> IssueRequest:
@@ -155,6 +163,7 @@ def parse_issue_request(body: Any) -> IssueRequest:
         activity_end=end,
         idempotency_key=_optional_string(body, "idempotency_key", problems, MAX_KEY),
         fingerprint=_fingerprint(body),
+        send_claim_email=_optional_flag(body, "send_claim_email", problems),
     )
     problems.raise_if_any()
     return request
@@ -194,6 +203,14 @@ def _optional_string(body: Mapping, key: str, problems: Problems, limit: int,
         problems.add(prefix + key, f"is too long (at most {limit} characters)")
         return None
     return value.strip() or None
+
+
+def _optional_flag(body: Mapping, key: str, problems: Problems) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        problems.add(key, "must be true or false")
+        return False
+    return value
 
 
 def _optional_id(body: Mapping, key: str, problems: Problems) -> int | None:
@@ -239,7 +256,7 @@ def _string_map(body: Mapping, key: str, problems: Problems, required: bool = Fa
 
 def _fingerprint(body: dict) -> str:
     """What identifies the request's content, whatever its idempotency key."""
-    content = {k: v for k, v in body.items() if k != "idempotency_key"}
+    content = {k: v for k, v in body.items() if k not in UNFINGERPRINTED}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -280,6 +297,7 @@ def plan_issue(db: Session, token: ApiToken, request: IssueRequest) -> Plan:
     if session is None:
         session = _api_session(db, token, template, request)
     learner = _learner(db, token, request, session)
+    _check_claim_email(request, learner)
     plan = Plan(request, template, training, session, learner, levels)
     plan.existing = replay or _held(db, session, learner)
     plan.not_yet = not_yet_details(training, levels)
@@ -287,25 +305,35 @@ def plan_issue(db: Session, token: ApiToken, request: IssueRequest) -> Plan:
 
 
 def _replayed(db: Session, token: ApiToken, request: IssueRequest) -> Credential | None:
+    """The credential issued for this request's idempotency key; 409 if the key meant another."""
     if request.idempotency_key is None:
         return None
-    event = db.scalars(select(AuditEvent).where(
-        AuditEvent.organisation_id == token.organisation_id,
-        AuditEvent.action == IDEMPOTENCY_ACTION,
-        AuditEvent.subject == _idempotency_subject(request.idempotency_key),
-    ).order_by(AuditEvent.id)).first()
-    if event is None:
+    remembered = db.scalar(select(ApiIdempotencyKey).where(
+        ApiIdempotencyKey.organisation_id == token.organisation_id,
+        ApiIdempotencyKey.key == request.idempotency_key))
+    if remembered is None:
         return None
-    if event.detail.get("fingerprint") != request.fingerprint:
+    if remembered.fingerprint != request.fingerprint:
         raise ApiError(409, "idempotency_key_reused",
                        "this idempotency_key was already used for a different request; "
                        "use a new key for a new badge", [{"field": "idempotency_key",
                                                           "message": "already used"}])
-    return db.scalar(select(Credential).where(Credential.uuid == event.detail.get("credential")))
+    return remembered.credential
 
 
-def _idempotency_subject(key: str) -> str:
-    return f"idempotency-key:{key}"
+def _check_claim_email(request: IssueRequest, learner: Learner | None) -> None:
+    """Refuse `send_claim_email` up front when no e-mail could go out (nothing is written)."""
+    if not request.send_claim_email:
+        return
+    problems = Problems()
+    if not mail.is_configured():
+        problems.add("send_claim_email", "e-mail is not configured on this server "
+                     "(SMTP_HOST and SMTP_FROM)")
+    address = learner.email if learner is not None else (
+        request.learner.email if request.learner is not None else None)
+    if not address:
+        problems.add("send_claim_email", "the learner has no e-mail address")
+    problems.raise_if_any()
 
 
 def _session(db: Session, token: ApiToken, session_id: int) -> TrainingSession:
@@ -475,6 +503,7 @@ class Outcome:
     credential: Credential | None = None
     claim_token: str | None = None
     error: ApiError | None = None
+    claim_email: dict | None = None  # {"sent": bool, "message": str?} when one was asked for
 
 
 def planned_status(plan: Plan) -> int:
@@ -511,9 +540,12 @@ def carry_out(db: Session, token: ApiToken, plan: Plan) -> Outcome:
         return Outcome(422, error=not_yet_error(plan))
     credential = issuing.issue_for_assessment(db, assessment.id, token)
     if request.idempotency_key is not None:
-        audit(db, IDEMPOTENCY_ACTION, token, token.organisation_id,
-              _idempotency_subject(request.idempotency_key), credential=credential.uuid,
-              fingerprint=request.fingerprint)
+        # Flushed now: a concurrent request holding the same key makes this fail (or wait for
+        # it, then fail) on the unique constraint, and its whole transaction is undone.
+        db.add(ApiIdempotencyKey(organisation_id=token.organisation_id,
+                                 key=request.idempotency_key, credential_id=credential.id,
+                                 fingerprint=request.fingerprint))
+        db.flush()
     return Outcome(201, credential, getattr(credential, "claim_token", None))
 
 
@@ -542,5 +574,31 @@ def issue_one(db: Session, token: ApiToken, body: Any) -> Outcome:
     Raises ApiError (or a service's BadgeError) for a refused request, after rolling back;
     a "not yet" outcome is committed (the evaluation is kept).
     """
-    with unit_of_work(db):
-        return carry_out(db, token, plan_issue(db, token, parse_issue_request(body)))
+    request = parse_issue_request(body)
+    try:
+        with unit_of_work(db):
+            outcome = carry_out(db, token, plan_issue(db, token, request))
+    except IntegrityError:
+        # A concurrent request with the same idempotency key committed first: answer as a
+        # repeat of it (or 409 if it carried a different request).
+        replay = _replayed(db, token, request)
+        if replay is None:
+            raise
+        outcome = Outcome(200, replay)
+    if request.send_claim_email:
+        outcome.claim_email = _send_claim_email(outcome)
+    return outcome
+
+
+def _send_claim_email(outcome: Outcome) -> dict | None:
+    """E-mail the claim link of a badge just issued (committed); report what happened."""
+    if outcome.credential is None:
+        return None
+    if outcome.claim_token is None:
+        return {"sent": False, "message": "the badge was issued before: its claim link was "
+                "not sent again"}
+    try:
+        mail.email_claim_link(outcome.credential, outcome.claim_token)
+    except mail.MailError as error:
+        return {"sent": False, "message": str(error)}
+    return {"sent": True}

@@ -87,7 +87,16 @@ SCHEMAS: dict[str, dict] = {
         "activity_start": _DATE,
         "activity_end": _DATE,
         "idempotency_key": {"type": "string", "maxLength": 200, "description": "Sending the "
-                            "same request again with this key returns the first credential."},
+                            "same request again with this key returns the first credential "
+                            "(200), also when both arrive at the same time: the key is stored "
+                            "in the issuing transaction, unique per organisation, so exactly "
+                            "one credential is issued. The same key with a different body is "
+                            "409 `idempotency_key_reused`."},
+        "send_claim_email": {"type": "boolean", "default": False, "description": "E-mail the "
+                             "claim link to the learner once the badge is issued (422 when "
+                             "the learner has no e-mail or the server has no SMTP). The "
+                             "outcome is in `claim_email`; a failed e-mail does not undo the "
+                             "badge."},
     }, required=("results",), description="Either template_id or session_id, and either "
        "learner or learner_id."),
     "CredentialSummary": _object({
@@ -191,6 +200,10 @@ SCHEMAS["Credential"] = _extended("CredentialSummary", {
                    "as issued (eddsa-rdfc-2022 proof)."},
     "claim_token": {"type": "string", "description": "Only in the 201 answer: give it to the "
                     "learner to claim the badge into a wallet; it is not stored."},
+    "claim_email": _object({
+        "sent": {"type": "boolean"},
+        "message": {"type": "string", "description": "Why no e-mail was sent."},
+    }, required=("sent",), description="Only when the request asked for send_claim_email."),
 }, required=("credential",))
 SCHEMAS["LearnerDetail"] = _extended("Learner", {
     "credentials": {"type": "array", "items": _ref("CredentialSummary")},
