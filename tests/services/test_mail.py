@@ -2,53 +2,13 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from issuer.config import settings
 from issuer.services import mail, unit_of_work
 from issuer.services.learners import create_learner
+from tests.conftest import SMTP_PASSWORD
 from tests.services.helpers import issue
-
-SMTP_PASSWORD = "s3cret-smtp-passw0rd"
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every delivered message."""
-
-    def __init__(self):
-        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, parsed))
-        return "250 OK"
-
-
-def _authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
-    return AuthResult(success=ok)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(),
-                            authenticator=_authenticator, auth_require_tls=False)
-    controller.start()
-    yield controller, mailbox
-    controller.stop()
 
 
 @pytest.fixture
