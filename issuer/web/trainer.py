@@ -31,7 +31,7 @@ from werkzeug.utils import secure_filename
 from issuer.config import settings
 from issuer.core import cards
 from issuer.core.catalogue import MicroTraining
-from issuer.services import NotIssuable, catalogue, claims, issuing, stacking, unit_of_work
+from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
@@ -268,7 +268,8 @@ def assessment(session_id: int, learner_id: int):
             return redirect(url_for(".credential", uuid=credential.uuid))
         return render_template("trainer/assessment_issued.html", record=record,
                                credential=credential, training=training, language=language,
-                               training_session=training_session)
+                               training_session=training_session,
+                               can_email_claim=can_email_claim(credential))
     form = assessment_form(training, language, data=_initial(record, training))
     if request.method == "POST":
         if form.validate_on_submit() or _only_photo_errors(form, training):
@@ -416,7 +417,40 @@ def credential(uuid: str):
     return render_template("trainer/credential.html", credential=issued,
                            session_id=record.session_id if record is not None else None,
                            verify_path=f"/v/{issued.short_id}",
-                           verify_url=f"{settings().public_base_url}/v/{issued.short_id}")
+                           verify_url=f"{settings().public_base_url}/v/{issued.short_id}",
+                           can_email_claim=can_email_claim(issued))
+
+
+def can_email_claim(credential: Credential) -> bool:
+    """Whether the "send the claim link by e-mail" button makes sense for this badge."""
+    learner = credential.learner
+    return (learner is not None and bool(learner.email) and claims.can_bind(credential) is None
+            and mail.is_configured())
+
+
+@bp.route("/credentials/<uuid>/claim-email", methods=("POST",))
+@login_required("trainer")
+def email_claim(uuid: str):
+    """E-mail the learner a fresh claim link; the link printed or sent before stops working."""
+    issued = _own_credential(uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    refusal = claims.can_bind(issued)
+    if refusal is not None:
+        flash(_("No e-mail was sent: %(reason)s.", reason=refusal), "error")
+        return redirect(url_for(".credential", uuid=uuid))
+    try:
+        with unit_of_work(db()):
+            # Sent before the commit: when the e-mail fails, the new token is rolled back and
+            # the learner's current claim link keeps working.
+            token = issuing.new_claim_token(db(), issued)
+            mail.email_claim_link(issued, token)
+    except mail.MailError as error:
+        flash(_("No e-mail was sent: %(reason)s.", reason=str(error)), "error")
+    else:
+        flash(_("The claim link was sent to %(email)s. Claim links printed or sent before no "
+                "longer work.", email=issued.learner.email), "success")
+    return redirect(url_for(".credential", uuid=uuid))
 
 
 @bp.route("/credentials/<uuid>/card.pdf", methods=("GET", "POST"))
