@@ -90,6 +90,14 @@ def credential_document(credential: Credential) -> dict:
     return json.loads(credential.signed_json)
 
 
+def achievement_segment(credential: Credential) -> str | None:
+    """The `/achievements/<segment>` a credential's achievement was issued from (None: unknown)."""
+    if credential.template is None:
+        return None
+    url = catalogue_service.achievement_id(credential.template, credential.language)
+    return url.rsplit("/", 1)[1]
+
+
 def is_erased(credential: Credential) -> bool:
     """Whether the learner asked for erasure: then nothing personal is published any more."""
     return credential.learner is not None and credential.learner.erased_at is not None

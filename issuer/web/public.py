@@ -7,6 +7,7 @@ takes to reach a verifier that honours Cache-Control — and the rest longer.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.config import settings
@@ -54,6 +56,7 @@ LD_JSON = "application/ld+json"
 JSON = "application/json"
 HTML = "text/html"
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+THUMBNAIL_SIZES = (96, 192)  # the verification page's picture at 1x and 2x (srcset)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": "Italiano",
                   "es": "Español", "pl": "Polski"}
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -171,17 +174,15 @@ def _credential_page(db, credential, report) -> Response:
     if publishing.is_erased(credential):
         view = publishing.without_personal_data(view)
     return _render("public/credential.html", language, view=view, credential=credential,
-                   page_url=_public_url(".verification_page", short_id=credential.short_id))
+                   page_url=_public_url(".verification_page", short_id=credential.short_id),
+                   image_segment=publishing.achievement_segment(credential))
 
 
 def _training_of(credential):
     """The catalogue's MicroTraining of a credential's template, if it can be read."""
-    if credential.template is None or credential.template.kind != "training":
+    if credential.template is None:
         return None
-    try:
-        return catalogue.training_of(credential.template)
-    except BadgeError:
-        return None
+    return _catalogue_training(credential.template)
 
 
 # --- /credentials/<uuid>: the signed credential and its baked images ---------------------------
@@ -253,16 +254,24 @@ def _baked_image(credential, kind: str) -> Response:
 
 def _image_bytes(credential, kind: str) -> bytes:
     """The micro-training's own image when the catalogue has one of this kind, else drawn."""
-    training = _training_of(credential)
-    if training is not None and training.image:
-        path = Path(settings().catalogue_path) / "trainings" / training.image
-        if path.suffix.lower() == f".{kind}" and path.is_file():
-            return path.read_bytes()
+    own = _catalogue_image(_training_of(credential), kind)
+    if own is not None:
+        return own
     title = publishing.achievement_name(publishing.credential_document(credential))
     theme = credential.template.theme or ""
     if kind == "png":
         return images.badge_png(title, theme)
     return images.badge_svg(title, theme).encode("utf-8")
+
+
+def _catalogue_image(training, kind: str) -> bytes | None:
+    """The micro-training's own image file of this kind ("png" or "svg"), if there is one."""
+    if training is None or not training.image:
+        return None
+    path = Path(settings().catalogue_path) / "trainings" / training.image
+    if path.suffix.lower() == f".{kind}" and path.is_file():
+        return path.read_bytes()
+    return None
 
 
 # --- issuers, achievements, status lists, evidence --------------------------------------------
@@ -334,6 +343,67 @@ def achievement(segment: str, language: str | None = None):
                            segment=segment)
     response.vary.add("Accept")
     return response
+
+
+@bp.get("/achievements/<segment>/image.png")
+def achievement_image(segment: str):
+    """The achievement's picture, unbaked and small (`?size=96|192`): what /v/ shows.
+
+    The baked PNG carries the whole credential (tens of kB); an employer on a weak phone
+    connection needs only the picture. A versioned segment never changes, so it caches long.
+    """
+    size = request.args.get("size", THUMBNAIL_SIZES[0], type=int)
+    if size not in THUMBNAIL_SIZES:
+        abort(404)
+    db = _db()
+    template, language = _achievement_template(db, segment, None)
+    training = _catalogue_training(template)
+    own = _catalogue_image(training, "png")
+    etag = publishing.etag_for(
+        f"{template.id}|{language}|{size}|{template.theme}|" + (
+            publishing.etag_for(own) if own is not None else "drawn")).strip('"')
+    versioned = "--" in segment
+    max_age = CREDENTIAL_MAX_AGE if versioned else DOCUMENT_MAX_AGE
+    if request.if_none_match.contains(etag):
+        response = _document(b"", "image/png", max_age, etag)
+    else:
+        response = _document(_thumbnail(db, template, language, own, size), "image/png",
+                             max_age, etag)
+    if not versioned:
+        response.vary.add("Accept-Language")  # the drawn title is in the reader's language
+    return response
+
+
+def _catalogue_training(template):
+    """The catalogue's MicroTraining of a template, or None (skills, unreadable files)."""
+    if template.kind != "training":
+        return None
+    try:
+        return catalogue.training_of(template)
+    except BadgeError:
+        return None
+
+
+def _thumbnail(db, template, language: str, own: bytes | None, size: int) -> bytes:
+    """The catalogue's PNG fitted in `size`, else the badge drawn at `size` with its title."""
+    if own is None:
+        document = publishing.achievement_document(db, template, language)
+        if document is None:
+            abort(404)
+        own = images.badge_png(str(document.get("name") or "Open Badge"), template.theme or "",
+                               size)
+    return _small_png(own, size)
+
+
+def _small_png(data: bytes, size: int) -> bytes:
+    """A PNG fitted in `size` pixels square, in 256 colours: a quarter of the bytes, and at
+    96 px the eye sees no difference (a catalogue image may be 1000 px wide)."""
+    with Image.open(io.BytesIO(data)) as picture:
+        picture = picture.convert("RGBA")
+        picture.thumbnail((size, size), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        picture.quantize(256, method=Image.Quantize.FASTOCTREE).save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def _achievement_template(db, segment: str, language: str | None):

@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
 from issuer.core import baking, images
 from issuer.core import status_list as bitstring
 from issuer.store.models import AchievementTemplate, EvidenceFile
@@ -30,6 +34,15 @@ fr = "Jardinier de quartier"
 en = "Looks after a shared garden."
 fr = "Entretient un jardin partagé."
 """
+
+
+@pytest.fixture
+def catalogue_image(overrides, tmp_path):
+    """A catalogue folder holding a red 400×200 PNG; requested before `client` so the app
+    is created with it as SKY_CATALOGUE_PATH."""
+    (tmp_path / "catalogue" / "trainings").mkdir(parents=True)
+    Image.new("RGB", (400, 200), (255, 0, 0)).save(tmp_path / "catalogue/trainings/tree.png")
+    overrides["SKY_CATALOGUE_PATH"] = str(tmp_path / "catalogue")
 
 
 def issue(db, world, now=None, photo=False):
@@ -198,6 +211,66 @@ def test_baked_svg_holds_the_credential(client, db, world):
     response = client.get(f"/credentials/{credential.uuid}.svg")
     assert response.mimetype == "image/svg+xml"
     assert baking.extract(response.get_data()) == json.loads(credential.signed_json)
+
+
+def thumbnail_urls(html: str) -> tuple[str, str]:
+    """The 1x and 2x addresses in the badge picture's srcset."""
+    srcset = html.split('srcset="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    one, two = (item.rsplit(" ", 1) for item in srcset.split(", "))
+    assert (one[1], two[1]) == ("1x", "2x")
+    return one[0], two[0]
+
+
+def test_verification_page_shows_a_small_unbaked_picture_and_links_the_baked_png(
+        client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}").get_data(as_text=True)
+    segment = f"tree-planting--1.0--{credential.language}"
+    assert thumbnail_urls(html) == (f"/achievements/{segment}/image.png?size=96",
+                                    f"/achievements/{segment}/image.png?size=192")
+    assert f'<img src="/achievements/{segment}/image.png?size=96"' in html
+    assert f'<a href="/credentials/{credential.uuid}.png" download>' in html
+
+
+def test_achievement_picture_is_drawn_at_each_size_without_the_credential(client, db, world):
+    credential = issue(db, world)
+    one, two = thumbnail_urls(client.get(f"/v/{credential.short_id}").get_data(as_text=True))
+    for url, size in ((one, 96), (two, 192)):
+        response = client.get(url)
+        assert response.mimetype == "image/png"
+        with Image.open(io.BytesIO(response.get_data())) as picture:
+            assert picture.size == (size, size)
+        assert b"openbadgecredential" not in response.get_data()  # not baked
+        assert b"iTXt" not in response.get_data()
+
+
+def test_achievement_picture_is_cacheable_and_answers_304(client, db, world):
+    credential = issue(db, world)
+    one, _two = thumbnail_urls(client.get(f"/v/{credential.short_id}").get_data(as_text=True))
+    first = client.get(one)
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    again = client.get(one, headers={"If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.get_data()) == (304, b"")
+
+
+def test_achievement_picture_refuses_sizes_the_page_does_not_use(client, world):
+    assert client.get("/achievements/tree-planting/image.png?size=4000").status_code == 404
+
+
+def test_achievement_picture_of_an_unknown_achievement_is_404(client, world):
+    assert client.get("/achievements/no-such--1.0--en/image.png").status_code == 404
+
+
+def test_achievement_picture_is_the_catalogue_image_when_it_has_one(
+        catalogue_image, client, db, world):
+    template = db.scalar(select(AchievementTemplate).where(
+        AchievementTemplate.template_id == "tree-planting"))
+    template.source_toml = 'image = "tree.png"\n' + template.source_toml
+    db.commit()
+    response = client.get("/achievements/tree-planting--1.0--en/image.png?size=192")
+    with Image.open(io.BytesIO(response.get_data())) as picture:
+        assert picture.size == (192, 96)  # the catalogue's 400×200 image, fitted
+        assert picture.convert("RGBA").getpixel((96, 48)) == (255, 0, 0, 255)
 
 
 def test_evidence_photo_is_served_from_its_url(client, db, world):
