@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ from typing import Any
 
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
-from pyld.jsonld import JsonLdError
+from pyld.jsonld import JsonLdError, LRUCache
 
 from .errors import ContextError, SafeModeError
 
@@ -80,12 +81,22 @@ def make_loader(variant: str | None = None) -> DocumentLoader:
     return load
 
 
-@cache
-def _resolver_cache(variant: str | None):
-    # pyld caches resolved contexts by URL; each edition needs a cache of its own.
-    from pyld.jsonld import LRUCache
+_thread_caches = threading.local()
 
-    return LRUCache(maxsize=100)
+
+def _resolver_cache(variant: str | None):
+    """pyld's cache of resolved contexts, one per edition and per thread.
+
+    Resolved contexts carry LRU caches that pyld mutates without a lock: shared between threads
+    (a threaded web worker, parallel issuance) they break with "OrderedDict mutated during
+    iteration".
+    """
+    caches = getattr(_thread_caches, "by_variant", None)
+    if caches is None:
+        caches = _thread_caches.by_variant = {}
+    if variant not in caches:
+        caches[variant] = LRUCache(maxsize=100)
+    return caches[variant]
 
 
 def default_loader() -> DocumentLoader:

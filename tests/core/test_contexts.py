@@ -71,3 +71,26 @@ def test_contexts_are_package_data():
     files = {p.name for p in resources.files("issuer.core").joinpath("contexts").iterdir()}
     assert {entry["file"] for entry in INDEX.values()} <= files
     assert json.loads(resources.files("issuer.core").joinpath("contexts/index.json").read_text())
+
+
+def test_canonicalization_is_safe_from_many_threads_at_once(vector):
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so an unguarded cache races
+
+    documents = [vector(n, "unsigned-credential.json") for n in ("ob-v3p0-ldp", "clr-v2p0-ldp")]
+    expected = [jsonld.canonize(d) for d in documents]
+    loaders = [jsonld.default_loader(), *map(jsonld.make_loader, jsonld.CONTEXT_VARIANTS)]
+
+    def work(n):
+        return [jsonld.canonize(documents[i % 2], loaders[(n + i) % len(loaders)])
+                for i in range(12)]
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(16)))
+    finally:
+        sys.setswitchinterval(previous)
+    assert all(r == [expected[i % 2] for i in range(12)] for r in results)
