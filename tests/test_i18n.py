@@ -111,8 +111,9 @@ def test_committed_template_holds_every_message_of_the_source(source_messages):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalogue_matches_its_source(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as mo:
-        compiled = {_key(m.id): tuple(forms(m)) for m in read_mo(mo) if m.id}
-    source = {_key(m.id): tuple(forms(m)) for m in catalogue(language) if m.id and all(forms(m))}
+        compiled = {(m.context, _key(m.id)): tuple(forms(m)) for m in read_mo(mo) if m.id}
+    source = {(m.context, _key(m.id)): tuple(forms(m))
+              for m in catalogue(language) if m.id and all(forms(m))}
     assert {key: compiled.get(key) for key in source} == source
 
 

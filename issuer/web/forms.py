@@ -161,7 +161,7 @@ def assessment_form(training: MicroTraining, language: str, **kwargs) -> Assessm
 class OrganisationForm(FlaskForm):
     """The organisation's public profile, published in every badge it issues."""
 
-    name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_("Organisation name"), validators=[DataRequired(), Length(max=200)])
     url = URLField(_("Web site"), validators=[Optional(), URL(require_tld=True),
                                                  Length(max=500)])
     email = EmailField(_("Public e-mail"),

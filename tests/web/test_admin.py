@@ -495,3 +495,9 @@ def test_a_withdrawn_endorsement_is_not_in_badges_issued_afterwards(
     credential = issue(db, world, world.learners[0])
     achievement = json.loads(credential.signed_json)["credentialSubject"]["achievement"]
     assert "endorsement" not in achievement
+
+
+def test_statistics_columns_use_the_plural_words_of_a_count(client, world, admin, db):
+    page = client.get("/admin/stats?lang=pl").text
+    assert "<th>Wydano</th>" in page and "<th>Unieważniono</th>" in page
+    assert "<th>Nazwa</th>" in page
