@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "issuer" / "translations"
 TEMPLATES = ROOT / "issuer" / "web" / "templates"
 LANGUAGES = ("fr", "nl", "it", "es", "pl")
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {
+    **DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2), "N_": None,
+}
 
 
 # --- catalogues ------------------------------------------------------------------------------

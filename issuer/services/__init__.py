@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import BadgeError
 from issuer.store.models import ApiToken, AuditEvent, Organisation, User
 
+from .messages import N_
+
 
 class ServiceError(BadgeError):
     """A use case cannot be carried out as asked (HTTP 422 unless a subclass says otherwise)."""
@@ -67,7 +69,7 @@ def unit_of_work(db: Session) -> Iterator[Session]:
 def require_organisation(actor: Actor, organisation_id: int) -> None:
     """Refuse a user or token of another organisation (the system actor may act for any)."""
     if actor is not None and actor.organisation_id != organisation_id:
-        raise PermissionDenied("this record belongs to another organisation")
+        raise PermissionDenied(N_("this record belongs to another organisation"))
 
 
 def audit(db: Session, action: str, actor: Actor, organisation: Organisation | int | None,

@@ -13,6 +13,7 @@ from issuer.config import settings
 from issuer.store.models import LoginFailure, Organisation, User, utcnow
 
 from . import Actor, ServiceError, audit
+from .messages import N_
 
 ROLES = ("admin", "trainer")
 MIN_PASSWORD_LENGTH = 10
@@ -35,7 +36,8 @@ def _hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise ServiceError(N_("a password needs at least %(count)s characters",
+                              count=MIN_PASSWORD_LENGTH))
     return _hasher().hash(password)
 
 
@@ -43,10 +45,11 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
                 password: str, actor: Actor = None, language: str | None = None) -> User:
     """A new trainer or admin of `org`."""
     if role not in ROLES:
-        raise ServiceError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise ServiceError(N_("role must be one of %(roles)s, not %(role)s",
+                              roles=", ".join(ROLES), role=repr(role)))
     email = email.strip().lower()
     if db.scalar(select(User).where(User.email == email)) is not None:
-        raise ServiceError(f"an account with the e-mail {email} already exists")
+        raise ServiceError(N_("an account with the e-mail %(email)s already exists", email=email))
     user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
                 password_hash=hash_password(password), language=language, active=True)
     db.add(user)
@@ -94,9 +97,8 @@ def _refuse_when_locked(db: Session, email: str, remote_addr: str | None, now: d
             LoginFailure.remote_addr == remote_addr, LoginFailure.created_at >= since))
     if (by_email >= current.login_max_failures
             or by_address >= current.login_max_failures * ADDRESS_FACTOR):
-        raise TooManyAttempts(
-            f"too many failed log-ins; try again in {current.login_lockout_minutes} minutes"
-        )
+        raise TooManyAttempts(N_("too many failed log-ins; try again in %(minutes)s minutes",
+                                 minutes=current.login_lockout_minutes))
 
 
 

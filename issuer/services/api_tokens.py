@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from issuer.store.models import ApiToken, Organisation, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
+from .messages import N_
 
 TOKEN_PREFIX = "sky_"
 MAX_NAME_LENGTH = 200
@@ -35,9 +36,11 @@ def create_token(db: Session, org: Organisation, name: str,
     require_organisation(actor, org.id)
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("an API token needs a name saying what uses it (e.g. 'LMS export')")
+        raise ServiceError(
+            N_("an API token needs a name saying what uses it (e.g. 'LMS export')"))
     if len(name) > MAX_NAME_LENGTH:
-        raise ServiceError(f"the token name is too long (at most {MAX_NAME_LENGTH} characters)")
+        raise ServiceError(N_("the token name is too long (at most %(count)s characters)",
+                              count=MAX_NAME_LENGTH))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(organisation_id=org.id, name=name, token_sha256=token_digest(token))
     db.add(record)

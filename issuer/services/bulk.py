@@ -27,6 +27,8 @@ from issuer.core.errors import BadgeError
 from issuer.services import catalogue, issuing, learners
 from issuer.store.models import Assessment, Credential, Learner, TrainingSession
 
+from .messages import N_
+
 # The confirmed file travels back base64-encoded in a form field, and Flask caps form fields at
 # 500 kB: 300 kB of CSV (about a thousand learners) fits.
 MAX_BYTES = 300_000
@@ -105,21 +107,21 @@ def template_csv(training: MicroTraining) -> str:
 def decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte-order mark, at most MAX_BYTES."""
     if len(data) > MAX_BYTES:
-        raise BulkFileError(f"the file is {len(data)} bytes; the limit is {MAX_BYTES} bytes: "
-                            "split it into several files")
+        raise BulkFileError(N_("the file is %(size)s bytes; the limit is %(limit)s bytes: "
+                               "split it into several files", size=len(data), limit=MAX_BYTES))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BulkFileError(f"the file is not UTF-8 text (byte {error.start}): in your "
-                            "spreadsheet, save as 'CSV UTF-8'") from error
+        raise BulkFileError(N_("the file is not UTF-8 text (byte %(byte)s): in your "
+                               "spreadsheet, save as 'CSV UTF-8'", byte=error.start)) from error
 
 
 def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
     """Every data row of the file: a BulkRow when it is usable, else a RowResult with ERROR."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise BulkFileError("the file is empty: the first line must be the header "
-                            f"({', '.join(csv_columns(training))})")
+        raise BulkFileError(N_("the file is empty: the first line must be the header "
+                               "(%(columns)s)", columns=", ".join(csv_columns(training))))
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = [column.strip().lower() for column in next(reader)]
@@ -129,7 +131,7 @@ def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
         if not any(value.strip() for value in values):
             continue
         if len(rows) >= MAX_ROWS:
-            raise BulkFileError(f"more than {MAX_ROWS} learners: split the file")
+            raise BulkFileError(N_("more than %(count)s learners: split the file", count=MAX_ROWS))
         rows.append(_row(reader.line_num, header, values, training))
     return _mark_duplicates(rows)
 
@@ -148,8 +150,9 @@ def _check_header(header: list[str], training: MicroTraining) -> None:
     if doubled:
         problems.append(f"column(s) given twice: {', '.join(doubled)}")
     if problems:
-        raise BulkFileError(f"header: {'; '.join(problems)}. The columns for "
-                            f"{training.id} are: {', '.join(expected)}")
+        raise BulkFileError(N_("header: %(problems)s. The columns for %(training)s are: "
+                               "%(columns)s", problems="; ".join(problems),
+                               training=training.id, columns=", ".join(expected)))
 
 
 def _row(line: int, header: list[str], values: list[str], training: MicroTraining):

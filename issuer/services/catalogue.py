@@ -20,6 +20,7 @@ from issuer.core.errors import TemplateError
 from issuer.store.models import AchievementTemplate
 
 from . import Actor, NotFound, audit
+from .messages import N_
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id
@@ -85,7 +86,8 @@ def current_templates(db: Session, kind: str | None = TRAINING) -> list[Achievem
 def training_of(template: AchievementTemplate) -> MicroTraining:
     """The validated micro-training of a stored template version."""
     if template.kind != TRAINING:
-        raise TemplateError(f"{template.template_id} is a {template.kind}, not a micro-training")
+        raise TemplateError(N_("%(template)s is a %(kind)s, not a micro-training",
+                               template=template.template_id, kind=template.kind))
     return _parse_training(template.source_toml, f"{template.template_id}.toml", template.theme)
 
 
@@ -108,9 +110,9 @@ def template_for_achievement(db: Session, segment: str) -> tuple[AchievementTemp
     """The template version and language named by an `/achievements/<segment>` URL."""
     parts = segment.split(_SEPARATOR)
     if len(parts) < 3:
-        raise NotFound(f"no achievement {segment!r}")
+        raise NotFound(N_("no achievement %(segment)s", segment=repr(segment)))
     template_id, version, language = parts[0], _SEPARATOR.join(parts[1:-1]), parts[-1]
     template = _version_row(db, template_id, version)
     if template is None:
-        raise NotFound(f"no achievement {segment!r}")
+        raise NotFound(N_("no achievement %(segment)s", segment=repr(segment)))
     return template, language

@@ -36,6 +36,7 @@ from .issuing import (
     new_short_id,
 )
 from .keys import active_key, verification_method_id
+from .messages import N_
 from .status_lists import allocate_slot, status_entry
 
 MAX_DID_LENGTH = 500
@@ -56,16 +57,16 @@ def credential_for_claim(db: Session, token: str) -> Credential:
     """The credential a claim token opens; NotFound for an unknown token."""
     credential = credential_for_claim_token(db, token) if token else None
     if credential is None:
-        raise NotFound("this claim link is not known: check the link on your card")
+        raise NotFound(N_("this claim link is not known: check the link on your card"))
     return credential
 
 
 def can_bind(credential: Credential) -> str | None:
     """Why this credential cannot go into a wallet, or None when it can."""
     if credential.learner is not None and credential.learner.erased_at is not None:
-        return "the learner asked for their personal data to be erased"
+        return N_("the learner asked for their personal data to be erased")
     if credential.revoked_at is not None:
-        return "this badge was revoked"
+        return N_("this badge was revoked")
     return None
 
 
@@ -76,7 +77,7 @@ def bind_to_holder(db: Session, credential: Credential, holder_did: str,
     if reason is not None:
         raise ClaimClosed(reason)
     if not holder_did.startswith("did:") or len(holder_did) > MAX_DID_LENGTH:
-        raise ServiceError("the holder identifier must be a DID")
+        raise ServiceError(N_("the holder identifier must be a DID"))
     existing = _copy_for(db, credential, holder_did)
     if existing is not None:
         return existing

@@ -26,6 +26,7 @@ from .catalogue import current_templates, import_catalogue, training_of
 from .issuing import issue_for_assessment, save_assessment
 from .keys import active_key
 from .learners import create_learner
+from .messages import N_
 from .revocation import revoke
 
 DEMO_DOMAIN = "sky-badges.test"  # RFC 2606: never a real mailbox
@@ -80,7 +81,7 @@ def seed_demo(db: Session, settings: Settings, catalogue_path: str | Path | None
     import_catalogue(db, catalogue_path or settings.catalogue_path)
     templates = current_templates(db)
     if not templates:
-        raise NotIssuable("the catalogue has no micro-training to run demo sessions with")
+        raise NotIssuable(N_("the catalogue has no micro-training to run demo sessions with"))
     summary = {"base_url": settings.public_base_url, "accounts": [],
                "credentials": {"valid": [], "revoked": [], "expired": []}}
     for number, partner in enumerate(PARTNERS):

@@ -27,6 +27,7 @@ from issuer.store.stacking_models import Endorsement
 from . import Actor, ServiceError, audit, require_organisation
 from .catalogue import SKILL, achievement_id
 from .keys import active_key, issuer_profile_builder, verification_method_id
+from .messages import N_
 
 MAX_COMMENT_LENGTH = 2000
 _NAMES = {
@@ -46,9 +47,11 @@ def endorse(db: Session, endorser: Organisation, template: AchievementTemplate, 
     require_organisation(actor, endorser.id)
     comment = (comment or "").strip()
     if not comment:
-        raise ServiceError("say what you endorse: the comment is shown with the endorsement")
+        raise ServiceError(
+            N_("say what you endorse: the comment is shown with the endorsement"))
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise ServiceError(f"the comment is too long (at most {MAX_COMMENT_LENGTH} characters)")
+        raise ServiceError(N_("the comment is too long (at most %(count)s characters)",
+                              count=MAX_COMMENT_LENGTH))
     now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     names = _names(template)
     stored = [_endorse_one(db, endorser, template, language, name, comment, now)

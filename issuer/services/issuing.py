@@ -47,6 +47,7 @@ from . import (
 )
 from . import catalogue as catalogue_service
 from .keys import active_key, issuer_profile_builder, verification_method_id
+from .messages import N_
 from .status_lists import allocate_slot, status_entry
 
 # No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
@@ -84,7 +85,7 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     learner = _get(db, Learner, learner_id, "learner")
     require_organisation(actor, session.organisation_id)
     if learner.organisation_id != session.organisation_id:
-        raise NotFound("this learner does not belong to the session's organisation")
+        raise NotFound(N_("this learner does not belong to the session's organisation"))
     training = catalogue_service.training_of(session.template)
     _check_levels(training, levels, comments)
     assessment = db.scalar(select(Assessment).where(
@@ -93,7 +94,8 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
         assessment = Assessment(session_id=session_id, learner_id=learner_id)
         db.add(assessment)
     elif _credential_of(db, assessment.id) is not None:
-        raise AlreadyIssued("this evaluation already has a badge; revoke it to evaluate again")
+        raise AlreadyIssued(
+            N_("this evaluation already has a badge; revoke it to evaluate again"))
     assessment.levels = {k: v for k, v in levels.items() if v}
     assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
     assessment.narrative = (narrative or "").strip() or None
@@ -339,27 +341,31 @@ def _check_levels(training: MicroTraining, levels: Mapping[str, str],
     gestures = {gesture.id: gesture for gesture in training.gestures}
     for gesture_id, level_id in levels.items():
         if gesture_id not in gestures:
-            raise InvalidAssessment(f"{training.id} has no gesture {gesture_id!r}")
+            raise InvalidAssessment(N_("%(training)s has no gesture %(gesture)s",
+                                       training=training.id, gesture=repr(gesture_id)))
         known = [level.id for level in gestures[gesture_id].levels]
         if level_id and level_id not in known:
-            raise InvalidAssessment(
-                f"gesture {gesture_id!r} has no level {level_id!r}; choose one of {known}")
+            raise InvalidAssessment(N_(
+                "gesture %(gesture)s has no level %(level)s; choose one of %(levels)s",
+                gesture=repr(gesture_id), level=repr(level_id), levels=str(known)))
     for key in comments:
         if key and key not in gestures:
-            raise InvalidAssessment(f"{training.id} has no gesture {key!r} to comment on")
+            raise InvalidAssessment(N_("%(training)s has no gesture %(gesture)s to comment on",
+                                       training=training.id, gesture=repr(key)))
 
 
 def _check_issuable(training: MicroTraining, assessment: Assessment, learner: Learner) -> None:
     if learner.erased_at is not None:
-        raise NotIssuable("the learner's personal data was erased at their request")
+        raise NotIssuable(N_("the learner's personal data was erased at their request"))
     if not training.is_validated(assessment.levels):
         missing = [gesture.name_in("en") for gesture in training.gestures
                    if gesture.id not in assessment.levels
                    or not gesture.is_acquired(assessment.levels[gesture.id])]
-        raise NotIssuable(
-            f"{training.name_in('en')} is not validated yet: {training.gestures_needed} of "
-            f"{len(training.gestures)} gestures must be acquired; not yet: {', '.join(missing)}"
-        )
+        raise NotIssuable(N_(
+            "%(training)s is not validated yet: %(needed)s of %(total)s gestures must be "
+            "acquired; not yet: %(missing)s", training=training.name_in("en"),
+            needed=training.gestures_needed, total=len(training.gestures),
+            missing=", ".join(missing)))
 
 
 def _credential_of(db: Session, assessment_id: int) -> Credential | None:
@@ -369,5 +375,5 @@ def _credential_of(db: Session, assessment_id: int) -> Credential | None:
 def _get(db: Session, model, record_id: int, what: str):
     record = db.get(model, record_id)
     if record is None:
-        raise NotFound(f"no {what} with id {record_id}")
+        raise NotFound(N_("no %(record)s with id %(id)s", record=what, id=record_id))
     return record

@@ -31,6 +31,7 @@ from issuer.store.models import Credential, Learner, utcnow
 from . import Actor, NotFound, audit, require_organisation
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import is_redacted
+from .messages import N_
 from .stacking import SKILL, skill_achievement, skills_with_part, verify_url
 
 _LABELS = {
@@ -108,7 +109,8 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
     now = _moment(now)
     credentials, partial = record_credentials(db, learner, now)
     if not credentials:
-        raise NotFound("this learner holds no valid badge yet: there is no record to export")
+        raise NotFound(
+            N_("this learner holds no valid badge yet: there is no record to export"))
     signed_badges = [json.loads(c.signed_json) for c in credentials]
     achievements, associations = _stacks(db, learner, credentials, signed_badges)
     org = learner.organisation

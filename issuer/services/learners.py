@@ -19,6 +19,7 @@ from issuer.core.errors import BuildError
 from issuer.store.models import Assessment, Credential, Learner, Organisation, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
+from .messages import N_
 from .revocation import revoke
 
 ERASED_NAME = "erased"
@@ -31,7 +32,7 @@ def create_learner(db: Session, org: Organisation, name: str, email: str | None 
     require_organisation(actor, org.id)
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("a learner needs a name (as it should appear on the badge)")
+        raise ServiceError(N_("a learner needs a name (as it should appear on the badge)"))
     if email:
         try:
             email = normalize_email(email)

@@ -27,16 +27,12 @@ from issuer.store.models import Credential
 
 from . import ServiceError
 from .claims import claim_url
+from .messages import N_
 from .publishing import achievement_name, credential_document
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20  # seconds
 FALLBACK_LANGUAGE = "en"
-
-
-def N_(text: str) -> str:
-    """Marks `text` for extraction into the catalogues; translated when the texts are loaded."""
-    return text
 
 
 # The English texts are gettext messages; every other language's wording is in the catalogues
@@ -95,7 +91,7 @@ def email_claim_link(credential: Credential, token: str, config: Settings | None
     """
     learner = credential.learner
     if learner is None or not learner.email or learner.erased_at is not None:
-        raise MailError("this learner has no e-mail address")
+        raise MailError(N_("this learner has no e-mail address"))
     document = credential_document(credential)
     issuer = document.get("issuer") or {}
     mail = ClaimMail(to=learner.email, name=learner.name, badge=achievement_name(document),
@@ -127,7 +123,7 @@ def send(message: EmailMessage, config: Settings | None = None) -> str:
     """Deliver `message` over SMTP (STARTTLS and login when configured); return its Message-ID."""
     config = config or settings()
     if not is_configured(config):
-        raise MailError("e-mail is not configured: set SMTP_HOST and SMTP_FROM")
+        raise MailError(N_("e-mail is not configured: set SMTP_HOST and SMTP_FROM"))
     try:
         with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
             if config.smtp_starttls:
@@ -140,7 +136,8 @@ def send(message: EmailMessage, config: Settings | None = None) -> str:
         code = getattr(error, "smtp_code", None)
         log.warning("claim e-mail not sent via %s:%s (%s%s)", config.smtp_host, config.smtp_port,
                     type(error).__name__, f" {code}" if code else "")
-        raise MailError(f"the e-mail could not be sent ({type(error).__name__})") from None
+        raise MailError(N_("the e-mail could not be sent (%(error)s)",
+                            error=type(error).__name__)) from None
     return message["Message-ID"]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from issuer.store.models import Credential, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
+from .messages import N_
 from .status_lists import set_revoked
 
 MAX_REASON_LENGTH = 2000
@@ -37,11 +38,13 @@ def revoke(
     require_organisation(actor, credential.organisation_id)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("a reason is required to revoke a badge")
+        raise ServiceError(N_("a reason is required to revoke a badge"))
     if len(reason) > MAX_REASON_LENGTH:
-        raise ServiceError(f"the reason is too long (at most {MAX_REASON_LENGTH} characters)")
+        raise ServiceError(N_("the reason is too long (at most %(count)s characters)",
+                              count=MAX_REASON_LENGTH))
     if credential.revoked_at is not None:
-        raise AlreadyRevoked(f"this badge was already revoked on {credential.revoked_at:%Y-%m-%d}")
+        raise AlreadyRevoked(N_("this badge was already revoked on %(date)s",
+                                 date=credential.revoked_at.date().isoformat()))
     set_revoked(db, credential.status_list, credential.status_index)
     credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     credential.revocation_reason = reason

@@ -49,6 +49,7 @@ from .endorsements import endorsements_for
 from .issuing import check_before_signing, credential_url, learner_language, new_short_id
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import ERASURE_REASON
+from .messages import N_
 from .revocation import revoke
 from .status_lists import allocate_slot, status_entry
 
@@ -70,7 +71,8 @@ def person_key(learner: Learner) -> str:
 def skill_of(template: AchievementTemplate) -> Skill:
     """The validated skill of a stored template version."""
     if template.kind != SKILL:
-        raise TemplateError(f"{template.template_id} is a {template.kind}, not a skill")
+        raise TemplateError(N_("%(template)s is a %(kind)s, not a skill",
+                               template=template.template_id, kind=template.kind))
     return _parse_skill(template.source_toml, f"{template.template_id}.toml", template.theme)
 
 
@@ -164,19 +166,20 @@ def confirm_award(db: Session, award_id: int, actor: Actor,
     """
     award = db.get(SkillAward, award_id)
     if award is None:
-        raise NotFound(f"no skill award with id {award_id}")
+        raise NotFound(N_("no skill award with id %(id)s", id=award_id))
     require_organisation(actor, award.organisation_id)
     award = _lock(db, award_id)
     if award.state == ISSUED:
         return award.credential
     if award.state != PENDING:
-        raise NotIssuable("this skill badge is not due: a part is missing")
+        raise NotIssuable(N_("this skill badge is not due: a part is missing"))
     template, skill = award.template, skill_of(award.template)
     progress = _progress(db, award.learner, skill, award.organisation_id, _moment(now))
     if not progress.complete:
         award.state = IN_PROGRESS
         db.flush()
-        raise NotIssuable(f"a part was revoked meanwhile; missing: {', '.join(progress.missing)}")
+        raise NotIssuable(N_("a part was revoked meanwhile; missing: %(missing)s",
+                               missing=", ".join(progress.missing)))
     return _issue(db, award, template, skill, progress, actor, _moment(now))
 
 
@@ -372,8 +375,9 @@ def skill_achievement(db: Session, template: AchievementTemplate, skill: Skill,
 def _trainings(db: Session, skill: Skill) -> dict[str, MicroTraining]:
     missing = [part for part in skill.parts if part not in _current(db, TRAINING)]
     if missing:
-        raise TemplateError(f"skill {skill.id!r}: parts not in the catalogue: "
-                            f"{', '.join(missing)}; import them first")
+        raise TemplateError(N_("skill %(skill)s: parts not in the catalogue: %(missing)s; "
+                               "import them first", skill=repr(skill.id),
+                               missing=", ".join(missing)))
     return {part: training_of(t) for part, t in _current(db, TRAINING).items()
             if part in skill.parts}
 

@@ -177,7 +177,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(BadgeError)
     def badge_error(error: BadgeError):
         status = getattr(error, "http_status", None) or _badge_status(error)
-        return error_response(status, _one_line(error), type(error).__name__)
+        # Pages speak the reader's language; /api/ clients keep the English message.
+        text = _one_line(error) if _wants_json() else _one_line(error, i18n.translated(error))
+        return error_response(status, text, type(error).__name__)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -192,5 +194,5 @@ def _badge_status(error: BadgeError) -> int:
     return 400 if isinstance(error, KeyFormatError | SchemaError | TemplateError) else 422
 
 
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def _one_line(error: Exception, text: str | None = None) -> str:
+    return " ".join((str(error) if text is None else text).split()) or type(error).__name__

@@ -66,6 +66,7 @@ from .forms import (
     TokenForm,
     TrainerForm,
 )
+from .i18n import translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -145,7 +146,7 @@ def trainers():
                                       form.role.data, password, current_user(),
                                       language=form.language.data)
         except ServiceError as error:
-            form.email.errors.append(str(error))
+            form.email.errors.append(translated(error))
             password = None
     status = 422 if form.errors else 200
     response = render_template("admin/trainers.html", form=form, accounts=_accounts(),
@@ -430,7 +431,7 @@ def endorsements_page():
                 endorsements.endorse(db(), _organisation(), template, form.comment.data,
                                      current_user())
         except ServiceError as error:
-            form.comment.errors.append(str(error))
+            form.comment.errors.append(translated(error))
         else:
             flash(_("Your endorsement is signed. Badges of this micro-training issued from now "
                     "on carry it."), "success")
@@ -577,7 +578,7 @@ def bulk_upload():
         try:
             results = bulk.preview(db(), training_session, data)
         except bulk.BulkFileError as error:
-            form.file.errors.append(str(error))
+            form.file.errors.append(translated(error))
         else:
             confirm = BulkConfirmForm(session=str(training_session.id),
                                       csv_text=base64.b64encode(data).decode("ascii"))
@@ -602,7 +603,7 @@ def bulk_run():
         data = base64.b64decode(form.csv_text.data, validate=True)
         results = bulk.run(db(), training_session, data, current_user())
     except (binascii.Error, bulk.BulkFileError) as error:
-        flash(str(error), "error")
+        flash(translated(error), "error")
         return redirect(url_for(".bulk_upload", session=training_session.id))
     return render_template("admin/bulk_result.html", results=results,
                            training_session=training_session, summary=bulk.summary(results),

@@ -13,7 +13,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, gettext
+
+from issuer.services.messages import Message, message_of
 
 # The project's six languages, each named in its own language (the switcher's link text).
 LANGUAGES = {
@@ -105,6 +107,25 @@ def localised_number(value: int | float | None) -> str:
     if value is None:
         return ""
     return format_decimal(value)
+
+
+def translated(error: BaseException | str) -> str:
+    """The error's (or reason's) text in the reader's language when a service marked it `N_`.
+
+    Anything else (core errors, third-party text) is shown as it is: `str(error)`.
+    """
+    message = error if isinstance(error, Message) else (
+        message_of(error) if isinstance(error, BaseException) else None)
+    if message is None:
+        return str(error)
+    return _translated_message(message)
+
+
+def _translated_message(message: Message) -> str:
+    # A parameter may itself be a marked message (a reason inside a sentence).
+    params = {name: _translated_message(value) if isinstance(value, Message) else value
+              for name, value in message.params.items()}
+    return gettext(message.template, **params)
 
 
 def _as_datetime(value):

@@ -56,6 +56,7 @@ from .forms import (
     assessment_form,
     image_format,
 )
+from .i18n import translated
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 
@@ -128,7 +129,7 @@ def confirm_award(award_id: int):
         with unit_of_work(db()):
             badge = stacking.confirm_award(db(), award.id, current_user())
     except NotIssuable as error:
-        flash(_("No skill badge was issued: %(reason)s.", reason=error.reason), "error")
+        flash(_("No skill badge was issued: %(reason)s.", reason=translated(error)), "error")
         return redirect(url_for(".index"))
     flash(_("Skill badge “%(skill)s” issued to %(name)s.", skill=skill_name, name=learner_name),
           "success")
@@ -356,7 +357,7 @@ def _issue(record: Assessment, training: MicroTraining, language: str):
                     gestures=", ".join(missing)), "error")
         else:
             flash(_("No badge was issued: %(reason)s. The evaluation is saved.",
-                    reason=error.reason), "error")
+                    reason=translated(error)), "error")
         return None
     return redirect(url_for(".credential", uuid=credential.uuid))
 
@@ -437,7 +438,7 @@ def email_claim(uuid: str):
         abort(400)
     refusal = claims.can_bind(issued)
     if refusal is not None:
-        flash(_("No e-mail was sent: %(reason)s.", reason=refusal), "error")
+        flash(_("No e-mail was sent: %(reason)s.", reason=translated(refusal)), "error")
         return redirect(url_for(".credential", uuid=uuid))
     try:
         with unit_of_work(db()):
@@ -446,7 +447,7 @@ def email_claim(uuid: str):
             token = issuing.new_claim_token(db(), issued)
             mail.email_claim_link(issued, token)
     except mail.MailError as error:
-        flash(_("No e-mail was sent: %(reason)s.", reason=str(error)), "error")
+        flash(_("No e-mail was sent: %(reason)s.", reason=translated(error)), "error")
     else:
         flash(_("The claim link was sent to %(email)s. Claim links printed or sent before no "
                 "longer work.", email=issued.learner.email), "success")

@@ -1,0 +1,41 @@
+"""Person-facing messages of the services, marked for translation without Flask.
+
+The services must not import Flask or flask_babel (web → services → core), yet the errors they
+raise reach web pages. `N_` marks the English template for pybabel (keyword `N_`, see
+docs/TRANSLATING.md) and returns a `Message`: the English text itself, so logs, API JSON and
+`str(error)` stay English, plus the template and parameters the web layer translates with
+(issuer/web/i18n.py `translated`).
+"""
+
+from __future__ import annotations
+
+
+class Message(str):
+    """English text formatted from `template` with `params`, which it keeps for translation."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, params: dict[str, object]) -> Message:
+        text = template % params if params else template
+        message = super().__new__(cls, text)
+        message.template = template
+        message.params = params
+        return message
+
+    def __getnewargs__(self) -> tuple[str, dict[str, object]]:
+        # copy and pickle rebuild the Message from its template, not from the English text.
+        return (self.template, self.params)
+
+
+def N_(template: str, **params: object) -> Message:  # noqa: N802 — the gettext convention
+    """Mark `template` (`%(name)s` placeholders) for extraction; the English `Message` of it."""
+    return Message(template, params)
+
+
+def message_of(error: BaseException) -> Message | None:
+    """The `Message` an error was raised with, or None (str(error) drops the subclass)."""
+    for candidate in (getattr(error, "reason", None), *error.args[:1]):
+        if isinstance(candidate, Message):
+            return candidate
+    return None

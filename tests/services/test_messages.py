@@ -1,0 +1,50 @@
+"""Service messages marked for translation with N_: English text, template and params kept."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+from issuer.services import NotIssuable, ServiceError
+from issuer.services.messages import N_, Message, message_of
+
+TEMPLATE = "an account with the e-mail %(email)s already exists"
+
+
+def test_message_is_the_english_text_formatted_with_its_params():
+    message = N_(TEMPLATE, email="nora@agfe.example.org")
+    assert message == "an account with the e-mail nora@agfe.example.org already exists"
+    assert isinstance(message, str)
+
+
+def test_message_keeps_its_template_and_params():
+    message = N_(TEMPLATE, email="nora@agfe.example.org")
+    assert message.template == TEMPLATE
+    assert message.params == {"email": "nora@agfe.example.org"}
+
+
+def test_message_without_params_is_the_template_verbatim():
+    # No params, no %-formatting: a literal '%' in such a text stays as written.
+    assert N_("100% of the gestures") == "100% of the gestures"
+
+
+def test_error_raised_with_a_message_reads_as_english():
+    error = ServiceError(N_(TEMPLATE, email="a@b.example"))
+    assert str(error) == "an account with the e-mail a@b.example already exists"
+
+
+def test_message_of_finds_the_message_an_error_was_raised_with():
+    message = N_("this badge was revoked")
+    assert message_of(ServiceError(message)) is message
+    assert message_of(NotIssuable(message)) is message
+
+
+def test_message_of_is_none_for_plain_text():
+    assert message_of(ServiceError("plain English")) is None
+
+
+def test_message_survives_copy_and_pickle_with_its_template():
+    message = N_(TEMPLATE, email="a@b.example")
+    for twin in (copy.copy(message), pickle.loads(pickle.dumps(message))):
+        assert isinstance(twin, Message)
+        assert (twin, twin.template, twin.params) == (message, TEMPLATE, {"email": "a@b.example"})
