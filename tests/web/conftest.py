@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from issuer.config import Settings, activate
+from issuer.core.keys import ED25519, PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.catalogue import import_catalogue
@@ -206,3 +207,17 @@ def login(client):
         return submit(client, "/auth/login", {"email": email, "password": password})
 
     return log_in
+
+
+@pytest.fixture
+def badge(db, world):
+    """A freshly issued micro-training badge, every gesture acquired."""
+    from tests.services.helpers import issue
+
+    return issue(db, world)
+
+
+@pytest.fixture
+def holder():
+    """A wallet holder's Ed25519 key (its did:key is the holder DID)."""
+    return PrivateKey.generate(ED25519)

@@ -12,14 +12,9 @@ from issuer.services import unit_of_work
 from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
 from issuer.services.revocation import revoke
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
-from tests.services.helpers import count, document, issue
+from tests.services.helpers import count, document
 
 BASE = "https://badges.example.org"
-
-
-@pytest.fixture
-def badge(db, world):
-    return issue(db, world)
 
 
 def _page(client, badge, suffix="", **headers):

@@ -30,20 +30,10 @@ from tests.core.test_presentations import (
     sign_ed25519_2020,
     sign_eddsa_rdfc_2022,
 )
-from tests.services.helpers import count, issue
+from tests.services.helpers import count
 
 BASE = "https://badges.example.org"
 DOMAIN = "badges.example.org"
-
-
-@pytest.fixture
-def badge(db, world):
-    return issue(db, world)
-
-
-@pytest.fixture
-def holder():
-    return PrivateKey.generate(ED25519)
 
 
 def _invitation(client, badge) -> dict:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from issuer.core.jwt import verify_jwt
-from issuer.core.keys import ED25519, P256, PrivateKey
+from issuer.core.keys import P256, PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.services import exchanges, unit_of_work
 from issuer.services.publishing import credential_by_uuid
@@ -22,21 +22,10 @@ from issuer.services.verification import local_fetch_json, verify_stored
 from issuer.store.models import Credential, utcnow
 from issuer.store.wallet_models import CredentialOffer
 from tests.core.test_presentations import key_proof
-from tests.services.helpers import issue
 
 BASE = "https://badges.example.org"
 FORM = "application/x-www-form-urlencoded"
 GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-@pytest.fixture
-def badge(db, world):
-    return issue(db, world)
-
-
-@pytest.fixture
-def holder():
-    return PrivateKey.generate(ED25519)
 
 
 @pytest.fixture
