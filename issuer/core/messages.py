@@ -1,13 +1,15 @@
-"""Person-facing messages of the services, marked for translation without Flask.
+"""Person-facing messages of the core and the services, marked for translation without gettext.
 
-The services must not import Flask or flask_babel (web → services → core), yet the errors they
-raise reach web pages. `N_` marks the English template for pybabel (keyword `N_`, see
-docs/TRANSLATING.md) and returns a `Message`: the English text itself, so logs, API JSON and
-`str(error)` stay English, plus the template and parameters the web layer translates with
-(issuer/web/i18n.py `translated`).
+Neither the core nor the services may import Flask or a catalogue (web/CLI → services → core), yet
+their errors and the verifier's findings reach pages and terminals in six languages. `N_` marks
+the English template for pybabel (keyword `N_`, see docs/TRANSLATING.md) and returns a `Message`:
+the English text itself, so logs, API JSON and `str(error)` stay English, plus the template and
+parameters that the shells translate with `Message.translate(gettext)`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class Message(str):
@@ -22,6 +24,16 @@ class Message(str):
         message.template = template
         message.params = params
         return message
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        """This text in the language of `gettext` (template → translated template).
+
+        A parameter may itself be a `Message` (a reason inside a sentence): translated too.
+        """
+        params = {name: value.translate(gettext) if isinstance(value, Message) else value
+                  for name, value in self.params.items()}
+        translated = gettext(self.template)
+        return translated % params if params else translated
 
     def __getnewargs__(self) -> tuple[str, dict[str, object]]:
         # copy and pickle rebuild the Message from its template, not from the English text.

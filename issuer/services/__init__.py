@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from sqlalchemy.orm import Session
 
 from issuer.core.errors import BadgeError
+from issuer.core.messages import N_
 from issuer.store.models import ApiToken, AuditEvent, Organisation, User
-
-from .messages import N_
 
 
 class ServiceError(BadgeError):

@@ -10,10 +10,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
+from issuer.core.messages import N_
 from issuer.store.models import LoginFailure, Organisation, User, utcnow
 
 from . import Actor, ServiceError, audit
-from .messages import N_
 
 ROLES = ("admin", "trainer")
 MIN_PASSWORD_LENGTH = 10

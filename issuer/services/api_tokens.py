@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core.messages import N_
 from issuer.store.models import ApiToken, Organisation, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
-from .messages import N_
 
 TOKEN_PREFIX = "sky_"
 MAX_NAME_LENGTH = 200

@@ -24,10 +24,9 @@ from sqlalchemy.orm import Session
 
 from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
 from issuer.core.errors import BadgeError
+from issuer.core.messages import N_
 from issuer.services import catalogue, issuing, learners
 from issuer.store.models import Assessment, Credential, Learner, TrainingSession
-
-from .messages import N_
 
 # The confirmed file travels back base64-encoded in a form field, and Flask caps form fields at
 # 500 kB: 300 kB of CSV (about a thousand learners) fits.

@@ -17,10 +17,10 @@ from issuer.config import settings
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
 from issuer.core.errors import TemplateError
+from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate
 
 from . import Actor, NotFound, audit
-from .messages import N_
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id

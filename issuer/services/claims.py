@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders, proofs
+from issuer.core.messages import N_
 from issuer.store.models import Credential, utcnow
 
 from . import NotFound, ServiceError, audit
@@ -36,7 +37,6 @@ from .issuing import (
     new_short_id,
 )
 from .keys import active_key, verification_method_id
-from .messages import N_
 from .status_lists import allocate_slot, status_entry
 
 MAX_DID_LENGTH = 500

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from issuer.config import Settings
 from issuer.core.catalogue import MicroTraining
+from issuer.core.messages import N_
 from issuer.store.models import Organisation, TrainingSession, User, utcnow
 
 from . import NotIssuable
@@ -26,7 +27,6 @@ from .catalogue import current_templates, import_catalogue, training_of
 from .issuing import issue_for_assessment, save_assessment
 from .keys import active_key
 from .learners import create_learner
-from .messages import N_
 from .revocation import revoke
 
 DEMO_DOMAIN = "sky-badges.test"  # RFC 2606: never a real mailbox

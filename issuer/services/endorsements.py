@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from issuer.core import builders, proofs, schema
 from issuer.core import catalogue as core_catalogue
 from issuer.core.errors import TemplateError
+from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate, Organisation, utcnow
 from issuer.store.stacking_models import Endorsement
 
 from . import Actor, ServiceError, audit, require_organisation
 from .catalogue import SKILL, achievement_id
 from .keys import active_key, issuer_profile_builder, verification_method_id
-from .messages import N_
 
 MAX_COMMENT_LENGTH = 2000
 _NAMES = {

@@ -26,6 +26,7 @@ from issuer.config import settings
 from issuer.core import builders, jsonld, proofs, schema
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
+from issuer.core.messages import N_
 from issuer.store.models import (
     Assessment,
     Credential,
@@ -47,7 +48,6 @@ from . import (
 )
 from . import catalogue as catalogue_service
 from .keys import active_key, issuer_profile_builder, verification_method_id
-from .messages import N_
 from .status_lists import allocate_slot, status_entry
 
 # No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.

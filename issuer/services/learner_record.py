@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from issuer.core import builders, clr, proofs
 from issuer.core.cards import qr_matrix
 from issuer.core.images import FONT_BOLD, FONT_REGULAR
+from issuer.core.messages import N_
 from issuer.store.models import Credential, Learner, utcnow
 
 from . import Actor, NotFound, audit, require_organisation
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import is_redacted
-from .messages import N_
 from .stacking import SKILL, skill_achievement, skills_with_part, verify_url
 
 _LABELS = {

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from issuer.core.builders import normalize_email
 from issuer.core.errors import BuildError
+from issuer.core.messages import N_
 from issuer.store.models import Assessment, Credential, Learner, Organisation, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
-from .messages import N_
 from .revocation import revoke
 
 ERASED_NAME = "erased"

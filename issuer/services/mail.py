@@ -23,11 +23,11 @@ from pathlib import Path
 from babel.support import Translations
 
 from issuer.config import Settings, settings
+from issuer.core.messages import N_
 from issuer.store.models import Credential
 
 from . import ServiceError
 from .claims import claim_url
-from .messages import N_
 from .publishing import achievement_name, credential_document
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from issuer.core.messages import N_
 from issuer.store.models import Credential, utcnow
 
 from . import Actor, ServiceError, audit, require_organisation
-from .messages import N_
 from .status_lists import set_revoked
 
 MAX_REASON_LENGTH = 2000

@@ -34,6 +34,7 @@ from issuer.core import builders, proofs, stacking
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining, Skill
 from issuer.core.errors import BadgeError, TemplateError
+from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate, Credential, Learner, utcnow
 from issuer.store.stacking_models import (
     IN_PROGRESS,
@@ -49,7 +50,6 @@ from .endorsements import endorsements_for
 from .issuing import check_before_signing, credential_url, learner_language, new_short_id
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import ERASURE_REASON
-from .messages import N_
 from .revocation import revoke
 from .status_lists import allocate_slot, status_entry
 

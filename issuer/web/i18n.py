@@ -13,9 +13,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 
-from issuer.services.messages import Message, message_of
+from issuer.core.messages import Message, message_of
 
 # The project's six languages, each named in its own language (the switcher's link text).
 LANGUAGES = {
@@ -118,14 +125,7 @@ def translated(error: BaseException | str) -> str:
         message_of(error) if isinstance(error, BaseException) else None)
     if message is None:
         return str(error)
-    return _translated_message(message)
-
-
-def _translated_message(message: Message) -> str:
-    # A parameter may itself be a marked message (a reason inside a sentence).
-    params = {name: _translated_message(value) if isinstance(value, Message) else value
-              for name, value in message.params.items()}
-    return gettext(message.template, **params)
+    return message.translate(get_translations().gettext)
 
 
 def _as_datetime(value):

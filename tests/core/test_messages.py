@@ -1,12 +1,11 @@
-"""Service messages marked for translation with N_: English text, template and params kept."""
+"""Messages marked for translation with N_: English text, template and params kept."""
 
 from __future__ import annotations
 
 import copy
 import pickle
 
-from issuer.services import NotIssuable, ServiceError
-from issuer.services.messages import N_, Message, message_of
+from issuer.core.messages import N_, Message, message_of
 
 TEMPLATE = "an account with the e-mail %(email)s already exists"
 
@@ -29,18 +28,18 @@ def test_message_without_params_is_the_template_verbatim():
 
 
 def test_error_raised_with_a_message_reads_as_english():
-    error = ServiceError(N_(TEMPLATE, email="a@b.example"))
+    error = LookupError(N_(TEMPLATE, email="a@b.example"))
     assert str(error) == "an account with the e-mail a@b.example already exists"
 
 
 def test_message_of_finds_the_message_an_error_was_raised_with():
     message = N_("this badge was revoked")
-    assert message_of(ServiceError(message)) is message
-    assert message_of(NotIssuable(message)) is message
+    assert message_of(LookupError(message)) is message
+    assert message_of(PermissionError(message)) is message
 
 
 def test_message_of_is_none_for_plain_text():
-    assert message_of(ServiceError("plain English")) is None
+    assert message_of(LookupError("plain English")) is None
 
 
 def test_message_survives_copy_and_pickle_with_its_template():
@@ -48,3 +47,23 @@ def test_message_survives_copy_and_pickle_with_its_template():
     for twin in (copy.copy(message), pickle.loads(pickle.dumps(message))):
         assert isinstance(twin, Message)
         assert (twin, twin.template, twin.params) == (message, TEMPLATE, {"email": "a@b.example"})
+
+
+FRENCH = {
+    "status list %(url)s could not be retrieved: %(reason)s":
+        "la liste de statut %(url)s est injoignable : %(reason)s",
+    "timed out": "délai dépassé",
+}
+
+
+def test_translate_formats_the_translated_template_and_its_nested_messages():
+    message = N_("status list %(url)s could not be retrieved: %(reason)s",
+                 url="https://x.example/s/1", reason=N_("timed out"))
+    assert message == "status list https://x.example/s/1 could not be retrieved: timed out"
+    assert message.translate(lambda text: FRENCH.get(text, text)) == (
+        "la liste de statut https://x.example/s/1 est injoignable : délai dépassé")
+
+
+def test_translate_without_a_translation_is_the_english_text():
+    message = N_("this badge was revoked on %(date)s", date="2026-03-02")
+    assert message.translate(lambda text: text) == message

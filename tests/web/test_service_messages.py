@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
+from issuer.core.messages import N_
 from issuer.services import NotIssuable, ServiceError
-from issuer.services.messages import N_
 from issuer.web.i18n import translated
 
 from .conftest import submit
