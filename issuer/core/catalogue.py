@@ -23,6 +23,7 @@ from typing import Any
 
 from . import builders
 from .errors import TemplateError
+from .messages import N_, Message
 
 DURATION_MIN_HOURS = 1.5
 DURATION_MAX_HOURS = 24.0
@@ -124,7 +125,8 @@ class Gesture(_Multilingual):
         """Whether `level_id` is the required level or above it."""
         ids = [level.id for level in self.levels]
         if level_id not in ids:
-            raise TemplateError(f"gesture {self.id!r} has no level {level_id!r}; levels: {ids}")
+            raise TemplateError(N_("gesture %(gesture)s has no level %(level)s; levels: %(levels)s",
+                                   gesture=repr(self.id), level=repr(level_id), levels=str(ids)))
         return ids.index(level_id) >= ids.index(self.required_level)
 
 
@@ -249,13 +251,33 @@ class Catalogue:
 # Problems: every check appends to one list, so a partner sees every mistake in one go.
 
 
+# Each problem is a `Message` (English text, template and params): the shells translate the
+# sentence; file names, field paths, keys, language codes and values stay as the editor typed them.
+
+
+def problem(file: str, where: str, what: str) -> Message:
+    """One problem, "<file>: <field>: <what is wrong>"; `what` is itself a Message."""
+    return N_("%(file)s: %(where)s: %(problem)s", file=file, where=where, problem=what)
+
+
+def renamed(item: str, old: str, new: str) -> str:
+    """The problem `item` reported under the file name `new` instead of `old`.
+
+    A problem Message keeps its template and params (so it still translates); other text has
+    its leading `old:` replaced.
+    """
+    if isinstance(item, Message) and item.params.get("file") == old:
+        return Message(item.template, {**item.params, "file": new})
+    return item.replace(f"{old}:", f"{new}:", 1)
+
+
 class _Problems:
     def __init__(self, file: str):
         self.file = file
         self.items: list[str] = []
 
     def add(self, where: str, what: str) -> None:
-        self.items.append(f"{self.file}: {where}: {what}")
+        self.items.append(problem(self.file, where, what))
 
 
 _Reader = Callable[[Any, str, _Problems], Any]
@@ -266,8 +288,9 @@ def _check_keys(table: Mapping, allowed: Iterable[str], where: str, problems: _P
     for key in table:
         if key not in allowed:
             near = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else f"; allowed: {', '.join(allowed)}"
-            problems.add(_join(where, key), f"unknown key{hint}")
+            problems.add(_join(where, key), N_("unknown key (did you mean %(key)s?)",
+                                               key=repr(near[0])) if near else
+                         N_("unknown key; allowed: %(keys)s", keys=", ".join(allowed)))
 
 
 def _join(where: str, key: str) -> str:
@@ -276,13 +299,13 @@ def _join(where: str, key: str) -> str:
 
 def _required(table: Mapping, key: str, where: str, problems: _Problems) -> Any:
     if key not in table:
-        problems.add(_join(where, key), "is required")
+        problems.add(_join(where, key), N_("is required"))
     return table.get(key)
 
 
 def _string(value: Any, where: str, problems: _Problems) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        problems.add(where, "must be a non-empty text")
+        problems.add(where, N_("must be a non-empty text"))
         return None
     return value.strip()
 
@@ -290,7 +313,8 @@ def _string(value: Any, where: str, problems: _Problems) -> str | None:
 def _slug(value: Any, where: str, problems: _Problems) -> str | None:
     text = _string(value, where, problems)
     if text is not None and not SLUG.match(text):
-        problems.add(where, f"{text!r} must be lowercase letters, digits and hyphens")
+        problems.add(where, N_("%(value)s must be lowercase letters, digits and hyphens",
+                               value=repr(text)))
         return None
     return text
 
@@ -298,33 +322,33 @@ def _slug(value: Any, where: str, problems: _Problems) -> str | None:
 def _texts(value: Any, where: str, problems: _Problems, require_english=True) -> dict:
     """A per-language table of non-empty strings: `[name] en = "…"`."""
     if not isinstance(value, dict):
-        problems.add(where, 'must be a table of languages, e.g. en = "…"')
+        problems.add(where, N_('must be a table of languages, e.g. en = "…"'))
         return {}
     texts = {}
     for language, text in value.items():
         if not LANGUAGE_CODE.match(language):
-            problems.add(f"{where}.{language}", "is not a language code like en, fr or nl-BE")
+            problems.add(f"{where}.{language}", N_("is not a language code like en, fr or nl-BE"))
         elif (checked := _string(text, f"{where}.{language}", problems)) is not None:
             texts[language] = checked
     if require_english and REQUIRED_LANGUAGE not in value:
-        problems.add(where, "English (en) is required")
+        problems.add(where, N_("English (en) is required"))
     return texts
 
 
 def _text_lists(value: Any, where: str, problems: _Problems) -> dict:
     """A per-language table of lists of strings: `[learning_outcomes] en = ["…", "…"]`."""
     if not isinstance(value, dict):
-        problems.add(where, 'must be a table of languages, e.g. en = ["…", "…"]')
+        problems.add(where, N_('must be a table of languages, e.g. en = ["…", "…"]'))
         return {}
     lists = {}
     for language, items in value.items():
         if not isinstance(items, list) or not items:
-            problems.add(f"{where}.{language}", "must be a non-empty list of texts")
+            problems.add(f"{where}.{language}", N_("must be a non-empty list of texts"))
             continue
         checked = [_string(item, f"{where}.{language}", problems) for item in items]
         lists[language] = tuple(item for item in checked if item is not None)
     if REQUIRED_LANGUAGE not in value:
-        problems.add(where, "English (en) is required")
+        problems.add(where, N_("English (en) is required"))
     return lists
 
 
@@ -338,14 +362,15 @@ def _same_languages(texts: Mapping, languages: tuple, where: str, problems: _Pro
     missing = [language for language in languages if language not in texts]
     extra = [language for language in texts if language not in languages]
     if missing:
-        problems.add(where, f"missing {', '.join(missing)} (the name has {', '.join(languages)})")
+        problems.add(where, N_("missing %(missing)s (the name has %(languages)s)",
+                               missing=", ".join(missing), languages=", ".join(languages)))
     if extra:
-        problems.add(where, f"has {', '.join(extra)}, which the name has not")
+        problems.add(where, N_("has %(extra)s, which the name has not", extra=", ".join(extra)))
 
 
 def _string_list(value: Any, where: str, problems: _Problems) -> tuple[str, ...]:
     if not isinstance(value, list):
-        problems.add(where, "must be a list of texts")
+        problems.add(where, N_("must be a list of texts"))
         return ()
     checked = [_string(item, where, problems) for item in value]
     return tuple(item for item in checked if item is not None)
@@ -353,11 +378,12 @@ def _string_list(value: Any, where: str, problems: _Problems) -> tuple[str, ...]
 
 def _integer(value: Any, low: int, high: int | None, where: str, problems: _Problems):
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(where, f"{value!r} must be a whole number")
+        problems.add(where, N_("%(value)s must be a whole number", value=repr(value)))
         return None
     if value < low or (high is not None and value > high):
-        bounds = f"{low}–{high}" if high is not None else f"at least {low}"
-        problems.add(where, f"{value} is outside {bounds}")
+        problems.add(where, N_("%(value)s is outside %(low)s–%(high)s", value=value, low=low,
+                               high=high) if high is not None else
+                     N_("%(value)s is outside at least %(low)s", value=value, low=low))
         return None
     return value
 
@@ -372,24 +398,27 @@ def _months(value: Any, where: str, problems: _Problems) -> int | None:
 
 def _choice(value: Any, choices: tuple[str, ...], where: str, problems: _Problems):
     if value not in choices:
-        problems.add(where, f"{value!r} must be one of {', '.join(choices)}")
+        problems.add(where, N_("%(value)s must be one of %(choices)s", value=repr(value),
+                               choices=", ".join(choices)))
         return None
     return value
 
 
 def _version(value: Any, where: str, problems: _Problems) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        problems.add(where, f'must be a text in quotes, e.g. version = "{value}"')
+        problems.add(where, N_('must be a text in quotes, e.g. version = "%(value)s"', value=value))
         return None
     return _string(value, where, problems)
 
 
 def _hours(value: Any, problems: _Problems) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.add("duration_hours", f"{value!r} must be a number of hours, e.g. 3.5")
+        problems.add("duration_hours", N_("%(value)s must be a number of hours, e.g. 3.5",
+                                          value=repr(value)))
         return None
     if not DURATION_MIN_HOURS <= value <= DURATION_MAX_HOURS:
-        problems.add("duration_hours", f"{value:g} is outside 1.5–24 hours")
+        problems.add("duration_hours", N_("%(value)s is outside 1.5–24 hours",
+                                          value=f"{value:g}"))
         return None
     return float(value)
 
@@ -414,24 +443,26 @@ def _levels(value: Any, languages: tuple, where: str, problems: _Problems):
         for level_id, names in DEFAULT_LEVEL_NAMES.items():
             missing = [language for language in languages if language not in names]
             if missing:
-                problems.add(_join(where, "levels"), f"no default level names in "
-                             f"{', '.join(missing)}: list the levels with their names")
+                problems.add(_join(where, "levels"), N_(
+                    "no default level names in %(languages)s: list the levels with their names",
+                    languages=", ".join(missing)))
             levels.append(RubricLevel(level_id, {k: names[k] for k in languages if k in names}))
         return tuple(levels), ACQUIRED
     where = _join(where, "levels")
     if not isinstance(value, list) or len(value) < 2:
-        problems.add(where, "must list at least two levels, lowest first")
+        problems.add(where, N_("must list at least two levels, lowest first"))
         return (), None
     levels, required, seen = [], [], set()
     for number, table in enumerate(value, start=1):
         here = f"{where}[{number}]"
         if not isinstance(table, dict):
-            problems.add(here, "must be a table with id, name and optionally required = true")
+            problems.add(here, N_("must be a table with id, name and optionally required = true"))
             continue
         _check_keys(table, LEVEL_KEYS, here, problems)
         level_id = _slug(_required(table, "id", here, problems), f"{here}.id", problems)
         if level_id in seen:
-            problems.add(f"{here}.id", f"{level_id!r} is used twice in this gesture")
+            problems.add(f"{here}.id", N_("%(value)s is used twice in this gesture",
+                                          value=repr(level_id)))
         seen.add(level_id)
         name = _texts(_required(table, "name", here, problems), f"{here}.name", problems)
         _same_languages(name, languages, f"{here}.name", problems)
@@ -439,12 +470,13 @@ def _levels(value: Any, languages: tuple, where: str, problems: _Problems):
                              require_english="description" in table)
         flag = table.get("required", False)
         if not isinstance(flag, bool):
-            problems.add(f"{here}.required", "must be true or false")
+            problems.add(f"{here}.required", N_("must be true or false"))
         elif flag:
             required.append(level_id)
         levels.append(RubricLevel(level_id or "", name, description))
     if len(required) != 1:
-        problems.add(where, f"exactly one level must have required = true, found {len(required)}")
+        problems.add(where, N_("exactly one level must have required = true, found %(count)s",
+                               count=len(required)))
         return tuple(levels), None
     return tuple(levels), required[0]
 
@@ -452,7 +484,7 @@ def _levels(value: Any, languages: tuple, where: str, problems: _Problems):
 def _gesture(table: Any, number: int, languages: tuple, problems: _Problems) -> Gesture | None:
     where = f"gestures[{number}]"
     if not isinstance(table, dict):
-        problems.add(where, "must be a [[gestures]] table")
+        problems.add(where, N_("must be a [[gestures]] table"))
         return None
     _check_keys(table, GESTURE_KEYS, where, problems)
     gesture_id = _slug(_required(table, "id", where, problems), f"{where}.id", problems)
@@ -466,15 +498,17 @@ def _gesture(table: Any, number: int, languages: tuple, problems: _Problems) -> 
 
 def _gestures(value: Any, languages: tuple, problems: _Problems) -> tuple[Gesture, ...]:
     if not isinstance(value, list):
-        problems.add("gestures", "must be a list of [[gestures]] tables")
+        problems.add("gestures", N_("must be a list of [[gestures]] tables"))
         return ()
     if not GESTURES_MIN <= len(value) <= GESTURES_MAX:
-        plural = "" if len(value) == 1 else "s"
-        problems.add("gestures", f"{len(value)} gesture{plural} given; a micro-training has 2 or 3")
+        problems.add("gestures", N_("%(count)s gesture given; a micro-training has 2 or 3",
+                                    count=len(value)) if len(value) == 1 else
+                     N_("%(count)s gestures given; a micro-training has 2 or 3", count=len(value)))
     gestures = [_gesture(table, n, languages, problems) for n, table in enumerate(value, 1)]
     ids = [gesture.id for gesture in gestures if gesture and gesture.id]
     for gesture_id in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.add("gestures", f"id {gesture_id!r} is used by more than one gesture")
+        problems.add("gestures", N_("id %(value)s is used by more than one gesture",
+                                    value=repr(gesture_id)))
     return tuple(gesture for gesture in gestures if gesture)
 
 
@@ -483,30 +517,33 @@ def _validation(value: Any, gesture_count: int, problems: _Problems) -> str | No
         return value
     match = AT_LEAST.match(value) if isinstance(value, str) else None
     if not match:
-        problems.add("validation", f'{value!r} must be "all-acquired" or "at-least:N"')
+        problems.add("validation", N_('%(value)s must be "all-acquired" or "at-least:N"',
+                                      value=repr(value)))
         return None
     if not 1 <= int(match.group(1)) <= max(gesture_count, 1):
-        problems.add("validation", f"{value!r} asks for more gestures than the {gesture_count} "
-                     "listed (or none)")
+        problems.add("validation", N_(
+            "%(value)s asks for more gestures than the %(count)s listed (or none)",
+            value=repr(value), count=gesture_count))
         return None
     return value
 
 
 def _esco_skills(value: Any, problems: _Problems) -> tuple[EscoSkill, ...]:
     if not isinstance(value, list):
-        problems.add("esco_skills", "must be a list of [[esco_skills]] tables")
+        problems.add("esco_skills", N_("must be a list of [[esco_skills]] tables"))
         return ()
     skills = []
     for number, table in enumerate(value, start=1):
         where = f"esco_skills[{number}]"
         if not isinstance(table, dict):
-            problems.add(where, "must be a table with uri and name")
+            problems.add(where, N_("must be a table with uri and name"))
             continue
         _check_keys(table, ESCO_KEYS, where, problems)
         uri = _string(_required(table, "uri", where, problems), f"{where}.uri", problems)
         if uri is not None and not ESCO_SKILL_URI.match(uri):
-            problems.add(f"{where}.uri", f"{uri!r} is not an ESCO skill URI "
-                         "(http://data.europa.eu/esco/skill/<uuid>)")
+            problems.add(f"{where}.uri", N_(
+                "%(value)s is not an ESCO skill URI (http://data.europa.eu/esco/skill/<uuid>)",
+                value=repr(uri)))
         name = _texts(_required(table, "name", where, problems), f"{where}.name", problems)
         skills.append(EscoSkill(uri or "", name))
     return tuple(skills)
@@ -568,13 +605,13 @@ FURTHER_KEYS = ("name", "description", "provider", "url")
 def _further_training(value: Any, problems: _Problems):
     """Programme names are often proper names: English is required, other languages fall back."""
     if not isinstance(value, list):
-        problems.add("further_training", "must be a list of [[further_training]] tables")
+        problems.add("further_training", N_("must be a list of [[further_training]] tables"))
         return ()
     programmes = []
     for number, table in enumerate(value, start=1):
         where = f"further_training[{number}]"
         if not isinstance(table, dict):
-            problems.add(where, "must be a table with name, provider and url")
+            problems.add(where, N_("must be a table with name, provider and url"))
             continue
         _check_keys(table, FURTHER_KEYS, where, problems)
         name = _texts(_required(table, "name", where, problems), f"{where}.name", problems)
@@ -584,18 +621,18 @@ def _further_training(value: Any, problems: _Problems):
                            problems)
         url = _string(_required(table, "url", where, problems), f"{where}.url", problems)
         if url is not None and not url.startswith("https://"):
-            problems.add(f"{where}.url", f"{url!r} must start with https://")
+            problems.add(f"{where}.url", N_("%(value)s must start with https://", value=repr(url)))
         programmes.append(FurtherTraining(name, provider or "", url or "", description))
     return tuple(programmes)
 
 
 def _parts(value: Any, problems: _Problems) -> tuple[str, ...]:
     if not isinstance(value, list) or not 2 <= len(value) <= 10:
-        problems.add("parts", "must list between 2 and 10 micro-training ids")
+        problems.add("parts", N_("must list between 2 and 10 micro-training ids"))
         return ()
     parts = tuple(_slug(part, "parts", problems) for part in value)
     for part in sorted({p for p in parts if p and parts.count(p) > 1}):
-        problems.add("parts", f"{part!r} is listed twice")
+        problems.add("parts", N_("%(value)s is listed twice", value=repr(part)))
     return tuple(part for part in parts if part)
 
 
@@ -607,7 +644,7 @@ def _skill(data: dict, themes: Iterable[str], problems: _Problems) -> Skill:
     _same_languages(description, tuple(name), "description", problems)
     cross = need("cross_organisation")
     if cross is not None and not isinstance(cross, bool):
-        problems.add("cross_organisation", "must be true or false")
+        problems.add("cross_organisation", N_("must be true or false"))
     return Skill(
         id=_slug(need("id"), "id", problems) or "",
         version=_version(need("version"), "version", problems) or "",
@@ -637,13 +674,14 @@ def _themes(data: dict, problems: _Problems) -> dict[str, Theme]:
     themes = {}
     for theme_id, table in data.items():
         if not SLUG.match(theme_id) or not isinstance(table, dict):
-            problems.add(theme_id, "must be a [theme-id] table with lowercase-hyphenated id")
+            problems.add(theme_id, N_("must be a [theme-id] table with lowercase-hyphenated id"))
             continue
         _check_keys(table, THEME_KEYS, theme_id, problems)
         name = _texts(_required(table, "name", theme_id, problems), f"{theme_id}.name", problems)
         colour = table.get("colour", "#4A5568")
         if not isinstance(colour, str) or not COLOUR.match(colour):
-            problems.add(f"{theme_id}.colour", f"{colour!r} must be a hex colour like #2E7D32")
+            problems.add(f"{theme_id}.colour", N_("%(value)s must be a hex colour like #2E7D32",
+                                                  value=repr(colour)))
         icon = _string(table.get("icon", "badge"), f"{theme_id}.icon", problems) or "badge"
         themes[theme_id] = Theme(theme_id, name, str(colour), icon)
     return themes
@@ -651,6 +689,19 @@ def _themes(data: dict, problems: _Problems) -> dict[str, Theme]:
 
 # ---------------------------------------------------------------------------------------------
 # Reading files
+
+
+_FILE = N_("(file)")
+_NOT_UTF8 = N_("is not UTF-8 text: save it as UTF-8")
+
+
+def not_utf8(file: str) -> Message:
+    """The problem of a file whose bytes are not UTF-8."""
+    return problem(file, _FILE, _NOT_UTF8)
+
+
+def _already_used(item_id: str, other: str) -> Message:
+    return N_("%(value)s is already used by %(other)s", value=repr(item_id), other=other)
 
 
 def _parse(text: str, problems: _Problems) -> dict | None:
@@ -662,9 +713,11 @@ def _parse(text: str, problems: _Problems) -> dict | None:
         at = re.search(r"\(at line (\d+), column (\d+)\)$", message)
         if at:
             reason = message[: at.start()].strip()
-            problems.add(f"line {at.group(1)}", f"{reason} (column {at.group(2)})")
+            # The parser's own words stay English; the line and column are translated around them.
+            problems.add(N_("line %(line)s", line=at.group(1)),
+                         N_("%(reason)s (column %(column)s)", reason=reason, column=at.group(2)))
         else:
-            problems.add("(file)", message)
+            problems.add(_FILE, message)
         return None
 
 
@@ -672,7 +725,7 @@ def _read(path: Path, problems: _Problems) -> dict | None:
     try:
         return _parse(path.read_text("utf-8"), problems)
     except UnicodeDecodeError:
-        problems.add("(file)", "is not UTF-8 text: save it as UTF-8")
+        problems.add(_FILE, _NOT_UTF8)
         return None
 
 
@@ -701,7 +754,7 @@ def load_training_file(path: str | Path,
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError as error:
-        raise TemplateError(f"{path.name}: (file): is not UTF-8 text: save it as UTF-8") from error
+        raise TemplateError(not_utf8(path.name)) from error
     training, problems = parse_training(text, path.name, themes)
     if problems:
         raise TemplateError("\n".join(problems), problems)
@@ -728,9 +781,10 @@ def _scan(root: Path, folder: str, build, themes, problems: list[str], unreadabl
         else:
             item = build(data, themes, file_problems)
             if item.id and item.id != path.stem:
-                file_problems.add("id", f"{item.id!r} must equal the file name ({path.stem!r})")
+                file_problems.add("id", N_("%(value)s must equal the file name (%(name)s)",
+                                           value=repr(item.id), name=repr(path.stem)))
             elif item.id in where_from:
-                file_problems.add("id", f"{item.id!r} is already used by {where_from[item.id]}")
+                file_problems.add("id", _already_used(item.id, where_from[item.id]))
             elif item.id:
                 where_from[item.id] = relative
                 items[item.id] = _with_source(item, path)
@@ -742,7 +796,8 @@ def _catalogue_and_problems(path: str | Path) -> tuple[Catalogue, list[str]]:
     root = Path(path)
     problems: list[str] = []
     if not root.is_dir():
-        return Catalogue({}, {}, {}), [f"{root}: (folder): is not a folder"]
+        return Catalogue({}, {}, {}), [problem(str(root), N_("(folder)"),
+                                               N_("is not a folder"))]
     themes = dict(DEFAULT_THEMES)
     if (root / "themes.toml").exists():
         theme_problems = _Problems("themes.toml")
@@ -763,14 +818,16 @@ def _cross_checks(root: Path, trainings: dict, skills: dict, unreadable: set) ->
         file = skill.source.relative_to(root).as_posix()
         for part in skill.parts:
             if part not in trainings and part not in unreadable:
-                problems.append(f"{file}: parts: {part!r} is not a micro-training in trainings/")
+                problems.append(problem(file, "parts", N_(
+                    "%(value)s is not a micro-training in trainings/", value=repr(part))))
         if skill.id in trainings:
             other = trainings[skill.id].source.relative_to(root).as_posix()
-            problems.append(f"{file}: id: {skill.id!r} is already used by {other}")
+            problems.append(problem(file, "id", _already_used(skill.id, other)))
     for training in trainings.values():
         if training.image_path is not None and not training.image_path.is_file():
             file = training.source.relative_to(root).as_posix()
-            problems.append(f"{file}: image: {training.image!r} is not a file next to it")
+            problems.append(problem(file, "image", N_("%(value)s is not a file next to it",
+                                                      value=repr(training.image))))
     return problems
 
 
@@ -853,9 +910,9 @@ def _sentences(language: str) -> dict[str, str]:
 def _require_language(item: MicroTraining | Skill, language: str) -> None:
     # An achievement labelled `fr` must really be in French: no silent fallback here.
     if language not in item.languages:
-        raise TemplateError(
-            f"{item.id!r} is not written in {language!r}; it is in {', '.join(item.languages)}"
-        )
+        raise TemplateError(N_("%(item)s is not written in %(language)s; it is in %(languages)s",
+                               item=repr(item.id), language=repr(language),
+                               languages=", ".join(item.languages)))
 
 
 def gesture_result_id(achievement_id: str, gesture: Gesture) -> str:
@@ -993,7 +1050,8 @@ def skill_achievement_for(
     _require_language(skill, language)
     missing = [part for part in skill.parts if part not in part_ids]
     if missing:
-        raise TemplateError(f"skill {skill.id!r}: no achievement id for {', '.join(missing)}")
+        raise TemplateError(N_("skill %(skill)s: no achievement id for %(parts)s",
+                               skill=repr(skill.id), parts=", ".join(missing)))
     trainings = trainings or {}
     parts = [
         (trainings[part].name_in(language) if part in trainings else part, part_ids[part])

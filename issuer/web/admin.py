@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 
 from issuer.config import settings
-from issuer.core.catalogue import SLUG
+from issuer.core.catalogue import SLUG, not_utf8, renamed
 from issuer.core.errors import TemplateError
 from issuer.services import (
     ServiceError,
@@ -231,8 +231,9 @@ def _catalogue_page(form, problems: list[str], status: int = 200):
                                   if template.kind == catalogue.TRAINING else template.template_id)
         except TemplateError:
             names[template.id] = template.template_id
+    # Each problem is a core Message: shown in the reader's language (file and field stay as typed).
     return render_template("admin/catalogue.html", templates=templates, names=names, form=form,
-                           problems=problems, confirm=ConfirmForm(),
+                           problems=[translated(p) for p in problems], confirm=ConfirmForm(),
                            folder=settings().catalogue_path), status
 
 
@@ -263,8 +264,7 @@ def upload_template():
     try:
         text = upload.read().decode("utf-8")
     except UnicodeDecodeError:
-        return _catalogue_page(form, [f"{name}: (file): is not UTF-8 text: save it as UTF-8"],
-                               422)
+        return _catalogue_page(form, [not_utf8(name)], 422)
     try:
         with unit_of_work(db()):
             added = _import_one(text, name)
@@ -291,8 +291,7 @@ def _import_one(text: str, name: str) -> list[AchievementTemplate]:
         try:
             return catalogue.import_catalogue(db(), root, current_user())
         except TemplateError as error:
-            prefix = f"trainings/{file_id}.toml:"
-            problems = [p.replace(prefix, f"{name}:", 1) for p in error.problems]
+            problems = [renamed(p, f"trainings/{file_id}.toml", name) for p in error.problems]
             raise TemplateError("\n".join(problems), problems) from error
 
 

@@ -19,9 +19,11 @@ from issuer.core.catalogue import (
     load_catalogue,
     load_training_file,
     parse_training,
+    renamed,
     skill_achievement_for,
 )
 from issuer.core.errors import TemplateError
+from issuer.core.messages import Message, message_of
 
 SHIPPED = Path(__file__).resolve().parents[2] / "badge_templates"
 
@@ -313,6 +315,103 @@ def test_parse_training_returns_every_problem_of_an_upload():
     training, problems = parse_training(training_text(gestures=("a",)), "mine.toml")
     assert training is None
     assert problems == ["mine.toml: gestures: 1 gesture given; a micro-training has 2 or 3"]
+
+
+# --- problems are translatable Messages (the English text above is the Message's own text) ----
+
+# A tiny French catalogue: what gettext returns for the templates a translator will see.
+FRENCH = {
+    "%(file)s: %(where)s: %(problem)s": "%(file)s\u00a0: %(where)s\u00a0: %(problem)s",
+    "%(value)s is outside 1.5–24 hours": "%(value)s est hors de 1,5–24 heures",
+    "unknown key (did you mean %(key)s?)": "clé inconnue (vouliez-vous dire %(key)s\u00a0?)",
+    "line %(line)s": "ligne %(line)s",
+    "%(reason)s (column %(column)s)": "%(reason)s (colonne %(column)s)",
+    "gesture %(gesture)s has no level %(level)s; levels: %(levels)s":
+        "le geste %(gesture)s n’a pas de niveau %(level)s\u00a0; niveaux\u00a0: %(levels)s",
+}
+
+
+def french(template: str) -> str:
+    return FRENCH.get(template, template)
+
+
+def test_a_problem_is_a_message_keeping_file_field_and_reason(catalogue_dir):
+    text = training_text().replace("duration_hours = 3.5", "duration_hours = 30")
+    [problem] = problems_with(catalogue_dir, text)
+    assert isinstance(problem, Message)
+    assert problem.template == "%(file)s: %(where)s: %(problem)s"
+    assert {k: v for k, v in problem.params.items() if k != "problem"} == {
+        "file": "trainings/sorting-waste.toml", "where": "duration_hours"}
+    reason = problem.params["problem"]
+    assert isinstance(reason, Message)
+    assert (reason.template, reason.params) == ("%(value)s is outside 1.5–24 hours",
+                                                {"value": "30"})
+
+
+def test_a_problem_translates_its_sentence_but_not_the_file_or_field(catalogue_dir):
+    text = training_text().replace("duration_hours = 3.5", "duration_hours = 30")
+    [problem] = problems_with(catalogue_dir, text)
+    assert problem.translate(french) == (
+        "trainings/sorting-waste.toml\u00a0: duration_hours\u00a0: 30 est hors de 1,5–24 heures")
+
+
+def test_a_suggested_key_is_a_parameter_the_translator_does_not_touch(catalogue_dir):
+    text = training_text().replace(
+        'participation = "onsite"', 'participation = "onsite"\nvalidity_month = 24')
+    [problem] = problems_with(catalogue_dir, text)
+    assert problem.params["problem"].params == {"key": "'validity_months'"}
+    assert problem.translate(french) == (
+        "trainings/sorting-waste.toml\u00a0: validity_month\u00a0: clé inconnue "
+        "(vouliez-vous dire 'validity_months'\u00a0?)")
+
+
+def test_a_toml_syntax_error_keeps_the_parser_english_inside_a_translated_sentence(
+        catalogue_dir):
+    text = training_text().replace('version = "1.0"', 'version "1.0"')
+    [problem] = problems_with(catalogue_dir, text)
+    assert problem.translate(french) == (
+        "trainings/sorting-waste.toml\u00a0: ligne 2\u00a0: Expected '=' after a key in a "
+        "key/value pair (colonne 9)")
+
+
+def test_every_problem_of_a_broken_file_is_a_message_with_a_message_reason():
+    broken = training_text(gestures=("a",)).replace('theme = "green-jobs"', 'theme = 3') \
+        .replace('version = "1.0"', "version = 1.0") + "colour = 1\n"
+    _, problems = parse_training(broken, "mine.toml")
+    assert len(problems) == 4
+    for problem in problems:
+        assert isinstance(problem, Message) and isinstance(problem.params["problem"], Message)
+        assert problem.params["file"] == "mine.toml"
+        assert problem.translate(lambda template: template) == problem
+
+
+def test_load_catalogue_error_holds_the_messages(catalogue_dir):
+    write(catalogue_dir, "trainings/sorting-waste.toml",
+          training_text().replace("duration_hours = 3.5", "duration_hours = 30"))
+    with pytest.raises(TemplateError) as raised:
+        load_catalogue(catalogue_dir)
+    assert all(isinstance(problem, Message) for problem in raised.value.problems)
+
+
+def test_renamed_problem_names_the_new_file_and_still_translates(catalogue_dir):
+    text = training_text().replace("duration_hours = 3.5", "duration_hours = 30")
+    [problem] = problems_with(catalogue_dir, text)
+    moved = renamed(problem, "trainings/sorting-waste.toml", "hedge.toml")
+    assert moved == "hedge.toml: duration_hours: 30 is outside 1.5–24 hours"
+    assert moved.translate(french) == "hedge.toml\u00a0: duration_hours\u00a0: 30 est hors de " \
+        "1,5–24 heures"
+    assert renamed("other.toml: version: changed", "other.toml", "up.toml") == \
+        "up.toml: version: changed"
+
+
+def test_an_unknown_level_is_a_translatable_error(tmp_path):
+    gesture = load_training_file(write(tmp_path, "sorting-waste.toml", training_text())).gestures[0]
+    with pytest.raises(TemplateError) as raised:
+        gesture.is_acquired("expert")
+    assert str(raised.value) == "gesture 'sort' has no level 'expert'; levels: ['not-yet', " \
+        "'acquired']"
+    assert message_of(raised.value).translate(french) == (
+        "le geste 'sort' n’a pas de niveau 'expert'\u00a0; niveaux\u00a0: ['not-yet', 'acquired']")
 
 
 # --- from the catalogue to Open Badges achievements ---------------------------------------------
