@@ -418,7 +418,7 @@ def _hours(value: Any, problems: _Problems) -> float | None:
         return None
     if not DURATION_MIN_HOURS <= value <= DURATION_MAX_HOURS:
         problems.add("duration_hours", N_("%(value)s is outside 1.5–24 hours",
-                                          value=f"{value:g}"))
+                                          value=format(value, "g")))
         return None
     return float(value)
 
