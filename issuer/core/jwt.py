@@ -25,6 +25,7 @@ from joserfc.jws import JWSRegistry
 
 from .errors import BadgeError, SigningError, VerificationError
 from .keys import ED25519, P256, RSA, PrivateKey, PublicKey
+from .messages import N_
 from .multibase import unb64url
 
 ALGORITHMS = {ED25519: "EdDSA", P256: "ES256", RSA: "RS256"}
@@ -388,10 +389,12 @@ def _credential_date(claims: _Claims, credential: dict, name: str) -> datetime |
 def _check_period(result: JwtResult, claims: _Claims, now: datetime) -> None:
     if claims.expires is not None and claims.expires <= now:
         result.expired = True
-        result.messages.append(f"the credential expired at {_text(claims.expires)}")
+        result.messages.append(
+            N_("the credential expired at %(date)s", date=_text(claims.expires)))
     if claims.not_before is not None and claims.not_before > now:
         result.not_yet_valid = True
-        result.messages.append(f"the credential is not valid before {_text(claims.not_before)}")
+        result.messages.append(
+            N_("the credential is not valid before %(date)s", date=_text(claims.not_before)))
 
 
 # --- small helpers ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from .errors import BadgeError, SigningError, VerificationError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
+from .messages import N_
 from .multibase import decode_base58btc, encode_base58btc
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -119,24 +120,26 @@ def verify_proof(
 ) -> ProofResult:
     """Verify one proof of a secured document; never raises for a bad proof, only reports."""
     if not isinstance(proof, dict):
-        return ProofResult(False, "proof is not an object")
+        return ProofResult(False, N_("proof is not an object"))
     suite = proof.get("cryptosuite")
     vm = proof.get("verificationMethod")
     if (proof.get("type"), suite) != (PROOF_TYPE, CRYPTOSUITE) and (
         proof.get("type"),
         suite,
     ) not in LEGACY_SUITES:
-        return ProofResult(False, f"unsupported proof type {proof.get('type')!r} / {suite!r}")
+        return ProofResult(False, N_("unsupported proof type %(type)s / %(suite)s",
+                                          type=repr(proof.get("type")), suite=repr(suite)))
     if proof.get("proofPurpose") != expected_purpose:
-        return ProofResult(False, f"proofPurpose must be {expected_purpose!r}")
+        return ProofResult(False, N_("proofPurpose must be %(purpose)s",
+                                          purpose=repr(expected_purpose)))
     if not isinstance(vm, str):
-        return ProofResult(False, "proof has no verificationMethod")
+        return ProofResult(False, N_("proof has no verificationMethod"))
     try:
         signature = decode_base58btc(proof.get("proofValue", ""))
     except BadgeError as error:
-        return ProofResult(False, f"proofValue: {error}", vm)
+        return ProofResult(False, N_("proofValue: %(reason)s", reason=str(error)), vm)
     if len(signature) != 64:
-        return ProofResult(False, "proofValue is not a 64-byte Ed25519 signature", vm)
+        return ProofResult(False, N_("proofValue is not a 64-byte Ed25519 signature"), vm)
     try:
         key, controller = resolve_key(vm, expected_purpose)
         unsecured = {k: v for k, v in document.items() if k != "proof"}
@@ -145,9 +148,9 @@ def verify_proof(
         return ProofResult(False, str(error), vm)
     if key.kind != ED25519 or not key.verify(signature, data):
         return ProofResult(
-            False, "the signature does not match the document", vm, controller, suite
+            False, N_("the signature does not match the document"), vm, controller, suite
         )
-    return ProofResult(True, "signature verified", vm, controller, suite or proof.get("type"))
+    return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
 
 
 def require_valid(result: ProofResult) -> ProofResult:

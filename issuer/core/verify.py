@@ -27,6 +27,7 @@ from . import baking, jsonld, proofs, schema, status_list
 from . import jwt as vc_jwt
 from .builders import hash_identity as _sha256_identity
 from .errors import BadgeError
+from .messages import N_, message_of
 from .resolver import KeyResolver
 
 FetchJson = Callable[[str], dict]
@@ -249,28 +250,32 @@ class _Run:
             self.report.proof_format = "vc-jwt"
             self.report.warnings.extend(self.jwt_result.warnings)
         if not isinstance(credential, dict):
-            self.fail("parse", _jwt_messages(self.jwt_result) or "not a JSON object credential")
+            self.fail("parse", _jwt_messages(self.jwt_result) or N_("not a JSON object credential"))
             return False
         self.credential = credential
         self.report.credential = credential
         self.report.issuer_id, self.report.issuer_name = _issuer_of(credential)
-        self.add("parse", PASSED, "compact JWS (VC-JWT)" if token else "JSON credential")
+        self.add("parse", PASSED, N_("compact JWS (VC-JWT)") if token else N_("JSON credential"))
         return True
 
     def check_context(self) -> None:
         contexts = self.credential.get("@context")
         if not isinstance(contexts, list) or len(contexts) < 2:
-            self.fail("context", "@context must be an array of at least two contexts")
+            self.fail("context", N_("@context must be an array of at least two contexts"))
             return
         if contexts[0] not in (VC_V2, VC_V1):
-            self.fail("context", f"@context[0] must be {VC_V2} (or {VC_V1}), not {contexts[0]!r}")
+            self.fail("context", N_(
+                "@context[0] must be %(expected)s (or %(older)s), not %(found)s",
+                expected=VC_V2, older=VC_V1, found=repr(contexts[0])))
             return
         pattern, what = (CLR_CONTEXT, "CLR 2.0") if self.is_clr else (OB_CONTEXT, "OB 3.0")
         if not isinstance(contexts[1], str) or not pattern.match(contexts[1]):
-            self.fail("context", f"@context[1] must be the {what} context, not {contexts[1]!r}")
+            self.fail("context", N_("@context[1] must be the %(standard)s context, not %(found)s",
+                                    standard=what, found=repr(contexts[1])))
             return
         model = "VC 1.1" if contexts[0] == VC_V1 else "VCDM 2.0"
-        self.add("context", PASSED, f"{model} with {contexts[1]}")
+        self.add("context", PASSED,
+                 N_("%(model)s with %(context)s", model=model, context=contexts[1]))
 
     @property
     def types(self) -> list:
@@ -294,15 +299,16 @@ class _Run:
             ENDORSEMENT_TYPE: (ENDORSEMENT_TYPE,),
         }[self.expect]
         if "VerifiableCredential" not in types:
-            self.fail("type", "type must include VerifiableCredential")
+            self.fail("type", N_("type must include VerifiableCredential"))
         elif not any(t in types for t in wanted):
-            self.fail("type", f"type must include one of {', '.join(wanted)}; got {types!r}")
+            self.fail("type", N_("type must include one of %(wanted)s; got %(found)s",
+                                 wanted=", ".join(wanted), found=repr(types)))
         else:
             self.add("type", PASSED, ", ".join(str(t) for t in types))
 
     def check_schema(self) -> None:
         if self.is_vc1:
-            self.add("schema", SKIPPED, "no bundled 1EdTech schema for VC 1.1 credentials")
+            self.add("schema", SKIPPED, N_("no bundled 1EdTech schema for VC 1.1 credentials"))
             return
         try:
             name = schema.schema_for(self.credential)
@@ -312,19 +318,24 @@ class _Run:
             return
         problems = [p for p in problems if not p.startswith("credentialSubject: needs")]
         if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.fail("schema", f"does not conform to {name}: {problems[0]}{more}")
+            if len(problems) > 1:
+                self.fail("schema", N_(
+                    "does not conform to %(schema)s: %(problem)s (and %(more)s more)",
+                    schema=name, problem=problems[0], more=len(problems) - 1))
+            else:
+                self.fail("schema", N_("does not conform to %(schema)s: %(problem)s",
+                                       schema=name, problem=problems[0]))
         else:
-            self.add("schema", PASSED, f"conforms to the 1EdTech {name} schema")
+            self.add("schema", PASSED, N_("conforms to the 1EdTech %(schema)s schema", schema=name))
 
     def check_subject(self) -> None:
         if not any(t in self.types for t in ACHIEVEMENT_TYPES):
             return
         subject = self.credential.get("credentialSubject")
         if isinstance(subject, dict) and (subject.get("id") or subject.get("identifier")):
-            self.add("subject", PASSED, "credentialSubject names its recipient")
+            self.add("subject", PASSED, N_("credentialSubject names its recipient"))
         else:
-            self.fail("subject", "credentialSubject needs an 'id' or at least one 'identifier'")
+            self.fail("subject", N_("credentialSubject needs an 'id' or at least one 'identifier'"))
 
     def check_safe_mode(self) -> list[tuple[str | None, jsonld.DocumentLoader]]:
         """Expand in safe mode; return the loaders to try for proofs, the working one first."""
@@ -336,14 +347,15 @@ class _Run:
             except BadgeError as error:
                 first_error = first_error or error
                 continue
-            message = "no term is dropped by JSON-LD expansion"
-            if variant:
-                message += f" with the {variant} edition of the OB 3.0.3 context"
+            message = N_("no term is dropped by JSON-LD expansion") if not variant else N_(
+                "no term is dropped by JSON-LD expansion with the %(edition)s edition of the "
+                "OB 3.0.3 context", edition=variant)
             self.add("safe-mode", PASSED, message)
             return [candidates[position]] + candidates[:position] + candidates[position + 1 :]
         if self.jwt_result is not None:
             # A JWS signs the JSON bytes, so dropped terms do not weaken the proof; say so.
-            self.add("safe-mode", WARNING, f"JSON-LD readers will lose data: {first_error}")
+            self.add("safe-mode", WARNING, N_("JSON-LD readers will lose data: %(reason)s",
+                                                reason=str(first_error)))
         else:
             self.fail("safe-mode", _describe(first_error))
         return candidates
@@ -351,7 +363,7 @@ class _Run:
     def check_embedded_proofs(self, loaders) -> None:
         all_proofs = proofs.proofs_of(self.credential)
         if not all_proofs:
-            self.fail("proof", "the credential has no proof")
+            self.fail("proof", N_("the credential has no proof"))
             return
         self.report.proof_format = "data-integrity"
         failures: list[str] = []
@@ -367,48 +379,52 @@ class _Run:
             failures = failures or [r.message for r in results]
             if not _worth_retrying(results):
                 break
-        self.fail("proof", "; ".join(dict.fromkeys(failures)))
+        self.fail("proof", _joined(failures))
 
     def accept_proofs(self, valid: list, variant: str | None) -> None:
         self.report.context_variant = variant
         suites = ", ".join(sorted({r.cryptosuite or "?" for r in valid}))
-        message = f"{len(valid)} valid proof(s) ({suites})"
+        message = N_("%(count)s valid proof(s) (%(suites)s)", count=len(valid), suites=suites)
         if variant:
-            message += f", using the {variant} edition of the OB 3.0.3 context"
-            self.report.warnings.append(
-                f"the proof verifies only with the {variant} edition of the OB 3.0.3 context"
-            )
+            message = N_("%(count)s valid proof(s) (%(suites)s), using the %(edition)s edition of "
+                         "the OB 3.0.3 context", count=len(valid), suites=suites, edition=variant)
+            self.report.warnings.append(N_(
+                "the proof verifies only with the %(edition)s edition of the OB 3.0.3 context",
+                edition=variant))
         self.add("proof", PASSED, message)
         self.check_issuer_binding([r.controller for r in valid])
 
     def check_issuer_binding(self, controllers: list) -> None:
         issuer_id = self.report.issuer_id
         if issuer_id and issuer_id in controllers:
-            self.add("issuer-binding", PASSED, f"the signing key is controlled by {issuer_id}")
+            self.add("issuer-binding", PASSED,
+                     N_("the signing key is controlled by %(issuer)s", issuer=issuer_id))
         else:
             self.fail(
                 "issuer-binding",
-                f"key controller {controllers[0]!r} does not match issuer {issuer_id!r}",
+                N_("key controller %(controller)s does not match issuer %(issuer)s",
+                   controller=repr(controllers[0]), issuer=repr(issuer_id)),
             )
 
     def check_jwt_proof(self) -> None:
         result = self.jwt_result
         if not result.valid:
-            self.fail("proof", _jwt_messages(result) or "the JWT signature does not verify")
+            self.fail("proof", _jwt_messages(result) or N_("the JWT signature does not verify"))
             return
-        self.add("proof", PASSED, f"VC-JWT signature verified ({result.flavour or 'JWS'})")
+        self.add("proof", PASSED, N_("VC-JWT signature verified (%(flavour)s)",
+                                      flavour=result.flavour or "JWS"))
         header = result.header or {}
         kid = header.get("kid")
         issuer_id = self.report.issuer_id
         if isinstance(kid, str) and issuer_id and kid.split("#")[0] == issuer_id:
-            self.add("issuer-binding", PASSED, f"the JWT key {kid} belongs to {issuer_id}")
+            self.add("issuer-binding", PASSED,
+                     N_("the JWT key %(kid)s belongs to %(issuer)s", kid=kid, issuer=issuer_id))
         else:
-            how = f"kid {kid!r}" if kid else "a key embedded in the JWT header"
-            self.add(
-                "issuer-binding",
-                WARNING,
-                f"the JWT is signed with {how}, which is not published under issuer {issuer_id!r}",
-            )
+            message = N_("the JWT is signed with kid %(kid)s, which is not published under "
+                         "issuer %(issuer)s", kid=repr(kid), issuer=repr(issuer_id)) if kid else N_(
+                "the JWT is signed with a key embedded in the JWT header, which is not published "
+                "under issuer %(issuer)s", issuer=repr(issuer_id))
+            self.add("issuer-binding", WARNING, message)
 
     def check_validity(self) -> None:
         start_name, end_name = (
@@ -419,22 +435,24 @@ class _Run:
             start = _parse_time(self.credential.get(start_name), start_name, required=True)
             end = _parse_time(self.credential.get(end_name), end_name, required=False)
         except ValueError as error:
-            self.fail("dates", str(error))
+            self.fail("dates", error.args[0])
             return
         if start > now:
             self.report.not_yet_valid = True
-            self.fail("validity", f"not valid before {self.credential[start_name]}")
+            self.fail("validity", N_("not valid before %(date)s", date=self.credential[start_name]))
         elif end is not None and end < now:
             self.report.expired = True
-            self.fail("validity", f"expired at {self.credential[end_name]}")
+            self.fail("validity", N_("expired at %(date)s", date=self.credential[end_name]))
         else:
-            until = f" until {self.credential[end_name]}" if end else ""
-            self.add("validity", PASSED, f"valid from {self.credential[start_name]}{until}")
+            begins = self.credential[start_name]
+            self.add("validity", PASSED, N_(
+                "valid from %(start)s until %(end)s", start=begins, end=self.credential[end_name]
+            ) if end else N_("valid from %(start)s", start=begins))
 
     def check_status(self) -> None:
         entries = self.credential.get("credentialStatus")
         if not entries:
-            self.add("status", SKIPPED, "the credential has no credentialStatus")
+            self.add("status", SKIPPED, N_("the credential has no credentialStatus"))
             return
         for entry in entries if isinstance(entries, list) else [entries]:
             _StatusCheck(self, entry).run()
@@ -450,9 +468,10 @@ class _Run:
         )
         self.report.recipient_verified = matched
         if matched:
-            self.add("recipient", PASSED, "the recipient matches the credentialSubject")
+            self.add("recipient", PASSED, N_("the recipient matches the credentialSubject"))
         else:
-            self.fail("recipient", "recipient not verified: nothing in credentialSubject matches")
+            self.fail("recipient",
+                      N_("recipient not verified: nothing in credentialSubject matches"))
 
     def check_trusted_issuer(self) -> None:
         trusted = self.options.trusted_issuers
@@ -460,12 +479,13 @@ class _Run:
             return
         self.report.issuer_trusted = self.report.issuer_id in trusted
         if self.report.issuer_trusted:
-            self.add("trusted-issuer", PASSED, f"{self.report.issuer_id} is a trusted issuer")
+            self.add("trusted-issuer", PASSED,
+                     N_("%(issuer)s is a trusted issuer", issuer=self.report.issuer_id))
         else:
             self.add(
                 "trusted-issuer",
                 WARNING,
-                "the issuer is not on the trusted list: its name and details are unverified",
+                N_("the issuer is not on the trusted list: its name and details are unverified"),
             )
 
     def check_endorsements(self) -> None:
@@ -475,7 +495,7 @@ class _Run:
         for endorsement in found:
             nested = _verify(endorsement, self.options, ENDORSEMENT_TYPE, self.depth + 1)
             self.report.endorsements.append(nested)
-        self.summarize("endorsements", self.report.endorsements, "endorsement")
+        self.summarize("endorsements", self.report.endorsements)
 
     def check_embedded_credentials(self) -> None:
         if not self.is_clr:
@@ -485,15 +505,20 @@ class _Run:
         for credential in inner if isinstance(inner, list) else [inner] if inner else []:
             nested = _verify(credential, self.options, "achievement", self.depth + 1)
             self.report.embedded.append(nested)
-        self.summarize("embedded", self.report.embedded, "embedded credential")
+        self.summarize("embedded", self.report.embedded)
 
-    def summarize(self, name: str, reports: list[VerificationReport], what: str) -> None:
+    def summarize(self, name: str, reports: list[VerificationReport]) -> None:
         bad = [r for r in reports if not r.valid]
-        if bad:
-            verdicts = ", ".join(r.verdict for r in bad)
-            self.add(name, WARNING, f"{len(bad)} of {len(reports)} {what}(s) not valid: {verdicts}")
+        counts = {"count": len(reports), "verdicts": ", ".join(r.verdict for r in bad),
+                  "bad": len(bad)}
+        if name == "endorsements":
+            message = N_("%(bad)s of %(count)s endorsement(s) not valid: %(verdicts)s", **counts) \
+                if bad else N_("%(count)s endorsement(s) verified", **counts)
         else:
-            self.add(name, PASSED, f"{len(reports)} {what}(s) verified")
+            message = N_("%(bad)s of %(count)s embedded credential(s) not valid: %(verdicts)s",
+                         **counts) if bad else N_("%(count)s embedded credential(s) verified",
+                                                  **counts)
+        self.add(name, WARNING if bad else PASSED, message)
 
     # --- verdict -----------------------------------------------------------------------------
 
@@ -534,28 +559,29 @@ class _StatusCheck:
     def run(self) -> None:
         kind = self.entry.get("type")
         if self.options.fetch_json is None:
-            self.warn(f"{kind} status not checked: no fetcher configured (offline)")
+            self.warn(N_("%(type)s status not checked: no fetcher configured (offline)", type=kind))
         elif kind in status_list.ENTRY_TYPES:
             self.bitstring()
         elif kind == "1EdTechRevocationList":
             self.revocation_list()
         else:
-            self.warn(f"status type {kind!r} is not supported; status unknown")
+            self.warn(N_("status type %(type)s is not supported; status unknown", type=repr(kind)))
 
     def warn(self, message: str) -> None:
         self.run_.add("status", WARNING, message)
 
     def fetch(self, url: Any) -> dict | None:
         if not isinstance(url, str) or not url:
-            self.warn("the status entry names no list URL; status unknown")
+            self.warn(N_("the status entry names no list URL; status unknown"))
             return None
         try:
             document = self.options.fetch_json(url)
         except Exception as error:  # noqa: BLE001 - any fetch failure is a warning (§C.2)
-            self.warn(f"status list {url} could not be retrieved: {_describe(error)}")
+            self.warn(N_("status list %(url)s could not be retrieved: %(reason)s",
+                         url=url, reason=_describe(error)))
             return None
         if not isinstance(document, dict):
-            self.warn(f"status list {url} is not a JSON object; status unknown")
+            self.warn(N_("status list %(url)s is not a JSON object; status unknown", url=url))
             return None
         return document
 
@@ -567,14 +593,14 @@ class _StatusCheck:
         try:
             result = status_list.check_status(self.entry, list_credential, now=self.options.now)
         except BadgeError as error:
-            self.warn(f"status list {url}: {error}")
+            self.warn(N_("status list %(url)s: %(reason)s", url=url, reason=str(error)))
             return
         if result.set and result.purpose == "revocation":
             self.run_.report.revoked = True
-            self.run_.fail("status", f"revoked ({url})")
+            self.run_.fail("status", N_("revoked (%(url)s)", url=url))
         elif result.set and result.purpose == "suspension":
             self.run_.report.suspended = True
-            self.run_.fail("status", f"suspended ({url})")
+            self.run_.fail("status", N_("suspended (%(url)s)", url=url))
         else:
             self.run_.add("status", PASSED, f"{result.purpose}: {result.message}")
 
@@ -585,17 +611,19 @@ class _StatusCheck:
         ]
         valid = [r for r in results if r.valid]
         if not valid:
-            reason = "; ".join(r.message for r in results) or "it has no proof"
-            self.warn(f"status list {url} does not verify ({reason}); status unknown")
+            reason = _joined([r.message for r in results]) if results else N_("it has no proof")
+            self.warn(N_("status list %(url)s does not verify (%(reason)s); status unknown",
+                         url=url, reason=reason))
             return False
         list_issuer, _ = _issuer_of(list_credential)
         if list_issuer not in {r.controller for r in valid}:
-            self.warn(f"status list {url} is not signed by its issuer {list_issuer!r}")
+            self.warn(N_("status list %(url)s is not signed by its issuer %(issuer)s",
+                         url=url, issuer=repr(list_issuer)))
             return False
         if list_issuer != self.run_.report.issuer_id:
-            self.run_.report.warnings.append(
-                f"status list {url} is issued by {list_issuer}, not by the credential's issuer"
-            )
+            self.run_.report.warnings.append(N_(
+                "status list %(url)s is issued by %(issuer)s, not by the credential's issuer",
+                url=url, issuer=list_issuer))
         return True
 
     def revocation_list(self) -> None:
@@ -610,9 +638,11 @@ class _StatusCheck:
                 if item.get("revoked", True) is True:
                     self.run_.report.revoked = True
                     reason = item.get("revocationReason")
-                    self.run_.fail("status", f"revoked ({url})" + (f": {reason}" if reason else ""))
+                    self.run_.fail("status", N_("revoked (%(url)s): %(reason)s", url=url,
+                                                reason=reason) if reason else N_(
+                        "revoked (%(url)s)", url=url))
                     return
-        self.run_.add("status", PASSED, f"not on the revocation list {url}")
+        self.run_.add("status", PASSED, N_("not on the revocation list %(url)s", url=url))
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -641,10 +671,10 @@ def _read_source(source: Any) -> tuple[dict | None, str | None]:
         if COMPACT_JWS.match(text):
             return None, text
         if not text.startswith("{"):
-            raise ValueError("input is neither a JSON object, a compact JWS nor a baked image")
+            raise ValueError(N_("input is neither a JSON object, a compact JWS nor a baked image"))
         source = json.loads(text)
     if not isinstance(source, dict):
-        raise ValueError("a credential must be a JSON object")
+        raise ValueError(N_("a credential must be a JSON object"))
     return source, None
 
 
@@ -732,13 +762,15 @@ def _parse_time(value: Any, name: str, required: bool) -> datetime | None:
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{name} is missing" if value is None else f"{name} is not a string")
+        raise ValueError(N_("%(name)s is missing", name=name) if value is None
+                         else N_("%(name)s is not a string", name=name))
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{name} {value!r} is not an ISO 8601 date-time") from None
+        raise ValueError(N_("%(name)s %(value)s is not an ISO 8601 date-time",
+                            name=name, value=repr(value))) from None
     if parsed.tzinfo is None:
-        raise ValueError(f"{name} {value!r} has no timezone")
+        raise ValueError(N_("%(name)s %(value)s has no timezone", name=name, value=repr(value)))
     return parsed
 
 
@@ -747,15 +779,21 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _jwt_messages(result: Any) -> str:
-    messages = getattr(result, "messages", None) or []
-    return "; ".join(str(m) for m in messages)
+    return _joined(getattr(result, "messages", None) or [])
+
+
+def _joined(messages: list[str]) -> str:
+    """Distinct messages joined with "; " — a single one stays itself (a translatable Message)."""
+    distinct = list(dict.fromkeys(messages))
+    return distinct[0] if len(distinct) == 1 else "; ".join(distinct)
 
 
 def _describe(error: BaseException | None) -> str:
     if error is None:
-        return "unknown error"
+        return N_("unknown error")
     if isinstance(error, json.JSONDecodeError):
-        return f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        return N_("not valid JSON: %(reason)s at line %(line)s column %(column)s",
+                  reason=error.msg, line=error.lineno, column=error.colno)
     if isinstance(error, (BadgeError, ValueError)):
-        return str(error)
+        return message_of(error) or str(error)
     return f"{type(error).__name__}: {error}"

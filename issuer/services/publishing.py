@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core.errors import BadgeError
+from issuer.core.messages import N_
 from issuer.services import catalogue as catalogue_service
 from issuer.services import issuing, stacking
 from issuer.services.keys import issuer_profile
@@ -248,9 +249,10 @@ def _keys_unreachable(data: dict) -> bool:
 def report_messages(report) -> list[str]:
     """The human-readable messages of the report's failed checks, then its warnings."""
     data = report_json(report)
-    messages = [f"{check.get('name')}: {check.get('message')}"
+    # The check name (proof, status…) is the verifier's vocabulary: shown, not translated.
+    messages = [N_("%(check)s: %(message)s", check=check.get("name"), message=check.get("message"))
                 for check in data.get("checks", []) if check.get("status") == "failed"]
-    return messages + [str(warning) for warning in data.get("warnings", [])]
+    return messages + list(data.get("warnings", []))
 
 
 # --- the display model ----------------------------------------------------------------------
