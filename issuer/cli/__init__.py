@@ -2,17 +2,22 @@
 
 Other tools script against it, so its sub-commands, options and exit codes are stable:
 0 success (for `verify`: the credential is valid), 1 a negative answer (not valid, problems found),
-2 unusable input. Bad input prints one line on stderr, never a traceback.
+2 unusable input. Bad input prints one line on stderr, never a traceback. Messages for people
+are in the terminal's language (`--lang`, else LANGUAGE/LC_ALL/LC_MESSAGES/LANG; see i18n.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from issuer import __version__
 from issuer.core.errors import BadgeError
+from issuer.languages import LANGUAGES
+
+from .i18n import _, activate, choose_language, tr
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
 
@@ -30,9 +35,12 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sky-badges", description="Open Badges 3.0 issuer and verifier for micro-trainings."
+        prog="sky-badges", description=_("Open Badges 3.0 issuer and verifier for micro-trainings.")
     )
     parser.add_argument("--version", action="version", version=f"sky-badges {__version__}")
+    parser.add_argument("--lang", choices=sorted(LANGUAGES), metavar="LANG",
+                        help=_("language of the messages: %(languages)s (default: the terminal's)",
+                               languages=", ".join(LANGUAGES)))
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -40,12 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv, requested = _take_language(sys.argv[1:] if argv is None else list(argv))
+    activate(choose_language(requested, os.environ))
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or EXIT_OK)
     except (UsageError, BadgeError, OSError, ValueError) as error:
-        print(f"sky-badges: error: {_one_line(error)}", file=sys.stderr)
+        print(_("sky-badges: error: %(reason)s", reason=_one_line(error)), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not an error of ours, and nothing left to say.
@@ -55,10 +65,32 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _take_language(argv: list[str]) -> tuple[list[str], str | None]:
+    """Remove `--lang X` / `--lang=X` wherever it is, so it works before or after the command.
+
+    The language must be known before the parser is built: its help texts are translated.
+    """
+    rest, requested, values = [], None, iter(argv)
+    for arg in values:
+        if arg == "--":
+            rest += [arg, *values]
+        elif arg == "--lang":
+            requested = next(values, None)
+            if requested not in LANGUAGES:
+                rest += [arg] + ([requested] if requested is not None else [])  # argparse says why
+        elif arg.startswith("--lang="):
+            requested = arg.partition("=")[2]
+            if requested not in LANGUAGES:
+                rest.append(arg)
+        else:
+            rest.append(arg)
+    return rest, requested
+
+
 def _one_line(error: Exception) -> str:
     if isinstance(error, OSError) and error.filename:
         return f"{error.strerror}: {error.filename}"
-    return " ".join(str(error).split()) or type(error).__name__
+    return " ".join(tr(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

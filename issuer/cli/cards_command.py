@@ -7,27 +7,30 @@ from pathlib import Path
 
 from issuer.core import baking, cards
 
+from .i18n import _
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "cards", help="render printable QR cards (ID-1 PDF, A4 sheet, certificate or PNG)"
+        "cards", help=_("render printable QR cards (ID-1 PDF, A4 sheet, certificate or PNG)")
     )
     parser.add_argument(
         "credentials",
         nargs="+",
         metavar="CREDENTIAL",
-        help="a signed credential file (.json, baked .png/.svg), or a short id or uuid here",
+        help=_("a signed credential file (.json, baked .png/.svg), or a short id or uuid here"),
     )
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument(
         "--layout",
         choices=["cards", "sheet", "certificate", "png"],
         default="cards",
-        help="cards: one ID-1 page each; sheet: A4, ten a page; certificate: A4; png: one card",
+        help=_("cards: one ID-1 page each; sheet: A4, ten a page; certificate: A4; png: one card"),
     )
-    parser.add_argument("--back", action="store_true", help="add the back of each card")
+    parser.add_argument("--back", action="store_true", help=_("add the back of each card"))
     parser.add_argument(
-        "--verify-url", help="for a credential file: the verification URL its QR should encode"
+        "--verify-url",
+        help=_("for a credential file: the verification URL its QR should encode"),
     )
     parser.set_defaults(handler=cards_command)
 
@@ -37,7 +40,8 @@ def cards_command(args) -> int:
 
     selected = [_card(reference, args.verify_url) for reference in args.credentials]
     if args.layout in ("certificate", "png") and len(selected) != 1:
-        raise UsageError(f"--layout {args.layout} renders one credential; {len(selected)} given")
+        raise UsageError(_("--layout %(layout)s renders one credential; %(count)s given",
+                           layout=args.layout, count=len(selected)))
     if args.layout == "sheet":
         data = cards.sheet_pdf(selected)
     elif args.layout == "certificate":
@@ -66,10 +70,12 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
     else:
         document = baking.extract(raw)
     if not isinstance(document, dict):
-        raise UsageError(f"{path} holds a VC-JWT; give the JSON credential for a card")
+        raise UsageError(
+            _("%(file)s holds a VC-JWT; give the JSON credential for a card", file=path))
     url = verify_url or document.get("id", "")
     if not url.startswith("https://"):
-        raise UsageError(f"{path}: give --verify-url (the credential id is not a web address)")
+        raise UsageError(
+            _("%(file)s: give --verify-url (the credential id is not a web address)", file=path))
     return cards.card_from_credential(document, verify_url=url)
 
 
@@ -86,5 +92,6 @@ def _card_from_database(reference: str) -> cards.CardData:
             db, reference
         ) or publishing.credential_by_uuid(db, reference)
         if credential is None:
-            raise UsageError(f"no file and no credential of this service named {reference!r}")
+            raise UsageError(_("no file and no credential of this service named %(name)s",
+                               name=repr(reference)))
         return card_service.card_for(credential)

@@ -10,49 +10,53 @@ from pathlib import Path
 from issuer.core import did, proofs
 from issuer.core.keys import ED25519, P256, RSA, PrivateKey, PublicKey
 
+from .i18n import _, tr
+
 PASSPHRASE_ENV = "SKY_KEY_PASSPHRASE"
 KEY_TYPES = {"ed25519": ED25519, "p256": P256, "rsa": RSA}
 
 
 def register(subparsers) -> None:
-    keys = subparsers.add_parser("keys", help="generate and inspect signing keys")
+    keys = subparsers.add_parser("keys", help=_("generate and inspect signing keys"))
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     generate = key_commands.add_parser(
-        "generate", help=f"generate a key (encrypted PEM with ${PASSPHRASE_ENV}, or a private JWK)"
+        "generate", help=_("generate a key (encrypted PEM with $%(variable)s, or a private JWK)",
+                           variable=PASSPHRASE_ENV)
     )
     generate.add_argument("--type", choices=sorted(KEY_TYPES), default="ed25519")
     generate.add_argument("--format", choices=["pem", "jwk"], default="pem")
-    generate.add_argument("-o", "--output", type=Path, help="file to write (mode 600)")
+    generate.add_argument("-o", "--output", type=Path, help=_("file to write (mode 600)"))
     generate.set_defaults(handler=keys_generate)
-    show = key_commands.add_parser("show", help="print the public forms of a key file")
+    show = key_commands.add_parser("show", help=_("print the public forms of a key file"))
     show.add_argument("file", type=Path)
     show.set_defaults(handler=keys_show)
 
-    sign = subparsers.add_parser("sign", help="sign a credential (eddsa-rdfc-2022 or VC-JWT)")
+    sign = subparsers.add_parser("sign", help=_("sign a credential (eddsa-rdfc-2022 or VC-JWT)"))
     sign.add_argument("input", type=Path)
-    sign.add_argument("--key", type=Path, required=True, help="private JWK or encrypted PEM")
+    sign.add_argument("--key", type=Path, required=True, help=_("private JWK or encrypted PEM"))
     sign.add_argument("--verification-method", required=True, metavar="URL")
-    sign.add_argument("--created", help="proof creation time, YYYY-MM-DDThh:mm:ssZ")
-    sign.add_argument("--jwt", action="store_true", help="output a VC-JWT instead")
+    sign.add_argument("--created", help=_("proof creation time, YYYY-MM-DDThh:mm:ssZ"))
+    sign.add_argument("--jwt", action="store_true", help=_("output a VC-JWT instead"))
     sign.add_argument("-o", "--output", type=Path)
     sign.set_defaults(handler=sign_command)
 
-    verify = subparsers.add_parser("verify", help="verify a .json, baked .png/.svg or a JWT")
+    verify = subparsers.add_parser("verify", help=_("verify a .json, baked .png/.svg or a JWT"))
     verify.add_argument("file", type=Path)
-    verify.add_argument("--json", action="store_true", help="print the full report as JSON")
-    verify.add_argument("--email", help="check the hashed recipient identifier against it")
+    verify.add_argument("--json", action="store_true", help=_("print the full report as JSON"))
+    verify.add_argument("--email", help=_("check the hashed recipient identifier against it"))
     verify.add_argument(
-        "--allow-http-loopback", action="store_true", help="let did:web/https resolve to loopback"
+        "--allow-http-loopback", action="store_true",
+        help=_("let did:web/https resolve to loopback"),
     )
     verify.set_defaults(handler=verify_command)
 
-    bake = subparsers.add_parser("bake", help="bake a credential into a PNG or SVG")
+    bake = subparsers.add_parser("bake", help=_("bake a credential into a PNG or SVG"))
     bake.add_argument("credential", type=Path)
     bake.add_argument("image", type=Path)
     bake.add_argument("-o", "--output", type=Path, required=True)
     bake.set_defaults(handler=bake_command)
 
-    extract = subparsers.add_parser("extract", help="print the credential baked in an image")
+    extract = subparsers.add_parser("extract", help=_("print the credential baked in an image"))
     extract.add_argument("image", type=Path)
     extract.set_defaults(handler=extract_command)
 
@@ -63,7 +67,7 @@ def keys_generate(args) -> int:
     key = PrivateKey.generate(KEY_TYPES[args.type])
     if args.format == "jwk":
         if not args.output:
-            raise UsageError("a private JWK is unencrypted: write it to a file with -o")
+            raise UsageError(_("a private JWK is unencrypted: write it to a file with -o"))
         data = json.dumps(key.to_private_jwk(), indent=2).encode() + b"\n"
     else:
         data = key.to_encrypted_pem(_passphrase(required=True))
@@ -87,7 +91,8 @@ def sign_command(args) -> int:
     document = _read_json(args.input)
     key = PrivateKey.load(args.key.read_bytes(), _passphrase(required=False))
     if "proof" in document:
-        raise UsageError(f"{args.input} already has a proof; give the unsigned credential")
+        raise UsageError(
+            _("%(file)s already has a proof; give the unsigned credential", file=args.input))
     schema.validate(document)
     if args.jwt:
         output = jwt.sign_jwt(document, key, kid=args.verification_method) + "\n"
@@ -146,18 +151,34 @@ def extract_command(args) -> int:
 
 
 def _print_report(report) -> None:
-    print(f"verdict: {report.verdict}{_status_caveat(report)}")
+    print(_("verdict: %(verdict)s", verdict=_verdict_words()[report.verdict])
+          + _status_caveat(report))
     if report.issuer_id:
-        print(f"issuer: {report.issuer_name or '(no name)'} <{report.issuer_id}>")
+        print(_("issuer: %(name)s <%(id)s>", name=report.issuer_name or _("(no name)"),
+                id=report.issuer_id))
+    statuses = _status_words()
+    width = max(len(word) for word in statuses.values())
     for check in report.checks:
-        print(f"  [{check.status:>7}] {check.name}: {check.message}")
+        status = statuses.get(check.status, check.status)
+        print(f"  [{status:>{width}}] {check.name}: {tr(check.message)}")
+
+
+def _verdict_words() -> dict[str, str]:
+    # The engine's verdict codes (issuer.core.verify.VERDICTS) in the reader's words.
+    return {"valid": _("valid"), "revoked": _("revoked"), "suspended": _("suspended"),
+            "expired": _("expired"), "not_yet_valid": _("not yet valid"), "invalid": _("invalid")}
+
+
+def _status_words() -> dict[str, str]:
+    return {"passed": _("passed"), "failed": _("failed"), "warning": _("warning"),
+            "skipped": _("skipped")}
 
 
 def _status_caveat(report) -> str:
     """A "valid" whose status list could not be checked must not read as "not revoked"."""
     if report.valid and report.status_checked is False:
-        return (" (genuine, but revocation status NOT checked: the issuer may have revoked it;"
-                " try again later)")
+        return " " + _("(genuine, but revocation status NOT checked: the issuer may have revoked"
+                       " it; try again later)")
     return ""
 
 
@@ -187,7 +208,8 @@ def _passphrase(required: bool) -> str | None:
 
     value = os.environ.get(PASSPHRASE_ENV)
     if required and not value:
-        raise UsageError(f"set {PASSPHRASE_ENV} to the passphrase that encrypts the key")
+        raise UsageError(
+            _("set %(variable)s to the passphrase that encrypts the key", variable=PASSPHRASE_ENV))
     return value
 
 
@@ -197,11 +219,12 @@ def _read_json(path: Path) -> dict:
     try:
         document = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as error:
-        raise UsageError(f"{path} is not valid JSON (line {error.lineno}: {error.msg})") from None
+        raise UsageError(_("%(file)s is not valid JSON (line %(line)s: %(reason)s)",
+                           file=path, line=error.lineno, reason=error.msg)) from None
     except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+        raise UsageError(_("%(file)s is not UTF-8 text", file=path)) from None
     if not isinstance(document, dict):
-        raise UsageError(f"{path} must hold a JSON object")
+        raise UsageError(_("%(file)s must hold a JSON object", file=path))
     return document
 
 

@@ -12,36 +12,39 @@ from pathlib import Path
 
 from issuer.config import Settings, activate
 
+from .i18n import _, tr
+
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers) -> None:
     """Add `serve`, `db`, `templates` and `demo` to the `sky-badges` parser."""
-    serve = subparsers.add_parser("serve", help="run the web service (development server)")
+    serve = subparsers.add_parser("serve", help=_("run the web service (development server)"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument(
-        "--no-demo", action="store_true", help="do not seed demo organisations, accounts and badges"
+        "--no-demo", action="store_true",
+        help=_("do not seed demo organisations, accounts and badges"),
     )
     serve.set_defaults(handler=serve_command)
 
-    database = subparsers.add_parser("db", help="database schema")
+    database = subparsers.add_parser("db", help=_("database schema"))
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help="apply migrations (needed for PostgreSQL)")
+    upgrade = db_commands.add_parser("upgrade", help=_("apply migrations (needed for PostgreSQL)"))
     upgrade.set_defaults(handler=db_upgrade_command)
 
-    templates = subparsers.add_parser("templates", help="the micro-training catalogue")
+    templates = subparsers.add_parser("templates", help=_("the micro-training catalogue"))
     template_commands = templates.add_subparsers(
         dest="templates_command", required=True, metavar="ACTION"
     )
-    check = template_commands.add_parser("check", help="validate a catalogue folder")
+    check = template_commands.add_parser("check", help=_("validate a catalogue folder"))
     check.add_argument("path", nargs="?", type=Path)
     check.set_defaults(handler=templates_check_command)
-    load = template_commands.add_parser("import", help="import a catalogue folder")
+    load = template_commands.add_parser("import", help=_("import a catalogue folder"))
     load.add_argument("path", nargs="?", type=Path)
     load.set_defaults(handler=templates_import_command)
 
-    demo = subparsers.add_parser("demo", help="seed the demo partners, accounts and badges")
+    demo = subparsers.add_parser("demo", help=_("seed the demo partners, accounts and badges"))
     demo.set_defaults(handler=demo_command)
 
 
@@ -53,8 +56,10 @@ def serve_command(args) -> int:
     settings = app.config["SETTINGS"]
     if not args.no_demo:
         _seed_if_empty(settings)
-    database = "SQLite in " + str(settings.instance_path) if settings.is_sqlite else "PostgreSQL"
-    print(f"SKY Badges on {settings.public_base_url} ({database})", flush=True)
+    database = _("SQLite in %(folder)s", folder=settings.instance_path) if settings.is_sqlite \
+        else "PostgreSQL"
+    print(_("SKY Badges on %(url)s (%(database)s)", url=settings.public_base_url,
+            database=database), flush=True)
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
     return EXIT_OK
 
@@ -71,7 +76,7 @@ def db_upgrade_command(_args) -> int:
 
     settings = activate(Settings.from_env())
     upgrade(settings.database_url)
-    print("database schema is up to date")
+    print(_("database schema is up to date"))
     return EXIT_OK
 
 
@@ -82,10 +87,10 @@ def templates_check_command(args) -> int:
     path = args.path or Settings.from_env().catalogue_path
     problems = check_catalogue(path)
     for problem in problems:
-        print(problem)
+        print(tr(problem))
     if problems:
         return EXIT_PROBLEMS
-    print(f"{path}: catalogue is valid")
+    print(_("%(folder)s: catalogue is valid", folder=path))
     return EXIT_OK
 
 
@@ -103,12 +108,13 @@ def templates_import_command(args) -> int:
                 added = import_catalogue(db, path)
         except TemplateError as error:
             for problem in error.problems:
-                print(problem, file=sys.stderr)
+                print(tr(problem), file=sys.stderr)
             return EXIT_PROBLEMS
     for template in added:
-        print(f"imported {template.template_id} version {template.version}")
+        print(_("imported %(template)s version %(version)s", template=template.template_id,
+                version=template.version))
     if not added:
-        print("nothing new to import")
+        print(_("nothing new to import"))
     return EXIT_OK
 
 
@@ -116,7 +122,7 @@ def demo_command(_args) -> int:
     """Seed the demo data (refuses a database that already has organisations)."""
     settings = _prepared_settings()
     if not _seed_if_empty(settings):
-        print("the database already has organisations; demo data not added", file=sys.stderr)
+        print(_("the database already has organisations; demo data not added"), file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -141,7 +147,7 @@ def _seed_if_empty(settings: Settings) -> bool:
     from sqlalchemy import select
 
     from issuer.services import unit_of_work
-    from issuer.services.demo import print_accounts, seed_demo
+    from issuer.services.demo import seed_demo
     from issuer.store.models import Organisation
 
     with _session(settings) as db:
@@ -149,5 +155,16 @@ def _seed_if_empty(settings: Settings) -> bool:
             return False
         with unit_of_work(db):
             summary = seed_demo(db, settings)
-    print_accounts(summary, sys.stdout)
+    _print_accounts(summary)
     return True
+
+
+def _print_accounts(summary: dict) -> None:
+    """The demo accounts with their passwords (shown this once, never stored)."""
+    print(_("Demo accounts (passwords are shown only now; keep them):"))
+    for account in summary["accounts"]:
+        print(f"  {account['organisation']:<20} {account['role']:<8} {account['email']:<34} "
+              f"{account['password']}")
+    valid = summary["credentials"]["valid"]
+    if valid:
+        print(_("A badge to check: %(url)s", url=f"{summary.get('base_url', '')}/v/{valid[0]}"))

@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy.orm import Session
 
@@ -166,14 +165,3 @@ def _assess(db, session, learner, trainer, now: datetime, acquired: bool):
 def _mailbox(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return ".".join(part.lower() for part in ascii_name.split() if part.isalnum()) or "learner"
-
-
-def print_accounts(summary: dict, stream: TextIO) -> None:
-    """Print the demo accounts with their passwords (shown this once, never stored)."""
-    print("Demo accounts (passwords are shown only now; keep them):", file=stream)
-    for account in summary["accounts"]:
-        print(f"  {account['organisation']:<20} {account['role']:<8} {account['email']:<34} "
-              f"{account['password']}", file=stream)
-    valid = summary["credentials"]["valid"]
-    if valid:
-        print(f"A badge to check: {summary.get('base_url', '')}/v/{valid[0]}", file=stream)

@@ -9,7 +9,6 @@ session), the logged-in user's language setting, the browser's Accept-Language, 
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request, session
@@ -22,20 +21,10 @@ from flask_babel import (
     get_translations,
 )
 
-from issuer.core.messages import Message, message_of
+from issuer.core.messages import message_of, translate
+from issuer.languages import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, normalise
 
-# The project's six languages, each named in its own language (the switcher's link text).
-LANGUAGES = {
-    "en": "English",
-    "fr": "Français",
-    "nl": "Nederlands",
-    "it": "Italiano",
-    "es": "Español",
-    "pl": "Polski",
-}
-DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "language"
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def init_app(app: Flask) -> None:
@@ -48,15 +37,10 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language)
     app.jinja_env.globals.update(language_links=language_links, current_language=current_language)
     app.jinja_env.filters.update(
-        date=localised_date, datetime=localised_datetime, number=localised_number
+        date=localised_date, datetime=localised_datetime, number=localised_number,
+        translated=translated,
     )
     app.before_request(_remember_requested_language)
-
-
-def normalise(tag: str | None) -> str | None:
-    """The project language a tag names (`fr-BE` → `fr`, `PL` → `pl`), or None."""
-    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
-    return primary if primary in LANGUAGES else None
 
 
 def select_language() -> str:
@@ -117,15 +101,14 @@ def localised_number(value: int | float | None) -> str:
 
 
 def translated(error: BaseException | str) -> str:
-    """The error's (or reason's) text in the reader's language when a service marked it `N_`.
+    """The error's (or reason's) text in the reader's language when it was marked `N_`.
 
-    Anything else (core errors, third-party text) is shown as it is: `str(error)`.
+    Anything else (third-party text) is shown as it is: `str(error)`.
     """
-    message = error if isinstance(error, Message) else (
-        message_of(error) if isinstance(error, BaseException) else None)
-    if message is None:
+    text = message_of(error) if isinstance(error, BaseException) else error
+    if text is None:
         return str(error)
-    return message.translate(get_translations().gettext)
+    return translate(text, get_translations().gettext, current_language())
 
 
 def _as_datetime(value):

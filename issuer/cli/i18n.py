@@ -1,0 +1,55 @@
+"""The command's language: the web's catalogues, chosen by `--lang`, then the environment.
+
+The environment is read the way gettext reads it (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), so a
+terminal set to `fr_BE.UTF-8` gets French; `C`, `POSIX` and languages we do not have get English.
+Data meant for programs (JSON, keys, `--json` reports) is never translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from issuer.core.messages import message_of, translate
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
+
+ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+_active = {"language": DEFAULT_LANGUAGE}
+
+
+def choose_language(requested: str | None, environ: Mapping[str, str]) -> str:
+    """`--lang` when given, else the first project language the environment names, else en."""
+    if requested:
+        return normalise(requested) or DEFAULT_LANGUAGE
+    for name in ENVIRONMENT:
+        # LANGUAGE is a priority list: "pl:fr:en".
+        for tag in environ.get(name, "").split(":"):
+            language = normalise(tag)
+            if language:
+                return language
+        if environ.get(name):
+            return DEFAULT_LANGUAGE  # gettext stops at the first variable that is set
+    return DEFAULT_LANGUAGE
+
+
+def activate(language: str) -> None:
+    _active["language"] = normalise(language) or DEFAULT_LANGUAGE
+
+
+def active_language() -> str:
+    return _active["language"]
+
+
+def _(text: str, **params: object) -> str:
+    """`text` in the active language, formatted with `params` (`%(name)s`)."""
+    translated = catalogue(_active["language"]).gettext(text)
+    return translated % params if params else translated
+
+
+def tr(text: str | BaseException) -> str:
+    """A core or service message (or the error raised with one) in the active language."""
+    message = message_of(text) if isinstance(text, BaseException) else text
+    if message is None:
+        return str(text)
+    language = _active["language"]
+    return translate(message, catalogue(language).gettext, language)
