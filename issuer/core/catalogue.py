@@ -867,7 +867,7 @@ _CRITERIA: dict[str, dict[str, str]] = {
         "colon": "\u00a0:",
     },
     "nl": {
-        "gestures": "De opleider observeert deze handelingen:",
+        "gestures": "De lesgever observeert deze handelingen:",
         "all": "De badge wordt toegekend als alle handelingen verworven zijn.",
         "at_least": "De badge wordt toegekend als minstens {n} van de {total} handelingen "
         "verworven zijn.",

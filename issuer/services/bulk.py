@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
 from issuer.core.errors import BadgeError
-from issuer.core.messages import N_
+from issuer.core.messages import N_, Joined, Localised, message_of
 from issuer.services import catalogue, issuing, learners
 from issuer.store.models import Assessment, Credential, Learner, TrainingSession
 
@@ -143,14 +143,14 @@ def _check_header(header: list[str], training: MicroTraining) -> None:
     doubled = sorted({column for column in header if header.count(column) > 1})
     problems = []
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(unknown)}")
+        problems.append(N_("unknown column(s) %(columns)s", columns=", ".join(unknown)))
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(N_("missing column(s) %(columns)s", columns=", ".join(missing)))
     if doubled:
-        problems.append(f"column(s) given twice: {', '.join(doubled)}")
+        problems.append(N_("column(s) given twice: %(columns)s", columns=", ".join(doubled)))
     if problems:
         raise BulkFileError(N_("header: %(problems)s. The columns for %(training)s are: "
-                               "%(columns)s", problems="; ".join(problems),
+                               "%(columns)s", problems=Joined(problems),
                                training=training.id, columns=", ".join(expected)))
 
 
@@ -158,24 +158,28 @@ def _row(line: int, header: list[str], values: list[str], training: MicroTrainin
     cells = {column: value.strip() for column, value in zip(header, values, strict=False)}
     problems: list[str] = []
     if len(values) > len(header):
-        problems.append(f"{len(values)} cells but the header has {len(header)} columns")
+        problems.append(N_("%(cells)s cells but the header has %(columns)s columns",
+                           cells=len(values), columns=len(header)))
     name = cells.get("name", "")
     if not name:
-        problems.append("name: is empty")
+        problems.append(N_("%(column)s: is empty", column="name"))
     email = cells.get("email") or None
     if email is not None and not EMAIL.match(email):
-        problems.append(f"email: {email!r} is not an e-mail address")
+        problems.append(N_("%(column)s: %(value)s is not an e-mail address", column="email",
+                           value=repr(email)))
     language = cells.get("language") or None
     if language is not None and not LANGUAGE_CODE.match(language):
-        problems.append(f"language: {language!r} is not a language code like en, fr or nl-BE")
+        problems.append(N_("%(column)s: %(value)s is not a language code like en, fr or nl-BE",
+                           column="language", value=repr(language)))
     levels = {gesture.id: _level(gesture, cells.get(gesture.id, ""), problems)
               for gesture in training.gestures}
     start = _date(cells, "activity_start", problems)
     end = _date(cells, "activity_end", problems)
     if start and end and end < start:
-        problems.append(f"activity_end: {end} is before activity_start {start}")
+        problems.append(N_("activity_end: %(end)s is before activity_start %(start)s",
+                           end=end, start=start))
     if problems:
-        return RowResult(line, name, ERROR, "; ".join(problems), problems=problems)
+        return RowResult(line, name, ERROR, Joined(problems), problems=problems)
     return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end)
 
 
@@ -189,8 +193,10 @@ def _level(gesture: Gesture, value: str, problems: list[str]) -> str:
         return gesture.required_level
     if LEVEL_ALIASES.get(folded) == NOT_YET:
         return ids[ids.index(gesture.required_level) - 1]
-    what = "is empty" if not folded else f"{value!r} is not a level"
-    problems.append(f"{gesture.id}: {what}; write one of {', '.join(ids)}")
+    problems.append(N_("%(column)s: is empty; write one of %(levels)s", column=gesture.id,
+                       levels=", ".join(ids)) if not folded else N_(
+        "%(column)s: %(value)s is not a level; write one of %(levels)s", column=gesture.id,
+        value=repr(value), levels=", ".join(ids)))
     return ""
 
 
@@ -201,7 +207,8 @@ def _date(cells: dict[str, str], column: str, problems: list[str]) -> date | Non
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{column}: {value!r} is not a date like 2025-03-14")
+        problems.append(N_("%(column)s: %(value)s is not a date like 2025-03-14", column=column,
+                           value=repr(value)))
         return None
 
 
@@ -211,7 +218,7 @@ def _mark_duplicates(rows: list[BulkRow | RowResult]) -> list[BulkRow | RowResul
     checked: list[BulkRow | RowResult] = []
     for row in rows:
         if isinstance(row, BulkRow) and row.learner_key in first_line:
-            message = f"same learner as line {first_line[row.learner_key]}"
+            message = N_("same learner as line %(line)s", line=first_line[row.learner_key])
             row = RowResult(row.line, row.name, ERROR, message, problems=[message])
         elif isinstance(row, BulkRow):
             first_line[row.learner_key] = row.line
@@ -314,9 +321,9 @@ def _already(row: BulkRow, credential: Credential) -> RowResult:
 
 
 def _not_yet(training: MicroTraining, levels: dict[str, str]) -> str:
-    """The gestures not acquired, by name in English (the page translates the verdict)."""
-    names = not_yet_gestures(training, levels, "en")
-    return ", ".join(names)
+    """The gestures not acquired, named in the reader's language when shown (English in JSON)."""
+    return Joined([Localised(gesture.name) for gesture in training.gestures
+                   if not _acquired(gesture, levels.get(gesture.id))], ", ")
 
 
 def not_yet_gestures(training: MicroTraining, levels: dict[str, str],
@@ -333,8 +340,8 @@ def _acquired(gesture: Gesture, level: str | None) -> bool:
 
 def _message(error: Exception) -> str:
     if isinstance(error, SQLAlchemyError):
-        return "could not be saved (database error); try this row again"
-    return str(error) or type(error).__name__
+        return N_("could not be saved (database error); try this row again")
+    return message_of(error) or str(error) or type(error).__name__
 
 
 def summary(results: Iterable[RowResult]) -> dict[str, int]:

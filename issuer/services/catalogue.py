@@ -46,10 +46,10 @@ def import_catalogue(db: Session, path: str | Path, actor: Actor = None
         if existing is None:
             pending.append((kind, item, source))
         elif existing.source_toml != source:
-            problems.append(
-                f"{item.source.relative_to(root).as_posix()}: version: {item.version!r} was "
-                "already imported with different content; bump the version to publish the change"
-            )
+            file = item.source.relative_to(root).as_posix()
+            problems.append(core_catalogue.problem(file, "version", N_(
+                "%(version)s was already imported with different content; bump the version to "
+                "publish the change", version=repr(item.version))))
     if problems:
         raise TemplateError("\n".join(problems), problems)
     added = [_add_version(db, kind, item, source) for kind, item, source in pending]
@@ -86,8 +86,8 @@ def current_templates(db: Session, kind: str | None = TRAINING) -> list[Achievem
 def training_of(template: AchievementTemplate) -> MicroTraining:
     """The validated micro-training of a stored template version."""
     if template.kind != TRAINING:
-        raise TemplateError(N_("%(template)s is a %(kind)s, not a micro-training",
-                               template=template.template_id, kind=template.kind))
+        raise TemplateError(N_("%(template)s is a skill, not a micro-training",
+                               template=template.template_id))
     return _parse_training(template.source_toml, f"{template.template_id}.toml", template.theme)
 
 

@@ -26,7 +26,7 @@ from issuer.config import settings
 from issuer.core import builders, jsonld, proofs, schema
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
-from issuer.core.messages import N_
+from issuer.core.messages import N_, Joined, Localised, Message
 from issuer.store.models import (
     Assessment,
     Credential,
@@ -81,8 +81,8 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     `levels` maps gesture id → rubric level id (a gesture may be left out: not evaluated yet);
     `comments` maps gesture id (or "" for the whole) → text.
     """
-    session = _get(db, TrainingSession, session_id, "training session")
-    learner = _get(db, Learner, learner_id, "learner")
+    session = _get(db, TrainingSession, session_id, N_("no training session with id %(id)s"))
+    learner = _get(db, Learner, learner_id, N_("no learner with id %(id)s"))
     require_organisation(actor, session.organisation_id)
     if learner.organisation_id != session.organisation_id:
         raise NotFound(N_("this learner does not belong to the session's organisation"))
@@ -114,7 +114,7 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
     attribute `claim_token` (only its sha256 is stored); otherwise `claim_token` is None.
     Raises NotIssuable when the validation rule is not met or the learner was erased.
     """
-    assessment = _get(db, Assessment, assessment_id, "assessment")
+    assessment = _get(db, Assessment, assessment_id, N_("no assessment with id %(id)s"))
     existing = _credential_of(db, assessment.id)
     if existing is not None:
         existing.claim_token = None
@@ -358,22 +358,23 @@ def _check_issuable(training: MicroTraining, assessment: Assessment, learner: Le
     if learner.erased_at is not None:
         raise NotIssuable(N_("the learner's personal data was erased at their request"))
     if not training.is_validated(assessment.levels):
-        missing = [gesture.name_in("en") for gesture in training.gestures
+        missing = [Localised(gesture.name) for gesture in training.gestures
                    if gesture.id not in assessment.levels
                    or not gesture.is_acquired(assessment.levels[gesture.id])]
         raise NotIssuable(N_(
             "%(training)s is not validated yet: %(needed)s of %(total)s gestures must be "
-            "acquired; not yet: %(missing)s", training=training.name_in("en"),
+            "acquired; not yet: %(missing)s", training=Localised(training.name),
             needed=training.gestures_needed, total=len(training.gestures),
-            missing=", ".join(missing)))
+            missing=Joined(missing, ", ")))
 
 
 def _credential_of(db: Session, assessment_id: int) -> Credential | None:
     return db.scalar(select(Credential).where(Credential.assessment_id == assessment_id))
 
 
-def _get(db: Session, model, record_id: int, what: str):
+def _get(db: Session, model, record_id: int, missing: Message):
+    """The record, or NotFound with `missing` (an N_ template with `%(id)s`) filled in."""
     record = db.get(model, record_id)
     if record is None:
-        raise NotFound(N_("no %(record)s with id %(id)s", record=what, id=record_id))
+        raise NotFound(N_(missing.template, id=record_id))
     return record

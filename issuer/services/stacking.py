@@ -71,8 +71,8 @@ def person_key(learner: Learner) -> str:
 def skill_of(template: AchievementTemplate) -> Skill:
     """The validated skill of a stored template version."""
     if template.kind != SKILL:
-        raise TemplateError(N_("%(template)s is a %(kind)s, not a skill",
-                               template=template.template_id, kind=template.kind))
+        raise TemplateError(N_("%(template)s is a micro-training, not a skill",
+                               template=template.template_id))
     return _parse_skill(template.source_toml, f"{template.template_id}.toml", template.theme)
 
 
