@@ -29,6 +29,14 @@ def vector():
     return load_vector
 
 
+@pytest.fixture(autouse=True)
+def english_terminal(monkeypatch):
+    """The CLI speaks the terminal's language; tests start from an English one."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 SMTP_PASSWORD = "s3cret-smtp-passw0rd"
 
 

@@ -637,3 +637,19 @@ def test_verify_shows_each_endorsements_verdict(client, db, world):
     assert "<strong>BARKA Foundation</strong>" in listed
     assert re.findall(r'verdict-([a-z-]+)"', listed) == ["valid"]
     assert "<p>Seen and approved.</p>" in listed
+
+
+def test_verify_gives_the_technical_details_in_the_readers_language(client, db, world):
+    from markupsafe import escape
+
+    from issuer.languages import catalogue
+
+    document = json.loads(issue(db, world).signed_json)
+    document["credentialSubject"]["achievement"]["name"] = "Forged"
+    html = client.post("/verify?lang=fr", data={"credential": json.dumps(document)}
+                       ).get_data(as_text=True)
+    english = "the signature does not match the document"
+    french = catalogue("fr").gettext(english)
+    assert french != english
+    assert escape(french) in html
+    assert english not in html
