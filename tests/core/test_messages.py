@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import pickle
 
-from issuer.core.messages import N_, Message, message_of
+from issuer.core.messages import N_, Joined, Localised, Message, message_of, translate
 
 TEMPLATE = "an account with the e-mail %(email)s already exists"
 
@@ -67,3 +67,25 @@ def test_translate_formats_the_translated_template_and_its_nested_messages():
 def test_translate_without_a_translation_is_the_english_text():
     message = N_("this badge was revoked on %(date)s", date="2026-03-02")
     assert message.translate(lambda text: text) == message
+
+
+def test_a_localised_name_is_english_text_and_the_readers_variant_when_translated():
+    gesture = Localised({"en": "Sort the waste", "pl": "Segreguj odpady"})
+    message = N_("not yet: %(missing)s", missing=gesture)
+    assert message == "not yet: Sort the waste"
+    assert message.translate(lambda text: text, "pl") == "not yet: Segreguj odpady"
+    assert message.translate(lambda text: text, "it") == "not yet: Sort the waste"  # no variant
+
+
+def test_joined_messages_are_each_translated():
+    problems = Joined([N_("timed out"), N_("status list %(url)s could not be retrieved: "
+                                          "%(reason)s", url="u", reason="x")])
+    assert problems == "timed out; status list u could not be retrieved: x"
+    assert translate(problems, lambda text: FRENCH.get(text, text)) == (
+        "délai dépassé; la liste de statut u est injoignable : x")
+
+
+def test_localised_and_joined_survive_pickle():
+    value = Joined([Localised({"en": "a", "fr": "b"})], ", ")
+    twin = pickle.loads(pickle.dumps(value))
+    assert translate(twin, lambda text: text, "fr") == "b"
