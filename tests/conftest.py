@@ -54,7 +54,9 @@ class Mailbox:
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd then answers a refusal with 535; by default (handled=True) it
+    # answers nothing and the client waits for its whole timeout.
+    return AuthResult(success=ok, handled=False)
 
 
 def _free_port() -> int:
