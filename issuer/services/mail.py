@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from html import escape
-from pathlib import Path
-
-from babel.support import Translations
 
 from issuer.config import Settings, settings
 from issuer.core.messages import N_
+from issuer.languages import LANGUAGES, catalogue
 from issuer.store.models import Credential
 
 from . import ServiceError
@@ -47,13 +45,11 @@ MESSAGES = {
     "private": N_("This link is only for you. Do not share it."),
     "button": N_("Get my badge"),
 }
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-LANGUAGES = ("en", "fr", "nl", "it", "es", "pl")
 
 
 def _texts(language: str) -> dict[str, str]:
     """The e-mail's texts in `language`, from its compiled catalogue (English when it has none)."""
-    translations = Translations.load(str(TRANSLATIONS), [language])
+    translations = catalogue(language)
     return {key: translations.gettext(text) for key, text in MESSAGES.items()}
 
 
