@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from issuer.core import baking, cards
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 
 from .i18n import _
 
@@ -76,7 +78,10 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
     if not url.startswith("https://"):
         raise UsageError(
             _("%(file)s: give --verify-url (the credential id is not a web address)", file=path))
-    return cards.card_from_credential(document, verify_url=url)
+    card = cards.card_from_credential(document, verify_url=url)
+    # Printed in the credential's language, with the words of that language's catalogue.
+    language = normalise(card.language) or DEFAULT_LANGUAGE
+    return replace(card, words=cards.card_words(catalogue(language).gettext))
 
 
 def _card_from_database(reference: str) -> cards.CardData:

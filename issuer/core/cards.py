@@ -5,7 +5,8 @@ opens the badge's verification page (`/v/<short-id>`). Each page is first laid o
 drawing operations in PDF points (origin bottom-left); two small renderers turn that list into a
 PDF page (reportlab, vector QR, embedded DejaVu Sans) or a PNG (Pillow, same font, same layout).
 
-Labels live in LABELS, one dict per language, until they move to the gettext catalogues.
+The words printed are English N_ texts (`card_words`); the services and the CLI translate them
+with the catalogue of the card's language and hand them over in `CardData.words`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .errors import CardError
 from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
+from .messages import N_, Gettext, Message
 
 CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
 CARD_HEIGHT = 53.98 * mm
@@ -38,128 +40,43 @@ _ACCENT = "#1F3A5F"
 _MUTED = "#4D4D4D"
 _FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
 
-LABELS: dict[str, dict] = {
-    "en": {
-        "verify": "Verify this badge",
-        "gestures": "Validated skills",
-        "issued_by": "Issued by",
-        "date": "Date",
-        "date_format": "%d/%m/%Y",
-        "colon": ":",
-        "claim_title": "Keep your badge on your phone",
-        "claim_steps": (
-            "Scan this code with your phone's camera.",
-            "Open the link and follow the steps on the page.",
-            "Your badge is saved in your wallet app or as a file.",
-        ),
-        "keep_note": "Keep this card. An employer can scan the code on the front to check "
-        "your badge.",
-        "certificate_title": "Certificate",
-        "certificate_intro": "This is to certify that",
-        "certificate_completed": "has successfully completed the micro-training",
-        "scan_hint": "Scan the code to check this certificate online.",
-    },
-    "fr": {
-        "verify": "Vérifier ce badge",
-        "gestures": "Compétences validées",
-        "issued_by": "Délivré par",
-        "date": "Date",
-        "date_format": "%d/%m/%Y",
-        "colon": "\u00a0:",
-        "claim_title": "Gardez votre badge sur votre téléphone",
-        "claim_steps": (
-            "Scannez ce code avec l'appareil photo de votre téléphone.",
-            "Ouvrez le lien et suivez les étapes indiquées.",
-            "Votre badge est enregistré dans votre portefeuille numérique ou dans un fichier.",
-        ),
-        "keep_note": "Gardez cette carte. Un employeur peut scanner le code au recto pour "
-        "vérifier votre badge.",
-        "certificate_title": "Attestation",
-        "certificate_intro": "Nous certifions que",
-        "certificate_completed": "a suivi avec succès la micro-formation",
-        "scan_hint": "Scannez le code pour vérifier cette attestation en ligne.",
-    },
-    "nl": {
-        "verify": "Controleer deze badge",
-        "gestures": "Gevalideerde vaardigheden",
-        "issued_by": "Uitgereikt door",
-        "date": "Datum",
-        "date_format": "%d-%m-%Y",
-        "colon": ":",
-        "claim_title": "Bewaar je badge op je telefoon",
-        "claim_steps": (
-            "Scan deze code met de camera van je telefoon.",
-            "Open de link en volg de stappen op de pagina.",
-            "Je badge wordt bewaard in je wallet-app of als bestand.",
-        ),
-        "keep_note": "Bewaar deze kaart. Een werkgever kan de code op de voorkant scannen om "
-        "je badge te controleren.",
-        "certificate_title": "Certificaat",
-        "certificate_intro": "Hierbij verklaren wij dat",
-        "certificate_completed": "de microtraining met succes heeft afgerond",
-        "scan_hint": "Scan de code om dit certificaat online te controleren.",
-    },
-    "it": {
-        "verify": "Verifica questo badge",
-        "gestures": "Competenze convalidate",
-        "issued_by": "Rilasciato da",
-        "date": "Data",
-        "date_format": "%d/%m/%Y",
-        "colon": ":",
-        "claim_title": "Conserva il tuo badge sul telefono",
-        "claim_steps": (
-            "Inquadra questo codice con la fotocamera del telefono.",
-            "Apri il link e segui i passaggi indicati nella pagina.",
-            "Il badge viene salvato nel tuo portafoglio digitale o come file.",
-        ),
-        "keep_note": "Conserva questa tessera. Un datore di lavoro può inquadrare il codice sul "
-        "fronte per verificare il tuo badge.",
-        "certificate_title": "Attestato",
-        "certificate_intro": "Si attesta che",
-        "certificate_completed": "ha completato con successo la micro-formazione",
-        "scan_hint": "Inquadra il codice per verificare questo attestato online.",
-    },
-    "es": {
-        "verify": "Verificar esta insignia",
-        "gestures": "Competencias validadas",
-        "issued_by": "Emitida por",
-        "date": "Fecha",
-        "date_format": "%d/%m/%Y",
-        "colon": ":",
-        "claim_title": "Guarda tu insignia en el móvil",
-        "claim_steps": (
-            "Escanea este código con la cámara del móvil.",
-            "Abre el enlace y sigue los pasos de la página.",
-            "Tu insignia queda guardada en tu cartera digital o como archivo.",
-        ),
-        "keep_note": "Guarda esta tarjeta. Una empresa puede escanear el código del anverso "
-        "para comprobar tu insignia.",
-        "certificate_title": "Certificado",
-        "certificate_intro": "Se certifica que",
-        "certificate_completed": "ha completado con éxito la microformación",
-        "scan_hint": "Escanea el código para comprobar este certificado en línea.",
-    },
-    "pl": {
-        "verify": "Sprawdź tę odznakę",
-        "gestures": "Potwierdzone umiejętności",
-        "issued_by": "Wydana przez",
-        "date": "Data",
-        "date_format": "%d.%m.%Y",
-        "colon": ":",
-        "claim_title": "Zachowaj odznakę w telefonie",
-        "claim_steps": (
-            "Zeskanuj ten kod aparatem w telefonie.",
-            "Otwórz link i wykonaj kroki opisane na stronie.",
-            "Odznaka zostanie zapisana w portfelu cyfrowym lub jako plik.",
-        ),
-        "keep_note": "Zachowaj tę kartę. Pracodawca może zeskanować kod z przodu, aby sprawdzić "
-        "Twoją odznakę.",
-        "certificate_title": "Zaświadczenie",
-        "certificate_intro": "Niniejszym zaświadczamy, że",
-        "certificate_completed": "z powodzeniem ukończył(a) mikroszkolenie",
-        "scan_hint": "Zeskanuj kod, aby sprawdzić to zaświadczenie online.",
-    },
+# The words of a card, in English: `card_words` translates them (pybabel extracts N_). A label
+# followed by a value carries its colon, so that a language can write its own (French " :").
+_WORDS: dict[str, Message | tuple[Message, ...]] = {
+    "verify": N_("Verify this badge:"),
+    "gestures": N_("Validated skills"),
+    "issued_by": N_("Issued by: %(issuer)s"),
+    "date": N_("Date: %(date)s"),
+    "claim_title": N_("Keep your badge on your phone"),
+    "claim_steps": (
+        N_("Scan this code with your phone's camera."),
+        N_("Open the link and follow the steps on the page."),
+        N_("Your badge is saved in your wallet app or as a file."),
+    ),
+    "keep_note": N_("Keep this card. An employer can scan the code on the front to check your "
+                    "badge."),
+    "certificate_title": N_("Certificate"),
+    "certificate_intro": N_("This is to certify that"),
+    "certificate_completed": N_("has successfully completed the micro-training"),
+    "scan_hint": N_("Scan the code to check this certificate online."),
+    "cards_title": N_("Badge cards"),
 }
+
+# How a date is printed, per language (data, not words); any other language prints it as English.
+_DATE_FORMATS = {"en": "%d/%m/%Y", "nl": "%d-%m-%Y", "pl": "%d.%m.%Y"}
+
+
+def card_words(gettext: Gettext | None = None) -> dict:
+    """The card's words translated with `gettext` (None: English), for `CardData.words`.
+
+    `issued_by` and `date` keep their `%(issuer)s` and `%(date)s` placeholders; `claim_steps` is
+    a tuple of three steps.
+    """
+    def translated(text: Message) -> str:
+        return gettext(text.template) if gettext else str(text)
+
+    return {key: tuple(translated(step) for step in text) if isinstance(text, tuple)
+            else translated(text) for key, text in _WORDS.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +92,8 @@ class CardData:
     gestures: list[str] = field(default_factory=list)  # short forms of the validated gestures
     verify_url: str  # the short `/v/<short-id>` URL; the only thing the front QR encodes
     claim_url: str | None = None  # printed as a second QR on the back
-    language: str = "en"
+    language: str = "en"  # the credential's language: picks the date format
+    words: dict | None = None  # from card_words() in the card's language; None: English
 
 
 def card_from_credential(
@@ -209,7 +127,7 @@ def card_from_credential(
     try:
         issued_on = date.fromisoformat(valid_from[:10])
     except ValueError:
-        raise CardError("the credential has no readable validFrom date") from None
+        raise CardError(N_("the credential has no readable validFrom date")) from None
     return CardData(
         learner_name=names[0] if names else "",
         achievement_name=achievement.get("name") or credential.get("name") or "",
@@ -224,9 +142,15 @@ def card_from_credential(
     )
 
 
-def labels_for(language: str) -> dict:
-    """The card labels in `language` (`en`, `fr`, `nl`, `it`, `es`, `pl`), English otherwise."""
-    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+def _words(card: CardData) -> dict:
+    return card.words or card_words()
+
+
+def _issued_on(card: CardData, words: dict) -> str:
+    """The date line ("Date: 12/03/2025"), in the date format of the card's language."""
+    language = card.language.split("-")[0].lower()
+    shown = card.issued_on.strftime(_DATE_FORMATS.get(language, _DATE_FORMATS["en"]))
+    return words["date"] % {"date": shown}
 
 
 def card_pdf(cards: list[CardData], back: bool = False) -> bytes:
@@ -262,7 +186,8 @@ def certificate_pdf(card: CardData, size: str = "A4") -> bytes:
     """A one-page portrait certificate (`size` "A4" or "A5") for the same credential."""
     pages = {"A4": A4, "A5": A5}
     if size not in pages:
-        raise CardError(f"Certificate size {size!r} is not available; choose A4 or A5.")
+        raise CardError(N_("Certificate size %(size)s is not available; choose A4 or A5.",
+                           size=repr(size)))
     pdf, out = _canvas(pages[size], [card])
     _draw_pdf(pdf, _certificate_ops(card, *pages[size]))
     pdf.showPage()
@@ -292,7 +217,7 @@ def qr_matrix(url: str) -> list[list[bool]]:
 def _matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     # Cached: a card's QR is measured for layout, then drawn.
     if not url:
-        raise CardError("A card needs its verification URL (the short /v/<id> address).")
+        raise CardError(N_("A card needs its verification URL (the short /v/<id> address)."))
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE_MODULES, box_size=1)
     code.add_data(url)
     code.make(fit=True)
@@ -421,7 +346,7 @@ _BADGE_SIZE = 16 * mm
 
 def _front_ops(card: CardData) -> list:
     """The card front: badge, learner, micro-training, issuer, date, gestures, QR and its URL."""
-    words = labels_for(card.language)
+    words = _words(card)
     qr_size = _checked_qr_size(card.verify_url, _QR_SIZE)
     ops: list = [_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size,
                          card.verify_url)]
@@ -434,8 +359,8 @@ def _front_ops(card: CardData) -> list:
     y = _block(ops, card.learner_name, column_x, y, column_w, True, (11, 6), 2, _ACCENT)
     y = _block(ops, card.achievement_name, column_x, y - 0.6 * mm, column_w, True, (8, 6), 2)
     y = _issuer_line(ops, card, words, column_x, y - 0.8 * mm, column_w)
-    issued = f"{words['date']}{words['colon']} {card.issued_on.strftime(words['date_format'])}"
-    y = _block(ops, issued, column_x, y - 0.4 * mm, column_w, False, (6.5, 6.5), 1, _MUTED)
+    y = _block(ops, _issued_on(card, words), column_x, y - 0.4 * mm, column_w, False, (6.5, 6.5),
+               1, _MUTED)
     left_w = CARD_WIDTH - _MARGIN - qr_size - 1 * mm - _MARGIN
     url_top = _verify_block(ops, card, words, left_w)
     _gestures_block(ops, card, words, min(y, badge_top - _BADGE_SIZE) - 1.6 * mm, url_top, left_w)
@@ -444,12 +369,12 @@ def _front_ops(card: CardData) -> list:
 
 def _issuer_line(ops: list, card: CardData, words: dict, x: float, top: float, width: float):
     """'Issued by' with the organisation's logo (if any) before its name; returns the new top."""
-    text = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
+    text = words["issued_by"] % {"issuer": card.issuer_name}
     if not card.issuer_logo:
         return _block(ops, text, x, top, width, False, (6.5, 5.5), 2, _MUTED)
     logo_h = 4.2 * mm
     ops.append(_Picture(x, top - logo_h, 9 * mm, logo_h,
-                        _checked_png(card.issuer_logo, "issuer logo")))
+                        _checked_png(card.issuer_logo, _BAD_LOGO)))
     size, lines = _fit(text, False, width - 10 * mm, (6.5, 5.5), 2)
     text_h = size * 1.04 + (len(lines) - 1) * size * 1.18
     # Centre the text on the logo when it is shorter, else hang it from the same top.
@@ -468,7 +393,7 @@ def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float
         ops.append(_Text(_MARGIN, y, line, size, True, _INK))
         y -= size * 1.15
     label_y = _MARGIN + 0.5 * mm + len(lines) * size * 1.15 + 0.4 * mm
-    ops.append(_Text(_MARGIN, label_y, words["verify"] + words["colon"], 6, False, _MUTED))
+    ops.append(_Text(_MARGIN, label_y, words["verify"], 6, False, _MUTED))
     return label_y + 6
 
 
@@ -494,7 +419,7 @@ def _gestures_block(ops: list, card: CardData, words: dict, top: float, bottom: 
 
 def _back_ops(card: CardData) -> list:
     """The card back: how to claim the badge onto a phone (claim QR), and why to keep the card."""
-    words = labels_for(card.language)
+    words = _words(card)
     ops: list = []
     width = CARD_WIDTH - 2 * _MARGIN
     if card.claim_url:
@@ -523,7 +448,7 @@ def _back_ops(card: CardData) -> list:
 
 def _certificate_ops(card: CardData, page_w: float, page_h: float) -> list:
     """A portrait certificate, laid out for A4 and scaled for A5."""
-    words = labels_for(card.language)
+    words = _words(card)
     f = page_w / A4[0]
     centre, text_w = page_w / 2, page_w - 50 * mm * f
     ops: list = [_Frame(10 * mm * f, 10 * mm * f, page_w - 20 * mm * f, page_h - 20 * mm * f,
@@ -533,7 +458,7 @@ def _certificate_ops(card: CardData, page_w: float, page_h: float) -> list:
     if card.issuer_logo:
         logo_h = 16 * mm * f
         ops.append(_Picture(centre - 30 * mm * f, y - logo_h, 60 * mm * f, logo_h,
-                            _checked_png(card.issuer_logo, "issuer logo")))
+                            _checked_png(card.issuer_logo, _BAD_LOGO)))
         y -= logo_h + 3 * mm * f
     y = _block(ops, card.issuer_name, centre, y, text_w, False, (12 * f, 9 * f), 2, _MUTED,
                "center")
@@ -573,8 +498,8 @@ def _certificate_footer(ops: list, card: CardData, words: dict, page_w: float, f
         ops.append(_Text(qr_x + qr_size / 2, y, line, size, True, _INK, "center"))
         y -= size * 1.15
     left_x, left_w = 24 * mm * f, page_w - 64 * mm * f - qr_size
-    issued = f"{words['date']}{words['colon']} {card.issued_on.strftime(words['date_format'])}"
-    issuer = f"{words['issued_by']}{words['colon']} {card.issuer_name}"
+    issued = _issued_on(card, words)
+    issuer = words["issued_by"] % {"issuer": card.issuer_name}
     y = _block(ops, issuer, left_x, qr_y + 22 * mm * f, left_w, False, (11 * f, 8 * f), 2)
     y = _block(ops, issued, left_x, y - 2 * mm * f, left_w, False, (11 * f, 8 * f), 1)
     _block(ops, words["scan_hint"], left_x, y - 4 * mm * f, left_w, False, (9 * f, 7 * f), 2,
@@ -675,13 +600,14 @@ def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
 def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:
     """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
     if not cards:
-        raise CardError("There is no card to print: choose at least one credential.")
+        raise CardError(N_("There is no card to print: choose at least one credential."))
     _register_fonts()
     out = io.BytesIO()
     # The initial font is ours too, so no unembedded Helvetica is declared on any page.
     pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1,
                  initialFontName=_FONT_NAMES[False], initialFontSize=8)
-    pdf.setTitle(cards[0].achievement_name if len(cards) == 1 else "Badge cards")
+    pdf.setTitle(cards[0].achievement_name if len(cards) == 1
+                 else _words(cards[0])["cards_title"])
     pdf.setCreator("SKY Badges")
     return pdf, out
 
@@ -701,19 +627,23 @@ def _open_png(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def _checked_png(data: bytes, what: str) -> bytes:
+_BAD_LOGO = N_("The issuer logo is not a readable image; upload a PNG file.")
+_BAD_BADGE_IMAGE = N_("The badge image is not a readable image; upload a PNG file.")
+
+
+def _checked_png(data: bytes, refusal: Message) -> bytes:
     """`data` if Pillow can read it as an image; else a CardError naming the bad input."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise CardError(f"The {what} is not a readable image; upload a PNG file.") from exc
+        raise CardError(refusal) from exc
     return data
 
 
 def _badge_png(card: CardData) -> bytes:
     if card.badge_image:
-        return _checked_png(card.badge_image, "badge image")
+        return _checked_png(card.badge_image, _BAD_BADGE_IMAGE)
     return _generated_badge(card.achievement_name)
 
 
@@ -726,8 +656,7 @@ def _checked_qr_size(url: str, box: float) -> float:
     """The QR side that fits `box`, refusing module sizes too small to scan from print."""
     modules = len(_matrix(url))
     if box / modules < MIN_MODULE_SIZE:
-        raise CardError(
-            f"The verification URL is too long for a printable QR code ({len(url)} characters); "
-            "print the short /v/<id> address instead."
-        )
+        raise CardError(N_(
+            "The verification URL is too long for a printable QR code (%(count)s characters); "
+            "print the short /v/<id> address instead.", count=len(url)))
     return box

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from issuer.config import settings
 from issuer.core import cards
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 from issuer.services import publishing
 from issuer.store.models import Credential
 
@@ -18,6 +19,7 @@ def verify_url(credential: Credential) -> str:
 def card_for(credential: Credential, claim_url: str | None = None) -> cards.CardData:
     """The card of a stored credential, from its signed JSON, with the issuer's logo.
 
+    Printed in the learner's language (else the credential's), with the words of its catalogue.
     After an erasure request nothing personal is printed any more.
     """
     card = cards.card_from_credential(
@@ -27,5 +29,10 @@ def card_for(credential: Credential, claim_url: str | None = None) -> cards.Card
         issuer_logo=credential.organisation.logo_png,
     )
     language = (credential.learner and credential.learner.language) or credential.language
-    card = replace(card, language=language)
+    card = replace(card, language=language, words=words_in(language))
     return replace(card, learner_name="") if publishing.is_erased(credential) else card
+
+
+def words_in(language: str | None) -> dict:
+    """The card's words translated with the catalogue of `language` (English if not ours)."""
+    return cards.card_words(catalogue(normalise(language) or DEFAULT_LANGUAGE).gettext)

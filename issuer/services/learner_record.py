@@ -27,6 +27,7 @@ from issuer.core import builders, clr, proofs
 from issuer.core.cards import qr_matrix
 from issuer.core.images import FONT_BOLD, FONT_REGULAR
 from issuer.core.messages import N_
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 from issuer.store.models import Credential, Learner, utcnow
 
 from . import Actor, NotFound, audit, require_organisation
@@ -34,41 +35,40 @@ from .keys import active_key, issuer_profile_builder, verification_method_id
 from .learners import is_redacted
 from .stacking import SKILL, skill_achievement, skills_with_part, verify_url
 
-_LABELS = {
-    "en": {"record": "Learner record", "of": "Learner record of {name}",
-           "issuer": "Issued by", "date": "Date", "skill": "Skill",
-           "exported": "Exported by {org} on {date}",
-           "scan": "Scan a code to check that badge online.", "page": "Page {n} of {total}",
-           "none": "No valid badge yet."},
-    "fr": {"record": "Parcours", "of": "Parcours de {name}", "issuer": "Délivré par",
-           "date": "Date", "skill": "Compétence", "exported": "Exporté par {org} le {date}",
-           "scan": "Scannez un code pour vérifier ce badge en ligne.",
-           "page": "Page {n} sur {total}", "none": "Aucun badge valide pour l'instant."},
-    "nl": {"record": "Leerlingdossier", "of": "Leerlingdossier van {name}",
-           "issuer": "Uitgereikt door", "date": "Datum", "skill": "Vaardigheid",
-           "exported": "Geëxporteerd door {org} op {date}",
-           "scan": "Scan een code om die badge online te controleren.",
-           "page": "Pagina {n} van {total}", "none": "Nog geen geldige badge."},
-    "it": {"record": "Percorso", "of": "Percorso di {name}", "issuer": "Rilasciato da",
-           "date": "Data", "skill": "Competenza", "exported": "Esportato da {org} il {date}",
-           "scan": "Scansiona un codice per verificare quel badge online.",
-           "page": "Pagina {n} di {total}", "none": "Nessun badge valido per ora."},
-    "es": {"record": "Expediente", "of": "Expediente de {name}", "issuer": "Emitido por",
-           "date": "Fecha", "skill": "Competencia",
-           "exported": "Exportado por {org} el {date}",
-           "scan": "Escanee un código para comprobar esa insignia en línea.",
-           "page": "Página {n} de {total}", "none": "Todavía ninguna insignia válida."},
-    "pl": {"record": "Rejestr osiągnięć", "of": "Rejestr osiągnięć: {name}",
-           "issuer": "Wydane przez", "date": "Data", "skill": "Umiejętność",
-           "exported": "Wyeksportowane przez {org}, {date}",
-           "scan": "Zeskanuj kod, aby sprawdzić odznakę online.",
-           "page": "Strona {n} z {total}", "none": "Brak ważnych odznak."},
+# The words of the printed summary (N_: English, translated with the reader's catalogue).
+_WORDS = {
+    "record": N_("Learner record"),
+    "of": N_("Learner record of %(name)s"),
+    "issuer": N_("Issued by: %(issuer)s"),
+    "date": N_("Date: %(date)s"),
+    "skill": N_("Skill: %(name)s"),
+    "exported": N_("Exported by %(organisation)s on %(date)s"),
+    "scan": N_("Scan a code to check that badge online."),
+    "page": N_("Page %(number)s of %(total)s"),
+    "none": N_("No valid badge yet."),
+}
+
+# The name of the record is signed content of the CLR, in the learner's language: data of the
+# credential, like the achievement names, so it stays out of the catalogues.
+_RECORD_NAMES = {
+    "en": "Learner record of {name}",
+    "fr": "Parcours de {name}",
+    "nl": "Leerlingdossier van {name}",
+    "it": "Percorso di {name}",
+    "es": "Expediente de {name}",
+    "pl": "Rejestr osiągnięć: {name}",
 }
 
 
-def labels_for(language: str) -> dict[str, str]:
-    """The record's labels in `language` (the six SKY languages), English otherwise."""
-    return _LABELS.get((language or "en").split("-")[0], _LABELS["en"])
+def labels_for(language: str | None) -> dict[str, str]:
+    """The summary's words in `language` (its catalogue; English for a language not ours)."""
+    gettext = catalogue(normalise(language) or DEFAULT_LANGUAGE).gettext
+    return {key: gettext(text.template) for key, text in _WORDS.items()}
+
+
+def record_name(language: str | None, name: str) -> str:
+    """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
+    return _RECORD_NAMES.get(normalise(language) or "", _RECORD_NAMES["en"]).format(name=name)
 
 
 # --- which badges ------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         issuer=issuer_profile_builder(org),
         credentials=signed_badges,
         valid_from=now,
-        name=labels_for(language)["of"].format(name=learner.name),
+        name=record_name(language, learner.name),
         subject_id=learner.wallet_did or None,
         identifiers=_identifiers(learner),
         achievements=achievements,
@@ -183,7 +183,7 @@ def summary_pdf(db: Session, learner: Learner, actor: Actor = None,
     out = io.BytesIO()
     pdf = Canvas(out, pagesize=A4, invariant=True, pageCompression=1,
                  initialFontName=_FONTS[0], initialFontSize=10)
-    pdf.setTitle(words["of"].format(name=learner.name))
+    pdf.setTitle(words["of"] % {"name": learner.name})
     pdf.setCreator("SKY Badges")
     per_page = int((A4[1] - 2 * _MARGIN - 40 * mm) // _ROW)
     pages = [credentials[i:i + per_page] for i in range(0, len(credentials), per_page)] or [[]]
@@ -206,7 +206,8 @@ def _header(pdf: Canvas, learner: Learner, org_name: str, words: dict, now: date
     _text(pdf, _MARGIN, top - 8 * mm, words["record"], 18, bold=True)
     _text(pdf, _MARGIN, top - 16 * mm, learner.name, 14)
     _text(pdf, _MARGIN, top - 23 * mm,
-          words["exported"].format(org=org_name, date=now.date().isoformat()), 9, _MUTED)
+          words["exported"] % {"organisation": org_name, "date": now.date().isoformat()}, 9,
+          _MUTED)
     pdf.setStrokeColor(_MUTED)
     pdf.setLineWidth(0.5)
     pdf.line(_MARGIN, top - 27 * mm, A4[0] - _MARGIN, top - 27 * mm)
@@ -220,18 +221,18 @@ def _row(pdf: Canvas, credential: Credential, words: dict, top: float) -> None:
     document = json.loads(credential.signed_json)
     name = clr.achievement_of(document).get("name") or document.get("name", "")
     if credential.kind == SKILL:
-        name = f"{words['skill']}: {name}"
+        name = words["skill"] % {"name": name}
     _text(pdf, x, top - 7 * mm, _fit(name, width, 12, True), 12, bold=True)
     issuer = (document.get("issuer") or {}).get("name", "")
-    _text(pdf, x, top - 14 * mm, _fit(f"{words['issuer']}: {issuer}", width, 10), 10)
-    _text(pdf, x, top - 20 * mm, f"{words['date']}: {credential.issued_at.date().isoformat()}",
-          10)
+    _text(pdf, x, top - 14 * mm, _fit(words["issuer"] % {"issuer": issuer}, width, 10), 10)
+    _text(pdf, x, top - 20 * mm,
+          words["date"] % {"date": credential.issued_at.date().isoformat()}, 10)
     _text(pdf, x, top - 26 * mm, url.split("://", 1)[-1], 10, _MUTED)
 
 
 def _footer(pdf: Canvas, words: dict, number: int, total: int) -> None:
     _text(pdf, _MARGIN, _MARGIN - 6 * mm, words["scan"], 9, _MUTED)
-    page = words["page"].format(n=number, total=total)
+    page = words["page"] % {"number": number, "total": total}
     pdf.setFont(_FONTS[0], 9)
     pdf.drawRightString(A4[0] - _MARGIN, _MARGIN - 6 * mm, page)
 

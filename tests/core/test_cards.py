@@ -17,12 +17,11 @@ from reportlab.lib.units import mm
 from issuer.core.cards import (
     CARD_HEIGHT,
     CARD_WIDTH,
-    LABELS,
     CardData,
     card_pdf,
     card_png,
+    card_words,
     certificate_pdf,
-    labels_for,
     qr_matrix,
     sheet_pdf,
 )
@@ -32,6 +31,29 @@ from issuer.core.images import badge_png
 GOLDEN = Path(__file__).parent / "golden" / "card_front_300dpi.png"
 VERIFY_URL = "https://badges.sky-project.eu/v/7KQ2M9XA"
 CLAIM_URL = "https://badges.sky-project.eu/claim/7KQ2M9XA-c4f1"
+
+# Catalogue entries as the translators write them (the .po files get them at extraction); the
+# golden image is the French card front.
+FRENCH = {
+    "Verify this badge:": "Vérifier ce badge\u00a0:",
+    "Validated skills": "Compétences validées",
+    "Issued by: %(issuer)s": "Délivré par\u00a0: %(issuer)s",
+    "Date: %(date)s": "Date\u00a0: %(date)s",
+    "Certificate": "Attestation",
+    "This is to certify that": "Nous certifions que",
+}
+POLISH = {
+    "Verify this badge:": "Sprawdź tę odznakę:",
+    "Validated skills": "Potwierdzone umiejętności",
+    "Issued by: %(issuer)s": "Wydana przez: %(issuer)s",
+    "Date: %(date)s": "Data: %(date)s",
+}
+SPANISH = {"Keep your badge on your phone": "Guarda tu insignia en el móvil"}
+
+
+def _gettext(texts: dict[str, str]):
+    """A gettext over a dict: the texts it has, translated; the others, English."""
+    return lambda text: texts.get(text, text)
 
 
 def _logo() -> bytes:
@@ -56,6 +78,7 @@ def _card(**changes) -> CardData:
         verify_url=VERIFY_URL,
         claim_url=CLAIM_URL,
         language="fr",
+        words=card_words(_gettext(FRENCH)),
     )
     return replace(card, **changes)
 
@@ -139,9 +162,24 @@ def test_card_pdf_prints_the_verify_url_in_readable_characters():
 
 
 def test_card_pdf_prints_issuer_date_and_gestures_in_the_learner_language():
-    text = _text(card_pdf([_card(language="pl", gestures=["Segregacja odpadów"])]))
+    card = _card(language="pl", gestures=["Segregacja odpadów"],
+                 words=card_words(_gettext(POLISH)))
+    text = _text(card_pdf([card]))
     for expected in ("Wydana przez: Fundacja BARKA", "Data: 12.03.2025",
-                     "Potwierdzone umiejętności", "Segregacja odpadów", "Sprawdź tę odznakę"):
+                     "Potwierdzone umiejętności", "Segregacja odpadów", "Sprawdź tę odznakę:"):
+        assert expected in text
+
+
+def test_the_translated_colon_is_the_translators_own():
+    text = " ".join(_text(card_pdf([_card()])).split())
+    assert "Délivré par : Fundacja BARKA" in text
+    assert "Date : 12/03/2025" in text
+
+
+def test_a_card_without_words_is_printed_in_english_with_its_languages_date_format():
+    text = " ".join(_text(card_pdf([_card(words=None, language="nl")])).split())
+    for expected in ("Issued by: Fundacja BARKA", "Date: 12-03-2025", "Validated skills",
+                     "Verify this badge:"):
         assert expected in text
 
 
@@ -210,8 +248,19 @@ def test_card_pdf_with_back_adds_a_back_page_whose_qr_is_the_claim_url():
 
 
 def test_card_back_explains_the_claim_in_the_learner_language():
-    text = _text(card_pdf([_card(language="es")], back=True), page=1)
-    assert "Guarda tu insignia en el móvil" in " ".join(text.split())
+    card = _card(language="es", words=card_words(_gettext(SPANISH)))
+    text = " ".join(_text(card_pdf([card], back=True), page=1).split())
+    assert "Guarda tu insignia en el móvil" in text
+    assert "1. Scan this code with your phone's camera." in text  # not translated yet: English
+
+
+def test_card_back_in_english_explains_the_claim_and_why_to_keep_the_card():
+    text = " ".join(_text(card_pdf([_card(words=None)], back=True), page=1).split())
+    for expected in ("Keep your badge on your phone", "Scan this code with your phone's camera.",
+                     "Open the link and follow the steps on the page.",
+                     "Your badge is saved in your wallet app or as a file.",
+                     "Keep this card. An employer can scan the code on the front"):
+        assert expected in text
 
 
 def test_card_back_prints_the_claim_url_in_readable_characters():
@@ -227,21 +276,43 @@ def test_card_back_without_claim_url_has_no_qr():
 # --- labels --------------------------------------------------------------------------------------
 
 
-def test_labels_exist_for_the_six_project_languages():
-    assert set(LABELS) == {"en", "fr", "nl", "it", "es", "pl"}
+def test_card_words_in_english_without_a_gettext():
+    words = card_words()
+    assert words["verify"] == "Verify this badge:"
+    assert words["issued_by"] % {"issuer": "AGFE"} == "Issued by: AGFE"
+    assert words["date"] % {"date": "12/03/2025"} == "Date: 12/03/2025"
+    assert words["claim_steps"][0] == "Scan this code with your phone's camera."
 
 
-@pytest.mark.parametrize("language", ["fr", "nl", "it", "es", "pl"])
-def test_every_language_has_every_label(language):
-    assert set(LABELS[language]) == set(LABELS["en"])
+def test_card_words_asks_gettext_for_every_word_and_keeps_the_answer():
+    asked = []
+
+    def gettext(text):
+        asked.append(text)
+        return f"«{text}»"
+
+    words = card_words(gettext)
+    english = card_words()
+    assert set(words) == set(english)
+    for key, word in words.items():
+        if isinstance(word, tuple):
+            assert word == tuple(f"«{step}»" for step in english[key])
+        else:
+            assert word == f"«{english[key]}»"
+    assert len(asked) == len(set(asked)) == len(english) - 1 + len(english["claim_steps"])
 
 
-def test_labels_fall_back_to_english_for_an_unknown_language():
-    assert labels_for("de") is LABELS["en"]
+def test_card_words_from_a_catalogue_with_some_texts_only():
+    words = card_words(_gettext(FRENCH))
+    assert (words["verify"], words["gestures"]) == ("Vérifier ce badge\u00a0:",
+                                                    "Compétences validées")
+    assert words["keep_note"] == card_words()["keep_note"]
 
 
-def test_labels_accept_a_regional_language_tag():
-    assert labels_for("nl-BE") is LABELS["nl"]
+def test_card_words_keep_their_placeholders_for_the_issuer_and_the_date():
+    words = card_words(_gettext(FRENCH))
+    assert words["issued_by"] % {"issuer": "AGFE"} == "Délivré par\u00a0: AGFE"
+    assert words["date"] % {"date": "01/03/2026"} == "Date\u00a0: 01/03/2026"
 
 
 # --- sheets --------------------------------------------------------------------------------------
@@ -300,6 +371,17 @@ def test_certificate_names_the_learner_and_micro_training():
     text = _text(certificate_pdf(_card()))
     assert "Łucja Żółkiewska" in text
     assert "Tri sélectif des déchets" in text
+
+
+def test_certificate_prints_the_words_of_the_card():
+    french = " ".join(_text(certificate_pdf(_card())).split())
+    assert "Attestation" in french and "Nous certifions que" in french
+    assert "Délivré par : Fundacja BARKA" in french
+    english = " ".join(_text(certificate_pdf(_card(words=None))).split())
+    for expected in ("Certificate", "This is to certify that",
+                     "has successfully completed the micro-training", "Issued by: Fundacja BARKA",
+                     "Date: 12/03/2025", "Scan the code to check this certificate online."):
+        assert expected in english
 
 
 def test_certificate_refuses_an_unknown_size():

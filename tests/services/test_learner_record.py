@@ -15,7 +15,8 @@ from reportlab.lib.pagesizes import A4
 from issuer.core import schema
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
-from issuer.services import NotFound, PermissionDenied, unit_of_work
+from issuer.languages import catalogue
+from issuer.services import NotFound, PermissionDenied, learner_record, unit_of_work
 from issuer.services.catalogue import achievement_id
 from issuer.services.keys import issuer_did
 from issuer.services.learner_record import clr_document, record_credentials, summary_pdf
@@ -23,6 +24,7 @@ from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
 from issuer.services.stacking import verify_url
 from issuer.services.verification import local_fetch_json
+from tests.services.test_cards import DictTranslations
 from tests.services.test_stacking import (
     GREEN,
     NOW,
@@ -160,9 +162,44 @@ def test_the_summary_is_a4_with_one_qr_per_badge(db, zoe, badges):
 def test_the_summary_names_the_learner_and_each_badge(db, zoe, badges, templates):
     text = PdfReader(io.BytesIO(summary_pdf(db, zoe))).pages[0].extract_text()
     assert "Zoé Lefèvre" in text
-    assert "Compétence: Chercher un emploi en ligne" in text
+    skill = catalogue("fr").gettext("Skill: %(name)s") % {"name": "Chercher un emploi en ligne"}
+    assert skill in text
     for badge in badges:
         assert json.loads(badge.signed_json)["name"] in text
+
+
+def test_the_summary_in_english_labels_every_row(db, world, zoe, badges):
+    text = PdfReader(io.BytesIO(summary_pdf(db, zoe, language="en"))).pages[0].extract_text()
+    for expected in ("Learner record", f"Exported by {world.org.name} on ",
+                     "Skill: Chercher un emploi en ligne", f"Issued by: {world.org.name}",
+                     "Date: 2026-", "Scan a code to check that badge online.", "Page 1 of 1"):
+        assert expected in text
+
+
+def test_the_summary_takes_its_words_from_the_learners_catalogue(db, zoe, badges, monkeypatch):
+    asked = []
+    french = {"Learner record": "Parcours", "Skill: %(name)s": "Compétence\u00a0: %(name)s",
+              "Page %(number)s of %(total)s": "Page %(number)s sur %(total)s"}
+
+    def fake_catalogue(language):
+        asked.append(language)
+        return DictTranslations(french if language == "fr" else {})
+
+    monkeypatch.setattr(learner_record, "catalogue", fake_catalogue)
+    text = " ".join(PdfReader(io.BytesIO(summary_pdf(db, zoe))).pages[0].extract_text().split())
+    assert asked == ["fr"]
+    for expected in ("Parcours", "Compétence : Chercher un emploi en ligne", "Page 1 sur 1",
+                     "Scan a code to check that badge online."):  # not in this catalogue
+        assert expected in text
+
+
+def test_an_empty_summary_says_so(db, zoe):
+    text = PdfReader(io.BytesIO(summary_pdf(db, zoe, language="en"))).pages[0].extract_text()
+    assert "No valid badge yet." in text
+
+
+def test_the_signed_record_is_named_in_the_learners_language(db, zoe, badges):
+    assert export(db, zoe)["name"] == "Parcours de Zoé Lefèvre"
 
 
 def test_a_long_record_continues_on_more_pages(db, world, templates, zoe):
