@@ -167,4 +167,5 @@ def _print_accounts(summary: dict) -> None:
               f"{account['password']}")
     valid = summary["credentials"]["valid"]
     if valid:
-        print(_("A badge to check: %(url)s", url=f"{summary.get('base_url', '')}/v/{valid[0]}"))
+        url = f"{summary.get('base_url', '')}/v/{valid[0]}"
+        print(_("A badge to check: %(url)s", url=url))
