@@ -27,7 +27,7 @@ from . import baking, jsonld, proofs, schema, status_list
 from . import jwt as vc_jwt
 from .builders import hash_identity as _sha256_identity
 from .errors import BadgeError
-from .messages import N_, message_of
+from .messages import N_, Message, message_of
 from .resolver import KeyResolver
 
 FetchJson = Callable[[str], dict]
@@ -495,7 +495,9 @@ class _Run:
         for endorsement in found:
             nested = _verify(endorsement, self.options, ENDORSEMENT_TYPE, self.depth + 1)
             self.report.endorsements.append(nested)
-        self.summarize("endorsements", self.report.endorsements)
+        self.summarize("endorsements", self.report.endorsements,
+                       N_("%(count)s endorsement(s) verified"),
+                       N_("%(bad)s of %(count)s endorsement(s) not valid: %(verdicts)s"))
 
     def check_embedded_credentials(self) -> None:
         if not self.is_clr:
@@ -505,20 +507,18 @@ class _Run:
         for credential in inner if isinstance(inner, list) else [inner] if inner else []:
             nested = _verify(credential, self.options, "achievement", self.depth + 1)
             self.report.embedded.append(nested)
-        self.summarize("embedded", self.report.embedded)
+        self.summarize("embedded", self.report.embedded,
+                       N_("%(count)s embedded credential(s) verified"),
+                       N_("%(bad)s of %(count)s embedded credential(s) not valid: %(verdicts)s"))
 
-    def summarize(self, name: str, reports: list[VerificationReport]) -> None:
+    def summarize(self, name: str, reports: list[VerificationReport], verified: Message,
+                  not_valid: Message) -> None:
+        """One check for nested reports; the two N_ templates get count, bad and verdicts."""
         bad = [r for r in reports if not r.valid]
-        counts = {"count": len(reports), "verdicts": ", ".join(r.verdict for r in bad),
-                  "bad": len(bad)}
-        if name == "endorsements":
-            message = N_("%(bad)s of %(count)s endorsement(s) not valid: %(verdicts)s", **counts) \
-                if bad else N_("%(count)s endorsement(s) verified", **counts)
-        else:
-            message = N_("%(bad)s of %(count)s embedded credential(s) not valid: %(verdicts)s",
-                         **counts) if bad else N_("%(count)s embedded credential(s) verified",
-                                                  **counts)
-        self.add(name, WARNING if bad else PASSED, message)
+        counts = {"count": len(reports), "bad": len(bad),
+                  "verdicts": ", ".join(r.verdict for r in bad)}
+        template = (not_valid if bad else verified).template
+        self.add(name, WARNING if bad else PASSED, Message(template, counts))
 
     # --- verdict -----------------------------------------------------------------------------
 
