@@ -21,6 +21,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
+from wtforms import SelectChoice
 
 from issuer.config import settings
 from issuer.core.catalogue import SLUG, not_utf8, renamed
@@ -398,7 +399,8 @@ def learner_record_pdf(learner_id: int):
 
 def _endorse_form() -> EndorseForm:
     form = EndorseForm()
-    form.template.choices = [(t.id, _template_name(t)) for t in catalogue.current_templates(db())]
+    form.template.choices = [SelectChoice(t.id, _template_name(t))
+                             for t in catalogue.current_templates(db())]
     return form
 
 
@@ -547,14 +549,14 @@ def _own_session(session_id) -> TrainingSession:
     return training_session
 
 
-def _session_choices() -> list[tuple[int, str]]:
+def _session_choices() -> list[SelectChoice]:
     sessions = db().scalars(
         select(TrainingSession)
         .where(TrainingSession.organisation_id == current_user().organisation_id)
         .order_by(TrainingSession.starts_on.desc(), TrainingSession.id.desc())).all()
-    return [(s.id, f"{s.starts_on.isoformat()} · "
-                   f"{s.title or catalogue.training_of(s.template).name_in(s.language)}"
-                   f"{' · ' + s.place if s.place else ''}") for s in sessions]
+    return [SelectChoice(s.id, f"{s.starts_on.isoformat()} · "
+                         f"{s.title or catalogue.training_of(s.template).name_in(s.language)}"
+                         f"{' · ' + s.place if s.place else ''}") for s in sessions]
 
 
 def _bulk_form() -> BulkUploadForm:
@@ -568,7 +570,8 @@ def _bulk_form() -> BulkUploadForm:
 def bulk_upload():
     """Upload a CSV for a session; the answer is a dry run: nothing is issued yet."""
     form = _bulk_form()
-    selected = form.session.data if form.session.data in dict(form.session.choices) else None
+    offered = {choice.value for choice in form.session.choices}
+    selected = form.session.data if form.session.data in offered else None
     chosen = _own_session(selected) if selected else None
     training = catalogue.training_of(chosen.template) if chosen else None
     if form.validate_on_submit():

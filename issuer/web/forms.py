@@ -18,6 +18,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -37,12 +38,12 @@ from issuer.core.catalogue import MicroTraining
 from issuer.services import bulk
 
 LANGUAGES = (
-    ("en", "English"),
-    ("fr", "Français"),
-    ("nl", "Nederlands"),
-    ("it", "Italiano"),
-    ("es", "Español"),
-    ("pl", "Polski"),
+    SelectChoice("en", "English"),
+    SelectChoice("fr", "Français"),
+    SelectChoice("nl", "Nederlands"),
+    SelectChoice("it", "Italiano"),
+    SelectChoice("es", "Español"),
+    SelectChoice("pl", "Polski"),
 )
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 1024 * 1024
@@ -119,7 +120,7 @@ class LearnerForm(FlaskForm):
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (optional)"),
                         validators=[Optional(), _email(), Length(max=320)])
-    language = SelectField(_("Language (optional)"), choices=[("", "—"), *LANGUAGES],
+    language = SelectField(_("Language (optional)"), choices=[SelectChoice("", "—"), *LANGUAGES],
                            validators=[Optional()])
 
 
@@ -146,7 +147,7 @@ def assessment_form(training: MicroTraining, language: str, **kwargs) -> Assessm
         pass
 
     for gesture in training.gestures:
-        choices = [(level.id, level.name_in(language)) for level in gesture.levels]
+        choices = [SelectChoice(level.id, level.name_in(language)) for level in gesture.levels]
         setattr(Form, f"level_{gesture.id}", RadioField(
             gesture.name_in(language), choices=choices, validators=[Optional()]))
         setattr(Form, f"comment_{gesture.id}", TextAreaField(
@@ -186,7 +187,8 @@ class TrainerForm(FlaskForm):
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (used to log in)"),
                         validators=[DataRequired(), _email(), Length(max=320)])
-    role = SelectField(_("Role"), choices=[("trainer", _("Trainer")), ("admin", _("Admin"))])
+    role = SelectField(_("Role"), choices=[SelectChoice("trainer", _("Trainer")),
+                                           SelectChoice("admin", _("Admin"))])
     language = SelectField(_("Language"), choices=LANGUAGES)
 
 

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
+from wtforms import SelectChoice
 
 from issuer.config import settings
 from issuer.core import cards
@@ -158,13 +159,13 @@ def new_session():
     return render_template("trainer/session_new.html", form=form)
 
 
-def _template_choices(language: str) -> list[tuple[int, str]]:
+def _template_choices(language: str) -> list[SelectChoice]:
     templates = db().scalars(
         select(AchievementTemplate)
         .where(AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))
         .order_by(AchievementTemplate.theme, AchievementTemplate.template_id)
     ).all()
-    return [(t.id, catalogue.training_of(t).name_in(language)) for t in templates]
+    return [SelectChoice(t.id, catalogue.training_of(t).name_in(language)) for t in templates]
 
 
 def _training_name(training_session: TrainingSession) -> str:
@@ -211,8 +212,9 @@ def _known_learner_form(training_session: TrainingSession) -> KnownLearnerForm:
                Learner.erased_at.is_(None), Learner.id.not_in(enrolled))
         .order_by(Learner.name, Learner.id).limit(KNOWN_LEARNERS_SHOWN)
     ).all()
-    form.learner.choices = [(learner.id, f"{learner.name} ({learner.email})" if learner.email
-                             else learner.name) for learner in known]
+    form.learner.choices = [SelectChoice(learner.id, f"{learner.name} ({learner.email})"
+                                         if learner.email else learner.name)
+                            for learner in known]
     return form
 
 
