@@ -39,15 +39,18 @@ def catalogue(language: str):
 
 
 def extracted_messages() -> dict:
-    """Every message the source tree marks for translation today, as babel.cfg maps it."""
+    """Every message the source tree marks for translation today, as babel.cfg maps it.
+
+    Keyed by (msgid, context): `pgettext("API token", "revoked")` is its own entry.
+    """
     with open(ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(
+    for filename, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
-        key = message[0] if isinstance(message, tuple) else message
-        found.setdefault(key, filename)
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.setdefault((msgid, context), filename)
     return found
 
 
@@ -99,15 +102,16 @@ def test_catalogue_has_no_fuzzy_entry(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_catalogue_holds_every_message_of_the_source(language, source_messages):
     messages = catalogue(language)
-    missing = {msgid: where for msgid, where in source_messages.items() if msgid not in messages}
+    missing = {key: where for key, where in source_messages.items()
+               if messages.get(key[0], context=key[1]) is None}
     assert missing == {}, "run the update step of docs/TRANSLATING.md, then translate"
 
 
 def test_committed_template_holds_every_message_of_the_source(source_messages):
     with open(TRANSLATIONS / "messages.pot", "rb") as pot:
         template = read_po(pot)
-    assert sorted(set(source_messages) - {m.id if isinstance(m.id, str) else m.id[0]
-                                          for m in template}) == []
+    held = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in template}
+    assert sorted(set(source_messages) - held, key=str) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
