@@ -17,7 +17,7 @@ from issuer import __version__
 from issuer.core.errors import BadgeError
 from issuer.languages import LANGUAGES
 
-from .i18n import _, activate, choose_language, tr
+from .i18n import _, activate, argparse_speaking, choose_language, tr
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_USAGE = 0, 1, 2
 
@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sky-badges", description=_("Open Badges 3.0 issuer and verifier for micro-trainings.")
     )
-    parser.add_argument("--version", action="version", version=f"sky-badges {__version__}")
+    parser.add_argument("--version", action="version", version=f"sky-badges {__version__}",
+                        help=_("show the version and exit"))
     parser.add_argument("--lang", choices=sorted(LANGUAGES), metavar="LANG",
                         help=_("language of the messages: %(languages)s (default: the terminal's)",
                                languages=", ".join(LANGUAGES)))
@@ -50,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv, requested = _take_language(sys.argv[1:] if argv is None else list(argv))
     activate(choose_language(requested, os.environ))
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with argparse_speaking():
+        args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or EXIT_OK)
     except (UsageError, BadgeError, OSError, ValueError) as error:

@@ -7,14 +7,32 @@ Data meant for programs (JSON, keys, `--json` reports) is never translated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
-from issuer.core.messages import message_of, translate
+from issuer.core.messages import N_, message_of, translate
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 
 ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 _active = {"language": DEFAULT_LANGUAGE}
+
+# argparse's own words (Python 3.11–3.13): its usage line, help headings and errors. It looks
+# them up through its module-level gettext `_` when it parses, so they are marked here for the
+# catalogues and `argparse_speaking` lends argparse ours for the time of a parse.
+ARGPARSE_TEXTS = (
+    N_("usage: "), N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("expected one argument"),
+    N_("expected at most one argument"), N_("expected at least one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"), N_("one of the arguments %s is required"),
+    N_("can't open '%(filename)s': %(error)s"), N_("positional arguments"), N_("options"),
+    N_("show this help message and exit"),
+)
 
 
 def choose_language(requested: str | None, environ: Mapping[str, str]) -> str:
@@ -38,6 +56,17 @@ def activate(language: str) -> None:
 
 def active_language() -> str:
     return _active["language"]
+
+
+@contextmanager
+def argparse_speaking() -> Iterator[None]:
+    """argparse's usage, headings and errors in the active language while the block runs."""
+    original = argparse._
+    argparse._ = lambda text: catalogue(_active["language"]).gettext(text)
+    try:
+        yield
+    finally:
+        argparse._ = original
 
 
 def _(text: str, **params: object) -> str:

@@ -95,3 +95,18 @@ def test_json_reports_stay_english_for_programs(signed_file, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["verdict"] == "invalid"
     assert "the signature does not match the document" in json.dumps(report)
+
+
+def test_argparse_usage_and_errors_are_translated_and_argparse_is_left_as_it_was(capsys):
+    import argparse
+
+    original = argparse._
+    with pytest.raises(SystemExit) as raised:
+        main(["--lang", "fr", "verify"])
+    assert raised.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(translation("fr", "usage: ") + "sky-badges verify")
+    required = translation("fr", "the following arguments are required: %s") % "file"
+    assert translation("fr", "%(prog)s: error: %(message)s\n",
+                       prog="sky-badges verify", message=required) in err
+    assert argparse._ is original
