@@ -16,6 +16,7 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 from issuer.core.errors import ResolutionError
+from issuer.core.messages import N_
 
 ACCEPT = "application/ld+json, application/json"
 MAX_REDIRECTS = 3
@@ -47,9 +48,10 @@ class SafeFetcher:
         try:
             document = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
-            raise ResolutionError(f"{url} did not return valid JSON: {error}") from None
+            raise ResolutionError(N_("%(url)s did not return valid JSON: %(reason)s",
+                                     url=url, reason=str(error))) from None
         if not isinstance(document, dict):
-            raise ResolutionError(f"{url} returned JSON that is not an object")
+            raise ResolutionError(N_("%(url)s returned JSON that is not an object", url=url))
         return document
 
     def fetch_bytes(self, url: str) -> bytes:
@@ -60,29 +62,30 @@ class SafeFetcher:
             if status not in _REDIRECTS:
                 return body
             if not location:
-                raise ResolutionError(f"{url} redirected ({status}) without a Location")
+                raise ResolutionError(N_("%(url)s redirected (%(status)s) without a Location",
+                                         url=url, status=status))
             url = urljoin(url, location)
-        raise ResolutionError(f"too many redirects (more than {MAX_REDIRECTS})")
+        raise ResolutionError(N_("too many redirects (more than %(limit)s)", limit=MAX_REDIRECTS))
 
     def vet(self, url: str) -> tuple[str, str, int, str]:
         """Check a URL and resolve its host: (scheme, host, port, vetted IP) or ResolutionError."""
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), parts.hostname
         if not host:
-            raise ResolutionError(f"{url!r} is not an absolute URL with a host")
+            raise ResolutionError(N_("%(url)s is not an absolute URL with a host", url=repr(url)))
         if scheme not in ("https", "http"):
-            raise ResolutionError(f"refusing to fetch {url!r}: only https URLs are fetched")
+            raise ResolutionError(_only_https(url))
         try:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError:
-            raise ResolutionError(f"{url!r} has an invalid port") from None
+            raise ResolutionError(N_("%(url)s has an invalid port", url=repr(url))) from None
         addresses = self._resolve(host, port)
         for address in addresses:
             self._check_address(address, host)
         if scheme == "http" and not (
             self.allow_http_loopback and all(a.is_loopback for a in addresses)
         ):
-            raise ResolutionError(f"refusing to fetch {url!r}: only https URLs are fetched")
+            raise ResolutionError(_only_https(url))
         return scheme, host, port, str(addresses[0])
 
     def _resolve(self, host: str, port: int) -> list[IPAddress]:
@@ -92,10 +95,11 @@ class SafeFetcher:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as error:
-            raise ResolutionError(f"cannot resolve host {host!r}: {error}") from None
+            raise ResolutionError(N_("cannot resolve host %(host)s: %(reason)s",
+                                     host=repr(host), reason=str(error))) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
         if not addresses:
-            raise ResolutionError(f"host {host!r} has no address")
+            raise ResolutionError(N_("host %(host)s has no address", host=repr(host)))
         return addresses
 
     def _check_address(self, address: IPAddress, host: str) -> None:
@@ -103,9 +107,9 @@ class SafeFetcher:
         if effective.is_loopback and self.allow_http_loopback:
             return
         if not effective.is_global or effective.is_multicast or effective.is_reserved:
-            raise ResolutionError(
-                f"refusing to fetch from {host!r}: address {address} is not a public address"
-            )
+            raise ResolutionError(N_(
+                "refusing to fetch from %(host)s: address %(address)s is not a public address",
+                host=repr(host), address=str(address)))
 
     def _get_once(self, url: str, deadline: float) -> tuple[int, str | None, bytes]:
         scheme, host, port, ip = self.vet(url)
@@ -118,26 +122,36 @@ class SafeFetcher:
             if response.status in _REDIRECTS:
                 return response.status, response.getheader("Location"), b""
             if response.status != 200:
-                raise ResolutionError(f"{url} answered HTTP {response.status}")
+                raise ResolutionError(N_("%(url)s answered HTTP %(status)s",
+                                         url=url, status=response.status))
             return response.status, None, self._read(response, url, deadline)
         except (OSError, http.client.HTTPException) as error:
             reason = str(error) or type(error).__name__
-            raise ResolutionError(f"could not fetch {url}: {reason}") from None
+            raise ResolutionError(N_("could not fetch %(url)s: %(reason)s",
+                                     url=url, reason=reason)) from None
         finally:
             connection.close()
 
     def _read(self, response: http.client.HTTPResponse, url: str, deadline: float) -> bytes:
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise ResolutionError(f"{url} is larger than the {self.max_bytes}-byte limit")
+            raise ResolutionError(self._too_large(url))
         body = bytearray()
         while chunk := response.read1(_CHUNK):
             body += chunk
             if len(body) > self.max_bytes:
-                raise ResolutionError(f"{url} is larger than the {self.max_bytes}-byte limit")
+                raise ResolutionError(self._too_large(url))
             if time.monotonic() > deadline:
-                raise ResolutionError(f"fetching {url} took longer than {self.timeout} s")
+                raise ResolutionError(N_("fetching %(url)s took longer than %(seconds)s s",
+                                         url=url, seconds=self.timeout))
         return bytes(body)
+
+    def _too_large(self, url: str) -> str:
+        return N_("%(url)s is larger than the %(limit)s-byte limit", url=url, limit=self.max_bytes)
+
+
+def _only_https(url: str) -> str:
+    return N_("refusing to fetch %(url)s: only https URLs are fetched", url=repr(url))
 
 
 def _pinned_connection(scheme: str, host: str, port: int, ip: str, timeout: float):

@@ -223,3 +223,16 @@ def test_verifier_resolves_keys_through_the_safe_fetcher(server):
     report = verify_credential(signed, resolver=resolver, fetch_json=fetcher.fetch_json, now=now)
     assert report.verdict == "valid"
     assert report.check("issuer-binding").status == "passed"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "it", "es", "pl"])
+def test_vetting_errors_translate_and_keep_the_url(language, no_connections):
+    from issuer.core.messages import message_of
+    from issuer.languages import catalogue
+
+    with pytest.raises(ResolutionError) as raised:
+        SafeFetcher().vet("ftp://issuer.example/did.json")
+    english = "refusing to fetch 'ftp://issuer.example/did.json': only https URLs are fetched"
+    assert str(raised.value) == english
+    translated = message_of(raised.value).translate(catalogue(language).gettext, language)
+    assert translated != english and "'ftp://issuer.example/did.json'" in translated

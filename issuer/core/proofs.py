@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from .errors import BadgeError, SigningError, VerificationError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
-from .messages import N_
+from .messages import N_, message_of
 from .multibase import decode_base58btc, encode_base58btc
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -137,7 +137,8 @@ def verify_proof(
     try:
         signature = decode_base58btc(proof.get("proofValue", ""))
     except BadgeError as error:
-        return ProofResult(False, N_("proofValue: %(reason)s", reason=str(error)), vm)
+        reason = message_of(error) or str(error)
+        return ProofResult(False, N_("proofValue: %(reason)s", reason=reason), vm)
     if len(signature) != 64:
         return ProofResult(False, N_("proofValue is not a 64-byte Ed25519 signature"), vm)
     try:
@@ -145,7 +146,7 @@ def verify_proof(
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         data = hash_data(unsecured, proof_config(unsecured, proof), loader)
     except BadgeError as error:
-        return ProofResult(False, str(error), vm)
+        return ProofResult(False, message_of(error) or str(error), vm)
     if key.kind != ED25519 or not key.verify(signature, data):
         return ProofResult(
             False, N_("the signature does not match the document"), vm, controller, suite

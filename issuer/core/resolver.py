@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .did import did_key_document, did_web_url
 from .errors import BadgeError, ResolutionError
 from .keys import PublicKey
+from .messages import N_, message_of
 
 FetchJson = Callable[[str], dict]
 
@@ -44,7 +45,7 @@ class KeyResolver:
     def resolve_jwk(self, kid: str) -> PublicKey:
         """The public key a VC-JWT `kid` names: did:key, did:web, or an https JWK / JWKS."""
         if not isinstance(kid, str) or not kid:
-            raise ResolutionError("the JWT kid must be a non-empty URI")
+            raise ResolutionError(N_("the JWT kid must be a non-empty URI"))
         if kid.startswith("did:"):
             return self(kid if "#" in kid else _did_key_vm(kid), "assertionMethod")[0]
         document_url, _, fragment = kid.partition("#")
@@ -57,10 +58,11 @@ class KeyResolver:
 
     def _resolve(self, vm_url: str, purpose: str) -> tuple[PublicKey, str]:
         if not isinstance(vm_url, str) or not vm_url:
-            raise ResolutionError("the verificationMethod must be a URL string")
+            raise ResolutionError(N_("the verificationMethod must be a URL string"))
         document_url, hash_, fragment = vm_url.partition("#")
         if not hash_ or not fragment:
-            raise ResolutionError(f"verification method {vm_url!r} has no '#fragment'")
+            raise ResolutionError(N_("verification method %(vm)s has no '#fragment'",
+                                     vm=repr(vm_url)))
         if document_url.startswith("did:key:"):
             document = did_key_document(document_url)
         elif document_url.startswith("did:web:"):
@@ -71,9 +73,9 @@ class KeyResolver:
                 return self._fragment_key(vm_url, document_url, fragment)
             document = self._fetch(document_url)
         else:
-            raise ResolutionError(
-                f"unsupported verification method {vm_url!r}: use did:key, did:web or an https URL"
-            )
+            raise ResolutionError(N_(
+                "unsupported verification method %(vm)s: use did:key, did:web or an https URL",
+                vm=repr(vm_url)))
         return _method_key(document, document_url, vm_url, fragment, purpose)
 
     def _is_web_url(self, url: str) -> bool:
@@ -89,28 +91,29 @@ class KeyResolver:
         try:
             key = PublicKey.from_multibase(fragment)
         except BadgeError:
-            raise ResolutionError(
-                f"cannot dereference {vm_url!r}: no fetcher configured (offline verification)"
-            ) from None
-        self.notes.append(
-            f"key for {vm_url} taken from its URL fragment; the controller document "
-            f"{document_url} was not fetched (offline)"
-        )
+            raise ResolutionError(N_(
+                "cannot dereference %(vm)s: no fetcher configured (offline verification)",
+                vm=repr(vm_url))) from None
+        self.notes.append(N_(
+            "key for %(vm)s taken from its URL fragment; the controller document "
+            "%(url)s was not fetched (offline)", vm=vm_url, url=document_url))
         return key, document_url
 
     def _fetch(self, url: str) -> dict:
         if url in self._documents:
             return self._documents[url]
         if self.fetch_json is None:
-            raise ResolutionError(f"cannot fetch {url}: no fetcher configured (offline)")
+            raise ResolutionError(N_("cannot fetch %(url)s: no fetcher configured (offline)",
+                                     url=url))
         try:
             document = self.fetch_json(url)
         except BadgeError:
             raise
         except Exception as error:  # an injected fetcher may fail in any way; name the URL
-            raise ResolutionError(f"could not fetch {url}: {error}") from None
+            raise ResolutionError(N_("could not fetch %(url)s: %(reason)s", url=url,
+                                     reason=message_of(error) or str(error))) from None
         if not isinstance(document, dict):
-            raise ResolutionError(f"{url} did not return a JSON object")
+            raise ResolutionError(N_("%(url)s did not return a JSON object", url=url))
         self._documents[url] = document
         return document
 
@@ -121,19 +124,20 @@ def _did_key_vm(did: str) -> str:
 
 def _method_key(document: dict, document_url: str, vm_url: str, fragment: str, purpose: str):
     if document.get("id") != document_url:
-        raise ResolutionError(
-            f"controller document id {document.get('id')!r} does not match {document_url!r}"
-        )
+        raise ResolutionError(N_(
+            "controller document id %(id)s does not match %(url)s",
+            id=repr(document.get("id")), url=repr(document_url)))
     method = _find_method(document, vm_url, fragment)
     if method is None:
-        raise ResolutionError(f"verification method {vm_url!r} is not in {document_url}")
+        raise ResolutionError(N_("verification method %(vm)s is not in %(url)s",
+                                 vm=repr(vm_url), url=document_url))
     if method.get("controller") != document_url:
-        raise ResolutionError(
-            f"verification method {vm_url!r} has controller {method.get('controller')!r}, "
-            f"not {document_url!r}"
-        )
+        raise ResolutionError(N_(
+            "verification method %(vm)s has controller %(controller)s, not %(url)s",
+            vm=repr(vm_url), controller=repr(method.get("controller")), url=repr(document_url)))
     if not _listed_for(document.get(purpose), vm_url, fragment):
-        raise ResolutionError(f"verification method {vm_url!r} is not listed under {purpose!r}")
+        raise ResolutionError(N_("verification method %(vm)s is not listed under %(purpose)s",
+                                 vm=repr(vm_url), purpose=repr(purpose)))
     return _method_public_key(method, vm_url), document_url
 
 
@@ -173,18 +177,19 @@ def _method_public_key(method: dict, vm_url: str) -> PublicKey:
         if kind in JWK_TYPES and "publicKeyJwk" in method:
             return PublicKey.from_jwk(method["publicKeyJwk"])
     except BadgeError as error:
-        raise ResolutionError(f"verification method {vm_url!r}: {error}") from None
-    raise ResolutionError(
-        f"verification method {vm_url!r} has type {kind!r}; expected Multikey with "
-        "publicKeyMultibase (or JsonWebKey with publicKeyJwk)"
-    )
+        raise ResolutionError(N_("verification method %(vm)s: %(reason)s", vm=repr(vm_url),
+                                 reason=message_of(error) or str(error))) from None
+    raise ResolutionError(N_(
+        "verification method %(vm)s has type %(type)s; expected Multikey with "
+        "publicKeyMultibase (or JsonWebKey with publicKeyJwk)", vm=repr(vm_url), type=repr(kind)))
 
 
 def _jwk_key(jwk: dict, kid: str) -> PublicKey:
     try:
         return PublicKey.from_jwk(jwk)
     except BadgeError as error:
-        raise ResolutionError(f"JWK at {kid!r}: {error}") from None
+        raise ResolutionError(N_("JWK at %(kid)s: %(reason)s", kid=repr(kid),
+                                 reason=message_of(error) or str(error))) from None
 
 
 def _key_from_jwks(keys: list, kid: str, fragment: str) -> PublicKey:
@@ -193,7 +198,8 @@ def _key_from_jwks(keys: list, kid: str, fragment: str) -> PublicKey:
     if not matching and len(keys) == 1 and isinstance(keys[0], dict):
         matching = keys
     if len(matching) != 1:
-        raise ResolutionError(f"the JWK set does not hold exactly one key for kid {kid!r}")
+        raise ResolutionError(N_("the JWK set does not hold exactly one key for kid %(kid)s",
+                                 kid=repr(kid)))
     return _jwk_key(matching[0], kid)
 
 

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT201909
 
 from .errors import SchemaError
+from .messages import N_
 
 # Short name → bundled file. The OB names come first; CLR's own copies carry a `clr_` prefix.
 SCHEMA_FILES: dict[str, str] = {
@@ -76,8 +77,11 @@ def _validator(schema: str, strict: bool) -> Draft201909Validator:
     files = STRICT_FILES if strict else SCHEMA_FILES
     if schema not in files:
         known = ", ".join(sorted(files))
-        variant = "strict " if strict else ""
-        raise SchemaError(f"no bundled {variant}schema named {schema!r}; known: {known}")
+        if strict:
+            raise SchemaError(N_("no bundled strict schema named %(schema)s; known: %(known)s",
+                                 schema=repr(schema), known=known))
+        raise SchemaError(N_("no bundled schema named %(schema)s; known: %(known)s",
+                             schema=repr(schema), known=known))
     return Draft201909Validator(
         _load(files[schema]),
         registry=_registry(),
@@ -92,7 +96,7 @@ def schema_for(document: Any) -> str:
     for type_name, schema in _TYPE_SCHEMAS:
         if type_name in types:
             return schema
-    raise SchemaError(f"no schema for a document of type {types!r}")
+    raise SchemaError(N_("no schema for a document of type %(types)s", types=repr(types)))
 
 
 def errors(document: Any, schema: str | None = None, strict: bool = False) -> list[str]:
@@ -114,8 +118,14 @@ def validate(document: Any, schema: str | None = None, strict: bool = False) -> 
     problems = errors(document, schema, strict)
     if problems:
         name = schema or schema_for(document)
-        summary = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-        raise SchemaError(f"does not conform to the {name} schema: {summary}", errors=problems)
+        if len(problems) > 1:
+            message = N_("does not conform to the %(schema)s schema: %(problem)s "
+                         "(and %(more)s more)", schema=name, problem=problems[0],
+                         more=len(problems) - 1)
+        else:
+            message = N_("does not conform to the %(schema)s schema: %(problem)s",
+                         schema=name, problem=problems[0])
+        raise SchemaError(message, errors=problems)
 
 
 def _error_order(error: ValidationError) -> tuple:

@@ -223,3 +223,48 @@ def test_jwt_kid_pointing_at_a_private_jwk_is_refused():
 def test_jwt_kid_did_web_resolves_through_the_did_document(key):
     fetch = serving({DID_WEB_URL: did_web_document(DID_WEB, [key])})
     assert KeyResolver(fetch).resolve_jwk(f"{DID_WEB}#{key.multibase}") == key
+
+
+def test_offline_did_web_error_carries_a_translatable_message(key):
+    from issuer.core.messages import Message, message_of
+    from issuer.languages import catalogue
+
+    with pytest.raises(ResolutionError) as raised:
+        KeyResolver()(f"{DID_WEB}#{key.multibase}")
+    message = message_of(raised.value)
+    english = f"cannot fetch {DID_WEB_URL}: no fetcher configured (offline)"
+    assert isinstance(message, Message) and str(raised.value) == message == english
+    french = message.translate(catalogue("fr").gettext, "fr")
+    assert french != english and DID_WEB_URL in french and "hors ligne" in french
+
+
+def test_nested_fetch_error_keeps_its_message_inside_the_resolver_error(key):
+    from issuer.core.messages import N_, message_of
+    from issuer.languages import catalogue
+
+    def refusing(url):
+        raise ValueError(N_("refusing to fetch %(url)s: only https URLs are fetched",
+                            url=repr(url)))
+
+    with pytest.raises(ResolutionError) as raised:
+        KeyResolver(refusing)(f"{ISSUER}#{key.multibase}")
+    message = message_of(raised.value)
+    assert str(message) == (f"could not fetch {ISSUER}: refusing to fetch {ISSUER!r}: "
+                            "only https URLs are fetched")
+    dutch = message.translate(catalogue("nl").gettext, "nl")
+    assert dutch.count("opgehaald") == 2 and "fetch" not in dutch
+
+
+def test_proof_result_keeps_the_resolver_message(key):
+    from issuer.core import proofs
+    from issuer.core.messages import Message
+    from issuer.languages import catalogue
+    from tests.core.test_verify import rich_credential
+
+    signer = PrivateKey.generate()
+    vm = f"{DID_WEB}#{signer.public_key.multibase}"
+    signed = proofs.sign(rich_credential(ISSUER), signer, vm, created="2025-03-01T12:00:00Z")
+    result = proofs.verify_proof(signed, signed["proof"][0], KeyResolver())
+    assert not result.valid and isinstance(result.message, Message)
+    spanish = result.message.translate(catalogue("es").gettext, "es")
+    assert spanish != result.message and "sin conexión" in spanish
