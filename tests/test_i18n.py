@@ -17,6 +17,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from babel.util import pathmatch
 from jinja2 import Environment, nodes
 
 from issuer.web import i18n
@@ -105,6 +106,19 @@ def test_catalogue_holds_every_message_of_the_source(language, source_messages):
     missing = {key: where for key, where in source_messages.items()
                if messages.get(key[0], context=key[1]) is None}
     assert missing == {}, "run the update step of docs/TRANSLATING.md, then translate"
+
+
+def test_babel_cfg_reaches_every_module_that_marks_texts():
+    # A module babel.cfg does not map is never extracted, so its texts would silently stay
+    # English and no completeness test would notice.
+    with open(ROOT / "babel.cfg") as cfg:
+        method_map, _options = parse_mapping_cfg(cfg)
+    marking = re.compile(r"\b(?:N_|_|gettext|lazy_gettext|pgettext)\(")
+    unmapped = [path.relative_to(ROOT).as_posix() for path in (ROOT / "issuer").rglob("*.py")
+                if marking.search(path.read_text("utf-8"))
+                and not any(pathmatch(pattern, path.relative_to(ROOT).as_posix())
+                            for pattern, method in method_map if method == "python")]
+    assert unmapped == []
 
 
 def test_committed_template_holds_every_message_of_the_source(source_messages):

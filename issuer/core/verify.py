@@ -314,7 +314,7 @@ class _Run:
             name = schema.schema_for(self.credential)
             problems = schema.errors(self.credential, name)
         except BadgeError as error:
-            self.add("schema", SKIPPED, str(error))
+            self.add("schema", SKIPPED, message_of(error) or str(error))
             return
         problems = [p for p in problems if not p.startswith("credentialSubject: needs")]
         if problems:
