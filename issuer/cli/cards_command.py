@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from issuer.core import baking, cards
-from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 
 from .i18n import _
 
@@ -78,10 +77,11 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
     if not url.startswith("https://"):
         raise UsageError(
             _("%(file)s: give --verify-url (the credential id is not a web address)", file=path))
+    from issuer.services.cards import words_in
+
     card = cards.card_from_credential(document, verify_url=url)
     # Printed in the credential's language, with the words of that language's catalogue.
-    language = normalise(card.language) or DEFAULT_LANGUAGE
-    return replace(card, words=cards.card_words(catalogue(language).gettext))
+    return replace(card, words=words_in(card.language))
 
 
 def _card_from_database(reference: str) -> cards.CardData:
