@@ -110,3 +110,33 @@ def test_argparse_usage_and_errors_are_translated_and_argparse_is_left_as_it_was
     assert translation("fr", "%(prog)s: error: %(message)s\n",
                        prog="sky-badges verify", message=required) in err
     assert argparse._ is original
+
+
+def test_the_command_prints_no_english_literal_outside_gettext():
+    """The CLI's twin of the template scan: words printed or shown in help go through `_()`.
+
+    A literal (or an f-string with words in it) passed to print(), UsageError() or as a
+    help/description text fails; f-strings of values and punctuation only (a table row) pass.
+    """
+    import ast
+    from pathlib import Path
+
+    import issuer.cli
+
+    def has_words(node) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return any(ch.isalpha() for ch in node.value)
+        if isinstance(node, ast.JoinedStr):
+            return any(has_words(part) for part in node.values if isinstance(part, ast.Constant))
+        return False
+
+    found = []
+    for path in Path(issuer.cli.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            texts = list(node.args) if name in ("print", "UsageError") else []
+            texts += [k.value for k in node.keywords if k.arg in ("help", "description")]
+            found += [f"{path.name}:{text.lineno}" for text in texts if has_words(text)]
+    assert found == []
