@@ -383,7 +383,7 @@ def _integer(value: Any, low: int, high: int | None, where: str, problems: _Prob
     if value < low or (high is not None and value > high):
         problems.add(where, N_("%(value)s is outside %(low)s–%(high)s", value=value, low=low,
                                high=high) if high is not None else
-                     N_("%(value)s is outside at least %(low)s", value=value, low=low))
+                     N_("%(value)s is below the minimum of %(low)s", value=value, low=low))
         return None
     return value
 

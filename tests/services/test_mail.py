@@ -41,7 +41,7 @@ def test_claim_link_is_delivered_in_the_learners_language(db, world, smtp_server
     sender, recipients, message = mailbox.messages[0]
     link = f"https://badges.example.org/claim/{credential.claim_token}"
     assert (sender, recipients) == ("badges@agfe.example.org", ["zoe@example.org"])
-    assert message["Subject"].startswith("Votre badge : ")
+    assert message["Subject"].startswith("Votre badge\u00a0: ")  # French no-break space
     assert message["Content-Language"] == "fr"
     assert "Bonjour Zoé Lefèvre," in _text(message)
     assert link in _text(message)
