@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_
+from issuer.languages import LANGUAGES
 from issuer.services import catalogue as catalogue_service
 from issuer.services import issuing, stacking
 from issuer.services.keys import issuer_profile
@@ -34,7 +35,7 @@ from issuer.store.models import (
     StatusList,
 )
 
-SUPPORTED_LANGUAGES = ("en", "fr", "nl", "it", "es", "pl")
+SUPPORTED_LANGUAGES = tuple(LANGUAGES)  # en, fr, nl, it, es, pl
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
