@@ -413,18 +413,29 @@ class _Run:
             return
         self.add("proof", PASSED, N_("VC-JWT signature verified (%(flavour)s)",
                                       flavour=result.flavour or "JWS"))
-        header = result.header or {}
-        kid = header.get("kid")
-        issuer_id = self.report.issuer_id
+        self.check_jwt_key_binding(result.header or {}, result.key)
+
+    def check_jwt_key_binding(self, header: dict, key: Any) -> None:
+        """The key that signed the JWT must be one the issuer publishes (DIGEST §B.8)."""
+        kid, issuer_id = header.get("kid"), self.report.issuer_id
+        published = None
         if isinstance(kid, str) and issuer_id and kid.split("#")[0] == issuer_id:
+            published = kid  # resolving the kid already checked the issuer's document
+        elif isinstance(issuer_id, str) and key is not None:
+            try:
+                published = self.options.resolver.published_method(issuer_id, key)
+            except BadgeError as error:
+                self.report.warnings.append(message_of(error) or str(error))
+        if published:
             self.add("issuer-binding", PASSED,
-                     N_("the JWT key %(kid)s belongs to %(issuer)s", kid=kid, issuer=issuer_id))
-        else:
-            message = N_("the JWT is signed with kid %(kid)s, which is not published under "
-                         "issuer %(issuer)s", kid=repr(kid), issuer=repr(issuer_id)) if kid else N_(
-                "the JWT is signed with a key embedded in the JWT header, which is not published "
-                "under issuer %(issuer)s", issuer=repr(issuer_id))
-            self.add("issuer-binding", WARNING, message)
+                     N_("the JWT key %(kid)s belongs to %(issuer)s", kid=published,
+                        issuer=issuer_id))
+            return
+        self.fail("issuer-binding", N_(
+            "the JWT is signed with kid %(kid)s, which is not published under issuer "
+            "%(issuer)s", kid=repr(kid), issuer=repr(issuer_id)) if kid else N_(
+            "the JWT is signed with a key embedded in the JWT header, which is not published "
+            "under issuer %(issuer)s", issuer=repr(issuer_id)))
 
     def check_validity(self) -> None:
         start_name, end_name = (

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders
-from issuer.core.did import did_web_document, did_web_for
+from issuer.core.did import did_web_document, did_web_for, json_web_key_method
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey, utcnow
 
@@ -55,6 +55,12 @@ def issuer_profile(org: Organisation) -> dict:
 def verification_method_id(org: Organisation, key: SigningKey) -> str:
     """`<did>#<publicKeyMultibase>`, the id listed in the DID document."""
     return f"{issuer_did(org)}#{key.public_multibase}"
+
+
+def jwt_kid(org: Organisation, key: SigningKey) -> str:
+    """`<did>#<JWK thumbprint>`: the JsonWebKey method a VC-JWT `kid` names (OB 3.0 §8.2)."""
+    public = PublicKey.from_multibase(key.public_multibase)
+    return json_web_key_method(issuer_did(org), public)["id"]
 
 
 def did_document(db: Session, org: Organisation) -> dict:

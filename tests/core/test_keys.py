@@ -127,11 +127,25 @@ def test_did_web_document_keeps_every_key_version():
         "https://www.w3.org/ns/did/v1",
         "https://w3id.org/security/multikey/v1",
     ]
-    assert [m["publicKeyMultibase"] for m in document["verificationMethod"]] == [
+    methods = document["verificationMethod"]
+    assert [m["publicKeyMultibase"] for m in methods if m["type"] == "Multikey"] == [
         k.multibase for k in keys
     ]
     assert document["assertionMethod"] == [m["id"] for m in document["verificationMethod"]]
     assert all(m["controller"] == document["id"] for m in document["verificationMethod"])
+
+
+def test_did_web_document_publishes_each_key_as_a_jwk_for_vc_jwt_verifiers():
+    keys = [PrivateKey.generate().public_key for _ in range(2)]
+    did_web = "did:web:example.org:issuers:cec"
+    document = did.did_web_document(did_web, keys)
+    jwks = [m for m in document["verificationMethod"] if m["type"] == "JsonWebKey"]
+    assert jwks == [
+        {"id": f"{did_web}#{k.thumbprint()}", "type": "JsonWebKey", "controller": did_web,
+         "publicKeyJwk": k.to_jwk()} for k in keys
+    ]
+    assert all("publicKeyMultibase" not in m for m in jwks)
+    assert {m["id"] for m in jwks} <= set(document["assertionMethod"])
 
 
 @pytest.mark.parametrize(

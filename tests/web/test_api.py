@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from issuer.core import baking
+from issuer.core import baking, jwt
+from issuer.core.keys import PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token, revoke_token
+from issuer.services.keys import active_key, jwt_kid
 from issuer.store.models import ApiToken, Assessment, Credential, Learner
 
 from .conftest import BASE_URL, make_world
@@ -415,6 +417,41 @@ def test_verify_reads_an_uploaded_baked_png(client, world, headers):
                            data={"file": (io.BytesIO(png), "badge.png")},
                            content_type="multipart/form-data")
     assert response.get_json()["verdict"] == "valid"
+
+
+def forged_jwt(document: dict, key, kid=None) -> str:
+    """Our issuer's credential, re-signed as a VC-JWT by `key` (named by `kid` or its JWK)."""
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "id": "did:example:mallory"}
+    return jwt.sign_jwt(unsigned, key, kid=kid)
+
+
+@pytest.mark.parametrize("named_by", ["header-jwk", "own-did-key", "other-issuer-kid"])
+def test_verify_refuses_a_jwt_naming_our_issuer_but_signed_by_another_key(
+        client, db, world, other, headers, named_by):
+    document = issue(client, headers).get_json()["credential"]
+    attacker = PrivateKey.generate()
+    if named_by == "other-issuer-kid":
+        record, key = active_key(db, other[0].org)
+        token = forged_jwt(document, key, jwt_kid(other[0].org, record))
+    else:
+        kid = attacker.public_key.did_key_vm if named_by == "own-did-key" else None
+        token = forged_jwt(document, attacker, kid)
+    report = client.post("/api/v1/verify", data=token, content_type="text/plain",
+                         headers=headers).get_json()
+    assert (report["verdict"], report["valid"]) == ("invalid", False)
+    assert report["issuer"]["id"] == document["issuer"]["id"]
+    [binding] = [c for c in report["checks"] if c["name"] == "issuer-binding"]
+    assert binding["status"] == "failed"
+
+
+def test_verify_accepts_a_jwt_signed_by_our_issuers_published_key(client, db, world, headers):
+    document = issue(client, headers).get_json()["credential"]
+    record, key = active_key(db, world.org)
+    token = forged_jwt(document, key, jwt_kid(world.org, record))
+    report = client.post("/api/v1/verify", data=token, content_type="text/plain",
+                         headers=headers).get_json()
+    assert report["verdict"] == "valid"
 
 
 def test_verify_refuses_text_that_is_not_a_jwt_with_400(client, world, headers):
