@@ -425,7 +425,8 @@ class _Run:
             try:
                 published = self.options.resolver.published_method(issuer_id, key)
             except BadgeError as error:
-                self.report.warnings.append(message_of(error) or str(error))
+                self.fail("issuer-binding", _describe(error))  # we could not tell: say why
+                return
         if published:
             self.add("issuer-binding", PASSED,
                      N_("the JWT key %(kid)s belongs to %(issuer)s", kid=published,

@@ -380,8 +380,11 @@ def test_verification_page_says_when_the_revocation_status_could_not_be_checked(
     credential = issue(db, world)
     hide_status_list(db, credential)
     html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
-    assert '<h1 id="verdict-title">Valid</h1>' in html
-    assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
+    # Revocation must not fail open: no plain green "Valid" when the status was not read.
+    assert 'class="verdict status-unchecked"' in html
+    assert '<h1 id="verdict-title">Could not be checked</h1>' in html
+    assert f"<p>{UNCHECKED}" in html
+    assert '<h1 id="verdict-title">Valid</h1>' not in html
 
 
 def test_verification_report_json_says_status_not_checked(client, db, world):
@@ -440,8 +443,66 @@ def test_verify_says_when_a_status_list_on_an_unreachable_host_was_not_checked(
     signed = proofs.sign(document, key, key.public_key.did_key_vm)
     response = client.post("/verify?lang=en", data={"credential": json.dumps(signed)})
     html = response.get_data(as_text=True)
-    assert 'class="verdict valid"' in html
+    assert 'class="verdict unknown-issuer"' in html
     assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
+
+
+def squatted(db, world, key):
+    """Our badge re-signed by `key` as a self-declared did:key issuer still calling itself AGFE."""
+    from issuer.core import proofs
+
+    document = json.loads(issue(db, world).signed_json)
+    del document["proof"]
+    document["issuer"]["id"] = key.public_key.did_key
+    return proofs.sign(document, key, key.public_key.did_key_vm)
+
+
+def test_verify_never_shows_a_self_declared_issuer_as_the_partner_it_names(client, db, world):
+    from issuer.core.keys import PrivateKey
+
+    signed = squatted(db, world, PrivateKey.generate())
+    assert signed["issuer"]["name"] == "AGFE"
+    html = client.post("/verify?lang=en", data={"credential": json.dumps(signed)}).get_data(
+        as_text=True)
+    assert 'class="verdict unknown-issuer"' in html
+    assert '<h1 id="verdict-title">Genuine signature, unknown issuer</h1>' in html
+    assert "but by an unknown, self-declared issuer: the name AGFE is only its own claim" in html
+    assert "It was issued by AGFE" not in html
+
+
+@pytest.mark.parametrize("issuer_id, domain", [
+    ("did:web:other.example:issuers:x", "other.example"),
+    ("did:web:other.example%3A8443", "other.example:8443"),
+    ("https://other.example/issuers/x", "other.example"),
+    ("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", None),
+    ("http://other.example/issuers/x", None),
+    (None, None),
+])
+def test_the_page_names_the_domain_that_answers_for_an_issuer(issuer_id, domain):
+    from issuer.services.publishing import signer_domain
+
+    assert signer_domain(issuer_id) == domain
+
+
+@pytest.mark.parametrize("report, state", [
+    ({"verdict": "valid", "issuerTrusted": True, "statusChecked": True}, "valid"),
+    ({"verdict": "valid", "issuerTrusted": False, "statusChecked": True}, "unknown-issuer"),
+    ({"verdict": "valid", "issuerTrusted": False, "statusChecked": False}, "unknown-issuer"),
+    ({"verdict": "valid", "issuerTrusted": True, "statusChecked": False}, "status-unchecked"),
+    ({"verdict": "revoked", "issuerTrusted": False}, "revoked"),
+])
+def test_only_a_known_issuer_with_a_checked_status_is_plainly_valid(report, state):
+    from issuer.services.publishing import verdict_of
+
+    assert verdict_of(report) == state
+
+
+def test_verify_gives_our_own_partner_the_plain_valid(client, db, world):
+    credential = issue(db, world)
+    response = client.post("/verify?lang=en", data={"credential": credential.signed_json})
+    html = response.get_data(as_text=True)
+    assert '<h1 id="verdict-title">Valid</h1>' in html
+    assert "It was issued by AGFE" in html
 
 
 def test_verify_refuses_garbage_with_a_message(client):
