@@ -32,6 +32,7 @@ _ENVIRONMENT = {
     "SKY_LOGIN_LOCKOUT_MINUTES": ("login_lockout_minutes", int),
     "SKY_PASSWORD_TIME_COST": ("password_time_cost", int),
     "SKY_PASSWORD_MEMORY_COST": ("password_memory_cost", int),
+    "SKY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "SMTP_HOST": ("smtp_host", str),
     "SMTP_PORT": ("smtp_port", int),
     "SMTP_USER": ("smtp_user", str),
@@ -58,6 +59,8 @@ class Settings:
     # argon2id costs (RFC 9106 "second recommended" defaults); tests lower them.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
+    # How many reverse proxies in front of the service append to X-Forwarded-For (0: none).
+    trusted_proxies: int = 0
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

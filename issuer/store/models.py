@@ -97,7 +97,10 @@ class ApiToken(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     name: Mapped[str] = mapped_column(String(200))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated: what the token may do (read, issue, revoke, learners).
+    scopes: Mapped[str] = mapped_column(String(100), default="read issue revoke learners")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -304,4 +307,20 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The browser's device id when it had logged in to this account before (its own budget).
+    device: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser of a trainer or admin; log-out deletes it, so a copied cookie dies.
+
+    Only the sha256 of the session's random id is stored, as for API tokens.
+    """
+
+    __tablename__ = "staff_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
