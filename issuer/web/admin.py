@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -49,6 +50,7 @@ from issuer.store.models import (
     SigningKey,
     TrainingSession,
     User,
+    utcnow,
 )
 from issuer.store.stacking_models import Endorsement
 
@@ -472,11 +474,12 @@ def tokens():
     token = None
     if form.validate_on_submit():
         with unit_of_work(db()):
-            _record, token = api_tokens.create_token(db(), _organisation(), form.name.data,
-                                                     current_user())
+            _record, token = api_tokens.create_token(
+                db(), _organisation(), form.name.data, current_user(), scopes=form.scopes(),
+                lifetime=timedelta(days=form.lifetime_days.data))
         form = TokenForm(formdata=None)
     response = render_template("admin/tokens.html", form=form, token=token, confirm=ConfirmForm(),
-                               tokens=api_tokens.tokens_of(db(), _organisation()))
+                               tokens=api_tokens.tokens_of(db(), _organisation()), now=utcnow())
     return response, 422 if form.errors else 200, NO_STORE
 
 

@@ -62,6 +62,22 @@ MAX_BULK_BYTES = 8 * 1024 * 1024
 MAX_VERIFY_BYTES = 4 * 1024 * 1024
 DEFAULT_PAGE, MAX_PAGE = 50, 200
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
+# The scope each endpoint needs; an endpoint missing here is refused to every token.
+ENDPOINT_SCOPES = {
+    "api.issue_credential": "issue",
+    "api.issue_credentials_bulk": "issue",
+    "api.list_credentials": "read",
+    "api.get_credential": "read",
+    "api.revoke_credential": "revoke",
+    "api.verify": "read",
+    "api.list_templates": "read",
+    "api.get_template": "read",
+    "api.list_learners": "learners",
+    "api.create_learner": "learners",
+    "api.get_learner": "learners",
+    "api.get_learner_record": "learners",
+    "api.erase_learner": "learners",
+}
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt", "application/vc+ld+jwt")
 IMAGE_TYPES = ("image/png", "image/svg+xml")
@@ -90,8 +106,12 @@ def _authenticate() -> None:
                        "<token>'")
     token = api_tokens.authenticate(db(), presented.strip())
     if token is None:
-        raise ApiError(401, "invalid_token", "this API token is unknown or was revoked")
+        raise ApiError(401, "invalid_token", "this API token is unknown, expired or revoked")
     db().commit()  # keeps last_used_at whatever the call does next
+    scope = ENDPOINT_SCOPES.get(request.endpoint)
+    if scope is None or not api_tokens.allows(token, scope):
+        raise ApiError(403, "insufficient_scope",
+                       f"this API token may not do this: it needs the '{scope}' permission")
     g.api_token = token
 
 

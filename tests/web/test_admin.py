@@ -182,8 +182,11 @@ def test_reactivated_trainer_can_log_in_again(client, world, admin, db, login):
 # --- API tokens --------------------------------------------------------------------------------
 
 
+TOKEN_FORM = {"name": "CRM sync", "read": "y", "issue": "y", "lifetime_days": "365"}
+
+
 def test_api_token_is_shown_once_and_only_its_hash_is_stored(client, world, admin, db):
-    response = submit(client, "/admin/tokens", {"name": "CRM sync"})
+    response = submit(client, "/admin/tokens", TOKEN_FORM)
     token = re.search(r'<code class="one-time">([^<]+)</code>', response.text).group(1)
     record = db.scalar(select(ApiToken))
     assert record.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
@@ -191,12 +194,29 @@ def test_api_token_is_shown_once_and_only_its_hash_is_stored(client, world, admi
 
 
 def test_revoked_api_token_is_marked_revoked(client, world, admin, db):
-    submit(client, "/admin/tokens", {"name": "CRM sync"})
+    submit(client, "/admin/tokens", TOKEN_FORM)
     record = db.scalar(select(ApiToken))
     response = submit(client, "/admin/tokens", {}, action=f"/admin/tokens/{record.id}/revoke")
     assert response.status_code == 302
     db.expire_all()
     assert db.get(ApiToken, record.id).revoked_at is not None
+
+
+def test_api_token_gets_the_permissions_and_expiry_chosen(client, world, admin, db):
+    submit(client, "/admin/tokens", {"name": "Read-only dashboard", "read": "y",
+                                     "lifetime_days": "30"})
+    record = db.scalar(select(ApiToken))
+    assert record.scopes == "read"
+    assert (record.expires_at - record.created_at).days == 30
+    page = client.get("/admin/tokens").text
+    assert "<code>read</code>" in page
+
+
+def test_api_token_without_any_permission_is_refused(client, world, admin, db):
+    response = submit(client, "/admin/tokens", {"name": "Nothing", "lifetime_days": "30"})
+    assert response.status_code == 422
+    assert "Tick at least one thing the token may do." in response.text
+    assert db.scalar(select(ApiToken)) is None
 
 
 # --- organisation profile ----------------------------------------------------------------------

@@ -89,7 +89,56 @@ def test_a_revoked_token_is_401(client, db, world, token, headers):
         revoke_token(db, record, None)
     response = client.get("/api/v1/credentials", headers=headers)
     assert response.status_code == 401
-    assert error_of(response)["message"] == "this API token is unknown or was revoked"
+    assert error_of(response)["message"] == "this API token is unknown, expired or revoked"
+
+
+def test_an_expired_token_is_401(client, db, world):
+    from datetime import timedelta
+
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "Short-lived", lifetime=timedelta(days=30),
+                                      now=datetime.now(UTC) - timedelta(days=31))
+    response = client.get("/api/v1/templates", headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("scopes, allowed", [
+    (("read",), {"list", "templates", "verify"}),
+    (("issue",), {"issue"}),
+    (("revoke",), {"revoke"}),
+    (("learners",), {"learners"}),
+])
+def test_a_token_does_only_what_its_scopes_allow(client, db, world, headers, scopes, allowed):
+    document = issue(client, headers).get_json()
+    credential_uuid = document["credential"]["id"].rsplit("/", 1)[1]
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "Narrow", scopes=scopes)
+    narrow = {"Authorization": f"Bearer {plain}"}
+    calls = {
+        "list": lambda: client.get("/api/v1/credentials", headers=narrow),
+        "templates": lambda: client.get("/api/v1/templates", headers=narrow),
+        "verify": lambda: client.post("/api/v1/verify", json=document["credential"],
+                                      headers=narrow),
+        "issue": lambda: issue(client, narrow, learner={"name": "Ana Costa"}),
+        "learners": lambda: client.get("/api/v1/learners", headers=narrow),
+        "revoke": lambda: client.post(f"/api/v1/credentials/{credential_uuid}/revoke",
+                                      json={"reason": "Issued by mistake"}, headers=narrow),
+    }
+    for name, call in calls.items():
+        response = call()
+        if name in allowed:
+            assert response.status_code < 400, (name, response.get_json())
+        else:
+            assert response.status_code == 403, name
+            assert error_of(response)["code"] == "insufficient_scope"
+
+
+def test_every_api_endpoint_names_the_scope_it_needs(app):
+    from issuer.web.api import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("api.")}
+    assert endpoints - PUBLIC_ENDPOINTS == set(ENDPOINT_SCOPES)
 
 
 def test_a_call_records_when_the_token_was_last_used(client, db, world, headers):
