@@ -7,6 +7,8 @@ in the DID document, so every badge it signed keeps verifying.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -77,7 +79,14 @@ def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:
     record = _active_record(db, org)
     if record is None:
         record = _create_first_key(db, org)
-    return record, PrivateKey.from_pem(record.encrypted_pem, settings().key_passphrase)
+    return record, _decrypted(record.encrypted_pem, settings().key_passphrase)
+
+
+@lru_cache(maxsize=64)
+def _decrypted(encrypted_pem: bytes, passphrase: str) -> PrivateKey:
+    # The key file's KDF is slow on purpose (a stolen file resists a passphrase search), so a
+    # worker decrypts each key version once, not once per badge.
+    return PrivateKey.from_pem(encrypted_pem, passphrase)
 
 
 def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
@@ -113,7 +122,8 @@ def _new_key(org: Organisation, version: int) -> SigningKey:
         version=version,
         kind=ED25519,
         public_multibase=private.public_key.multibase,
-        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase),
+        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase,
+                                               settings().key_kdf_iterations),
         active=True,
     )
 

@@ -62,6 +62,22 @@ def test_export_without_passphrase_is_refused():
         PrivateKey.generate().to_encrypted_pem("")
 
 
+def test_encrypted_pem_resists_a_passphrase_search_and_stays_standard_pkcs8():
+    import subprocess
+
+    key = PrivateKey.generate()
+    pem = key.to_encrypted_pem("correct horse")
+    structure = subprocess.run(["openssl", "asn1parse"], input=pem, capture_output=True,
+                               check=True).stdout.decode()
+    assert ":PBES2" in structure and ":PBKDF2" in structure
+    assert ":hmacWithSHA256" in structure and ":aes-256-cbc" in structure
+    assert "INTEGER           :0927C0" in structure  # 600,000 rounds (cryptography's: 2,048)
+    opened = subprocess.run(["openssl", "pkey", "-passin", "pass:correct horse", "-pubout"],
+                            input=pem, capture_output=True, check=True).stdout
+    assert PrivateKey.from_pem(pem, "correct horse").public_key.raw == key.public_key.raw
+    assert opened.startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
 @pytest.mark.parametrize("kind", [ED25519, P256, RSA])
 def test_public_jwk_round_trip(kind):
     public = PrivateKey.generate(kind).public_key

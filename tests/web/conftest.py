@@ -48,6 +48,7 @@ def settings_for(instance: Path, database_url: str, **extra) -> dict:
         "SKY_KEY_PASSPHRASE": "test-key-passphrase",
         "SKY_PASSWORD_TIME_COST": 1,
         "SKY_PASSWORD_MEMORY_COST": 64,
+        "SKY_KEY_KDF_ITERATIONS": 1000,
         **extra,
     }
 
