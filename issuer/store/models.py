@@ -138,6 +138,25 @@ class AchievementTemplate(Base):
     source_toml: Mapped[str] = mapped_column(Text)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The organisation that publishes this template, the only one that versions it; None for
+    # the project's shared catalogue, versioned by the operator.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class TemplateAdoption(Base):
+    """The version of a template an organisation issues from, chosen by that organisation.
+
+    A new version published by the template's owner (or the operator) changes nothing another
+    organisation signs until that organisation adopts it.
+    """
+
+    __tablename__ = "template_adoption"
+    __table_args__ = (UniqueConstraint("organisation_id", "template_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    template_id: Mapped[str] = mapped_column(String(100))
+    template_pk: Mapped[int] = mapped_column(ForeignKey("achievement_template.id"))
+    adopted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TrainingSession(Base):

@@ -402,17 +402,15 @@ def _from_upload() -> dict | str:
 @bp.get("/templates")
 def list_templates() -> Response:
     """The micro-trainings of the imported catalogue (current versions) that can be issued."""
-    templates = catalogue.current_templates(db())
+    templates = catalogue.issuable_templates(db(), _token().organisation)
     return _json(200, {"items": [_template_json(t) for t in templates], "total": len(templates)})
 
 
 @bp.get("/templates/<template_id>")
 def get_template(template_id: str) -> Response:
-    """One micro-training (current version), with its gestures and rubric level ids."""
-    template = db().scalar(select(AchievementTemplate).where(
-        AchievementTemplate.template_id == template_id, AchievementTemplate.current.is_(True),
-        AchievementTemplate.kind == catalogue.TRAINING))
-    if template is None:
+    """One micro-training (the version the organisation issues), with gestures and level ids."""
+    template = catalogue.issuable_template(db(), _token().organisation, template_id)
+    if template is None or template.kind != catalogue.TRAINING:
         raise ApiError(404, "not_found", f"there is no micro-training {template_id!r} in the "
                        "imported catalogue")
     return _json(200, _template_json(template))

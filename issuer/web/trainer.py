@@ -37,7 +37,6 @@ from issuer.services import cards as card_service
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
 from issuer.store.models import (
-    AchievementTemplate,
     Assessment,
     Credential,
     EvidenceFile,
@@ -144,7 +143,7 @@ def new_session():
     user = current_user()
     form = SessionForm(language=user.organisation.default_language, starts_on=date.today(),
                        ends_on=date.today())
-    form.template.choices = _template_choices(user.language or "en")
+    form.template.choices = _template_choices(user.organisation, user.language or "en")
     if not form.template.choices:
         flash(_("The catalogue is empty: ask your administrator to import it."), "error")
     if form.validate_on_submit():
@@ -159,12 +158,11 @@ def new_session():
     return render_template("trainer/session_new.html", form=form)
 
 
-def _template_choices(language: str) -> list[SelectChoice]:
-    templates = db().scalars(
-        select(AchievementTemplate)
-        .where(AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))
-        .order_by(AchievementTemplate.theme, AchievementTemplate.template_id)
-    ).all()
+def _template_choices(organisation, language: str) -> list[SelectChoice]:
+    # Only the versions this organisation issues from: its own, the shared catalogue's, and
+    # those it adopted of partners' trainings.
+    templates = sorted(catalogue.issuable_templates(db(), organisation),
+                       key=lambda t: (t.theme or "", t.template_id))
     return [SelectChoice(t.id, catalogue.training_of(t).name_in(language)) for t in templates]
 
 
