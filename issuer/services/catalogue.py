@@ -20,7 +20,7 @@ from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate
 
-from . import Actor, NotFound, audit
+from .base import Actor, NotFound, audit
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id
