@@ -28,7 +28,7 @@ from issuer.services import unit_of_work
 from issuer.services.accounts import TooManyAttempts, authenticate
 from issuer.store.models import User
 
-from . import db
+from .database import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
