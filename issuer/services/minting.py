@@ -42,12 +42,14 @@ DocumentBuilder = Callable[[str, dict], dict]
 
 
 def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, *,
-         claimable: bool = True, **record) -> Credential:
+         learner_id: int | None, template_pk: int, kind: str, language: str,
+         valid_from: datetime, valid_until: datetime | None, assessment_id: int | None = None,
+         supersedes_id: int | None = None, claimable: bool = True) -> Credential:
     """Sign and store a new credential of `org`; return it, flushed.
 
     `build(credential_id, credential_status)` returns the unsigned document; `now` is the
-    proof's creation time and the record's `issued_at`. `record` holds the remaining
-    `Credential` columns (learner_id, template_pk, kind, language, valid_from, valid_until, …).
+    proof's creation time and the record's `issued_at`. The other arguments are the record's
+    columns: what it was issued for (`assessment_id`, or `supersedes_id` for a wallet copy).
     A `claimable` credential gets a claim token, handed back once in the transient attribute
     `claim_token` (only its sha256 is stored); otherwise `claim_token` is None.
     """
@@ -59,10 +61,11 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     token = secrets.token_urlsafe(24) if claimable else None
     credential = Credential(
         uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
-        signed_json=json.dumps(signed, ensure_ascii=False), status_list_id=status_list.id,
-        status_index=index, issued_at=now,
-        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest() if token else None,
-        **record)
+        learner_id=learner_id, assessment_id=assessment_id, template_pk=template_pk, kind=kind,
+        language=language, signed_json=json.dumps(signed, ensure_ascii=False),
+        valid_from=valid_from, valid_until=valid_until, status_list_id=status_list.id,
+        status_index=index, supersedes_id=supersedes_id, issued_at=now,
+        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest() if token else None)
     db.add(credential)
     db.flush()
     credential.claim_token = token
