@@ -27,7 +27,7 @@ from issuer.config import settings
 from issuer.core.messages import N_
 from issuer.store.models import LoginFailure, Organisation, StaffSession, User, utcnow
 
-from . import Actor, ServiceError, audit
+from .base import Actor, ServiceError, audit
 
 ROLES = ("admin", "trainer")
 MIN_PASSWORD_LENGTH = 10

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from issuer.core.messages import N_
 from issuer.store.models import ApiToken, Organisation, utcnow
 
-from . import Actor, ServiceError, audit, require_organisation
+from .base import Actor, ServiceError, audit, require_organisation
 
 TOKEN_PREFIX = "sky_"
 MAX_NAME_LENGTH = 200

@@ -26,7 +26,7 @@ from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate, Organisation, TemplateAdoption
 
-from . import Actor, NotFound, ServiceError, audit, require_organisation
+from .base import Actor, NotFound, ServiceError, audit, require_organisation
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id

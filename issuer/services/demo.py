@@ -20,8 +20,8 @@ from issuer.core.catalogue import MicroTraining
 from issuer.core.messages import N_
 from issuer.store.models import Organisation, TrainingSession, User, utcnow
 
-from . import NotIssuable
 from .accounts import create_user
+from .base import NotIssuable
 from .catalogue import current_templates, import_catalogue, training_of
 from .issuing import issue_for_assessment, save_assessment
 from .keys import active_key

@@ -33,7 +33,7 @@ from issuer.store.wallet_models import (
     WalletNonce,
 )
 
-from . import ServiceError
+from .base import ServiceError
 from .claims import ClaimClosed, bind_to_holder, can_bind, unsigned_document
 from .keys import active_key, jwt_kid
 

@@ -1,19 +1,18 @@
 """From a trainer's evaluation to a signed OpenBadgeCredential, atomically and only once.
 
 `save_assessment` stores the evaluation first (a trainer never loses one). `issue_for_assessment`
-checks the micro-training's validation rule, builds the credential in the learner's language,
-validates it (strict 1EdTech schema, JSON-LD safe mode) BEFORE signing, signs it with the
-organisation's active key and stores the signed JSON text exactly, with its status slot, short
-id, claim token and audit event — all inside one SAVEPOINT, so a failure leaves nothing behind.
+checks the micro-training's validation rule, builds the credential in the learner's language
+and mints it (`minting.mint`: validated before signing, signed with the organisation's active
+key, stored with its status slot, short id and claim token) with its audit event — all inside
+one SAVEPOINT, so a failure leaves nothing behind. Then it announces `events.issued`, on which
+skill stacking awards the skills this badge completes, in the same transaction.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import secrets
-import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -23,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from issuer.config import settings
-from issuer.core import builders, jsonld, proofs, schema
+from issuer.core import builders
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
 from issuer.core.messages import N_, Joined, Localised, Message
@@ -37,7 +36,9 @@ from issuer.store.models import (
     utcnow,
 )
 
-from . import (
+from . import catalogue as catalogue_service
+from . import events
+from .base import (
     Actor,
     InvalidAssessment,
     NotFound,
@@ -46,25 +47,15 @@ from . import (
     audit,
     require_organisation,
 )
-from . import catalogue as catalogue_service
-from .keys import active_key, issuer_profile_builder, verification_method_id
-from .status_lists import allocate_slot, status_entry
-
-# No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
-SHORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-SHORT_ID_LENGTH = 9
-FALLBACK_LANGUAGE = "en"
+from .endorsements import endorsements_for
+from .keys import issuer_profile_builder
+from .minting import learner_language, mint
 
 
 class AlreadyIssued(ServiceError):
     """The assessment has a credential; change it by revoking and re-evaluating."""
 
     http_status = 409
-
-
-def credential_url(credential_uuid: str) -> str:
-    """The dereferenceable id of a credential."""
-    return f"{settings().public_base_url}/credentials/{credential_uuid}"
 
 
 def evidence_url(evidence_uuid: str) -> str:
@@ -134,9 +125,7 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
             raise
         winner.claim_token = None
         return winner
-    from . import stacking  # late import: stacking builds on this module
-
-    stacking.on_credential_issued(db, credential, actor, now)
+    events.issued.send(db, credential, actor, now)
     return credential
 
 
@@ -162,56 +151,20 @@ def _issue(db: Session, assessment: Assessment, training: MicroTraining, actor: 
     session, learner = assessment.session, assessment.learner
     org = session.organisation
     language = learner_language(learner, org, training)
-    credential_uuid = str(uuidlib.uuid4())
-    status_list, index = allocate_slot(db, org)
-    document = build_credential(
-        assessment, training, language, credential_uuid, status_entry(status_list, index), now)
-    check_before_signing(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
-    token = secrets.token_urlsafe(24)
-    credential = Credential(
-        uuid=credential_uuid,
-        short_id=new_short_id(db),
-        organisation_id=org.id,
-        learner_id=learner.id,
-        assessment_id=assessment.id,
-        template_pk=session.template_pk,
-        kind=catalogue_service.TRAINING,
-        language=language,
-        signed_json=json.dumps(signed, ensure_ascii=False),
-        valid_from=now,
-        valid_until=_valid_until(training, now),
-        status_list_id=status_list.id,
-        status_index=index,
-        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-        issued_at=now,
-    )
-    db.add(credential)
-    db.flush()
+    credential = mint(
+        db, org,
+        lambda credential_id, status: build_credential(
+            assessment, training, language, credential_id, status, now),
+        now, learner_id=learner.id, assessment_id=assessment.id,
+        template_pk=session.template_pk, kind=catalogue_service.TRAINING, language=language,
+        valid_from=now, valid_until=_valid_until(training, now))
     audit(db, "credential.issue", actor, org, credential.uuid, short_id=credential.short_id,
           template=f"{session.template.template_id}@{session.template.version}")
-    credential.claim_token = token
     return credential
 
 
-def check_before_signing(document: dict) -> None:
-    """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
-    schema.validate(document, strict=True)
-    jsonld.expand_safely(document)
-
-
-def learner_language(learner: Learner, org, training: MicroTraining) -> str:
-    """The learner's language if the training has it, else the organisation's, else English."""
-    for language in (learner.language, org.default_language, FALLBACK_LANGUAGE):
-        if language and language in training.languages:
-            return language
-    return training.languages[0]
-
-
 def build_credential(assessment: Assessment, training: MicroTraining, language: str,
-                     credential_uuid: str, credential_status: dict, now: datetime) -> dict:
+                     credential_id: str, credential_status: dict, now: datetime) -> dict:
     """The unsigned OpenBadgeCredential of an assessment."""
     session, learner = assessment.session, assessment.learner
     achievement = _achievement(session.template, training, language)
@@ -225,7 +178,7 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
         narrative=assessment.narrative,
     )
     credential = builders.OpenBadgeCredential(
-        id=credential_url(credential_uuid),
+        id=credential_id,
         issuer=issuer_profile_builder(session.organisation),
         subject=subject,
         valid_from=now,
@@ -252,8 +205,6 @@ def achievement_of(db: Session, template, language: str,
                for other in training.languages if other != language}
     achievement = core_catalogue.achievement_for(
         training, language, catalogue_service.achievement_id(template, language), related)
-    from .endorsements import endorsements_for  # partners' signed endorsements of this version
-
     endorsed = endorsements_for(db, template, language)
     return replace(achievement, endorsements=tuple(endorsed))
 
@@ -323,14 +274,6 @@ def _valid_until(training: MicroTraining, now: datetime) -> datetime | None:
     year, month = now.year + months // 12, months % 12 + 1
     day = min(now.day, calendar.monthrange(year, month)[1])
     return now.replace(year=year, month=month, day=day)
-
-
-def new_short_id(db: Session) -> str:
-    """A fresh short id for a card (unused so far): 9 characters people can read aloud."""
-    while True:
-        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
-        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
-            return short_id
 
 
 # --- checks ----------------------------------------------------------------------------------

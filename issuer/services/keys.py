@@ -1,5 +1,8 @@
 """Organisation identity: did:web, the published Profile and DID document, signing keys.
 
+`sign` is the one place a document gets a Data Integrity proof by an organisation's active key
+(a VC-JWT of a stored wallet copy is signed in `exchanges`).
+
 Each organisation signs with one active Ed25519 key, generated on first need and stored as an
 encrypted PEM (passphrase `SKY_KEY_PASSPHRASE`). Rotation retires the active key but keeps it
 in the DID document, so every badge it signed keeps verifying.
@@ -14,12 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import builders
+from issuer.core import builders, proofs
 from issuer.core.did import did_web_document, did_web_for, json_web_key_method
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey, utcnow
 
-from . import Actor, audit, require_organisation
+from .base import Actor, audit, require_organisation
 
 
 def issuer_did(org: Organisation) -> str:
@@ -87,6 +90,17 @@ def _decrypted(encrypted_pem: bytes, passphrase: str) -> PrivateKey:
     # The key file's KDF is slow on purpose (a stolen file resists a passphrase search), so a
     # worker decrypts each key version once, not once per badge.
     return PrivateKey.from_pem(encrypted_pem, passphrase)
+
+
+def sign(db: Session, org: Organisation, document: dict, created: str) -> dict:
+    """`document` with a Data Integrity proof by the organisation's active key (`created` is the
+    proof's `YYYY-MM-DDThh:mm:ssZ`): the one place the service makes such a proof.
+
+    Stored badges are minted through `minting.mint`, which signs here; CLR records, status
+    lists and endorsements are signed here directly.
+    """
+    record, key = active_key(db, org)
+    return proofs.sign(document, key, verification_method_id(org, record), created=created)
 
 
 def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:

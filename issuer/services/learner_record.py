@@ -23,15 +23,15 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import builders, clr, proofs
+from issuer.core import builders, clr
 from issuer.core.cards import qr_matrix
 from issuer.core.images import FONT_BOLD, FONT_REGULAR
 from issuer.core.messages import N_
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 from issuer.store.models import Credential, Learner, utcnow
 
-from . import Actor, NotFound, audit, require_organisation
-from .keys import active_key, issuer_profile_builder, verification_method_id
+from .base import Actor, NotFound, audit, require_organisation
+from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
 from .stacking import SKILL, skill_achievement, skills_with_part, verify_url
 
@@ -128,9 +128,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         partial=partial,
     )
     clr.check_clr(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
+    signed = sign(db, org, document, builders.timestamp(now))
     audit(db, "record.export", actor, org, f"learner:{learner.id}",
           credentials=[c.uuid for c in credentials])
     return signed

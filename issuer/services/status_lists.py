@@ -18,11 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import proofs
 from issuer.core import status_list as bitstring
 from issuer.store.models import Organisation, StatusList, StatusSlot, utcnow
 
-from .keys import active_key, issuer_did, verification_method_id
+from .keys import issuer_did, sign
 
 LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
 REVOCATION = "revocation"
@@ -75,7 +74,6 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
     if status_list.signed_json and status_list.signed_revision == status_list.revision:
         return json.loads(status_list.signed_json)
     org = db.get(Organisation, status_list.organisation_id)
-    record, key = active_key(db, org)
     created = _timestamp(now or utcnow())
     unsigned = bitstring.status_list_credential(
         list_url(status_list),
@@ -86,7 +84,7 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         # before this (re-)signing must not find the list "not yet valid".
         valid_from=_timestamp(status_list.created_at),
     )
-    signed = proofs.sign(unsigned, key, verification_method_id(org, record), created=created)
+    signed = sign(db, org, unsigned, created)
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)
     status_list.signed_revision = status_list.revision
     db.flush()

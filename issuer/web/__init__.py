@@ -10,10 +10,9 @@ import importlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,6 +22,8 @@ from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import i18n, logs
+from .database import close_db
+from .database import db as db  # `issuer.web.db()`, as the blueprints import it
 
 # Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
 # skipped; any other import error is a real bug and is raised.
@@ -82,19 +83,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def db() -> Session:
-    """The database session of the current request, closed when the request ends."""
-    if "db" not in g:
-        g.db = current_app.extensions["sky_sessionmaker"]()
-    return g.db
-
-
-def _close_db(_error: BaseException | None = None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()  # rolls back anything a view did not commit
-
-
 def _init_database(app: Flask, settings: Settings) -> None:
     # SQLite (embedded) is brought up to date on start; PostgreSQL is upgraded by the operator
     # before new workers start, and a worker refuses to run on an older schema.
@@ -107,7 +95,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     app.extensions["sky_engine"] = engine
     app.extensions["sky_sessionmaker"] = make_sessionmaker(engine)
-    app.teardown_appcontext(_close_db)
+    app.teardown_appcontext(close_db)
 
 
 def _register_blueprints(app: Flask) -> None:

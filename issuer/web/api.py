@@ -29,9 +29,9 @@ from issuer.core.errors import BadgeError
 from issuer.services import (
     api_tokens,
     catalogue,
-    issuing,
     learner_record,
     learners,
+    minting,
     publishing,
     revocation,
     unit_of_work,
@@ -560,7 +560,7 @@ def _credential_summary(credential: Credential) -> dict:
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_public": credential.revocation_reason_public,
         "verify_url": f"{base}/v/{credential.short_id}",
-        "credential_url": issuing.credential_url(credential.uuid),
+        "credential_url": minting.credential_url(credential.uuid),
     }
 
 

@@ -40,7 +40,7 @@ from issuer.services.accounts import (
 )
 from issuer.store.models import User
 
-from . import db
+from .database import db
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

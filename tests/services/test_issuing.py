@@ -14,12 +14,12 @@ from issuer.core.errors import KeyFormatError
 from issuer.services import InvalidAssessment, NotIssuable, PermissionDenied, unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.issuing import (
-    SHORT_ID_ALPHABET,
     AlreadyIssued,
     credential_for_claim_token,
     issue_for_assessment,
     save_assessment,
 )
+from issuer.services.minting import SHORT_ID_ALPHABET
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, Credential, EvidenceFile, StatusSlot
 
