@@ -27,7 +27,6 @@ from issuer.core.messages import N_, Joined, Localised, message_of
 from issuer.services import catalogue, learners
 from issuer.services.intake import (
     ALREADY_ISSUED,
-    EMAIL,
     ISSUED,
     NOT_YET_ACQUIRED,
     Evaluation,
@@ -37,6 +36,7 @@ from issuer.services.intake import (
     not_acquired,
     record,
 )
+from issuer.services.intake_requests import EMAIL
 from issuer.store.models import Credential, Learner, TrainingSession
 
 # The confirmed file travels back base64-encoded in a form field, and Flask caps form fields at

@@ -30,6 +30,7 @@ from issuer.services import (
     api_tokens,
     catalogue,
     intake,
+    intake_requests,
     issuing,
     learner_record,
     learners,
@@ -38,7 +39,8 @@ from issuer.services import (
     unit_of_work,
     verification,
 )
-from issuer.services.intake import MAX_ID, IntakeError, Outcome, Problems, learner_of
+from issuer.services.intake import Outcome, learner_of
+from issuer.services.intake_requests import MAX_ID, IntakeError, Problems
 from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner, utcnow
 
 from . import db, openapi
@@ -186,7 +188,7 @@ def issue_credential() -> Response:
 @bp.post("/credentials/bulk")
 def issue_credentials_bulk() -> Response:
     """Issue many badges, each on its own; `?dry_run=true` answers without writing."""
-    items = intake.check_bulk_request(_json_body(MAX_BULK_BYTES))
+    items = intake_requests.check_bulk_request(_json_body(MAX_BULK_BYTES))
     dry_run = _flag("dry_run")
     run = _dry_run_item if dry_run else _bulk_item
     results = [{"index": index, **run(item)} for index, item in enumerate(items)]
@@ -212,7 +214,7 @@ def _bulk_item(item: Any) -> dict:
 
 def _dry_run_item(item: Any) -> dict:
     try:
-        plan = intake.plan_issue(db(), _token(), intake.parse_issue_request(item))
+        plan = intake.plan_issue(db(), _token(), intake_requests.parse_issue_request(item))
     except (ApiError, BadgeError) as error:
         return _item_error(error)
     finally:
@@ -431,7 +433,7 @@ def list_learners() -> Response:
 @bp.post("/learners")
 def create_learner() -> Response:
     """Add a learner: a name is enough; e-mail, language and wallet DID are optional."""
-    described = intake.parse_learner(_json_body())
+    described = intake_requests.parse_learner(_json_body())
     token = _token()
     with unit_of_work(db()):
         learner = learners.create_learner(db(), token.organisation, described.name,

@@ -1,12 +1,14 @@
 """The HTTP side of issuing through the API: intake's refusals and verdicts as answers.
 
-Reading, planning and carrying out a request is intake's (issuer/services/intake.py); here a
-refusal's code becomes its status, and an error is always `{"error": {code, message, details}}`.
+Reading, planning and carrying out a request is intake's (issuer/services/intake.py and
+intake_requests.py); here a refusal's code becomes its status, and an error is always
+`{"error": {code, message, details}}`.
 """
 
 from __future__ import annotations
 
-from issuer.services.intake import ALREADY_ISSUED, ISSUED, NOT_YET_ACQUIRED, IntakeError
+from issuer.services.intake import ALREADY_ISSUED, ISSUED, NOT_YET_ACQUIRED
+from issuer.services.intake_requests import IntakeError
 
 # The status a single POST /credentials answers for each verdict.
 VERDICT_STATUS = {ISSUED: 201, ALREADY_ISSUED: 200, NOT_YET_ACQUIRED: 422}

@@ -1,16 +1,16 @@
 """The OpenAPI 3.1 document of the JSON API (served at /api/v1/openapi.json) and /api/docs.
 
 Written as Python data so schemas are shared between endpoints; the request schemas are
-intake's own (issuer/services/intake.py), which checks requests with them. A test validates the
-document against the OpenAPI 3.1 specification and checks that every route of the `api`
-blueprint is in it.
+intake's own (issuer/services/intake_requests.py), which checks requests with them. A test
+validates the document against the OpenAPI 3.1 specification and checks that every route of
+the `api` blueprint is in it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from issuer.services import intake
+from issuer.services import intake_requests
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -37,7 +37,7 @@ def _object(properties: dict, required: tuple = (), extra: bool = False, **more:
 
 
 SCHEMAS: dict[str, dict] = {
-    **intake.SCHEMAS,  # the request contract, the very schemas requests are checked with
+    **intake_requests.SCHEMAS,  # the request contract, the very schemas requests are checked with
     "Error": _object({
         "error": _object({
             "code": {"type": "string", "description": "A stable machine-readable code, e.g. "

@@ -7,7 +7,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from issuer.core.catalogue import RubricLevel
-from issuer.services import bulk, intake, unit_of_work
+from issuer.services import bulk, intake, intake_requests, unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.services.catalogue import training_of
 from issuer.services.learners import create_learner, erase_learner
@@ -95,7 +95,7 @@ def test_a_file_and_the_api_recognise_the_same_learner_for_the_same_padded_email
     [result] = bulk.run(db, world.session, text, world.trainer)
     assert db.scalar(select(Credential).where(
         Credential.uuid == result.credential_uuid)).learner_id == known.id
-    request = intake.parse_issue_request({
+    request = intake_requests.parse_issue_request({
         "template_id": "tree-planting", "results": {"dig-hole": "acquired"},
         "learner": {"name": " Amélie  Durand", "email": " Amelie@Example.org "}})
     with unit_of_work(db):

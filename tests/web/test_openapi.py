@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from issuer.services import intake, unit_of_work
+from issuer.services import intake_requests, unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.store.models import Credential
 
@@ -148,7 +148,8 @@ def test_error_answers_match_the_error_schema(client, world, headers, document):
 
 def test_the_request_schemas_are_the_ones_requests_are_checked_with(document):
     schemas = document["components"]["schemas"]
-    assert {name: schemas[name] for name in intake.SCHEMAS} == intake.SCHEMAS
+    assert {name: schemas[name] for name in intake_requests.SCHEMAS} == (
+        intake_requests.SCHEMAS)
     assert document["paths"]["/credentials"]["post"]["requestBody"]["content"][
         "application/json"]["schema"] == {"$ref": "#/components/schemas/IssueRequest"}
     assert document["paths"]["/credentials/bulk"]["post"]["requestBody"]["content"][
