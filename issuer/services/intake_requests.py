@@ -134,8 +134,8 @@ SCHEMAS: dict[str, dict] = {
         },
         "required": ["results"],
         "description": "Either template_id or session_id, and either learner or learner_id. "
-                       "A null or blank value counts as absent (but send_claim_email is true "
-                       "or false).",
+                       "A null value counts as absent, and so does a blank text other than a "
+                       "date; send_claim_email is true or false.",
     },
     "BulkIssueRequest": {"type": "array", "maxItems": MAX_BULK_ITEMS,
                          "items": _ref("IssueRequest")},
@@ -145,7 +145,9 @@ SCHEMAS: dict[str, dict] = {
 _Validator = validators.extend(Draft202012Validator, type_checker=(
     Draft202012Validator.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool))))
-_FORMATS = FormatChecker(formats=["date"])
+_VALIDATORS = {name: _Validator({**_ref(name), "components": {"schemas": SCHEMAS}},
+                                format_checker=FormatChecker(formats=["date"]))
+               for name in SCHEMAS}
 _REQUIRED = {"results": "is required: an object mapping each gesture id to a level id",
              "name": "is required: the name as it should appear on the badge"}
 _WRONG = {"learner": "must be an object with at least a name",
@@ -156,17 +158,11 @@ _UNKNOWN = {"IssueRequest": "is not a field of an issue request",
             "LearnerInput": "is not a field of a learner"}
 
 
-def schema_errors(name: str, instance: Any) -> list:
-    """Every way `instance` breaks the schema `name` (jsonschema errors, in schema order)."""
-    schema = {**_ref(name), "components": {"schemas": SCHEMAS}}
-    return list(_Validator(schema, format_checker=_FORMATS).iter_errors(instance))
-
-
 def _checked(name: str, instance: Any, root: str = "") -> Problems:
     """One problem per field `instance` gets wrong against the schema `name`, worded as the API
     always worded them."""
     problems = Problems()
-    for error in schema_errors(name, instance):
+    for error in _VALIDATORS[name].iter_errors(instance):
         for field_name, message in _explained(error, root):
             if field_name not in {item["field"] for item in problems.items}:
                 problems.add(field_name, message)
@@ -299,10 +295,11 @@ def _learner_input(fields: Mapping) -> LearnerInput:
 
 
 def check_bulk_request(items: Any) -> list:
-    """The items of a bulk request (each is checked on its own when issued)."""
-    for error in schema_errors("BulkIssueRequest", items):
-        if error.absolute_path:
-            continue
+    """The items of a bulk request; each item is checked on its own when it is issued, so that
+    one bad item does not refuse the others."""
+    bulk = SCHEMAS["BulkIssueRequest"]
+    for error in _Validator({"type": bulk["type"], "maxItems": bulk["maxItems"]}).iter_errors(
+            items):
         if error.validator == "maxItems":
             raise IntakeError("too_many_items", f"{len(items)} items; at most "
                               f"{MAX_BULK_ITEMS} per call: split the list")
