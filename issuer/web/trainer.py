@@ -34,7 +34,7 @@ from issuer.core import cards
 from issuer.core.catalogue import MicroTraining
 from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
-from issuer.services.bulk import not_yet_gestures
+from issuer.services.intake import not_yet_gestures
 from issuer.services.learners import create_learner
 from issuer.store.models import (
     Assessment,

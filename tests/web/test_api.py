@@ -216,6 +216,17 @@ def test_the_same_learner_described_again_for_the_same_dates_gets_the_same_badge
     assert count(db, Learner) == 3  # the world's two, and Inès once
 
 
+def test_a_described_learner_the_organisation_knows_is_recognised_by_trimmed_email(
+        client, db, world, headers):
+    known = client.post("/api/v1/learners", headers=headers, json={
+        "name": "Inès Moreau", "email": "ines@example.org"}).get_json()
+    response = issue(client, headers, learner={"name": " Inès  Moreau",
+                                               "email": " Ines@Example.org "})
+    assert response.status_code == 201
+    assert response.get_json()["learner_id"] == known["id"]
+    assert count(db, Learner) == 3  # the world's two, and Inès once
+
+
 def test_an_existing_session_gives_its_dates_to_the_badge(client, world, headers):
     response = client.post("/api/v1/credentials", headers=headers, json={
         "session_id": world.session.id, "learner_id": world.learners[0].id,
