@@ -157,6 +157,7 @@ class Evaluation:
     narrative: str | None
     activity_start: date | None
     activity_end: date | None
+    evidence_public: bool = False  # the learner agreed that comments travel with the badge
 
 
 def record(db: Session, training: MicroTraining, session: TrainingSession, learner: Learner,
@@ -166,7 +167,7 @@ def record(db: Session, training: MicroTraining, session: TrainingSession, learn
     assessment = issuing.save_assessment(
         db, session.id, learner.id, evaluation.levels, evaluation.comments,
         evaluation.narrative, actor, activity_start=evaluation.activity_start,
-        activity_end=evaluation.activity_end)
+        activity_end=evaluation.activity_end, evidence_public=evaluation.evidence_public)
     if not training.is_validated(evaluation.levels):
         return None
     return _issue(db, assessment, actor, now)
@@ -415,7 +416,7 @@ def carry_out(db: Session, token: ApiToken, plan: Plan) -> Outcome:
     learner = plan.learner or _new_learner(db, token, request.learner)
     credential = record(db, plan.training, session, learner, Evaluation(
         plan.levels, request.comments, request.narrative, request.activity_start,
-        request.activity_end), token)
+        request.activity_end, request.publish_evidence), token)
     if credential is None:
         return Outcome(NOT_YET_ACQUIRED, error=not_yet_error(plan))
     if request.idempotency_key is not None:

@@ -32,6 +32,7 @@ MAX_BULK_ITEMS = 500
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Not part of what is issued: a retry may change them without being "a different request".
 UNFINGERPRINTED = frozenset({"idempotency_key", "send_claim_email"})
+_BOOLEANS = frozenset({"send_claim_email", "publish_evidence"})
 
 
 class IntakeError(ServiceError):
@@ -116,7 +117,12 @@ SCHEMAS: dict[str, dict] = {
                         "one below).",
                         "examples": [{"dig-hole": "acquired", "stake-and-water": "acquired"}]},
             "comments": {**_TEXT_MAP, "description": "Gesture id (or '' for the whole "
-                         "training) → comment, published as evidence."},
+                         "training) → comment; published as evidence only with "
+                         "publish_evidence."},
+            "publish_evidence": {"type": "boolean", "default": False, "description": "The "
+                                 "learner agreed that the comments and narrative travel with "
+                                 "the badge, where anyone who checks it can read them. "
+                                 "Without it they stay in the organisation's records."},
             "narrative": {"type": "string", "maxLength": MAX_TEXT},
             "activity_start": _DATE,
             "activity_end": _DATE,
@@ -153,7 +159,8 @@ _REQUIRED = {"results": "is required: an object mapping each gesture id to a lev
 _WRONG = {"learner": "must be an object with at least a name",
           "session_id": "must be a positive integer id",
           "learner_id": "must be a positive integer id",
-          "send_claim_email": "must be true or false"}
+          "send_claim_email": "must be true or false",
+          "publish_evidence": "must be true or false"}
 _UNKNOWN = {"IssueRequest": "is not a field of an issue request",
             "LearnerInput": "is not a field of a learner"}
 
@@ -212,7 +219,7 @@ def _cleaned(body: Mapping, schema: str = "IssueRequest") -> dict:
             value = value.strip() or None
         elif key == "learner" and isinstance(value, dict):
             value = _cleaned(value, "LearnerInput")
-        if value is not None or key == "send_claim_email" or key not in properties:
+        if value is not None or key in _BOOLEANS or key not in properties:
             cleaned[key] = value
     return cleaned
 
@@ -246,6 +253,7 @@ class IssueRequest:
     idempotency_key: str | None
     fingerprint: str
     send_claim_email: bool = False
+    publish_evidence: bool = False
 
 
 def parse_issue_request(body: Any) -> IssueRequest:
@@ -278,7 +286,8 @@ def parse_issue_request(body: Any) -> IssueRequest:
         results=fields["results"], comments=fields.get("comments", {}),
         narrative=fields.get("narrative"), activity_start=start, activity_end=end,
         idempotency_key=fields.get("idempotency_key"), fingerprint=_fingerprint(body),
-        send_claim_email=fields.get("send_claim_email", False))
+        send_claim_email=fields.get("send_claim_email", False),
+        publish_evidence=fields.get("publish_evidence", False))
 
 
 def parse_learner(body: Any) -> LearnerInput:

@@ -65,12 +65,13 @@ def evidence_url(evidence_uuid: str) -> str:
 
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
                     comments: Mapping[str, str], narrative: str | None, actor: Actor,
-                    activity_start: date | None = None, activity_end: date | None = None
-                    ) -> Assessment:
+                    activity_start: date | None = None, activity_end: date | None = None,
+                    evidence_public: bool = False) -> Assessment:
     """Create or update the evaluation of one learner in one session; return it (flushed).
 
     `levels` maps gesture id → rubric level id (a gesture may be left out: not evaluated yet);
-    `comments` maps gesture id (or "" for the whole) → text.
+    `comments` maps gesture id (or "" for the whole) → text. The comments, narrative and photos
+    go into the badge only with `evidence_public` (the learner agreed to show them).
     """
     session = _get(db, TrainingSession, session_id, N_("no training session with id %(id)s"))
     learner = _get(db, Learner, learner_id, N_("no learner with id %(id)s"))
@@ -90,6 +91,7 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     assessment.levels = {k: v for k, v in levels.items() if v}
     assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
     assessment.narrative = (narrative or "").strip() or None
+    assessment.evidence_public = evidence_public
     assessment.activity_start = activity_start
     assessment.activity_end = activity_end
     assessment.trainer_id = actor.id if isinstance(actor, User) else assessment.trainer_id
@@ -175,7 +177,7 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
         results=tuple(_results(training, achievement, assessment.levels)),
         activity_start_date=_midnight(assessment.activity_start or session.starts_on),
         activity_end_date=_midnight(assessment.activity_end or session.ends_on),
-        narrative=assessment.narrative,
+        narrative=assessment.narrative if assessment.evidence_public else None,
     )
     credential = builders.OpenBadgeCredential(
         id=credential_id,
@@ -234,6 +236,10 @@ def _results(training: MicroTraining, achievement: builders.Achievement,
 
 
 def _evidence(assessment: Assessment, training: MicroTraining, language: str):
+    # Comments and photos are the learner's: they travel with the badge, which anyone may
+    # read, only when the learner agreed.
+    if not assessment.evidence_public:
+        return
     names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
     if assessment.comments.get(""):
         yield builders.Evidence(name=_TRAINER_COMMENT.get(language, _TRAINER_COMMENT["en"]),

@@ -207,6 +207,9 @@ class Assessment(Base):
     levels: Mapped[dict] = mapped_column(default=dict)  # gesture id → rubric level id
     comments: Mapped[dict] = mapped_column(default=dict)  # gesture id or "" → text
     narrative: Mapped[str | None] = mapped_column(Text)
+    # The learner agreed that the trainer's comments and photos travel with the badge, which
+    # anyone who checks it can read; otherwise they stay in the organisation's records.
+    evidence_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     activity_start: Mapped[date | None] = mapped_column(Date)
     activity_end: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -136,6 +136,8 @@ class AssessmentForm(FlaskForm):
 
     narrative = TextAreaField(_("General comment (optional)"),
                               validators=[Optional(), Length(max=2000)])
+    evidence_public = BooleanField(_("The learner agrees that the comments and photos go with "
+                                     "the badge, where anyone who checks it can see them"))
     activity_start = DateField(_("From"), validators=[Optional()])
     activity_end = DateField(_("To"), validators=[Optional()])
 

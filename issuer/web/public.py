@@ -443,8 +443,8 @@ def status_list(uuid):
 def evidence(uuid):
     """An evidence file (a photo) referenced from a signed credential."""
     found = publishing.evidence_by_uuid(_db(), str(uuid))
-    if found is None:
-        abort(404)
+    if found is None or not found.assessment.evidence_public:
+        abort(404)  # a photo the learner did not agree to publish is not there for anyone
     response = _document(found.data, found.media_type, CREDENTIAL_MAX_AGE,
                          f'"{found.sha256[:32]}"')
     disposition = "inline" if found.media_type.startswith("image/") else "attachment"

@@ -293,7 +293,8 @@ def _render(form, record, training, training_session):
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:
-    data = {"narrative": record.narrative, "activity_start": record.activity_start,
+    data = {"narrative": record.narrative, "evidence_public": record.evidence_public,
+            "activity_start": record.activity_start,
             "activity_end": record.activity_end}
     for gesture in training.gestures:
         data[f"level_{gesture.id}"] = record.levels.get(gesture.id)
@@ -317,7 +318,8 @@ def _save(training_session: TrainingSession, record: Assessment, training: Micro
         saved = issuing.save_assessment(
             db(), training_session.id, record.learner_id, levels, comments,
             (form.narrative.data or "").strip() or None, current_user(),
-            activity_start=form.activity_start.data, activity_end=form.activity_end.data)
+            activity_start=form.activity_start.data, activity_end=form.activity_end.data,
+            evidence_public=bool(form.evidence_public.data))
         for gesture in training.gestures:
             field = form[f"photo_{gesture.id}"]
             if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:

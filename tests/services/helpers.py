@@ -13,12 +13,13 @@ ALL_ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 ONE_NOT_YET = {"dig-hole": "acquired", "stake-and-water": "not-yet"}
 
 
-def evaluate(db, world, learner=None, levels=ALL_ACQUIRED, comments=None, narrative=None):
+def evaluate(db, world, learner=None, levels=ALL_ACQUIRED, comments=None, narrative=None,
+             evidence_public=False):
     """Save (and commit) an evaluation of `learner` (default: the first) in the world's session."""
     learner = learner or world.learners[0]
     with unit_of_work(db):
         return save_assessment(db, world.session.id, learner.id, levels, comments or {},
-                               narrative, world.trainer)
+                               narrative, world.trainer, evidence_public=evidence_public)
 
 
 def issue(db, world, learner=None, now=None, **evaluation):

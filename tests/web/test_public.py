@@ -45,14 +45,18 @@ def catalogue_image(overrides, tmp_path):
     overrides["SKY_CATALOGUE_PATH"] = str(tmp_path / "catalogue")
 
 
-def issue(db, world, now=None, photo=False):
-    """Evaluate the world's first learner and issue the badge; returns the Credential."""
+def issue(db, world, now=None, photo=False, evidence_public=None):
+    """Evaluate the world's first learner and issue the badge; returns the Credential.
+
+    With `photo`, the learner agreed to publish the evidence unless `evidence_public` says no.
+    """
     from issuer.services import issuing, unit_of_work
 
     with unit_of_work(db):
         assessment = issuing.save_assessment(
             db, world.session.id, world.learners[0].id, ACQUIRED,
-            {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None)
+            {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None,
+            evidence_public=photo if evidence_public is None else evidence_public)
         if photo:
             db.add(EvidenceFile(uuid="0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e",
                                 assessment_id=assessment.id, gesture_id="dig-hole",
@@ -280,6 +284,14 @@ def test_evidence_photo_is_served_from_its_url(client, db, world):
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.get_data() == b"\x89PNG photo"
+
+
+def test_an_unpublished_evidence_photo_is_not_served_to_anyone(client, db, world):
+    credential = issue(db, world, photo=True, evidence_public=False)
+    assert "evidence" not in json.loads(credential.signed_json)
+    assert client.get("/evidence/0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e").status_code == 404
+    page = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert "Dug a perfect hole." not in page and "Keen and careful." not in page
 
 
 def test_unknown_credential_is_404(client):
