@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
+from issuer.domain.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
 from issuer.services import catalogue, issuing, learners
 from issuer.store.models import Assessment, Credential, Learner, TrainingSession
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import AchievementTemplate
 
 from . import Actor, NotFound, audit

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core import builders, clr, proofs
-from issuer.core.cards import qr_matrix
-from issuer.core.images import FONT_BOLD, FONT_REGULAR
 from issuer.core.messages import N_
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
+from issuer.rendering.cards import qr_matrix
+from issuer.rendering.images import FONT_BOLD, FONT_REGULAR
 from issuer.store.models import Credential, Learner, utcnow
 
 from . import Actor, NotFound, audit, require_organisation

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import builders
-from .errors import TemplateError
-from .messages import N_, Message
+from issuer.core import builders
+from issuer.core.errors import TemplateError
+from issuer.core.messages import N_, Message
 
 DURATION_MIN_HOURS = 1.5
 DURATION_MAX_HOURS = 24.0

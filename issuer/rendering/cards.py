@@ -26,9 +26,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .errors import CardError
+from issuer.core.errors import CardError
+from issuer.core.messages import N_, Gettext, Message
+
 from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
-from .messages import N_, Gettext, Message
 
 CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
 CARD_HEIGHT = 53.98 * mm
