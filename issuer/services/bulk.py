@@ -21,9 +21,9 @@ from datetime import date, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
+from issuer.domain.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
 from issuer.services import catalogue, learners
 from issuer.services.intake import (
     ALREADY_ISSUED,

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import AchievementTemplate, Organisation, TemplateAdoption
 
 from .base import Actor, NotFound, ServiceError, audit, require_organisation

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
-from issuer.core.catalogue import MicroTraining
 from issuer.core.messages import N_
+from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import Organisation, TrainingSession, User, utcnow
 
 from .accounts import create_user

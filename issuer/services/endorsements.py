@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core import builders, schema
-from issuer.core import catalogue as core_catalogue
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
 from issuer.store.models import AchievementTemplate, Organisation, utcnow
 from issuer.store.stacking_models import Endorsement
 

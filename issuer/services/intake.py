@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import ACQUIRED, NOT_YET, Gesture, MicroTraining
+from issuer.domain.catalogue import ACQUIRED, NOT_YET, Gesture, MicroTraining
 from issuer.store.models import (
     AchievementTemplate,
     ApiIdempotencyKey,

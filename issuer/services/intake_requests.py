@@ -20,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
 
-from issuer.core.catalogue import LANGUAGE_CODE
+from issuer.domain.catalogue import LANGUAGE_CODE
 
 from . import ServiceError
 

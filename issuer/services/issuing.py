@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session, object_session
 
 from issuer.config import settings
 from issuer.core import builders
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining
 from issuer.core.messages import N_, Joined, Localised, Message
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import (
     Assessment,
     Credential,

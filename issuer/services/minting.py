@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders, jsonld, schema
-from issuer.core.catalogue import MicroTraining, Skill
+from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import Credential, Learner, Organisation
 
 from .keys import sign

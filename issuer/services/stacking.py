@@ -31,11 +31,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import builders, stacking
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining, Skill
+from issuer.core import builders
 from issuer.core.errors import BadgeError, TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain import stacking
+from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import AchievementTemplate, Credential, Learner, utcnow
 from issuer.store.stacking_models import (
     IN_PROGRESS,

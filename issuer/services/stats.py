@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
 from issuer.services import catalogue
 from issuer.store.models import (
     AchievementTemplate,

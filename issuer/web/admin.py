@@ -25,8 +25,8 @@ from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
 from issuer.config import settings
-from issuer.core.catalogue import SLUG, not_utf8, renamed
 from issuer.core.errors import TemplateError
+from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
     ServiceError,
     api_tokens,

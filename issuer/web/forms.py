@@ -34,7 +34,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
 from issuer.services import bulk
 
 LANGUAGES = (

@@ -32,8 +32,9 @@ from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.config import settings
-from issuer.core import baking, images
+from issuer.core import baking
 from issuer.core.errors import BadgeError
+from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
 from issuer.web import csrf

@@ -30,8 +30,8 @@ from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
 from issuer.config import settings
-from issuer.core import cards
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
+from issuer.rendering import cards
 from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
 from issuer.services.intake import not_yet_gestures

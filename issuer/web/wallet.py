@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from issuer.config import settings
-from issuer.core import cards as core_cards
+from issuer.rendering import cards as core_cards
 from issuer.services import (
     NotFound,
     cards,

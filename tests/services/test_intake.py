@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from issuer.core.catalogue import RubricLevel
+from issuer.domain.catalogue import RubricLevel
 from issuer.services import bulk, intake, intake_requests, unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.services.catalogue import training_of

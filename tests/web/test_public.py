@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from issuer.core import baking, images
+from issuer.core import baking
 from issuer.core import status_list as bitstring
+from issuer.rendering import images
 from issuer.store.models import AchievementTemplate, EvidenceFile
 
 VECTORS = Path(__file__).parent.parent / "vectors"
