@@ -4,7 +4,8 @@ Claim tokens, wallet exchange ids and OpenID4VCI offer ids are bearer secrets th
 paths; request lines reach the logs of Werkzeug (`sky-badges serve`), gunicorn's access log and
 our own error log. A filter on those loggers replaces each secret segment with `…` before any
 handler formats the record. SQL parameters (names, e-mail addresses) are kept out of database
-errors by the engine itself (`issuer.store.db.make_engine`, hide_parameters).
+errors by the engine itself (`issuer.store.db.make_engine`, hide_parameters), and the values
+PostgreSQL quotes in a constraint error are cut from logged tracebacks.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import re
 SECRET_SEGMENTS = re.compile(
     r"(/claim/|/wallet/interactions/|/wallet/exchanges/|/oid4vci/offers/)[^/?#\s\"']+")
 REDACTED = r"\1…"
+# PostgreSQL names the values of a violated unique key in its error ("Key (email)=(…)").
+KEY_VALUES = re.compile(r"(Key \([^)]*\)=\().*?(\) already exists|\) is not present)")
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "issuer", "flask.app")
 
 
 def redact(value: object) -> object:
     """`value` with every secret path segment replaced (strings only; the rest as is)."""
-    return SECRET_SEGMENTS.sub(REDACTED, value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return KEY_VALUES.sub(r"\1…\2", SECRET_SEGMENTS.sub(REDACTED, value))
 
 
 class RedactSecrets(logging.Filter):
@@ -32,6 +37,8 @@ class RedactSecrets(logging.Filter):
             record.args = {key: redact(value) for key, value in record.args.items()}
         elif isinstance(record.args, tuple):
             record.args = tuple(redact(value) for value in record.args)
+        if record.exc_info and not record.exc_text:  # the traceback names the failed values
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 
