@@ -23,12 +23,13 @@ committed: a mail failure never undoes an issued badge, it is reported in `claim
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -457,6 +458,7 @@ def issue_one(db: Session, token: ApiToken, body: Any) -> Outcome:
     request = parse_issue_request(body)
     try:
         with unit_of_work(db):
+            _take_turns(db, token, request)
             outcome = carry_out(db, token, plan_issue(db, token, request))
     except IntegrityError:
         # A concurrent request with the same idempotency key committed first: answer as a
@@ -468,6 +470,23 @@ def issue_one(db: Session, token: ApiToken, body: Any) -> Outcome:
     if request.send_claim_email:
         outcome.claim_email = _send_claim_email(outcome)
     return outcome
+
+
+def _take_turns(db: Session, token: ApiToken, request: IssueRequest) -> None:
+    """Requests about the same learner of one organisation run one after another.
+
+    Two identical requests arriving together would otherwise both find no learner (or no
+    API session) and both create one, then issue twice. A PostgreSQL transaction lock keyed on
+    the organisation and the learner makes the second wait and find the first's badge. SQLite
+    has one writer at a time and needs none.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    learner = (str(request.learner_id) if request.learner is None
+               else "\x1f".join(learner_key(request.learner.name, request.learner.email)))
+    identity = f"intake\x1f{token.organisation_id}\x1f{learner}".encode()
+    key = int.from_bytes(hashlib.sha256(identity).digest()[:8], "big", signed=True)
+    db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _send_claim_email(outcome: Outcome) -> dict | None:
