@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import json
 import socket
 import time
 from urllib.parse import urljoin, urlsplit
 
+from issuer.core import limits
 from issuer.core.errors import ResolutionError
 from issuer.core.messages import N_
 
@@ -46,7 +46,7 @@ class SafeFetcher:
         """GET `url` and parse a JSON object; raise ResolutionError otherwise."""
         body = self.fetch_bytes(url)
         try:
-            document = json.loads(body.decode("utf-8"))
+            document = limits.parse_json(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise ResolutionError(N_("%(url)s did not return valid JSON: %(reason)s",
                                      url=url, reason=str(error))) from None

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from . import baking, jsonld, proofs, schema, status_list
+from . import baking, jsonld, limits, proofs, schema, status_list
 from . import jwt as vc_jwt
 from .builders import hash_identity as _sha256_identity
 from .errors import BadgeError
@@ -683,9 +683,10 @@ def _read_source(source: Any) -> tuple[dict | None, str | None]:
             return None, text
         if not text.startswith("{"):
             raise ValueError(N_("input is neither a JSON object, a compact JWS nor a baked image"))
-        source = json.loads(text)
+        source = limits.parse_json(text)
     if not isinstance(source, dict):
         raise ValueError(N_("a credential must be a JSON object"))
+    limits.check_depth(source)
     return source, None
 
 

@@ -21,7 +21,7 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import i18n
+from . import edge, i18n
 
 # Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
 # skipped; any other import error is a real bug and is raised.
@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings_path.mkdir(parents=True, exist_ok=True)
 
     _init_database(app, settings)
+    edge.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)  # before the blueprints: they use Babel's gettext
     _register_blueprints(app)

@@ -32,11 +32,11 @@ from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.config import settings
-from issuer.core import baking, images
-from issuer.core.errors import BadgeError
+from issuer.core import baking, images, limits
+from issuer.core.errors import BadgeError, LimitError
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
-from issuer.web import csrf
+from issuer.web import csrf, i18n
 from issuer.web import db as _db
 
 bp = Blueprint("public", __name__)
@@ -528,7 +528,9 @@ def _read_text(text: str) -> dict | str:
     if text.startswith("<"):
         return _read_upload("pasted.svg", text.encode("utf-8"))
     try:
-        document = json.loads(text)
+        document = limits.parse_json(text)
+    except LimitError as error:
+        raise UnusableInput(i18n.translated(error)) from None
     except json.JSONDecodeError as error:
         raise UnusableInput(_("This is not valid JSON (line %(line)d, column %(column)d: "
                               "%(reason)s).", line=error.lineno, column=error.colno,

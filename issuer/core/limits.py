@@ -1,0 +1,76 @@
+"""The work one input may cost the engine: sizes, depths and counts, refused beyond these.
+
+A public verifier reads what strangers send, so every quantity an attacker chooses is bounded
+before anything expensive or recursive runs; going over a limit raises `LimitError`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import LimitError
+from .messages import N_
+
+MAX_JSON_DEPTH = 64
+"""Nesting of JSON arrays and objects. A CLR holding endorsed badges nests about 12 deep;
+JSON-LD expansion, schema validation and serialisation all recurse, so deeper input is refused
+before any of them runs."""
+
+MAX_INT_DIGITS = 640
+"""Digits of a JSON integer. Parsing and printing big integers is quadratic (Python refuses
+more than 4,300 digits with a bare ValueError); no credential field needs more than a few."""
+
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+"""A baked credential's text after decompression (PNG iTXt) or in an SVG element."""
+
+MAX_PROOFS = 4
+"""Data Integrity proofs checked per credential: each costs a JSON-LD canonicalisation and a
+key look-up. Real credentials carry one, sometimes two (key rotation, two suites)."""
+
+MAX_NESTED_CREDENTIALS = 64
+"""Endorsements and CLR-embedded credentials verified in one verification, all levels
+together. A learner record of a few dozen badges fits; a credential holding thousands does
+not hold a worker for minutes."""
+
+MAX_IMAGE_PIXELS = 50_000_000
+"""Pixels of an uploaded photo (width × height), checked from the header before decoding:
+decoding costs 3–4 bytes a pixel, so 50 megapixels (a high-end phone photo) stays near 200 MB."""
+
+MAX_LOGO_PIXELS = 4096 * 4096
+"""Pixels of an organisation logo, drawn on every printed card."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """`json.loads` with MAX_INT_DIGITS and MAX_JSON_DEPTH enforced; raises LimitError, or
+    json.JSONDecodeError for malformed text."""
+    try:
+        value = json.loads(text, parse_int=_bounded_int)
+    except RecursionError:
+        raise _too_deep() from None
+    check_depth(value)
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise LimitError when `value` nests arrays/objects deeper than `limit` (no recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if not isinstance(item, dict | list):
+            continue
+        if depth > limit:
+            raise _too_deep(limit)
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise LimitError(N_("a JSON number has more than %(limit)s digits",
+                            limit=MAX_INT_DIGITS))
+    return int(digits)
+
+
+def _too_deep(limit: int = MAX_JSON_DEPTH) -> LimitError:
+    return LimitError(N_("the JSON nests deeper than %(limit)s levels", limit=limit))
