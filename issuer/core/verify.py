@@ -62,6 +62,27 @@ VERDICTS = ("valid", "revoked", "suspended", "expired", "not_yet_valid", "invali
 _MAX_DEPTH = 2  # endorsements of endorsements, CLR → credential → endorsement
 
 
+@dataclass
+class _Budget:
+    """The work one verification may still do (issuer.core.limits), shared by nested runs."""
+
+    nested: int = limits.MAX_NESTED_CREDENTIALS
+    proof_checks: int = limits.MAX_PROOF_CHECKS
+
+    def take_nested(self, wanted: list) -> tuple[list, int]:
+        """The nested credentials still within budget, and how many were left out."""
+        granted = wanted[: max(self.nested, 0)]
+        self.nested -= len(granted)
+        return granted, len(wanted) - len(granted)
+
+    def take_proof_checks(self, count: int) -> bool:
+        """Spend `count` proof checks; False (nothing spent) when they would exceed the budget."""
+        if count > self.proof_checks:
+            return False
+        self.proof_checks -= count
+        return True
+
+
 @dataclass(frozen=True)
 class Check:
     """One step of the checklist: `status` is passed, failed, warning or skipped."""
@@ -163,6 +184,7 @@ def verify_credential(
         email=email,
         subject_id=subject_id,
         trusted_issuers=None if trusted_issuers is None else frozenset(trusted_issuers),
+        budget=_Budget(),
     )
     return _verify(source, options, expect=None, depth=0)
 
@@ -175,6 +197,7 @@ class _Options:
     email: str | None
     subject_id: str | None
     trusted_issuers: frozenset[str] | None
+    budget: _Budget
 
 
 def _verify(source: Any, options: _Options, expect: str | None, depth: int) -> VerificationReport:
@@ -365,9 +388,15 @@ class _Run:
         if not all_proofs:
             self.fail("proof", N_("the credential has no proof"))
             return
+        if len(all_proofs) > limits.MAX_PROOFS:
+            self.fail("proof", _too_many_proofs(len(all_proofs)))
+            return
         self.report.proof_format = "data-integrity"
         failures: list[str] = []
         for variant, loader in loaders:
+            if not self.options.budget.take_proof_checks(len(all_proofs)):
+                failures = failures or [_work_limit_reached()]
+                break
             results = [
                 proofs.verify_proof(self.credential, p, self.options.resolver, loader)
                 for p in all_proofs
@@ -503,24 +532,35 @@ class _Run:
         found = _endorsements_of(self.credential)
         if not found or self.depth >= _MAX_DEPTH:
             return
+        found, left_out = self.options.budget.take_nested(found)
         for endorsement in found:
             nested = _verify(endorsement, self.options, ENDORSEMENT_TYPE, self.depth + 1)
             self.report.endorsements.append(nested)
         self.summarize("endorsements", self.report.endorsements,
                        N_("%(count)s endorsement(s) verified"),
                        N_("%(bad)s of %(count)s endorsement(s) not valid: %(verdicts)s"))
+        self.note_left_out("endorsements", left_out)
 
     def check_embedded_credentials(self) -> None:
         if not self.is_clr:
             return
         subject = self.credential.get("credentialSubject")
         inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
-        for credential in inner if isinstance(inner, list) else [inner] if inner else []:
+        found, left_out = self.options.budget.take_nested(
+            inner if isinstance(inner, list) else [inner] if inner else [])
+        for credential in found:
             nested = _verify(credential, self.options, "achievement", self.depth + 1)
             self.report.embedded.append(nested)
         self.summarize("embedded", self.report.embedded,
                        N_("%(count)s embedded credential(s) verified"),
                        N_("%(bad)s of %(count)s embedded credential(s) not valid: %(verdicts)s"))
+        self.note_left_out("embedded", left_out)
+
+    def note_left_out(self, name: str, left_out: int) -> None:
+        if left_out:
+            self.add(name, WARNING, N_(
+                "%(count)s more nested credential(s) not verified: at most %(limit)s are "
+                "verified at once", count=left_out, limit=limits.MAX_NESTED_CREDENTIALS))
 
     def summarize(self, name: str, reports: list[VerificationReport], verified: Message,
                   not_valid: Message) -> None:
@@ -616,9 +656,15 @@ class _StatusCheck:
             self.run_.add("status", PASSED, f"{result.purpose}: {result.message}")
 
     def list_proof_ok(self, list_credential: dict, url: str) -> bool:
+        list_proofs = proofs.proofs_of(list_credential)
+        if len(list_proofs) > limits.MAX_PROOFS or not self.options.budget.take_proof_checks(
+                len(list_proofs)):
+            self.warn(N_("status list %(url)s does not verify (%(reason)s); status unknown",
+                         url=url, reason=_work_limit_reached()))
+            return False
         results = [
             proofs.verify_proof(list_credential, p, self.options.resolver)
-            for p in proofs.proofs_of(list_credential)
+            for p in list_proofs
         ]
         valid = [r for r in results if r.valid]
         if not valid:
@@ -657,6 +703,16 @@ class _StatusCheck:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _too_many_proofs(count: int) -> str:
+    return N_("the credential has %(count)s proofs; at most %(limit)s are checked",
+              count=count, limit=limits.MAX_PROOFS)
+
+
+def _work_limit_reached() -> str:
+    return N_("this verification reached its limit of %(limit)s signature checks",
+              limit=limits.MAX_PROOF_CHECKS)
 
 
 def _status_checked(checks: list[Check]) -> bool | None:

@@ -199,6 +199,8 @@ def human_date(value: str | datetime | None, language: str) -> str | None:
     """A date written for people in `language` ("12 mars 2025"); None when there is none."""
     if value is None:
         return None
+    if not isinstance(value, str | datetime):  # a stranger's credential may hold anything
+        return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
