@@ -97,8 +97,10 @@ class SafeFetcher:
             url = urljoin(url, location)
         raise ResolutionError(N_("too many redirects (more than %(limit)s)", limit=MAX_REDIRECTS))
 
-    def vet(self, url: str) -> tuple[str, str, int, str]:
-        """Check a URL and resolve its host: (scheme, host, port, vetted IP) or ResolutionError."""
+    def vet(self, url: str, seconds: float | None = None) -> tuple[str, str, int, str]:
+        """Check a URL and resolve its host: (scheme, host, port, vetted IP) or ResolutionError.
+
+        The DNS look-up gets `seconds` (default: the fetcher's timeout) at most."""
         parts = urlsplit(url)
         scheme, host = parts.scheme.lower(), parts.hostname
         if not host:
@@ -109,7 +111,7 @@ class SafeFetcher:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError:
             raise ResolutionError(N_("%(url)s has an invalid port", url=repr(url))) from None
-        addresses = self._resolve(host, port)
+        addresses = self._resolve(host, port, self.timeout if seconds is None else seconds)
         for address in addresses:
             self._check_address(address, host)
         if scheme == "http" and not (
@@ -118,15 +120,15 @@ class SafeFetcher:
             raise ResolutionError(_only_https(url))
         return scheme, host, port, str(addresses[0])
 
-    def _resolve(self, host: str, port: int) -> list[IPAddress]:
+    def _resolve(self, host: str, port: int, seconds: float) -> list[IPAddress]:
         literal = _ip_literal(host)
         if literal is not None:
             return [literal]
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as error:
-            raise ResolutionError(N_("cannot resolve host %(host)s: %(reason)s",
-                                     host=repr(host), reason=str(error))) from None
+            infos = _getaddrinfo_within(host, port, seconds)
+        except (OSError, UnicodeError) as error:
+            raise _HostFailure(N_("cannot resolve host %(host)s: %(reason)s",
+                                  host=repr(host), reason=str(error) or "timed out")) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
         if not addresses:
             raise ResolutionError(N_("host %(host)s has no address", host=repr(host)))
@@ -142,7 +144,7 @@ class SafeFetcher:
                 host=repr(host), address=str(address)))
 
     def _get_once(self, url: str, deadline: float) -> tuple[int, str | None, bytes]:
-        scheme, host, port, ip = self.vet(url)
+        scheme, host, port, ip = self.vet(url, max(0.05, deadline - time.monotonic()))
         self._spend_one(url, deadline)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -289,6 +291,27 @@ def _pinned_connection(scheme: str, host: str, port: int, ip: str, timeout: floa
 
     connection._create_connection = connect_to_vetted_ip
     return connection
+
+
+def _getaddrinfo_within(host: str, port: int, seconds: float) -> list:
+    """`socket.getaddrinfo`, given up after `seconds`: a stalling name server cannot hold the
+    worker (the look-up thread ends on its own when the system resolver gives up)."""
+    outcome: list = []
+
+    def look_up() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=look_up, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        raise TimeoutError(f"no answer from the name server within {seconds:.1f} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _ip_literal(host: str) -> IPAddress | None:

@@ -301,3 +301,15 @@ def test_a_failed_look_up_is_answered_from_memory_for_a_while(server):
         with pytest.raises(ResolutionError, match="answered HTTP 503"):
             SafeFetcher(allow_http_loopback=True).fetch_json(server + "/failing-once")
     assert hits == ["/failing-once"]
+
+
+def test_a_stalling_name_server_is_given_up_on_within_the_timeout(monkeypatch):
+    def stalling_name_server(*args, **kwargs):
+        time.sleep(3)
+        raise socket.gaierror("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalling_name_server)
+    started = time.monotonic()
+    with pytest.raises(ResolutionError, match="cannot resolve host 'stalling.example'"):
+        SafeFetcher(timeout=0.3).fetch_json("https://stalling.example/did.json")
+    assert time.monotonic() - started < 1.5
