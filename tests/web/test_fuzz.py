@@ -33,7 +33,7 @@ from issuer.services.api_tokens import create_token
 from issuer.web import create_app
 from tests.services.helpers import issue
 
-EXAMPLES = int(os.environ.get("SKY_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SKY_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -163,8 +163,12 @@ HOSTILE_PATHS = [
 # --- /verify -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body", HOSTILE_BODIES, ids=range(len(HOSTILE_BODIES)))
-def test_hostile_json_on_every_verify_endpoint_is_4xx_or_a_report(target, body):
+def test_hostile_json_on_every_endpoint_is_4xx_or_a_report(target):
+    for body in HOSTILE_BODIES:
+        hostile_json_is_not_a_server_error(target, body)
+
+
+def hostile_json_is_not_a_server_error(target, body: str) -> None:
     client = target.client
     for response, what in [
         (client.post("/verify", data={"credential": body}), "form"),
@@ -181,23 +185,25 @@ def test_hostile_json_on_every_verify_endpoint_is_4xx_or_a_report(target, body):
         assert_no_server_error(response, f"{what}: {body[:80]}")
 
 
-@pytest.mark.parametrize("path", HOSTILE_PATHS)
-def test_hostile_urls_are_4xx(target, path):
-    response = target.client.get(path)
-    assert_no_server_error(response, path)
+def test_hostile_urls_are_4xx(target):
+    for path in HOSTILE_PATHS:
+        assert_no_server_error(target.client.get(path), path)
 
 
-@pytest.mark.parametrize("text,compressed", [
-    (b"{" + b" " * (5 * 1024 * 1024) + b"}", True), (b"[" * 100_000, True),
-    (nested(200).encode(), False), (b"\xff\xfe", False), (b"9" * 5000, False)])
-def test_hostile_baked_pngs_are_4xx_or_a_report(target, text, compressed):
-    png = png_with_itxt(text, compressed)
-    for response in (
-        target.client.post("/verify", data={"file": (io.BytesIO(png), "badge.png")}),
-        target.client.post("/api/v1/verify", data=png, content_type="image/png",
-                           headers=target.headers),
-    ):
-        assert_no_server_error(response, text[:40])
+HOSTILE_BAKED_TEXTS = [(b"{" + b" " * (5 * 1024 * 1024) + b"}", True), (b"[" * 100_000, True),
+                       (nested(200).encode(), False), (b"\xff\xfe", False),
+                       (b"9" * 5000, False)]
+
+
+def test_hostile_baked_pngs_are_4xx_or_a_report(target):
+    for text, compressed in HOSTILE_BAKED_TEXTS:
+        png = png_with_itxt(text, compressed)
+        for response in (
+            target.client.post("/verify", data={"file": (io.BytesIO(png), "badge.png")}),
+            target.client.post("/api/v1/verify", data=png, content_type="image/png",
+                               headers=target.headers),
+        ):
+            assert_no_server_error(response, text[:40])
 
 
 @FUZZ
