@@ -83,7 +83,8 @@ def _render(template: str, language: str, status: int = 200, **context) -> Respo
     g.language = language  # base.html's <html lang>
     with force_locale(language):
         body = render_template(template, **context)
-    response = Response(body, status=status, mimetype="text/html")
+    # A stranger's credential may hold lone surrogates (JSON's "\ud800"): shown as "?".
+    response = Response(body.encode("utf-8", "replace"), status=status, mimetype="text/html")
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
     return response
