@@ -144,8 +144,8 @@ class SafeFetcher:
                 host=repr(host), address=str(address)))
 
     def _get_once(self, url: str, deadline: float) -> tuple[int, str | None, bytes]:
-        scheme, host, port, ip = self.vet(url, max(0.05, deadline - time.monotonic()))
         self._spend_one(url, deadline)
+        scheme, host, port, ip = self.vet(url, max(0.05, deadline - time.monotonic()))
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection = _pinned_connection(scheme, host, port, ip,
