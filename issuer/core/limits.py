@@ -38,6 +38,17 @@ MAX_PROOF_CHECKS = 24
 status lists included. Each costs a JSON-LD canonicalisation (0.1–0.3 s on a busy server), so
 a verification's signature work stays within seconds whatever the input."""
 
+MAX_CREDENTIAL_NODES = 5_000
+"""JSON values (objects, arrays, strings, numbers…) in a document handed to the verifier, nested
+credentials included. Canonicalising JSON-LD costs one to a few milliseconds per value, more
+than linearly on blank-node-heavy graphs. One of our badges has about 140, so a learner record
+of thirty badges fits."""
+
+MAX_CANONICAL_NODES = 8_000
+"""JSON values canonicalised in one verification: each proof check spends the size of the
+document it hashes, so repeated checks of a big document cannot add up to minutes. A
+thirty-badge learner record and its badges fit."""
+
 MAX_IMAGE_PIXELS = 50_000_000
 """Pixels of an uploaded photo (width × height), checked from the header before decoding:
 decoding costs 3–4 bytes a pixel, so 50 megapixels (a high-end phone photo) stays near 200 MB."""
@@ -68,6 +79,26 @@ def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
         if depth > limit:
             raise _too_deep(limit)
         pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def count_nodes(value: Any) -> int:
+    """The number of JSON values in `value`, itself included (no recursion)."""
+    count, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        count += 1
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
+
+
+def check_credential_size(value: Any) -> None:
+    """Raise LimitError when a document for the verifier holds more than MAX_CREDENTIAL_NODES."""
+    if count_nodes(value) > MAX_CREDENTIAL_NODES:
+        raise LimitError(N_("the document holds more than %(limit)s JSON values",
+                            limit=MAX_CREDENTIAL_NODES))
 
 
 def _bounded_int(digits: str) -> int:

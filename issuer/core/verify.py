@@ -68,6 +68,7 @@ class _Budget:
 
     nested: int = limits.MAX_NESTED_CREDENTIALS
     proof_checks: int = limits.MAX_PROOF_CHECKS
+    canonical_nodes: int = limits.MAX_CANONICAL_NODES
 
     def take_nested(self, wanted: list) -> tuple[list, int]:
         """The nested credentials still within budget, and how many were left out."""
@@ -75,11 +76,14 @@ class _Budget:
         self.nested -= len(granted)
         return granted, len(wanted) - len(granted)
 
-    def take_proof_checks(self, count: int) -> bool:
-        """Spend `count` proof checks; False (nothing spent) when they would exceed the budget."""
-        if count > self.proof_checks:
+    def take_proof_checks(self, count: int, document: dict) -> bool:
+        """Spend `count` proof checks of `document`; False (nothing spent) when they would
+        exceed the budget of checks or of canonicalised JSON values."""
+        nodes = count * limits.count_nodes(document)
+        if count > self.proof_checks or nodes > self.canonical_nodes:
             return False
         self.proof_checks -= count
+        self.canonical_nodes -= nodes
         return True
 
 
@@ -275,6 +279,11 @@ class _Run:
         if not isinstance(credential, dict):
             self.fail("parse", _jwt_messages(self.jwt_result) or N_("not a JSON object credential"))
             return False
+        try:
+            limits.check_credential_size(credential)  # JSON or JWT: expansion costs the same
+        except BadgeError as error:
+            self.fail("parse", _describe(error))
+            return False
         self.credential = credential
         self.report.credential = credential
         self.report.issuer_id, self.report.issuer_name = _issuer_of(credential)
@@ -394,7 +403,7 @@ class _Run:
         self.report.proof_format = "data-integrity"
         failures: list[str] = []
         for variant, loader in loaders:
-            if not self.options.budget.take_proof_checks(len(all_proofs)):
+            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
                 failures = failures or [_work_limit_reached()]
                 break
             results = [
@@ -658,7 +667,7 @@ class _StatusCheck:
     def list_proof_ok(self, list_credential: dict, url: str) -> bool:
         list_proofs = proofs.proofs_of(list_credential)
         if len(list_proofs) > limits.MAX_PROOFS or not self.options.budget.take_proof_checks(
-                len(list_proofs)):
+                len(list_proofs), list_credential):
             self.warn(N_("status list %(url)s does not verify (%(reason)s); status unknown",
                          url=url, reason=_work_limit_reached()))
             return False
@@ -712,7 +721,7 @@ def _too_many_proofs(count: int) -> str:
 
 def _work_limit_reached() -> str:
     return N_("this verification reached its limit of %(limit)s signature checks",
-              limit=limits.MAX_PROOF_CHECKS)
+              limit=limits.MAX_PROOF_CHECKS)  # or of canonicalised values: the same remedy
 
 
 def _status_checked(checks: list[Check]) -> bool | None:

@@ -12,7 +12,7 @@ import pytest
 from issuer.core import baking, limits
 from issuer.core.errors import BakingError, LimitError
 from issuer.core.resolver import KeyResolver
-from issuer.core.verify import verify_credential
+from issuer.core.verify import _Budget, verify_credential
 from tests.conftest import load_vector
 from tests.web.test_fuzz import png_with_itxt
 
@@ -105,3 +105,22 @@ def test_an_svg_credential_larger_than_the_limit_is_refused():
            + b"}</openbadges:credential></svg>")
     with pytest.raises(BakingError, match="too large"):
         baking.extract(svg)
+
+
+def test_a_credential_with_too_many_json_values_is_refused_before_json_ld_runs():
+    credential = copy.deepcopy(SIGNED)
+    credential["credentialSubject"]["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": f"n{i}", "targetUrl": f"https://e.org/{i}"}
+        for i in range(limits.MAX_CREDENTIAL_NODES // 5)]
+    started = time.monotonic()
+    report = verify(credential)
+    assert time.monotonic() - started < 1.5
+    assert report.check("parse").message == "the document holds more than 5000 JSON values"
+
+
+def test_canonicalised_values_per_verification_are_bounded():
+    budget = _Budget()
+    document = {"values": list(range(limits.MAX_CANONICAL_NODES // 2))}
+    assert budget.take_proof_checks(1, document) is True
+    assert budget.take_proof_checks(1, document) is False  # one value over: nothing spent
+    assert budget.take_proof_checks(1, {"small": "document"}) is True
