@@ -332,3 +332,10 @@ def test_verification_pages_never_answer_5xx(target, code, lang):
                    headers={"Accept-Language": header_text(lang), "Accept": header_text(code)}),
     ):
         assert_no_server_error(response, code)
+
+
+def test_wallet_bodies_larger_than_a_presentation_are_refused_unread(target):
+    padding = {"verifiablePresentation": {"padding": ["x" * 100] * 2_000}}  # about 200 kB
+    response = target.client.post(target.exchange, data=json.dumps(padding),
+                                  content_type="application/json")
+    assert response.status_code == 413
