@@ -15,7 +15,7 @@ from issuer.core.errors import ResolutionError
 from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
-from issuer.fetch import SafeFetcher
+from issuer.fetch import MAX_FETCHES, SafeFetcher
 from tests.core.test_verify import rich_credential
 
 DOCUMENT = {"id": "https://issuer.example/issuers/1", "name": "Café Ñandú"}
@@ -236,3 +236,80 @@ def test_vetting_errors_translate_and_keep_the_url(language, no_connections):
     assert str(raised.value) == english
     translated = message_of(raised.value).translate(catalogue(language).gettext, language)
     assert translated != english and "'ftp://issuer.example/did.json'" in translated
+
+
+# --- total time, fetch count and failed look-ups per verification ------------------------------
+
+
+def trickle_headers(handler):
+    """A status line, then one header byte every 0.1 s for 3 s: each read is quick, the whole
+    never ends in time."""
+    try:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(30):
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+            time.sleep(0.1)
+        handler.wfile.write(b"\r\nContent-Length: 2\r\n\r\n{}")
+    except OSError:
+        pass  # cut off by the client, as it should be
+
+
+def failing_once_counted(hits):
+    def action(handler):
+        hits.append(handler.path)
+        handler.send_response(503 if len(hits) == 1 else 200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"{}")
+
+    return action
+
+
+def test_a_host_trickling_its_headers_is_cut_off_at_the_response_deadline(server):
+    Handler.routes["/trickle"] = trickle_headers
+    started = time.monotonic()
+    with pytest.raises(ResolutionError, match="did not arrive in time"):
+        SafeFetcher(timeout=0.5, allow_http_loopback=True).fetch_json(server + "/trickle")
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_verification_deadline_bounds_all_fetches_together(server):
+    Handler.routes["/trickle-a"] = Handler.routes["/trickle-b"] = trickle_headers
+    fetcher = SafeFetcher(timeout=0.5, total_seconds=0.8, allow_http_loopback=True)
+    started = time.monotonic()
+    for path in ("/trickle-a", "/trickle-b"):
+        with pytest.raises(ResolutionError, match="did not arrive in time"):
+            fetcher.fetch_json(server + path)
+    with pytest.raises(ResolutionError, match="limit of 0.8 s for remote documents"):
+        fetcher.fetch_json(server + "/doc")
+    assert time.monotonic() - started < 1.5
+
+
+def test_one_verification_fetches_at_most_max_fetches_documents(server):
+    fetcher = SafeFetcher(allow_http_loopback=True)
+    for _ in range(MAX_FETCHES):
+        assert fetcher.fetch_json(server + "/doc") == DOCUMENT
+    with pytest.raises(ResolutionError, match=f"limit of {MAX_FETCHES} remote documents"):
+        fetcher.fetch_json(server + "/doc")
+
+
+def test_a_failed_look_up_is_answered_from_memory_for_a_while(server):
+    hits = []
+    Handler.routes["/failing-once"] = failing_once_counted(hits)
+    for _ in range(2):  # two verifications, each with its own fetcher
+        with pytest.raises(ResolutionError, match="answered HTTP 503"):
+            SafeFetcher(allow_http_loopback=True).fetch_json(server + "/failing-once")
+    assert hits == ["/failing-once"]
+
+
+def test_a_stalling_name_server_is_given_up_on_within_the_timeout(monkeypatch):
+    def stalling_name_server(*args, **kwargs):
+        time.sleep(3)
+        raise socket.gaierror("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalling_name_server)
+    started = time.monotonic()
+    with pytest.raises(ResolutionError, match="cannot resolve host 'stalling.example'"):
+        SafeFetcher(timeout=0.3).fetch_json("https://stalling.example/did.json")
+    assert time.monotonic() - started < 1.5

@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
+from . import limits
 from .errors import BakingError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -26,7 +27,6 @@ OB2_KEYWORD = b"openbadges"
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NAMESPACE = "http://openbadges.org"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-MAX_TEXT_BYTES = 16 * 1024 * 1024  # a compressed iTXt must not expand beyond this
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _OB2_MESSAGE = "OB 2.0 baked badge, not supported: only Open Badges 3.0 credentials can be read"
 
@@ -88,9 +88,10 @@ def extract_svg(svg: bytes | str) -> Payload:
         if next(root.iter(f"{{{OB2_NAMESPACE}}}assertion"), None) is not None:
             raise BakingError(_OB2_MESSAGE)
         raise BakingError("this SVG holds no baked credential (no openbadges:credential element)")
-    if element.get("verify") is not None:
-        return _parse_payload(element.get("verify"))
-    return _parse_payload(element.text or "")
+    text = element.get("verify") if element.get("verify") is not None else element.text or ""
+    if len(text) > limits.MAX_TEXT_BYTES:
+        raise BakingError("the openbadges:credential element is too large")
+    return _parse_payload(text)
 
 
 # --- payloads --------------------------------------------------------------------------------
@@ -108,7 +109,7 @@ def _parse_payload(text: str) -> Payload:
     text = text.strip()
     if text.startswith("{"):
         try:
-            credential = json.loads(text)
+            credential = limits.parse_json(text)
         except json.JSONDecodeError as error:
             raise BakingError(f"the baked credential is not valid JSON: {error.msg}") from None
         if isinstance(credential, dict):
@@ -182,10 +183,10 @@ def _itxt_text(data: bytes) -> str:
 def _inflate(data: bytes) -> bytes:
     inflater = zlib.decompressobj()
     try:
-        text = inflater.decompress(data, MAX_TEXT_BYTES + 1)
+        text = inflater.decompress(data, limits.MAX_TEXT_BYTES + 1)
     except zlib.error:
         raise BakingError("the openbadgecredential iTXt chunk has bad compressed data") from None
-    if len(text) > MAX_TEXT_BYTES or not inflater.eof:
+    if len(text) > limits.MAX_TEXT_BYTES or not inflater.eof:
         raise BakingError("the openbadgecredential iTXt chunk is too large or truncated")
     return text
 

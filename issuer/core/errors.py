@@ -67,3 +67,10 @@ class BuildError(BadgeError):
 
 class CardError(BadgeError):
     """A printable card or certificate cannot be drawn from the data given."""
+
+
+class LimitError(BadgeError, ValueError):
+    """An input exceeds a work limit of `issuer.core.limits` (too deep, too large, too many).
+
+    Also a ValueError, so code that refuses malformed JSON refuses oversized JSON the same way.
+    """

@@ -23,7 +23,8 @@ from joserfc.errors import BadSignatureError, JoseError, UnsupportedAlgorithmErr
 from joserfc.jwk import import_key
 from joserfc.jws import JWSRegistry
 
-from .errors import BadgeError, SigningError, VerificationError
+from . import limits
+from .errors import BadgeError, LimitError, SigningError, VerificationError
 from .keys import ED25519, P256, RSA, PrivateKey, PublicKey
 from .messages import N_
 from .multibase import unb64url
@@ -402,7 +403,9 @@ def _check_period(result: JwtResult, claims: _Claims, now: datetime) -> None:
 
 def _json_part(segment: str, name: str) -> dict:
     try:
-        value = json.loads(unb64url(segment).decode("utf-8"))
+        value = limits.parse_json(unb64url(segment).decode("utf-8"))
+    except LimitError:
+        raise
     except (BadgeError, UnicodeDecodeError, ValueError):
         raise VerificationError(f"the JWT {name} is not base64url-encoded JSON") from None
     if not isinstance(value, dict):

@@ -15,11 +15,11 @@ Both return the holder's DID, the identifier the re-issued credential is bound t
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import limits
 from .errors import BadgeError, VerificationError
 from .jsonld import DocumentLoader
 from .keys import ED25519, P256, PublicKey
@@ -155,8 +155,8 @@ def _jws_parts(token: object) -> tuple[dict, dict, bytes, bytes]:
         raise KeyProofError("a jwt key proof must be a compact JWS string")
     encoded_header, encoded_payload, encoded_signature = token.split(".")
     try:
-        header = json.loads(unb64url(encoded_header))
-        payload = json.loads(unb64url(encoded_payload))
+        header = limits.parse_json(unb64url(encoded_header))
+        payload = limits.parse_json(unb64url(encoded_payload))
         signature = unb64url(encoded_signature)
     except (ValueError, BadgeError):
         raise KeyProofError("the key proof is not valid base64url JSON") from None
@@ -215,7 +215,7 @@ def _kid_key(kid: object) -> tuple[PublicKey, str]:
 
 def _did_jwk_key(did: str) -> PublicKey:
     try:
-        jwk = json.loads(unb64url(did.removeprefix("did:jwk:")))
+        jwk = limits.parse_json(unb64url(did.removeprefix("did:jwk:")))
     except (ValueError, BadgeError):
         raise KeyProofError(f"{did!r} does not hold a base64url JSON JWK") from None
     if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & set(jwk):

@@ -18,14 +18,13 @@ steps share (`verify_helpers`) are modules of their own.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import baking, jsonld, proofs, schema
+from . import baking, jsonld, limits, proofs, schema
 from . import jwt as vc_jwt
 from .builders import hash_identity as _sha256_identity
 from .errors import BadgeError
@@ -41,6 +40,8 @@ from .verify_helpers import (
     _jwt_messages,
     _loaders_for,
     _parse_time,
+    _too_many_proofs,
+    _work_limit_reached,
     _worth_retrying,
 )
 from .verify_report import (
@@ -67,6 +68,31 @@ ENDORSEMENT_TYPE = "EndorsementCredential"
 CLR_TYPE = "ClrCredential"
 
 _MAX_DEPTH = 2  # endorsements of endorsements, CLR → credential → endorsement
+
+
+@dataclass
+class _Budget:
+    """The work one verification may still do (issuer.core.limits), shared by nested runs."""
+
+    nested: int = limits.MAX_NESTED_CREDENTIALS
+    proof_checks: int = limits.MAX_PROOF_CHECKS
+    canonical_nodes: int = limits.MAX_CANONICAL_NODES
+
+    def take_nested(self, wanted: list) -> tuple[list, int]:
+        """The nested credentials still within budget, and how many were left out."""
+        granted = wanted[: max(self.nested, 0)]
+        self.nested -= len(granted)
+        return granted, len(wanted) - len(granted)
+
+    def take_proof_checks(self, count: int, document: dict) -> bool:
+        """Spend `count` proof checks of `document`; False (nothing spent) when they would
+        exceed the budget of checks or of canonicalised JSON values."""
+        nodes = count * limits.count_nodes(document)
+        if count > self.proof_checks or nodes > self.canonical_nodes:
+            return False
+        self.proof_checks -= count
+        self.canonical_nodes -= nodes
+        return True
 
 
 def hash_identity(identity: str, salt: str | None = None) -> str:
@@ -98,6 +124,7 @@ def verify_credential(
         email=email,
         subject_id=subject_id,
         trusted_issuers=None if trusted_issuers is None else frozenset(trusted_issuers),
+        budget=_Budget(),
     )
     return _verify(source, options, expect=None, depth=0)
 
@@ -110,6 +137,7 @@ class _Options:
     email: str | None
     subject_id: str | None
     trusted_issuers: frozenset[str] | None
+    budget: _Budget
 
 
 def _verify(source: Any, options: _Options, expect: str | None, depth: int) -> VerificationReport:
@@ -186,6 +214,11 @@ class _Run:
             self.report.warnings.extend(self.jwt_result.warnings)
         if not isinstance(credential, dict):
             self.fail("parse", _jwt_messages(self.jwt_result) or N_("not a JSON object credential"))
+            return False
+        try:
+            limits.check_credential_size(credential)  # JSON or JWT: expansion costs the same
+        except BadgeError as error:
+            self.fail("parse", _describe(error))
             return False
         self.credential = credential
         self.report.credential = credential
@@ -300,9 +333,15 @@ class _Run:
         if not all_proofs:
             self.fail("proof", N_("the credential has no proof"))
             return
+        if len(all_proofs) > limits.MAX_PROOFS:
+            self.fail("proof", _too_many_proofs(len(all_proofs)))
+            return
         self.report.proof_format = "data-integrity"
         failures: list[str] = []
         for variant, loader in loaders:
+            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
+                failures = failures or [_work_limit_reached()]
+                break
             results = [
                 proofs.verify_proof(self.credential, p, self.options.resolver, loader)
                 for p in all_proofs
@@ -439,24 +478,35 @@ class _Run:
         found = _endorsements_of(self.credential)
         if not found or self.depth >= _MAX_DEPTH:
             return
+        found, left_out = self.options.budget.take_nested(found)
         for endorsement in found:
             nested = _verify(endorsement, self.options, ENDORSEMENT_TYPE, self.depth + 1)
             self.report.endorsements.append(nested)
         self.summarize("endorsements", self.report.endorsements,
                        N_("%(count)s endorsement(s) verified"),
                        N_("%(bad)s of %(count)s endorsement(s) not valid: %(verdicts)s"))
+        self.note_left_out("endorsements", left_out)
 
     def check_embedded_credentials(self) -> None:
         if not self.is_clr:
             return
         subject = self.credential.get("credentialSubject")
         inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
-        for credential in inner if isinstance(inner, list) else [inner] if inner else []:
+        found, left_out = self.options.budget.take_nested(
+            inner if isinstance(inner, list) else [inner] if inner else [])
+        for credential in found:
             nested = _verify(credential, self.options, "achievement", self.depth + 1)
             self.report.embedded.append(nested)
         self.summarize("embedded", self.report.embedded,
                        N_("%(count)s embedded credential(s) verified"),
                        N_("%(bad)s of %(count)s embedded credential(s) not valid: %(verdicts)s"))
+        self.note_left_out("embedded", left_out)
+
+    def note_left_out(self, name: str, left_out: int) -> None:
+        if left_out:
+            self.add(name, WARNING, N_(
+                "%(count)s more nested credential(s) not verified: at most %(limit)s are "
+                "verified at once", count=left_out, limit=limits.MAX_NESTED_CREDENTIALS))
 
     def summarize(self, name: str, reports: list[VerificationReport], verified: Message,
                   not_valid: Message) -> None:
@@ -523,9 +573,10 @@ def _read_source(source: Any) -> tuple[dict | None, str | None]:
             return None, text
         if not text.startswith("{"):
             raise ValueError(N_("input is neither a JSON object, a compact JWS nor a baked image"))
-        source = json.loads(text)
+        source = limits.parse_json(text)
     if not isinstance(source, dict):
         raise ValueError(N_("a credential must be a JSON object"))
+    limits.check_depth(source)
     return source, None
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from . import jsonld
+from . import jsonld, limits
 from .errors import BadgeError
 from .messages import N_, message_of
 
@@ -122,3 +122,13 @@ def _describe(error: BaseException | None) -> str:
     if isinstance(error, (BadgeError, ValueError)):
         return message_of(error) or str(error)
     return f"{type(error).__name__}: {error}"
+
+
+def _too_many_proofs(count: int) -> str:
+    return N_("the credential has %(count)s proofs; at most %(limit)s are checked",
+              count=count, limit=limits.MAX_PROOFS)
+
+
+def _work_limit_reached() -> str:
+    return N_("this verification reached its limit of %(limit)s signature checks",
+              limit=limits.MAX_PROOF_CHECKS)  # or of canonicalised values: the same remedy

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import proofs, status_list
+from . import limits, proofs, status_list
 from .errors import BadgeError
 from .messages import N_
-from .verify_helpers import _describe, _issuer_of, _joined
+from .verify_helpers import _describe, _issuer_of, _joined, _work_limit_reached
 from .verify_report import PASSED, WARNING
 
 
@@ -74,9 +74,15 @@ class StatusCheck:
             self.run_.add("status", PASSED, f"{result.purpose}: {result.message}")
 
     def list_proof_ok(self, list_credential: dict, url: str) -> bool:
+        list_proofs = proofs.proofs_of(list_credential)
+        if len(list_proofs) > limits.MAX_PROOFS or not self.options.budget.take_proof_checks(
+                len(list_proofs), list_credential):
+            self.warn(N_("status list %(url)s does not verify (%(reason)s); status unknown",
+                         url=url, reason=_work_limit_reached()))
+            return False
         results = [
             proofs.verify_proof(list_credential, p, self.options.resolver)
-            for p in proofs.proofs_of(list_credential)
+            for p in list_proofs
         ]
         valid = [r for r in results if r.valid]
         if not valid:

@@ -22,6 +22,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core import limits
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_
 from issuer.languages import LANGUAGES
@@ -165,8 +166,8 @@ def jwt_claims(token: str) -> dict:
     """The credential inside a compact JWT, read WITHOUT checking it (for display only)."""
     try:
         payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        claims = limits.parse_json(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):  # LimitError is a ValueError: too deep is unreadable too
         return {}
     if not isinstance(claims, dict):
         return {}
@@ -203,6 +204,8 @@ def reader_language(requested: str | None, accepted: list[str], fallback: str) -
 def human_date(value: str | datetime | None, language: str) -> str | None:
     """A date written for people in `language` ("12 mars 2025"); None when there is none."""
     if value is None:
+        return None
+    if not isinstance(value, str | datetime):  # a stranger's credential may hold anything
         return None
     if isinstance(value, str):
         try:

@@ -21,7 +21,7 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import i18n, logs
+from . import edge, i18n, logs
 from .database import close_db
 from .database import db as db  # `issuer.web.db()`, as the blueprints import it
 
@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                 x_proto=settings.trusted_proxies)
     logs.install(app.logger)
     _init_database(app, settings)
+    edge.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)  # before the blueprints: they use Babel's gettext
     _register_blueprints(app)

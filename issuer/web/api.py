@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from issuer.config import settings
 from issuer.core import baking
-from issuer.core.errors import BadgeError
+from issuer.core.errors import BadgeError, LimitError
 from issuer.services import (
     api_tokens,
     catalogue,
@@ -43,7 +43,7 @@ from issuer.services.intake import Outcome, learner_of
 from issuer.services.intake_requests import MAX_ID, IntakeError, Problems
 from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner, utcnow
 
-from . import db, openapi
+from . import db, edge, openapi
 from .api_issue import VERDICT_STATUS, ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -182,15 +182,17 @@ def _body_bytes(limit: int) -> bytes:
 
 def _parse_json(data: bytes) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return edge.parse_request_json(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise ApiError(400, "malformed_json",
                        f"the body is not valid JSON: {error.msg} at line {error.lineno}, "
                        f"column {error.colno}") from None
-    except RecursionError:
-        raise ApiError(400, "malformed_json", "the body nests too deeply") from None
+    except LimitError as error:
+        raise ApiError(400, "too_complex", str(error)) from None
+    except edge.UnsafeText as error:
+        raise ApiError(400, "invalid_text", str(error)) from None
 
 
 # --- credentials ------------------------------------------------------------------------------

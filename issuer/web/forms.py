@@ -34,6 +34,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.services import bulk
 
@@ -51,22 +52,40 @@ TOML_MAX_BYTES = 200_000
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
-def image_format(data: bytes, allowed: dict[str, str]) -> str | None:
-    """The media type of `data` if it really is an image in one of the `allowed` formats."""
+def image_format(data: bytes, allowed: dict[str, str],
+                 max_pixels: int = limits.MAX_IMAGE_PIXELS) -> str | None:
+    """The media type of `data` if it really is an image in one of the `allowed` formats, of
+    at most `max_pixels` pixels (read from its header: nothing is decoded)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > max_pixels:
+                return None
             image.verify()
             return allowed.get(image.format or "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError):
+        return None
+
+
+def image_pixels(data: bytes) -> int | None:
+    """Width × height from the image's header, or None when it is not an image."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.width * image.height
+    except Image.DecompressionBombError:
+        return Image.MAX_IMAGE_PIXELS * 2 + 1  # Pillow's own refusal: more than twice its limit
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
 
 
 class ImageContent:
-    """Checks the uploaded bytes, not the file name, are a picture of an allowed format."""
+    """Checks the uploaded bytes, not the file name, are a picture of an allowed format and of
+    at most `max_pixels` pixels: a small file can decode to gigabytes (a decompression bomb)."""
 
-    def __init__(self, allowed: dict[str, str], message):
+    def __init__(self, allowed: dict[str, str], message, max_pixels=limits.MAX_IMAGE_PIXELS):
         self.allowed = allowed
         self.message = message
+        self.max_pixels = max_pixels
 
     def __call__(self, form, field):
         upload = field.data
@@ -74,7 +93,11 @@ class ImageContent:
             return
         data = upload.read()
         upload.seek(0)
-        if image_format(data, self.allowed) is None:
+        pixels = image_pixels(data)
+        if pixels is not None and pixels > self.max_pixels:
+            raise ValidationError(_("This picture is too large: at most %(megapixels)s "
+                                    "megapixels.", megapixels=self.max_pixels // 1_000_000))
+        if image_format(data, self.allowed, self.max_pixels) is None:
             raise ValidationError(self.message)
 
 
@@ -179,7 +202,8 @@ class OrganisationForm(FlaskForm):
         Optional(),
         FileAllowed(["png"], _("The logo must be a PNG file.")),
         FileSize(LOGO_MAX_BYTES, message=_("The logo may be at most 1 MB.")),
-        ImageContent({"PNG": "image/png"}, _("This file is not a PNG image.")),
+        ImageContent({"PNG": "image/png"}, _("This file is not a PNG image."),
+                     limits.MAX_LOGO_PIXELS),
     ])
 
 

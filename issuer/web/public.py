@@ -32,12 +32,12 @@ from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.config import settings
-from issuer.core import baking
-from issuer.core.errors import BadgeError
+from issuer.core import baking, limits
+from issuer.core.errors import BadgeError, LimitError
 from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
-from issuer.web import csrf
+from issuer.web import csrf, i18n
 from issuer.web import db as _db
 
 bp = Blueprint("public", __name__)
@@ -84,7 +84,8 @@ def _render(template: str, language: str, status: int = 200, **context) -> Respo
     g.language = language  # base.html's <html lang>
     with force_locale(language):
         body = render_template(template, **context)
-    response = Response(body, status=status, mimetype="text/html")
+    # A stranger's credential may hold lone surrogates (JSON's "\ud800"): shown as "?".
+    response = Response(body.encode("utf-8", "replace"), status=status, mimetype="text/html")
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
     return response
@@ -529,7 +530,9 @@ def _read_text(text: str) -> dict | str:
     if text.startswith("<"):
         return _read_upload("pasted.svg", text.encode("utf-8"))
     try:
-        document = json.loads(text)
+        document = limits.parse_json(text)
+    except LimitError as error:
+        raise UnusableInput(i18n.translated(error)) from None
     except json.JSONDecodeError as error:
         raise UnusableInput(_("This is not valid JSON (line %(line)d, column %(column)d: "
                               "%(reason)s).", line=error.lineno, column=error.colno,

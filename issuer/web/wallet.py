@@ -51,6 +51,9 @@ LCW_REQUEST = "https://lcw.app/request"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 OFFER_SCHEME = "openid-credential-offer://"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# A presentation, key proof or token request is a few kB; a bigger body would only buy an
+# attacker JSON-LD canonicalisation time.
+MAX_BODY_BYTES = 64 * 1024
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type",
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
@@ -64,6 +67,11 @@ def _db():
 
 def _base() -> str:
     return settings().public_base_url
+
+
+@bp.before_request
+def _bounded_body() -> None:
+    request.max_content_length = MAX_BODY_BYTES
 
 
 @bp.after_request
