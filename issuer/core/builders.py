@@ -15,14 +15,15 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from .clock import utc_stamp
 from .errors import BuildError
+from .jsonld import CREDENTIALS_V2, OB_CONTEXT_3_0_3
 
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_CONTEXT = OB_CONTEXT_3_0_3  # the OB context version this service writes
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 _SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
 ACHIEVEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json"
@@ -122,7 +123,7 @@ def timestamp(value: str | datetime, what: str = "timestamp") -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise BuildError(f"{what} is a naive datetime; give a timezone-aware one (e.g. UTC)")
-        return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_stamp(value)
     if isinstance(value, str) and _TIMESTAMP.match(value):
         try:
             datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
@@ -528,9 +529,12 @@ class Achievement:
 # --- the recipient --------------------------------------------------------------------------
 
 
-def hash_identity(identity: str, salt: str) -> str:
-    """OB IdentityHash: `sha256$` + lower-case hex of SHA-256(UTF-8(identity + salt)) (§A.6)."""
-    return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
+def hash_identity(identity: str, salt: str | None = None) -> str:
+    """OB IdentityHash: `sha256$` + lower-case hex of SHA-256(UTF-8(identity + salt)) (§A.6).
+
+    No salt hashes the identity alone, as an unsalted IdentityObject says.
+    """
+    return "sha256$" + hashlib.sha256((identity + (salt or "")).encode("utf-8")).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -567,6 +571,14 @@ def name_identifier(name: str) -> dict:
         "identityHash": name.strip(),
         "identityType": "name",
     }
+
+
+def person_identifiers(name: str, email: str | None = None) -> list[dict]:
+    """The IdentityObjects of a learner: the printed name, and the hashed e-mail when known."""
+    identifiers = [name_identifier(name)]
+    if email:
+        identifiers.append(email_identifier(email))
+    return identifiers
 
 
 _IDENTITY_KEYS = {"type", "hashed", "identityHash", "identityType", "salt"}

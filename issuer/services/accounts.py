@@ -10,8 +10,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import LoginFailure, Organisation, User, utcnow
+from issuer.store.models import LoginFailure, Organisation, User
 
 from . import Actor, ServiceError, audit
 
@@ -64,7 +65,7 @@ def authenticate(db: Session, email: str, password: str, remote_addr: str | None
 
     Failures are recorded (commit them even when the log-in fails).
     """
-    now = now or utcnow()
+    now = now or utc_seconds()
     email = (email or "").strip().lower()
     _refuse_when_locked(db, email, remote_addr, now)
     user = db.scalar(select(User).where(User.email == email, User.active.is_(True)))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import ApiToken, Organisation, utcnow
+from issuer.store.models import ApiToken, Organisation
 
 from . import Actor, ServiceError, audit, require_organisation
 
@@ -56,7 +57,7 @@ def authenticate(db: Session, token: str | None, now: datetime | None = None) ->
     record = db.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
     if record is None or record.revoked_at is not None:
         return None
-    now = _whole_seconds(now)
+    now = utc_seconds(now)
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
         record.last_used_at = now
         db.flush()
@@ -68,7 +69,7 @@ def revoke_token(db: Session, record: ApiToken, actor: Actor,
     """Stop a token from working; revoking it again changes nothing."""
     require_organisation(actor, record.organisation_id)
     if record.revoked_at is None:
-        record.revoked_at = _whole_seconds(now)
+        record.revoked_at = utc_seconds(now)
         db.flush()
         audit(db, "api_token.revoke", actor, record.organisation_id, f"api_token:{record.id}",
               name=record.name)
@@ -79,7 +80,3 @@ def tokens_of(db: Session, org: Organisation) -> list[ApiToken]:
     """The organisation's tokens, newest first (revoked ones too, for the record)."""
     return list(db.scalars(select(ApiToken).where(ApiToken.organisation_id == org.id)
                            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
-
-
-def _whole_seconds(now: datetime | None) -> datetime:
-    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)

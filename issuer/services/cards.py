@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from issuer.config import settings
 from issuer.core import cards
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 from issuer.services import publishing
+from issuer.services.urls import verify_url
 from issuer.store.models import Credential
-
-
-def verify_url(credential: Credential) -> str:
-    """The short public address a card's QR code encodes."""
-    return f"{settings().public_base_url}/v/{credential.short_id}"
 
 
 def card_for(credential: Credential, claim_url: str | None = None) -> cards.CardData:

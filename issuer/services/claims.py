@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders, proofs
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import Credential, utcnow
+from issuer.store.models import Credential
 
 from . import NotFound, ServiceError, audit
 from .issuing import (
@@ -81,7 +82,7 @@ def bind_to_holder(db: Session, credential: Credential, holder_did: str,
     existing = _copy_for(db, credential, holder_did)
     if existing is not None:
         return existing
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     copy = _reissue(db, credential, holder_did, now)
     if credential.learner is not None:
         credential.learner.wallet_did = holder_did

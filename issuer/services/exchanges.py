@@ -15,13 +15,14 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import presentations
+from issuer.core.clock import utc_seconds
 from issuer.core.jwt import sign_jwt
 from issuer.core.multibase import b64url
 from issuer.store.models import Credential
@@ -78,9 +79,6 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-
 
 def _expired(moment: datetime, now: datetime) -> bool:
     return moment <= now
@@ -93,7 +91,7 @@ def open_exchange(db: Session, credential: Credential, now: datetime | None = No
                   ) -> tuple[WalletExchange, str]:
     """A new exchange for taking `credential` into a wallet; returns it and its secret id."""
     _refuse_closed(credential)
-    now = _now(now)
+    now = utc_seconds(now)
     purge_expired(db, now)
     exchange_id = secrets.token_urlsafe(24)
     exchange = WalletExchange(exchange_sha256=digest(exchange_id), credential_id=credential.id,
@@ -107,7 +105,7 @@ def open_exchange(db: Session, credential: Credential, now: datetime | None = No
 def exchange_for_request(db: Session, exchange_id: str, now: datetime | None = None
                          ) -> WalletExchange:
     """The exchange to answer `POST {}` with its DIDAuthentication request (pending, unexpired)."""
-    return _open_exchange(db, exchange_id, _now(now))
+    return _open_exchange(db, exchange_id, utc_seconds(now))
 
 
 def complete_exchange(db: Session, exchange_id: str, presentation: object, domain: str,
@@ -116,7 +114,7 @@ def complete_exchange(db: Session, exchange_id: str, presentation: object, domai
 
     The exchange completes exactly once: a replay, even of the same presentation, is refused.
     """
-    now = _now(now)
+    now = utc_seconds(now)
     exchange = _open_exchange(db, exchange_id, now)
     try:
         holder = presentations.verify_presentation(presentation, exchange.challenge, domain)
@@ -172,7 +170,7 @@ def create_offer(db: Session, credential: Credential, now: datetime | None = Non
                  with_tx_code: bool = False) -> NewOffer:
     """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code."""
     _refuse_closed(credential)
-    now = _now(now)
+    now = utc_seconds(now)
     purge_expired(db, now)
     offer_id = secrets.token_urlsafe(24)
     tx_code = ("".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
@@ -201,7 +199,8 @@ def offer_document(db: Session, offer_id: str, issuer: str, now: datetime | None
     """The Credential Offer object served at the credential_offer_uri (404 when gone)."""
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.offer_sha256 == digest(offer_id or "")))
-    if offer is None or offer.redeemed_at is not None or _expired(offer.expires_at, _now(now)):
+    if (offer is None or offer.redeemed_at is not None
+            or _expired(offer.expires_at, utc_seconds(now))):
         raise ExchangeError("this credential offer is unknown, used or expired",
                             "unknown_offer", 404)
     grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id)}
@@ -218,7 +217,7 @@ def redeem_code(db: Session, form: dict, now: datetime | None = None) -> tuple[s
     Raises OAuthError: invalid_request (malformed, tx_code missing or unexpected),
     invalid_grant (unknown, used or expired code, wrong tx_code), unsupported_grant_type.
     """
-    now = _now(now)
+    now = utc_seconds(now)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required")
@@ -261,7 +260,7 @@ def count_tx_code_failure(db: Session, offer_id: int, now: datetime | None = Non
         return
     offer.tx_code_failures += 1
     if offer.tx_code_failures >= MAX_TX_CODE_FAILURES:
-        offer.expires_at = _now(now)
+        offer.expires_at = utc_seconds(now)
     db.flush()
 
 
@@ -270,7 +269,7 @@ def count_tx_code_failure(db: Session, offer_id: int, now: datetime | None = Non
 
 def new_nonce(db: Session, now: datetime | None = None) -> str:
     """A fresh, unpredictable c_nonce (single use, NONCE_LIFETIME)."""
-    now = _now(now)
+    now = utc_seconds(now)
     nonce = secrets.token_urlsafe(24)
     db.add(WalletNonce(nonce=nonce, expires_at=now + NONCE_LIFETIME))
     db.flush()
@@ -286,7 +285,7 @@ def offer_for_token(db: Session, authorization: str | None, now: datetime | None
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.token_sha256 == digest(token.strip())))
     if offer is None or offer.token_expires_at is None or _expired(offer.token_expires_at,
-                                                                   _now(now)):
+                                                                   utc_seconds(now)):
         raise OAuthError("invalid_token", "the access token is unknown or expired", 401)
     return offer
 
@@ -298,7 +297,7 @@ def issue_to_wallet(db: Session, offer: CredentialOffer, request: object, issuer
     `ldp_vc` gives the wallet copy bound to the proof's holder DID as a JSON object;
     `jwt_vc_json` gives the same copy as an OB 3.0 VC-JWT (EdDSA, kid = the did:web key).
     """
-    now = _now(now)
+    now = utc_seconds(now)
     configuration, token = _read_request(request)
     try:
         proof = presentations.verify_key_proof(token, issuer, now, _nonce_check(db, now))
@@ -360,7 +359,7 @@ def _use_nonce(db: Session, nonce: str, now: datetime) -> None:
 
 def purge_expired(db: Session, now: datetime | None = None) -> None:
     """Delete wallet state that expired more than a day ago."""
-    cutoff = _now(now) - PURGE_AFTER
+    cutoff = utc_seconds(now) - PURGE_AFTER
     db.execute(delete(WalletExchange).where(WalletExchange.expires_at < cutoff))
     db.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < cutoff,
                                              (CredentialOffer.token_expires_at.is_(None))

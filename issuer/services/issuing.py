@@ -26,6 +26,7 @@ from issuer.config import settings
 from issuer.core import builders, jsonld, proofs, schema
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_, Joined, Localised, Message
 from issuer.store.models import (
     Assessment,
@@ -34,7 +35,6 @@ from issuer.store.models import (
     Learner,
     TrainingSession,
     User,
-    utcnow,
 )
 
 from . import (
@@ -123,7 +123,7 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
     require_organisation(actor, session.organisation_id)
     training = catalogue_service.training_of(session.template)
     _check_issuable(training, assessment, learner)
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     try:
         with db.begin_nested():
             credential = _issue(db, assessment, training, actor, now)
@@ -217,7 +217,7 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
     achievement = _achievement(session.template, training, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
-        identifiers=tuple(_identifiers(learner)),
+        identifiers=tuple(builders.person_identifiers(learner.name, learner.email)),
         id=learner.wallet_did or None,
         results=tuple(_results(training, achievement, assessment.levels)),
         activity_start_date=_midnight(assessment.activity_start or session.starts_on),
@@ -256,13 +256,6 @@ def achievement_of(db: Session, template, language: str,
 
     endorsed = endorsements_for(db, template, language)
     return replace(achievement, endorsements=tuple(endorsed))
-
-
-def _identifiers(learner: Learner) -> list[dict]:
-    identifiers = [builders.name_identifier(learner.name)]
-    if learner.email:
-        identifiers.append(builders.email_identifier(learner.email))
-    return identifiers
 
 
 def _results(training: MicroTraining, achievement: builders.Achievement,

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders
+from issuer.core.clock import utc_seconds
 from issuer.core.did import did_web_document, did_web_for
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
-from issuer.store.models import Organisation, SigningKey, utcnow
+from issuer.store.models import Organisation, SigningKey
 
 from . import Actor, audit, require_organisation
 
@@ -81,7 +82,7 @@ def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
     version = 1
     if current is not None:
         current.active = False
-        current.retired_at = utcnow()
+        current.retired_at = utc_seconds()
         version = current.version + 1
         db.flush()
     record = _new_key(org, version)

@@ -21,6 +21,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_
 from issuer.languages import LANGUAGES
@@ -36,8 +37,6 @@ from issuer.store.models import (
 )
 
 SUPPORTED_LANGUAGES = tuple(LANGUAGES)  # en, fr, nl, it, es, pl
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 # Display states of a verdict, in the words the page uses (never colour alone).
 VALID = "valid"

@@ -7,12 +7,13 @@ HTTP cache time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import Credential, utcnow
+from issuer.store.models import Credential
 
 from . import Actor, ServiceError, audit, require_organisation
 from .status_lists import set_revoked
@@ -46,7 +47,7 @@ def revoke(
         raise AlreadyRevoked(N_("this badge was already revoked on %(date)s",
                                  date=credential.revoked_at.date().isoformat()))
     set_revoked(db, credential.status_list, credential.status_index)
-    credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    credential.revoked_at = utc_seconds(now)
     credential.revocation_reason = reason
     credential.revocation_reason_public = bool(public)
     db.flush()

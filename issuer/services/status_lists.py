@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from issuer.config import settings
 from issuer.core import proofs
 from issuer.core import status_list as bitstring
-from issuer.store.models import Organisation, StatusList, StatusSlot, utcnow
+from issuer.core.clock import utc_stamp
+from issuer.store.models import Organisation, StatusList, StatusSlot
 
 from .keys import active_key, issuer_did, verification_method_id
 
@@ -76,7 +77,7 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         return json.loads(status_list.signed_json)
     org = db.get(Organisation, status_list.organisation_id)
     record, key = active_key(db, org)
-    created = _timestamp(now or utcnow())
+    created = utc_stamp(now)
     unsigned = bitstring.status_list_credential(
         list_url(status_list),
         issuer_did(org),
@@ -84,17 +85,13 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         purpose=status_list.purpose,
         # The list's creation, not the signing time: a verifier whose clock was read a moment
         # before this (re-)signing must not find the list "not yet valid".
-        valid_from=_timestamp(status_list.created_at),
+        valid_from=utc_stamp(status_list.created_at),
     )
     signed = proofs.sign(unsigned, key, verification_method_id(org, record), created=created)
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)
     status_list.signed_revision = status_list.revision
     db.flush()
     return signed
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _open_list(db: Session, org: Organisation) -> StatusList:

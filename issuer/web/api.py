@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from issuer.config import settings
 from issuer.core import baking
+from issuer.core.clock import utc_seconds, utc_stamp
 from issuer.core.errors import BadgeError
 from issuer.services import (
     api_tokens,
@@ -37,7 +38,8 @@ from issuer.services import (
     unit_of_work,
     verification,
 )
-from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner, utcnow
+from issuer.services.urls import verify_url
+from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner
 
 from . import db, openapi
 from .api_issue import (
@@ -256,7 +258,7 @@ def _credential_filters(query, problems: Problems):
     if learner_id is not None:
         query = query.where(Credential.learner_id == learner_id)
     status = args.get("status")
-    now = utcnow()
+    now = utc_seconds()
     if status == "revoked":
         query = query.where(Credential.revoked_at.is_not(None))
     elif status == "valid":
@@ -526,7 +528,6 @@ def _issued_json(outcome: Outcome) -> dict:
 
 def _credential_summary(credential: Credential) -> dict:
     template = credential.template
-    base = settings().public_base_url
     return {
         "id": credential.uuid,
         "short_id": credential.short_id,
@@ -541,7 +542,7 @@ def _credential_summary(credential: Credential) -> dict:
         "revoked_at": _time(credential.revoked_at),
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_public": credential.revocation_reason_public,
-        "verify_url": f"{base}/v/{credential.short_id}",
+        "verify_url": verify_url(credential, settings().public_base_url),
         "credential_url": issuing.credential_url(credential.uuid),
     }
 
@@ -554,7 +555,7 @@ def _credential_detail(credential: Credential) -> dict:
 def _status(credential: Credential) -> str:
     if credential.revoked_at is not None:
         return "revoked"
-    if credential.valid_until is not None and credential.valid_until <= utcnow():
+    if credential.valid_until is not None and credential.valid_until <= utc_seconds():
         return "expired"
     return "valid"
 
@@ -562,7 +563,7 @@ def _status(credential: Credential) -> str:
 def _time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_stamp(moment)
 
 
 def _moment(text: str) -> datetime | None:

@@ -34,6 +34,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from issuer.config import settings
 from issuer.core import baking, images
 from issuer.core.errors import BadgeError
+from issuer.languages import LANGUAGES
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
 from issuer.web import csrf
@@ -57,8 +58,6 @@ JSON = "application/json"
 HTML = "text/html"
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 THUMBNAIL_SIZES = (96, 192)  # the verification page's picture at 1x and 2x (srcset)
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": "Italiano",
-                  "es": "Español", "pl": "Polski"}
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -67,7 +66,7 @@ _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"language_names": LANGUAGE_NAMES}
+    return {"language_names": LANGUAGES}
 
 
 def _language(fallback: str = "en") -> str:

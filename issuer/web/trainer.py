@@ -36,6 +36,7 @@ from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stack
 from issuer.services import cards as card_service
 from issuer.services.bulk import not_yet_gestures
 from issuer.services.learners import create_learner
+from issuer.services.urls import verify_path, verify_url
 from issuer.store.models import (
     AchievementTemplate,
     Assessment,
@@ -419,8 +420,8 @@ def credential(uuid: str):
     record = db().get(Assessment, issued.assessment_id) if issued.assessment_id else None
     return render_template("trainer/credential.html", credential=issued,
                            session_id=record.session_id if record is not None else None,
-                           verify_path=f"/v/{issued.short_id}",
-                           verify_url=f"{settings().public_base_url}/v/{issued.short_id}",
+                           verify_path=verify_path(issued.short_id),
+                           verify_url=verify_url(issued, settings().public_base_url),
                            can_email_claim=can_email_claim(issued))
 
 

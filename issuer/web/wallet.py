@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 
 from issuer.config import settings
 from issuer.core import cards as core_cards
+from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.services import (
     NotFound,
     cards,
@@ -41,11 +42,10 @@ from issuer.services import (
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
+from issuer.services.urls import verify_url
 
 bp = Blueprint("wallet", __name__)
 
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 BADGE_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 LCW_REQUEST = "https://lcw.app/request"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -95,7 +95,7 @@ def claim_page(token: str):
                    issued=publishing.human_date(document.get("validFrom"), language),
                    closed=claim_service.can_bind(credential),
                    linkedin_url=linkedin_url(credential, document),
-                   verify_url=f"{_base()}/v/{credential.short_id}",
+                   verify_url=verify_url(credential, _base()),
                    skills=stacking.stack_progress(db, credential, language))
 
 
@@ -210,7 +210,7 @@ def linkedin_url(credential, document: dict) -> str:
     if credential.valid_until is not None:
         params.update(expirationYear=credential.valid_until.year,
                       expirationMonth=credential.valid_until.month)
-    params.update(certUrl=f"{_base()}/v/{credential.short_id}", certId=credential.short_id)
+    params.update(certUrl=verify_url(credential, _base()), certId=credential.short_id)
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
 
 
