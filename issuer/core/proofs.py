@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import utc_stamp
-from .errors import BadgeError, SigningError, VerificationError
+from .errors import BadgeError, SigningError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
@@ -147,9 +147,3 @@ def verify_proof(
             False, N_("the signature does not match the document"), vm, controller, suite
         )
     return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
-
-
-def require_valid(result: ProofResult) -> ProofResult:
-    if not result.valid:
-        raise VerificationError(result.message)
-    return result

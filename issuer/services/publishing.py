@@ -330,7 +330,6 @@ class CredentialView:
     criteria: str | None
     issuer_name: str
     issuer_id: str | None
-    issuer_url: str | None
     issuer_country: str | None
     issuer_logo: str | None
     learner_name: str | None
@@ -365,7 +364,6 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         criteria=_text(_as_object(achievement.get("criteria")).get("narrative")),
         issuer_name=_text(issuer.get("name")) or _text(issuer.get("id")) or "",
         issuer_id=_text(issuer.get("id")),
-        issuer_url=_text(issuer.get("url")),
         issuer_country=_country(issuer, language),
         issuer_logo=_image_url(issuer.get("image")),
         learner_name=_learner_name(subject),

@@ -54,7 +54,7 @@ from .revocation import revoke
 from .status_lists import allocate_slot, status_entry
 from .urls import verify_url
 
-AUTOMATIC, ONE_CLICK = "automatic", "one-click"
+ONE_CLICK = "one-click"
 PART_REVOKED_REASON = "A component badge was revoked"
 
 
