@@ -2,8 +2,8 @@
 
 Services take a SQLAlchemy `Session` first and commit nothing themselves unless their name says
 so; the shell (web request, CLI command, API call) wraps a use case in `unit_of_work(db)`.
-Their errors are named `BadgeError` subclasses with a message a person can act on; the web
-turns them into 400/403/404/422 responses.
+Their errors are named `BadgeError` subclasses with a message a person can act on and no HTTP
+knowledge; the web shell's one table (`issuer/web/errors.py`) chooses each one's status.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from issuer.store.models import ApiToken, AuditEvent, Organisation, User
 
 
 class ServiceError(BadgeError):
-    """A use case cannot be carried out as asked (HTTP 422 unless a subclass says otherwise)."""
-
-    http_status = 422
+    """A use case cannot be carried out as asked."""
 
 
 class NotIssuable(ServiceError):
@@ -35,19 +33,13 @@ class NotIssuable(ServiceError):
 class InvalidAssessment(ServiceError):
     """An evaluation names a gesture or level the micro-training does not have."""
 
-    http_status = 400
-
 
 class NotFound(ServiceError):
     """The record asked for does not exist (or is not visible to this actor)."""
 
-    http_status = 404
-
 
 class PermissionDenied(ServiceError):
     """The actor may not act for this organisation or in this role."""
-
-    http_status = 403
 
 
 # Who performs a use case: a logged-in user, an API token, or None for the system (CLI, demo).

@@ -25,8 +25,6 @@ ADDRESS_FACTOR = 4
 class TooManyAttempts(ServiceError):
     """Log-in refused for a while after repeated failures."""
 
-    http_status = 429
-
 
 def _hasher() -> PasswordHasher:
     current = settings()

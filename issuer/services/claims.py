@@ -46,8 +46,6 @@ MAX_DID_LENGTH = 500
 class ClaimClosed(ServiceError):
     """The badge behind a claim link can no longer be taken into a wallet (revoked, erased)."""
 
-    http_status = 410
-
 
 def claim_url(token: str) -> str:
     """The learner's private claim page for a claim token."""

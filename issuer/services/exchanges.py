@@ -52,12 +52,11 @@ CONFIGURATIONS = (LDP_CONFIGURATION, JWT_CONFIGURATION)
 
 
 class ExchangeError(ServiceError):
-    """A VC-API exchange step is refused; `code` names why, `http_status` says how."""
+    """A VC-API exchange step is refused; `code` names why."""
 
-    def __init__(self, message: str, code: str, http_status: int):
+    def __init__(self, message: str, code: str):
         super().__init__(message)
         self.code = code
-        self.http_status = http_status
 
 
 class OAuthError(ServiceError):
@@ -66,11 +65,9 @@ class OAuthError(ServiceError):
     `offer_id` is set when a wrong transaction code must be counted (in its own transaction).
     """
 
-    def __init__(self, error: str, description: str, http_status: int = 400,
-                 offer_id: int | None = None):
+    def __init__(self, error: str, description: str, offer_id: int | None = None):
         super().__init__(description)
         self.error = error
-        self.http_status = http_status
         self.offer_id = offer_id
 
 
@@ -119,12 +116,12 @@ def complete_exchange(db: Session, exchange_id: str, presentation: object, domai
     try:
         holder = presentations.verify_presentation(presentation, exchange.challenge, domain)
     except presentations.PresentationError as error:
-        raise ExchangeError(str(error), f"invalid_presentation_{error.reason}", 400) from None
+        raise ExchangeError(str(error), f"invalid_presentation_{error.reason}") from None
     claimed = db.execute(update(WalletExchange)
                          .where(WalletExchange.id == exchange.id, WalletExchange.state == PENDING)
                          .values(state=COMPLETE, completed_at=now, holder_did=holder))
     if claimed.rowcount != 1:
-        raise ExchangeError("this exchange was already completed", "exchange_complete", 409)
+        raise ExchangeError("this exchange was already completed", "exchange_complete")
     copy = bind_to_holder(db, exchange.credential, holder, now)
     exchange.issued_credential_id = copy.id
     db.flush()
@@ -135,12 +132,12 @@ def _open_exchange(db: Session, exchange_id: str, now: datetime) -> WalletExchan
     exchange = db.scalar(select(WalletExchange).where(
         WalletExchange.exchange_sha256 == digest(exchange_id or "")))
     if exchange is None:
-        raise ExchangeError("there is no such exchange", "unknown_exchange", 404)
+        raise ExchangeError("there is no such exchange", "unknown_exchange")
     if exchange.state != PENDING:
-        raise ExchangeError("this exchange was already completed", "exchange_complete", 409)
+        raise ExchangeError("this exchange was already completed", "exchange_complete")
     if _expired(exchange.expires_at, now):
         raise ExchangeError("this exchange has expired: open the claim page again",
-                            "exchange_expired", 410)
+                            "exchange_expired")
     _refuse_closed(exchange.credential)
     return exchange
 
@@ -202,7 +199,7 @@ def offer_document(db: Session, offer_id: str, issuer: str, now: datetime | None
     if (offer is None or offer.redeemed_at is not None
             or _expired(offer.expires_at, utc_seconds(now))):
         raise ExchangeError("this credential offer is unknown, used or expired",
-                            "unknown_offer", 404)
+                            "unknown_offer")
     grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id)}
     if offer.tx_code_sha256:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
@@ -281,12 +278,12 @@ def offer_for_token(db: Session, authorization: str | None, now: datetime | None
     """The offer an `Authorization: Bearer` access token was issued for (RFC 6750 errors)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise OAuthError("", "a Bearer access token is required", 401)
+        raise OAuthError("", "a Bearer access token is required")
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.token_sha256 == digest(token.strip())))
     if offer is None or offer.token_expires_at is None or _expired(offer.token_expires_at,
                                                                    utc_seconds(now)):
-        raise OAuthError("invalid_token", "the access token is unknown or expired", 401)
+        raise OAuthError("invalid_token", "the access token is unknown or expired")
     return offer
 
 

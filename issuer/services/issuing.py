@@ -59,8 +59,6 @@ FALLBACK_LANGUAGE = "en"
 class AlreadyIssued(ServiceError):
     """The assessment has a credential; change it by revoking and re-evaluating."""
 
-    http_status = 409
-
 
 def credential_url(credential_uuid: str) -> str:
     """The dereferenceable id of a credential."""

@@ -24,8 +24,6 @@ MAX_REASON_LENGTH = 2000
 class AlreadyRevoked(ServiceError):
     """The credential was revoked before."""
 
-    http_status = 409
-
 
 def revoke(
     db: Session, credential: Credential, reason: str, actor: Actor, now: datetime | None = None,

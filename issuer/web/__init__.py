@@ -22,6 +22,7 @@ from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import i18n
+from .errors import http_status
 
 # Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
 # skipped; any other import error is a real bug and is raised.
@@ -176,7 +177,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(BadgeError)
     def badge_error(error: BadgeError):
-        status = getattr(error, "http_status", None) or _badge_status(error)
+        status = http_status(error)
         # Pages speak the reader's language; /api/ clients keep the English message.
         text = _one_line(error) if _wants_json() else _one_line(error, i18n.translated(error))
         return error_response(status, text, type(error).__name__)
@@ -185,13 +186,6 @@ def _register_errors(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s", request.path)
         return error_response(500)
-
-
-def _badge_status(error: BadgeError) -> int:
-    # Documents the client sent that are malformed → 400; well-formed but refused → 422.
-    from issuer.core.errors import KeyFormatError, SchemaError, TemplateError
-
-    return 400 if isinstance(error, KeyFormatError | SchemaError | TemplateError) else 422
 
 
 def _one_line(error: Exception, text: str | None = None) -> str:

@@ -55,6 +55,7 @@ from .api_issue import (
     plan_issue,
     planned_status,
 )
+from .errors import http_status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -121,8 +122,8 @@ def _badge_error(error: BadgeError) -> Response:
 
 
 def _as_api_error(error: BadgeError) -> ApiError:
-    """A service or engine refusal as an API error (422 unless the error names its status)."""
-    status = getattr(error, "http_status", None) or 422
+    """A service or engine refusal as an API error (a malformed document is 422 here too)."""
+    status = http_status(error, malformed=422)
     message = " ".join(str(error).split()) or type(error).__name__
     return ApiError(status, _CODES.get(status, "unprocessable"), message)
 

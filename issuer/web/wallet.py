@@ -43,6 +43,7 @@ from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
 from issuer.services.urls import verify_url
+from issuer.web.errors import http_status
 
 bp = Blueprint("wallet", __name__)
 
@@ -291,9 +292,9 @@ def exchange(exchange_id: str):
                                                _domain())
             credential = json.loads(copy.signed_json)
     except ExchangeError as error:
-        return _exchange_error(str(error), error.code, error.http_status)
+        return _exchange_error(str(error), error.code, http_status(error))
     except ClaimClosed as error:
-        return _exchange_error(str(error), "credential_unavailable", 410)
+        return _exchange_error(str(error), "credential_unavailable", http_status(error))
     return jsonify({"verifiablePresentation": {
         "@context": [CREDENTIALS_V2], "type": ["VerifiablePresentation"],
         "verifiableCredential": [credential]}})
@@ -392,7 +393,7 @@ def credential_offer(offer_id: str):
     try:
         document = exchanges.offer_document(_db(), offer_id, _base())
     except ExchangeError as error:
-        return _exchange_error(str(error), error.code, error.http_status)
+        return _exchange_error(str(error), error.code, http_status(error))
     response = jsonify(document)
     response.headers.update(NO_STORE)
     return response
@@ -453,9 +454,9 @@ def _oauth_error(error: OAuthError) -> Response:
     """RFC 6749 §5.2 / RFC 6750 §3 / OID4VCI error responses, never cached."""
     body = {"error": error.error, "error_description": str(error)} if error.error else {}
     response = jsonify(body)
-    response.status_code = error.http_status
+    response.status_code = http_status(error)
     response.headers.update(NO_STORE)
-    if error.http_status == 401:
+    if response.status_code == 401:
         challenge = "Bearer"
         if error.error:
             challenge += f' error="{error.error}", error_description="{error}"'
