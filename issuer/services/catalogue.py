@@ -13,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
 from issuer.core.errors import TemplateError
@@ -21,6 +20,7 @@ from issuer.core.messages import N_
 from issuer.store.models import AchievementTemplate
 
 from . import Actor, NotFound, audit
+from .urls import public_url
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id
@@ -103,7 +103,7 @@ def _parse_training(source: str, name: str, theme: str) -> MicroTraining:
 def achievement_id(template: AchievementTemplate, language: str) -> str:
     """The dereferenceable id of the Achievement for one version in one language."""
     segment = _SEPARATOR.join((template.template_id, template.version, language))
-    return f"{settings().public_base_url}/achievements/{segment}"
+    return public_url(f"/achievements/{segment}")
 
 
 def template_for_achievement(db: Session, segment: str) -> tuple[AchievementTemplate, str]:

@@ -24,7 +24,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import builders, proofs
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
@@ -39,6 +38,7 @@ from .issuing import (
 )
 from .keys import active_key, verification_method_id
 from .status_lists import allocate_slot, status_entry
+from .urls import public_url
 
 MAX_DID_LENGTH = 500
 
@@ -49,7 +49,7 @@ class ClaimClosed(ServiceError):
 
 def claim_url(token: str) -> str:
     """The learner's private claim page for a claim token."""
-    return f"{settings().public_base_url}/claim/{token}"
+    return public_url(f"/claim/{token}")
 
 
 def credential_for_claim(db: Session, token: str) -> Credential:

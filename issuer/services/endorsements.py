@@ -23,6 +23,7 @@ from issuer.core import catalogue as core_catalogue
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
+from issuer.languages import in_language
 from issuer.store.models import AchievementTemplate, Organisation
 from issuer.store.stacking_models import Endorsement
 
@@ -95,7 +96,7 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
                  language: str, name: str, comment: str, now: datetime) -> Endorsement:
     endorsement_uuid = str(uuidlib.uuid4())
     subject_id = achievement_id(template, language)
-    label = _NAMES.get(language, _NAMES["en"]).format(name=name)
+    label = in_language(_NAMES, language).format(name=name)
     document = builders.EndorsementCredential(
         id=f"urn:uuid:{endorsement_uuid}",
         issuer=issuer_profile_builder(endorser),

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
+from issuer.config import Settings, settings
 from issuer.core import presentations
 from issuer.core.clock import utc_seconds
 from issuer.core.jwt import sign_jwt
@@ -164,8 +164,11 @@ class NewOffer:
 
 
 def create_offer(db: Session, credential: Credential, now: datetime | None = None,
-                 with_tx_code: bool = False) -> NewOffer:
-    """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code."""
+                 with_tx_code: bool = False, config: Settings | None = None) -> NewOffer:
+    """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code.
+
+    Its code is derived with the secret key of `config` (default: the active settings).
+    """
     _refuse_closed(credential)
     now = utc_seconds(now)
     purge_expired(db, now)
@@ -173,7 +176,8 @@ def create_offer(db: Session, credential: Credential, now: datetime | None = Non
     tx_code = ("".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
                if with_tx_code else None)
     offer = CredentialOffer(offer_sha256=digest(offer_id),
-                            code_sha256=digest(pre_authorized_code(offer_id)),
+                            code_sha256=digest(pre_authorized_code(
+                                offer_id, (config or settings()).secret_key)),
                             credential_id=credential.id,
                             tx_code_sha256=digest(tx_code) if tx_code else None,
                             created_at=now, expires_at=now + OFFER_LIFETIME)
@@ -182,25 +186,29 @@ def create_offer(db: Session, credential: Credential, now: datetime | None = Non
     return NewOffer(offer, offer_id, tx_code)
 
 
-def pre_authorized_code(offer_id: str) -> str:
+def pre_authorized_code(offer_id: str, secret_key: str) -> str:
     """The offer's pre-authorized code, derived from its id with the app's secret key.
 
     Deriving it lets the offer document be served again without storing the code itself.
     """
-    mac = hmac.new(settings().secret_key.encode(), b"pre-authorized_code:" + offer_id.encode(),
+    mac = hmac.new(secret_key.encode(), b"pre-authorized_code:" + offer_id.encode(),
                    hashlib.sha256)
     return b64url(mac.digest())
 
 
-def offer_document(db: Session, offer_id: str, issuer: str, now: datetime | None = None) -> dict:
-    """The Credential Offer object served at the credential_offer_uri (404 when gone)."""
+def offer_document(db: Session, offer_id: str, issuer: str, secret_key: str,
+                   now: datetime | None = None) -> dict:
+    """The Credential Offer object served at the credential_offer_uri (gone: ExchangeError).
+
+    `secret_key` derives the pre-authorized code, as it did when the offer was made.
+    """
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.offer_sha256 == digest(offer_id or "")))
     if (offer is None or offer.redeemed_at is not None
             or _expired(offer.expires_at, utc_seconds(now))):
         raise ExchangeError("this credential offer is unknown, used or expired",
                             "unknown_offer")
-    grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id)}
+    grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id, secret_key)}
     if offer.tx_code_sha256:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
                             "description": "The code we sent you by e-mail"}

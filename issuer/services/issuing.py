@@ -22,12 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from issuer.config import settings
 from issuer.core import builders, jsonld, proofs, schema
 from issuer.core import catalogue as core_catalogue
 from issuer.core.catalogue import MicroTraining
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_, Joined, Localised, Message
+from issuer.languages import in_language
 from issuer.store.models import (
     Assessment,
     Credential,
@@ -49,6 +49,7 @@ from . import (
 from . import catalogue as catalogue_service
 from .keys import active_key, issuer_profile_builder, verification_method_id
 from .status_lists import allocate_slot, status_entry
+from .urls import public_url
 
 # No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
 SHORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -62,12 +63,12 @@ class AlreadyIssued(ServiceError):
 
 def credential_url(credential_uuid: str) -> str:
     """The dereferenceable id of a credential."""
-    return f"{settings().public_base_url}/credentials/{credential_uuid}"
+    return public_url(f"/credentials/{credential_uuid}")
 
 
 def evidence_url(evidence_uuid: str) -> str:
     """The https URL of an evidence file (never a data: URI inside the credential)."""
-    return f"{settings().public_base_url}/evidence/{evidence_uuid}"
+    return public_url(f"/evidence/{evidence_uuid}")
 
 
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
@@ -276,7 +277,7 @@ def _results(training: MicroTraining, achievement: builders.Achievement,
 def _evidence(assessment: Assessment, training: MicroTraining, language: str):
     names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
     if assessment.comments.get(""):
-        yield builders.Evidence(name=_TRAINER_COMMENT.get(language, _TRAINER_COMMENT["en"]),
+        yield builders.Evidence(name=in_language(_TRAINER_COMMENT, language),
                                 narrative=assessment.comments[""])
     for gesture in training.gestures:
         comment = assessment.comments.get(gesture.id)

@@ -19,16 +19,17 @@ from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey
 
 from . import Actor, audit, require_organisation
+from .urls import public_url
 
 
 def issuer_did(org: Organisation) -> str:
     """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec`."""
-    return did_web_for(settings().public_base_url, "issuers", org.slug)
+    return did_web_for(public_url(), "issuers", org.slug)
 
 
 def profile_url(org: Organisation) -> str:
     """The https page of the organisation's Profile."""
-    return f"{settings().public_base_url}/issuers/{org.slug}"
+    return public_url(f"/issuers/{org.slug}")
 
 
 def issuer_profile_builder(org: Organisation) -> builders.Profile:

@@ -28,7 +28,7 @@ from issuer.core.cards import qr_matrix
 from issuer.core.clock import utc_seconds
 from issuer.core.images import FONT_BOLD, FONT_REGULAR
 from issuer.core.messages import N_
-from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
 from issuer.store.models import Credential, Learner
 
 from . import Actor, NotFound, audit, require_organisation
@@ -70,7 +70,7 @@ def labels_for(language: str | None) -> dict[str, str]:
 
 def record_name(language: str | None, name: str) -> str:
     """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
-    return _RECORD_NAMES.get(normalise(language) or "", _RECORD_NAMES["en"]).format(name=name)
+    return in_language(_RECORD_NAMES, language).format(name=name)
 
 
 # --- which badges ------------------------------------------------------------------------------

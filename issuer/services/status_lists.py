@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import proofs
 from issuer.core import status_list as bitstring
 from issuer.core.clock import utc_stamp
 from issuer.store.models import Organisation, StatusList, StatusSlot
 
 from .keys import active_key, issuer_did, verification_method_id
+from .urls import public_url
 
 LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
 REVOCATION = "revocation"
@@ -33,7 +33,7 @@ _RANDOM_TRIES = 16
 
 def list_url(status_list: StatusList) -> str:
     """The public URL of the signed list credential."""
-    return f"{settings().public_base_url}/status/{status_list.uuid}"
+    return public_url(f"/status/{status_list.uuid}")
 
 
 def status_entry(status_list: StatusList, index: int) -> dict:

@@ -1,7 +1,7 @@
-"""The public address of a credential's verification page, built here and nowhere else.
+"""The public addresses of this service, built on its site's base URL here and nowhere else.
 
-Cards print it as a QR code, pages and the API link to it, skill badges cite their parts by it.
-It imports no other service, so that every one of them can use it.
+Credentials name their issuer, achievement, status list and evidence by these URLs; cards print
+the verification page as a QR code. It imports no other service, so every one of them can use it.
 """
 
 from __future__ import annotations
@@ -10,11 +10,16 @@ from issuer.config import settings
 from issuer.store.models import Credential
 
 
+def public_url(path: str = "", base_url: str | None = None) -> str:
+    """`path` on the public site `base_url` (default: PUBLIC_BASE_URL of the active settings)."""
+    return (base_url or settings().public_base_url) + path
+
+
 def verify_path(short_id: str) -> str:
     """The short verification page of a credential, from the site's root (`/v/<short_id>`)."""
     return f"/v/{short_id}"
 
 
 def verify_url(credential: Credential, base_url: str | None = None) -> str:
-    """The verification page as an absolute URL on the public site (`base_url`, else configured)."""
-    return (base_url or settings().public_base_url) + verify_path(credential.short_id)
+    """The verification page of `credential` as an absolute URL (what its card's QR encodes)."""
+    return public_url(verify_path(credential.short_id), base_url)

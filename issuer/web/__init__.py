@@ -6,14 +6,12 @@ Configuration comes from `issuer.config.Settings` (environment, instance folder)
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.orm import Session
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from issuer.config import Settings, activate
@@ -21,28 +19,19 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import i18n
+from . import admin, api, auth, i18n, public, trainer, wallet
 from .errors import http_status
+from .extensions import close_db, csrf
 
-# Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
-# skipped; any other import error is a real bug and is raised.
-BLUEPRINT_MODULES = (
-    "issuer.web.public",
-    "issuer.web.auth",
-    "issuer.web.trainer",
-    "issuer.web.admin",
-    "issuer.web.api",
-    "issuer.web.wallet",
-)
+# One blueprint per audience, each registered here and nowhere else.
+BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, trainer.bp, admin.bp, api.bp, wallet.bp)
 # Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
-CSRF_EXEMPT = ("api", "wallet")
+CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -76,19 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def db() -> Session:
-    """The database session of the current request, closed when the request ends."""
-    if "db" not in g:
-        g.db = current_app.extensions["sky_sessionmaker"]()
-    return g.db
-
-
-def _close_db(_error: BaseException | None = None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()  # rolls back anything a view did not commit
-
-
 def _init_database(app: Flask, settings: Settings) -> None:
     # SQLite (embedded) is brought up to date on start; PostgreSQL is upgraded by the operator
     # before new workers start, and a worker refuses to run on an older schema.
@@ -101,26 +77,18 @@ def _init_database(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     app.extensions["sky_engine"] = engine
     app.extensions["sky_sessionmaker"] = make_sessionmaker(engine)
-    app.teardown_appcontext(_close_db)
+    app.teardown_appcontext(close_db)
 
 
 def _register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        app.register_blueprint(module.bp)
-        if module.bp.name in CSRF_EXEMPT:
-            csrf.exempt(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for blueprint in CSRF_EXEMPT:
+        csrf.exempt(blueprint)
 
 
 def _template_helpers() -> dict:
-    from .auth import current_user
-
-    return {"current_user": current_user}
+    return {"current_user": auth.current_user}
 
 
 def _security_headers(response):

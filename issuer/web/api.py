@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException
 
-from issuer.config import settings
 from issuer.core import baking
 from issuer.core.clock import utc_seconds, utc_stamp
 from issuer.core.errors import BadgeError
@@ -41,7 +40,7 @@ from issuer.services import (
 from issuer.services.urls import verify_url
 from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner
 
-from . import db, openapi
+from . import openapi
 from .api_issue import (
     MAX_ID,
     ApiError,
@@ -56,6 +55,7 @@ from .api_issue import (
     planned_status,
 )
 from .errors import http_status
+from .extensions import db, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -323,7 +323,7 @@ def _credential(credential_uuid: str) -> Credential:
 def verify() -> Response:
     """Verify any OB 3.0 credential: JSON, a compact JWT (text/plain) or a baked PNG/SVG."""
     source = _verifiable()
-    report = verification.verify_any(source, db=db())
+    report = verification.verify_any(source, db=db(), config=settings())
     return _json(200, publishing.report_json(report))
 
 

@@ -23,12 +23,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from issuer.config import settings
 from issuer.services import unit_of_work
 from issuer.services.accounts import TooManyAttempts, authenticate
 from issuer.store.models import User
 
-from . import db
+from .extensions import db, settings
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -45,7 +44,8 @@ def login():
         password = request.form.get("password", "")
         try:
             with unit_of_work(db()):
-                user = authenticate(db(), email, password, request.remote_addr)
+                user = authenticate(db(), email, password, request.remote_addr,
+                                    config=settings())
         except TooManyAttempts:
             flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
                     minutes=settings().login_lockout_minutes), "error")

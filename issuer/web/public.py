@@ -31,14 +31,13 @@ from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from issuer.config import settings
 from issuer.core import baking, images
 from issuer.core.errors import BadgeError
 from issuer.languages import LANGUAGES
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
-from issuer.web import csrf
-from issuer.web import db as _db
+from issuer.web.extensions import csrf, settings
+from issuer.web.extensions import db as _db
 
 bp = Blueprint("public", __name__)
 
@@ -155,7 +154,7 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = verification.verify_stored(db, credential)
+    report = verification.verify_stored(db, credential, config=settings())
     db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
@@ -481,7 +480,7 @@ def verify_submit():
                               mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
     except UnusableInput as error:
         return _refuse(400, str(error), wants_json)
-    report = verification.verify_any(source, db=_db())
+    report = verification.verify_any(source, db=_db(), config=settings())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()

@@ -27,7 +27,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from issuer.config import settings
 from issuer.core import cards as core_cards
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.services import (
@@ -44,6 +43,8 @@ from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
 from issuer.services.urls import verify_url
 from issuer.web.errors import http_status
+from issuer.web.extensions import db as _db
+from issuer.web.extensions import settings
 
 bp = Blueprint("wallet", __name__)
 
@@ -55,12 +56,6 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type",
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
-
-
-def _db():
-    from issuer.web import db
-
-    return db()
 
 
 def _base() -> str:
@@ -127,14 +122,14 @@ def claim_record_pdf(token: str):
 @bp.get("/claim/<token>/card.pdf")
 def claim_card(token: str):
     """The learner's card again (front only: its back would print their private claim link)."""
-    card = cards.card_for(_claimed(token))
+    card = cards.card_for(_claimed(token), base_url=_base())
     return _pdf(core_cards.card_pdf([card]), "badge-card.pdf")
 
 
 @bp.get("/claim/<token>/certificate.pdf")
 def claim_certificate(token: str):
     """A one-page A4 certificate of the badge, with the verification QR code."""
-    card = cards.card_for(_claimed(token))
+    card = cards.card_for(_claimed(token), base_url=_base())
     return _pdf(core_cards.certificate_pdf(card, "A4"), "badge-certificate.pdf")
 
 
@@ -153,7 +148,7 @@ def claim_wallet(token: str):
         return _render("wallet/closed.html", language, status=410, token=token)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
-        offer = exchanges.create_offer(db, credential)
+        offer = exchanges.create_offer(db, credential, config=settings())
     lcw_link = lcw_request_url(exchange_url(exchange_id))
     offer_link = credential_offer_url(offer_uri(offer.offer_id))
     return _render("wallet/wallet.html", language, token=token,
@@ -391,7 +386,7 @@ def _require_issuer_path(tenant: str) -> None:
 def credential_offer(offer_id: str):
     """The Credential Offer object a `credential_offer_uri` points at."""
     try:
-        document = exchanges.offer_document(_db(), offer_id, _base())
+        document = exchanges.offer_document(_db(), offer_id, _base(), settings().secret_key)
     except ExchangeError as error:
         return _exchange_error(str(error), error.code, http_status(error))
     response = jsonify(document)

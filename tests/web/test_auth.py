@@ -146,7 +146,7 @@ def guarded(app):
     @login_required()
     def org_page(org_id):
         from issuer.store.models import Organisation
-        from issuer.web import db
+        from issuer.web.extensions import db
 
         org = db().get(Organisation, org_id)
         require_same_org(_Owned(org.id) if org else None)
