@@ -11,7 +11,7 @@ from sqlalchemy import select
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.api_tokens import authenticate, create_token, revoke_token, tokens_of
 from issuer.store.models import ApiToken, AuditEvent
-from tests.web.conftest import make_organisation
+from tests.helpers import make_organisation
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -10,10 +10,9 @@ import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from issuer.services import audit, unit_of_work
-from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.verification import verify_stored
 from issuer.store.models import (
     AchievementTemplate,
@@ -23,8 +22,15 @@ from issuer.store.models import (
     SigningKey,
     User,
 )
-
-from .conftest import TEST_CATALOGUE, csrf_token, make_world, settings_for, submit
+from tests.helpers import (
+    TEST_CATALOGUE,
+    count,
+    csrf_token,
+    issue,
+    make_world,
+    settings_for,
+    submit,
+)
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 BOTH = {DIG: "acquired", STAKE: "acquired"}
@@ -35,17 +41,6 @@ def admin(client, world, login):
     login(world.admin)
     return world.admin
 
-
-def issue(db, world, learner, levels=BOTH) -> Credential:
-    with unit_of_work(db):
-        assessment = save_assessment(db, world.session.id, learner.id, levels, {}, None,
-                                     world.trainer)
-        return issue_for_assessment(db, assessment.id, world.trainer)
-
-
-def count(db, model, *where) -> int:
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def png(width=20, height=10) -> bytes:

@@ -9,29 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from issuer.core import baking
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token, revoke_token
 from issuer.store.models import ApiToken, Assessment, Credential, Learner
-
-from .conftest import BASE_URL, make_world
+from tests.helpers import BASE_URL, count, make_world
 
 ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
-
-
-@pytest.fixture
-def token(db, world):
-    """A live API token of the world's organisation (the plain value)."""
-    with unit_of_work(db):
-        _record, plain = create_token(db, world.org, "Moodle export")
-    return plain
-
-
-@pytest.fixture
-def headers(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -54,10 +40,6 @@ def request_body(**changes) -> dict:
 def issue(client, headers, **changes):
     return client.post("/api/v1/credentials", json=request_body(**changes), headers=headers)
 
-
-def count(db, model) -> int:
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(model))
 
 
 def error_of(response) -> dict:
