@@ -21,8 +21,8 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from issuer.core.cards import CARD_HEIGHT, CARD_WIDTH, CardData, sheet_pdf
-from issuer.core.images import badge_png
+from issuer.rendering.cards import CARD_HEIGHT, CARD_WIDTH, CardData, sheet_pdf
+from issuer.rendering.images import badge_png
 
 GRID = [(c * CARD_WIDTH, r * CARD_HEIGHT) for r in range(5) for c in range(2)]
 

@@ -36,6 +36,8 @@ _ENVIRONMENT = {
     "SKY_LOGIN_LOCKOUT_MINUTES": ("login_lockout_minutes", int),
     "SKY_PASSWORD_TIME_COST": ("password_time_cost", int),
     "SKY_PASSWORD_MEMORY_COST": ("password_memory_cost", int),
+    "SKY_TRUSTED_PROXIES": ("trusted_proxies", int),
+    "SKY_KEY_KDF_ITERATIONS": ("key_kdf_iterations", int),
     "SMTP_HOST": ("smtp_host", str),
     "SMTP_PORT": ("smtp_port", int),
     "SMTP_USER": ("smtp_user", str),
@@ -62,6 +64,10 @@ class Settings:
     # argon2id costs (RFC 9106 "second recommended" defaults); tests lower them.
     password_time_cost: int = 3
     password_memory_cost: int = 65536
+    # PBKDF2 rounds protecting private keys at rest (issuer.core.pkcs8); tests lower them.
+    key_kdf_iterations: int = 600_000
+    # How many reverse proxies in front of the service append to X-Forwarded-For (0: none).
+    trusted_proxies: int = 0
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

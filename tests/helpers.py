@@ -54,6 +54,7 @@ def settings_for(instance: Path, database_url: str, **extra) -> dict:
         "SKY_KEY_PASSPHRASE": "test-key-passphrase",
         "SKY_PASSWORD_TIME_COST": 1,
         "SKY_PASSWORD_MEMORY_COST": 64,
+        "SKY_KEY_KDF_ITERATIONS": 1000,
         **extra,
     }
 
@@ -112,12 +113,13 @@ def make_world(db, slug="agfe", learner_names=("Zoé Lefèvre", "Łukasz Wiśnie
 # --- the common steps ----------------------------------------------------------------------
 
 
-def evaluate(db, world, learner=None, levels=ALL_ACQUIRED, comments=None, narrative=None):
+def evaluate(db, world, learner=None, levels=ALL_ACQUIRED, comments=None, narrative=None,
+             evidence_public=False):
     """Save (and commit) an evaluation of `learner` (default: the first) in the world's session."""
     learner = learner or world.learners[0]
     with unit_of_work(db):
         return save_assessment(db, world.session.id, learner.id, levels, comments or {},
-                               narrative, world.trainer)
+                               narrative, world.trainer, evidence_public=evidence_public)
 
 
 def issue(db, world, learner=None, now=None, **evaluation):

@@ -6,7 +6,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from issuer.core import baking, cards
+from issuer.core import baking
+from issuer.rendering import cards
 
 from .i18n import _
 

@@ -164,7 +164,7 @@ def _print_report(report) -> None:
 
 
 def _verdict_words() -> dict[str, str]:
-    # The engine's verdict codes (issuer.core.verify.VERDICTS) in the reader's words.
+    # The engine's verdict codes (issuer.core.verify_report.VERDICTS) in the reader's words.
     return {"valid": _("valid"), "revoked": _("revoked"), "suspended": _("suspended"),
             "expired": _("expired"), "not_yet_valid": _("not yet valid"), "invalid": _("invalid")}
 

@@ -82,7 +82,7 @@ def db_upgrade_command(_args) -> int:
 
 def templates_check_command(args) -> int:
     """Print one line per problem in the catalogue; exit 1 when there is any."""
-    from issuer.core.catalogue import check_catalogue
+    from issuer.domain.catalogue import check_catalogue
 
     path = args.path or Settings.from_env().catalogue_path
     problems = check_catalogue(path)

@@ -21,6 +21,21 @@ def verification_method(controller: str, key: PublicKey, fragment: str | None = 
     }
 
 
+def json_web_key_method(controller: str, key: PublicKey) -> dict:
+    """A `JsonWebKey` verification method (`<controller>#<JWK thumbprint>`) for VC-JWT verifiers.
+
+    OB 3.0 §8.2 wants a JWT `kid` to dereference to a JWK, and a Multikey may carry only
+    `publicKeyMultibase` (CID 1.0 forbids two forms of one key in one method), so the same key
+    is listed a second time in this form.
+    """
+    return {
+        "id": f"{controller}#{key.thumbprint()}",
+        "type": "JsonWebKey",
+        "controller": controller,
+        "publicKeyJwk": key.to_jwk(),
+    }
+
+
 def did_key_document(did: str) -> dict:
     """Expand a `did:key:z…` into its DID document, offline."""
     if not did.startswith("did:key:"):
@@ -45,9 +60,12 @@ def did_key_document(did: str) -> dict:
 def did_web_document(did: str, keys: Iterable[PublicKey], profile: dict | None = None) -> dict:
     """A did:web document listing every key version, all usable for `assertionMethod`.
 
+    Each key appears as a Multikey (Data Integrity proofs) and then as a JsonWebKey (VC-JWT).
     Earlier keys stay listed after rotation so that badges they signed keep verifying.
     """
+    keys = list(keys)
     methods = [verification_method(did, key) for key in keys]
+    methods += [json_web_key_method(did, key) for key in keys]
     document = {"@context": list(DID_CONTEXTS), "id": did, "verificationMethod": methods}
     document["assertionMethod"] = [m["id"] for m in methods]
     document["authentication"] = [m["id"] for m in methods]

@@ -14,6 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from . import pkcs8
 from .errors import KeyFormatError
 from .multibase import (
     ED25519_PUB,
@@ -217,17 +218,18 @@ class PrivateKey:
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
-    def to_encrypted_pem(self, passphrase: bytes | str) -> bytes:
-        """PKCS#8 PEM encrypted with the passphrase; the only way to store a key."""
+    def to_encrypted_pem(self, passphrase: bytes | str,
+                         iterations: int = pkcs8.KDF_ITERATIONS) -> bytes:
+        """PKCS#8 PEM encrypted with the passphrase (PBKDF2-SHA256, `iterations` rounds, then
+        AES-256); the only way to store a key."""
         if isinstance(passphrase, str):
             passphrase = passphrase.encode()
         if not passphrase:
             raise KeyFormatError("refusing to export a private key without a passphrase")
-        return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase),
-        )
+        der = self._key.private_bytes(serialization.Encoding.DER,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption())
+        return pkcs8.encrypt(der, passphrase, iterations)
 
     def to_private_jwk(self) -> dict:
         """The private JWK, including `d`. Handle like the key itself."""

@@ -56,6 +56,59 @@ class KeyResolver:
             return _key_from_jwks(document["keys"], kid, fragment)
         return self(kid, "assertionMethod")[0]
 
+    def published_method(self, controller: str, key: PublicKey,
+                         purpose: str = "assertionMethod") -> str | None:
+        """The id under which `controller` publishes `key` for `purpose`, or None.
+
+        Key provenance for keys a proof names only loosely (a JWT's header `jwk`, a `kid` outside
+        the issuer's document): a DID or https controller document must list the key under
+        `purpose`; an https controller may instead publish it in the JWK set at
+        `/.well-known/jwks.json` of its authority (OB-IMPL). Raises ResolutionError when the
+        controller's documents cannot be read.
+        """
+        if self._is_web_url(controller):
+            found = self._published_in_jwks(controller, key)
+            if found:
+                return found
+        elif not controller.startswith(("did:key:", "did:web:")):
+            return None
+        document = self._controller_document(controller)
+        for entry in _as_list(document.get(purpose)):
+            vm_url = entry.get("id") if isinstance(entry, dict) else entry
+            if isinstance(vm_url, str) and vm_url.startswith("#"):
+                vm_url = controller + vm_url
+            try:
+                candidate, _ = self(vm_url, purpose)
+            except BadgeError:
+                continue
+            if same_key(candidate, key):
+                return vm_url
+        return None
+
+    def _controller_document(self, document_url: str) -> dict:
+        if document_url.startswith("did:key:"):
+            return did_key_document(document_url)
+        if document_url.startswith("did:web:"):
+            return self._fetch(did_web_url(document_url, self.allow_http_loopback))
+        return self._fetch(document_url)
+
+    def _published_in_jwks(self, controller: str, key: PublicKey) -> str | None:
+        parts = urlsplit(controller)
+        jwks_url = f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json"
+        try:
+            keys = self._fetch(jwks_url).get("keys")
+        except BadgeError:
+            return None
+        for jwk in keys if isinstance(keys, list) else []:
+            if not isinstance(jwk, dict) or jwk.get("iss", controller) != controller:
+                continue
+            try:
+                if same_key(PublicKey.from_jwk(jwk), key):
+                    return f"{jwks_url}#{jwk.get('kid', '')}".rstrip("#")
+            except BadgeError:
+                continue
+        return None
+
     def _resolve(self, vm_url: str, purpose: str) -> tuple[PublicKey, str]:
         if not isinstance(vm_url, str) or not vm_url:
             raise ResolutionError(N_("the verificationMethod must be a URL string"))
@@ -63,11 +116,8 @@ class KeyResolver:
         if not hash_ or not fragment:
             raise ResolutionError(N_("verification method %(vm)s has no '#fragment'",
                                      vm=repr(vm_url)))
-        if document_url.startswith("did:key:"):
-            document = did_key_document(document_url)
-        elif document_url.startswith("did:web:"):
-            url = did_web_url(document_url, self.allow_http_loopback)
-            document = self._fetch(url)
+        if document_url.startswith(("did:key:", "did:web:")):
+            document = self._controller_document(document_url)
         elif self._is_web_url(document_url):
             if self.fetch_json is None:
                 return self._fragment_key(vm_url, document_url, fragment)
@@ -116,6 +166,11 @@ class KeyResolver:
             raise ResolutionError(N_("%(url)s did not return a JSON object", url=url))
         self._documents[url] = document
         return document
+
+
+def same_key(a: PublicKey, b: PublicKey) -> bool:
+    """True when two public keys are the same key (compared by their public JWK)."""
+    return a.to_jwk() == b.to_jwk()
 
 
 def _did_key_vm(did: str) -> str:

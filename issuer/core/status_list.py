@@ -3,7 +3,7 @@
 Bits are numbered MSB-first: bit `i` lives in byte `i // 8` under mask `0x80 >> (i % 8)`.
 An entry of `statusSize` bits starts at bit `index * statusSize`, most significant bit first.
 StatusList2021 (the predecessor) uses the same bitstring, so old badges are read the same way.
-Verifying the list credential's proof is not done here; `verify.py` does it before calling
+Verifying the list credential's proof is not done here; `verify_status.py` does it before calling
 `check_status`.
 """
 

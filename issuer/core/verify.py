@@ -10,26 +10,50 @@ A failed structural check (parse … dates, see STRUCTURAL_CHECKS) makes the ver
 Otherwise revoked > suspended > expired > not_yet_valid > valid. Recipient, endorsement and
 embedded results never change the verdict; they are reported beside it. Keys, status lists and the
 clock are injected: the verifier does no I/O of its own and never raises for bad input.
+
+Over 500 lines on purpose: the checklist is one class, `_Run`, best read top to bottom in the
+order of §E.1. The report (`verify_report`), the status step (`verify_status`) and the helpers the
+steps share (`verify_helpers`) are modules of their own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from . import baking, jsonld, proofs, schema, status_list
+from . import baking, jsonld, proofs, schema
 from . import jwt as vc_jwt
 from .builders import hash_identity as hash_identity  # re-exported: verifiers check hashes
 from .errors import BadgeError
 from .jsonld import CREDENTIALS_V2
 from .messages import N_, Message, message_of
 from .resolver import KeyResolver
+from .verify_helpers import (
+    _aware,
+    _describe,
+    _email_matches,
+    _endorsements_of,
+    _issuer_of,
+    _joined,
+    _jwt_messages,
+    _loaders_for,
+    _parse_time,
+    _worth_retrying,
+)
+from .verify_report import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    STRUCTURAL_CHECKS,
+    WARNING,
+    Check,
+    VerificationReport,
+)
+from .verify_status import StatusCheck
 
 FetchJson = Callable[[str], dict]
 
@@ -42,96 +66,7 @@ ACHIEVEMENT_TYPES = ("OpenBadgeCredential", "AchievementCredential")
 ENDORSEMENT_TYPE = "EndorsementCredential"
 CLR_TYPE = "ClrCredential"
 
-PASSED, FAILED, WARNING, SKIPPED = "passed", "failed", "warning", "skipped"
-# A failure in any of these means the credential is not genuine or not well-formed.
-STRUCTURAL_CHECKS = frozenset(
-    {
-        "parse",
-        "context",
-        "type",
-        "schema",
-        "subject",
-        "safe-mode",
-        "proof",
-        "issuer-binding",
-        "dates",
-        "internal",
-    }
-)
-VERDICTS = ("valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid")
 _MAX_DEPTH = 2  # endorsements of endorsements, CLR → credential → endorsement
-
-
-@dataclass(frozen=True)
-class Check:
-    """One step of the checklist: `status` is passed, failed, warning or skipped."""
-
-    name: str
-    status: str
-    message: str
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "status": self.status, "message": self.message}
-
-
-@dataclass
-class VerificationReport:
-    """Everything a verifier learned about one credential (and its nested credentials)."""
-
-    verdict: str = "invalid"
-    checks: list[Check] = field(default_factory=list)
-    credential: dict | None = None
-    issuer_id: str | None = None
-    issuer_name: str | None = None
-    revoked: bool = False
-    suspended: bool = False
-    expired: bool = False
-    not_yet_valid: bool = False
-    recipient_verified: bool | None = None
-    issuer_trusted: bool | None = None
-    context_variant: str | None = None
-    proof_format: str | None = None
-    # None: no credentialStatus; False: a status could not be retrieved or trusted, so "valid"
-    # does not mean "not revoked" (the 1EdTech validator's verdict stays valid, with a warning).
-    status_checked: bool | None = None
-    endorsements: list[VerificationReport] = field(default_factory=list)
-    embedded: list[VerificationReport] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        """True only when the verdict is "valid"."""
-        return self.verdict == "valid"
-
-    def check(self, name: str) -> Check | None:
-        """The recorded check called `name`, if it ran."""
-        return next((c for c in self.checks if c.name == name), None)
-
-    def to_json(self) -> dict:
-        """A stable JSON form (camelCase keys, as in the OB vocabulary) for APIs and pages."""
-        credential = self.credential if isinstance(self.credential, dict) else {}
-        return {
-            "verdict": self.verdict,
-            "valid": self.valid,
-            "credentialId": credential.get("id"),
-            "issuer": {"id": self.issuer_id, "name": self.issuer_name},
-            "flags": {
-                "revoked": self.revoked,
-                "suspended": self.suspended,
-                "expired": self.expired,
-                "notYetValid": self.not_yet_valid,
-            },
-            "recipientVerified": self.recipient_verified,
-            "issuerTrusted": self.issuer_trusted,
-            "contextVariant": self.context_variant,
-            "proofFormat": self.proof_format,
-            "statusChecked": self.status_checked,
-            "checks": [c.to_json() for c in self.checks],
-            "warnings": list(self.warnings),
-            "endorsements": [r.to_json() for r in self.endorsements],
-            "embedded": [r.to_json() for r in self.embedded],
-            "credential": self.credential,
-        }
 
 
 def verify_credential(
@@ -409,18 +344,30 @@ class _Run:
             return
         self.add("proof", PASSED, N_("VC-JWT signature verified (%(flavour)s)",
                                       flavour=result.flavour or "JWS"))
-        header = result.header or {}
-        kid = header.get("kid")
-        issuer_id = self.report.issuer_id
+        self.check_jwt_key_binding(result.header or {}, result.key)
+
+    def check_jwt_key_binding(self, header: dict, key: Any) -> None:
+        """The key that signed the JWT must be one the issuer publishes (DIGEST §B.8)."""
+        kid, issuer_id = header.get("kid"), self.report.issuer_id
+        published = None
         if isinstance(kid, str) and issuer_id and kid.split("#")[0] == issuer_id:
+            published = kid  # resolving the kid already checked the issuer's document
+        elif isinstance(issuer_id, str) and key is not None:
+            try:
+                published = self.options.resolver.published_method(issuer_id, key)
+            except BadgeError as error:
+                self.fail("issuer-binding", _describe(error))  # we could not tell: say why
+                return
+        if published:
             self.add("issuer-binding", PASSED,
-                     N_("the JWT key %(kid)s belongs to %(issuer)s", kid=kid, issuer=issuer_id))
-        else:
-            message = N_("the JWT is signed with kid %(kid)s, which is not published under "
-                         "issuer %(issuer)s", kid=repr(kid), issuer=repr(issuer_id)) if kid else N_(
-                "the JWT is signed with a key embedded in the JWT header, which is not published "
-                "under issuer %(issuer)s", issuer=repr(issuer_id))
-            self.add("issuer-binding", WARNING, message)
+                     N_("the JWT key %(kid)s belongs to %(issuer)s", kid=published,
+                        issuer=issuer_id))
+            return
+        self.fail("issuer-binding", N_(
+            "the JWT is signed with kid %(kid)s, which is not published under issuer "
+            "%(issuer)s", kid=repr(kid), issuer=repr(issuer_id)) if kid else N_(
+            "the JWT is signed with a key embedded in the JWT header, which is not published "
+            "under issuer %(issuer)s", issuer=repr(issuer_id)))
 
     def check_validity(self) -> None:
         start_name, end_name = (
@@ -451,7 +398,7 @@ class _Run:
             self.add("status", SKIPPED, N_("the credential has no credentialStatus"))
             return
         for entry in entries if isinstance(entries, list) else [entries]:
-            _StatusCheck(self, entry).run()
+            StatusCheck(self, entry).run()
 
     def check_recipient(self) -> None:
         email, subject_id = self.options.email, self.options.subject_id
@@ -544,102 +491,6 @@ class _Run:
             report.verdict = "valid"
 
 
-class _StatusCheck:
-    """One credentialStatus entry: Bitstring / StatusList2021, or the 1EdTech revocation list."""
-
-    def __init__(self, run: _Run, entry: Any):
-        self.run_ = run
-        self.entry = entry if isinstance(entry, dict) else {}
-        self.options = run.options
-
-    def run(self) -> None:
-        kind = self.entry.get("type")
-        if self.options.fetch_json is None:
-            self.warn(N_("%(type)s status not checked: no fetcher configured (offline)", type=kind))
-        elif kind in status_list.ENTRY_TYPES:
-            self.bitstring()
-        elif kind == "1EdTechRevocationList":
-            self.revocation_list()
-        else:
-            self.warn(N_("status type %(type)s is not supported; status unknown", type=repr(kind)))
-
-    def warn(self, message: str) -> None:
-        self.run_.add("status", WARNING, message)
-
-    def fetch(self, url: Any) -> dict | None:
-        if not isinstance(url, str) or not url:
-            self.warn(N_("the status entry names no list URL; status unknown"))
-            return None
-        try:
-            document = self.options.fetch_json(url)
-        except Exception as error:  # noqa: BLE001 - any fetch failure is a warning (§C.2)
-            self.warn(N_("status list %(url)s could not be retrieved: %(reason)s",
-                         url=url, reason=_describe(error)))
-            return None
-        if not isinstance(document, dict):
-            self.warn(N_("status list %(url)s is not a JSON object; status unknown", url=url))
-            return None
-        return document
-
-    def bitstring(self) -> None:
-        url = self.entry.get("statusListCredential")
-        list_credential = self.fetch(url)
-        if list_credential is None or not self.list_proof_ok(list_credential, url):
-            return
-        try:
-            result = status_list.check_status(self.entry, list_credential, now=self.options.now)
-        except BadgeError as error:
-            self.warn(N_("status list %(url)s: %(reason)s", url=url, reason=str(error)))
-            return
-        if result.set and result.purpose == "revocation":
-            self.run_.report.revoked = True
-            self.run_.fail("status", N_("revoked (%(url)s)", url=url))
-        elif result.set and result.purpose == "suspension":
-            self.run_.report.suspended = True
-            self.run_.fail("status", N_("suspended (%(url)s)", url=url))
-        else:
-            self.run_.add("status", PASSED, f"{result.purpose}: {result.message}")
-
-    def list_proof_ok(self, list_credential: dict, url: str) -> bool:
-        results = [
-            proofs.verify_proof(list_credential, p, self.options.resolver)
-            for p in proofs.proofs_of(list_credential)
-        ]
-        valid = [r for r in results if r.valid]
-        if not valid:
-            reason = _joined([r.message for r in results]) if results else N_("it has no proof")
-            self.warn(N_("status list %(url)s does not verify (%(reason)s); status unknown",
-                         url=url, reason=reason))
-            return False
-        list_issuer, _ = _issuer_of(list_credential)
-        if list_issuer not in {r.controller for r in valid}:
-            self.warn(N_("status list %(url)s is not signed by its issuer %(issuer)s",
-                         url=url, issuer=repr(list_issuer)))
-            return False
-        if list_issuer != self.run_.report.issuer_id:
-            self.run_.report.warnings.append(N_(
-                "status list %(url)s is issued by %(issuer)s, not by the credential's issuer",
-                url=url, issuer=list_issuer))
-        return True
-
-    def revocation_list(self) -> None:
-        url = self.entry.get("id")
-        document = self.fetch(url)
-        if document is None:
-            return
-        listed = document.get("revokedCredential", document.get("revokedCredentials"))
-        credential_id = self.run_.credential.get("id")
-        for item in listed if isinstance(listed, list) else []:
-            if isinstance(item, dict) and item.get("id") == credential_id:
-                if item.get("revoked", True) is True:
-                    self.run_.report.revoked = True
-                    reason = item.get("revocationReason")
-                    self.run_.fail("status", N_("revoked (%(url)s): %(reason)s", url=url,
-                                                reason=reason) if reason else N_(
-                        "revoked (%(url)s)", url=url))
-                    return
-        self.run_.add("status", PASSED, N_("not on the revocation list %(url)s", url=url))
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -682,114 +533,3 @@ def _jwt_payload_credential(token: str) -> dict | None:
         return None
     credential = payload.get("vc", payload) if isinstance(payload, dict) else None
     return credential if isinstance(credential, dict) else None
-
-
-def _issuer_of(credential: dict) -> tuple[str | None, str | None]:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        name = issuer.get("name")
-        return issuer.get("id"), name if isinstance(name, str) else None
-    return (issuer if isinstance(issuer, str) else None), None
-
-
-@cache
-def _loader(variant: str | None) -> jsonld.DocumentLoader:
-    return jsonld.make_loader(variant) if variant else jsonld.default_loader()
-
-
-def _loaders_for(credential: dict) -> list[tuple[str | None, jsonld.DocumentLoader]]:
-    """The primary contexts, then every known edition that replaces one of the used contexts."""
-    contexts = credential.get("@context")
-    used = set(contexts) if isinstance(contexts, list) else set()
-    variants = [v for v, files in jsonld.CONTEXT_VARIANTS.items() if used & set(files)]
-    return [(None, _loader(None))] + [(v, _loader(v)) for v in variants]
-
-
-def _worth_retrying(results: list) -> bool:
-    # Another context edition can only help when the document hashed differently or expanded
-    # badly; a missing key or an unsupported suite stays wrong under any context.
-    retry = ("does not match the document", "safe mode", "JSON-LD")
-    return any(any(mark in r.message for mark in retry) for r in results)
-
-
-def _email_matches(email: str, identifiers: Any) -> bool:
-    candidates = list(dict.fromkeys([email, email.strip(), email.strip().lower()]))
-    for identity in identifiers if isinstance(identifiers, list) else [identifiers]:
-        if not isinstance(identity, dict) or identity.get("identityType") != "emailAddress":
-            continue
-        stored = identity.get("identityHash")
-        if not isinstance(stored, str):
-            continue
-        for candidate in candidates:
-            if identity.get("hashed") is True:
-                if _hash_matches(stored, candidate, identity.get("salt")):
-                    return True
-            elif stored.strip().lower() == candidate.lower():
-                return True
-    return False
-
-
-def _hash_matches(stored: str, identity: str, salt: Any) -> bool:
-    algorithm, _, digest = stored.partition("$")
-    if algorithm.lower() not in ("sha256", "md5") or not digest:
-        return False
-    salt = salt if isinstance(salt, str) else ""
-    computed = hashlib.new(algorithm.lower(), (identity + salt).encode("utf-8")).hexdigest()
-    return computed == digest.lower()
-
-
-def _endorsements_of(credential: dict) -> list:
-    """Embedded endorsements on the credential, its achievement and its issuer Profile."""
-    holders = [credential]
-    subject = credential.get("credentialSubject")
-    if isinstance(subject, dict) and isinstance(subject.get("achievement"), dict):
-        holders.append(subject["achievement"])
-    if isinstance(credential.get("issuer"), dict):
-        holders.append(credential["issuer"])
-    found: list = []
-    for holder in holders:
-        for key in ("endorsement", "endorsementJwt"):
-            value = holder.get(key)
-            found += value if isinstance(value, list) else [value] if value else []
-    return found
-
-
-def _parse_time(value: Any, name: str, required: bool) -> datetime | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(N_("%(name)s is missing", name=name) if value is None
-                         else N_("%(name)s is not a string", name=name))
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(N_("%(name)s %(value)s is not an ISO 8601 date-time",
-                            name=name, value=repr(value))) from None
-    if parsed.tzinfo is None:
-        raise ValueError(N_("%(name)s %(value)s has no timezone", name=name, value=repr(value)))
-    return parsed
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _jwt_messages(result: Any) -> str:
-    return _joined(getattr(result, "messages", None) or [])
-
-
-def _joined(messages: list[str]) -> str:
-    """Distinct messages joined with "; " — a single one stays itself (a translatable Message)."""
-    distinct = list(dict.fromkeys(messages))
-    return distinct[0] if len(distinct) == 1 else "; ".join(distinct)
-
-
-def _describe(error: BaseException | None) -> str:
-    if error is None:
-        return N_("unknown error")
-    if isinstance(error, json.JSONDecodeError):
-        return N_("not valid JSON: %(reason)s at line %(line)s column %(column)s",
-                  reason=error.msg, line=error.lineno, column=error.colno)
-    if isinstance(error, (BadgeError, ValueError)):
-        return message_of(error) or str(error)
-    return f"{type(error).__name__}: {error}"

@@ -4,77 +4,35 @@ Services take a SQLAlchemy `Session` first and commit nothing themselves unless 
 so; the shell (web request, CLI command, API call) wraps a use case in `unit_of_work(db)`.
 Their errors are named `BadgeError` subclasses with a message a person can act on and no HTTP
 knowledge; the web shell's one table (`issuer/web/errors.py`) chooses each one's status.
+These shared names live in `base` and are offered here for the shells; service modules import
+them from `base`.
+
+Every badge is minted through `minting.mint`. Issuing and revocation announce `events.issued`
+and `events.revoked`; the listeners are connected below, once, whatever is imported first,
+so no service calls one that calls it back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from . import claims, events, stacking
+from .base import (
+    Actor,
+    InvalidAssessment,
+    NotFound,
+    NotIssuable,
+    PermissionDenied,
+    ServiceError,
+    audit,
+    require_organisation,
+    unit_of_work,
+)
 
-from sqlalchemy.orm import Session
+__all__ = [
+    "Actor", "InvalidAssessment", "NotFound", "NotIssuable", "PermissionDenied",
+    "ServiceError", "audit", "require_organisation", "unit_of_work",
+]
 
-from issuer.core.errors import BadgeError
-from issuer.core.messages import N_
-from issuer.store.models import ApiToken, AuditEvent, Organisation, User
-
-
-class ServiceError(BadgeError):
-    """A use case cannot be carried out as asked."""
-
-
-class NotIssuable(ServiceError):
-    """An assessment cannot become a credential (rule not met, learner erased, …)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class InvalidAssessment(ServiceError):
-    """An evaluation names a gesture or level the micro-training does not have."""
-
-
-class NotFound(ServiceError):
-    """The record asked for does not exist (or is not visible to this actor)."""
-
-
-class PermissionDenied(ServiceError):
-    """The actor may not act for this organisation or in this role."""
-
-
-# Who performs a use case: a logged-in user, an API token, or None for the system (CLI, demo).
-Actor = User | ApiToken | None
-
-
-@contextmanager
-def unit_of_work(db: Session) -> Iterator[Session]:
-    """Run one use case in one transaction: commit on success, roll back on any error."""
-    try:
-        yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-
-
-def require_organisation(actor: Actor, organisation_id: int) -> None:
-    """Refuse a user or token of another organisation (the system actor may act for any)."""
-    if actor is not None and actor.organisation_id != organisation_id:
-        raise PermissionDenied(N_("this record belongs to another organisation"))
-
-
-def audit(db: Session, action: str, actor: Actor, organisation: Organisation | int | None,
-          subject: str | None = None, **detail) -> AuditEvent:
-    """Record who did what. `detail` must never hold key material or passwords."""
-    org_id = organisation.id if isinstance(organisation, Organisation) else organisation
-    if isinstance(actor, ApiToken):
-        detail.setdefault("api_token", actor.name)
-    event = AuditEvent(
-        organisation_id=org_id,
-        user_id=actor.id if isinstance(actor, User) else None,
-        action=action,
-        subject=subject,
-        detail=detail,
-    )
-    db.add(event)
-    return event
+events.issued.connect(stacking.on_credential_issued)
+# Wallet copies first: stacking then counts the person's spare parts without the revoked copies.
+events.revoked.connect(claims.revoke_wallet_copies)
+events.revoked.connect(stacking.on_credential_revoked)

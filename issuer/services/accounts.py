@@ -1,8 +1,22 @@
-"""Trainer and admin accounts: argon2id password hashes and a database-backed log-in limit."""
+"""Trainer and admin accounts: argon2id password hashes, a database-backed log-in limit and
+server-side sessions.
+
+Log-in limits (counted in the database, so they hold across every worker):
+- a browser that has signed in to the account before (a *device*, OWASP "device cookies") has
+  its own budget, so nobody can lock a person out by guessing at their address;
+- any other browser is limited per account and address, per address, and per account overall;
+- guesses at one account are serialised (its row is locked while one is checked), so the limit
+  holds under parallel guesses;
+- an unknown address costs the same password check as a known one: the answer's timing does
+  not tell whether an account exists.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,14 +26,18 @@ from sqlalchemy.orm import Session
 from issuer.config import Settings, settings
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import LoginFailure, Organisation, User
+from issuer.store.models import LoginFailure, Organisation, StaffSession, User
 
-from . import Actor, ServiceError, audit
+from .base import Actor, ServiceError, audit
 
 ROLES = ("admin", "trainer")
 MIN_PASSWORD_LENGTH = 10
-# An address may try several accounts (a shared office connection), so it gets more attempts.
+# An address may try several accounts (a shared office connection), so it gets more attempts;
+# an account may be tried from several addresses before browsers new to it are refused.
 ADDRESS_FACTOR = 4
+ACCOUNT_FACTOR = 4
+# A session's last use is written at most this often (reading pages should not write each time).
+SESSION_TOUCH = timedelta(minutes=5)
 
 
 class TooManyAttempts(ServiceError):
@@ -59,19 +77,24 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
 
 
 def authenticate(db: Session, email: str, password: str, remote_addr: str | None,
-                 now: datetime | None = None, config: Settings | None = None) -> User | None:
+                 now: datetime | None = None, device: str | None = None,
+                 config: Settings | None = None) -> User | None:
     """The active user with these credentials, or None; raises TooManyAttempts when locked.
 
-    Failures are recorded (commit them even when the log-in fails). Lock-out and password costs
-    come from `config` (default: the active settings).
+    `device` is the id of a browser that signed in to this account before (see
+    `trusted_device`). Failures are recorded (commit them even when the log-in fails).
+    Lock-out and password costs come from `config` (default: the active settings).
     """
     config = config or settings()
     now = now or utc_seconds()
     email = (email or "").strip().lower()
-    _refuse_when_locked(db, email, remote_addr, now, config)
-    user = db.scalar(select(User).where(User.email == email, User.active.is_(True)))
-    if user is None or not _password_matches(user, password, config):
-        db.add(LoginFailure(email=email[:320], remote_addr=remote_addr, created_at=now))
+    # Lock the account's row: parallel guesses at one account are counted one after another.
+    user = db.scalar(select(User).where(User.email == email).with_for_update())
+    _refuse_when_locked(db, email, remote_addr, device, now, config)
+    stored = user.password_hash if user is not None and user.active else _decoy_hash(config)
+    if not (_password_matches(stored, password, config) and user is not None and user.active):
+        db.add(LoginFailure(email=email[:320], remote_addr=remote_addr, device=device,
+                            created_at=now))
         db.flush()
         return None
     db.execute(delete(LoginFailure).where(LoginFailure.email == email))
@@ -80,27 +103,87 @@ def authenticate(db: Session, email: str, password: str, remote_addr: str | None
     return user
 
 
-def _password_matches(user: User, password: str, config: Settings) -> bool:
+def _password_matches(password_hash: str, password: str, config: Settings) -> bool:
     try:
-        return _hasher(config).verify(user.password_hash, password)
+        return _hasher(config).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _refuse_when_locked(db: Session, email: str, remote_addr: str | None, now: datetime,
-                        current: Settings):
+def _decoy_hash(current: Settings) -> str:
+    """A hash with the current parameters, checked when no account matches (same timing)."""
+    return _decoy_for(current.password_time_cost, current.password_memory_cost)
+
+
+@cache
+def _decoy_for(time_cost: int, memory_cost: int) -> str:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash(
+        secrets.token_urlsafe(16))
+
+
+def _refuse_when_locked(db: Session, email: str, remote_addr: str | None, device: str | None,
+                        now: datetime, current: Settings):
+    limit = current.login_max_failures
     since = now - timedelta(minutes=current.login_lockout_minutes)
     db.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
-    by_email = db.scalar(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.email == email, LoginFailure.created_at >= since))
-    by_address = 0
-    if remote_addr:
-        by_address = db.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.remote_addr == remote_addr, LoginFailure.created_at >= since))
-    if (by_email >= current.login_max_failures
-            or by_address >= current.login_max_failures * ADDRESS_FACTOR):
+
+    def failures(*conditions) -> int:
+        return db.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.created_at >= since, *conditions))
+
+    if device is not None:
+        locked = failures(LoginFailure.email == email, LoginFailure.device == device) >= limit
+    else:
+        locked = (
+            failures(LoginFailure.email == email, LoginFailure.device.is_(None),
+                     LoginFailure.remote_addr == remote_addr) >= limit
+            or failures(LoginFailure.email == email,
+                        LoginFailure.device.is_(None)) >= limit * ACCOUNT_FACTOR
+            or (remote_addr is not None and failures(
+                LoginFailure.remote_addr == remote_addr,
+                LoginFailure.device.is_(None)) >= limit * ADDRESS_FACTOR))
+    if locked:
         raise TooManyAttempts(N_("too many failed log-ins; try again in %(minutes)s minutes",
                                  minutes=current.login_lockout_minutes))
 
 
+# --- sessions --------------------------------------------------------------------------------
 
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(db: Session, user: User, now: datetime | None = None,
+                  config: Settings | None = None) -> str:
+    """A new server-side session for `user`; returns its random id (kept only by the browser)."""
+    now = now or utc_seconds()
+    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
+    db.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - lifetime))
+    token = secrets.token_urlsafe(32)
+    db.add(StaffSession(user_id=user.id, token_sha256=_digest(token), created_at=now,
+                        last_seen_at=now))
+    db.flush()
+    return token
+
+
+def session_user(db: Session, token: str | None, now: datetime | None = None,
+                 config: Settings | None = None) -> User | None:
+    """The active user of a live session id, or None (ended, expired, or never started)."""
+    if not token or len(token) > 100:
+        return None
+    now = now or utc_seconds()
+    record = db.scalar(select(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
+    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
+    if record is None or record.last_seen_at < now - lifetime:
+        return None
+    if now - record.last_seen_at >= SESSION_TOUCH:  # inactivity, not age, ends a session
+        record.last_seen_at = now
+    user = db.get(User, record.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(db: Session, token: str | None) -> None:
+    """Forget a session: its cookie, even copied elsewhere, no longer signs anyone in."""
+    if token:
+        db.execute(delete(StaffSession).where(StaffSession.token_sha256 == _digest(token)))

@@ -4,29 +4,40 @@ The file is what a partner exports from a spreadsheet, so it is read forgivingly
 without a byte-order mark, comma or semicolon) but checked strictly: an unknown column is an
 error, because a misspelt gesture column must never silently count as "not yet".
 
-Each row is its own transaction: a bad row is reported and the others still go through. A learner
-is recognised by name and e-mail within the session, so running the same file twice issues
-nothing new (issuance itself is idempotent per assessment).
+Each row is its own transaction: a bad row is reported and the others still go through. Levels,
+learners and issuing are intake's (services/intake.py), as for the API: a learner is recognised
+by name and e-mail, so running the same file twice issues nothing new (issuance itself is
+idempotent per assessment).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import ACQUIRED, LANGUAGE_CODE, NOT_YET, Gesture, MicroTraining
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
-from issuer.services import catalogue, issuing, learners
-from issuer.store.models import Assessment, Credential, Learner, TrainingSession
+from issuer.domain.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
+from issuer.services import catalogue, learners
+from issuer.services.intake import (
+    ALREADY_ISSUED,
+    ISSUED,
+    NOT_YET_ACQUIRED,
+    Evaluation,
+    Roster,
+    learner_key,
+    level_id,
+    not_acquired,
+    record,
+)
+from issuer.services.intake_requests import EMAIL
+from issuer.store.models import Credential, Learner, TrainingSession
 
 # The confirmed file travels back base64-encoded in a form field, and Flask caps form fields at
 # 500 kB: 300 kB of CSV (about a thousand learners) fits.
@@ -34,17 +45,11 @@ MAX_BYTES = 300_000
 MAX_ROWS = 1000
 LEARNER_COLUMNS = ("name", "email", "language")
 TRAILING_COLUMNS = ("comment", "activity_start", "activity_end")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Words a spreadsheet user may type instead of a level id, folded to the two default levels.
-LEVEL_ALIASES = {"acquired": ACQUIRED, "not-yet": NOT_YET, "not yet": NOT_YET,
-                 "not_yet": NOT_YET}
 
-# Verdicts: the dry run says what would happen, the run says what did.
+# Verdicts: the dry run says what would happen, the run says what did (ISSUED, ALREADY_ISSUED
+# and NOT_YET_ACQUIRED are intake's, shared with the API).
 WILL_ISSUE = "will-issue"
-NOT_YET_ACQUIRED = "not-yet"
 ERROR = "error"
-ISSUED = "issued"
-ALREADY_ISSUED = "already-issued"
 
 
 class BulkFileError(BadgeError):
@@ -66,16 +71,13 @@ class BulkRow:
 
     @property
     def learner_key(self) -> tuple[str, str]:
-        """How a learner is recognised in a session: name and e-mail, case-insensitively."""
-        return _learner_key(self.name, self.email)
+        """How a learner is recognised: name and e-mail, case-insensitively."""
+        return learner_key(self.name, self.email)
 
-
-@dataclass(frozen=True)
-class Enrolment:
-    """A learner already in the session, and the credential they hold for it, if any."""
-
-    learner: Learner
-    credential: Credential | None
+    @property
+    def evaluation(self) -> Evaluation:
+        """What the row says of the learner; its comment is the evaluation's narrative."""
+        return Evaluation(self.levels, {}, self.comment, self.activity_start, self.activity_end)
 
 
 @dataclass
@@ -185,18 +187,14 @@ def _row(line: int, header: list[str], values: list[str], training: MicroTrainin
 
 def _level(gesture: Gesture, value: str, problems: list[str]) -> str:
     """A gesture cell: a level id of its rubric, or 'acquired' / 'not-yet'."""
-    ids = [level.id for level in gesture.levels]
-    folded = value.strip().lower()
-    if folded in ids:
-        return folded
-    if LEVEL_ALIASES.get(folded) == ACQUIRED:
-        return gesture.required_level
-    if LEVEL_ALIASES.get(folded) == NOT_YET:
-        return ids[ids.index(gesture.required_level) - 1]
-    problems.append(N_("%(column)s: is empty; write one of %(levels)s", column=gesture.id,
-                       levels=", ".join(ids)) if not folded else N_(
-        "%(column)s: %(value)s is not a level; write one of %(levels)s", column=gesture.id,
-        value=repr(value), levels=", ".join(ids)))
+    level = level_id(gesture, value)
+    if level is not None:
+        return level
+    ids = ", ".join(level.id for level in gesture.levels)
+    problems.append(N_("%(column)s: %(value)s is not a level; write one of %(levels)s",
+                       column=gesture.id, value=repr(value), levels=ids) if value.strip() else
+                    N_("%(column)s: is empty; write one of %(levels)s", column=gesture.id,
+                       levels=ids))
     return ""
 
 
@@ -226,10 +224,6 @@ def _mark_duplicates(rows: list[BulkRow | RowResult]) -> list[BulkRow | RowResul
     return checked
 
 
-def _learner_key(name: str, email: str | None) -> tuple[str, str]:
-    return (" ".join(name.split()).casefold(), (email or "").casefold())
-
-
 # ---------------------------------------------------------------------------------------------
 # Dry run and run
 
@@ -237,14 +231,14 @@ def _learner_key(name: str, email: str | None) -> tuple[str, str]:
 def preview(db: Session, session: TrainingSession, data: bytes) -> list[RowResult]:
     """What running the file would do, row by row; writes nothing."""
     training = catalogue.training_of(session.template)
-    enrolled = _enrolled(db, session)
-    return [_verdict(row, training, enrolled) for row in parse(decode(data), training)]
+    roster = Roster(db, session.organisation_id, session)
+    return [_verdict(row, training, roster) for row in parse(decode(data), training)]
 
 
-def _verdict(row, training: MicroTraining, enrolled: dict) -> RowResult:
+def _verdict(row, training: MicroTraining, roster: Roster) -> RowResult:
     if isinstance(row, RowResult):
         return row
-    enrolment = enrolled.get(row.learner_key)
+    enrolment = roster.find(row.name, row.email)
     if enrolment is not None and enrolment.credential is not None:
         return _already(row, enrolment.credential)
     if training.is_validated(row.levels):
@@ -261,28 +255,24 @@ def run(db: Session, session: TrainingSession, data: bytes, actor,
     """
     training = catalogue.training_of(session.template)
     rows = parse(decode(data), training)
-    enrolled = _enrolled(db, session)
+    roster = Roster(db, session.organisation_id, session)
     return [row if isinstance(row, RowResult) else _run_row(db, session, training, row,
-                                                                enrolled, actor, now)
+                                                                roster, actor, now)
             for row in rows]
 
 
 def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row: BulkRow,
-             enrolled: dict, actor, now: datetime | None) -> RowResult:
-    enrolment = enrolled.get(row.learner_key)
+             roster: Roster, actor, now: datetime | None) -> RowResult:
+    enrolment = roster.find(row.name, row.email)
     if enrolment is not None and enrolment.credential is not None:
         return _already(row, enrolment.credential)
     try:
-        learner = enrolment.learner if enrolment else _learner_for(db, session, row, actor)
-        assessment = issuing.save_assessment(
-            db, session.id, learner.id, row.levels, {}, row.comment, actor,
-            activity_start=row.activity_start, activity_end=row.activity_end)
-        if not training.is_validated(row.levels):
-            db.commit()
+        learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
+        credential = record(db, training, session, learner, row.evaluation, actor, now)
+        db.commit()
+        if credential is None:
             return RowResult(row.line, row.name, NOT_YET_ACQUIRED,
                              _not_yet(training, row.levels))
-        credential = issuing.issue_for_assessment(db, assessment.id, actor, now=now)
-        db.commit()
     except (BadgeError, SQLAlchemyError) as error:  # NotIssuable is a BadgeError
         db.rollback()
         return RowResult(row.line, row.name, ERROR, _message(error))
@@ -290,29 +280,9 @@ def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row
                      short_id=credential.short_id)
 
 
-def _learner_for(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
-    """The organisation's learner with this name and e-mail (their badges then stack into
-    skills), or a new one. Without an e-mail a name alone is too weak to recognise someone."""
-    if row.email:
-        known = db.scalars(select(Learner).where(
-            Learner.organisation_id == session.organisation_id, Learner.erased_at.is_(None),
-            func.lower(Learner.email) == row.email.lower()))
-        for learner in known:
-            if _learner_key(learner.name, learner.email) == row.learner_key:
-                return learner
+def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
     return learners.create_learner(db, session.organisation, row.name, row.email,
                                    row.language or session.language, actor)
-
-
-def _enrolled(db: Session, session: TrainingSession) -> dict[tuple[str, str], Enrolment]:
-    """The session's learners by name and e-mail, with their credential if one was issued."""
-    rows = db.execute(
-        select(Assessment, Credential)
-        .outerjoin(Credential, Credential.assessment_id == Assessment.id)
-        .where(Assessment.session_id == session.id)
-    )
-    return {_learner_key(assessment.learner.name, assessment.learner.email):
-            Enrolment(assessment.learner, credential) for assessment, credential in rows}
 
 
 def _already(row: BulkRow, credential: Credential) -> RowResult:
@@ -322,20 +292,7 @@ def _already(row: BulkRow, credential: Credential) -> RowResult:
 
 def _not_yet(training: MicroTraining, levels: dict[str, str]) -> str:
     """The gestures not acquired, named in the reader's language when shown (English in JSON)."""
-    return Joined([Localised(gesture.name) for gesture in training.gestures
-                   if not _acquired(gesture, levels.get(gesture.id))], ", ")
-
-
-def not_yet_gestures(training: MicroTraining, levels: dict[str, str],
-                     language: str) -> list[str]:
-    """The names of the gestures whose level is below the required one (or missing)."""
-    return [gesture.name_in(language) for gesture in training.gestures
-            if not _acquired(gesture, levels.get(gesture.id))]
-
-
-def _acquired(gesture: Gesture, level: str | None) -> bool:
-    """Whether `level` is a level of the gesture at or above the required one."""
-    return level in {known.id for known in gesture.levels} and gesture.is_acquired(level)
+    return Joined([Localised(gesture.name) for gesture in not_acquired(training, levels)], ", ")
 
 
 def _message(error: Exception) -> str:

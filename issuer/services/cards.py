@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from issuer.core import cards
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
+from issuer.rendering import cards
 from issuer.services import publishing
 from issuer.services.urls import verify_url
 from issuer.store.models import Credential

@@ -7,37 +7,34 @@ sha256 is stored (`Credential.claim_token_sha256`); issuing.new_claim_token make
 Binding to a wallet (the LCW exchange or OpenID4VCI) re-issues the badge as a NEW credential:
 same achievement, results, evidence, issuer and validity period, but `credentialSubject.id` =
 the holder's DID, its own id (`/credentials/<uuid>`), its own status-list slot and a new
-signature by the organisation's active key. The row points back with `supersedes_id`.
+signature by the organisation's active key (minted by `minting.mint`, without a claim token).
+The row points back with `supersedes_id`.
 
 The original stays valid. It is the badge printed on the card: its QR and short id are on paper
 and must keep saying "valid". Both credentials describe the same achievement, so neither is
-wrong; revoking the original should revoke its wallet copies too (`wallet_copies` lists them).
+wrong; revoking the original revokes its wallet copies too: `revoke_wallet_copies` listens to
+`events.revoked` (connected by the package root).
 Binding twice to the same DID returns the same copy; a new DID (a new phone) gets a new copy.
 """
 
 from __future__ import annotations
 
 import json
-import uuid as uuidlib
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import builders, proofs
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import Credential
 
-from . import NotFound, ServiceError, audit
+from .base import Actor, NotFound, ServiceError, audit
 from .issuing import (
-    check_before_signing,
     credential_for_claim_token,
-    credential_url,
-    new_short_id,
 )
-from .keys import active_key, verification_method_id
-from .status_lists import allocate_slot, status_entry
+from .minting import mint
+from .revocation import revoke
 from .urls import public_url
 
 MAX_DID_LENGTH = 500
@@ -95,6 +92,16 @@ def wallet_copies(db: Session, credential: Credential) -> list[Credential]:
                            .order_by(Credential.id)))
 
 
+def revoke_wallet_copies(db: Session, credential: Credential, actor: Actor,
+                         now: datetime) -> None:
+    """Listener of `events.revoked`: a holder-bound wallet copy says what the original says,
+    it cannot outlive it. Each copy is revoked with the original's reason and visibility."""
+    for copy in wallet_copies(db, credential):
+        if copy.revoked_at is None:
+            revoke(db, copy, credential.revocation_reason, actor, now,
+                   public=credential.revocation_reason_public)
+
+
 def unsigned_document(credential: Credential) -> dict:
     """The stored credential without its proof (what a VC-JWT of it secures)."""
     document = json.loads(credential.signed_json)
@@ -111,25 +118,16 @@ def _copy_for(db: Session, credential: Credential, holder_did: str) -> Credentia
 
 
 def _reissue(db: Session, original: Credential, holder_did: str, now: datetime) -> Credential:
-    org = original.organisation
-    copy_uuid = str(uuidlib.uuid4())
-    status_list, index = allocate_slot(db, org)
-    document = unsigned_document(original)
-    document["id"] = credential_url(copy_uuid)
-    subject = {k: v for k, v in document["credentialSubject"].items() if k != "id"}
-    document["credentialSubject"] = {"id": holder_did, **subject}
-    document["credentialStatus"] = status_entry(status_list, index)
-    check_before_signing(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
-    copy = Credential(
-        uuid=copy_uuid, short_id=new_short_id(db), organisation_id=org.id,
-        learner_id=original.learner_id, assessment_id=None, template_pk=original.template_pk,
-        kind=original.kind, language=original.language,
-        signed_json=json.dumps(signed, ensure_ascii=False), valid_from=original.valid_from,
-        valid_until=original.valid_until, status_list_id=status_list.id, status_index=index,
-        supersedes_id=original.id, issued_at=now)
-    db.add(copy)
-    db.flush()
-    return copy
+    def build(credential_id: str, credential_status: dict) -> dict:
+        document = unsigned_document(original)
+        document["id"] = credential_id
+        subject = {k: v for k, v in document["credentialSubject"].items() if k != "id"}
+        document["credentialSubject"] = {"id": holder_did, **subject}
+        document["credentialStatus"] = credential_status
+        return document
+
+    return mint(db, original.organisation, build, now, claimable=False,
+                learner_id=original.learner_id, assessment_id=None,
+                template_pk=original.template_pk, kind=original.kind,
+                language=original.language, valid_from=original.valid_from,
+                valid_until=original.valid_until, supersedes_id=original.id)

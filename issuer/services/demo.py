@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
-from issuer.core.catalogue import MicroTraining
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
+from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import Organisation, TrainingSession, User
 
-from . import NotIssuable
 from .accounts import create_user
+from .base import NotIssuable
 from .catalogue import current_templates, import_catalogue, training_of
 from .issuing import issue_for_assessment, save_assessment
 from .keys import active_key

@@ -18,18 +18,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import builders, proofs, schema
-from issuer.core import catalogue as core_catalogue
+from issuer.core import builders, schema
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
 from issuer.languages import in_language
 from issuer.store.models import AchievementTemplate, Organisation
 from issuer.store.stacking_models import Endorsement
 
-from . import Actor, ServiceError, audit, require_organisation
+from .base import Actor, ServiceError, audit, require_organisation
 from .catalogue import SKILL, achievement_id
-from .keys import active_key, issuer_profile_builder, verification_method_id
+from .keys import issuer_profile_builder, sign
 
 MAX_COMMENT_LENGTH = 2000
 _NAMES = {
@@ -106,9 +106,7 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
         endorsement_comment=comment,
     ).to_json()
     schema.validate(document)
-    key_record, key = active_key(db, endorser)
-    signed = proofs.sign(document, key, verification_method_id(endorser, key_record),
-                         created=builders.timestamp(now))
+    signed = sign(db, endorser, document, builders.timestamp(now))
     record = Endorsement(uuid=endorsement_uuid, endorser_id=endorser.id, template_pk=template.id,
                          language=language, achievement_id=subject_id, comment=comment,
                          signed_json=json.dumps(signed, ensure_ascii=False), created_at=now)

@@ -34,9 +34,9 @@ from issuer.store.wallet_models import (
     WalletNonce,
 )
 
-from . import ServiceError
+from .base import ServiceError
 from .claims import ClaimClosed, bind_to_holder, can_bind, unsigned_document
-from .keys import active_key, verification_method_id
+from .keys import active_key, jwt_kid
 
 EXCHANGE_LIFETIME = timedelta(minutes=15)
 OFFER_LIFETIME = timedelta(minutes=10)
@@ -316,8 +316,7 @@ def issue_to_wallet(db: Session, offer: CredentialOffer, request: object, issuer
     if configuration == LDP_CONFIGURATION:
         return {"credentials": [{"credential": json.loads(copy.signed_json)}]}
     key_record, key = active_key(db, copy.organisation)
-    jwt = sign_jwt(unsigned_document(copy), key,
-                   kid=verification_method_id(copy.organisation, key_record))
+    jwt = sign_jwt(unsigned_document(copy), key, kid=jwt_kid(copy.organisation, key_record))
     return {"credentials": [{"credential": jwt}]}
 
 

@@ -1,19 +1,18 @@
 """From a trainer's evaluation to a signed OpenBadgeCredential, atomically and only once.
 
 `save_assessment` stores the evaluation first (a trainer never loses one). `issue_for_assessment`
-checks the micro-training's validation rule, builds the credential in the learner's language,
-validates it (strict 1EdTech schema, JSON-LD safe mode) BEFORE signing, signs it with the
-organisation's active key and stores the signed JSON text exactly, with its status slot, short
-id, claim token and audit event — all inside one SAVEPOINT, so a failure leaves nothing behind.
+checks the micro-training's validation rule, builds the credential in the learner's language
+and mints it (`minting.mint`: validated before signing, signed with the organisation's active
+key, stored with its status slot, short id and claim token) with its audit event — all inside
+one SAVEPOINT, so a failure leaves nothing behind. Then it announces `events.issued`, on which
+skill stacking awards the skills this badge completes, in the same transaction.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import secrets
-import uuid as uuidlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -22,11 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from issuer.core import builders, jsonld, proofs, schema
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining
+from issuer.core import builders
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_, Joined, Localised, Message
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain.catalogue import MicroTraining
 from issuer.languages import in_language
 from issuer.store.models import (
     Assessment,
@@ -37,7 +36,9 @@ from issuer.store.models import (
     User,
 )
 
-from . import (
+from . import catalogue as catalogue_service
+from . import events
+from .base import (
     Actor,
     InvalidAssessment,
     NotFound,
@@ -46,24 +47,14 @@ from . import (
     audit,
     require_organisation,
 )
-from . import catalogue as catalogue_service
-from .keys import active_key, issuer_profile_builder, verification_method_id
-from .status_lists import allocate_slot, status_entry
+from .endorsements import endorsements_for
+from .keys import issuer_profile_builder
+from .minting import learner_language, mint
 from .urls import public_url
-
-# No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
-SHORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-SHORT_ID_LENGTH = 9
-FALLBACK_LANGUAGE = "en"
 
 
 class AlreadyIssued(ServiceError):
     """The assessment has a credential; change it by revoking and re-evaluating."""
-
-
-def credential_url(credential_uuid: str) -> str:
-    """The dereferenceable id of a credential."""
-    return public_url(f"/credentials/{credential_uuid}")
 
 
 def evidence_url(evidence_uuid: str) -> str:
@@ -73,12 +64,13 @@ def evidence_url(evidence_uuid: str) -> str:
 
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
                     comments: Mapping[str, str], narrative: str | None, actor: Actor,
-                    activity_start: date | None = None, activity_end: date | None = None
-                    ) -> Assessment:
+                    activity_start: date | None = None, activity_end: date | None = None,
+                    evidence_public: bool = False) -> Assessment:
     """Create or update the evaluation of one learner in one session; return it (flushed).
 
     `levels` maps gesture id → rubric level id (a gesture may be left out: not evaluated yet);
-    `comments` maps gesture id (or "" for the whole) → text.
+    `comments` maps gesture id (or "" for the whole) → text. The comments, narrative and photos
+    go into the badge only with `evidence_public` (the learner agreed to show them).
     """
     session = _get(db, TrainingSession, session_id, N_("no training session with id %(id)s"))
     learner = _get(db, Learner, learner_id, N_("no learner with id %(id)s"))
@@ -98,6 +90,7 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     assessment.levels = {k: v for k, v in levels.items() if v}
     assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
     assessment.narrative = (narrative or "").strip() or None
+    assessment.evidence_public = evidence_public
     assessment.activity_start = activity_start
     assessment.activity_end = activity_end
     assessment.trainer_id = actor.id if isinstance(actor, User) else assessment.trainer_id
@@ -133,9 +126,7 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
             raise
         winner.claim_token = None
         return winner
-    from . import stacking  # late import: stacking builds on this module
-
-    stacking.on_credential_issued(db, credential, actor, now)
+    events.issued.send(db, credential, actor, now)
     return credential
 
 
@@ -161,56 +152,20 @@ def _issue(db: Session, assessment: Assessment, training: MicroTraining, actor: 
     session, learner = assessment.session, assessment.learner
     org = session.organisation
     language = learner_language(learner, org, training)
-    credential_uuid = str(uuidlib.uuid4())
-    status_list, index = allocate_slot(db, org)
-    document = build_credential(
-        assessment, training, language, credential_uuid, status_entry(status_list, index), now)
-    check_before_signing(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
-    token = secrets.token_urlsafe(24)
-    credential = Credential(
-        uuid=credential_uuid,
-        short_id=new_short_id(db),
-        organisation_id=org.id,
-        learner_id=learner.id,
-        assessment_id=assessment.id,
-        template_pk=session.template_pk,
-        kind=catalogue_service.TRAINING,
-        language=language,
-        signed_json=json.dumps(signed, ensure_ascii=False),
-        valid_from=now,
-        valid_until=_valid_until(training, now),
-        status_list_id=status_list.id,
-        status_index=index,
-        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-        issued_at=now,
-    )
-    db.add(credential)
-    db.flush()
+    credential = mint(
+        db, org,
+        lambda credential_id, status: build_credential(
+            assessment, training, language, credential_id, status, now),
+        now, learner_id=learner.id, assessment_id=assessment.id,
+        template_pk=session.template_pk, kind=catalogue_service.TRAINING, language=language,
+        valid_from=now, valid_until=_valid_until(training, now))
     audit(db, "credential.issue", actor, org, credential.uuid, short_id=credential.short_id,
           template=f"{session.template.template_id}@{session.template.version}")
-    credential.claim_token = token
     return credential
 
 
-def check_before_signing(document: dict) -> None:
-    """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
-    schema.validate(document, strict=True)
-    jsonld.expand_safely(document)
-
-
-def learner_language(learner: Learner, org, training: MicroTraining) -> str:
-    """The learner's language if the training has it, else the organisation's, else English."""
-    for language in (learner.language, org.default_language, FALLBACK_LANGUAGE):
-        if language and language in training.languages:
-            return language
-    return training.languages[0]
-
-
 def build_credential(assessment: Assessment, training: MicroTraining, language: str,
-                     credential_uuid: str, credential_status: dict, now: datetime) -> dict:
+                     credential_id: str, credential_status: dict, now: datetime) -> dict:
     """The unsigned OpenBadgeCredential of an assessment."""
     session, learner = assessment.session, assessment.learner
     achievement = _achievement(session.template, training, language)
@@ -221,10 +176,10 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
         results=tuple(_results(training, achievement, assessment.levels)),
         activity_start_date=_midnight(assessment.activity_start or session.starts_on),
         activity_end_date=_midnight(assessment.activity_end or session.ends_on),
-        narrative=assessment.narrative,
+        narrative=assessment.narrative if assessment.evidence_public else None,
     )
     credential = builders.OpenBadgeCredential(
-        id=credential_url(credential_uuid),
+        id=credential_id,
         issuer=issuer_profile_builder(session.organisation),
         subject=subject,
         valid_from=now,
@@ -251,8 +206,6 @@ def achievement_of(db: Session, template, language: str,
                for other in training.languages if other != language}
     achievement = core_catalogue.achievement_for(
         training, language, catalogue_service.achievement_id(template, language), related)
-    from .endorsements import endorsements_for  # partners' signed endorsements of this version
-
     endorsed = endorsements_for(db, template, language)
     return replace(achievement, endorsements=tuple(endorsed))
 
@@ -275,6 +228,10 @@ def _results(training: MicroTraining, achievement: builders.Achievement,
 
 
 def _evidence(assessment: Assessment, training: MicroTraining, language: str):
+    # Comments and photos are the learner's: they travel with the badge, which anyone may
+    # read, only when the learner agreed.
+    if not assessment.evidence_public:
+        return
     names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
     if assessment.comments.get(""):
         yield builders.Evidence(name=in_language(_TRAINER_COMMENT, language),
@@ -315,14 +272,6 @@ def _valid_until(training: MicroTraining, now: datetime) -> datetime | None:
     year, month = now.year + months // 12, months % 12 + 1
     day = min(now.day, calendar.monthrange(year, month)[1])
     return now.replace(year=year, month=month, day=day)
-
-
-def new_short_id(db: Session) -> str:
-    """A fresh short id for a card (unused so far): 9 characters people can read aloud."""
-    while True:
-        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
-        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
-            return short_id
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Organisation identity: did:web, the published Profile and DID document, signing keys.
 
+`sign` is the one place a document gets a Data Integrity proof by an organisation's active key
+(a VC-JWT of a stored wallet copy is signed in `exchanges`).
+
 Each organisation signs with one active Ed25519 key, generated on first need and stored as an
 encrypted PEM (passphrase `SKY_KEY_PASSPHRASE`). Rotation retires the active key but keeps it
 in the DID document, so every badge it signed keeps verifying.
@@ -7,18 +10,20 @@ in the DID document, so every badge it signed keeps verifying.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.config import settings
-from issuer.core import builders
+from issuer.core import builders, proofs
 from issuer.core.clock import utc_seconds
-from issuer.core.did import did_web_document, did_web_for
+from issuer.core.did import did_web_document, did_web_for, json_web_key_method
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey
 
-from . import Actor, audit, require_organisation
+from .base import Actor, audit, require_organisation
 from .urls import public_url
 
 
@@ -59,6 +64,12 @@ def verification_method_id(org: Organisation, key: SigningKey) -> str:
     return f"{issuer_did(org)}#{key.public_multibase}"
 
 
+def jwt_kid(org: Organisation, key: SigningKey) -> str:
+    """`<did>#<JWK thumbprint>`: the JsonWebKey method a VC-JWT `kid` names (OB 3.0 §8.2)."""
+    public = PublicKey.from_multibase(key.public_multibase)
+    return json_web_key_method(issuer_did(org), public)["id"]
+
+
 def did_document(db: Session, org: Organisation) -> dict:
     """The did:web document listing every key version (retired ones too), newest last."""
     versions = db.scalars(
@@ -73,7 +84,25 @@ def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:
     record = _active_record(db, org)
     if record is None:
         record = _create_first_key(db, org)
-    return record, PrivateKey.from_pem(record.encrypted_pem, settings().key_passphrase)
+    return record, _decrypted(record.encrypted_pem, settings().key_passphrase)
+
+
+@lru_cache(maxsize=64)
+def _decrypted(encrypted_pem: bytes, passphrase: str) -> PrivateKey:
+    # The key file's KDF is slow on purpose (a stolen file resists a passphrase search), so a
+    # worker decrypts each key version once, not once per badge.
+    return PrivateKey.from_pem(encrypted_pem, passphrase)
+
+
+def sign(db: Session, org: Organisation, document: dict, created: str) -> dict:
+    """`document` with a Data Integrity proof by the organisation's active key (`created` is the
+    proof's `YYYY-MM-DDThh:mm:ssZ`): the one place the service makes such a proof.
+
+    Stored badges are minted through `minting.mint`, which signs here; CLR records, status
+    lists and endorsements are signed here directly.
+    """
+    record, key = active_key(db, org)
+    return proofs.sign(document, key, verification_method_id(org, record), created=created)
 
 
 def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
@@ -109,7 +138,8 @@ def _new_key(org: Organisation, version: int) -> SigningKey:
         version=version,
         kind=ED25519,
         public_multibase=private.public_key.multibase,
-        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase),
+        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase,
+                                               settings().key_kdf_iterations),
         active=True,
     )
 

@@ -10,29 +10,22 @@ counts toward, including skills not complete yet, whose definitions are in `achi
 
 from __future__ import annotations
 
-import io
 import json
 import uuid as uuidlib
 from datetime import datetime
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import builders, clr, proofs
-from issuer.core.cards import qr_matrix
+from issuer.core import builders, clr
 from issuer.core.clock import utc_seconds
-from issuer.core.images import FONT_BOLD, FONT_REGULAR
 from issuer.core.messages import N_
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
+from issuer.rendering.record import RecordRow, record_pdf
 from issuer.store.models import Credential, Learner
 
-from . import Actor, NotFound, audit, require_organisation
-from .keys import active_key, issuer_profile_builder, verification_method_id
+from .base import Actor, NotFound, audit, require_organisation
+from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
 from .stacking import SKILL, skill_achievement, skills_with_part
 from .urls import verify_url
@@ -130,9 +123,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         partial=partial,
     )
     clr.check_clr(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
+    signed = sign(db, org, document, builders.timestamp(now))
     audit(db, "record.export", actor, org, f"learner:{learner.id}",
           credentials=[c.uuid for c in credentials])
     return signed
@@ -159,12 +150,6 @@ def _stacks(db: Session, learner: Learner, credentials: list[Credential],
 
 # --- the printable summary ---------------------------------------------------------------------
 
-_FONTS = ("SkyRecordSans", "SkyRecordSans-Bold")
-_MARGIN = 18 * mm
-_ROW = 38 * mm
-_QR = 30 * mm
-_INK, _MUTED = "#1A1A1A", "#4D4D4D"
-
 
 def summary_pdf(db: Session, learner: Learner, actor: Actor = None,
                 now: datetime | None = None, language: str | None = None) -> bytes:
@@ -174,95 +159,16 @@ def summary_pdf(db: Session, learner: Learner, actor: Actor = None,
     credentials, _ = record_credentials(db, learner, now)
     org = learner.organisation
     words = labels_for(language or learner.language or org.default_language or "en")
-    _register_fonts()
-    out = io.BytesIO()
-    pdf = Canvas(out, pagesize=A4, invariant=True, pageCompression=1,
-                 initialFontName=_FONTS[0], initialFontSize=10)
-    pdf.setTitle(words["of"] % {"name": learner.name})
-    pdf.setCreator("SKY Badges")
-    per_page = int((A4[1] - 2 * _MARGIN - 40 * mm) // _ROW)
-    pages = [credentials[i:i + per_page] for i in range(0, len(credentials), per_page)] or [[]]
-    for number, rows in enumerate(pages, start=1):
-        _header(pdf, learner, org.name, words, now)
-        top = A4[1] - _MARGIN - 34 * mm
-        for credential in rows:
-            _row(pdf, credential, words, top)
-            top -= _ROW
-        if not credentials:
-            _text(pdf, _MARGIN, top - 10 * mm, words["none"], 11)
-        _footer(pdf, words, number, len(pages))
-        pdf.showPage()
-    pdf.save()
-    return out.getvalue()
+    return record_pdf(learner.name, org.name, [_summary_row(c) for c in credentials], words,
+                      now.date())
 
 
-def _header(pdf: Canvas, learner: Learner, org_name: str, words: dict, now: datetime) -> None:
-    top = A4[1] - _MARGIN
-    _text(pdf, _MARGIN, top - 8 * mm, words["record"], 18, bold=True)
-    _text(pdf, _MARGIN, top - 16 * mm, learner.name, 14)
-    _text(pdf, _MARGIN, top - 23 * mm,
-          words["exported"] % {"organisation": org_name, "date": now.date().isoformat()}, 9,
-          _MUTED)
-    pdf.setStrokeColor(_MUTED)
-    pdf.setLineWidth(0.5)
-    pdf.line(_MARGIN, top - 27 * mm, A4[0] - _MARGIN, top - 27 * mm)
-
-
-def _row(pdf: Canvas, credential: Credential, words: dict, top: float) -> None:
-    url = verify_url(credential)
-    _qr(pdf, _MARGIN, top - _QR, _QR, url)
-    x = _MARGIN + _QR + 6 * mm
-    width = A4[0] - _MARGIN - x
+def _summary_row(credential: Credential) -> RecordRow:
     document = json.loads(credential.signed_json)
-    name = clr.achievement_of(document).get("name") or document.get("name", "")
-    if credential.kind == SKILL:
-        name = words["skill"] % {"name": name}
-    _text(pdf, x, top - 7 * mm, _fit(name, width, 12, True), 12, bold=True)
-    issuer = (document.get("issuer") or {}).get("name", "")
-    _text(pdf, x, top - 14 * mm, _fit(words["issuer"] % {"issuer": issuer}, width, 10), 10)
-    _text(pdf, x, top - 20 * mm,
-          words["date"] % {"date": credential.issued_at.date().isoformat()}, 10)
-    _text(pdf, x, top - 26 * mm, url.split("://", 1)[-1], 10, _MUTED)
-
-
-def _footer(pdf: Canvas, words: dict, number: int, total: int) -> None:
-    _text(pdf, _MARGIN, _MARGIN - 6 * mm, words["scan"], 9, _MUTED)
-    page = words["page"] % {"number": number, "total": total}
-    pdf.setFont(_FONTS[0], 9)
-    pdf.drawRightString(A4[0] - _MARGIN, _MARGIN - 6 * mm, page)
-
-
-def _qr(pdf: Canvas, x: float, y: float, size: float, url: str) -> None:
-    matrix = qr_matrix(url)
-    module = size / len(matrix)
-    pdf.setFillColor("#000000")
-    path = pdf.beginPath()
-    for row_index, row in enumerate(matrix):
-        for column, dark in enumerate(row):
-            if dark:
-                path.rect(x + column * module, y + size - (row_index + 1) * module, module,
-                          module)
-    pdf.drawPath(path, stroke=0, fill=1)
-
-
-def _text(pdf: Canvas, x: float, y: float, text: str, size: float, colour: str = _INK,
-          bold: bool = False) -> None:
-    pdf.setFont(_FONTS[bold], size)
-    pdf.setFillColor(colour)
-    pdf.drawString(x, y, text)
-
-
-def _fit(text: str, width: float, size: float, bold: bool = False) -> str:
-    """`text` shortened with an ellipsis until it fits `width` points."""
-    font = _FONTS[bold]
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _register_fonts() -> None:
-    if _FONTS[0] not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(_FONTS[0], str(FONT_REGULAR)))
-        pdfmetrics.registerFont(TTFont(_FONTS[1], str(FONT_BOLD)))
+    return RecordRow(
+        name=clr.achievement_of(document).get("name") or document.get("name", ""),
+        issuer=(document.get("issuer") or {}).get("name", ""),
+        issued_on=credential.issued_at.date(),
+        url=verify_url(credential),
+        skill=credential.kind == SKILL,
+    )

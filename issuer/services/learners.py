@@ -20,7 +20,7 @@ from issuer.core.errors import BuildError
 from issuer.core.messages import N_
 from issuer.store.models import Assessment, Credential, Learner, Organisation
 
-from . import Actor, ServiceError, audit, require_organisation
+from .base import Actor, ServiceError, audit, require_organisation
 from .revocation import revoke
 
 ERASED_NAME = "erased"

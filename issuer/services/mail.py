@@ -24,7 +24,7 @@ from issuer.core.messages import N_
 from issuer.languages import LANGUAGES, catalogue
 from issuer.store.models import Credential
 
-from . import ServiceError
+from .base import ServiceError
 from .claims import claim_url
 from .publishing import achievement_name, credential_document
 

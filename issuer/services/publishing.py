@@ -15,6 +15,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -46,6 +47,10 @@ EXPIRED = "expired"
 NOT_YET_VALID = "not-yet-valid"
 UNRESOLVED = "unresolved"
 NOT_GENUINE = "not-genuine"
+# Genuine, but signed by an issuer this service does not know: its name is only its own claim.
+UNKNOWN_ISSUER = "unknown-issuer"
+# Genuine, but its revocation status could not be read: never the plain "valid".
+STATUS_UNCHECKED = "status-unchecked"
 
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -222,12 +227,18 @@ def report_json(report) -> dict:
 def verdict_of(report) -> str:
     """One display state for a verification report (see the constants above).
 
-    The engine's verdicts map one to one, except "invalid": when the proof failed only because
-    the issuer's keys could not be fetched, the page says "could not be checked" — we could not
-    tell — rather than accusing a genuine badge of being fake.
+    The engine's verdicts map one to one, except that a "valid" from an issuer this service does
+    not know, or whose revocation status could not be read, is never the plain green "valid";
+    and "invalid": when the proof (or the issuer's publication of the key) failed only because
+    the issuer's documents could not be fetched, the page says "could not be checked" — we could
+    not tell — rather than accusing a genuine badge of being fake.
     """
     data = report_json(report)
     verdict = str(data.get("verdict", "invalid")).replace("_", "-")
+    if verdict == VALID and data.get("issuerTrusted") is False:
+        return UNKNOWN_ISSUER
+    if verdict == VALID and data.get("statusChecked") is False:
+        return STATUS_UNCHECKED
     if verdict in (VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID):
         return verdict
     return UNRESOLVED if _keys_unreachable(data) else NOT_GENUINE
@@ -242,7 +253,7 @@ _UNREACHABLE = re.compile(
 def _keys_unreachable(data: dict) -> bool:
     """Only the proof failed, and its message is a retrieval error (not a bad signature)."""
     failed = [c for c in data.get("checks", []) if c.get("status") == "failed"]
-    return (len(failed) == 1 and failed[0].get("name") == "proof"
+    return (len(failed) == 1 and failed[0].get("name") in ("proof", "issuer-binding")
             and bool(_UNREACHABLE.search(str(failed[0].get("message", "")))))
 
 
@@ -349,6 +360,8 @@ class CredentialView:
     content_language: str | None = None  # the language of the badge's own texts
     # False: the status list could not be retrieved or trusted, so "valid" is not "not revoked"
     status_checked: bool | None = None
+    # The web domain that vouches for the issuer id (did:web, https); None: self-declared
+    signed_by: str | None = None
 
 
 def document_view(document: dict, report, language: str) -> CredentialView:
@@ -378,7 +391,22 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         embedded=[_embedded(item) for item in report_json(report).get("embedded", [])],
         messages=report_messages(report),
         status_checked=report_json(report).get("statusChecked"),
+        signed_by=signer_domain(_text(issuer.get("id"))),
     )
+
+
+def signer_domain(issuer_id: str | None) -> str | None:
+    """The web domain that answers for an issuer id: a did:web's host or an https URL's host.
+
+    None for did:key and anything else: such an issuer is self-declared, and no domain stands
+    behind the name it gives itself.
+    """
+    if not issuer_id:
+        return None
+    if issuer_id.startswith("did:web:"):
+        return unquote(issuer_id.split(":")[2]) or None
+    parts = urlsplit(issuer_id)
+    return parts.netloc if parts.scheme == "https" and parts.hostname else None
 
 
 def credential_view(db: Session, credential: Credential, report, language: str,

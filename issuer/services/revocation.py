@@ -3,6 +3,10 @@
 The published list is re-signed on the next request for it (its revision changed), so every
 verifier sees the revocation as soon as the transaction commits, subject only to the list's
 HTTP cache time.
+
+`revoke` then announces `events.revoked`: the credential's wallet copies are revoked with it and
+the skill badges that counted it are withdrawn, in the same transaction (see `claims` and
+`stacking`, which listen).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import Credential
 
-from . import Actor, ServiceError, audit, require_organisation
+from . import events
+from .base import Actor, ServiceError, audit, require_organisation
 from .status_lists import set_revoked
 
 MAX_REASON_LENGTH = 2000
@@ -32,7 +37,8 @@ def revoke(
     """Revoke `credential` for a stated reason (required, kept in the audit log).
 
     The reason is shown on the verification page only when `public` is true: it may hold
-    personal details. Wallet copies are revoked with the same reason and visibility.
+    personal details. Wallet copies are revoked with the same reason and visibility, and skill
+    badges that counted this one are withdrawn (listeners of `events.revoked`).
     """
     require_organisation(actor, credential.organisation_id)
     reason = " ".join((reason or "").split())
@@ -59,18 +65,5 @@ def revoke(
         reason=reason,
         public=bool(public),
     )
-    _revoke_wallet_copies(db, credential, reason, actor, bool(public))
-    from . import stacking  # late import: stacking revokes through this module
-
-    stacking.on_credential_revoked(db, credential, actor, credential.revoked_at)
+    events.revoked.send(db, credential, actor, credential.revoked_at)
     return credential
-
-
-def _revoke_wallet_copies(db: Session, credential: Credential, reason: str, actor: Actor,
-                          public: bool):
-    """A holder-bound wallet copy says what the original says: it cannot outlive it."""
-    from .claims import wallet_copies  # late import: claims issues through the issuing service
-
-    for copy in wallet_copies(db, credential):
-        if copy.revoked_at is None:
-            revoke(db, copy, reason, actor, credential.revoked_at, public=public)

@@ -13,14 +13,15 @@ Rules (docs/STACKING.md says why):
 - Revoking a part revokes the skill badge ("A component badge was revoked"); if the person
   still holds another valid badge for that part, a new skill badge is due at once, otherwise
   when the part is earned again.
+
+Stacking listens: `on_credential_issued` and `on_credential_revoked` receive the `events.issued`
+and `events.revoked` announcements (connected by the package root), in the announcer's
+transaction. A skill badge is minted by `minting.mint` like every other badge.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import secrets
-import uuid as uuidlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -29,12 +30,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.core import builders, proofs, stacking
-from issuer.core import catalogue as core_catalogue
-from issuer.core.catalogue import MicroTraining, Skill
+from issuer.core import builders
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, TemplateError
 from issuer.core.messages import N_
+from issuer.domain import catalogue as core_catalogue
+from issuer.domain import stacking
+from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import AchievementTemplate, Credential, Learner
 from issuer.store.stacking_models import (
     IN_PROGRESS,
@@ -44,14 +46,13 @@ from issuer.store.stacking_models import (
     SkillAwardPart,
 )
 
-from . import Actor, NotFound, NotIssuable, audit, require_organisation
+from .base import Actor, NotFound, NotIssuable, audit, require_organisation
 from .catalogue import SKILL, TRAINING, achievement_id, training_of
 from .endorsements import endorsements_for
-from .issuing import check_before_signing, credential_url, learner_language, new_short_id
-from .keys import active_key, issuer_profile_builder, verification_method_id
+from .keys import issuer_profile_builder
 from .learners import ERASURE_REASON
+from .minting import learner_language, mint
 from .revocation import revoke
-from .status_lists import allocate_slot, status_entry
 from .urls import verify_url
 
 ONE_CLICK = "one-click"
@@ -97,7 +98,7 @@ def skills_with_part(db: Session, training_id: str) -> list[tuple[AchievementTem
     return [(template, skill) for template, skill in found if training_id in skill.parts]
 
 
-# --- hooks called by issuing and revocation -------------------------------------------------
+# --- listeners of the issued and revoked events ----------------------------------------------
 
 
 def on_credential_issued(db: Session, credential: Credential, actor: Actor = None,
@@ -292,24 +293,12 @@ def _issue(db: Session, award: SkillAward, template: AchievementTemplate, skill:
     org, learner = award.organisation, award.learner
     parts = [badge.reference for badge in progress.done]
     language = learner_language(learner, org, skill)
-    credential_uuid = str(uuidlib.uuid4())
-    status_list, index = allocate_slot(db, org)
-    document = build_skill_credential(db, template, skill, learner, org, parts, language,
-                                      credential_uuid, status_entry(status_list, index), now)
-    check_before_signing(document)
-    key_record, key = active_key(db, org)
-    signed = proofs.sign(document, key, verification_method_id(org, key_record),
-                         created=builders.timestamp(now))
-    token = secrets.token_urlsafe(24)
-    credential = Credential(
-        uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
-        learner_id=learner.id, template_pk=template.id, kind=SKILL, language=language,
-        signed_json=json.dumps(signed, ensure_ascii=False), valid_from=now,
-        valid_until=_valid_until(parts), status_list_id=status_list.id, status_index=index,
-        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest(), issued_at=now,
-    )
-    db.add(credential)
-    db.flush()
+    credential = mint(
+        db, org,
+        lambda credential_id, status: build_skill_credential(
+            db, template, skill, learner, org, parts, language, credential_id, status, now),
+        now, learner_id=learner.id, template_pk=template.id, kind=SKILL, language=language,
+        valid_from=now, valid_until=_valid_until(parts))
     award.state = ISSUED
     award.credential_id = credential.id
     award.parts = [SkillAwardPart(credential_id=part.id) for part in parts]
@@ -317,13 +306,12 @@ def _issue(db: Session, award: SkillAward, template: AchievementTemplate, skill:
     audit(db, "skill.issue", actor, org, credential.uuid, short_id=credential.short_id,
           template=f"{template.template_id}@{template.version}",
           parts=[part.uuid for part in parts])
-    credential.claim_token = token
     return credential
 
 
 def build_skill_credential(db: Session, template: AchievementTemplate, skill: Skill,
                            learner: Learner, org, parts: list[Credential], language: str,
-                           credential_uuid: str, credential_status: dict,
+                           credential_id: str, credential_status: dict,
                            now: datetime) -> dict:
     """The unsigned OpenBadgeCredential of a skill: a Competency naming its parts.
 
@@ -339,7 +327,7 @@ def build_skill_credential(db: Session, template: AchievementTemplate, skill: Sk
         id=learner.wallet_did or None,
     )
     return builders.OpenBadgeCredential(
-        id=credential_url(credential_uuid),
+        id=credential_id,
         issuer=issuer_profile_builder(org),
         subject=subject,
         valid_from=now,

@@ -11,15 +11,13 @@ Definitions (they head the CSV export too):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
 from issuer.services import catalogue
 from issuer.store.models import (
     AchievementTemplate,
@@ -28,6 +26,8 @@ from issuer.store.models import (
     Organisation,
     TrainingSession,
 )
+
+from .exports import csv_text
 
 DIMENSIONS = ("partner", "theme", "micro_training", "gesture")
 TALLY_COLUMNS = ("assessed", "issued", "revoked", "not_yet_acquired")
@@ -172,14 +172,12 @@ def to_csv(statistics: PilotStatistics, dimension: str) -> str:
     """One table of the statistics as CSV text, header first."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown statistics table {dimension!r}; one of {', '.join(DIMENSIONS)}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     if dimension == "gesture":
-        writer.writerow(["micro_training", "gesture", "name", "acquired", "not_yet_acquired"])
-        writer.writerows([g.training_id, g.gesture_id, g.label, g.acquired, g.not_yet_acquired]
-                         for g in statistics.gesture)
+        header = ["micro_training", "gesture", "name", "acquired", "not_yet_acquired"]
+        rows = [[g.training_id, g.gesture_id, g.label, g.acquired, g.not_yet_acquired]
+                for g in statistics.gesture]
     else:
-        writer.writerow([dimension, "name", *TALLY_COLUMNS])
-        writer.writerows([t.key, t.label, t.assessed, t.issued, t.revoked, t.not_yet_acquired]
-                         for t in getattr(statistics, dimension))
-    return buffer.getvalue()
+        header = [dimension, "name", *TALLY_COLUMNS]
+        rows = [[t.key, t.label, t.assessed, t.issued, t.revoked, t.not_yet_acquired]
+                for t in getattr(statistics, dimension)]
+    return csv_text([header, *rows])

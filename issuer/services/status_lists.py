@@ -17,12 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.core import proofs
 from issuer.core import status_list as bitstring
 from issuer.core.clock import utc_stamp
 from issuer.store.models import Organisation, StatusList, StatusSlot
 
-from .keys import active_key, issuer_did, verification_method_id
+from .keys import issuer_did, sign
 from .urls import public_url
 
 LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
@@ -76,7 +75,6 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
     if status_list.signed_json and status_list.signed_revision == status_list.revision:
         return json.loads(status_list.signed_json)
     org = db.get(Organisation, status_list.organisation_id)
-    record, key = active_key(db, org)
     created = utc_stamp(now)
     unsigned = bitstring.status_list_credential(
         list_url(status_list),
@@ -87,7 +85,7 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         # before this (re-)signing must not find the list "not yet valid".
         valid_from=utc_stamp(status_list.created_at),
     )
-    signed = proofs.sign(unsigned, key, verification_method_id(org, record), created=created)
+    signed = sign(db, org, unsigned, created)
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)
     status_list.signed_revision = status_list.revision
     db.flush()

@@ -25,7 +25,7 @@ from issuer.core.verify import FAILED, Check, VerificationReport, verify_credent
 from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, StatusList
 
-from .keys import did_document
+from .keys import did_document, issuer_did
 from .learners import is_redacted
 from .publishing import public_revocation_reason
 from .status_lists import signed_status_list
@@ -82,8 +82,18 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
         return _erased_report(credential)
     fetch_json = local_fetch_json(db, config=config)
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
-                               fetch_json=fetch_json, now=now, email=email)
+                               fetch_json=fetch_json, now=now, email=email,
+                               trusted_issuers=known_issuers(db))
     return _with_public_reason(report, credential)
+
+
+def known_issuers(db: Session) -> list[str]:
+    """The issuer ids of this service's organisations: the only ones a page calls known.
+
+    Anyone can sign a badge and call their issuer "CEC"; what the service vouches for is the
+    did:web it controls, so only these ids get the plain "valid" on a page.
+    """
+    return [issuer_did(org) for org in db.scalars(select(Organisation))]
 
 
 def _with_public_reason(report: VerificationReport, credential: Credential
@@ -129,4 +139,5 @@ def verify_any(source: dict | str | bytes, now: datetime | None = None,
                   else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=current.allow_http_loopback)
     return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                             email=email)
+                             email=email,
+                             trusted_issuers=known_issuers(db) if db is not None else None)

@@ -100,7 +100,10 @@ class ApiToken(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     name: Mapped[str] = mapped_column(String(200))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated: what the token may do (read, issue, revoke, learners).
+    scopes: Mapped[str] = mapped_column(String(100), default="read issue revoke learners")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -138,6 +141,25 @@ class AchievementTemplate(Base):
     source_toml: Mapped[str] = mapped_column(Text)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The organisation that publishes this template, the only one that versions it; None for
+    # the project's shared catalogue, versioned by the operator.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+
+class TemplateAdoption(Base):
+    """The version of a template an organisation issues from, chosen by that organisation.
+
+    A new version published by the template's owner (or the operator) changes nothing another
+    organisation signs until that organisation adopts it.
+    """
+
+    __tablename__ = "template_adoption"
+    __table_args__ = (UniqueConstraint("organisation_id", "template_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    template_id: Mapped[str] = mapped_column(String(100))
+    template_pk: Mapped[int] = mapped_column(ForeignKey("achievement_template.id"))
+    adopted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TrainingSession(Base):
@@ -188,6 +210,9 @@ class Assessment(Base):
     levels: Mapped[dict] = mapped_column(default=dict)  # gesture id → rubric level id
     comments: Mapped[dict] = mapped_column(default=dict)  # gesture id or "" → text
     narrative: Mapped[str | None] = mapped_column(Text)
+    # The learner agreed that the trainer's comments and photos travel with the badge, which
+    # anyone who checks it can read; otherwise they stay in the organisation's records.
+    evidence_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     activity_start: Mapped[date | None] = mapped_column(Date)
     activity_end: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -307,4 +332,20 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The browser's device id when it had logged in to this account before (its own budget).
+    device: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser of a trainer or admin; log-out deletes it, so a copied cookie dies.
+
+    Only the sha256 of the session's random id is stored, as for API tokens.
+    """
+
+    __tablename__ = "staff_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,17 +9,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from issuer.config import Settings, activate
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import admin, api, auth, i18n, public, trainer, wallet
+from . import admin, api, auth, i18n, logs, public, trainer, wallet
 from .errors import http_status
 from .extensions import close_db, csrf
 
@@ -55,6 +56,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings_path = settings.instance_path
     settings_path.mkdir(parents=True, exist_ok=True)
 
+    if settings.trusted_proxies:
+        # Behind N reverse proxies the client is the Nth address from the right of
+        # X-Forwarded-For: rate limits and log-in limits key on it, never on the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
+    logs.install(app.logger)
     _init_database(app, settings)
     csrf.init_app(app)
     i18n.init_app(app)  # before the blueprints: they use Babel's gettext
@@ -97,6 +104,8 @@ def _security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["SESSION_COOKIE_SECURE"]:  # the service is public over https
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 

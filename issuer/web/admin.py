@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -23,8 +24,8 @@ from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
-from issuer.core.catalogue import SLUG, not_utf8, renamed
 from issuer.core.errors import TemplateError
+from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
     ServiceError,
     api_tokens,
@@ -45,9 +46,11 @@ from issuer.store.models import (
     AuditEvent,
     Credential,
     Learner,
+    Organisation,
     SigningKey,
     TrainingSession,
     User,
+    utcnow,
 )
 from issuer.store.stacking_models import Endorsement
 
@@ -231,10 +234,27 @@ def _catalogue_page(form, problems: list[str], status: int = 200):
                                   if template.kind == catalogue.TRAINING else template.template_id)
         except TemplateError:
             names[template.id] = template.template_id
+    issued = {t.template_id: t for t in catalogue.issuable_templates(db(), _organisation(), None)}
+    owners = {org.id: org.name for org in db().scalars(select(Organisation))}
     # Each problem is a core Message: shown in the reader's language (file and field stay as typed).
     return render_template("admin/catalogue.html", templates=templates, names=names, form=form,
                            problems=[translated(p) for p in problems], confirm=ConfirmForm(),
-                           folder=settings().catalogue_path), status
+                           folder=settings().catalogue_path, issued=issued, owners=owners,
+                           own_id=_organisation().id), status
+
+
+@bp.route("/catalogue/<int:template_pk>/adopt", methods=("POST",))
+@login_required("admin")
+def adopt_template(template_pk: int):
+    """Issue from this version of a partner's (or the shared) training from now on."""
+    template = db().get(AchievementTemplate, template_pk)
+    if template is None or not ConfirmForm().validate_on_submit():
+        abort(404 if template is None else 400)
+    with unit_of_work(db()):
+        catalogue.adopt(db(), _organisation(), template, current_user())
+    flash(_("Your organisation now issues version %(version)s of this training.",
+            version=template.version), "success")
+    return redirect(url_for(".catalogue_page"))
 
 
 @bp.route("/catalogue/import", methods=("POST",))
@@ -289,7 +309,7 @@ def _import_one(text: str, name: str) -> list[AchievementTemplate]:
             shutil.copy(themes, root / "themes.toml")
         (root / "trainings" / f"{file_id}.toml").write_text(text, "utf-8")
         try:
-            return catalogue.import_catalogue(db(), root, current_user())
+            return catalogue.import_catalogue(db(), root, current_user(), owner=_organisation())
         except TemplateError as error:
             problems = [renamed(p, f"trainings/{file_id}.toml", name) for p in error.problems]
             raise TemplateError("\n".join(problems), problems) from error
@@ -471,11 +491,12 @@ def tokens():
     token = None
     if form.validate_on_submit():
         with unit_of_work(db()):
-            _record, token = api_tokens.create_token(db(), _organisation(), form.name.data,
-                                                     current_user())
+            _record, token = api_tokens.create_token(
+                db(), _organisation(), form.name.data, current_user(), scopes=form.scopes(),
+                lifetime=timedelta(days=form.lifetime_days.data))
         form = TokenForm(formdata=None)
     response = render_template("admin/tokens.html", form=form, token=token, confirm=ConfirmForm(),
-                               tokens=api_tokens.tokens_of(db(), _organisation()))
+                               tokens=api_tokens.tokens_of(db(), _organisation()), now=utcnow())
     return response, 422 if form.errors else 200, NO_STORE
 
 

@@ -29,42 +29,49 @@ from issuer.core.errors import BadgeError
 from issuer.services import (
     api_tokens,
     catalogue,
-    issuing,
+    intake,
+    intake_requests,
     learner_record,
     learners,
+    minting,
     publishing,
     revocation,
     unit_of_work,
     verification,
 )
+from issuer.services.intake import Outcome, learner_of
+from issuer.services.intake_requests import MAX_ID, IntakeError, Problems
 from issuer.services.urls import verify_url
 from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner
 
 from . import openapi
-from .api_issue import (
-    MAX_ID,
-    ApiError,
-    Outcome,
-    Problems,
-    issue_one,
-    learner_of,
-    not_yet_error,
-    parse_issue_request,
-    parse_learner,
-    plan_issue,
-    planned_status,
-)
+from .api_issue import VERDICT_STATUS, ApiError
 from .errors import http_status
 from .extensions import db, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_BULK_ITEMS = 500
 MAX_BODY_BYTES = 256 * 1024
 MAX_BULK_BYTES = 8 * 1024 * 1024
 MAX_VERIFY_BYTES = 4 * 1024 * 1024
 DEFAULT_PAGE, MAX_PAGE = 50, 200
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
+# The scope each endpoint needs; an endpoint missing here is refused to every token.
+ENDPOINT_SCOPES = {
+    "api.issue_credential": "issue",
+    "api.issue_credentials_bulk": "issue",
+    "api.list_credentials": "read",
+    "api.get_credential": "read",
+    "api.revoke_credential": "revoke",
+    "api.verify": "read",
+    "api.list_templates": "read",
+    "api.get_template": "read",
+    "api.list_learners": "learners",
+    "api.create_learner": "learners",
+    "api.get_learner": "learners",
+    "api.get_learner_record": "learners",
+    "api.erase_learner": "learners",
+}
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt", "application/vc+ld+jwt")
 IMAGE_TYPES = ("image/png", "image/svg+xml")
@@ -93,8 +100,12 @@ def _authenticate() -> None:
                        "<token>'")
     token = api_tokens.authenticate(db(), presented.strip())
     if token is None:
-        raise ApiError(401, "invalid_token", "this API token is unknown or was revoked")
+        raise ApiError(401, "invalid_token", "this API token is unknown, expired or revoked")
     db().commit()  # keeps last_used_at whatever the call does next
+    scope = ENDPOINT_SCOPES.get(request.endpoint)
+    if scope is None or not api_tokens.allows(token, scope):
+        raise ApiError(403, "insufficient_scope",
+                       f"this API token may not do this: it needs the '{scope}' permission")
     g.api_token = token
 
 
@@ -105,6 +116,11 @@ def _api_error(error: ApiError) -> Response:
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sky-badges"'
     return response
+
+
+@bp.errorhandler(IntakeError)
+def _intake_error(error: IntakeError) -> Response:
+    return _api_error(ApiError.of(error))
 
 
 @bp.errorhandler(HTTPException)
@@ -130,7 +146,9 @@ def _as_api_error(error: BadgeError) -> ApiError:
 
 def _item_error(error: ApiError | BadgeError) -> dict:
     """One bulk item's refusal: its status and the error body a single call would return."""
-    if not isinstance(error, ApiError):
+    if isinstance(error, IntakeError):
+        error = ApiError.of(error)
+    elif not isinstance(error, ApiError):
         error = _as_api_error(error)
     return {"status": error.status, **error.to_json()}
 
@@ -184,22 +202,16 @@ def _parse_json(data: bytes) -> Any:
 @bp.post("/credentials")
 def issue_credential() -> Response:
     """Issue one badge: 201 new, 200 the same credential again, 422 not yet acquired."""
-    outcome = issue_one(db(), _token(), _json_body())
+    outcome = intake.issue_one(db(), _token(), _json_body())
     if outcome.error is not None:
         raise outcome.error
-    return _json(outcome.status, _issued_json(outcome))
+    return _json(VERDICT_STATUS[outcome.verdict], _issued_json(outcome))
 
 
 @bp.post("/credentials/bulk")
 def issue_credentials_bulk() -> Response:
     """Issue many badges, each on its own; `?dry_run=true` answers without writing."""
-    items = _json_body(MAX_BULK_BYTES)
-    if not isinstance(items, list):
-        raise ApiError(422, "validation_failed", "the body must be a JSON array of issue "
-                       "requests", [{"field": "", "message": "expected an array"}])
-    if len(items) > MAX_BULK_ITEMS:
-        raise ApiError(413, "too_many_items", f"{len(items)} items; at most {MAX_BULK_ITEMS} "
-                       "per call: split the list")
+    items = intake_requests.check_bulk_request(_json_body(MAX_BULK_BYTES))
     dry_run = _flag("dry_run")
     run = _dry_run_item if dry_run else _bulk_item
     results = [{"index": index, **run(item)} for index, item in enumerate(items)]
@@ -211,30 +223,31 @@ def issue_credentials_bulk() -> Response:
 
 def _bulk_item(item: Any) -> dict:
     try:
-        outcome = issue_one(db(), _token(), item)
+        outcome = intake.issue_one(db(), _token(), item)
     except (ApiError, BadgeError) as error:
         return _item_error(error)
     except SQLAlchemyError:
         return {"status": 409, **ApiError(409, "conflict", "this item could not be saved "
                                           "(a concurrent change); send it again").to_json()}
+    status = VERDICT_STATUS[outcome.verdict]
     if outcome.error is not None:
-        return {"status": outcome.status, **outcome.error.to_json()}
-    return {"status": outcome.status, "credential": _issued_json(outcome)}
+        return {"status": status, **ApiError.of(outcome.error).to_json()}
+    return {"status": status, "credential": _issued_json(outcome)}
 
 
 def _dry_run_item(item: Any) -> dict:
     try:
-        plan = plan_issue(db(), _token(), parse_issue_request(item))
+        plan = intake.plan_issue(db(), _token(), intake_requests.parse_issue_request(item))
     except (ApiError, BadgeError) as error:
         return _item_error(error)
     finally:
         db().rollback()  # planning writes nothing; make sure of it
-    status = planned_status(plan)
-    if status == 422:
-        return {"status": 422, **not_yet_error(plan).to_json()}
-    if status == 200:
-        return {"status": 200, "credential": _credential_summary(plan.existing)}
-    return {"status": 201}
+    status = VERDICT_STATUS[plan.verdict]
+    if plan.verdict == intake.NOT_YET_ACQUIRED:
+        return {"status": status, **ApiError.of(intake.not_yet_error(plan)).to_json()}
+    if plan.verdict == intake.ALREADY_ISSUED:
+        return {"status": status, "credential": _credential_summary(plan.existing)}
+    return {"status": status}
 
 
 @bp.get("/credentials")
@@ -385,17 +398,15 @@ def _from_upload() -> dict | str:
 @bp.get("/templates")
 def list_templates() -> Response:
     """The micro-trainings of the imported catalogue (current versions) that can be issued."""
-    templates = catalogue.current_templates(db())
+    templates = catalogue.issuable_templates(db(), _token().organisation)
     return _json(200, {"items": [_template_json(t) for t in templates], "total": len(templates)})
 
 
 @bp.get("/templates/<template_id>")
 def get_template(template_id: str) -> Response:
-    """One micro-training (current version), with its gestures and rubric level ids."""
-    template = db().scalar(select(AchievementTemplate).where(
-        AchievementTemplate.template_id == template_id, AchievementTemplate.current.is_(True),
-        AchievementTemplate.kind == catalogue.TRAINING))
-    if template is None:
+    """One micro-training (the version the organisation issues), with gestures and level ids."""
+    template = catalogue.issuable_template(db(), _token().organisation, template_id)
+    if template is None or template.kind != catalogue.TRAINING:
         raise ApiError(404, "not_found", f"there is no micro-training {template_id!r} in the "
                        "imported catalogue")
     return _json(200, _template_json(template))
@@ -443,9 +454,7 @@ def list_learners() -> Response:
 @bp.post("/learners")
 def create_learner() -> Response:
     """Add a learner: a name is enough; e-mail, language and wallet DID are optional."""
-    problems = Problems()
-    described = parse_learner(_json_body(), problems)
-    problems.raise_if_any()
+    described = intake_requests.parse_learner(_json_body())
     token = _token()
     with unit_of_work(db()):
         learner = learners.create_learner(db(), token.organisation, described.name,
@@ -544,7 +553,7 @@ def _credential_summary(credential: Credential) -> dict:
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_public": credential.revocation_reason_public,
         "verify_url": verify_url(credential, settings().public_base_url),
-        "credential_url": issuing.credential_url(credential.uuid),
+        "credential_url": minting.credential_url(credential.uuid),
     }
 
 

@@ -1,18 +1,23 @@
 """Log-in and log-out for trainers and partner admins, and the guards every other view uses.
 
-Sessions are signed cookies that expire after `SESSION_LIFETIME_MINUTES` of inactivity; the
-session is cleared on log-in (no fixation). Failed log-ins are counted in the database, so a
-lock-out holds across every worker.
+Sessions are signed cookies carrying the random id of a server-side session that expires after
+`SESSION_LIFETIME_MINUTES` of inactivity; log-out deletes it, so a copied cookie stops working.
+The session is cleared on log-in (no fixation). Failed log-ins are counted in the database, so a
+lock-out holds across every worker; a browser that signed in before carries a signed device
+cookie that gives it its own budget (nobody can lock a person out by guessing at their address).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import secrets
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -22,9 +27,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from issuer.services import unit_of_work
-from issuer.services.accounts import TooManyAttempts, authenticate
+from issuer.services.accounts import (
+    TooManyAttempts,
+    authenticate,
+    end_session,
+    session_user,
+    start_session,
+)
 from issuer.store.models import User
 
 from .extensions import db, settings
@@ -45,7 +57,9 @@ def login():
         try:
             with unit_of_work(db()):
                 user = authenticate(db(), email, password, request.remote_addr,
-                                    config=settings())
+                                    device=_known_device(email), config=settings())
+                session_id = (start_session(db(), user, config=settings()) if user is not None
+                              else None)
         except TooManyAttempts:
             flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
                     minutes=settings().login_lockout_minutes), "error")
@@ -57,7 +71,10 @@ def login():
                 session["language"] = language
             session.permanent = True
             session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")) or home_url(user))
+            session["sid"] = session_id
+            response = redirect(_safe_next(request.args.get("next")) or home_url(user))
+            _remember_device(response, user.email)
+            return response
         flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
@@ -66,16 +83,49 @@ def login():
 @bp.route("/logout", methods=("POST",))
 def logout():
     """End the session (POST only, so a link on another site cannot log anyone out)."""
+    with unit_of_work(db()):
+        end_session(db(), session.get("sid"))
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+DEVICE_COOKIE = "sky_device"
+DEVICE_COOKIE_DAYS = 365
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sky-device")
+
+
+def _email_tag(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
+
+
+def _known_device(email: str) -> str | None:
+    """The id of this browser if it signed in to `email`'s account before, else None."""
+    try:
+        tag, device = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return device if tag == _email_tag(email) and isinstance(device, str) else None
+
+
+def _remember_device(response, email: str) -> None:
+    device = _known_device(email) or secrets.token_urlsafe(16)
+    response.set_cookie(DEVICE_COOKIE, _devices().dumps([_email_tag(email), device]),
+                        max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        path=url_for("auth.login"))
 
 
 def current_user() -> User | None:
     """The logged-in, active user of this request, or None."""
     if "current_user" not in g:
-        user_id = session.get("user_id")
-        user = db().get(User, user_id) if user_id is not None else None
-        g.current_user = user if user is not None and user.active else None
+        user = None
+        if session.get("sid"):
+            with unit_of_work(db()):
+                user = session_user(db(), session.get("sid"), config=settings())
+        g.current_user = user if user is not None and user.id == session.get("user_id") else None
     return g.current_user
 
 
@@ -111,7 +161,6 @@ def require_same_org(obj) -> None:
 
 def home_url(user: User) -> str:
     """The landing page for the user's role (the log-in page while that UI does not exist)."""
-    from flask import current_app
 
     endpoint = HOME_ENDPOINTS.get(user.role)
     if endpoint and endpoint in current_app.view_functions:

@@ -34,7 +34,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
 from issuer.services import bulk
 
@@ -130,6 +130,8 @@ class AssessmentForm(FlaskForm):
 
     narrative = TextAreaField(_("General comment (optional)"),
                               validators=[Optional(), Length(max=2000)])
+    evidence_public = BooleanField(_("The learner agrees that the comments and photos go with "
+                                     "the badge, where anyone who checks it can see them"))
     activity_start = DateField(_("From"), validators=[Optional()])
     activity_end = DateField(_("To"), validators=[Optional()])
 
@@ -225,9 +227,29 @@ class RevokeForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    """A new API token; the token itself is shown once."""
+    """A new API token, its permissions and expiry; the token itself is shown once."""
 
     name = StringField(_("What the token is for"), validators=[DataRequired(), Length(max=200)])
+    read = BooleanField(_("Read badges and training descriptions, verify badges"), default=True)
+    issue = BooleanField(_("Issue badges"), default=True)
+    revoke = BooleanField(_("Revoke badges"))
+    learners = BooleanField(_("Manage learners (add, read, erase)"))
+    lifetime_days = SelectField(_("Expires after"), coerce=int, default=365, choices=[
+        SelectChoice(30, _("30 days")), SelectChoice(90, _("90 days")),
+        SelectChoice(365, _("one year"))])
+
+    def scopes(self) -> tuple[str, ...]:
+        """The permissions ticked, in the API's scope names."""
+        return tuple(name for name in ("read", "issue", "revoke", "learners")
+                     if self[name].data)
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.scopes():
+            self.read.errors.append(_("Tick at least one thing the token may do."))
+            return False
+        return True
 
 
 class EndorseForm(FlaskForm):

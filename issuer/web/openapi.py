@@ -1,12 +1,16 @@
 """The OpenAPI 3.1 document of the JSON API (served at /api/v1/openapi.json) and /api/docs.
 
-Written as Python data so schemas are shared between endpoints; a test validates it against
-the OpenAPI 3.1 specification and checks that every route of the `api` blueprint is in it.
+Written as Python data so schemas are shared between endpoints; the request schemas are
+intake's own (issuer/services/intake_requests.py), which checks requests with them. A test
+validates the document against the OpenAPI 3.1 specification and checks that every route of
+the `api` blueprint is in it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from issuer.services import intake_requests
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -33,6 +37,7 @@ def _object(properties: dict, required: tuple = (), extra: bool = False, **more:
 
 
 SCHEMAS: dict[str, dict] = {
+    **intake_requests.SCHEMAS,  # the request contract, the very schemas requests are checked with
     "Error": _object({
         "error": _object({
             "code": {"type": "string", "description": "A stable machine-readable code, e.g. "
@@ -49,16 +54,6 @@ SCHEMAS: dict[str, dict] = {
         "level": _nullable(_STRING),
         "required_level": _STRING,
     }, required=("field", "message"), extra=True),
-    "LearnerInput": _object({
-        "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                 "description": "The name as it should appear on the badge."},
-        "email": {"type": "string", "format": "email", "maxLength": 320,
-                  "description": "Optional; only its salted hash goes into the badge."},
-        "language": {"type": "string", "examples": ["fr"],
-                     "description": "The badge's language when the training is written in it."},
-        "wallet_did": {"type": "string", "pattern": "^did:",
-                       "description": "The learner's wallet DID, used as the subject id."},
-    }, required=("name",)),
     "Learner": _object({
         "id": {"type": "integer"},
         "name": _STRING,
@@ -68,37 +63,6 @@ SCHEMAS: dict[str, dict] = {
         "created_at": _TIME,
         "erased_at": _nullable(_TIME),
     }, required=("id", "name", "created_at", "erased_at")),
-    "IssueRequest": _object({
-        "template_id": {"type": "string", "description": "A micro-training id from "
-                        "GET /templates (its current version is issued)."},
-        "session_id": {"type": "integer", "minimum": 1, "description": "An existing training "
-                       "session of your organisation; without it, the badge goes into an "
-                       "'API' session of the template for the activity dates (default today)."},
-        "learner": _ref("LearnerInput"),
-        "learner_id": {"type": "integer", "minimum": 1},
-        "results": {"type": "object", "additionalProperties": {"type": "string"},
-                    "description": "Gesture id → rubric level id ('acquired' and 'not-yet' "
-                    "are accepted as words for the required level and the one below).",
-                    "examples": [{"dig-hole": "acquired", "stake-and-water": "acquired"}]},
-        "comments": {"type": "object", "additionalProperties": {"type": "string"},
-                     "description": "Gesture id (or '' for the whole training) → comment, "
-                     "published as evidence."},
-        "narrative": {"type": "string", "maxLength": 5000},
-        "activity_start": _DATE,
-        "activity_end": _DATE,
-        "idempotency_key": {"type": "string", "maxLength": 200, "description": "Sending the "
-                            "same request again with this key returns the first credential "
-                            "(200), also when both arrive at the same time: the key is stored "
-                            "in the issuing transaction, unique per organisation, so exactly "
-                            "one credential is issued. The same key with a different body is "
-                            "409 `idempotency_key_reused`."},
-        "send_claim_email": {"type": "boolean", "default": False, "description": "E-mail the "
-                             "claim link to the learner once the badge is issued (422 when "
-                             "the learner has no e-mail or the server has no SMTP). The "
-                             "outcome is in `claim_email`; a failed e-mail does not undo the "
-                             "badge."},
-    }, required=("results",), description="Either template_id or session_id, and either "
-       "learner or learner_id."),
     "CredentialSummary": _object({
         "id": {"type": "string", "format": "uuid"},
         "short_id": {"type": "string", "description": "The id printed on the card."},
@@ -325,8 +289,7 @@ def _paths() -> dict:
                 "issueCredentialsBulk", "Issue many badges, each on its own", "credentials",
                 {**_ok("One result per item, in order.", "BulkResult"),
                  **_errors("400", "413", "415", "422")},
-                body={"required": True, "content": _json_content(
-                    {"type": "array", "maxItems": 500, "items": _ref("IssueRequest")})},
+                body=_json_body("BulkIssueRequest"),
                 parameters=[_query("dry_run", {"type": "boolean", "default": False},
                                    "Check every item and answer what would happen; writes "
                                    "nothing.")],

@@ -31,9 +31,10 @@ from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from issuer.core import baking, images
+from issuer.core import baking
 from issuer.core.errors import BadgeError
 from issuer.languages import LANGUAGES
+from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
 from issuer.web.extensions import csrf, settings
@@ -441,8 +442,8 @@ def status_list(uuid):
 def evidence(uuid):
     """An evidence file (a photo) referenced from a signed credential."""
     found = publishing.evidence_by_uuid(_db(), str(uuid))
-    if found is None:
-        abort(404)
+    if found is None or not found.assessment.evidence_public:
+        abort(404)  # a photo the learner did not agree to publish is not there for anyone
     response = _document(found.data, found.media_type, CREDENTIAL_MAX_AGE,
                          f'"{found.sha256[:32]}"')
     disposition = "inline" if found.media_type.startswith("image/") else "attachment"

@@ -29,15 +29,14 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
-from issuer.core import cards
-from issuer.core.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining
+from issuer.rendering import cards
 from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
-from issuer.services.bulk import not_yet_gestures
+from issuer.services.intake import not_yet_gestures
 from issuer.services.learners import create_learner
 from issuer.services.urls import verify_path, verify_url
 from issuer.store.models import (
-    AchievementTemplate,
     Assessment,
     Credential,
     EvidenceFile,
@@ -144,7 +143,7 @@ def new_session():
     user = current_user()
     form = SessionForm(language=user.organisation.default_language, starts_on=date.today(),
                        ends_on=date.today())
-    form.template.choices = _template_choices(user.language or "en")
+    form.template.choices = _template_choices(user.organisation, user.language or "en")
     if not form.template.choices:
         flash(_("The catalogue is empty: ask your administrator to import it."), "error")
     if form.validate_on_submit():
@@ -159,12 +158,11 @@ def new_session():
     return render_template("trainer/session_new.html", form=form)
 
 
-def _template_choices(language: str) -> list[SelectChoice]:
-    templates = db().scalars(
-        select(AchievementTemplate)
-        .where(AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))
-        .order_by(AchievementTemplate.theme, AchievementTemplate.template_id)
-    ).all()
+def _template_choices(organisation, language: str) -> list[SelectChoice]:
+    # Only the versions this organisation issues from: its own, the shared catalogue's, and
+    # those it adopted of partners' trainings.
+    templates = sorted(catalogue.issuable_templates(db(), organisation),
+                       key=lambda t: (t.theme or "", t.template_id))
     return [SelectChoice(t.id, catalogue.training_of(t).name_in(language)) for t in templates]
 
 
@@ -295,7 +293,8 @@ def _render(form, record, training, training_session):
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:
-    data = {"narrative": record.narrative, "activity_start": record.activity_start,
+    data = {"narrative": record.narrative, "evidence_public": record.evidence_public,
+            "activity_start": record.activity_start,
             "activity_end": record.activity_end}
     for gesture in training.gestures:
         data[f"level_{gesture.id}"] = record.levels.get(gesture.id)
@@ -319,7 +318,8 @@ def _save(training_session: TrainingSession, record: Assessment, training: Micro
         saved = issuing.save_assessment(
             db(), training_session.id, record.learner_id, levels, comments,
             (form.narrative.data or "").strip() or None, current_user(),
-            activity_start=form.activity_start.data, activity_end=form.activity_end.data)
+            activity_start=form.activity_start.data, activity_end=form.activity_end.data,
+            evidence_public=bool(form.evidence_public.data))
         for gesture in training.gestures:
             field = form[f"photo_{gesture.id}"]
             if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:

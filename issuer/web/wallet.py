@@ -27,8 +27,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from issuer.core import cards as core_cards
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
+from issuer.rendering import cards as core_cards
 from issuer.services import (
     NotFound,
     cards,

@@ -22,7 +22,6 @@ from issuer.core.builders import (
     Evidence,
     IdentifierEntry,
     Image,
-    MicroCredentialFacts,
     OpenBadgeCredential,
     Profile,
     Related,
@@ -31,13 +30,17 @@ from issuer.core.builders import (
     RubricCriterionLevel,
     email_identifier,
     hash_identity,
-    iso_duration,
-    micro_credential_elements,
     name_identifier,
     new_credential_id,
 )
 from issuer.core.errors import BuildError
 from issuer.core.keys import PrivateKey, PublicKey
+from issuer.domain.microcredentials import (
+    MicroCredentialFacts,
+    iso_duration,
+    micro_credential_elements,
+    with_micro_credential,
+)
 
 HOST = "https://badges.example.org"
 ACHIEVEMENT_ID = f"{HOST}/achievements/sorting-waste/fr"
@@ -129,7 +132,7 @@ def rich_credential(issuer_profile):
         gesture("reduce-and-reuse", "Produire moins de déchets — réutiliser les chutes"),
         gesture("hazardous-waste", "Manipuler les déchets dangereux en sécurité"),
     ]
-    the_achievement = achievement(
+    the_achievement = with_micro_credential(achievement(
         result_descriptions=gestures,
         image=Image(f"{HOST}/achievements/sorting-waste.png", "Tri des déchets"),
         related=[
@@ -143,7 +146,7 @@ def rich_credential(issuer_profile):
         field_of_study="Économie circulaire",
         creator=issuer_profile,
         tags=["déchets", "chantier"],
-    ).with_micro_credential(facts())
+    ), facts())
     results = [Result(g.id, g.rubric_criterion_levels[1].id, status="Completed") for g in gestures]
     the_subject = AchievementSubject(
         the_achievement,
@@ -738,7 +741,7 @@ def test_french_labels_use_a_space_before_the_colon():
 
 
 def test_with_micro_credential_appends_to_criteria_and_keeps_credits_unset():
-    built = achievement(tags=["déchets"]).with_micro_credential(facts()).to_json()
+    built = with_micro_credential(achievement(tags=["déchets"]), facts()).to_json()
     assert built["criteria"]["narrative"].startswith(
         "Réaliser les trois gestes devant le formateur.\n\n"
         "**Informations sur la microcertification**\n"

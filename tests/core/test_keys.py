@@ -62,6 +62,22 @@ def test_export_without_passphrase_is_refused():
         PrivateKey.generate().to_encrypted_pem("")
 
 
+def test_encrypted_pem_resists_a_passphrase_search_and_stays_standard_pkcs8():
+    import subprocess
+
+    key = PrivateKey.generate()
+    pem = key.to_encrypted_pem("correct horse")
+    structure = subprocess.run(["openssl", "asn1parse"], input=pem, capture_output=True,
+                               check=True).stdout.decode()
+    assert ":PBES2" in structure and ":PBKDF2" in structure
+    assert ":hmacWithSHA256" in structure and ":aes-256-cbc" in structure
+    assert "INTEGER           :0927C0" in structure  # 600,000 rounds (cryptography's: 2,048)
+    opened = subprocess.run(["openssl", "pkey", "-passin", "pass:correct horse", "-pubout"],
+                            input=pem, capture_output=True, check=True).stdout
+    assert PrivateKey.from_pem(pem, "correct horse").public_key.raw == key.public_key.raw
+    assert opened.startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
 @pytest.mark.parametrize("kind", [ED25519, P256, RSA])
 def test_public_jwk_round_trip(kind):
     public = PrivateKey.generate(kind).public_key
@@ -127,11 +143,25 @@ def test_did_web_document_keeps_every_key_version():
         "https://www.w3.org/ns/did/v1",
         "https://w3id.org/security/multikey/v1",
     ]
-    assert [m["publicKeyMultibase"] for m in document["verificationMethod"]] == [
+    methods = document["verificationMethod"]
+    assert [m["publicKeyMultibase"] for m in methods if m["type"] == "Multikey"] == [
         k.multibase for k in keys
     ]
     assert document["assertionMethod"] == [m["id"] for m in document["verificationMethod"]]
     assert all(m["controller"] == document["id"] for m in document["verificationMethod"])
+
+
+def test_did_web_document_publishes_each_key_as_a_jwk_for_vc_jwt_verifiers():
+    keys = [PrivateKey.generate().public_key for _ in range(2)]
+    did_web = "did:web:example.org:issuers:cec"
+    document = did.did_web_document(did_web, keys)
+    jwks = [m for m in document["verificationMethod"] if m["type"] == "JsonWebKey"]
+    assert jwks == [
+        {"id": f"{did_web}#{k.thumbprint()}", "type": "JsonWebKey", "controller": did_web,
+         "publicKeyJwk": k.to_jwk()} for k in keys
+    ]
+    assert all("publicKeyMultibase" not in m for m in jwks)
+    assert {m["id"] for m in jwks} <= set(document["assertionMethod"])
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from issuer.core import jsonld, jwt, proofs, status_list
+from issuer.core import baking, jsonld, jwt, proofs, status_list
 from issuer.core.did import verification_method
 from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
@@ -564,11 +564,30 @@ def test_baked_json_images_verify(name):
 
 
 @pytest.mark.parametrize("name", ["simple-jwt.png", "simple-jwt.svg"])
-def test_baked_jwt_images_verify_their_signature(name):
+def test_baked_jwt_images_signed_by_an_unpublished_header_key_are_not_genuine(name):
+    # The 1EdTech fixtures put the key in the JWT header and publish it nowhere: the signature
+    # verifies, but nothing ties that key to the issuer.
     report = verify((VECTORS / "baking" / name).read_bytes())
     assert report.proof_format == "vc-jwt"
     assert report.check("proof").status == "passed"
-    assert report.check("issuer-binding").status == "warning"
+    assert report.check("issuer-binding").status == "failed"
+    assert report.check("issuer-binding").message == (
+        "the JWT is signed with a key embedded in the JWT header, which is not published under "
+        f"issuer '{VALIDATOR_ISSUER}'"
+    )
+    assert report.verdict == "invalid"
+
+
+@pytest.mark.parametrize("name", ["simple-jwt.png", "simple-jwt.svg"])
+def test_baked_jwt_images_verify_when_the_issuer_publishes_the_header_key(name):
+    image = (VECTORS / "baking" / name).read_bytes()
+    header, _ = jwt.decode_jwt(baking.extract(image))
+    jwks_url = "https://1edtech.edu/.well-known/jwks.json"
+    report = verify(image, published(**{jwks_url: {"keys": [{**header["jwk"], "kid": "k1"}]}}))
+    assert report.check("issuer-binding").status == "passed"
+    assert report.check("issuer-binding").message == (
+        f"the JWT key {jwks_url}#k1 belongs to {VALIDATOR_ISSUER}"
+    )
     assert report.verdict == "valid"
 
 

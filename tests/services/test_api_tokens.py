@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
-from issuer.services.api_tokens import authenticate, create_token, revoke_token, tokens_of
+from issuer.services.api_tokens import (
+    SCOPES,
+    authenticate,
+    create_token,
+    revoke_token,
+    tokens_of,
+)
 from issuer.store.models import ApiToken, AuditEvent
 from tests.helpers import make_organisation
 
@@ -28,8 +34,29 @@ def test_creating_a_token_is_audited_without_the_token(db, world):
     with unit_of_work(db):
         _record, plain = create_token(db, world.org, "Moodle export")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "api_token.create"))
-    assert event.detail == {"name": "Moodle export"}
-    assert plain not in str(event.subject)
+    assert event.detail == {"name": "Moodle export", "scopes": list(SCOPES),
+                            "expires_at": _record.expires_at.isoformat()}
+    assert plain not in str(event.subject) and plain not in str(event.detail)
+
+
+def test_a_token_expires_after_its_lifetime_and_a_year_by_default(db, world):
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    with unit_of_work(db):
+        record, plain = create_token(db, world.org, "Moodle export", now=now)
+    assert record.expires_at == now + timedelta(days=365)
+    assert authenticate(db, plain, now=now + timedelta(days=364)) is not None
+    assert authenticate(db, plain, now=now + timedelta(days=365)) is None
+
+
+@pytest.mark.parametrize("scopes, lifetime_days, message", [
+    ((), 30, "at least one permission"),
+    (("everything",), 30, "at least one permission"),
+    (("read",), 0, "must expire within 730 days"),
+    (("read",), 731, "must expire within 730 days"),
+])
+def test_a_token_needs_a_permission_and_an_expiry(db, world, scopes, lifetime_days, message):
+    with pytest.raises(ServiceError, match=message):
+        create_token(db, world.org, "LMS", scopes=scopes, lifetime=timedelta(days=lifetime_days))
 
 
 def test_a_token_needs_a_name(db, world):

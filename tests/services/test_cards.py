@@ -6,8 +6,8 @@ import io
 
 from pypdf import PdfReader
 
-from issuer.core.cards import card_pdf, card_words
 from issuer.languages import catalogue
+from issuer.rendering.cards import card_pdf, card_words
 from issuer.services import cards as card_service
 from issuer.services import unit_of_work
 from tests.helpers import DictTranslations, issue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -14,12 +15,12 @@ from issuer.core.errors import KeyFormatError
 from issuer.services import InvalidAssessment, NotIssuable, PermissionDenied, unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.issuing import (
-    SHORT_ID_ALPHABET,
     AlreadyIssued,
     credential_for_claim_token,
     issue_for_assessment,
     save_assessment,
 )
+from issuer.services.minting import SHORT_ID_ALPHABET
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, Credential, EvidenceFile, StatusSlot
 from tests.helpers import ONE_NOT_YET, count, document, evaluate, issue
@@ -103,7 +104,7 @@ def test_each_gesture_has_a_result_at_its_achieved_level(db, world):
 
 def test_trainer_narrative_comments_and_activity_dates_are_in_the_credential(db, world):
     signed = document(issue(db, world, comments={"": "Très bon travail", "dig-hole": "Précis"},
-                            narrative="Zoé a planté trois arbres."))
+                            narrative="Zoé a planté trois arbres.", evidence_public=True))
     subject = signed["credentialSubject"]
     assert subject["narrative"] == "Zoé a planté trois arbres."
     assert subject["activityStartDate"] == "2026-03-02T00:00:00Z"
@@ -113,8 +114,16 @@ def test_trainer_narrative_comments_and_activity_dates_are_in_the_credential(db,
     ]
 
 
+def test_without_the_learners_agreement_comments_stay_out_of_the_badge(db, world):
+    signed = document(issue(db, world, comments={"": "Très bon travail", "dig-hole": "Précis"},
+                            narrative="Zoé a planté trois arbres."))
+    assert "narrative" not in signed["credentialSubject"]
+    assert "evidence" not in signed
+    assert "Très bon travail" not in json.dumps(signed, ensure_ascii=False)
+
+
 def test_photo_evidence_is_an_https_url_never_a_data_uri(db, world):
-    assessment = evaluate(db, world)
+    assessment = evaluate(db, world, evidence_public=True)
     photo_uuid = str(uuid.uuid4())
     with unit_of_work(db):
         db.add(EvidenceFile(uuid=photo_uuid, assessment_id=assessment.id, gesture_id="dig-hole",

@@ -13,6 +13,7 @@ import pytest
 from issuer.core import schema
 from issuer.services import NotIssuable, PermissionDenied, stacking, unit_of_work
 from issuer.services.catalogue import training_of
+from issuer.services.claims import bind_to_holder
 from issuer.services.issuing import issue_for_assessment
 from issuer.services.learners import create_learner, erase_learner
 from issuer.services.revocation import revoke
@@ -182,6 +183,19 @@ def test_revoking_a_part_revokes_the_skill_badge_with_its_reason(db, world, temp
     [badge] = skill_badges(db)
     assert badge.revocation_reason == stacking.PART_REVOKED_REASON
     assert verify_stored(db, badge).verdict == "revoked"
+    assert award_of(db, world.learners[0], "online-job-search").state == IN_PROGRESS
+
+
+def test_a_revoked_parts_wallet_copy_never_counts_as_a_spare_part(db, world, templates):
+    # The copy is revoked with its original before stacking looks for another badge of the part.
+    parts = [issue_part(db, templates, world.trainer, world.learners[0], p) for p in ONLINE]
+    with unit_of_work(db):
+        bind_to_holder(db, parts[1], "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                       NOW)
+    with unit_of_work(db):
+        revoke(db, parts[1], "Erreur de saisie", world.admin, NOW)
+    [badge] = skill_badges(db)
+    assert badge.revocation_reason == stacking.PART_REVOKED_REASON
     assert award_of(db, world.learners[0], "online-job-search").state == IN_PROGRESS
 
 

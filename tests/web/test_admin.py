@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -24,6 +25,7 @@ from issuer.store.models import (
 )
 from tests.helpers import (
     TEST_CATALOGUE,
+    TEST_PASSWORD,
     count,
     csrf_token,
     issue,
@@ -177,8 +179,11 @@ def test_reactivated_trainer_can_log_in_again(client, world, admin, db, login):
 # --- API tokens --------------------------------------------------------------------------------
 
 
+TOKEN_FORM = {"name": "CRM sync", "read": "y", "issue": "y", "lifetime_days": "365"}
+
+
 def test_api_token_is_shown_once_and_only_its_hash_is_stored(client, world, admin, db):
-    response = submit(client, "/admin/tokens", {"name": "CRM sync"})
+    response = submit(client, "/admin/tokens", TOKEN_FORM)
     token = re.search(r'<code class="one-time">([^<]+)</code>', response.text).group(1)
     record = db.scalar(select(ApiToken))
     assert record.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
@@ -186,12 +191,29 @@ def test_api_token_is_shown_once_and_only_its_hash_is_stored(client, world, admi
 
 
 def test_revoked_api_token_is_marked_revoked(client, world, admin, db):
-    submit(client, "/admin/tokens", {"name": "CRM sync"})
+    submit(client, "/admin/tokens", TOKEN_FORM)
     record = db.scalar(select(ApiToken))
     response = submit(client, "/admin/tokens", {}, action=f"/admin/tokens/{record.id}/revoke")
     assert response.status_code == 302
     db.expire_all()
     assert db.get(ApiToken, record.id).revoked_at is not None
+
+
+def test_api_token_gets_the_permissions_and_expiry_chosen(client, world, admin, db):
+    submit(client, "/admin/tokens", {"name": "Read-only dashboard", "read": "y",
+                                     "lifetime_days": "30"})
+    record = db.scalar(select(ApiToken))
+    assert record.scopes == "read"
+    assert (record.expires_at - record.created_at).days == 30
+    page = client.get("/admin/tokens").text
+    assert "<code>read</code>" in page
+
+
+def test_api_token_without_any_permission_is_refused(client, world, admin, db):
+    response = submit(client, "/admin/tokens", {"name": "Nothing", "lifetime_days": "30"})
+    assert response.status_code == 422
+    assert "Tick at least one thing the token may do." in response.text
+    assert db.scalar(select(ApiToken)) is None
 
 
 # --- organisation profile ----------------------------------------------------------------------
@@ -245,6 +267,81 @@ def test_uploaded_valid_template_is_imported(client, world, admin, db):
         action="/admin/catalogue/upload", content_type="multipart/form-data")
     assert response.status_code == 302
     assert count(db, AchievementTemplate, AchievementTemplate.template_id == "hedge-laying") == 1
+
+
+HEDGE = BAD_TRAINING.replace("duration_hours = 30", "duration_hours = 4")
+
+
+def upload(client, text: str, name: str = "hedge.toml"):
+    return submit(client, "/admin/catalogue", {"file": (io.BytesIO(text.encode()), name)},
+                  action="/admin/catalogue/upload", content_type="multipart/form-data")
+
+
+def test_a_partner_cannot_publish_a_version_of_another_organisations_training(
+        app, client, db, world, admin):
+    assert upload(client, HEDGE).status_code == 302  # AGFE publishes hedge-laying 1.0
+    other = make_world(db, slug="barka")
+    rival = app.test_client()
+    submit(rival, "/auth/login", {"email": other.admin.email, "password": TEST_PASSWORD})
+    changed = HEDGE.replace('version = "1.0"', 'version = "1.1"').replace(
+        "Planting a young tree", "Anything BARKA wants AGFE to sign")
+    response = upload(rival, changed)
+    assert response.status_code == 422
+    assert "is published by another organisation" in response.text
+    template = db.scalar(select(AchievementTemplate).where(
+        AchievementTemplate.template_id == "hedge-laying"))
+    assert (template.version, template.owner_id) == ("1.0", world.org.id)
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "catalogue.import")).all()
+    assert [e.organisation_id for e in events if "hedge" in str(e.detail)] == [world.org.id]
+
+
+def test_a_partners_training_is_issued_only_after_adoption_and_at_the_adopted_version(
+        client, db, world, admin):
+    from issuer.services import catalogue
+
+    other = make_world(db, slug="barka")
+    assert upload(client, HEDGE).status_code == 302
+    hedge = db.scalar(select(AchievementTemplate).where(
+        AchievementTemplate.template_id == "hedge-laying"))
+    assert catalogue.issuable_template(db, other.org, "hedge-laying") is None
+    with unit_of_work(db):
+        catalogue.adopt(db, other.org, hedge, other.admin)
+    assert catalogue.issuable_template(db, other.org, "hedge-laying").id == hedge.id
+    newer = HEDGE.replace('version = "1.0"', 'version = "1.1"')
+    assert upload(client, newer).status_code == 302
+    db.expire_all()
+    assert catalogue.issuable_template(db, world.org, "hedge-laying").version == "1.1"
+    assert catalogue.issuable_template(db, other.org, "hedge-laying").version == "1.0"
+
+
+def test_the_catalogue_page_offers_a_partners_training_for_adoption(client, db, world, admin):
+    from issuer.services import catalogue
+
+    other = make_world(db, slug="barka")
+    with unit_of_work(db):
+        other.org.name = "BARKA"
+        catalogue.import_catalogue(db, _folder_with(HEDGE), other.admin, owner=other.org)
+    hedge = db.scalar(select(AchievementTemplate).where(
+        AchievementTemplate.template_id == "hedge-laying"))
+    page = client.get("/admin/catalogue").text
+    row = page.split("<code>hedge-laying</code>")[1].split("</tr>")[0]
+    assert "<td>BARKA</td>" in row and "Issue version 1.0" in row
+    response = submit(client, "/admin/catalogue", {},
+                      action=f"/admin/catalogue/{hedge.id}/adopt", follow_redirects=True)
+    assert "Your organisation now issues version 1.0 of this training." in response.text
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "catalogue.adopt")) is not None
+
+
+def _folder_with(text: str):
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp())
+    for extra in TEST_CATALOGUE.glob("*.toml"):
+        shutil.copy(extra, root / extra.name)
+    (root / "trainings").mkdir()
+    (root / "trainings" / "hedge-laying.toml").write_text(text, "utf-8")
+    return root
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from issuer.core import baking
+from issuer.core import baking, jwt
+from issuer.core.keys import PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token, revoke_token
+from issuer.services.keys import active_key, jwt_kid
 from issuer.store.models import ApiToken, Assessment, Credential, Learner
 from tests.helpers import BASE_URL, count, make_world
 
@@ -69,7 +71,56 @@ def test_a_revoked_token_is_401(client, db, world, token, headers):
         revoke_token(db, record, None)
     response = client.get("/api/v1/credentials", headers=headers)
     assert response.status_code == 401
-    assert error_of(response)["message"] == "this API token is unknown or was revoked"
+    assert error_of(response)["message"] == "this API token is unknown, expired or revoked"
+
+
+def test_an_expired_token_is_401(client, db, world):
+    from datetime import timedelta
+
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "Short-lived", lifetime=timedelta(days=30),
+                                      now=datetime.now(UTC) - timedelta(days=31))
+    response = client.get("/api/v1/templates", headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("scopes, allowed", [
+    (("read",), {"list", "templates", "verify"}),
+    (("issue",), {"issue"}),
+    (("revoke",), {"revoke"}),
+    (("learners",), {"learners"}),
+])
+def test_a_token_does_only_what_its_scopes_allow(client, db, world, headers, scopes, allowed):
+    document = issue(client, headers).get_json()
+    credential_uuid = document["credential"]["id"].rsplit("/", 1)[1]
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "Narrow", scopes=scopes)
+    narrow = {"Authorization": f"Bearer {plain}"}
+    calls = {
+        "list": lambda: client.get("/api/v1/credentials", headers=narrow),
+        "templates": lambda: client.get("/api/v1/templates", headers=narrow),
+        "verify": lambda: client.post("/api/v1/verify", json=document["credential"],
+                                      headers=narrow),
+        "issue": lambda: issue(client, narrow, learner={"name": "Ana Costa"}),
+        "learners": lambda: client.get("/api/v1/learners", headers=narrow),
+        "revoke": lambda: client.post(f"/api/v1/credentials/{credential_uuid}/revoke",
+                                      json={"reason": "Issued by mistake"}, headers=narrow),
+    }
+    for name, call in calls.items():
+        response = call()
+        if name in allowed:
+            assert response.status_code < 400, (name, response.get_json())
+        else:
+            assert response.status_code == 403, name
+            assert error_of(response)["code"] == "insufficient_scope"
+
+
+def test_every_api_endpoint_names_the_scope_it_needs(app):
+    from issuer.web.api import ENDPOINT_SCOPES, PUBLIC_ENDPOINTS
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("api.")}
+    assert endpoints - PUBLIC_ENDPOINTS == set(ENDPOINT_SCOPES)
 
 
 def test_a_call_records_when_the_token_was_last_used(client, db, world, headers):
@@ -144,6 +195,17 @@ def test_the_same_learner_described_again_for_the_same_dates_gets_the_same_badge
     again = issue(client, headers)
     assert again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
+    assert count(db, Learner) == 3  # the world's two, and Inès once
+
+
+def test_a_described_learner_the_organisation_knows_is_recognised_by_trimmed_email(
+        client, db, world, headers):
+    known = client.post("/api/v1/learners", headers=headers, json={
+        "name": "Inès Moreau", "email": "ines@example.org"}).get_json()
+    response = issue(client, headers, learner={"name": " Inès  Moreau",
+                                               "email": " Ines@Example.org "})
+    assert response.status_code == 201
+    assert response.get_json()["learner_id"] == known["id"]
     assert count(db, Learner) == 3  # the world's two, and Inès once
 
 
@@ -397,6 +459,41 @@ def test_verify_reads_an_uploaded_baked_png(client, world, headers):
                            data={"file": (io.BytesIO(png), "badge.png")},
                            content_type="multipart/form-data")
     assert response.get_json()["verdict"] == "valid"
+
+
+def forged_jwt(document: dict, key, kid=None) -> str:
+    """Our issuer's credential, re-signed as a VC-JWT by `key` (named by `kid` or its JWK)."""
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "id": "did:example:mallory"}
+    return jwt.sign_jwt(unsigned, key, kid=kid)
+
+
+@pytest.mark.parametrize("named_by", ["header-jwk", "own-did-key", "other-issuer-kid"])
+def test_verify_refuses_a_jwt_naming_our_issuer_but_signed_by_another_key(
+        client, db, world, other, headers, named_by):
+    document = issue(client, headers).get_json()["credential"]
+    attacker = PrivateKey.generate()
+    if named_by == "other-issuer-kid":
+        record, key = active_key(db, other[0].org)
+        token = forged_jwt(document, key, jwt_kid(other[0].org, record))
+    else:
+        kid = attacker.public_key.did_key_vm if named_by == "own-did-key" else None
+        token = forged_jwt(document, attacker, kid)
+    report = client.post("/api/v1/verify", data=token, content_type="text/plain",
+                         headers=headers).get_json()
+    assert (report["verdict"], report["valid"]) == ("invalid", False)
+    assert report["issuer"]["id"] == document["issuer"]["id"]
+    [binding] = [c for c in report["checks"] if c["name"] == "issuer-binding"]
+    assert binding["status"] == "failed"
+
+
+def test_verify_accepts_a_jwt_signed_by_our_issuers_published_key(client, db, world, headers):
+    document = issue(client, headers).get_json()["credential"]
+    record, key = active_key(db, world.org)
+    token = forged_jwt(document, key, jwt_kid(world.org, record))
+    report = client.post("/api/v1/verify", data=token, content_type="text/plain",
+                         headers=headers).get_json()
+    assert report["verdict"] == "valid"
 
 
 def test_verify_refuses_text_that_is_not_a_jwt_with_400(client, world, headers):

@@ -75,3 +75,17 @@ def test_simultaneous_different_requests_with_one_key_issue_one_and_refuse_the_r
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * (SIMULTANEOUS - 1)
     assert count(db, Credential) == 1
+
+
+def test_identical_requests_without_a_key_arriving_together_make_one_learner_and_one_badge(
+        app, db, world, headers, postgresql_only):
+    from issuer.store.models import Learner
+
+    body = {key: value for key, value in BODY.items() if key != "idempotency_key"}
+    learners_before = count(db, Learner)
+    responses = post_together(app, headers, [body] * 8)
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * 7 + [201]
+    assert len({response.get_json()["id"] for response in responses}) == 1
+    assert count(db, Credential) == 1
+    assert count(db, Learner) == learners_before + 1

@@ -253,3 +253,172 @@ def test_embedded_sqlite_database_is_created_on_start(tmp_path):
     app = create_app(settings_for(tmp_path, url))
     assert "credential" in inspect(app.extensions["sky_engine"]).get_table_names()
     app.extensions["sky_engine"].dispose()
+
+
+# --- sessions and log-in limits (ASVS V2, V3) --------------------------------------------------
+
+
+def test_logout_kills_a_copied_session_cookie(app, client, world, login, guarded):
+    login(world.trainer)
+    copied = client.get_cookie("session").value
+    assert client.get("/test/any").status_code == 200
+    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    thief = app.test_client()
+    thief.set_cookie("session", copied, domain="localhost")
+    response = thief.get("/test/any")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_an_unknown_address_costs_the_same_password_check(client, world, login, monkeypatch):
+    from argon2 import PasswordHasher
+
+    checks = []
+    real_verify = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify",
+                        lambda self, stored, given: checks.append(1) or real_verify(
+                            self, stored, given))
+    login("nobody@example.org", TEST_PASSWORD)
+    login(world.trainer, "wrong password!")
+    assert len(checks) == 2
+
+
+def attacker(app, address):
+    """A browser of its own, from `address`, that has never signed in."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def log_in_from(browser, email, password):
+    from tests.helpers import submit
+
+    return submit(browser, "/auth/login", {"email": email, "password": password})
+
+
+def test_guessing_at_an_address_cannot_lock_out_the_browser_its_owner_uses(
+        app, client, world, login):
+    assert login(world.trainer).status_code == 302  # the owner's browser is now known
+    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4",
+                    "198.51.100.5"):
+        browser = attacker(app, address)
+        for _ in range(4):
+            assert log_in_from(browser, world.trainer.email, "guess!guess!").status_code == 401
+    # Twenty guesses from five addresses: new browsers are refused for a while…
+    assert log_in_from(attacker(app, "198.51.100.9"), world.trainer.email,
+                       TEST_PASSWORD).status_code == 429
+    # …but the owner's own browser still signs in.
+    assert login(world.trainer).status_code == 302
+
+
+def test_a_known_browser_has_a_budget_of_its_own(client, world, login):
+    assert login(world.trainer).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": _token(client)})
+    for _ in range(5):
+        assert login(world.trainer, "wrong password!").status_code == 401
+    assert login(world.trainer).status_code == 429
+
+
+@pytest.mark.postgres
+def test_parallel_guesses_at_one_account_are_counted_one_by_one(database_url, world, overrides):
+    import threading
+
+    from issuer.config import Settings, activate
+    from issuer.services.accounts import TooManyAttempts, authenticate
+    from issuer.store.db import make_engine, make_sessionmaker
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: the race needs PostgreSQL")
+    settings = activate(Settings.from_env(overrides))
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    start, outcomes = threading.Barrier(12), []
+
+    def guess():
+        with sessions() as db:
+            start.wait()
+            try:
+                with unit_of_work(db):
+                    outcomes.append(authenticate(db, world.trainer.email, "guess!guess!",
+                                                 "203.0.113.7"))
+            except TooManyAttempts:
+                outcomes.append("locked")
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert outcomes.count(None) == settings.login_max_failures
+    assert outcomes.count("locked") == 12 - settings.login_max_failures
+
+
+def test_hsts_is_sent_when_the_service_is_public_over_https(client):
+    assert client.get("/auth/login").headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains")
+
+
+def test_rate_limits_key_on_the_client_behind_a_trusted_proxy(tmp_path, database_url):
+    app = create_app(settings_for(tmp_path, database_url, AUTO_MIGRATE=False,
+                                  SKY_TRUSTED_PROXIES=1, PUBLIC_VERIFY_RATE_LIMIT=1))
+    browser = app.test_client()
+
+    def verify_from(client_address):
+        return browser.post("/verify", data={"credential": "{}"},
+                            headers={"X-Forwarded-For": client_address},
+                            environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+
+    # One proxy address, three clients behind it: each client has its own budget.
+    assert [verify_from("192.0.2.1"), verify_from("192.0.2.2"), verify_from("192.0.2.1")] == [
+        200, 200, 429]
+
+
+def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(app, client):
+    app.config["PUBLIC_VERIFY_RATE_LIMIT"] = 1
+    statuses = [client.post("/verify", data={"credential": "{}"},
+                            headers={"X-Forwarded-For": address}).status_code
+                for address in ("192.0.2.1", "192.0.2.2")]
+    assert statuses == [200, 429]
+
+
+def test_request_logs_never_carry_a_claim_token(caplog):
+    import logging
+
+    from issuer.web.logs import install
+
+    install(logging.getLogger("issuer.test"))
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("werkzeug").info('%s - - "%s" %s', "192.0.2.1",
+                                           "GET /claim/s3cretT0ken/card.pdf HTTP/1.1", "200")
+        logging.getLogger("gunicorn.access").info(
+            "%(r)s", {"r": "GET /wallet/exchanges/abc123?x=1 HTTP/1.1", "U": "/claim/tok"})
+    text = " ".join(record.getMessage() for record in caplog.records)
+    assert "s3cretT0ken" not in text and "abc123" not in text and "/claim/tok" not in text
+    assert "GET /claim/…/card.pdf" in text
+
+
+def test_database_errors_do_not_carry_personal_data_into_logs(db, world, caplog):
+    import logging
+
+    from sqlalchemy.exc import IntegrityError
+
+    from issuer.store.models import User
+    from issuer.web.logs import install
+
+    logger = logging.getLogger("issuer.test.db")
+    install(logger)
+    db.add(User(organisation_id=world.org.id, email=world.trainer.email, name="Zoë Secret",
+                password_hash="x", role="trainer"))
+    with pytest.raises(IntegrityError) as raised, caplog.at_level(logging.ERROR):
+        try:
+            db.flush()
+        except IntegrityError:
+            logger.exception("unhandled error")
+            raise
+    db.rollback()
+    assert "Zoë Secret" not in str(raised.value)  # SQL parameters are hidden
+    logged = caplog.text + "".join(record.exc_text or "" for record in caplog.records)
+    assert "IntegrityError" in logged
+    assert world.trainer.email not in logged and "Zoë Secret" not in logged

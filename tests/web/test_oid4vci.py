@@ -9,12 +9,14 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import jwt as pyjwt
 import pytest
 from sqlalchemy import update
 
 from issuer.core.jwt import verify_jwt
 from issuer.core.keys import P256, PrivateKey
 from issuer.core.resolver import KeyResolver
+from issuer.core.verify import verify_credential
 from issuer.services import exchanges, unit_of_work
 from issuer.services.publishing import credential_by_uuid
 from issuer.services.revocation import revoke
@@ -238,6 +240,23 @@ def test_jwt_vc_json_is_an_eddsa_vc_jwt_named_by_the_did_web_key(client, db, hol
     assert result.header["alg"] == "EdDSA"
     assert result.header["kid"].startswith("did:web:badges.example.org:issuers:agfe#")
     assert result.credential["credentialSubject"]["id"] == holder.public_key.did_key
+
+
+def test_jwt_vc_json_kid_dereferences_to_a_jwk_an_independent_verifier_accepts(
+        client, db, holder, offer_path):
+    response = _credential_response(client, _access_token(client, offer_path), holder,
+                                    configuration="OpenBadgeCredential_jwt")
+    token = response.get_json()["credentials"][0]["credential"]
+    kid = pyjwt.get_unverified_header(token)["kid"]
+    document = client.get("/issuers/agfe/did.json").get_json()
+    [method] = [m for m in document["verificationMethod"] if m["id"] == kid]
+    assert kid in document["assertionMethod"]
+    claims = pyjwt.decode(token, pyjwt.PyJWK(method["publicKeyJwk"]), algorithms=["EdDSA"],
+                          options={"verify_aud": False})
+    assert claims["iss"] == document["id"]
+    report = verify_credential(token, resolver=KeyResolver(local_fetch_json(db)))
+    assert report.check("issuer-binding").status == "passed"
+    assert report.verdict == "valid"
 
 
 def test_jwk_key_proof_binds_to_the_did_key_of_that_jwk(client, offer_path):

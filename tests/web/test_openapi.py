@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
+from issuer.services import intake_requests
 from issuer.store.models import Credential
 from tests.helpers import BASE_URL
 
@@ -135,6 +136,29 @@ def test_error_answers_match_the_error_schema(client, world, headers, document):
     assert [response.status_code for response in errors] == [401, 400, 422, 404]
     for response in errors:
         assert _conforms(document, "Error", response.get_json()) == []
+
+
+def test_the_request_schemas_are_the_ones_requests_are_checked_with(document):
+    schemas = document["components"]["schemas"]
+    assert {name: schemas[name] for name in intake_requests.SCHEMAS} == (
+        intake_requests.SCHEMAS)
+    assert document["paths"]["/credentials"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"] == {"$ref": "#/components/schemas/IssueRequest"}
+    assert document["paths"]["/credentials/bulk"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"] == {"$ref": "#/components/schemas/BulkIssueRequest"}
+
+
+def test_a_request_the_served_schema_refuses_is_refused_naming_each_field(client, world,
+                                                                          headers, document):
+    body = {"template_id": "tree-planting", "learner": {"name": "D", "email": "nope"},
+            "results": {"dig-hole": 3}, "activity_start": "14/03/2026", "colour": "green"}
+    schema = {"$ref": "#/components/schemas/IssueRequest", "components": document["components"]}
+    assert sorted(error.json_path for error in Draft202012Validator(schema).iter_errors(body)) \
+        == ["$", "$.activity_start", "$.learner.email", "$.results['dig-hole']"]
+    response = client.post(f"{PREFIX}/credentials", json=body, headers=headers)
+    assert response.status_code == 422
+    assert sorted(detail["field"] for detail in response.get_json()["error"]["details"]) == [
+        "activity_start", "colour", "learner.email", "results"]
 
 
 def test_the_docs_page_lists_every_operation_without_scripts(client, document):

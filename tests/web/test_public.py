@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from issuer.core import baking, images
+from issuer.core import baking
 from issuer.core import status_list as bitstring
+from issuer.rendering import images
 from issuer.store.models import AchievementTemplate, EvidenceFile
 
 VECTORS = Path(__file__).parent.parent / "vectors"
@@ -45,14 +46,18 @@ def catalogue_image(overrides, tmp_path):
     overrides["SKY_CATALOGUE_PATH"] = str(tmp_path / "catalogue")
 
 
-def issue(db, world, now=None, photo=False):
-    """Evaluate the world's first learner and issue the badge; returns the Credential."""
+def issue(db, world, now=None, photo=False, evidence_public=None):
+    """Evaluate the world's first learner and issue the badge; returns the Credential.
+
+    With `photo`, the learner agreed to publish the evidence unless `evidence_public` says no.
+    """
     from issuer.services import issuing, unit_of_work
 
     with unit_of_work(db):
         assessment = issuing.save_assessment(
             db, world.session.id, world.learners[0].id, ACQUIRED,
-            {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None)
+            {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None,
+            evidence_public=photo if evidence_public is None else evidence_public)
         if photo:
             db.add(EvidenceFile(uuid="0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e",
                                 assessment_id=assessment.id, gesture_id="dig-hole",
@@ -282,6 +287,14 @@ def test_evidence_photo_is_served_from_its_url(client, db, world):
     assert response.get_data() == b"\x89PNG photo"
 
 
+def test_an_unpublished_evidence_photo_is_not_served_to_anyone(client, db, world):
+    credential = issue(db, world, photo=True, evidence_public=False)
+    assert "evidence" not in json.loads(credential.signed_json)
+    assert client.get("/evidence/0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e").status_code == 404
+    page = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert "Dug a perfect hole." not in page and "Keen and careful." not in page
+
+
 def test_unknown_credential_is_404(client):
     assert client.get("/credentials/00000000-0000-4000-8000-000000000000").status_code == 404
 
@@ -300,7 +313,7 @@ def test_did_document_lists_every_key_version_after_rotation(client, db, world):
     assert response.status_code == 200
     assert response.mimetype == "application/did+json"
     methods = response.json["verificationMethod"]
-    assert [m["publicKeyMultibase"] for m in methods] == [
+    assert [m["publicKeyMultibase"] for m in methods if m["type"] == "Multikey"] == [
         first.public_multibase, second.public_multibase]
     assert response.json["assertionMethod"] == [m["id"] for m in methods]
 
@@ -380,8 +393,11 @@ def test_verification_page_says_when_the_revocation_status_could_not_be_checked(
     credential = issue(db, world)
     hide_status_list(db, credential)
     html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
-    assert '<h1 id="verdict-title">Valid</h1>' in html
-    assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
+    # Revocation must not fail open: no plain green "Valid" when the status was not read.
+    assert 'class="verdict status-unchecked"' in html
+    assert '<h1 id="verdict-title">Could not be checked</h1>' in html
+    assert f"<p>{UNCHECKED}" in html
+    assert '<h1 id="verdict-title">Valid</h1>' not in html
 
 
 def test_verification_report_json_says_status_not_checked(client, db, world):
@@ -440,8 +456,66 @@ def test_verify_says_when_a_status_list_on_an_unreachable_host_was_not_checked(
     signed = proofs.sign(document, key, key.public_key.did_key_vm)
     response = client.post("/verify?lang=en", data={"credential": json.dumps(signed)})
     html = response.get_data(as_text=True)
-    assert 'class="verdict valid"' in html
+    assert 'class="verdict unknown-issuer"' in html
     assert f'<span aria-hidden="true">&#9888;</span> {UNCHECKED}' in html
+
+
+def squatted(db, world, key):
+    """Our badge re-signed by `key` as a self-declared did:key issuer still calling itself AGFE."""
+    from issuer.core import proofs
+
+    document = json.loads(issue(db, world).signed_json)
+    del document["proof"]
+    document["issuer"]["id"] = key.public_key.did_key
+    return proofs.sign(document, key, key.public_key.did_key_vm)
+
+
+def test_verify_never_shows_a_self_declared_issuer_as_the_partner_it_names(client, db, world):
+    from issuer.core.keys import PrivateKey
+
+    signed = squatted(db, world, PrivateKey.generate())
+    assert signed["issuer"]["name"] == "AGFE"
+    html = client.post("/verify?lang=en", data={"credential": json.dumps(signed)}).get_data(
+        as_text=True)
+    assert 'class="verdict unknown-issuer"' in html
+    assert '<h1 id="verdict-title">Genuine signature, unknown issuer</h1>' in html
+    assert "but by an unknown, self-declared issuer: the name AGFE is only its own claim" in html
+    assert "It was issued by AGFE" not in html
+
+
+@pytest.mark.parametrize("issuer_id, domain", [
+    ("did:web:other.example:issuers:x", "other.example"),
+    ("did:web:other.example%3A8443", "other.example:8443"),
+    ("https://other.example/issuers/x", "other.example"),
+    ("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", None),
+    ("http://other.example/issuers/x", None),
+    (None, None),
+])
+def test_the_page_names_the_domain_that_answers_for_an_issuer(issuer_id, domain):
+    from issuer.services.publishing import signer_domain
+
+    assert signer_domain(issuer_id) == domain
+
+
+@pytest.mark.parametrize("report, state", [
+    ({"verdict": "valid", "issuerTrusted": True, "statusChecked": True}, "valid"),
+    ({"verdict": "valid", "issuerTrusted": False, "statusChecked": True}, "unknown-issuer"),
+    ({"verdict": "valid", "issuerTrusted": False, "statusChecked": False}, "unknown-issuer"),
+    ({"verdict": "valid", "issuerTrusted": True, "statusChecked": False}, "status-unchecked"),
+    ({"verdict": "revoked", "issuerTrusted": False}, "revoked"),
+])
+def test_only_a_known_issuer_with_a_checked_status_is_plainly_valid(report, state):
+    from issuer.services.publishing import verdict_of
+
+    assert verdict_of(report) == state
+
+
+def test_verify_gives_our_own_partner_the_plain_valid(client, db, world):
+    credential = issue(db, world)
+    response = client.post("/verify?lang=en", data={"credential": credential.signed_json})
+    html = response.get_data(as_text=True)
+    assert '<h1 id="verdict-title">Valid</h1>' in html
+    assert "It was issued by AGFE" in html
 
 
 def test_verify_refuses_garbage_with_a_message(client):
@@ -563,7 +637,8 @@ def test_a_typed_card_code_leads_to_its_verification_page(client, db, world):
 # --- stacks, endorsements and learner records ----------------------------------------------------
 
 
-def test_verification_page_of_a_part_shows_the_skills_progress(client, db, world):
+def test_verification_page_of_a_part_names_the_skill_but_not_the_learners_other_badges(
+        client, db, world):
     import html as html_module
     import re
 
@@ -576,9 +651,9 @@ def test_verification_page_of_a_part_shows_the_skills_progress(client, db, world
     page = client.get(f"/v/{second.short_id}?lang=en").get_data(as_text=True)
     skill = re.search(r'<section class="skill">.*?</section>', page, re.S).group(0)
     names = [html_module.escape(training_of(templates[part]).name_in("en")) for part in ONLINE]
-    assert "2 of 3 micro-trainings done." in skill
-    assert re.findall(r"&#10004;</span> Done</span> ([^<]+)</li>", skill) == names[:2]
-    assert re.findall(r"&#9675;</span> Missing</span> ([^<]+)</li>", skill) == names[2:]
+    assert "The skill is made of these micro-trainings:" in skill
+    assert re.findall(r"<li>([^<]+)</li>", skill)[:3] == names
+    assert "micro-trainings done" not in skill and "Done" not in skill and "Missing" not in skill
     assert "It opens the way to:" in skill
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from issuer.core.catalogue import load_catalogue
-from issuer.core.stacking import HeldBadge, progress
+from issuer.domain.catalogue import load_catalogue
+from issuer.domain.stacking import HeldBadge, progress
 
 CATALOGUE = load_catalogue(Path(__file__).parents[2] / "badge_templates")
 GREEN = CATALOGUE.skills["green-work-habits"]  # cross-organisation, automatic

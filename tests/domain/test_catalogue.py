@@ -12,7 +12,9 @@ from issuer.core.builders import (
     Result,
     name_identifier,
 )
-from issuer.core.catalogue import (
+from issuer.core.errors import TemplateError
+from issuer.core.messages import Message, message_of
+from issuer.domain.catalogue import (
     Catalogue,
     achievement_for,
     check_catalogue,
@@ -22,8 +24,6 @@ from issuer.core.catalogue import (
     renamed,
     skill_achievement_for,
 )
-from issuer.core.errors import TemplateError
-from issuer.core.messages import Message, message_of
 
 SHIPPED = Path(__file__).resolve().parents[2] / "badge_templates"
 

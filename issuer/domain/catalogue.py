@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import builders
-from .errors import TemplateError
-from .messages import N_, Message
+from issuer.core import builders
+from issuer.core.errors import TemplateError
+from issuer.core.messages import N_, Message
+
+from . import microcredentials
 
 DURATION_MIN_HOURS = 1.5
 DURATION_MAX_HOURS = 24.0
@@ -980,7 +982,7 @@ def achievement_for(
     are not absolute URIs.
     """
     _require_language(training, language)
-    facts = builders.MicroCredentialFacts(
+    facts = microcredentials.MicroCredentialFacts(
         learning_outcomes=tuple((text, None) for text in training.learning_outcomes[language]),
         workload_hours=training.duration_hours,
         eqf_level=training.eqf_level,
@@ -993,7 +995,7 @@ def achievement_for(
         builders.Alignment(
             target_name=skill.name_in(language),
             target_url=skill.uri,
-            target_framework=builders.ESCO_FRAMEWORK,
+            target_framework=microcredentials.ESCO_FRAMEWORK,
             target_type="ext:ESCOSkill",
         )
         for skill in training.esco_skills
@@ -1016,7 +1018,7 @@ def achievement_for(
         creator=creator,
         human_code=training.id,
     )
-    return achievement.with_micro_credential(facts)
+    return microcredentials.with_micro_credential(achievement, facts)
 
 
 def _skill_narrative(skill: Skill, language: str, parts: Iterable[tuple[str, str]]) -> str:

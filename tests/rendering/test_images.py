@@ -6,7 +6,7 @@ import pytest
 from defusedxml import ElementTree
 from PIL import Image
 
-from issuer.core.images import (
+from issuer.rendering.images import (
     DEFAULT_PALETTE,
     THEME_COLOURS,
     badge_png,

@@ -6,7 +6,7 @@ large shapes and the title is short, bold and big. Text and background colours p
 (contrast ratio of at least 4.5:1). Output is deterministic: the same title and theme give the
 same bytes.
 
-The font is DejaVu Sans shipped in `issuer/core/fonts/`; nothing depends on system fonts.
+The font is DejaVu Sans shipped in `issuer/rendering/fonts/`; nothing depends on system fonts.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ PDF page (reportlab, vector QR, embedded DejaVu Sans) or a PNG (Pillow, same fon
 
 The words printed are English N_ texts (`card_words`); the services and the CLI translate them
 with the catalogue of the card's language and hand them over in `CardData.words`.
+
+This module is the one PDF renderer of the project: the learner record's summary (`record`)
+draws with its operations (`Text`, `QRCode`), its canvas (`pdf_canvas`) and its fonts.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .errors import CardError
+from issuer.core.errors import CardError
+from issuer.core.messages import N_, Gettext, Message
+
 from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
-from .messages import N_, Gettext, Message
 
 CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
 CARD_HEIGHT = 53.98 * mm
@@ -38,7 +42,7 @@ MIN_MODULE_SIZE = 0.4 * mm  # smaller modules blur together in a 300-dpi print
 _INK = "#1A1A1A"
 _ACCENT = "#1F3A5F"
 _MUTED = "#4D4D4D"
-_FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
+FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
 
 # The words of a card, in English: `card_words` translates them (pybabel extracts N_). A label
 # followed by a value carries its colon, so that a language can write its own (French " :").
@@ -228,7 +232,7 @@ def _matrix(url: str) -> tuple[tuple[bool, ...], ...]:
 
 
 @dataclass(frozen=True)
-class _Text:
+class Text:
     x: float
     y: float  # baseline
     text: str
@@ -238,7 +242,7 @@ class _Text:
     align: str = "left"  # or "center"
 
     def draw_pdf(self, pdf: Canvas) -> None:
-        pdf.setFont(_FONT_NAMES[self.bold], self.size)
+        pdf.setFont(FONT_NAMES[self.bold], self.size)
         pdf.setFillColor(self.colour)
         draw = pdf.drawCentredString if self.align == "center" else pdf.drawString
         draw(self.x, self.y, self.text)
@@ -273,7 +277,7 @@ class _Picture:
 
 
 @dataclass(frozen=True)
-class _QRCode:
+class QRCode:
     x: float
     y: float
     size: float  # side of the whole symbol, quiet zone included
@@ -348,7 +352,7 @@ def _front_ops(card: CardData) -> list:
     """The card front: badge, learner, micro-training, issuer, date, gestures, QR and its URL."""
     words = _words(card)
     qr_size = _checked_qr_size(card.verify_url, _QR_SIZE)
-    ops: list = [_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size,
+    ops: list = [QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, _MARGIN - 1 * mm, qr_size,
                          card.verify_url)]
     badge_top = CARD_HEIGHT - _MARGIN
     ops.append(_Picture(_MARGIN, badge_top - _BADGE_SIZE, _BADGE_SIZE, _BADGE_SIZE,
@@ -390,10 +394,10 @@ def _verify_block(ops: list, card: CardData, words: dict, width: float) -> float
     size, lines = _fit(shown, True, width, (7.5, 5), 2)
     y = _MARGIN + 0.5 * mm + (len(lines) - 1) * size * 1.15
     for line in lines:
-        ops.append(_Text(_MARGIN, y, line, size, True, _INK))
+        ops.append(Text(_MARGIN, y, line, size, True, _INK))
         y -= size * 1.15
     label_y = _MARGIN + 0.5 * mm + len(lines) * size * 1.15 + 0.4 * mm
-    ops.append(_Text(_MARGIN, label_y, words["verify"], 6, False, _MUTED))
+    ops.append(Text(_MARGIN, label_y, words["verify"], 6, False, _MUTED))
     return label_y + 6
 
 
@@ -406,14 +410,14 @@ def _gestures_block(ops: list, card: CardData, words: dict, top: float, bottom: 
     room = int((top - bottom - 6 * 1.3) // step)
     if room < 1:
         return
-    ops.append(_Text(_MARGIN, top - 6 * 0.8, words["gestures"], 6, True, _ACCENT))
+    ops.append(Text(_MARGIN, top - 6 * 0.8, words["gestures"], 6, True, _ACCENT))
     shown = list(card.gestures[:room])
     if len(card.gestures) > room:
         shown[-1] = f"+ {len(card.gestures) - room + 1}…"
     y = top - 6 * 0.8 - step
     for gesture in shown:
-        text = ellipsize(f"• {gesture}", width, lambda s: _width(s, False, size))
-        ops.append(_Text(_MARGIN, y, text, size))
+        text = ellipsize(f"• {gesture}", width, lambda s: text_width(s, False, size))
+        ops.append(Text(_MARGIN, y, text, size))
         y -= step
 
 
@@ -424,16 +428,16 @@ def _back_ops(card: CardData) -> list:
     width = CARD_WIDTH - 2 * _MARGIN
     if card.claim_url:
         qr_size = _checked_qr_size(card.claim_url, _QR_SIZE)
-        ops.append(_QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, CARD_HEIGHT - _MARGIN
+        ops.append(QRCode(CARD_WIDTH - _MARGIN - qr_size + 1 * mm, CARD_HEIGHT - _MARGIN
                            - qr_size + 1 * mm, qr_size, card.claim_url))
         width -= qr_size + 1 * mm
     y = _block(ops, words["claim_title"], _MARGIN, CARD_HEIGHT - _MARGIN, width, True, (9, 7), 2,
                _ACCENT)
     if card.claim_url:
-        indent = _width("3. ", False, 7)
+        indent = text_width("3. ", False, 7)
         for number, step in enumerate(words["claim_steps"], start=1):
             y -= 0.8 * mm
-            ops.append(_Text(_MARGIN, y - 7 * 0.76, f"{number}.", 7))
+            ops.append(Text(_MARGIN, y - 7 * 0.76, f"{number}.", 7))
             y = _block(ops, step, _MARGIN + indent, y, width - indent, False, (7, 7), 3)
         _block(ops, _display_url(card.claim_url), _MARGIN, y - 1.5 * mm, width, True, (6.5, 5),
                2)
@@ -441,7 +445,7 @@ def _back_ops(card: CardData) -> list:
     note_size, note_lines = _fit(words["keep_note"], False, full, (7, 6), 3)
     baseline = _MARGIN + (len(note_lines) - 1) * note_size * 1.2 + 1 * mm
     for line in note_lines:
-        ops.append(_Text(_MARGIN, baseline, line, note_size, colour=_MUTED))
+        ops.append(Text(_MARGIN, baseline, line, note_size, colour=_MUTED))
         baseline -= note_size * 1.2
     return ops
 
@@ -490,12 +494,12 @@ def _certificate_footer(ops: list, card: CardData, words: dict, page_w: float, f
     """Issuer and date bottom-left; the verification QR with its URL bottom-right."""
     qr_size = _checked_qr_size(card.verify_url, 32 * mm * f)
     qr_x, qr_y = page_w - 30 * mm * f - qr_size, 26 * mm * f
-    ops.append(_QRCode(qr_x, qr_y, qr_size, card.verify_url))
+    ops.append(QRCode(qr_x, qr_y, qr_size, card.verify_url))
     url = _display_url(card.verify_url)
     size, lines = _fit(url, True, qr_size + 20 * mm * f, (10 * f, 7 * f), 2)
     y = qr_y - size * 0.4
     for line in lines:
-        ops.append(_Text(qr_x + qr_size / 2, y, line, size, True, _INK, "center"))
+        ops.append(Text(qr_x + qr_size / 2, y, line, size, True, _INK, "center"))
         y -= size * 1.15
     left_x, left_w = 24 * mm * f, page_w - 64 * mm * f - qr_size
     issued = _issued_on(card, words)
@@ -542,7 +546,7 @@ def _block(ops: list, text: str, x: float, top: float, width: float, bold: bool,
     leading = size * 1.18
     baseline = top - size * 0.76  # cap height of DejaVu Sans ≈ 0.73 em
     for line in lines:
-        ops.append(_Text(x, baseline, line, size, bold, colour, align))
+        ops.append(Text(x, baseline, line, size, bold, colour, align))
         baseline -= leading
     return top - size * 0.76 - (len(lines) - 1) * leading - size * 0.28
 
@@ -557,8 +561,8 @@ def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
     largest, smallest = sizes
     size = largest
     while True:
-        lines = wrap_text(text, width, lambda s, z=size: _width(s, bold, z))
-        if len(lines) <= max_lines and all(_width(line, bold, size) <= width for line in lines):
+        lines = wrap_text(text, width, lambda s, z=size: text_width(s, bold, z))
+        if len(lines) <= max_lines and all(text_width(line, bold, size) <= width for line in lines):
             return size, lines
         if size <= smallest:
             break
@@ -566,12 +570,12 @@ def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
     kept = lines[:max_lines]
     if len(lines) > max_lines:
         kept[-1] = " ".join([kept[-1], *lines[max_lines:]])
-    return size, [ellipsize(line, width, lambda s: _width(s, bold, size)) for line in kept]
+    return size, [ellipsize(line, width, lambda s: text_width(s, bold, size)) for line in kept]
 
 
-def _width(text: str, bold: bool, size: float) -> float:
-    _register_fonts()
-    return pdfmetrics.stringWidth(text, _FONT_NAMES[bold], size)
+def text_width(text: str, bold: bool, size: float) -> float:
+    register_fonts()
+    return pdfmetrics.stringWidth(text, FONT_NAMES[bold], size)
 
 
 def _display_url(url: str) -> str:
@@ -586,10 +590,10 @@ def _display_url(url: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF."""
-    pdfmetrics.registerFont(TTFont(_FONT_NAMES[False], str(FONT_REGULAR)))
-    pdfmetrics.registerFont(TTFont(_FONT_NAMES[True], str(FONT_BOLD)))
+    pdfmetrics.registerFont(TTFont(FONT_NAMES[False], str(FONT_REGULAR)))
+    pdfmetrics.registerFont(TTFont(FONT_NAMES[True], str(FONT_BOLD)))
 
 
 @lru_cache(maxsize=64)
@@ -598,16 +602,20 @@ def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
 
 
 def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:
-    """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
     if not cards:
         raise CardError(N_("There is no card to print: choose at least one credential."))
-    _register_fonts()
+    return pdf_canvas(pagesize, cards[0].achievement_name if len(cards) == 1
+                      else _words(cards[0])["cards_title"])
+
+
+def pdf_canvas(pagesize: tuple[float, float], title: str) -> tuple[Canvas, io.BytesIO]:
+    """A reportlab canvas with invariant output (no timestamp or random id in the file)."""
+    register_fonts()
     out = io.BytesIO()
     # The initial font is ours too, so no unembedded Helvetica is declared on any page.
     pdf = Canvas(out, pagesize=pagesize, invariant=True, pageCompression=1,
-                 initialFontName=_FONT_NAMES[False], initialFontSize=8)
-    pdf.setTitle(cards[0].achievement_name if len(cards) == 1
-                 else _words(cards[0])["cards_title"])
+                 initialFontName=FONT_NAMES[False], initialFontSize=8)
+    pdf.setTitle(title)
     pdf.setCreator("SKY Badges")
     return pdf, out
 

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 
-from issuer.core.cards import (
+from issuer.core.errors import CardError
+from issuer.rendering.cards import (
     CARD_HEIGHT,
     CARD_WIDTH,
     CardData,
@@ -25,8 +26,7 @@ from issuer.core.cards import (
     qr_matrix,
     sheet_pdf,
 )
-from issuer.core.errors import CardError
-from issuer.core.images import badge_png
+from issuer.rendering.images import badge_png
 
 GOLDEN = Path(__file__).parent / "golden" / "card_front_300dpi.png"
 VERIFY_URL = "https://badges.sky-project.eu/v/7KQ2M9XA"
@@ -415,7 +415,8 @@ def test_card_png_matches_the_golden_image():
 
 
 def test_card_from_credential_prints_only_acquired_gestures_and_the_learner_name():
-    from issuer.core import builders, cards
+    from issuer.core import builders
+    from issuer.rendering import cards
 
     base = "https://badges.example.org/achievements/tri/fr"
 
