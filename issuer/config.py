@@ -4,8 +4,12 @@ The embedded default needs nothing set: SQLite in `./instance`, a secret key and
 generated into that folder (mode 600) on first start. Production sets `DATABASE_URL`,
 `SECRET_KEY`, `SKY_KEY_PASSPHRASE` and `PUBLIC_BASE_URL` (whose host becomes the did:web host).
 
-Services read the active settings through `settings()`; `create_app` and the CLI call
-`activate()` once, so use cases such as `issuer_did(org)` need no settings parameter.
+The shells hand settings in: `create_app` keeps them in `app.config["SETTINGS"]` (pages read
+them through `issuer.web.extensions.settings()`), the CLI builds its own, and services that
+depend on them take a `config` (or `base_url`, `secret_key`) parameter. `activate()` remains for
+the minting path, whose public URLs (`services.urls.public_url`) and key passphrase
+(`services.keys`) are still read from the active settings, and as the default where a parameter
+is optional.
 """
 
 from __future__ import annotations

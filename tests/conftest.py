@@ -1,27 +1,33 @@
-"""Shared fixtures. Official vectors are under tests/vectors (copied from the spec folder).
+"""The fixtures every test folder shares; helpers to import are in tests/helpers.py.
+
+Each database test gets an empty, migrated database on SQLite always and on PostgreSQL when
+DATABASE_URL is set: a fresh SQLite file, or on PostgreSQL a schema created for this test
+session (via `search_path`) and emptied before every test. `world` builds an organisation with a
+key, accounts, the test catalogue, a session and learners.
 
 `smtp_server` is a real SMTP server (aiosmtpd) on loopback that keeps what it receives; the
 service and web tests of claim e-mails both deliver to it.
 """
 
 import email
-import json
+import os
+import shutil
 import socket
+import uuid
 from email import policy
-from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import create_engine, text
 
-VECTORS = Path(__file__).parent / "vectors"
+from issuer.config import Settings, activate
+from issuer.store.db import make_engine, make_sessionmaker, normalise_url
+from issuer.store.migrations import load_models, upgrade
+from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
 
-
-def load_vector(*parts: str):
-    path = VECTORS.joinpath(*parts)
-    return (
-        json.loads(path.read_text("utf-8")) if path.suffix == ".json" else path.read_text("utf-8")
-    )
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
 
 
 @pytest.fixture
@@ -37,7 +43,91 @@ def english_terminal(monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
-SMTP_PASSWORD = "s3cret-smtp-passw0rd"
+# --- databases and the app -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A migrated schema of its own on the DATABASE_URL database, dropped at the end."""
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        pytest.skip("DATABASE_URL is not set")
+    schema = f"sky_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    upgrade(url)
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(normalise_url(url))
+    tables = ", ".join(f'"{t.name}"' for t in load_models().sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A migrated, empty SQLite file, copied for each test (migrating each time is slower)."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """An empty, migrated database: SQLite file, or the emptied PostgreSQL test schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def overrides(database_url, tmp_path) -> dict:
+    """The settings of this test's instance (create_app's test_config)."""
+    return settings_for(tmp_path / "instance", database_url, AUTO_MIGRATE=False)
+
+
+@pytest.fixture
+def db(overrides):
+    """A database session outside any request (the services' first argument).
+
+    It needs no app: the service tests run even while a blueprint is being written.
+    """
+    settings = activate(Settings.from_env(overrides))
+    engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
+    yield session
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def app(overrides):
+    from issuer.web import create_app
+
+    application = create_app(overrides)
+    yield application
+    application.extensions["sky_engine"].dispose()
+
+
+@pytest.fixture
+def world(db):
+    return make_world(db)
+
+
+# --- mail ----------------------------------------------------------------------------------
 
 
 class Mailbox:
@@ -74,10 +164,3 @@ def smtp_server():
     controller.start()
     yield controller, mailbox
     controller.stop()
-
-
-def smtp_overrides(controller) -> dict:
-    """create_app settings sending through the loopback `smtp_server`."""
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port, "SMTP_STARTTLS": False,
-            "SMTP_FROM": "badges@agfe.example.org", "SMTP_USER": "mailer",
-            "SMTP_PASSWORD": SMTP_PASSWORD}

@@ -100,4 +100,4 @@ def _card_from_database(reference: str) -> cards.CardData:
         if credential is None:
             raise UsageError(_("no file and no credential of this service named %(name)s",
                                name=repr(reference)))
-        return card_service.card_for(credential)
+        return card_service.card_for(credential, base_url=settings.public_base_url)

@@ -54,10 +54,6 @@ def activate(language: str) -> None:
     _active["language"] = normalise(language) or DEFAULT_LANGUAGE
 
 
-def active_language() -> str:
-    return _active["language"]
-
-
 @contextmanager
 def argparse_speaking() -> Iterator[None]:
     """argparse's usage, headings and errors in the active language while the block runs."""

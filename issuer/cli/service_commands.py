@@ -161,11 +161,13 @@ def _seed_if_empty(settings: Settings) -> bool:
 
 def _print_accounts(summary: dict) -> None:
     """The demo accounts with their passwords (shown this once, never stored)."""
+    from issuer.services.urls import verify_path
+
     print(_("Demo accounts (passwords are shown only now; keep them):"))
     for account in summary["accounts"]:
         print(f"  {account['organisation']:<20} {account['role']:<8} {account['email']:<34} "
               f"{account['password']}")
     valid = summary["credentials"]["valid"]
     if valid:
-        url = f"{summary.get('base_url', '')}/v/{valid[0]}"
+        url = summary.get("base_url", "") + verify_path(valid[0])
         print(_("A badge to check: %(url)s", url=url))

@@ -20,7 +20,7 @@ from datetime import datetime
 from . import builders, jsonld, schema
 from .errors import BuildError
 
-CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+CLR_CONTEXT = jsonld.CLR_CONTEXT_2_0_1
 CLR_CREDENTIAL_SCHEMA = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 )

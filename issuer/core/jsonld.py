@@ -24,6 +24,7 @@ from .errors import ContextError, SafeModeError
 DocumentLoader = Callable[[str, Any], dict]
 
 # The 3.0.3 OB context is edited in place by 1EdTech; these are the known editions.
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT_3_0_3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_CONTEXT_2_0_1 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 CONTEXT_VARIANTS: dict[str, dict[str, str]] = {

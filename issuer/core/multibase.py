@@ -31,17 +31,6 @@ def decode_base58btc(value: str) -> bytes:
         raise KeyFormatError(f"invalid base58btc value: {error}") from None
 
 
-def encode_base64url(data: bytes) -> str:
-    """`u` + unpadded base64url, the multibase form of Bitstring Status List's encodedList."""
-    return "u" + b64url(data)
-
-
-def decode_base64url(value: str) -> bytes:
-    if not isinstance(value, str) or not value.startswith("u"):
-        raise KeyFormatError("multibase value must be a string starting with 'u' (base64url)")
-    return unb64url(value[1:])
-
-
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 

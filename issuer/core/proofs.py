@@ -13,9 +13,9 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from .errors import BadgeError, SigningError, VerificationError
+from .clock import utc_stamp
+from .errors import BadgeError, SigningError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
@@ -29,11 +29,6 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2
 
 # Resolves a verification method URL to (public key, controller id); raises ResolutionError.
 KeyResolver = Callable[[str, str], tuple[PublicKey, str]]
-
-
-def utc_now() -> str:
-    """The current time as `YYYY-MM-DDThh:mm:ssZ` (whole seconds, as OB recommends)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def hash_data(document: dict, proof_config: dict, loader: DocumentLoader | None = None) -> bytes:
@@ -76,7 +71,7 @@ def sign(
         raise SigningError("the document already has a proof; sign the unsigned document")
     if "@context" not in document:
         raise SigningError("the document has no @context")
-    created = created or utc_now()
+    created = created or utc_stamp()
     if not _DATETIME.match(created):
         raise SigningError(f"created {created!r} is not an XML Schema dateTime")
     options = {
@@ -152,9 +147,3 @@ def verify_proof(
             False, N_("the signature does not match the document"), vm, controller, suite
         )
     return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
-
-
-def require_valid(result: ProofResult) -> ProofResult:
-    if not result.valid:
-        raise VerificationError(result.message)
-    return result

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import StatusListError
+from .jsonld import CREDENTIALS_V2
 from .multibase import b64url
 
 MIN_ENTRIES = 131072  # BSL minimum (16 KiB of bits), for herd privacy
 MAX_DECODED_BYTES = 16 * 1024 * 1024  # refuse gzip bombs: 134 million one-bit entries is plenty
 RANDOM_TRIES = 64  # random draws before falling back to a scan
 
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 # entry type -> (list credential type, list subject type)
 ENTRY_TYPES = {
     "BitstringStatusListEntry": ("BitstringStatusListCredential", "BitstringStatusList"),
@@ -167,7 +167,7 @@ def status_list_credential(
     `ttl` is in milliseconds, per BSL; it never overrides `validUntil`.
     """
     credential = {
-        "@context": [VC_V2_CONTEXT],
+        "@context": [CREDENTIALS_V2],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,

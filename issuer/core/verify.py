@@ -26,8 +26,9 @@ from typing import Any
 
 from . import baking, jsonld, limits, proofs, schema
 from . import jwt as vc_jwt
-from .builders import hash_identity as _sha256_identity
+from .builders import hash_identity as hash_identity  # re-exported: verifiers check hashes
 from .errors import BadgeError
+from .jsonld import CREDENTIALS_V2
 from .messages import N_, Message, message_of
 from .resolver import KeyResolver
 from .verify_helpers import (
@@ -57,10 +58,9 @@ from .verify_status import StatusCheck
 
 FetchJson = Callable[[str], dict]
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
-OB_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$")
-CLR_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)*\.json$")
+OB_CONTEXT_PATTERN = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$")
+CLR_CONTEXT_PATTERN = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)*\.json$")
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
 
 ACHIEVEMENT_TYPES = ("OpenBadgeCredential", "AchievementCredential")
@@ -93,11 +93,6 @@ class _Budget:
         self.proof_checks -= count
         self.canonical_nodes -= nodes
         return True
-
-
-def hash_identity(identity: str, salt: str | None = None) -> str:
-    """OB IdentityHash `sha256$<hex>` of identity + salt (no salt → unsalted)."""
-    return _sha256_identity(identity, salt or "")
 
 
 def verify_credential(
@@ -231,12 +226,13 @@ class _Run:
         if not isinstance(contexts, list) or len(contexts) < 2:
             self.fail("context", N_("@context must be an array of at least two contexts"))
             return
-        if contexts[0] not in (VC_V2, VC_V1):
+        if contexts[0] not in (CREDENTIALS_V2, VC_V1):
             self.fail("context", N_(
                 "@context[0] must be %(expected)s (or %(older)s), not %(found)s",
-                expected=VC_V2, older=VC_V1, found=repr(contexts[0])))
+                expected=CREDENTIALS_V2, older=VC_V1, found=repr(contexts[0])))
             return
-        pattern, what = (CLR_CONTEXT, "CLR 2.0") if self.is_clr else (OB_CONTEXT, "OB 3.0")
+        pattern, what = ((CLR_CONTEXT_PATTERN, "CLR 2.0") if self.is_clr
+                         else (OB_CONTEXT_PATTERN, "OB 3.0"))
         if not isinstance(contexts[1], str) or not pattern.match(contexts[1]):
             self.fail("context", N_("@context[1] must be the %(standard)s context, not %(found)s",
                                     standard=what, found=repr(contexts[1])))

@@ -2,9 +2,10 @@
 
 Services take a SQLAlchemy `Session` first and commit nothing themselves unless their name says
 so; the shell (web request, CLI command, API call) wraps a use case in `unit_of_work(db)`.
-Their errors are named `BadgeError` subclasses with a message a person can act on; the web
-turns them into 400/403/404/422 responses. These shared names live in `base` and are offered
-here for the shells; service modules import them from `base`.
+Their errors are named `BadgeError` subclasses with a message a person can act on and no HTTP
+knowledge; the web shell's one table (`issuer/web/errors.py`) chooses each one's status.
+These shared names live in `base` and are offered here for the shells; service modules import
+them from `base`.
 
 Every badge is minted through `minting.mint`. Issuing and revocation announce `events.issued`
 and `events.revoked`; the listeners are connected below, once, whatever is imported first,

@@ -23,9 +23,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
+from issuer.config import Settings, settings
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import LoginFailure, Organisation, StaffSession, User, utcnow
+from issuer.store.models import LoginFailure, Organisation, StaffSession, User
 
 from .base import Actor, ServiceError, audit
 
@@ -42,26 +43,24 @@ SESSION_TOUCH = timedelta(minutes=5)
 class TooManyAttempts(ServiceError):
     """Log-in refused for a while after repeated failures."""
 
-    http_status = 429
+
+def _hasher(config: Settings) -> PasswordHasher:
+    return PasswordHasher(time_cost=config.password_time_cost,
+                          memory_cost=config.password_memory_cost)
 
 
-def _hasher() -> PasswordHasher:
-    current = settings()
-    return PasswordHasher(time_cost=current.password_time_cost,
-                          memory_cost=current.password_memory_cost)
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of `password`."""
+def hash_password(password: str, config: Settings) -> str:
+    """An argon2id hash of `password` with the costs of `config`."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(N_("a password needs at least %(count)s characters",
                               count=MIN_PASSWORD_LENGTH))
-    return _hasher().hash(password)
+    return _hasher(config).hash(password)
 
 
 def create_user(db: Session, org: Organisation, email: str, name: str, role: str,
-                password: str, actor: Actor = None, language: str | None = None) -> User:
-    """A new trainer or admin of `org`."""
+                password: str, actor: Actor = None, language: str | None = None,
+                config: Settings | None = None) -> User:
+    """A new trainer or admin of `org` (password costs from `config`, default: active settings)."""
     if role not in ROLES:
         raise ServiceError(N_("role must be one of %(roles)s, not %(role)s",
                               roles=", ".join(ROLES), role=repr(role)))
@@ -69,7 +68,8 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
     if db.scalar(select(User).where(User.email == email)) is not None:
         raise ServiceError(N_("an account with the e-mail %(email)s already exists", email=email))
     user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
-                password_hash=hash_password(password), language=language, active=True)
+                password_hash=hash_password(password, config or settings()),
+                language=language, active=True)
     db.add(user)
     db.flush()
     audit(db, "account.create", actor, org, email, role=role)
@@ -77,39 +77,41 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
 
 
 def authenticate(db: Session, email: str, password: str, remote_addr: str | None,
-                 now: datetime | None = None, device: str | None = None) -> User | None:
+                 now: datetime | None = None, device: str | None = None,
+                 config: Settings | None = None) -> User | None:
     """The active user with these credentials, or None; raises TooManyAttempts when locked.
 
     `device` is the id of a browser that signed in to this account before (see
     `trusted_device`). Failures are recorded (commit them even when the log-in fails).
+    Lock-out and password costs come from `config` (default: the active settings).
     """
-    now = now or utcnow()
+    config = config or settings()
+    now = now or utc_seconds()
     email = (email or "").strip().lower()
     # Lock the account's row: parallel guesses at one account are counted one after another.
     user = db.scalar(select(User).where(User.email == email).with_for_update())
-    _refuse_when_locked(db, email, remote_addr, device, now)
-    stored = user.password_hash if user is not None and user.active else _decoy_hash()
-    if not (_password_matches(stored, password) and user is not None and user.active):
+    _refuse_when_locked(db, email, remote_addr, device, now, config)
+    stored = user.password_hash if user is not None and user.active else _decoy_hash(config)
+    if not (_password_matches(stored, password, config) and user is not None and user.active):
         db.add(LoginFailure(email=email[:320], remote_addr=remote_addr, device=device,
                             created_at=now))
         db.flush()
         return None
     db.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher().hash(password)
+    if _hasher(config).check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher(config).hash(password)
     return user
 
 
-def _password_matches(password_hash: str, password: str) -> bool:
+def _password_matches(password_hash: str, password: str, config: Settings) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        return _hasher(config).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _decoy_hash() -> str:
+def _decoy_hash(current: Settings) -> str:
     """A hash with the current parameters, checked when no account matches (same timing)."""
-    current = settings()
     return _decoy_for(current.password_time_cost, current.password_memory_cost)
 
 
@@ -120,8 +122,7 @@ def _decoy_for(time_cost: int, memory_cost: int) -> str:
 
 
 def _refuse_when_locked(db: Session, email: str, remote_addr: str | None, device: str | None,
-                        now: datetime):
-    current = settings()
+                        now: datetime, current: Settings):
     limit = current.login_max_failures
     since = now - timedelta(minutes=current.login_lockout_minutes)
     db.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
@@ -153,10 +154,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_session(db: Session, user: User, now: datetime | None = None) -> str:
+def start_session(db: Session, user: User, now: datetime | None = None,
+                  config: Settings | None = None) -> str:
     """A new server-side session for `user`; returns its random id (kept only by the browser)."""
-    now = now or utcnow()
-    lifetime = timedelta(minutes=settings().session_lifetime_minutes)
+    now = now or utc_seconds()
+    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
     db.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - lifetime))
     token = secrets.token_urlsafe(32)
     db.add(StaffSession(user_id=user.id, token_sha256=_digest(token), created_at=now,
@@ -165,13 +167,14 @@ def start_session(db: Session, user: User, now: datetime | None = None) -> str:
     return token
 
 
-def session_user(db: Session, token: str | None, now: datetime | None = None) -> User | None:
+def session_user(db: Session, token: str | None, now: datetime | None = None,
+                 config: Settings | None = None) -> User | None:
     """The active user of a live session id, or None (ended, expired, or never started)."""
     if not token or len(token) > 100:
         return None
-    now = now or utcnow()
+    now = now or utc_seconds()
     record = db.scalar(select(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
-    lifetime = timedelta(minutes=settings().session_lifetime_minutes)
+    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
     if record is None or record.last_seen_at < now - lifetime:
         return None
     if now - record.last_seen_at >= SESSION_TOUCH:  # inactivity, not age, ends a session

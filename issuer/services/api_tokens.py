@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import ApiToken, Organisation, utcnow
+from issuer.store.models import ApiToken, Organisation
 
 from .base import Actor, ServiceError, audit, require_organisation
 
@@ -56,7 +57,7 @@ def create_token(db: Session, org: Organisation, name: str, actor: Actor = None,
                               count=MAX_NAME_LENGTH))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(organisation_id=org.id, name=name, token_sha256=token_digest(token),
-                      scopes=" ".join(scopes), expires_at=_whole_seconds(now) + lifetime)
+                      scopes=" ".join(scopes), expires_at=utc_seconds(now) + lifetime)
     db.add(record)
     db.flush()
     audit(db, "api_token.create", actor, org, f"api_token:{record.id}", name=name,
@@ -69,7 +70,7 @@ def authenticate(db: Session, token: str | None, now: datetime | None = None) ->
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     record = db.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token)))
-    now = _whole_seconds(now)
+    now = utc_seconds(now)
     if record is None or record.revoked_at is not None or is_expired(record, now):
         return None
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_RESOLUTION:
@@ -80,7 +81,7 @@ def authenticate(db: Session, token: str | None, now: datetime | None = None) ->
 
 def is_expired(record: ApiToken, now: datetime | None = None) -> bool:
     """True once the token's expiry has passed (tokens from before expiry existed never do)."""
-    return record.expires_at is not None and record.expires_at <= _whole_seconds(now)
+    return record.expires_at is not None and record.expires_at <= utc_seconds(now)
 
 
 def allows(record: ApiToken, scope: str) -> bool:
@@ -93,7 +94,7 @@ def revoke_token(db: Session, record: ApiToken, actor: Actor,
     """Stop a token from working; revoking it again changes nothing."""
     require_organisation(actor, record.organisation_id)
     if record.revoked_at is None:
-        record.revoked_at = _whole_seconds(now)
+        record.revoked_at = utc_seconds(now)
         db.flush()
         audit(db, "api_token.revoke", actor, record.organisation_id, f"api_token:{record.id}",
               name=record.name)
@@ -104,7 +105,3 @@ def tokens_of(db: Session, org: Organisation) -> list[ApiToken]:
     """The organisation's tokens, newest first (revoked ones too, for the record)."""
     return list(db.scalars(select(ApiToken).where(ApiToken.organisation_id == org.id)
                            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
-
-
-def _whole_seconds(now: datetime | None) -> datetime:
-    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)

@@ -17,9 +17,7 @@ from issuer.store.models import ApiToken, AuditEvent, Organisation, User
 
 
 class ServiceError(BadgeError):
-    """A use case cannot be carried out as asked (HTTP 422 unless a subclass says otherwise)."""
-
-    http_status = 422
+    """A use case cannot be carried out as asked."""
 
 
 class NotIssuable(ServiceError):
@@ -33,19 +31,13 @@ class NotIssuable(ServiceError):
 class InvalidAssessment(ServiceError):
     """An evaluation names a gesture or level the micro-training does not have."""
 
-    http_status = 400
-
 
 class NotFound(ServiceError):
     """The record asked for does not exist (or is not visible to this actor)."""
 
-    http_status = 404
-
 
 class PermissionDenied(ServiceError):
     """The actor may not act for this organisation or in this role."""
-
-    http_status = 403
 
 
 # Who performs a use case: a logged-in user, an API token, or None for the system (CLI, demo).

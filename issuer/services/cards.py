@@ -4,27 +4,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from issuer.config import settings
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
 from issuer.rendering import cards
 from issuer.services import publishing
+from issuer.services.urls import verify_url
 from issuer.store.models import Credential
 
 
-def verify_url(credential: Credential) -> str:
-    """The short public address a card's QR code encodes."""
-    return f"{settings().public_base_url}/v/{credential.short_id}"
-
-
-def card_for(credential: Credential, claim_url: str | None = None) -> cards.CardData:
+def card_for(credential: Credential, claim_url: str | None = None,
+             base_url: str | None = None) -> cards.CardData:
     """The card of a stored credential, from its signed JSON, with the issuer's logo.
+
+    Its QR code opens the verification page on `base_url` (default: the configured site).
 
     Printed in the learner's language (else the credential's), with the words of its catalogue.
     After an erasure request nothing personal is printed any more.
     """
     card = cards.card_from_credential(
         publishing.credential_document(credential),
-        verify_url=verify_url(credential),
+        verify_url=verify_url(credential, base_url),
         claim_url=claim_url,
         issuer_logo=credential.organisation.logo_png,
     )

@@ -19,7 +19,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
@@ -27,6 +26,7 @@ from issuer.domain.catalogue import MicroTraining
 from issuer.store.models import AchievementTemplate, Organisation, TemplateAdoption
 
 from .base import Actor, NotFound, ServiceError, audit, require_organisation
+from .urls import public_url
 
 TRAINING, SKILL = "training", "skill"
 # Achievement URL segments join id, version and language with "--", which a catalogue id
@@ -177,7 +177,7 @@ def _parse_training(source: str, name: str, theme: str) -> MicroTraining:
 def achievement_id(template: AchievementTemplate, language: str) -> str:
     """The dereferenceable id of the Achievement for one version in one language."""
     segment = _SEPARATOR.join((template.template_id, template.version, language))
-    return f"{settings().public_base_url}/achievements/{segment}"
+    return public_url(f"/achievements/{segment}")
 
 
 def template_for_achievement(db: Session, segment: str) -> tuple[AchievementTemplate, str]:

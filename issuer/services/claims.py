@@ -20,19 +20,22 @@ Binding twice to the same DID returns the same copy; a new DID (a new phone) get
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import Credential, utcnow
+from issuer.store.models import Credential
 
 from .base import Actor, NotFound, ServiceError, audit
-from .issuing import credential_for_claim_token
+from .issuing import (
+    credential_for_claim_token,
+)
 from .minting import mint
 from .revocation import revoke
+from .urls import public_url
 
 MAX_DID_LENGTH = 500
 
@@ -40,12 +43,10 @@ MAX_DID_LENGTH = 500
 class ClaimClosed(ServiceError):
     """The badge behind a claim link can no longer be taken into a wallet (revoked, erased)."""
 
-    http_status = 410
-
 
 def claim_url(token: str) -> str:
     """The learner's private claim page for a claim token."""
-    return f"{settings().public_base_url}/claim/{token}"
+    return public_url(f"/claim/{token}")
 
 
 def credential_for_claim(db: Session, token: str) -> Credential:
@@ -76,7 +77,7 @@ def bind_to_holder(db: Session, credential: Credential, holder_did: str,
     existing = _copy_for(db, credential, holder_did)
     if existing is not None:
         return existing
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     copy = _reissue(db, credential, holder_did, now)
     if credential.learner is not None:
         credential.learner.wallet_did = holder_did

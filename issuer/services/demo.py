@@ -10,15 +10,16 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.domain.catalogue import MicroTraining
-from issuer.store.models import Organisation, TrainingSession, User, utcnow
+from issuer.store.models import Organisation, TrainingSession, User
 
 from .accounts import create_user
 from .base import NotIssuable
@@ -76,7 +77,7 @@ def seed_demo(db: Session, settings: Settings, catalogue_path: str | Path | None
     `{"base_url": …, "accounts": [{"organisation", "role", "email", "password"}],
       "credentials": {"valid": [short ids], "revoked": […], "expired": […]}}`
     """
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     import_catalogue(db, catalogue_path or settings.catalogue_path)
     templates = current_templates(db)
     if not templates:

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core import builders, schema
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
-from issuer.store.models import AchievementTemplate, Organisation, utcnow
+from issuer.languages import in_language
+from issuer.store.models import AchievementTemplate, Organisation
 from issuer.store.stacking_models import Endorsement
 
 from .base import Actor, ServiceError, audit, require_organisation
@@ -52,7 +54,7 @@ def endorse(db: Session, endorser: Organisation, template: AchievementTemplate, 
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ServiceError(N_("the comment is too long (at most %(count)s characters)",
                               count=MAX_COMMENT_LENGTH))
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     names = _names(template)
     stored = [_endorse_one(db, endorser, template, language, name, comment, now)
               for language, name in names.items()]
@@ -78,7 +80,7 @@ def withdraw(db: Session, endorsement: Endorsement, actor: Actor,
              now: datetime | None = None) -> Endorsement:
     """Stop embedding this endorsement in new credentials (those issued keep it)."""
     require_organisation(actor, endorsement.endorser_id)
-    endorsement.withdrawn_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    endorsement.withdrawn_at = utc_seconds(now)
     db.flush()
     audit(db, "endorsement.withdraw", actor, endorsement.endorser_id, endorsement.uuid)
     return endorsement
@@ -94,7 +96,7 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
                  language: str, name: str, comment: str, now: datetime) -> Endorsement:
     endorsement_uuid = str(uuidlib.uuid4())
     subject_id = achievement_id(template, language)
-    label = _NAMES.get(language, _NAMES["en"]).format(name=name)
+    label = in_language(_NAMES, language).format(name=name)
     document = builders.EndorsementCredential(
         id=f"urn:uuid:{endorsement_uuid}",
         issuer=issuer_profile_builder(endorser),

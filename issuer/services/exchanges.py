@@ -15,13 +15,14 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
+from issuer.config import Settings, settings
 from issuer.core import presentations
+from issuer.core.clock import utc_seconds
 from issuer.core.jwt import sign_jwt
 from issuer.core.multibase import b64url
 from issuer.store.models import Credential
@@ -51,12 +52,11 @@ CONFIGURATIONS = (LDP_CONFIGURATION, JWT_CONFIGURATION)
 
 
 class ExchangeError(ServiceError):
-    """A VC-API exchange step is refused; `code` names why, `http_status` says how."""
+    """A VC-API exchange step is refused; `code` names why."""
 
-    def __init__(self, message: str, code: str, http_status: int):
+    def __init__(self, message: str, code: str):
         super().__init__(message)
         self.code = code
-        self.http_status = http_status
 
 
 class OAuthError(ServiceError):
@@ -65,11 +65,9 @@ class OAuthError(ServiceError):
     `offer_id` is set when a wrong transaction code must be counted (in its own transaction).
     """
 
-    def __init__(self, error: str, description: str, http_status: int = 400,
-                 offer_id: int | None = None):
+    def __init__(self, error: str, description: str, offer_id: int | None = None):
         super().__init__(description)
         self.error = error
-        self.http_status = http_status
         self.offer_id = offer_id
 
 
@@ -77,9 +75,6 @@ def digest(secret: str) -> str:
     """The sha256 hex digest under which a wallet-presented secret is stored."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
-
-def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 def _expired(moment: datetime, now: datetime) -> bool:
@@ -93,7 +88,7 @@ def open_exchange(db: Session, credential: Credential, now: datetime | None = No
                   ) -> tuple[WalletExchange, str]:
     """A new exchange for taking `credential` into a wallet; returns it and its secret id."""
     _refuse_closed(credential)
-    now = _now(now)
+    now = utc_seconds(now)
     purge_expired(db, now)
     exchange_id = secrets.token_urlsafe(24)
     exchange = WalletExchange(exchange_sha256=digest(exchange_id), credential_id=credential.id,
@@ -107,7 +102,7 @@ def open_exchange(db: Session, credential: Credential, now: datetime | None = No
 def exchange_for_request(db: Session, exchange_id: str, now: datetime | None = None
                          ) -> WalletExchange:
     """The exchange to answer `POST {}` with its DIDAuthentication request (pending, unexpired)."""
-    return _open_exchange(db, exchange_id, _now(now))
+    return _open_exchange(db, exchange_id, utc_seconds(now))
 
 
 def complete_exchange(db: Session, exchange_id: str, presentation: object, domain: str,
@@ -116,17 +111,17 @@ def complete_exchange(db: Session, exchange_id: str, presentation: object, domai
 
     The exchange completes exactly once: a replay, even of the same presentation, is refused.
     """
-    now = _now(now)
+    now = utc_seconds(now)
     exchange = _open_exchange(db, exchange_id, now)
     try:
         holder = presentations.verify_presentation(presentation, exchange.challenge, domain)
     except presentations.PresentationError as error:
-        raise ExchangeError(str(error), f"invalid_presentation_{error.reason}", 400) from None
+        raise ExchangeError(str(error), f"invalid_presentation_{error.reason}") from None
     claimed = db.execute(update(WalletExchange)
                          .where(WalletExchange.id == exchange.id, WalletExchange.state == PENDING)
                          .values(state=COMPLETE, completed_at=now, holder_did=holder))
     if claimed.rowcount != 1:
-        raise ExchangeError("this exchange was already completed", "exchange_complete", 409)
+        raise ExchangeError("this exchange was already completed", "exchange_complete")
     copy = bind_to_holder(db, exchange.credential, holder, now)
     exchange.issued_credential_id = copy.id
     db.flush()
@@ -137,12 +132,12 @@ def _open_exchange(db: Session, exchange_id: str, now: datetime) -> WalletExchan
     exchange = db.scalar(select(WalletExchange).where(
         WalletExchange.exchange_sha256 == digest(exchange_id or "")))
     if exchange is None:
-        raise ExchangeError("there is no such exchange", "unknown_exchange", 404)
+        raise ExchangeError("there is no such exchange", "unknown_exchange")
     if exchange.state != PENDING:
-        raise ExchangeError("this exchange was already completed", "exchange_complete", 409)
+        raise ExchangeError("this exchange was already completed", "exchange_complete")
     if _expired(exchange.expires_at, now):
         raise ExchangeError("this exchange has expired: open the claim page again",
-                            "exchange_expired", 410)
+                            "exchange_expired")
     _refuse_closed(exchange.credential)
     return exchange
 
@@ -169,16 +164,20 @@ class NewOffer:
 
 
 def create_offer(db: Session, credential: Credential, now: datetime | None = None,
-                 with_tx_code: bool = False) -> NewOffer:
-    """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code."""
+                 with_tx_code: bool = False, config: Settings | None = None) -> NewOffer:
+    """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code.
+
+    Its code is derived with the secret key of `config` (default: the active settings).
+    """
     _refuse_closed(credential)
-    now = _now(now)
+    now = utc_seconds(now)
     purge_expired(db, now)
     offer_id = secrets.token_urlsafe(24)
     tx_code = ("".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
                if with_tx_code else None)
     offer = CredentialOffer(offer_sha256=digest(offer_id),
-                            code_sha256=digest(pre_authorized_code(offer_id)),
+                            code_sha256=digest(pre_authorized_code(
+                                offer_id, (config or settings()).secret_key)),
                             credential_id=credential.id,
                             tx_code_sha256=digest(tx_code) if tx_code else None,
                             created_at=now, expires_at=now + OFFER_LIFETIME)
@@ -187,24 +186,29 @@ def create_offer(db: Session, credential: Credential, now: datetime | None = Non
     return NewOffer(offer, offer_id, tx_code)
 
 
-def pre_authorized_code(offer_id: str) -> str:
+def pre_authorized_code(offer_id: str, secret_key: str) -> str:
     """The offer's pre-authorized code, derived from its id with the app's secret key.
 
     Deriving it lets the offer document be served again without storing the code itself.
     """
-    mac = hmac.new(settings().secret_key.encode(), b"pre-authorized_code:" + offer_id.encode(),
+    mac = hmac.new(secret_key.encode(), b"pre-authorized_code:" + offer_id.encode(),
                    hashlib.sha256)
     return b64url(mac.digest())
 
 
-def offer_document(db: Session, offer_id: str, issuer: str, now: datetime | None = None) -> dict:
-    """The Credential Offer object served at the credential_offer_uri (404 when gone)."""
+def offer_document(db: Session, offer_id: str, issuer: str, secret_key: str,
+                   now: datetime | None = None) -> dict:
+    """The Credential Offer object served at the credential_offer_uri (gone: ExchangeError).
+
+    `secret_key` derives the pre-authorized code, as it did when the offer was made.
+    """
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.offer_sha256 == digest(offer_id or "")))
-    if offer is None or offer.redeemed_at is not None or _expired(offer.expires_at, _now(now)):
+    if (offer is None or offer.redeemed_at is not None
+            or _expired(offer.expires_at, utc_seconds(now))):
         raise ExchangeError("this credential offer is unknown, used or expired",
-                            "unknown_offer", 404)
-    grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id)}
+                            "unknown_offer")
+    grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id, secret_key)}
     if offer.tx_code_sha256:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
                             "description": "The code we sent you by e-mail"}
@@ -218,7 +222,7 @@ def redeem_code(db: Session, form: dict, now: datetime | None = None) -> tuple[s
     Raises OAuthError: invalid_request (malformed, tx_code missing or unexpected),
     invalid_grant (unknown, used or expired code, wrong tx_code), unsupported_grant_type.
     """
-    now = _now(now)
+    now = utc_seconds(now)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required")
@@ -261,7 +265,7 @@ def count_tx_code_failure(db: Session, offer_id: int, now: datetime | None = Non
         return
     offer.tx_code_failures += 1
     if offer.tx_code_failures >= MAX_TX_CODE_FAILURES:
-        offer.expires_at = _now(now)
+        offer.expires_at = utc_seconds(now)
     db.flush()
 
 
@@ -270,7 +274,7 @@ def count_tx_code_failure(db: Session, offer_id: int, now: datetime | None = Non
 
 def new_nonce(db: Session, now: datetime | None = None) -> str:
     """A fresh, unpredictable c_nonce (single use, NONCE_LIFETIME)."""
-    now = _now(now)
+    now = utc_seconds(now)
     nonce = secrets.token_urlsafe(24)
     db.add(WalletNonce(nonce=nonce, expires_at=now + NONCE_LIFETIME))
     db.flush()
@@ -282,12 +286,12 @@ def offer_for_token(db: Session, authorization: str | None, now: datetime | None
     """The offer an `Authorization: Bearer` access token was issued for (RFC 6750 errors)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise OAuthError("", "a Bearer access token is required", 401)
+        raise OAuthError("", "a Bearer access token is required")
     offer = db.scalar(select(CredentialOffer).where(
         CredentialOffer.token_sha256 == digest(token.strip())))
     if offer is None or offer.token_expires_at is None or _expired(offer.token_expires_at,
-                                                                   _now(now)):
-        raise OAuthError("invalid_token", "the access token is unknown or expired", 401)
+                                                                   utc_seconds(now)):
+        raise OAuthError("invalid_token", "the access token is unknown or expired")
     return offer
 
 
@@ -298,7 +302,7 @@ def issue_to_wallet(db: Session, offer: CredentialOffer, request: object, issuer
     `ldp_vc` gives the wallet copy bound to the proof's holder DID as a JSON object;
     `jwt_vc_json` gives the same copy as an OB 3.0 VC-JWT (EdDSA, kid = the did:web key).
     """
-    now = _now(now)
+    now = utc_seconds(now)
     configuration, token = _read_request(request)
     try:
         proof = presentations.verify_key_proof(token, issuer, now, _nonce_check(db, now))
@@ -359,7 +363,7 @@ def _use_nonce(db: Session, nonce: str, now: datetime) -> None:
 
 def purge_expired(db: Session, now: datetime | None = None) -> None:
     """Delete wallet state that expired more than a day ago."""
-    cutoff = _now(now) - PURGE_AFTER
+    cutoff = utc_seconds(now) - PURGE_AFTER
     db.execute(delete(WalletExchange).where(WalletExchange.expires_at < cutoff))
     db.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < cutoff,
                                              (CredentialOffer.token_expires_at.is_(None))

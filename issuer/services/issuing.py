@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from issuer.config import settings
 from issuer.core import builders
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_, Joined, Localised, Message
 from issuer.domain import catalogue as core_catalogue
 from issuer.domain.catalogue import MicroTraining
+from issuer.languages import in_language
 from issuer.store.models import (
     Assessment,
     Credential,
@@ -33,7 +34,6 @@ from issuer.store.models import (
     Learner,
     TrainingSession,
     User,
-    utcnow,
 )
 
 from . import catalogue as catalogue_service
@@ -50,17 +50,16 @@ from .base import (
 from .endorsements import endorsements_for
 from .keys import issuer_profile_builder
 from .minting import learner_language, mint
+from .urls import public_url
 
 
 class AlreadyIssued(ServiceError):
     """The assessment has a credential; change it by revoking and re-evaluating."""
 
-    http_status = 409
-
 
 def evidence_url(evidence_uuid: str) -> str:
     """The https URL of an evidence file (never a data: URI inside the credential)."""
-    return f"{settings().public_base_url}/evidence/{evidence_uuid}"
+    return public_url(f"/evidence/{evidence_uuid}")
 
 
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
@@ -116,7 +115,7 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
     require_organisation(actor, session.organisation_id)
     training = catalogue_service.training_of(session.template)
     _check_issuable(training, assessment, learner)
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     try:
         with db.begin_nested():
             credential = _issue(db, assessment, training, actor, now)
@@ -172,7 +171,7 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
     achievement = _achievement(session.template, training, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
-        identifiers=tuple(_identifiers(learner)),
+        identifiers=tuple(builders.person_identifiers(learner.name, learner.email)),
         id=learner.wallet_did or None,
         results=tuple(_results(training, achievement, assessment.levels)),
         activity_start_date=_midnight(assessment.activity_start or session.starts_on),
@@ -211,13 +210,6 @@ def achievement_of(db: Session, template, language: str,
     return replace(achievement, endorsements=tuple(endorsed))
 
 
-def _identifiers(learner: Learner) -> list[dict]:
-    identifiers = [builders.name_identifier(learner.name)]
-    if learner.email:
-        identifiers.append(builders.email_identifier(learner.email))
-    return identifiers
-
-
 def _results(training: MicroTraining, achievement: builders.Achievement,
              levels: Mapping[str, str]) -> list[builders.Result]:
     # The achievement lists one result description per gesture, in the file's order, and each
@@ -242,7 +234,7 @@ def _evidence(assessment: Assessment, training: MicroTraining, language: str):
         return
     names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
     if assessment.comments.get(""):
-        yield builders.Evidence(name=_TRAINER_COMMENT.get(language, _TRAINER_COMMENT["en"]),
+        yield builders.Evidence(name=in_language(_TRAINER_COMMENT, language),
                                 narrative=assessment.comments[""])
     for gesture in training.gestures:
         comment = assessment.comments.get(gesture.id)

@@ -18,21 +18,23 @@ from sqlalchemy.orm import Session
 
 from issuer.config import settings
 from issuer.core import builders, proofs
+from issuer.core.clock import utc_seconds
 from issuer.core.did import did_web_document, did_web_for, json_web_key_method
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
-from issuer.store.models import Organisation, SigningKey, utcnow
+from issuer.store.models import Organisation, SigningKey
 
 from .base import Actor, audit, require_organisation
+from .urls import public_url
 
 
 def issuer_did(org: Organisation) -> str:
     """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec`."""
-    return did_web_for(settings().public_base_url, "issuers", org.slug)
+    return did_web_for(public_url(), "issuers", org.slug)
 
 
 def profile_url(org: Organisation) -> str:
     """The https page of the organisation's Profile."""
-    return f"{settings().public_base_url}/issuers/{org.slug}"
+    return public_url(f"/issuers/{org.slug}")
 
 
 def issuer_profile_builder(org: Organisation) -> builders.Profile:
@@ -110,7 +112,7 @@ def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
     version = 1
     if current is not None:
         current.active = False
-        current.retired_at = utcnow()
+        current.retired_at = utc_seconds()
         version = current.version + 1
         db.flush()
     record = _new_key(org, version)

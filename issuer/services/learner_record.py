@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core import builders, clr
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.languages import DEFAULT_LANGUAGE, catalogue, normalise
+from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
 from issuer.rendering.record import RecordRow, record_pdf
-from issuer.store.models import Credential, Learner, utcnow
+from issuer.store.models import Credential, Learner
 
 from .base import Actor, NotFound, audit, require_organisation
 from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
-from .stacking import SKILL, skill_achievement, skills_with_part, verify_url
+from .stacking import SKILL, skill_achievement, skills_with_part
+from .urls import verify_url
 
 # The words of the printed summary (N_: English, translated with the reader's catalogue).
 _WORDS = {
@@ -61,7 +63,7 @@ def labels_for(language: str | None) -> dict[str, str]:
 
 def record_name(language: str | None, name: str) -> str:
     """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
-    return _RECORD_NAMES.get(normalise(language) or "", _RECORD_NAMES["en"]).format(name=name)
+    return in_language(_RECORD_NAMES, language).format(name=name)
 
 
 # --- which badges ------------------------------------------------------------------------------
@@ -70,7 +72,7 @@ def record_name(language: str | None, name: str) -> str:
 def record_credentials(db: Session, learner: Learner,
                        now: datetime | None = None) -> tuple[list[Credential], bool]:
     """The person's valid badges, oldest first, and whether any of their badges was left out."""
-    now = _moment(now)
+    now = utc_seconds(now)
     people = select(Learner.id).where(
         Learner.email == learner.email if learner.email else Learner.id == learner.id)
     every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people))
@@ -99,7 +101,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
     with no valid badge cannot be exported (a CLR needs at least one credential).
     """
     require_organisation(actor, learner.organisation_id)
-    now = _moment(now)
+    now = utc_seconds(now)
     credentials, partial = record_credentials(db, learner, now)
     if not credentials:
         raise NotFound(
@@ -115,7 +117,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         valid_from=now,
         name=record_name(language, learner.name),
         subject_id=learner.wallet_did or None,
-        identifiers=_identifiers(learner),
+        identifiers=builders.person_identifiers(learner.name, learner.email),
         achievements=achievements,
         associations=associations,
         partial=partial,
@@ -146,13 +148,6 @@ def _stacks(db: Session, learner: Learner, credentials: list[Credential],
     return list(achievements.values()), list(dict.fromkeys(links))
 
 
-def _identifiers(learner: Learner) -> list[dict]:
-    identifiers = [builders.name_identifier(learner.name)]
-    if learner.email:
-        identifiers.append(builders.email_identifier(learner.email))
-    return identifiers
-
-
 # --- the printable summary ---------------------------------------------------------------------
 
 
@@ -160,7 +155,7 @@ def summary_pdf(db: Session, learner: Learner, actor: Actor = None,
                 now: datetime | None = None, language: str | None = None) -> bytes:
     """A plain A4 summary of the record: one row per valid badge with a QR to its page."""
     require_organisation(actor, learner.organisation_id)
-    now = _moment(now)
+    now = utc_seconds(now)
     credentials, _ = record_credentials(db, learner, now)
     org = learner.organisation
     words = labels_for(language or learner.language or org.default_language or "en")
@@ -177,7 +172,3 @@ def _summary_row(credential: Credential) -> RecordRow:
         url=verify_url(credential),
         skill=credential.kind == SKILL,
     )
-
-
-def _moment(now: datetime | None) -> datetime:
-    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)

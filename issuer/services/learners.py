@@ -9,15 +9,16 @@ The signed copy the learner holds stays theirs; checking it shows it as revoked.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core.builders import normalize_email
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import BuildError
 from issuer.core.messages import N_
-from issuer.store.models import Assessment, Credential, Learner, Organisation, utcnow
+from issuer.store.models import Assessment, Credential, Learner, Organisation
 
 from .base import Actor, ServiceError, audit, require_organisation
 from .revocation import revoke
@@ -49,7 +50,7 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
                   now: datetime | None = None) -> Learner:
     """Revoke the learner's badges and remove their personal data from the database."""
     require_organisation(actor, learner.organisation_id)
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    now = utc_seconds(now)
     credentials = db.scalars(select(Credential).where(Credential.learner_id == learner.id)).all()
     for credential in credentials:
         if credential.revoked_at is None:

@@ -59,8 +59,6 @@ TEXTS = {language: _texts(language) for language in LANGUAGES}
 class MailError(ServiceError):
     """An e-mail cannot be sent (not configured, refused or unreachable server)."""
 
-    http_status = 503
-
 
 @dataclass(frozen=True)
 class ClaimMail:

@@ -24,13 +24,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import builders, jsonld, schema
 from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import Credential, Learner, Organisation
 
 from .keys import sign
 from .status_lists import allocate_slot, status_entry
+from .urls import public_url
 
 # No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
 SHORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,7 +74,7 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
 
 def credential_url(credential_uuid: str) -> str:
     """The dereferenceable id of a credential."""
-    return f"{settings().public_base_url}/credentials/{credential_uuid}"
+    return public_url(f"/credentials/{credential_uuid}")
 
 
 def check_before_signing(document: dict) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.core import limits
+from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_
 from issuer.languages import LANGUAGES
@@ -38,8 +39,6 @@ from issuer.store.models import (
 )
 
 SUPPORTED_LANGUAGES = tuple(LANGUAGES)  # en, fr, nl, it, es, pl
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 # Display states of a verdict, in the words the page uses (never colour alone).
 VALID = "valid"
@@ -345,7 +344,6 @@ class CredentialView:
     criteria: str | None
     issuer_name: str
     issuer_id: str | None
-    issuer_url: str | None
     issuer_country: str | None
     issuer_logo: str | None
     learner_name: str | None
@@ -382,7 +380,6 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         criteria=_text(_as_object(achievement.get("criteria")).get("narrative")),
         issuer_name=_text(issuer.get("name")) or _text(issuer.get("id")) or "",
         issuer_id=_text(issuer.get("id")),
-        issuer_url=_text(issuer.get("url")),
         issuer_country=_country(issuer, language),
         issuer_logo=_image_url(issuer.get("image")),
         learner_name=_learner_name(subject),

@@ -11,12 +11,13 @@ the skill badges that counted it are withdrawn, in the same transaction (see `cl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import Credential, utcnow
+from issuer.store.models import Credential
 
 from . import events
 from .base import Actor, ServiceError, audit, require_organisation
@@ -27,8 +28,6 @@ MAX_REASON_LENGTH = 2000
 
 class AlreadyRevoked(ServiceError):
     """The credential was revoked before."""
-
-    http_status = 409
 
 
 def revoke(
@@ -52,7 +51,7 @@ def revoke(
         raise AlreadyRevoked(N_("this badge was already revoked on %(date)s",
                                  date=credential.revoked_at.date().isoformat()))
     set_revoked(db, credential.status_list, credential.status_index)
-    credential.revoked_at = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    credential.revoked_at = utc_seconds(now)
     credential.revocation_reason = reason
     credential.revocation_reason_public = bool(public)
     db.flush()

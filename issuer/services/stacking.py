@@ -23,21 +23,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import builders
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, TemplateError
 from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
 from issuer.domain import stacking
 from issuer.domain.catalogue import MicroTraining, Skill
-from issuer.store.models import AchievementTemplate, Credential, Learner, utcnow
+from issuer.store.models import AchievementTemplate, Credential, Learner
 from issuer.store.stacking_models import (
     IN_PROGRESS,
     ISSUED,
@@ -53,8 +53,9 @@ from .keys import issuer_profile_builder
 from .learners import ERASURE_REASON
 from .minting import learner_language, mint
 from .revocation import revoke
+from .urls import verify_url
 
-AUTOMATIC, ONE_CLICK = "automatic", "one-click"
+ONE_CLICK = "one-click"
 PART_REVOKED_REASON = "A component badge was revoked"
 
 
@@ -85,11 +86,6 @@ def _parse_skill(source: str, name: str, theme: str | None) -> Skill:
     return skill
 
 
-def verify_url(credential: Credential) -> str:
-    """The public verification page of a credential (what its card's QR encodes)."""
-    return f"{settings().public_base_url}/v/{credential.short_id}"
-
-
 def _current(db: Session, kind: str) -> dict[str, AchievementTemplate]:
     query = select(AchievementTemplate).where(AchievementTemplate.kind == kind,
                                               AchievementTemplate.current.is_(True))
@@ -114,7 +110,7 @@ def on_credential_issued(db: Session, credential: Credential, actor: Actor = Non
     """
     if credential.kind != TRAINING or credential.learner is None:
         return []
-    now = _moment(now)
+    now = utc_seconds(now)
     due = []
     for template, skill in skills_with_part(db, credential.template.template_id):
         try:
@@ -137,7 +133,7 @@ def on_credential_revoked(db: Session, credential: Credential, actor: Actor = No
     """
     if credential.kind != TRAINING or credential.learner is None:
         return []
-    now = _moment(now)
+    now = utc_seconds(now)
     counted = db.scalars(select(SkillAward).join(SkillAwardPart).where(
         SkillAwardPart.credential_id == credential.id, SkillAward.state == ISSUED)).all()
     for award in counted:
@@ -175,13 +171,13 @@ def confirm_award(db: Session, award_id: int, actor: Actor,
     if award.state != PENDING:
         raise NotIssuable(N_("this skill badge is not due: a part is missing"))
     template, skill = award.template, skill_of(award.template)
-    progress = _progress(db, award.learner, skill, award.organisation_id, _moment(now))
+    progress = _progress(db, award.learner, skill, award.organisation_id, utc_seconds(now))
     if not progress.complete:
         award.state = IN_PROGRESS
         db.flush()
         raise NotIssuable(N_("a part was revoked meanwhile; missing: %(missing)s",
                                missing=", ".join(progress.missing)))
-    return _issue(db, award, template, skill, progress, actor, _moment(now))
+    return _issue(db, award, template, skill, progress, actor, utc_seconds(now))
 
 
 # --- awarding --------------------------------------------------------------------------------
@@ -327,7 +323,7 @@ def build_skill_credential(db: Session, template: AchievementTemplate, skill: Sk
     achievement = skill_achievement(db, template, skill, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
-        identifiers=tuple(_identifiers(learner)),
+        identifiers=tuple(builders.person_identifiers(learner.name, learner.email)),
         id=learner.wallet_did or None,
     )
     return builders.OpenBadgeCredential(
@@ -382,21 +378,11 @@ def _language_of(training: MicroTraining, language: str) -> str:
     return language if language in training.languages else training.languages[0]
 
 
-def _identifiers(learner: Learner) -> list[dict]:
-    identifiers = [builders.name_identifier(learner.name)]
-    if learner.email:
-        identifiers.append(builders.email_identifier(learner.email))
-    return identifiers
-
-
 def _valid_until(parts: list[Credential]) -> datetime | None:
     # The skill is held as long as every part is: it expires with the first part to expire.
     ends = [part.valid_until for part in parts if part.valid_until is not None]
     return min(ends) if ends else None
 
-
-def _moment(now: datetime | None) -> datetime:
-    return (now or utcnow()).astimezone(UTC).replace(microsecond=0)
 
 
 # --- progress for the claim and verification pages ------------------------------------------
@@ -424,7 +410,7 @@ def stack_progress(db: Session, credential: Credential, language: str,
     """The skills `credential`'s micro-training counts toward, with the holder's progress."""
     if credential.kind != TRAINING or credential.learner is None:
         return []
-    now = _moment(now)
+    now = utc_seconds(now)
     names = {part_id: training_of(t).name_in(language)
              for part_id, t in _current(db, TRAINING).items()}
     views = []
@@ -448,4 +434,3 @@ def stack_progress(db: Session, credential: Credential, language: str,
             if award is not None and award.state == ISSUED and award.credential else None,
         ))
     return views
-

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import status_list as bitstring
-from issuer.store.models import Organisation, StatusList, StatusSlot, utcnow
+from issuer.core.clock import utc_stamp
+from issuer.store.models import Organisation, StatusList, StatusSlot
 
 from .keys import issuer_did, sign
+from .urls import public_url
 
 LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
 REVOCATION = "revocation"
@@ -31,7 +32,7 @@ _RANDOM_TRIES = 16
 
 def list_url(status_list: StatusList) -> str:
     """The public URL of the signed list credential."""
-    return f"{settings().public_base_url}/status/{status_list.uuid}"
+    return public_url(f"/status/{status_list.uuid}")
 
 
 def status_entry(status_list: StatusList, index: int) -> dict:
@@ -74,7 +75,7 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
     if status_list.signed_json and status_list.signed_revision == status_list.revision:
         return json.loads(status_list.signed_json)
     org = db.get(Organisation, status_list.organisation_id)
-    created = _timestamp(now or utcnow())
+    created = utc_stamp(now)
     unsigned = bitstring.status_list_credential(
         list_url(status_list),
         issuer_did(org),
@@ -82,17 +83,13 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
         purpose=status_list.purpose,
         # The list's creation, not the signing time: a verifier whose clock was read a moment
         # before this (re-)signing must not find the list "not yet valid".
-        valid_from=_timestamp(status_list.created_at),
+        valid_from=utc_stamp(status_list.created_at),
     )
     signed = sign(db, org, unsigned, created)
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)
     status_list.signed_revision = status_list.revision
     db.flush()
     return signed
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _open_list(db: Session, org: Organisation) -> StatusList:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
+from issuer.config import Settings, settings
 from issuer.core.errors import ResolutionError
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
@@ -36,12 +36,14 @@ _STATUS_LIST = re.compile(r"^/status/([0-9a-f-]{36})$")
 FetchJson = Callable[[str], dict]
 
 
-def local_fetch_json(db: Session, fallback: FetchJson | None = None) -> FetchJson:
+def local_fetch_json(db: Session, fallback: FetchJson | None = None,
+                     config: Settings | None = None) -> FetchJson:
     """A `fetch_json` that answers this instance's DID documents and status lists from `db`.
 
-    Other URLs go to `fallback`, or fail with ResolutionError when there is none.
+    Other URLs go to `fallback`, or fail with ResolutionError when there is none. This instance
+    is the public site of `config` (default: the active settings).
     """
-    base = urlsplit(settings().public_base_url)
+    base = urlsplit((config or settings()).public_base_url)
 
     def fetch_json(url: str) -> dict:
         parts = urlsplit(url)
@@ -70,14 +72,15 @@ def _local_document(db: Session, path: str) -> dict | None:
 
 
 def verify_stored(db: Session, credential: Credential, now: datetime | None = None,
-                  email: str | None = None) -> VerificationReport:
+                  email: str | None = None, config: Settings | None = None
+                  ) -> VerificationReport:
     """Verify a credential this service issued, from its stored signed text, offline.
 
     A credential redacted by erasure can no longer be verified; its report says it is revoked.
     """
     if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
         return _erased_report(credential)
-    fetch_json = local_fetch_json(db)
+    fetch_json = local_fetch_json(db, config=config)
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
@@ -122,15 +125,18 @@ def _erased_report(credential: Credential) -> VerificationReport:
 
 
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
-               db: Session | None = None, email: str | None = None) -> VerificationReport:
+               db: Session | None = None, email: str | None = None,
+               config: Settings | None = None) -> VerificationReport:
     """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
 
     Third-party keys and status lists are fetched safely (https only, public addresses, size and
-    time limits); with `db`, this service's own documents are read in-process.
+    time limits); with `db`, this service's own documents are read in-process. `config`
+    (default: the active settings) names this service's site and whether http loopback is allowed.
     """
-    current = settings()
+    current = config or settings()
     fetcher = SafeFetcher(allow_http_loopback=current.allow_http_loopback)
-    fetch_json = local_fetch_json(db, fetcher.fetch_json) if db is not None else fetcher.fetch_json
+    fetch_json = (local_fetch_json(db, fetcher.fetch_json, current) if db is not None
+                  else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=current.allow_http_loopback)
     return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
                              email=email,

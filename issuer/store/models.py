@@ -24,9 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from issuer.core.clock import utc_seconds
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    # Without parameters: SQLAlchemy would hand a one-parameter column default its context.
+    return utc_seconds()
 
 
 class UTCDateTime(TypeDecorator):

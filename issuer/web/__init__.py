@@ -6,13 +6,12 @@ Configuration comes from `issuer.config.Settings` (environment, instance folder)
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,29 +20,19 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import edge, i18n, logs
-from .database import close_db
-from .database import db as db  # `issuer.web.db()`, as the blueprints import it
+from . import admin, api, auth, edge, i18n, logs, public, trainer, wallet
+from .errors import http_status
+from .extensions import close_db, csrf
 
-# Blueprint modules, each exposing `bp`. A module another engineer has not written yet is
-# skipped; any other import error is a real bug and is raised.
-BLUEPRINT_MODULES = (
-    "issuer.web.public",
-    "issuer.web.auth",
-    "issuer.web.trainer",
-    "issuer.web.admin",
-    "issuer.web.api",
-    "issuer.web.wallet",
-)
+# One blueprint per audience, each registered here and nowhere else.
+BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, trainer.bp, admin.bp, api.bp, wallet.bp)
 # Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
-CSRF_EXEMPT = ("api", "wallet")
+CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-csrf = CSRFProtect()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -100,22 +89,14 @@ def _init_database(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        app.register_blueprint(module.bp)
-        if module.bp.name in CSRF_EXEMPT:
-            csrf.exempt(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for blueprint in CSRF_EXEMPT:
+        csrf.exempt(blueprint)
 
 
 def _template_helpers() -> dict:
-    from .auth import current_user
-
-    return {"current_user": current_user}
+    return {"current_user": auth.current_user}
 
 
 def _security_headers(response):
@@ -174,7 +155,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(BadgeError)
     def badge_error(error: BadgeError):
-        status = getattr(error, "http_status", None) or _badge_status(error)
+        status = http_status(error)
         # Pages speak the reader's language; /api/ clients keep the English message.
         text = _one_line(error) if _wants_json() else _one_line(error, i18n.translated(error))
         return error_response(status, text, type(error).__name__)
@@ -183,13 +164,6 @@ def _register_errors(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s", request.path)
         return error_response(500)
-
-
-def _badge_status(error: BadgeError) -> int:
-    # Documents the client sent that are malformed → 400; well-formed but refused → 422.
-    from issuer.core.errors import KeyFormatError, SchemaError, TemplateError
-
-    return 400 if isinstance(error, KeyFormatError | SchemaError | TemplateError) else 422
 
 
 def _one_line(error: Exception, text: str | None = None) -> str:

@@ -24,7 +24,6 @@ from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
-from issuer.config import settings
 from issuer.core.errors import TemplateError
 from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
@@ -55,8 +54,8 @@ from issuer.store.models import (
 )
 from issuer.store.stacking_models import Endorsement
 
-from . import db
 from .auth import current_user, login_required
+from .extensions import db, settings
 from .forms import (
     BulkConfirmForm,
     BulkUploadForm,
@@ -148,7 +147,7 @@ def trainers():
             with unit_of_work(db()):
                 created = create_user(db(), _organisation(), form.email.data, form.name.data,
                                       form.role.data, password, current_user(),
-                                      language=form.language.data)
+                                      language=form.language.data, config=settings())
         except ServiceError as error:
             form.email.errors.append(translated(error))
             password = None

@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException
 
-from issuer.config import settings
 from issuer.core import baking
+from issuer.core.clock import utc_seconds, utc_stamp
 from issuer.core.errors import BadgeError, LimitError
 from issuer.services import (
     api_tokens,
@@ -41,10 +41,13 @@ from issuer.services import (
 )
 from issuer.services.intake import Outcome, learner_of
 from issuer.services.intake_requests import MAX_ID, IntakeError, Problems
-from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner, utcnow
+from issuer.services.urls import verify_url
+from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learner
 
-from . import db, edge, openapi
+from . import edge, openapi
 from .api_issue import VERDICT_STATUS, ApiError
+from .errors import http_status
+from .extensions import db, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -135,8 +138,8 @@ def _badge_error(error: BadgeError) -> Response:
 
 
 def _as_api_error(error: BadgeError) -> ApiError:
-    """A service or engine refusal as an API error (422 unless the error names its status)."""
-    status = getattr(error, "http_status", None) or 422
+    """A service or engine refusal as an API error (a malformed document is 422 here too)."""
+    status = http_status(error, malformed=422)
     message = " ".join(str(error).split()) or type(error).__name__
     return ApiError(status, _CODES.get(status, "unprocessable"), message)
 
@@ -271,7 +274,7 @@ def _credential_filters(query, problems: Problems):
     if learner_id is not None:
         query = query.where(Credential.learner_id == learner_id)
     status = args.get("status")
-    now = utcnow()
+    now = utc_seconds()
     if status == "revoked":
         query = query.where(Credential.revoked_at.is_not(None))
     elif status == "valid":
@@ -335,7 +338,7 @@ def _credential(credential_uuid: str) -> Credential:
 def verify() -> Response:
     """Verify any OB 3.0 credential: JSON, a compact JWT (text/plain) or a baked PNG/SVG."""
     source = _verifiable()
-    report = verification.verify_any(source, db=db())
+    report = verification.verify_any(source, db=db(), config=settings())
     return _json(200, publishing.report_json(report))
 
 
@@ -537,7 +540,6 @@ def _issued_json(outcome: Outcome) -> dict:
 
 def _credential_summary(credential: Credential) -> dict:
     template = credential.template
-    base = settings().public_base_url
     return {
         "id": credential.uuid,
         "short_id": credential.short_id,
@@ -552,7 +554,7 @@ def _credential_summary(credential: Credential) -> dict:
         "revoked_at": _time(credential.revoked_at),
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_public": credential.revocation_reason_public,
-        "verify_url": f"{base}/v/{credential.short_id}",
+        "verify_url": verify_url(credential, settings().public_base_url),
         "credential_url": minting.credential_url(credential.uuid),
     }
 
@@ -565,7 +567,7 @@ def _credential_detail(credential: Credential) -> dict:
 def _status(credential: Credential) -> str:
     if credential.revoked_at is not None:
         return "revoked"
-    if credential.valid_until is not None and credential.valid_until <= utcnow():
+    if credential.valid_until is not None and credential.valid_until <= utc_seconds():
         return "expired"
     return "valid"
 
@@ -573,7 +575,7 @@ def _status(credential: Credential) -> str:
 def _time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_stamp(moment)
 
 
 def _moment(text: str) -> datetime | None:

@@ -29,7 +29,6 @@ from flask import (
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from issuer.config import settings
 from issuer.services import unit_of_work
 from issuer.services.accounts import (
     TooManyAttempts,
@@ -40,7 +39,7 @@ from issuer.services.accounts import (
 )
 from issuer.store.models import User
 
-from .database import db
+from .extensions import db, settings
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -58,8 +57,9 @@ def login():
         try:
             with unit_of_work(db()):
                 user = authenticate(db(), email, password, request.remote_addr,
-                                    device=_known_device(email))
-                session_id = start_session(db(), user) if user is not None else None
+                                    device=_known_device(email), config=settings())
+                session_id = (start_session(db(), user, config=settings()) if user is not None
+                              else None)
         except TooManyAttempts:
             flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
                     minutes=settings().login_lockout_minutes), "error")
@@ -124,7 +124,7 @@ def current_user() -> User | None:
         user = None
         if session.get("sid"):
             with unit_of_work(db()):
-                user = session_user(db(), session.get("sid"))
+                user = session_user(db(), session.get("sid"), config=settings())
         g.current_user = user if user is not None and user.id == session.get("user_id") else None
     return g.current_user
 

@@ -36,16 +36,10 @@ from wtforms.validators import (
 
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
+from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
 from issuer.services import bulk
 
-LANGUAGES = (
-    SelectChoice("en", "English"),
-    SelectChoice("fr", "Français"),
-    SelectChoice("nl", "Nederlands"),
-    SelectChoice("it", "Italiano"),
-    SelectChoice("es", "Español"),
-    SelectChoice("pl", "Polski"),
-)
+LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 LOGO_MAX_BYTES = 1024 * 1024
 TOML_MAX_BYTES = 200_000

@@ -31,14 +31,15 @@ from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from issuer.config import settings
 from issuer.core import baking, limits
 from issuer.core.errors import BadgeError, LimitError
+from issuer.languages import LANGUAGES
 from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
-from issuer.web import csrf, i18n
-from issuer.web import db as _db
+from issuer.web import i18n
+from issuer.web.extensions import csrf, settings
+from issuer.web.extensions import db as _db
 
 bp = Blueprint("public", __name__)
 
@@ -58,8 +59,6 @@ JSON = "application/json"
 HTML = "text/html"
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 THUMBNAIL_SIZES = (96, 192)  # the verification page's picture at 1x and 2x (srcset)
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands", "it": "Italiano",
-                  "es": "Español", "pl": "Polski"}
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -68,7 +67,7 @@ _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"language_names": LANGUAGE_NAMES}
+    return {"language_names": LANGUAGES}
 
 
 def _language(fallback: str = "en") -> str:
@@ -158,7 +157,7 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = verification.verify_stored(db, credential)
+    report = verification.verify_stored(db, credential, config=settings())
     db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
@@ -484,7 +483,7 @@ def verify_submit():
                               mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
     except UnusableInput as error:
         return _refuse(400, str(error), wants_json)
-    report = verification.verify_any(source, db=_db())
+    report = verification.verify_any(source, db=_db(), config=settings())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()

@@ -29,13 +29,13 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
-from issuer.config import settings
 from issuer.domain.catalogue import MicroTraining
 from issuer.rendering import cards
 from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
 from issuer.services.intake import not_yet_gestures
 from issuer.services.learners import create_learner
+from issuer.services.urls import verify_path, verify_url
 from issuer.store.models import (
     Assessment,
     Credential,
@@ -45,8 +45,8 @@ from issuer.store.models import (
 )
 from issuer.store.stacking_models import SkillAward
 
-from . import db
 from .auth import current_user, login_required
+from .extensions import db, settings
 from .forms import (
     PHOTO_FORMATS,
     ConfirmForm,
@@ -407,6 +407,10 @@ def delete_evidence(uuid: str):
 # --- after issuing ---------------------------------------------------------------------------
 
 
+def _base_url() -> str:
+    return settings().public_base_url
+
+
 def _own_credential(uuid: str) -> Credential:
     return _own(db().scalar(select(Credential).where(Credential.uuid == uuid)))
 
@@ -419,8 +423,8 @@ def credential(uuid: str):
     record = db().get(Assessment, issued.assessment_id) if issued.assessment_id else None
     return render_template("trainer/credential.html", credential=issued,
                            session_id=record.session_id if record is not None else None,
-                           verify_path=f"/v/{issued.short_id}",
-                           verify_url=f"{settings().public_base_url}/v/{issued.short_id}",
+                           verify_path=verify_path(issued.short_id),
+                           verify_url=verify_url(issued, _base_url()),
                            can_email_claim=can_email_claim(issued))
 
 
@@ -428,7 +432,7 @@ def can_email_claim(credential: Credential) -> bool:
     """Whether the "send the claim link by e-mail" button makes sense for this badge."""
     learner = credential.learner
     return (learner is not None and bool(learner.email) and claims.can_bind(credential) is None
-            and mail.is_configured())
+            and mail.is_configured(settings()))
 
 
 @bp.route("/credentials/<uuid>/claim-email", methods=("POST",))
@@ -447,7 +451,7 @@ def email_claim(uuid: str):
             # Sent before the commit: when the e-mail fails, the new token is rolled back and
             # the learner's current claim link keeps working.
             token = issuing.new_claim_token(db(), issued)
-            mail.email_claim_link(issued, token)
+            mail.email_claim_link(issued, token, settings())
     except mail.MailError as error:
         flash(_("No e-mail was sent: %(reason)s.", reason=translated(error)), "error")
     else:
@@ -473,7 +477,7 @@ def card_pdf(uuid: str):
         if claims.can_bind(issued) is None:
             with unit_of_work(db()):
                 claim = claims.claim_url(issuing.new_claim_token(db(), issued))
-    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim)], back=True),
+    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim, _base_url())], back=True),
                     f"badge-{issued.short_id}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -492,7 +496,8 @@ def session_cards_pdf(session_id: int):
     if not issued:
         flash(_("No badge has been issued in this session yet."), "error")
         return redirect(url_for(".session", session_id=session_id))
-    return _pdf(cards.sheet_pdf([card_service.card_for(item) for item in issued]),
+    return _pdf(cards.sheet_pdf([card_service.card_for(item, base_url=_base_url())
+                                    for item in issued]),
                 f"session-{training_session.id}-cards.pdf")
 
 

@@ -27,7 +27,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from issuer.config import settings
+from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.rendering import cards as core_cards
 from issuer.services import (
     NotFound,
@@ -41,11 +41,13 @@ from issuer.services import (
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
+from issuer.services.urls import verify_url
+from issuer.web.errors import http_status
+from issuer.web.extensions import db as _db
+from issuer.web.extensions import settings
 
 bp = Blueprint("wallet", __name__)
 
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 BADGE_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 LCW_REQUEST = "https://lcw.app/request"
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -57,12 +59,6 @@ MAX_BODY_BYTES = 64 * 1024
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
                 "Access-Control-Allow-Headers": "Authorization, Content-Type",
                 "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
-
-
-def _db():
-    from issuer.web import db
-
-    return db()
 
 
 def _base() -> str:
@@ -103,7 +99,7 @@ def claim_page(token: str):
                    issued=publishing.human_date(document.get("validFrom"), language),
                    closed=claim_service.can_bind(credential),
                    linkedin_url=linkedin_url(credential, document),
-                   verify_url=f"{_base()}/v/{credential.short_id}",
+                   verify_url=verify_url(credential, _base()),
                    skills=stacking.stack_progress(db, credential, language))
 
 
@@ -134,14 +130,14 @@ def claim_record_pdf(token: str):
 @bp.get("/claim/<token>/card.pdf")
 def claim_card(token: str):
     """The learner's card again (front only: its back would print their private claim link)."""
-    card = cards.card_for(_claimed(token))
+    card = cards.card_for(_claimed(token), base_url=_base())
     return _pdf(core_cards.card_pdf([card]), "badge-card.pdf")
 
 
 @bp.get("/claim/<token>/certificate.pdf")
 def claim_certificate(token: str):
     """A one-page A4 certificate of the badge, with the verification QR code."""
-    card = cards.card_for(_claimed(token))
+    card = cards.card_for(_claimed(token), base_url=_base())
     return _pdf(core_cards.certificate_pdf(card, "A4"), "badge-certificate.pdf")
 
 
@@ -160,7 +156,7 @@ def claim_wallet(token: str):
         return _render("wallet/closed.html", language, status=410, token=token)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
-        offer = exchanges.create_offer(db, credential)
+        offer = exchanges.create_offer(db, credential, config=settings())
     lcw_link = lcw_request_url(exchange_url(exchange_id))
     offer_link = credential_offer_url(offer_uri(offer.offer_id))
     return _render("wallet/wallet.html", language, token=token,
@@ -218,7 +214,7 @@ def linkedin_url(credential, document: dict) -> str:
     if credential.valid_until is not None:
         params.update(expirationYear=credential.valid_until.year,
                       expirationMonth=credential.valid_until.month)
-    params.update(certUrl=f"{_base()}/v/{credential.short_id}", certId=credential.short_id)
+    params.update(certUrl=verify_url(credential, _base()), certId=credential.short_id)
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
 
 
@@ -299,9 +295,9 @@ def exchange(exchange_id: str):
                                                _domain())
             credential = json.loads(copy.signed_json)
     except ExchangeError as error:
-        return _exchange_error(str(error), error.code, error.http_status)
+        return _exchange_error(str(error), error.code, http_status(error))
     except ClaimClosed as error:
-        return _exchange_error(str(error), "credential_unavailable", 410)
+        return _exchange_error(str(error), "credential_unavailable", http_status(error))
     return jsonify({"verifiablePresentation": {
         "@context": [CREDENTIALS_V2], "type": ["VerifiablePresentation"],
         "verifiableCredential": [credential]}})
@@ -398,9 +394,9 @@ def _require_issuer_path(tenant: str) -> None:
 def credential_offer(offer_id: str):
     """The Credential Offer object a `credential_offer_uri` points at."""
     try:
-        document = exchanges.offer_document(_db(), offer_id, _base())
+        document = exchanges.offer_document(_db(), offer_id, _base(), settings().secret_key)
     except ExchangeError as error:
-        return _exchange_error(str(error), error.code, error.http_status)
+        return _exchange_error(str(error), error.code, http_status(error))
     response = jsonify(document)
     response.headers.update(NO_STORE)
     return response
@@ -461,9 +457,9 @@ def _oauth_error(error: OAuthError) -> Response:
     """RFC 6749 §5.2 / RFC 6750 §3 / OID4VCI error responses, never cached."""
     body = {"error": error.error, "error_description": str(error)} if error.error else {}
     response = jsonify(body)
-    response.status_code = error.http_status
+    response.status_code = http_status(error)
     response.headers.update(NO_STORE)
-    if error.http_status == 401:
+    if response.status_code == 401:
         challenge = "Bearer"
         if error.error:
             challenge += f' error="{error.error}", error_description="{error}"'

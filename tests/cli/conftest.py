@@ -5,37 +5,13 @@ import json
 import pytest
 
 from issuer.cli import EXIT_OK, main
-from issuer.core import builders
 from issuer.core.keys import PrivateKey
-
-PASSPHRASE = "a test passphrase"
+from tests.cli.helpers import PASSPHRASE, unsigned_credential
 
 
 @pytest.fixture(autouse=True)
 def passphrase(monkeypatch):
     monkeypatch.setenv("SKY_KEY_PASSPHRASE", PASSPHRASE)
-
-
-def unsigned_credential(issuer_id: str) -> dict:
-    achievement = builders.Achievement(
-        id="https://badges.example.org/achievements/tri/fr",
-        name="Tri sélectif des déchets",
-        description="Trie les déchets d'un chantier — Łódź.",
-        criteria=builders.Criteria(narrative="Observé par la formatrice."),
-        in_language="fr",
-    )
-    return builders.OpenBadgeCredential(
-        id="https://badges.example.org/credentials/1f0c",
-        issuer=builders.Profile(id=issuer_id, name="AGFE"),
-        subject=builders.AchievementSubject(
-            achievement=achievement,
-            identifiers=(
-                builders.name_identifier("Łucja Żółkiewska"),
-                builders.email_identifier("lucja@example.org", salt="s1"),
-            ),
-        ),
-        valid_from="2020-01-01T00:00:00Z",
-    ).to_json()
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from PIL import Image
 from issuer.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE, main
 from issuer.core import baking
 from issuer.core.keys import PrivateKey
-from tests.conftest import load_vector
-
-from .conftest import PASSPHRASE, unsigned_credential
+from tests.cli.helpers import PASSPHRASE, unsigned_credential
+from tests.helpers import load_vector
 
 
 def test_generated_key_file_is_encrypted_and_private(key_file):

@@ -11,7 +11,7 @@ from PIL import Image
 from issuer.core import baking, proofs
 from issuer.core.errors import BakingError
 from issuer.core.keys import PublicKey
-from tests.conftest import VECTORS
+from tests.helpers import VECTORS
 
 CREDENTIAL = {
     "id": "urn:uuid:2b1f5c1e-9f0a-4b8e-8a51-0c4f3a1d2e77",

@@ -13,7 +13,7 @@ from issuer.core.errors import BuildError, SchemaError
 from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CREATED = "2026-03-02T12:00:00Z"

@@ -15,7 +15,7 @@ from joserfc.jwk import import_key
 from issuer.core import baking, jwt
 from issuer.core.errors import ResolutionError, SigningError, VerificationError
 from issuer.core.keys import ED25519, P256, RSA, PrivateKey
-from tests.conftest import VECTORS
+from tests.helpers import VECTORS
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 KID = "did:web:badges.example:issuers:cec#key-1"

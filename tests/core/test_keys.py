@@ -8,7 +8,7 @@ import pytest
 from issuer.core import did, multibase
 from issuer.core.errors import KeyFormatError, ResolutionError
 from issuer.core.keys import ED25519, P256, RSA, PrivateKey, PublicKey
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 VECTOR_KEY = load_vector("ob-v3p0-ldp", "key.json")
 

@@ -6,7 +6,7 @@ import pytest
 
 from issuer.core import jsonld, proofs
 from issuer.core.keys import PrivateKey
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 VECTOR_SETS = ["ob-v3p0-ldp", "clr-v2p0-ldp"]
 

@@ -6,7 +6,7 @@ import pytest
 
 from issuer.core import schema
 from issuer.core.errors import SchemaError
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 
 @pytest.fixture

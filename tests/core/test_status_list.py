@@ -10,7 +10,7 @@ import pytest
 
 from issuer.core import status_list as sl
 from issuer.core.errors import StatusListError
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 LIST_URL = "https://badges.example/status/1"

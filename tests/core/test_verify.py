@@ -15,7 +15,7 @@ from issuer.core.did import verification_method
 from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import VerificationReport, hash_identity, verify_credential
-from tests.conftest import VECTORS, load_vector
+from tests.helpers import VECTORS, load_vector
 
 VECTOR_KEY = PublicKey.from_multibase("z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
 BAKING_KEY = PublicKey.from_multibase("z6MkrvfzkMnvCroEUP2DVc9SHPE48CRsvHiVSusHioxTYu1x")

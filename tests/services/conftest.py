@@ -1,11 +1,11 @@
-"""The service tests share the web fixtures: an empty migrated database per test, a `world`."""
+"""Fixtures of the service tests (database, app and `world` come from tests/conftest.py)."""
 
-from tests.web.conftest import (  # noqa: F401  (fixtures)
-    app,
-    database_url,
-    db,
-    migrated_sqlite,
-    overrides,
-    postgres_url,
-    world,
-)
+import pytest
+
+from tests.helpers import import_sample_catalogue
+
+
+@pytest.fixture
+def templates(db, world):
+    """The sample catalogue imported beside the world's: every current template by id."""
+    return import_sample_catalogue(db)

@@ -17,7 +17,7 @@ from issuer.services.api_tokens import (
     tokens_of,
 )
 from issuer.store.models import ApiToken, AuditEvent
-from tests.web.conftest import make_organisation
+from tests.helpers import make_organisation
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,7 @@ from issuer.services import NotIssuable, bulk, issuing, unit_of_work
 from issuer.services.catalogue import training_of
 from issuer.services.learners import create_learner
 from issuer.store.models import Assessment, Credential, Learner
-
-from .helpers import count
+from tests.helpers import count
 
 HEADER = "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end"
 

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import io
 
-from babel.support import NullTranslations
 from pypdf import PdfReader
 
 from issuer.languages import catalogue
 from issuer.rendering.cards import card_pdf, card_words
 from issuer.services import cards as card_service
 from issuer.services import unit_of_work
-from tests.services.helpers import issue
+from tests.helpers import DictTranslations, issue
 
 # What a French catalogue says for two of the card's texts (the .po entries come with extraction).
 FRENCH = {"Verify this badge:": "Vérifier ce badge\u00a0:",
           "Issued by: %(issuer)s": "Délivré par\u00a0: %(issuer)s"}
-
-
-class DictTranslations(NullTranslations):
-    """A catalogue from a dict: the texts it has, translated; the others, English."""
-
-    def __init__(self, texts: dict[str, str]):
-        super().__init__()
-        self.texts = texts
-
-    def gettext(self, message: str) -> str:
-        return self.texts.get(message, message)
 
 
 def test_a_card_for_a_french_learner_has_the_words_of_the_french_catalogue(db, world):

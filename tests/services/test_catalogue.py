@@ -16,9 +16,7 @@ from issuer.services.catalogue import (
     training_of,
 )
 from issuer.store.models import AchievementTemplate
-from tests.web.conftest import TEST_CATALOGUE
-
-from .helpers import count
+from tests.helpers import TEST_CATALOGUE, count
 
 
 @pytest.fixture

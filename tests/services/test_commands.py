@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from issuer.cli import main
 from issuer.store.db import make_engine
-from tests.web.conftest import TEST_CATALOGUE
+from tests.helpers import TEST_CATALOGUE
 
 
 @pytest.fixture

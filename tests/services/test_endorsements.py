@@ -14,8 +14,7 @@ from issuer.services.catalogue import achievement_id, training_of
 from issuer.services.endorsements import endorse, endorsements_for, withdraw
 from issuer.services.keys import issuer_did
 from issuer.services.verification import local_fetch_json, verify_stored
-from tests.services.helpers import document, issue
-from tests.web.conftest import make_organisation
+from tests.helpers import document, issue, make_organisation
 
 COMMENT = "Nous avons observé cette micro-formation : les gestes sont ceux du métier."
 

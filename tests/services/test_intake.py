@@ -12,8 +12,7 @@ from issuer.services.api_tokens import create_token
 from issuer.services.catalogue import training_of
 from issuer.services.learners import create_learner, erase_learner
 from issuer.store.models import Credential
-
-from .helpers import issue
+from tests.helpers import issue
 
 HEADER = "name,email,dig-hole,stake-and-water"
 

@@ -23,8 +23,7 @@ from issuer.services.issuing import (
 from issuer.services.minting import SHORT_ID_ALPHABET
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, Credential, EvidenceFile, StatusSlot
-
-from .helpers import ONE_NOT_YET, count, document, evaluate, issue
+from tests.helpers import ONE_NOT_YET, count, document, evaluate, issue
 
 BASE = "https://badges.example.org"
 
@@ -237,7 +236,7 @@ def test_evaluation_cannot_change_once_issued(db, world):
 
 
 def test_trainer_of_another_organisation_cannot_evaluate_or_issue(db, world):
-    from tests.web.conftest import make_organisation
+    from tests.helpers import make_organisation
 
     with unit_of_work(db):
         other = make_organisation(db, slug="barka", name="Barka", country="PL", language="pl")

@@ -15,8 +15,7 @@ from issuer.services.keys import (
 )
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, SigningKey
-
-from .helpers import document, issue
+from tests.helpers import document, issue
 
 
 def test_did_web_comes_from_the_public_base_url(world):
@@ -79,7 +78,7 @@ def test_rotation_is_audited_without_key_material(db, world):
 
 def test_another_organisation_cannot_rotate_the_key(db, world):
     from issuer.services.accounts import create_user
-    from tests.web.conftest import make_organisation
+    from tests.helpers import make_organisation
 
     with unit_of_work(db):
         other = make_organisation(db, slug="scf", name="SCF", country="IT", language="it")

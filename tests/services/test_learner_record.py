@@ -22,23 +22,17 @@ from issuer.services.keys import issuer_did
 from issuer.services.learner_record import clr_document, record_credentials, summary_pdf
 from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
-from issuer.services.stacking import verify_url
+from issuer.services.urls import verify_url
 from issuer.services.verification import local_fetch_json
-from tests.services.test_cards import DictTranslations
-from tests.services.test_stacking import (
+from tests.helpers import (
     GREEN,
     NOW,
     ONLINE,
-    import_sample_catalogue,
+    DictTranslations,
     issue_part,
     partner,
     skill_badges,
 )
-
-
-@pytest.fixture
-def templates(db, world):
-    return import_sample_catalogue(db)
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from issuer.services.issuing import issue_for_assessment
 from issuer.services.learners import ERASED_NAME, create_learner, erase_learner
 from issuer.services.verification import verify_stored
 from issuer.store.models import Assessment, EvidenceFile, Learner
-
-from .helpers import evaluate, issue
+from tests.helpers import evaluate, issue
 
 
 def test_a_name_is_enough_to_add_a_learner(db, world):

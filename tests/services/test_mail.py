@@ -7,8 +7,7 @@ import pytest
 from issuer.config import settings
 from issuer.services import mail, unit_of_work
 from issuer.services.learners import create_learner
-from tests.conftest import SMTP_PASSWORD
-from tests.services.helpers import issue
+from tests.helpers import SMTP_PASSWORD, issue
 
 
 @pytest.fixture

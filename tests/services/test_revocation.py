@@ -11,8 +11,7 @@ from issuer.services.learners import erase_learner
 from issuer.services.revocation import AlreadyRevoked, revoke
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, StatusList
-
-from .helpers import issue
+from tests.helpers import issue
 
 
 def test_revoked_credential_verifies_as_revoked(db, world):

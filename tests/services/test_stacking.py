@@ -6,90 +6,31 @@ Uses the sample catalogue (badge_templates): `online-job-search` (automatic, one
 
 from __future__ import annotations
 
-import json
 import threading
-from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from issuer.core import schema
 from issuer.services import NotIssuable, PermissionDenied, stacking, unit_of_work
-from issuer.services.accounts import create_user
-from issuer.services.catalogue import current_templates, import_catalogue, training_of
+from issuer.services.catalogue import training_of
 from issuer.services.claims import bind_to_holder
-from issuer.services.issuing import issue_for_assessment, save_assessment
+from issuer.services.issuing import issue_for_assessment
 from issuer.services.learners import create_learner, erase_learner
 from issuer.services.revocation import revoke
 from issuer.services.verification import verify_stored
-from issuer.store.models import Credential, TrainingSession
-from issuer.store.stacking_models import IN_PROGRESS, ISSUED, PENDING, SkillAward
-from tests.web.conftest import TEST_PASSWORD, make_organisation
-
-CATALOGUE = Path(__file__).parents[2] / "badge_templates"
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-ONLINE = ("email-account", "online-job-application", "video-call-interview")
-GREEN = ("sorting-waste", "green-spaces", "energy-saving")
-COUNTER = ("welcoming-customers", "cash-register")
-
-
-def import_sample_catalogue(db) -> dict:
-    """Import badge_templates; return every current template by catalogue id."""
-    with unit_of_work(db):
-        import_catalogue(db, CATALOGUE)
-    return {t.template_id: t for t in current_templates(db, kind=None)}
-
-
-@pytest.fixture
-def templates(db, world):
-    return import_sample_catalogue(db)
-
-
-def evaluate(db, templates, trainer, learner, training_id):
-    """A committed evaluation of `learner` with every gesture at its required level."""
-    with unit_of_work(db):
-        template = templates[training_id]
-        session = TrainingSession(organisation_id=learner.organisation_id,
-                                  template_pk=template.id, trainer_id=trainer.id,
-                                  language="fr", starts_on=date(2026, 3, 2),
-                                  ends_on=date(2026, 3, 2))
-        db.add(session)
-        db.flush()
-        levels = {g.id: g.required.id for g in training_of(template).gestures}
-        return save_assessment(db, session.id, learner.id, levels, {}, None, trainer)
-
-
-def issue_part(db, templates, trainer, learner, training_id, now=NOW):
-    assessment = evaluate(db, templates, trainer, learner, training_id)
-    with unit_of_work(db):
-        return issue_for_assessment(db, assessment.id, trainer, now=now)
-
-
-def skill_badges(db, skill_id=None):
-    query = select(Credential).where(Credential.kind == "skill")
-    badges = list(db.scalars(query.order_by(Credential.id)))
-    return [b for b in badges if skill_id is None or b.template.template_id == skill_id]
-
-
-def award_of(db, learner, skill_id):
-    return db.scalar(select(SkillAward).where(
-        SkillAward.person_key == stacking.person_key(learner), SkillAward.skill_id == skill_id))
-
-
-def document(credential):
-    return json.loads(credential.signed_json)
-
-
-def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
-    """A second organisation with a trainer and the same learner (same e-mail)."""
-    with unit_of_work(db):
-        org = make_organisation(db, slug=slug, name=slug.upper(), country="BE")
-        trainer = create_user(db, org, f"trainer@{slug}.example.org", "Tom", "trainer",
-                              TEST_PASSWORD)
-        learner = create_learner(db, org, learner_name, email=email, language="fr")
-    return trainer, learner
-
+from issuer.store.stacking_models import IN_PROGRESS, ISSUED, PENDING
+from tests.helpers import (
+    COUNTER,
+    GREEN,
+    NOW,
+    ONLINE,
+    award_of,
+    document,
+    evaluate_part,
+    issue_part,
+    partner,
+    skill_badges,
+)
 
 # --- automatic awards ------------------------------------------------------------------------
 
@@ -355,7 +296,7 @@ def test_parts_issued_concurrently_give_exactly_one_skill_badge(app, db, world, 
     if database_url.startswith("sqlite"):
         pytest.skip("concurrent issuance is a PostgreSQL guarantee")
     learner = world.learners[0]
-    assessments = [evaluate(db, templates, world.trainer, learner, p) for p in ONLINE]
+    assessments = [evaluate_part(db, templates, world.trainer, learner, p) for p in ONLINE]
     run_together(app, [
         lambda session, a=a.id: issue_for_assessment(session, a, None, now=NOW)
         for a in assessments
@@ -372,8 +313,8 @@ def test_two_partners_completing_the_stack_at_once_give_exactly_one_skill_badge(
         here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
     trainer, there = partner(db, "cec")
     issue_part(db, templates, world.trainer, here, GREEN[0])
-    last_two = [evaluate(db, templates, world.trainer, here, GREEN[1]),
-                evaluate(db, templates, trainer, there, GREEN[2])]
+    last_two = [evaluate_part(db, templates, world.trainer, here, GREEN[1]),
+                evaluate_part(db, templates, trainer, there, GREEN[2])]
     run_together(app, [
         lambda session, a=a.id: issue_for_assessment(session, a, None, now=NOW)
         for a in last_two

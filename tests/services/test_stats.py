@@ -10,9 +10,7 @@ from issuer.services.exports import spreadsheet_cell
 from issuer.services.issuing import save_assessment
 from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
-from tests.web.conftest import make_world
-
-from .helpers import ONE_NOT_YET, evaluate, issue
+from tests.helpers import ONE_NOT_YET, evaluate, issue, make_world
 
 
 @pytest.fixture

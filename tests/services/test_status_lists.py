@@ -16,8 +16,7 @@ from issuer.services.revocation import revoke
 from issuer.services.status_lists import LIST_SIZE, allocate_slot, signed_status_list
 from issuer.services.verification import local_fetch_json
 from issuer.store.models import Credential, StatusList, StatusSlot
-
-from .helpers import count, issue
+from tests.helpers import count, issue
 
 
 def test_slots_are_distinct_indices_of_one_list(db, world):
@@ -76,7 +75,7 @@ def _issue_many(url: str, instance: str, assessment_ids: list[int]) -> None:
     from issuer.config import Settings, activate
     from issuer.services.issuing import issue_for_assessment
     from issuer.store.db import make_engine, make_sessionmaker
-    from tests.web.conftest import settings_for
+    from tests.helpers import settings_for
 
     activate(Settings.from_env(settings_for(instance, url)))
     engine = make_engine(url)
@@ -93,8 +92,7 @@ def test_parallel_issuing_from_several_processes_never_shares_a_slot(db, world, 
     if not database_url.startswith("postgres"):
         pytest.skip("concurrent slot allocation is a PostgreSQL guarantee")
     from issuer.services.learners import create_learner
-
-    from .helpers import evaluate
+    from tests.helpers import evaluate
 
     with unit_of_work(db):
         learners = [create_learner(db, world.org, f"Learner {n}") for n in range(100)]

@@ -9,8 +9,7 @@ import pytest
 from issuer.core.errors import ResolutionError
 from issuer.services.keys import issuer_did
 from issuer.services.verification import local_fetch_json, verify_any, verify_stored
-
-from .helpers import document, issue
+from tests.helpers import document, issue
 
 
 def test_own_did_document_and_status_list_are_served_from_the_database(db, world):

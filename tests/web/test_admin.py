@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from issuer.services import audit, unit_of_work
-from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.verification import verify_stored
 from issuer.store.models import (
     AchievementTemplate,
@@ -24,11 +23,12 @@ from issuer.store.models import (
     SigningKey,
     User,
 )
-
-from .conftest import (
+from tests.helpers import (
     TEST_CATALOGUE,
     TEST_PASSWORD,
+    count,
     csrf_token,
+    issue,
     make_world,
     settings_for,
     submit,
@@ -43,17 +43,6 @@ def admin(client, world, login):
     login(world.admin)
     return world.admin
 
-
-def issue(db, world, learner, levels=BOTH) -> Credential:
-    with unit_of_work(db):
-        assessment = save_assessment(db, world.session.id, learner.id, levels, {}, None,
-                                     world.trainer)
-        return issue_for_assessment(db, assessment.id, world.trainer)
-
-
-def count(db, model, *where) -> int:
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def png(width=20, height=10) -> bytes:

@@ -6,11 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from issuer.services import unit_of_work
-from issuer.services.api_tokens import create_token
 from issuer.store.models import ApiIdempotencyKey, Credential
+from tests.helpers import count
 
 SIMULTANEOUS = 6
 BODY = {"template_id": "tree-planting", "learner": {"name": "Inès Moreau", "language": "fr"},
@@ -18,22 +17,12 @@ BODY = {"template_id": "tree-planting", "learner": {"name": "Inès Moreau", "lan
         "activity_start": "2026-03-02", "idempotency_key": "lms-export-42"}
 
 
-@pytest.fixture
-def headers(db, world):
-    with unit_of_work(db):
-        _record, plain = create_token(db, world.org, "LMS")
-    return {"Authorization": f"Bearer {plain}"}
-
 
 @pytest.fixture
 def postgresql_only(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
 
-
-def count(db, model) -> int:
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(model))
 
 
 def post_together(app, headers, bodies: list[dict]) -> list:

@@ -8,8 +8,7 @@ from flask import abort
 from issuer.services import NotIssuable, unit_of_work
 from issuer.web import create_app
 from issuer.web.auth import current_user, login_required, require_same_org
-
-from .conftest import TEST_PASSWORD, make_organisation, settings_for
+from tests.helpers import TEST_PASSWORD, make_organisation, settings_for
 
 
 def test_login_page_has_a_csrf_protected_form(client):
@@ -85,7 +84,7 @@ def test_logout_by_get_is_not_allowed(client, world, login):
 
 
 def test_next_parameter_only_redirects_within_the_site(client, world):
-    from .conftest import submit
+    from tests.helpers import submit
 
     response = submit(client, "/auth/login?next=//evil.example.com/x",
                       {"email": world.trainer.email, "password": TEST_PASSWORD})
@@ -93,7 +92,7 @@ def test_next_parameter_only_redirects_within_the_site(client, world):
 
 
 def test_next_parameter_returns_to_the_page_asked_for(client, world):
-    from .conftest import submit
+    from tests.helpers import submit
 
     response = submit(client, "/auth/login?next=/trainer/sessions/1",
                       {"email": world.trainer.email, "password": TEST_PASSWORD})
@@ -146,7 +145,7 @@ def guarded(app):
     @login_required()
     def org_page(org_id):
         from issuer.store.models import Organisation
-        from issuer.web import db
+        from issuer.web.extensions import db
 
         org = db().get(Organisation, org_id)
         require_same_org(_Owned(org.id) if org else None)
@@ -234,7 +233,7 @@ def test_service_refusal_becomes_422_with_its_message(client, guarded):
 
 
 def _token(client):
-    from .conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client.get("/auth/login").get_data(as_text=True))
 
@@ -292,7 +291,7 @@ def attacker(app, address):
 
 
 def log_in_from(browser, email, password):
-    from .conftest import submit
+    from tests.helpers import submit
 
     return submit(browser, "/auth/login", {"email": email, "password": password})
 

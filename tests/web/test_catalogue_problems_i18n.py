@@ -11,8 +11,7 @@ import io
 import pytest
 
 from issuer.web import i18n
-
-from .conftest import TEST_CATALOGUE, submit
+from tests.helpers import TEST_CATALOGUE, submit
 
 BAD_TRAINING = (TEST_CATALOGUE / "trainings" / "tree-planting.toml").read_text("utf-8").replace(
     'id = "tree-planting"', 'id = "hedge-laying"').replace("duration_hours = 3",

@@ -12,7 +12,7 @@ from issuer.services import unit_of_work
 from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
 from issuer.services.revocation import revoke
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
-from tests.services.helpers import count, document
+from tests.helpers import count, document
 
 BASE = "https://badges.example.org"
 
@@ -138,7 +138,7 @@ def test_binding_twice_to_one_did_gives_the_same_copy(db, world, badge):
 
 def test_claim_page_shows_the_skill_and_what_is_left(client, db, world):
     from issuer.services.catalogue import training_of
-    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+    from tests.helpers import ONLINE, import_sample_catalogue, issue_part
 
     templates = import_sample_catalogue(db)
     first = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])

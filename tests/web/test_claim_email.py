@@ -7,14 +7,13 @@ import re
 import pytest
 
 from issuer.services import unit_of_work
-from issuer.services.api_tokens import create_token
 from issuer.services.issuing import (
     credential_for_claim_token,
     issue_for_assessment,
     save_assessment,
 )
 from issuer.services.learners import create_learner
-from tests.conftest import smtp_overrides
+from tests.helpers import smtp_overrides
 
 BOTH = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 BUTTON = "Send the claim link by e-mail"
@@ -112,12 +111,6 @@ def test_a_failed_email_is_a_message_and_keeps_the_old_link(client, db, world, t
 
 # --- API --------------------------------------------------------------------------------------
 
-
-@pytest.fixture
-def headers(db, world):
-    with unit_of_work(db):
-        _record, plain = create_token(db, world.org, "LMS")
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def api_issue(client, headers, learner: dict):

@@ -31,7 +31,7 @@ from issuer.core import baking
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.web import create_app
-from tests.services.helpers import issue
+from tests.helpers import issue
 
 EXAMPLES = int(os.environ.get("SKY_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -30,7 +30,7 @@ from tests.core.test_presentations import (
     sign_ed25519_2020,
     sign_eddsa_rdfc_2022,
 )
-from tests.services.helpers import count
+from tests.helpers import count
 
 BASE = "https://badges.example.org"
 DOMAIN = "badges.example.org"

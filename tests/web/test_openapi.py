@@ -9,11 +9,9 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from issuer.services import intake_requests, unit_of_work
-from issuer.services.api_tokens import create_token
+from issuer.services import intake_requests
 from issuer.store.models import Credential
-
-from .conftest import BASE_URL
+from tests.helpers import BASE_URL
 
 ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 PREFIX = "/api/v1"
@@ -24,12 +22,6 @@ _IGNORED_METHODS = {"HEAD", "OPTIONS"}
 def document(client):
     return client.get(f"{PREFIX}/openapi.json").get_json()
 
-
-@pytest.fixture
-def headers(db, world):
-    with unit_of_work(db):
-        _record, plain = create_token(db, world.org, "Schema check")
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def _api_operations(app) -> set[tuple[str, str]]:

@@ -625,7 +625,7 @@ def test_home_page_offers_the_card_code_form_and_sign_in(client):
 
 
 def test_a_typed_card_code_leads_to_its_verification_page(client, db, world):
-    from tests.services.helpers import issue
+    from tests.helpers import issue
 
     credential = issue(db, world)
     typed = " ".join(credential.short_id.lower()[i:i + 3] for i in range(0, 9, 3))
@@ -643,7 +643,7 @@ def test_verification_page_of_a_part_names_the_skill_but_not_the_learners_other_
     import re
 
     from issuer.services.catalogue import training_of
-    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+    from tests.helpers import ONLINE, import_sample_catalogue, issue_part
 
     templates = import_sample_catalogue(db)
     issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
@@ -660,7 +660,7 @@ def test_verification_page_of_a_part_names_the_skill_but_not_the_learners_other_
 def test_published_achievement_carries_the_endorsements_new_badges_embed(client, db, world):
     from issuer.services import unit_of_work
     from issuer.services.endorsements import endorse
-    from tests.web.conftest import make_organisation
+    from tests.helpers import make_organisation
 
     with unit_of_work(db):
         endorser = make_organisation(db, slug="barka", name="BARKA Foundation", country="PL")
@@ -679,7 +679,7 @@ def test_verify_lists_each_badge_of_a_learner_record_and_marks_the_tampered_one(
 
     from issuer.services import unit_of_work
     from issuer.services.learner_record import clr_document
-    from tests.services.test_stacking import ONLINE, import_sample_catalogue, issue_part
+    from tests.helpers import ONLINE, import_sample_catalogue, issue_part
 
     templates = import_sample_catalogue(db)
     for part in ONLINE[:2]:
@@ -700,7 +700,7 @@ def test_verify_shows_each_endorsements_verdict(client, db, world):
 
     from issuer.services import unit_of_work
     from issuer.services.endorsements import endorse
-    from tests.web.conftest import make_organisation
+    from tests.helpers import make_organisation
 
     with unit_of_work(db):
         endorser = make_organisation(db, slug="barka", name="BARKA Foundation", country="PL")

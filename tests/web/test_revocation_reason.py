@@ -8,10 +8,8 @@ import re
 import pytest
 
 from issuer.services import unit_of_work
-from issuer.services.api_tokens import create_token
 from issuer.services.issuing import issue_for_assessment, save_assessment
-
-from .conftest import submit
+from tests.helpers import submit
 
 BOTH = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 PRIVATE = "Moved to Lyon, new address 12 rue des Lilas"
@@ -30,12 +28,6 @@ def admin(client, world, login):
     login(world.admin)
     return world.admin
 
-
-@pytest.fixture
-def headers(db, world):
-    with unit_of_work(db):
-        _record, plain = create_token(db, world.org, "LMS")
-    return {"Authorization": f"Bearer {plain}"}
 
 
 def revoke_in_admin(client, credential, **extra):

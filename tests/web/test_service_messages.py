@@ -7,8 +7,7 @@ import html
 from issuer.core.messages import N_
 from issuer.services import NotIssuable, ServiceError
 from issuer.web.i18n import translated
-
-from .conftest import submit
+from tests.helpers import submit
 
 
 def test_marked_message_is_translated_from_the_catalogue(app):

@@ -9,13 +9,12 @@ import pypdfium2
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from issuer.services import unit_of_work
 from issuer.services.issuing import credential_for_claim_token, save_assessment
 from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
-
-from .conftest import csrf_token, make_world, submit
+from tests.helpers import count, csrf_token, make_world, submit
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 
@@ -42,10 +41,6 @@ def evaluate(client, page, levels, action="issue", **extra):
     return submit(client, page, {**data, "action": action, **extra},
                   content_type="multipart/form-data")
 
-
-def count(db, model, *where) -> int:
-    db.expire_all()
-    return db.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def jpeg_with_exif() -> bytes:
@@ -308,7 +303,7 @@ def test_a_post_without_csrf_token_is_refused(app, client, world, trainer, db):
 @pytest.fixture
 def pending_award(db, world):
     """Every part of the one-click skill `customer-service`, issued to the first learner."""
-    from tests.services.test_stacking import COUNTER, award_of, import_sample_catalogue, issue_part
+    from tests.helpers import COUNTER, award_of, import_sample_catalogue, issue_part
 
     templates = import_sample_catalogue(db)
     for part in COUNTER:

@@ -45,6 +45,7 @@ from .subject import (
     hash_identity,
     name_identifier,
     normalize_email,
+    person_identifiers,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "email_identifier",
     "hash_identity",
     "name_identifier",
+    "person_identifiers",
     "new_credential_id",
     "normalize_email",
     "timestamp",

@@ -10,14 +10,15 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..clock import utc_stamp
 from ..errors import BuildError
+from ..jsonld import CREDENTIALS_V2, OB_CONTEXT_3_0_3
 
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_CONTEXT = OB_CONTEXT_3_0_3  # the OB context version this service writes
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 _SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
 ACHIEVEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json"
@@ -117,7 +118,7 @@ def timestamp(value: str | datetime, what: str = "timestamp") -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise BuildError(f"{what} is a naive datetime; give a timezone-aware one (e.g. UTC)")
-        return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_stamp(value)
     if isinstance(value, str) and _TIMESTAMP.match(value):
         try:
             datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")

@@ -24,9 +24,12 @@ from .common import (
 from .profile import Image, Profile
 
 
-def hash_identity(identity: str, salt: str) -> str:
-    """OB IdentityHash: `sha256$` + lower-case hex of SHA-256(UTF-8(identity + salt)) (§A.6)."""
-    return "sha256$" + hashlib.sha256((identity + salt).encode("utf-8")).hexdigest()
+def hash_identity(identity: str, salt: str | None = None) -> str:
+    """OB IdentityHash: `sha256$` + lower-case hex of SHA-256(UTF-8(identity + salt)) (§A.6).
+
+    No salt hashes the identity alone, as an unsalted IdentityObject says.
+    """
+    return "sha256$" + hashlib.sha256((identity + (salt or "")).encode("utf-8")).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -63,6 +66,14 @@ def name_identifier(name: str) -> dict:
         "identityHash": name.strip(),
         "identityType": "name",
     }
+
+
+def person_identifiers(name: str, email: str | None = None) -> list[dict]:
+    """The IdentityObjects of a learner: the printed name, and the hashed e-mail when known."""
+    identifiers = [name_identifier(name)]
+    if email:
+        identifiers.append(email_identifier(email))
+    return identifiers
 
 
 _IDENTITY_KEYS = {"type", "hashed", "identityHash", "identityType", "salt"}

@@ -1,0 +1,33 @@
+"""What the blueprints share with the app factory: settings, the request's session, CSRF.
+
+Kept apart from the factory so that `issuer.web` imports its blueprints by name and no
+blueprint imports the package that registers it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from issuer.config import Settings
+
+csrf = CSRFProtect()
+
+
+def db() -> Session:
+    """The database session of the current request, closed when the request ends."""
+    if "db" not in g:
+        g.db = current_app.extensions["sky_sessionmaker"]()
+    return g.db
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()  # rolls back anything a view did not commit
+
+
+def settings() -> Settings:
+    """The settings of the running app (`create_app` puts them in its config)."""
+    return current_app.config["SETTINGS"]

@@ -1,0 +1,223 @@
+"""Helpers the tests share, imported like any module (fixtures live in the conftest files).
+
+Test data (vectors, the test catalogue, fixed secrets), a `World` to issue in, the real log-in
+form's CSRF round trip, and the common steps: evaluate, issue, count what is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from babel.support import NullTranslations
+from sqlalchemy import func, select
+
+from issuer.services import stacking, unit_of_work
+from issuer.services.accounts import create_user
+from issuer.services.catalogue import current_templates, import_catalogue, training_of
+from issuer.services.issuing import issue_for_assessment, save_assessment
+from issuer.services.keys import active_key
+from issuer.services.learners import create_learner
+from issuer.store.models import Credential, Organisation, TrainingSession
+from issuer.store.stacking_models import SkillAward
+
+VECTORS = Path(__file__).parent / "vectors"
+TEST_CATALOGUE = Path(__file__).parent / "services" / "catalogue"
+TEST_PASSWORD = "correct horse battery staple"
+BASE_URL = "https://badges.example.org"
+SMTP_PASSWORD = "s3cret-smtp-passw0rd"
+ALL_ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
+ONE_NOT_YET = {"dig-hole": "acquired", "stake-and-water": "not-yet"}
+
+
+def load_vector(*parts: str):
+    path = VECTORS.joinpath(*parts)
+    return (
+        json.loads(path.read_text("utf-8")) if path.suffix == ".json" else path.read_text("utf-8")
+    )
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def settings_for(instance: Path, database_url: str, **extra) -> dict:
+    """create_app overrides for a test instance: fixed secrets and cheap argon2 costs."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": BASE_URL,
+        "SECRET_KEY": "test-secret-key",
+        "SKY_KEY_PASSPHRASE": "test-key-passphrase",
+        "SKY_PASSWORD_TIME_COST": 1,
+        "SKY_PASSWORD_MEMORY_COST": 64,
+        "SKY_KEY_KDF_ITERATIONS": 1000,
+        **extra,
+    }
+
+
+def smtp_overrides(controller) -> dict:
+    """create_app settings sending through the loopback `smtp_server`."""
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port, "SMTP_STARTTLS": False,
+            "SMTP_FROM": "badges@agfe.example.org", "SMTP_USER": "mailer",
+            "SMTP_PASSWORD": SMTP_PASSWORD}
+
+
+# --- a world to issue in -------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One organisation ready to issue: key, admin, trainer, catalogue, a session, learners."""
+
+    org: Organisation
+    admin: object
+    trainer: object
+    template: object
+    session: TrainingSession
+    learners: list
+
+
+def make_organisation(db, slug="agfe", name="AGFE", country="FR", language="fr"):
+    """An organisation with its first signing key."""
+    org = Organisation(slug=slug, name=name, country_code=country, default_language=language,
+                       url=f"https://{slug}.example.org", email=f"contact@{slug}.example.org")
+    db.add(org)
+    db.flush()
+    active_key(db, org)
+    return org
+
+
+def make_world(db, slug="agfe", learner_names=("Zoé Lefèvre", "Łukasz Wiśniewski")) -> World:
+    """Build and commit a `World` (the catalogue is imported once per database)."""
+    with unit_of_work(db):
+        org = make_organisation(db, slug=slug)
+        admin = create_user(db, org, f"admin@{slug}.example.org", "Ada Admin", "admin",
+                            TEST_PASSWORD)
+        trainer = create_user(db, org, f"trainer@{slug}.example.org", "Théo Trainer",
+                              "trainer", TEST_PASSWORD)
+        templates = import_catalogue(db, TEST_CATALOGUE)
+        template = templates[0] if templates else current_templates(db)[0]
+        session = TrainingSession(organisation_id=org.id, template_pk=template.id,
+                                  trainer_id=trainer.id, title="Jardin partagé", place="Lyon",
+                                  language="fr", starts_on=date(2026, 3, 2),
+                                  ends_on=date(2026, 3, 2))
+        db.add(session)
+        learners = [create_learner(db, org, name, language="fr") for name in learner_names]
+    return World(org, admin, trainer, template, session, learners)
+
+
+# --- the common steps ----------------------------------------------------------------------
+
+
+def evaluate(db, world, learner=None, levels=ALL_ACQUIRED, comments=None, narrative=None,
+             evidence_public=False):
+    """Save (and commit) an evaluation of `learner` (default: the first) in the world's session."""
+    learner = learner or world.learners[0]
+    with unit_of_work(db):
+        return save_assessment(db, world.session.id, learner.id, levels, comments or {},
+                               narrative, world.trainer, evidence_public=evidence_public)
+
+
+def issue(db, world, learner=None, now=None, **evaluation):
+    """Evaluate with every gesture acquired, issue, commit; return the credential."""
+    assessment = evaluate(db, world, learner, **evaluation)
+    with unit_of_work(db):
+        return issue_for_assessment(db, assessment.id, world.trainer, now=now)
+
+
+def document(credential) -> dict:
+    return json.loads(credential.signed_json)
+
+
+def count(db, model, *where) -> int:
+    """How many `model` rows (matching `where`) are stored, as another session committed them."""
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def submit(client, page: str, data: dict, action: str | None = None, **kwargs):
+    """GET `page`, then POST `data` with its CSRF token to `action` (default: the same page)."""
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(action or page, data={"csrf_token": token, **data}, **kwargs)
+
+
+class DictTranslations(NullTranslations):
+    """A catalogue from a dict: the texts it has, translated; the others, English."""
+
+    def __init__(self, texts: dict[str, str]):
+        super().__init__()
+        self.texts = texts
+
+    def gettext(self, message: str) -> str:
+        return self.texts.get(message, message)
+
+
+# --- skill badges (the sample catalogue in badge_templates) ---------------------------------
+
+SAMPLE_CATALOGUE = Path(__file__).parents[1] / "badge_templates"
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+ONLINE = ("email-account", "online-job-application", "video-call-interview")
+GREEN = ("sorting-waste", "green-spaces", "energy-saving")
+COUNTER = ("welcoming-customers", "cash-register")
+
+
+def import_sample_catalogue(db) -> dict:
+    """Import badge_templates; return every current template by catalogue id."""
+    with unit_of_work(db):
+        import_catalogue(db, SAMPLE_CATALOGUE)
+    return {t.template_id: t for t in current_templates(db, kind=None)}
+
+
+def evaluate_part(db, templates, trainer, learner, training_id):
+    """A committed evaluation of `learner` with every gesture at its required level."""
+    with unit_of_work(db):
+        template = templates[training_id]
+        session = TrainingSession(organisation_id=learner.organisation_id,
+                                  template_pk=template.id, trainer_id=trainer.id,
+                                  language="fr", starts_on=date(2026, 3, 2),
+                                  ends_on=date(2026, 3, 2))
+        db.add(session)
+        db.flush()
+        levels = {g.id: g.required.id for g in training_of(template).gestures}
+        return save_assessment(db, session.id, learner.id, levels, {}, None, trainer)
+
+
+def issue_part(db, templates, trainer, learner, training_id, now=NOW):
+    assessment = evaluate_part(db, templates, trainer, learner, training_id)
+    with unit_of_work(db):
+        return issue_for_assessment(db, assessment.id, trainer, now=now)
+
+
+def skill_badges(db, skill_id=None):
+    query = select(Credential).where(Credential.kind == "skill")
+    badges = list(db.scalars(query.order_by(Credential.id)))
+    return [b for b in badges if skill_id is None or b.template.template_id == skill_id]
+
+
+def award_of(db, learner, skill_id):
+    return db.scalar(select(SkillAward).where(
+        SkillAward.person_key == stacking.person_key(learner), SkillAward.skill_id == skill_id))
+
+
+def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
+    """A second organisation with a trainer and the same learner (same e-mail)."""
+    with unit_of_work(db):
+        org = make_organisation(db, slug=slug, name=slug.upper(), country="BE")
+        trainer = create_user(db, org, f"trainer@{slug}.example.org", "Tom", "trainer",
+                              TEST_PASSWORD)
+        learner = create_learner(db, org, learner_name, email=email, language="fr")
+    return trainer, learner
