@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
-from issuer.domain.catalogue import MicroTraining
+from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import AchievementTemplate, Organisation, TemplateAdoption
 
 from .base import Actor, NotFound, ServiceError, audit, require_organisation
@@ -162,16 +162,26 @@ def training_of(template: AchievementTemplate) -> MicroTraining:
     if template.kind != TRAINING:
         raise TemplateError(N_("%(template)s is a skill, not a micro-training",
                                template=template.template_id))
-    return _parse_training(template.source_toml, f"{template.template_id}.toml", template.theme)
+    return _parsed(TRAINING, template.source_toml, f"{template.template_id}.toml",
+                   template.theme)
 
 
-@lru_cache(maxsize=256)
-def _parse_training(source: str, name: str, theme: str) -> MicroTraining:
+def skill_of(template: AchievementTemplate) -> Skill:
+    """The validated skill of a stored template version."""
+    if template.kind != SKILL:
+        raise TemplateError(N_("%(template)s is a micro-training, not a skill",
+                               template=template.template_id))
+    return _parsed(SKILL, template.source_toml, f"{template.template_id}.toml", template.theme)
+
+
+@lru_cache(maxsize=320)
+def _parsed(kind: str, source: str, name: str, theme: str | None) -> MicroTraining | Skill:
     # The stored theme is accepted as is: it was checked against the catalogue's themes on import.
-    training, problems = core_catalogue.parse_training(source, name, themes=(theme,))
+    parse = core_catalogue.parse_training if kind == TRAINING else core_catalogue.parse_skill
+    parsed, problems = parse(source, name, themes=(theme,) if theme else ())
     if problems:
         raise TemplateError("\n".join(problems), problems)
-    return training
+    return parsed
 
 
 def achievement_id(template: AchievementTemplate, language: str) -> str:

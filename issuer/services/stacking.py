@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +46,7 @@ from issuer.store.stacking_models import (
 )
 
 from .base import Actor, NotFound, NotIssuable, audit, require_organisation
-from .catalogue import SKILL, TRAINING, achievement_id, training_of
+from .catalogue import SKILL, TRAINING, achievement_id, skill_of, training_of
 from .endorsements import endorsements_for
 from .keys import issuer_profile_builder
 from .learners import ERASURE_REASON
@@ -68,22 +67,6 @@ def person_key(learner: Learner) -> str:
         digest = hashlib.sha256(builders.normalize_email(learner.email).encode()).hexdigest()
         return f"email:{digest}"
     return f"learner:{learner.id}"
-
-
-def skill_of(template: AchievementTemplate) -> Skill:
-    """The validated skill of a stored template version."""
-    if template.kind != SKILL:
-        raise TemplateError(N_("%(template)s is a micro-training, not a skill",
-                               template=template.template_id))
-    return _parse_skill(template.source_toml, f"{template.template_id}.toml", template.theme)
-
-
-@lru_cache(maxsize=64)
-def _parse_skill(source: str, name: str, theme: str | None) -> Skill:
-    skill, problems = core_catalogue.parse_skill(source, name, themes=(theme,) if theme else ())
-    if problems:
-        raise TemplateError("\n".join(problems), problems)
-    return skill
 
 
 def _current(db: Session, kind: str) -> dict[str, AchievementTemplate]:
