@@ -29,6 +29,7 @@ from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import Credential
 
+from . import people
 from .base import Actor, NotFound, ServiceError, audit
 from .issuing import (
     credential_for_claim_token,
@@ -55,6 +56,26 @@ def credential_for_claim(db: Session, token: str) -> Credential:
     if credential is None:
         raise NotFound(N_("this claim link is not known: check the link on your card"))
     return credential
+
+
+def link_cards(db: Session, token: str, other: str) -> bool:
+    """Show the badges of two cards together (one person): the learner presented the claim
+    link of each. `other` is the other card's claim link or the code in it. False when they
+    already were together."""
+    first = credential_for_claim(db, token).learner
+    second = credential_for_claim(db, _claim_code(other)).learner
+    if first is None or second is None:
+        raise NotFound(N_("this claim link is not known: check the link on your card"))
+    if first.id == second.id or (first.person_uuid and first.person_uuid == second.person_uuid):
+        return False
+    people.link(db, first, second)
+    return True
+
+
+def _claim_code(text: str) -> str:
+    """The token of a claim link, typed or pasted as the whole link or only its code."""
+    text = "".join((text or "").split())
+    return text.rstrip("/").rsplit("/claim/", 1)[-1].split("/")[0].split("?")[0][:200]
 
 
 def can_bind(credential: Credential) -> str | None:

@@ -1,8 +1,8 @@
 """A learner's record: every valid badge as one signed CLR 2.0 file, and a printable summary.
 
-The record holds the person's valid badges (not revoked, not expired) from every SKY partner on
-this service, matched by the same normalised e-mail as for cross-organisation skills; without an
-e-mail, those of this learner record only. Each badge is embedded exactly as its issuer signed
+The record holds the person's valid badges (not revoked, not expired): those of this learner
+record, and of the records the learner proved are theirs (services.people); a shared e-mail
+address alone joins nothing. Each badge is embedded exactly as its issuer signed
 it; the learner's organisation signs the whole. `association` links each part to the skills it
 counts toward, including skills not complete yet, whose definitions are in `achievement`.
 `partial` is true when badges of the person were left out (revoked or expired).
@@ -27,6 +27,7 @@ from issuer.store.models import Credential, Learner
 from .base import Actor, NotFound, audit, require_organisation
 from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
+from .people import same_person
 from .stacking import SKILL, skill_achievement, skills_with_part
 from .urls import verify_url
 
@@ -73,8 +74,7 @@ def record_credentials(db: Session, learner: Learner,
                        now: datetime | None = None) -> tuple[list[Credential], bool]:
     """The person's valid badges, oldest first, and whether any of their badges was left out."""
     now = utc_seconds(now)
-    people = select(Learner.id).where(
-        Learner.email == learner.email if learner.email else Learner.id == learner.id)
+    people = same_person(learner)
     every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people))
                             .order_by(Credential.issued_at, Credential.id)))
     valid = [c for c in every if _is_valid(c, now)]

@@ -66,6 +66,7 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
     learner.name = ERASED_NAME
     learner.email = None
     learner.wallet_did = None
+    learner.person_uuid = None  # the link to their other records is personal data too
     learner.erased_at = now
     db.flush()
     audit(db, "learner.erase", actor, learner.organisation_id, f"learner:{learner.id}",

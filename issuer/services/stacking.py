@@ -1,8 +1,9 @@
 """Skill badges: awarded once a learner holds every part of a skill, withdrawn with a part.
 
 Rules (docs/STACKING.md says why):
-- A person is a learner record, or every learner record with the same normalised e-mail:
-  the same person met by several partners. `person_key` is "email:<sha256>" or "learner:<id>".
+- A person is a learner record, or the learner records the learner proved are theirs by
+  presenting both claim links (services.people): never records that merely share an e-mail.
+  `person_key` is "person:<uuid>" or "learner:<id>".
 - The organisation whose badge completes the stack awards the skill badge. For a skill that is
   not `cross_organisation`, only that organisation's badges count.
 - `award = "automatic"`: the skill badge is issued in the transaction that issued the last part.
@@ -21,7 +22,6 @@ transaction. A skill badge is minted by `minting.mint` like every other badge.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -51,6 +51,7 @@ from .endorsements import endorsements_for
 from .keys import issuer_profile_builder
 from .learners import ERASURE_REASON
 from .minting import learner_language, mint
+from .people import person_key, same_person
 from .revocation import revoke
 from .urls import verify_url
 
@@ -59,14 +60,6 @@ PART_REVOKED_REASON = "A component badge was revoked"
 
 
 # --- identity and catalogue ------------------------------------------------------------------
-
-
-def person_key(learner: Learner) -> str:
-    """The key that identifies a person across learner records: hashed e-mail, else the record."""
-    if learner.email:
-        digest = hashlib.sha256(builders.normalize_email(learner.email).encode()).hexdigest()
-        return f"email:{digest}"
-    return f"learner:{learner.id}"
 
 
 def _current(db: Session, kind: str) -> dict[str, AchievementTemplate]:
@@ -222,8 +215,7 @@ def _progress(db: Session, learner: Learner, skill: Skill, organisation_id: int,
 def _valid_parts(db: Session, learner: Learner, skill: Skill, organisation_id: int | None,
                  now: datetime) -> list[Credential]:
     """The person's valid (unrevoked, unexpired) badges of the skill's parts."""
-    people = select(Learner.id).where(
-        Learner.id == learner.id if not learner.email else Learner.email == learner.email)
+    people = same_person(learner)
     if not skill.cross_organisation and organisation_id is not None:
         people = people.where(Learner.organisation_id == organisation_id)
     query = (select(Credential).join(AchievementTemplate)

@@ -192,6 +192,9 @@ class Learner(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     language: Mapped[str | None] = mapped_column(String(8))
     wallet_did: Mapped[str | None] = mapped_column(String(500))
+    # Learner records proven to be one person (the learner presented both claim links) share
+    # it; an e-mail address alone never makes two records one person.
+    person_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
 

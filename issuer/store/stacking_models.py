@@ -33,7 +33,7 @@ class SkillAward(Base):
     __tablename__ = "skill_award"
     __table_args__ = (UniqueConstraint("person_key", "skill_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    # "email:<sha256 of the normalised e-mail>" or "learner:<id>" (see services.stacking).
+    # "person:<uuid>" for learner records linked by proof, else "learner:<id>" (services.people).
     person_key: Mapped[str] = mapped_column(String(80))
     skill_id: Mapped[str] = mapped_column(String(100))  # the skill's catalogue id
     state: Mapped[str] = mapped_column(String(16), default=IN_PROGRESS)

@@ -22,7 +22,19 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -31,6 +43,7 @@ from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.rendering import cards as core_cards
 from issuer.services import (
     NotFound,
+    ServiceError,
     cards,
     exchanges,
     learner_record,
@@ -101,6 +114,25 @@ def claim_page(token: str):
                    linkedin_url=linkedin_url(credential, document),
                    verify_url=verify_url(credential, _base()),
                    skills=stacking.stack_progress(db, credential, language))
+
+
+@bp.post("/claim/<token>/link")
+def claim_link(token: str):
+    """The learner adds another card's claim link: both cards' badges are shown together."""
+    db = _db()
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    try:
+        with unit_of_work(db):
+            claim_service.link_cards(db, token, request.form.get("other", ""))
+    except (NotFound, ServiceError):
+        with force_locale(language):
+            flash(_("We could not open a badge with that link. Check it on the back of the "
+                    "card and try again."), "error")
+        return redirect(url_for(".claim_page", token=token, lang=request.args.get("lang")))
+    with force_locale(language):
+        flash(_("Done: the badges of both cards are now shown together."), "success")
+    return redirect(url_for(".claim_page", token=token, lang=request.args.get("lang")))
 
 
 @bp.get("/claim/<token>/record.json")

@@ -16,7 +16,7 @@ from issuer.core import schema
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.languages import catalogue
-from issuer.services import NotFound, PermissionDenied, learner_record, unit_of_work
+from issuer.services import NotFound, PermissionDenied, learner_record, people, unit_of_work
 from issuer.services.catalogue import achievement_id
 from issuer.services.keys import issuer_did
 from issuer.services.learner_record import clr_document, record_credentials, summary_pdf
@@ -118,8 +118,19 @@ def test_a_complete_record_does_not_say_partial(db, zoe, badges):
     assert "partial" not in export(db, zoe)
 
 
-def test_badges_from_a_partner_with_the_same_email_are_included(db, templates, zoe, badges):
+def test_a_partner_typing_the_same_email_gets_nothing_of_this_record(db, templates, zoe,
+                                                                     badges):
+    trainer, there = partner(db, "cec")  # another organisation, Zoé's e-mail typed in
+    theirs = issue_part(db, templates, trainer, there, GREEN[0])
+    assert [c.id for c in record_credentials(db, there)[0]] == [theirs.id]
+    assert theirs.id not in [c.id for c in record_credentials(db, zoe)[0]]
+
+
+def test_badges_of_a_partner_are_included_once_the_learner_linked_the_cards(
+        db, templates, zoe, badges):
     trainer, there = partner(db, "cec")
+    with unit_of_work(db):
+        people.link(db, zoe, there)
     theirs = issue_part(db, templates, trainer, there, GREEN[0])
     assert theirs.id in [c.id for c in record_credentials(db, zoe)[0]]
     report = verify(db, export(db, zoe))

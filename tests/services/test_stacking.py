@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from issuer.core import schema
-from issuer.services import NotIssuable, PermissionDenied, stacking, unit_of_work
+from issuer.services import NotIssuable, PermissionDenied, people, stacking, unit_of_work
 from issuer.services.catalogue import training_of
 from issuer.services.claims import bind_to_holder
 from issuer.services.issuing import issue_for_assessment
@@ -97,16 +97,42 @@ def test_another_learners_badges_do_not_count(db, world, templates):
 # --- organisations ---------------------------------------------------------------------------
 
 
-def test_a_cross_organisation_skill_counts_partners_badges_of_the_same_email(db, world,
-                                                                            templates):
+def test_a_cross_organisation_skill_counts_partners_badges_of_the_same_person(db, world,
+                                                                             templates):
     with unit_of_work(db):
         here = create_learner(db, world.org, "Zoé Lefèvre", email="Zoe@Example.org")
     trainer, there = partner(db, "cec")
+    with unit_of_work(db):
+        people.link(db, here, there)  # the learner presented both claim links
     issue_part(db, templates, world.trainer, here, GREEN[0])
     issue_part(db, templates, trainer, there, GREEN[1])
     issue_part(db, templates, trainer, there, GREEN[2])
     [badge] = skill_badges(db, "green-work-habits")
     assert (badge.organisation_id, badge.learner_id) == (there.organisation_id, there.id)
+
+
+def test_a_shared_email_address_alone_does_not_make_two_records_one_person(db, world,
+                                                                           templates):
+    with unit_of_work(db):
+        here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
+    trainer, there = partner(db, "cec")  # typed Zoé's address into its own record
+    issue_part(db, templates, world.trainer, here, GREEN[0])
+    issue_part(db, templates, trainer, there, GREEN[1])
+    issue_part(db, templates, trainer, there, GREEN[2])
+    assert skill_badges(db, "green-work-habits") == []
+
+
+def test_linking_later_moves_the_progress_and_awards_the_skill_once(db, world, templates):
+    with unit_of_work(db):
+        here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
+    trainer, there = partner(db, "cec")
+    issue_part(db, templates, world.trainer, here, GREEN[0])
+    issue_part(db, templates, trainer, there, GREEN[1])
+    with unit_of_work(db):
+        people.link(db, there, here)
+    issue_part(db, templates, trainer, there, GREEN[2])
+    [badge] = skill_badges(db, "green-work-habits")
+    assert badge.learner_id == there.id
 
 
 def test_a_single_organisation_skill_ignores_a_partners_badges(db, world, templates):
@@ -312,6 +338,8 @@ def test_two_partners_completing_the_stack_at_once_give_exactly_one_skill_badge(
     with unit_of_work(db):
         here = create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org")
     trainer, there = partner(db, "cec")
+    with unit_of_work(db):
+        people.link(db, here, there)
     issue_part(db, templates, world.trainer, here, GREEN[0])
     last_two = [evaluate_part(db, templates, world.trainer, here, GREEN[1]),
                 evaluate_part(db, templates, trainer, there, GREEN[2])]

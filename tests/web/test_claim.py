@@ -228,3 +228,33 @@ def test_claim_page_links_to_the_card_and_the_certificate(client, badge):
     page = client.get(f"/claim/{badge.claim_token}").get_data(as_text=True)
     assert f"/claim/{badge.claim_token}/card.pdf" in page
     assert f"/claim/{badge.claim_token}/certificate.pdf" in page
+
+
+def _badge_of_another_organisation(db):
+    from tests.helpers import issue, make_world
+
+    other = make_world(db, slug="cec", learner_names=("Zoé Lefèvre",))
+    return issue(db, other)
+
+
+def test_a_learner_adds_another_card_and_their_record_shows_both(client, db, badge):
+    theirs = _badge_of_another_organisation(db)
+    before = client.get(f"/claim/{badge.claim_token}/record.json").get_json(force=True)
+    assert len(before["credentialSubject"]["verifiableCredential"]) == 1
+    response = client.post(f"/claim/{badge.claim_token}/link?lang=en",
+                           data={"other": f"  {BASE}/claim/{theirs.claim_token}  "},
+                           follow_redirects=True)
+    assert "the badges of both cards are now shown together" in response.get_data(as_text=True)
+    after = client.get(f"/claim/{badge.claim_token}/record.json").get_json(force=True)
+    ids = {c["id"] for c in after["credentialSubject"]["verifiableCredential"]}
+    assert ids == {document(badge)["id"], document(theirs)["id"]}
+
+
+def test_a_wrong_code_links_nothing_and_says_so(client, db, badge):
+    theirs = _badge_of_another_organisation(db)
+    response = client.post(f"/claim/{badge.claim_token}/link?lang=en",
+                           data={"other": theirs.claim_token[:-2] + "xx"},
+                           follow_redirects=True)
+    assert "We could not open a badge with that link." in response.get_data(as_text=True)
+    db.expire_all()
+    assert badge.learner.person_uuid is None
