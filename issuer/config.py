@@ -38,6 +38,7 @@ _ENVIRONMENT = {
     "SKY_PASSWORD_MEMORY_COST": ("password_memory_cost", int),
     "SKY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "SKY_KEY_KDF_ITERATIONS": ("key_kdf_iterations", int),
+    "SKY_VERIFY_SLOTS": ("verify_slots", int),
     "SMTP_HOST": ("smtp_host", str),
     "SMTP_PORT": ("smtp_port", int),
     "SMTP_USER": ("smtp_user", str),
@@ -68,6 +69,8 @@ class Settings:
     key_kdf_iterations: int = 600_000
     # How many reverse proxies in front of the service append to X-Forwarded-For (0: none).
     trusted_proxies: int = 0
+    # Verifications of submitted credentials one worker process runs at once (issuer.web.capacity).
+    verify_slots: int = 2
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

@@ -46,6 +46,7 @@ from issuer.store.models import AchievementTemplate, ApiToken, Credential, Learn
 
 from . import edge, openapi
 from .api_issue import VERDICT_STATUS, ApiError
+from .capacity import RETRY_AFTER_SECONDS, verification_slot
 from .errors import http_status
 from .extensions import db, settings
 
@@ -115,6 +116,8 @@ def _api_error(error: ApiError) -> Response:
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sky-badges"'
+    if error.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -338,7 +341,10 @@ def _credential(credential_uuid: str) -> Credential:
 def verify() -> Response:
     """Verify any OB 3.0 credential: JSON, a compact JWT (text/plain) or a baked PNG/SVG."""
     source = _verifiable()
-    report = verification.verify_any(source, db=db(), config=settings())
+    with verification_slot(settings().verify_slots) as free:
+        if not free:
+            raise ApiError(503, "busy", "the verifier is busy; try again in a few seconds")
+        report = verification.verify_any(source, db=db(), config=settings())
     return _json(200, publishing.report_json(report))
 
 

@@ -38,6 +38,7 @@ from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
 from issuer.store import ratelimit
 from issuer.web import i18n
+from issuer.web.capacity import RETRY_AFTER_SECONDS, verification_slot
 from issuer.web.extensions import csrf, settings
 from issuer.web.extensions import db as _db
 
@@ -483,7 +484,10 @@ def verify_submit():
                               mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
     except UnusableInput as error:
         return _refuse(400, str(error), wants_json)
-    report = verification.verify_any(source, db=_db(), config=settings())
+    with verification_slot(settings().verify_slots) as free:
+        if not free:
+            return _busy(wants_json)
+        report = verification.verify_any(source, db=_db(), config=settings())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()
@@ -560,6 +564,17 @@ def _refuse(status: int, message: str, wants_json: bool) -> Response:
         return response
     return _render("public/verify.html", _language(), status=status, error=message,
                    max_mb=VERIFY_MAX_BYTES // (1024 * 1024))
+
+
+def _busy(wants_json: bool) -> Response:
+    message = _("The verifier is busy. Please try again in a few seconds.")
+    if wants_json:
+        response = jsonify({"error": {"code": "busy", "message": message}})
+    else:
+        response = _render("public/message.html", _language(), status=503, message=message)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _too_many(wants_json: bool = False) -> Response:
