@@ -195,7 +195,8 @@ VISITORS = """
 counter = 0
 request = function()
   counter = counter + 1
-  wrk.headers["X-Forwarded-For"] = "10." .. (counter % 200) .. "." .. (math.floor(counter / 200) % 200) .. ".1"
+  local high = math.floor(counter / 200) % 200
+  wrk.headers["X-Forwarded-For"] = "10." .. (counter % 200) .. "." .. high .. ".1"
   return wrk.format(nil, nil, wrk.headers)
 end
 """
