@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -99,8 +99,15 @@ def _template_helpers() -> dict:
     return {"current_user": auth.current_user}
 
 
+# Their answers carry personal data or secrets (staff pages, the API, a learner's claim page):
+# no browser or proxy cache may keep them unless the view chose otherwise (ASVS 8.2.1).
+PRIVATE_BLUEPRINTS = ("admin", "trainer", "auth", "api", "wallet")
+
+
 def _security_headers(response):
     headers = response.headers
+    if request.blueprint in PRIVATE_BLUEPRINTS or g.get("current_user") is not None:
+        headers.setdefault("Cache-Control", "no-store")
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
