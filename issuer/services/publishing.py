@@ -30,6 +30,7 @@ from issuer.languages import LANGUAGES
 from issuer.services import catalogue as catalogue_service
 from issuer.services import issuing, stacking
 from issuer.services.keys import issuer_profile
+from issuer.services.minting import SHORT_ID_ALPHABET, SHORT_ID_LENGTH
 from issuer.store.models import (
     AchievementTemplate,
     Credential,
@@ -55,6 +56,20 @@ STATUS_UNCHECKED = "status-unchecked"
 
 
 # --- look-ups -------------------------------------------------------------------------------
+
+
+def card_code(typed: str) -> str | None:
+    """The short id in what someone typed from a card: the code alone, the printed line
+    (`host/v/CODE`) or the whole URL, with any spaces, dashes or case; None when what was typed
+    cannot be a code (a typing question for the reader, never a verdict on a badge)."""
+    text = typed.strip()
+    if "/v/" in text:
+        text = text.rsplit("/v/", 1)[1]
+    text = re.split(r"[?#/]", text, maxsplit=1)[0]
+    code = re.sub(r"[\s.·-]+", "", text).upper()
+    if len(code) == SHORT_ID_LENGTH and set(code) <= set(SHORT_ID_ALPHABET):
+        return code
+    return None
 
 
 def credential_by_short_id(db: Session, short_id: str) -> Credential | None:

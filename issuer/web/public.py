@@ -133,11 +133,20 @@ def home():
 
 @bp.get("/v")
 def verification_code():
-    """The code typed from a printed card → its verification page (spaces, dashes, case ignored)."""
-    code = re.sub(r"[\s-]+", "", request.args.get("code", "")).upper()
-    if not code:
+    """The code typed from a card (the code, the printed line or the URL) → its page."""
+    typed = request.args.get("code", "")
+    if not typed.strip():
         return redirect(url_for(".home", lang=request.args.get("lang")))
+    code = publishing.card_code(typed)
+    if code is None or publishing.credential_by_short_id(_db(), code) is None:
+        return _unknown_code(typed[:200])
     return redirect(url_for(".verification_page", short_id=code, lang=request.args.get("lang")))
+
+
+def _unknown_code(typed: str) -> Response:
+    """No badge has this code: most likely a typing slip, so the form again with what was typed,
+    never a verdict on a badge nobody has seen."""
+    return _render("public/home.html", _language(), status=404, typed=typed)
 
 
 # --- /v/<short_id>: the page a card's QR points to --------------------------------------------
@@ -150,10 +159,14 @@ def verification_page(short_id: str):
     credential = publishing.credential_by_short_id(db, short_id)
     wanted = _wanted(HTML, JSON, VC_JSON, LD_JSON)
     if credential is None:
+        code = publishing.card_code(short_id)
+        if code not in (None, short_id) and publishing.credential_by_short_id(db, code):
+            return redirect(url_for(".verification_page", short_id=code,
+                                    lang=request.args.get("lang")), 301)
         if wanted != HTML:
             return jsonify({"verdict": publishing.NOT_GENUINE,
                             "message": "No credential is published at this address."}), 404
-        return _render("public/not_found.html", _language(), status=404)
+        return _unknown_code(short_id[:200])
     if not _client_allowed("page", PAGE_RATE_LIMIT):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):

@@ -46,7 +46,7 @@ def catalogue_image(overrides, tmp_path):
     overrides["SKY_CATALOGUE_PATH"] = str(tmp_path / "catalogue")
 
 
-def issue(db, world, now=None, photo=False, evidence_public=None):
+def issue(db, world, now=None, photo=False, evidence_public=None, levels=None):
     """Evaluate the world's first learner and issue the badge; returns the Credential.
 
     With `photo`, the learner agreed to publish the evidence unless `evidence_public` says no.
@@ -55,7 +55,7 @@ def issue(db, world, now=None, photo=False, evidence_public=None):
 
     with unit_of_work(db):
         assessment = issuing.save_assessment(
-            db, world.session.id, world.learners[0].id, ACQUIRED,
+            db, world.session.id, world.learners[0].id, levels or ACQUIRED,
             {"dig-hole": "Dug a perfect hole."}, "Keen and careful.", None,
             evidence_public=photo if evidence_public is None else evidence_public)
         if photo:
@@ -121,10 +121,53 @@ def test_verification_page_says_expired_when_the_validity_has_ended(client, db, 
     assert '<h1 id="verdict-title">Expired</h1>' in html
 
 
-def test_unknown_short_id_is_a_friendly_404(client):
-    response = client.get("/v/NOSUCHID9?lang=en")
+def test_an_unknown_code_is_a_typing_question_not_a_verdict(client):
+    response = client.get("/v/NSCH2345X?lang=en")
+    html = response.get_data(as_text=True)
     assert response.status_code == 404
-    assert "Not genuine or not found" in response.get_data(as_text=True)
+    assert "No badge has the code “NSCH2345X”" in html
+    assert 'value="NSCH2345X"' in html  # the box keeps what was typed
+    assert "Not genuine" not in html and "verdict" not in html
+
+
+@pytest.mark.parametrize("typed", [
+    "{code}", "{code_lower}", "{spaced}", "badges.example.org/v/{code}",
+    "https://badges.example.org/v/{code_lower}?lang=fr", "  /v/{spaced}/ "])
+def test_the_code_the_printed_line_or_the_url_find_the_badge(client, badge, typed):
+    code = badge.short_id
+    spaced = f"{code[:3]} {code[3:6]}-{code[6:]}"
+    text = typed.format(code=code, code_lower=code.lower(), spaced=spaced)
+    response = client.get("/v", query_string={"code": text, "lang": "en"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/v/{code}?lang=en")
+
+
+def test_a_typed_code_with_one_wrong_letter_keeps_what_was_typed(client, badge):
+    wrong = ("Z" if badge.short_id[0] != "Z" else "Y") + badge.short_id[1:]
+    response = client.get("/v", query_string={"code": wrong.lower(), "lang": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert f'value="{wrong.lower()}"' in html
+    assert "Check it against the card" in html
+
+
+def test_a_badge_address_typed_in_lower_case_leads_to_the_badge(client, badge):
+    response = client.get(f"/v/{badge.short_id.lower()}")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"/v/{badge.short_id}")
+
+
+def test_the_public_page_lists_only_the_gestures_the_learner_acquired(client, db, world):
+    from issuer.services import unit_of_work
+
+    with unit_of_work(db):  # one gesture of two validates this version of the training
+        world.template.source_toml = world.template.source_toml.replace(
+            'validation = "all-acquired"', 'validation = "at-least:1"')
+    credential = issue(db, world, levels={"dig-hole": "acquired", "stake-and-water": "not-yet"})
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert "What the trainer validated" in html
+    assert "Dig the planting hole" in html
+    assert "Stake and water the tree" not in html
 
 
 def test_verification_page_answers_json_with_the_report(client, db, world):
