@@ -84,6 +84,14 @@ def not_acquired(training: MicroTraining, levels: Mapping[str, str]) -> list[Ges
             or not gesture.is_acquired(levels[gesture.id])]
 
 
+def unanswered_gestures(training: MicroTraining, levels: Mapping[str, str],
+                        language: str) -> list[str]:
+    """The names of the gestures the trainer has not evaluated yet (no known level), in
+    `language`: an unanswered gesture is a question still open, never a failure."""
+    return [gesture.name_in(language) for gesture in training.gestures
+            if levels.get(gesture.id) not in {level.id for level in gesture.levels}]
+
+
 def not_yet_gestures(training: MicroTraining, levels: Mapping[str, str],
                      language: str) -> list[str]:
     """The names of the gestures not acquired, in `language`."""

@@ -33,7 +33,7 @@ from issuer.domain.catalogue import MicroTraining
 from issuer.rendering import cards
 from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
 from issuer.services import cards as card_service
-from issuer.services.intake import not_yet_gestures
+from issuer.services.intake import not_yet_gestures, unanswered_gestures
 from issuer.services.learners import create_learner
 from issuer.services.urls import verify_path, verify_url
 from issuer.store.models import (
@@ -194,11 +194,17 @@ def _state(training: MicroTraining, assessment: Assessment, credential) -> str:
     """issued / ready / not-yet / to-evaluate: what the list shows beside a learner."""
     if credential is not None:
         return "issued"
-    if not assessment.levels:
-        return "to-evaluate"
     known = {g.id: {lvl.id for lvl in g.levels} for g in training.gestures}
     levels = {k: v for k, v in assessment.levels.items() if v in known.get(k, ())}
-    return "ready" if training.is_validated(levels) else "not-yet"
+    if training.is_validated(levels):
+        return "ready"
+    acquired = sum(1 for g in training.gestures if g.id in levels and g.is_acquired(levels[g.id]))
+    open_questions = len(training.gestures) - len(levels)
+    # A gesture without an answer is still to evaluate, not a failure: "not yet" only once the
+    # answers given already rule the badge out.
+    if open_questions and acquired + open_questions >= training.gestures_needed:
+        return "to-evaluate"
+    return "not-yet"
 
 
 def _known_learner_form(training_session: TrainingSession) -> KnownLearnerForm:
@@ -353,8 +359,12 @@ def _issue(record: Assessment, training: MicroTraining, language: str):
             credential = issuing.issue_for_assessment(db(), record.id, current_user())
     except NotIssuable as error:
         db().refresh(record)
+        unanswered = unanswered_gestures(training, record.levels, language)
         missing = not_yet_gestures(training, record.levels, language)
-        if missing:
+        if unanswered:
+            flash(_("No badge was issued: %(gestures)s not evaluated yet. The evaluation is "
+                    "saved.", gestures=", ".join(unanswered)), "error")
+        elif missing:
             flash(_("Not yet: %(gestures)s. The evaluation is saved; no badge was issued.",
                     gestures=", ".join(missing)), "error")
         else:

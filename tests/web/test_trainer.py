@@ -176,6 +176,21 @@ def test_not_yet_learner_gets_no_badge_and_the_evaluation_is_kept(client, world,
     assert assessment.comments == {STAKE: "Tuteur du mauvais côté"}
 
 
+def test_issuing_with_nothing_ticked_records_no_failure(client, world, trainer, db):
+    response = evaluate(client, enrol(client, world), {})
+    page = response.get_data(as_text=True)
+    assert "not evaluated yet" in page and "Not yet:" not in page
+    assert count(db, Credential) == 0
+    assert db.scalar(select(Assessment)).levels == {}
+
+
+def test_an_open_gesture_keeps_the_learner_to_evaluate(client, world, trainer):
+    evaluate(client, enrol(client, world, "Ana"), {DIG: "acquired"}, action="save")
+    page = client.get(f"/trainer/sessions/{world.session.id}").get_data(as_text=True)
+    states = re.findall(r"<strong>(\w+)</strong>\s*<span class=\"state ([\w-]+)\"", page)
+    assert states == [("Ana", "to-evaluate")]
+
+
 def test_session_page_shows_where_each_learner_stands(client, world, trainer):
     evaluate(client, enrol(client, world, "Ana"), {DIG: "acquired", STAKE: "acquired"})
     evaluate(client, enrol(client, world, "Bruno"), {DIG: "not-yet"}, action="save")
