@@ -111,6 +111,9 @@ def claim_page(token: str):
                    issuer_name=(document.get("issuer") or {}).get("name", ""),
                    issued=publishing.human_date(document.get("validFrom"), language),
                    closed=claim_service.can_bind(credential),
+                   withdrawn_on=publishing.human_date(credential.revoked_at, language),
+                   withdrawn_because=publishing.public_revocation_reason(credential),
+                   organisation=credential.organisation,
                    linkedin_url=linkedin_url(credential, document),
                    verify_url=verify_url(credential, _base()),
                    skills=stacking.stack_progress(db, credential, language))
@@ -162,14 +165,14 @@ def claim_record_pdf(token: str):
 @bp.get("/claim/<token>/card.pdf")
 def claim_card(token: str):
     """The learner's card again (front only: its back would print their private claim link)."""
-    card = cards.card_for(_claimed(token), base_url=_base())
+    card = cards.card_for(_still_counting(token), base_url=_base())
     return _pdf(core_cards.card_pdf([card]), "badge-card.pdf")
 
 
 @bp.get("/claim/<token>/certificate.pdf")
 def claim_certificate(token: str):
     """A one-page A4 certificate of the badge, with the verification QR code."""
-    card = cards.card_for(_claimed(token), base_url=_base())
+    card = cards.card_for(_still_counting(token), base_url=_base())
     return _pdf(core_cards.certificate_pdf(card, "A4"), "badge-certificate.pdf")
 
 
@@ -204,6 +207,15 @@ def _claimed(token: str):
     except NotFound:
         abort(404)
     if publishing.is_erased(credential):
+        abort(410)
+    return credential
+
+
+def _still_counting(token: str):
+    """The claimed badge, for what shows it off (card, certificate): a withdrawn badge is 410,
+    since a certificate saying "has passed" must not outlive it."""
+    credential = _claimed(token)
+    if claim_service.can_bind(credential):
         abort(410)
     return credential
 

@@ -115,6 +115,22 @@ def test_revoked_badge_offers_no_wallet(client, db, world, badge):
     assert count(db, WalletExchange) == 0
 
 
+def test_a_withdrawn_badge_says_so_and_offers_nothing_that_shows_it_off(client, db, world, badge):
+    with unit_of_work(db):
+        revoke(db, badge, "issued by mistake", world.admin)
+    _, page = _page(client, badge, "?lang=en")
+    assert "This badge no longer counts" in page
+    assert "AGFE withdrew it on" in page
+    assert "If you think this is a mistake, ask AGFE." in page
+    assert 'href="mailto:contact@agfe.example.org"' in page
+    assert "issued by mistake" not in page  # the reason stays private unless published
+    for offer in ("Show it to an employer", "Print a certificate", "Print my card again",
+                  "Download the picture"):
+        assert offer not in page
+    for suffix in ("/certificate.pdf", "/card.pdf"):
+        assert _page(client, badge, suffix)[0].status_code == 410
+
+
 def test_binding_keeps_the_original_valid_and_makes_a_copy(db, world, badge):
     holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
     with unit_of_work(db):
