@@ -96,8 +96,10 @@ def translate(text: object, gettext: Gettext, language: str | None = None) -> st
     return str(_translated(text, gettext, language))
 
 
-def N_(template: str, **params: object) -> Message:  # noqa: N802 — the gettext convention
-    """Mark `template` (`%(name)s` placeholders) for extraction; the English `Message` of it."""
+def N_(template: str, /, **params: object) -> Message:  # noqa: N802 — the gettext convention
+    """Mark `template` (`%(name)s` placeholders) for extraction; the English `Message` of it.
+
+    Positional-only, so that a placeholder may itself be called `template`."""
     return Message(template, params)
 
 

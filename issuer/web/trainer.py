@@ -31,7 +31,16 @@ from wtforms import SelectChoice
 
 from issuer.domain.catalogue import MicroTraining
 from issuer.rendering import cards
-from issuer.services import NotIssuable, catalogue, claims, issuing, mail, stacking, unit_of_work
+from issuer.services import (
+    NotIssuable,
+    catalogue,
+    claims,
+    issuing,
+    mail,
+    publishing,
+    stacking,
+    unit_of_work,
+)
 from issuer.services import cards as card_service
 from issuer.services.intake import not_yet_gestures, unanswered_gestures
 from issuer.services.learners import create_learner
@@ -158,6 +167,28 @@ def new_session():
     return render_template("trainer/session_new.html", form=form)
 
 
+def _standings(training_session: TrainingSession, training: MicroTraining) -> list[tuple]:
+    """(assessment, credential or None, state) for each learner of the session, in order."""
+    rows = db().execute(
+        select(Assessment, Credential)
+        .outerjoin(Credential, Credential.assessment_id == Assessment.id)
+        .where(Assessment.session_id == training_session.id)
+        .order_by(Assessment.id)
+    ).all()
+    return [(assessment, credential, _state(training, assessment, credential))
+            for assessment, credential in rows]
+
+
+def _next_to_evaluate(training_session: TrainingSession, learner_id: int) -> Assessment | None:
+    """The next learner still to evaluate after `learner_id` (round the list), if any: one
+    learner, one screen, then straight on to the next."""
+    training = catalogue.training_of(training_session.template)
+    standings = _standings(training_session, training)
+    here = next((i for i, (a, _c, _s) in enumerate(standings) if a.learner_id == learner_id), 0)
+    around = standings[here + 1:] + standings[:here]
+    return next((a for a, _credential, state in around if state == "to-evaluate"), None)
+
+
 def _template_choices(organisation, language: str) -> list[SelectChoice]:
     # Only the versions this organisation issues from: its own, the shared catalogue's, and
     # those it adopted of partners' trainings.
@@ -176,14 +207,7 @@ def session(session_id: int):
     """The learners of a session, each with where their evaluation stands, and quick-add."""
     training_session = _own_session(session_id)
     training = catalogue.training_of(training_session.template)
-    rows = db().execute(
-        select(Assessment, Credential)
-        .outerjoin(Credential, Credential.assessment_id == Assessment.id)
-        .where(Assessment.session_id == training_session.id)
-        .order_by(Assessment.id)
-    ).all()
-    learners = [(assessment, credential, _state(training, assessment, credential))
-                for assessment, credential in rows]
+    learners = _standings(training_session, training)
     return render_template(
         "trainer/session.html", training_session=training_session, training=training,
         learners=learners, form=LearnerForm(), known=_known_learner_form(training_session),
@@ -285,8 +309,12 @@ def assessment(session_id: int, learner_id: int):
                 return _issue(record, training, language) or _render(
                     form, record, training, training_session)
             if not form.errors:
-                flash(_("Saved."), "success")
-                return redirect(url_for(".session", session_id=session_id))
+                flash(_("Saved: %(learner)s.", learner=record.learner.name), "success")
+                following = _next_to_evaluate(training_session, learner_id)
+                if following is None:
+                    return redirect(url_for(".session", session_id=session_id))
+                return redirect(url_for(".assessment", session_id=session_id,
+                                        learner_id=following.learner_id))
         return _render(form, record, training, training_session), 422
     return _render(form, record, training, training_session)
 
@@ -431,8 +459,13 @@ def credential(uuid: str):
     """The badge just issued: the link its QR code opens, and the printable card."""
     issued = _own_credential(uuid)
     record = db().get(Assessment, issued.assessment_id) if issued.assessment_id else None
+    following = (_next_to_evaluate(record.session, record.learner_id)
+                 if record is not None else None)
     return render_template("trainer/credential.html", credential=issued,
                            session_id=record.session_id if record is not None else None,
+                           next_learner=following,
+                           badge_name=publishing.achievement_name(
+                               publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
                            verify_url=verify_url(issued, _base_url()),
                            can_email_claim=can_email_claim(issued))

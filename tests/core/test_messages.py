@@ -22,6 +22,11 @@ def test_message_keeps_its_template_and_params():
     assert message.params == {"email": "nora@agfe.example.org"}
 
 
+def test_a_placeholder_may_be_called_template():
+    # The catalogue's "%(template)s is a skill, not a micro-training" raised a TypeError.
+    assert N_("%(template)s is a skill", template="composting") == "composting is a skill"
+
+
 def test_message_without_params_is_the_template_verbatim():
     # No params, no %-formatting: a literal '%' in such a text stays as written.
     assert N_("100% of the gestures") == "100% of the gestures"

@@ -145,6 +145,26 @@ def test_save_stores_the_evaluation_and_issues_nothing(client, world, trainer, d
     assert count(db, Credential) == 0
 
 
+def test_save_names_the_learner_and_opens_the_next_one_to_evaluate(client, world, trainer):
+    ana, bruno, chloe = (enrol(client, world, name) for name in ("Ana", "Bruno", "Chloé"))
+    saved = evaluate(client, bruno, {DIG: "acquired"}, action="save")
+    assert saved.headers["Location"] == chloe  # the next one down the list
+    assert "Saved: Bruno." in client.get(chloe).get_data(as_text=True)
+    evaluate(client, ana, {DIG: "acquired", STAKE: "acquired"})
+    assert evaluate(client, chloe, {}, action="save").headers["Location"] == bruno  # round
+    evaluate(client, bruno, {DIG: "acquired", STAKE: "acquired"})
+    last = evaluate(client, chloe, {DIG: "acquired", STAKE: "acquired"}, action="save")
+    assert last.headers["Location"] == f"/trainer/sessions/{world.session.id}"  # all done
+
+
+def test_the_issued_page_names_the_badge_and_offers_the_next_learner(client, world, trainer):
+    first, second = enrol(client, world, "Ana"), enrol(client, world, "Bruno")
+    issued = evaluate(client, first, {DIG: "acquired", STAKE: "acquired"})
+    page = client.get(issued.headers["Location"]).get_data(as_text=True)
+    assert "Planter un jeune arbre" in page
+    assert f'href="{second}">Next learner: Bruno' in page
+
+
 def test_issue_signs_a_badge_and_links_to_its_verification_page(client, world, trainer, db):
     response = evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
     credential = db.scalar(select(Credential))
