@@ -348,7 +348,7 @@ def verify() -> Response:
     with verification_slot(settings().verify_slots) as free:
         if not free:
             raise ApiError(503, "busy", "the verifier is busy; try again in a few seconds")
-        report = verification.verify_any(source, db=db(), config=settings())
+        report = verification.verify_any(source, db=db())
     return _json(200, publishing.report_json(report))
 
 
@@ -565,8 +565,8 @@ def _credential_summary(credential: Credential) -> dict:
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_code": credential.revocation_reason_code,
         "revocation_reason_public": credential.revocation_reason_public,
-        "verify_url": verify_url(credential, settings().public_base_url),
-        "credential_url": minting.credential_url(credential.uuid),
+        "verify_url": verify_url(credential),
+        "credential_url": minting.credential_url(credential, credential.uuid),
     }
 
 

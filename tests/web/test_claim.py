@@ -27,7 +27,7 @@ def _links(page: str) -> list[str]:
 
 
 def test_claim_url_is_on_the_public_base(badge):
-    assert claim_url(badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
+    assert claim_url(badge, badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
 
 
 def test_claim_page_opens_without_an_account(client, badge):
