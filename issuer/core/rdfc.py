@@ -59,7 +59,8 @@ def canonical_nquads(document: dict, options: dict) -> str | None:
         return None  # an IRI or text pyld would write as is: let it
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
-    return "".join(sorted(text.splitlines(keepends=True)))
+    # Sorted as pyld sorts; split at "\n" only, as text may hold U+2028 and other line breaks.
+    return "".join(sorted(line + "\n" for line in text.split("\n")[:-1]))
 
 
 def dataset_nquads(document: dict, options: dict) -> str | None:
@@ -229,6 +230,8 @@ def _literal(active: dict, key: str, value: Any) -> str:
             or _language_or_direction(active, mapping, "@direction") is not None
         ):
             raise _Unsupported("language-tagged string")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # as pyld and JavaScript: 5.0 is the integer 5
     if isinstance(value, bool):
         lexical, default = ("true" if value else "false"), XSD + "boolean"
     elif isinstance(value, float):
