@@ -80,7 +80,7 @@ def credential_url(where: Session | object, credential_uuid: str) -> str:
 def check_before_signing(document: dict) -> None:
     """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
     schema.validate(document, strict=True)
-    jsonld.expand_safely(document)
+    jsonld.check_safe_mode(document)
 
 
 def learner_language(learner: Learner, org: Organisation,
