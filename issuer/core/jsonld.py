@@ -130,6 +130,9 @@ def expand_safely(document: dict, loader: DocumentLoader | None = None) -> list:
         expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
     except JsonLdError as error:
         raise _context_error(error) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # pyld lets some malformed contexts ("@context": "text", {"@vocab": null}) escape raw.
+        raise ContextError(f"JSON-LD processing failed: malformed @context ({error!r:.200})")
     if dropped:
         term = dropped[0]
         raise SafeModeError(

@@ -136,6 +136,8 @@ def verify_proof(
         return ProofResult(False, N_("proofValue: %(reason)s", reason=reason), vm)
     if len(signature) != 64:
         return ProofResult(False, N_("proofValue is not a 64-byte Ed25519 signature"), vm)
+    if "@context" not in document:
+        return ProofResult(False, N_("the document has no @context"), vm)
     try:
         key, controller = resolve_key(vm, expected_purpose)
         unsecured = {k: v for k, v in document.items() if k != "proof"}
