@@ -20,6 +20,7 @@ from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
 from .multibase import decode_base58btc, encode_base58btc
+from .vc_model import ensure_suite_context
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_TYPE = "DataIntegrityProof"
@@ -71,6 +72,7 @@ def sign(
         raise SigningError("the document already has a proof; sign the unsigned document")
     if "@context" not in document:
         raise SigningError("the document has no @context")
+    document = ensure_suite_context(document)  # a VC 1.1 base context lacks the proof's terms
     created = created or utc_stamp()
     if not _DATETIME.match(created):
         raise SigningError(f"created {created!r} is not an XML Schema dateTime")

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from issuer.core import jsonld, proofs
+from issuer.core import jsonld, proofs, vc_model
 from issuer.core.errors import ContextError
 from issuer.core.keys import PrivateKey
 from issuer.core.multibase import encode_base58btc
@@ -62,3 +62,59 @@ def test_verifier_reports_a_string_context_as_invalid(key):
     report = verify(signed)
     assert report.verdict == "invalid"
     assert "internal" not in statuses(report)
+
+
+# --- VC 1.1 signing and the data model -----------------------------------------------------
+
+VC1 = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+       "id": "urn:uuid:5e1d0c1c-0000-4000-8000-000000000001", "issuanceDate": "2025-01-01T00:00:00Z",
+       "credentialSubject": {"id": "did:example:learner"}}
+
+
+def test_signing_a_vc_1_1_credential_adds_the_data_integrity_context(key):
+    document = {**VC1, "issuer": key.public_key.did_key}
+    signed = proofs.sign(document, key, key.public_key.did_key_vm, created="2025-01-01T00:00:00Z")
+    assert signed["@context"] == [*VC1["@context"], "https://w3id.org/security/data-integrity/v2"]
+    result = proofs.verify_proof(signed, signed["proof"][0],
+                                 lambda vm, purpose: (key.public_key, vm.split("#")[0]))
+    assert result.valid, result.message
+
+
+VC2 = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+       "issuer": "did:example:issuer", "credentialSubject": {"id": "did:example:learner"}}
+
+
+def test_a_minimal_vc_2_0_credential_has_no_data_model_problem():
+    assert vc_model.problems(VC2) == []
+    assert vc_model.problems({**VC1, "issuer": "did:example:issuer"}) == []
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"issuer": None}, "issuer"),
+    ({"credentialSubject": {}}, "credentialSubject"),
+    ({"credentialSubject": []}, "credentialSubject"),
+    ({"credentialStatus": {"id": "https://example.org/status/1"}}, "credentialStatus"),
+    ({"termsOfUse": [{"id": "https://example.org/tou"}]}, "termsOfUse"),
+    ({"evidence": [{"name": "photo"}]}, "evidence"),
+    ({"refreshService": {"id": "https://example.org/refresh"}}, "refreshService"),
+    ({"credentialSchema": {"id": "https://example.org/schema.json"}}, "credentialSchema"),
+    ({"validFrom": "2025-01-01T00:00:00"}, "validFrom"),
+    ({"validUntil": "tomorrow"}, "validUntil"),
+    ({"relatedResource": [{"id": "https://example.org/a"}]}, "relatedResource"),
+    ({"relatedResource": [{"id": "https://example.org/a", "digestSRI": "sha384-x"}] * 2},
+     "relatedResource"),
+    ({"@context": ["https://www.w3.org/ns/credentials/examples/v2",
+                   "https://www.w3.org/ns/credentials/v2"]}, "@context"),
+    ({"type": ["ExampleCredential"]}, "type"),
+    ({"name": 4}, "name"),
+])
+def test_data_model_problems_are_named(change, named):
+    found = vc_model.problems({**VC2, **change})
+    assert found and found[0].startswith(named + ":"), found
+    with pytest.raises(vc_model.DataModelError, match=f"^{named}"):
+        vc_model.check_credential({**VC2, **change})
+
+
+def test_missing_credential_subject_is_named():
+    document = {k: v for k, v in VC2.items() if k != "credentialSubject"}
+    assert vc_model.problems(document) == ["credentialSubject: is required"]
