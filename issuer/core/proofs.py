@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clock import utc_stamp
-from .errors import BadgeError, SigningError
+from .errors import BadgeError, SigningError, VerificationError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
@@ -142,7 +142,7 @@ def verify_proof(
         return ProofResult(False, N_("the document has no @context"), vm)
     try:
         key, controller = resolve_key(vm, expected_purpose)
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        unsecured = _chained(document, proof)
         data = hash_data(unsecured, proof_config(unsecured, proof), loader)
     except BadgeError as error:
         return ProofResult(False, message_of(error) or str(error), vm)
@@ -151,3 +151,17 @@ def verify_proof(
             False, N_("the signature does not match the document"), vm, controller, suite
         )
     return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
+
+
+def _chained(document: dict, proof: dict) -> dict:
+    """The document a proof signed: without proofs, or with those its `previousProof` names."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    previous = proof.get("previousProof")
+    if previous is None:
+        return unsecured
+    wanted = previous if isinstance(previous, list) else [previous]
+    chained = [p for p in proofs_of(document) if isinstance(p, dict) and p.get("id") in wanted]
+    if not all(isinstance(w, str) for w in wanted) or len(chained) != len(set(wanted)):
+        raise VerificationError(N_("a previousProof names a proof the document does not hold"))
+    unsecured["proof"] = chained
+    return unsecured

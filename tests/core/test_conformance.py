@@ -118,3 +118,60 @@ def test_data_model_problems_are_named(change, named):
 def test_missing_credential_subject_is_named():
     document = {k: v for k, v in VC2.items() if k != "credentialSubject"}
     assert vc_model.problems(document) == ["credentialSubject: is required"]
+
+
+# --- any W3C credential, proof sets and chains ----------------------------------------------
+
+def plain_credential(key, **extra):
+    document = {**VC2, "issuer": key.public_key.did_key, "validFrom": "2025-01-01T00:00:00Z",
+                **extra}
+    return proofs.sign(document, key, key.public_key.did_key_vm, created="2025-01-01T00:00:00Z",
+                       id="urn:uuid:7c1b3f3a-0000-4000-8000-00000000000a")
+
+
+def test_a_plain_w3c_credential_verifies_without_the_open_badges_checks(key):
+    report = verify(plain_credential(key))
+    assert report.verdict == "valid", report.checks
+    assert "schema" not in statuses(report) and "subject" not in statuses(report)
+
+
+def test_a_plain_credential_breaking_the_data_model_is_invalid(key):
+    signed = plain_credential(key, validUntil="someday")
+    report = verify(signed)
+    assert report.verdict == "invalid"
+    assert statuses(report)["data-model"] == "failed"
+
+
+def test_a_plain_credential_signed_by_a_key_the_issuer_does_not_control_is_invalid(key):
+    other = PrivateKey.generate()
+    document = {**VC2, "issuer": key.public_key.did_key, "validFrom": "2025-01-01T00:00:00Z"}
+    signed = proofs.sign(document, other, other.public_key.did_key_vm,
+                         created="2025-01-01T00:00:00Z")
+    assert statuses(verify(signed))["issuer-binding"] == "failed"
+
+
+def chained_proof(document, key, previous):
+    """A second proof over `document` and the proof(s) it names in previousProof."""
+    options = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+               "created": "2025-01-02T00:00:00Z", "verificationMethod": key.public_key.did_key_vm,
+               "proofPurpose": "assertionMethod", "previousProof": previous}
+    data = proofs.hash_data(document, proofs.proof_config(document, options))
+    return {**options, "proofValue": encode_base58btc(key.sign(data))}
+
+
+def test_a_proof_chain_verifies_and_a_broken_link_does_not(key):
+    signed = plain_credential(key)
+    second = chained_proof(signed, key, signed["proof"][0]["id"])
+    assert verify({**signed, "proof": [signed["proof"][0], second]}).verdict == "valid"
+    dangling = {**second, "previousProof": "urn:uuid:not-in-the-document"}
+    report = verify({**signed, "proof": [signed["proof"][0], dangling]})
+    assert report.verdict == "invalid"
+    assert "previousProof" in str(next(c.message for c in report.checks if c.name == "proof"))
+
+
+def test_every_proof_of_a_proof_set_must_verify(key):
+    signed = plain_credential(key)
+    good = signed["proof"][0]
+    forged = {**good, "proofValue": encode_base58btc(bytes(64))}
+    assert verify({**signed, "proof": [good, good]}).verdict == "valid"
+    assert verify({**signed, "proof": [good, forged]}).verdict == "invalid"
