@@ -448,12 +448,20 @@ class _Run:
         )
         now = self.options.now
         try:
-            start = _parse_time(self.credential.get(start_name), start_name, required=True)
+            # validFrom is optional in VCDM 2.0, required by Open Badges and VC 1.1.
+            start = _parse_time(self.credential.get(start_name), start_name,
+                                required=self.is_open_badge or self.is_vc1)
             end = _parse_time(self.credential.get(end_name), end_name, required=False)
         except ValueError as error:
             self.fail("dates", error.args[0])
             return
-        if start > now:
+        if start is None:
+            self.add("validity", PASSED, N_("valid until %(end)s", end=self.credential[end_name])
+                     if end else N_("no validity period"))
+            if end is not None and end < now:
+                self.report.expired = True
+                self.fail("validity", N_("expired at %(date)s", date=self.credential[end_name]))
+        elif start > now:
             self.report.not_yet_valid = True
             self.fail("validity", N_("not valid before %(date)s", date=self.credential[start_name]))
         elif end is not None and end < now:

@@ -1,10 +1,12 @@
 """W3C VC conformance bugs found by the W3C test suites (issue 15), each pinned by a test."""
 
 import copy
+import hashlib
+import json
 
 import pytest
 
-from issuer.core import jsonld, proofs, vc_model
+from issuer.core import extra_contexts, jsonld, proofs, vc_model
 from issuer.core.errors import ContextError
 from issuer.core.keys import PrivateKey
 from issuer.core.multibase import encode_base58btc
@@ -67,7 +69,8 @@ def test_verifier_reports_a_string_context_as_invalid(key):
 # --- VC 1.1 signing and the data model -----------------------------------------------------
 
 VC1 = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
-       "id": "urn:uuid:5e1d0c1c-0000-4000-8000-000000000001", "issuanceDate": "2025-01-01T00:00:00Z",
+       "id": "urn:uuid:5e1d0c1c-0000-4000-8000-000000000001",
+       "issuanceDate": "2025-01-01T00:00:00Z",
        "credentialSubject": {"id": "did:example:learner"}}
 
 
@@ -175,3 +178,60 @@ def test_every_proof_of_a_proof_set_must_verify(key):
     forged = {**good, "proofValue": encode_base58btc(bytes(64))}
     assert verify({**signed, "proof": [good, good]}).verdict == "valid"
     assert verify({**signed, "proof": [good, forged]}).verdict == "invalid"
+
+
+# --- extra contexts: closed world, hash-pinned ----------------------------------------------
+
+EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
+EXAMPLES_BYTES = b'{"@context": {"@vocab": "https://www.w3.org/ns/credentials/examples#"}}'
+EXAMPLES_SHA256 = hashlib.sha256(EXAMPLES_BYTES).hexdigest()
+
+
+@pytest.fixture
+def examples_context():
+    yield
+    extra_contexts.unregister(EXAMPLES_V2)
+
+
+def alumni():
+    return {**VC2, "@context": [*VC2["@context"], EXAMPLES_V2], "type": [
+        "VerifiableCredential", "AlumniCredential"]}
+
+
+def test_an_unregistered_context_is_refused():
+    with pytest.raises(ContextError, match="unknown JSON-LD context"):
+        jsonld.expand_safely(alumni())
+
+
+def test_a_registered_context_loads_and_a_wrong_pin_is_refused(examples_context):
+    with pytest.raises(ContextError, match="pinned"):
+        extra_contexts.register(EXAMPLES_V2, EXAMPLES_BYTES, "0" * 64)
+    extra_contexts.register(EXAMPLES_V2, EXAMPLES_BYTES, EXAMPLES_SHA256)
+    expanded = jsonld.expand_safely(alumni())
+    assert "https://www.w3.org/ns/credentials/examples#AlumniCredential" in expanded[0]["@type"]
+    with pytest.raises(ContextError, match="other bytes"):
+        changed = EXAMPLES_BYTES.replace(b"examples#", b"evil#")
+        extra_contexts.register(EXAMPLES_V2, changed, hashlib.sha256(changed).hexdigest())
+
+
+def test_a_bundled_context_cannot_be_replaced():
+    data = b'{"@context": {"@vocab": "https://evil.example/#"}}'
+    with pytest.raises(ContextError, match="bundled"):
+        extra_contexts.register(jsonld.CREDENTIALS_V2, data, hashlib.sha256(data).hexdigest())
+
+
+def test_an_index_registers_all_or_nothing(tmp_path, examples_context):
+    (tmp_path / "examples.json").write_bytes(EXAMPLES_BYTES)
+    index = {EXAMPLES_V2: {"file": "examples.json", "sha256": EXAMPLES_SHA256},
+             "https://partner.example/ctx": {"file": "examples.json", "sha256": "0" * 64}}
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    with pytest.raises(ContextError, match="pinned"):
+        extra_contexts.register_index(tmp_path / "index.json")
+    assert EXAMPLES_V2 not in extra_contexts.registered()
+    del index["https://partner.example/ctx"]
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    assert extra_contexts.register_index(tmp_path / "index.json") == [EXAMPLES_V2]
+    outside = {"https://partner.example/ctx": {"file": "../x.json", "sha256": EXAMPLES_SHA256}}
+    (tmp_path / "index.json").write_text(json.dumps(outside))
+    with pytest.raises(ContextError, match="outside"):
+        extra_contexts.register_index(tmp_path / "index.json")
