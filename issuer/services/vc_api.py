@@ -52,6 +52,7 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
         credential = {**credential, "credentialStatus": _status_entry(db, org, status,
                                                                       credential)}
     signed = proofs.sign(credential, key, method, created=utc_stamp(now))
+    signed["proof"] = signed["proof"][0]  # VC-API clients expect one proof as an object
     audit(db, "vc_api.issued", token, org, subject=str(credential.get("id") or ""),
           types=[t for t in _listed(credential.get("type")) if isinstance(t, str)][:5])
     return {"verifiableCredential": signed}
