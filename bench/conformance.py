@@ -39,7 +39,7 @@ from pathlib import Path
 SUITES = {
     # folder: tags the service's endpoints carry in that suite
     "w3c+vc-data-model-2.0-test-suite": ["vc2.0"],
-    "w3c+vc-di-eddsa-test-suite": ["eddsa-rdfc-2022"],
+    "w3c+vc-di-eddsa-test-suite": ["eddsa-rdfc-2022", "eddsa-jcs-2022"],
     "w3c+vc-bitstring-status-list-test-suite": ["BitstringStatusList"],
     "w3c-ccg+vc-api-issuer-test-suite": ["vc-api"],
     "w3c-ccg+vc-api-verifier-test-suite": ["vc-api"],
@@ -95,11 +95,12 @@ def _free_port() -> int:
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
@@ -189,9 +190,9 @@ def _local_config(base: str, token: str, did_key: str, tags: list[str]) -> str:
     endpoint = {"tags": tags, "headers": headers}
     implementation = {
         "name": "SKY Badges", "implementation": "SKY Badges VC-API",
-        "issuers": [{**endpoint, "id": did_key, "endpoint": f"{base}/credentials/issue",
-                     **({"options": {"credentialStatus": {"type": "BitstringStatusListEntry"}}}
-                        if "BitstringStatusList" in tags else {})}],
+        "issuers": [_issuer(base, headers, did_key, tags, suite)
+                    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+                    if suite in tags or suite == "eddsa-rdfc-2022"],
         "verifiers": [{**endpoint, "id": f"{base}/credentials/verify",
                        "endpoint": f"{base}/credentials/verify"}],
         "vpVerifiers": [{**endpoint, "id": f"{base}/presentations/verify",
@@ -201,6 +202,16 @@ def _local_config(base: str, token: str, did_key: str, tags: list[str]) -> str:
     return ("module.exports = " + json.dumps({"settings": settings,
                                                "implementations": [implementation]}, indent=2)
             + ";\n")
+
+
+def _issuer(base: str, headers: dict, did_key: str, tags: list[str], suite: str) -> dict:
+    """One issuer entry per cryptosuite: the suites pick an issuer by its tags."""
+    options: dict = {"cryptosuite": suite}
+    if "BitstringStatusList" in tags:
+        options["credentialStatus"] = {"type": "BitstringStatusListEntry"}
+    other = {"eddsa-rdfc-2022", "eddsa-jcs-2022"} - {suite}
+    return {"id": did_key, "endpoint": f"{base}/credentials/issue", "headers": headers,
+            "tags": [t for t in tags if t not in other], "options": options}
 
 
 def _run_suite(folder: Path, report: Path) -> dict:

@@ -51,7 +51,10 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
     if status is not None:
         credential = {**credential, "credentialStatus": _status_entry(db, org, status,
                                                                       credential)}
-    signed = proofs.sign(credential, key, method, created=utc_stamp(now))
+    suite = options.get("cryptosuite", proofs.CRYPTOSUITE)
+    if suite not in proofs.CRYPTOSUITES:
+        raise VcApiError(f"options.cryptosuite: one of {', '.join(sorted(proofs.CRYPTOSUITES))}")
+    signed = proofs.sign(credential, key, method, created=utc_stamp(now), cryptosuite=suite)
     signed["proof"] = signed["proof"][0]  # VC-API clients expect one proof as an object
     audit(db, "vc_api.issued", token, org, subject=str(credential.get("id") or ""),
           types=[t for t in _listed(credential.get("type")) if isinstance(t, str)][:5])

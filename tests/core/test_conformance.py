@@ -8,10 +8,11 @@ import pytest
 
 from issuer.core import extra_contexts, jsonld, proofs, vc_model
 from issuer.core.errors import ContextError
-from issuer.core.keys import PrivateKey
+from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.multibase import encode_base58btc
 from issuer.core.presentations import PresentationError, verify_presentation
 from tests.core.test_verify import rich_credential, sign_with_did_key, statuses, verify
+from tests.helpers import VECTORS
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -235,3 +236,43 @@ def test_an_index_registers_all_or_nothing(tmp_path, examples_context):
     (tmp_path / "index.json").write_text(json.dumps(outside))
     with pytest.raises(ContextError, match="outside"):
         extra_contexts.register_index(tmp_path / "index.json")
+
+
+# --- the W3C vc-di-eddsa vectors: eddsa-jcs-2022 and a proof chain --------------------------
+
+def fragment_key(vm, purpose):
+    """The vectors' methods name their key in the fragment; the controller is the URL."""
+    return PublicKey.from_multibase(vm.split("#")[1]), vm.split("#")[0]
+
+
+def w3c_vector(name):
+    return json.loads((VECTORS / "w3c-eddsa" / name).read_text("utf-8"))
+
+
+@pytest.fixture
+def examples_registered(examples_context):
+    extra_contexts.register(EXAMPLES_V2, EXAMPLES_BYTES, EXAMPLES_SHA256)
+
+
+def test_the_w3c_eddsa_jcs_2022_vector_verifies_and_a_change_does_not(examples_registered):
+    signed = w3c_vector("signedJCS.json")
+    assert proofs.verify_proof(signed, signed["proof"], fragment_key).valid
+    changed = {**signed, "name": "Alumnus Credential"}
+    assert not proofs.verify_proof(changed, signed["proof"], fragment_key).valid
+
+
+def test_signing_with_eddsa_jcs_2022_round_trips(key, examples_registered):
+    document = {k: v for k, v in w3c_vector("signedJCS.json").items() if k != "proof"}
+    signed = proofs.sign(document, key, key.public_key.did_key_vm, cryptosuite="eddsa-jcs-2022")
+    proof = signed["proof"][0]
+    assert proof["cryptosuite"] == "eddsa-jcs-2022"
+    result = proofs.verify_proof(signed, proof, lambda vm, p: (key.public_key, "x"))
+    assert result.valid and result.cryptosuite == "eddsa-jcs-2022"
+
+
+def test_every_proof_of_the_w3c_proof_chain_vector_verifies(examples_registered):
+    signed = w3c_vector("signedProofChain2.json")
+    results = [proofs.verify_proof(signed, p, fragment_key) for p in signed["proof"]]
+    assert [r.valid for r in results] == [True] * 4, [r.message for r in results]
+    broken = {**signed, "proof": signed["proof"][1:]}  # the chain's first link is gone
+    assert not proofs.verify_proof(broken, broken["proof"][1], fragment_key).valid

@@ -44,7 +44,7 @@ def test_issue_signs_as_the_organisation_and_verifies(client, signer_headers, or
     response = issue(client, signer_headers, {**credential, "issuer": org_did_key})
     assert response.status_code == 201, response.json
     signed = response.json["verifiableCredential"]
-    assert signed["proof"][0]["verificationMethod"].startswith(org_did_key + "#")
+    assert signed["proof"]["verificationMethod"].startswith(org_did_key + "#")
     verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
                            json={"verifiableCredential": signed})
     assert verified.status_code == 200, verified.json
@@ -54,7 +54,7 @@ def test_issue_signs_as_the_organisation_and_verifies(client, signer_headers, or
 def test_issue_under_the_did_web_uses_the_published_key(client, db, world, signer_headers):
     response = issue(client, signer_headers, {**VC2, "issuer": {"id": issuer_did(world.org)}})
     assert response.status_code == 201
-    method = response.json["verifiableCredential"]["proof"][0]["verificationMethod"]
+    method = response.json["verifiableCredential"]["proof"]["verificationMethod"]
     assert method.startswith(issuer_did(world.org) + "#")
 
 
@@ -123,3 +123,17 @@ def test_verify_presentation_checks_the_holder_proof_and_each_credential(
     no_context = {"verifiablePresentation": {k: v for k, v in vp.items() if k != "@context"}}
     assert client.post("/api/v1/presentations/verify", headers=signer_headers,
                        json=no_context).status_code == 422
+
+
+def test_issue_with_eddsa_jcs_2022_when_asked(client, signer_headers, org_did_key):
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key},
+                     {"cryptosuite": "eddsa-jcs-2022"})
+    assert response.status_code == 201, response.json
+    signed = response.json["verifiableCredential"]
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": signed})
+    assert verified.status_code == 200, verified.json
+    unknown = issue(client, signer_headers, {**VC2, "issuer": org_did_key},
+                    {"cryptosuite": "ecdsa-rdfc-2019"})
+    assert unknown.status_code == 400
