@@ -368,6 +368,14 @@ class _Run:
             self.fail("proof", _too_many_proofs(len(all_proofs)))
             return
         self.report.proof_format = "data-integrity"
+        # Proofs in a suite this verifier does not implement are reported, not held against
+        # the others (another verifier may check them); every other proof must verify.
+        checked = [p for p in all_proofs if _implemented(p)] or all_proofs
+        if len(checked) < len(all_proofs):
+            self.add("proof-set", WARNING, N_("%(count)s proof(s) in a cryptosuite this verifier "
+                                              "does not implement were not checked",
+                                              count=len(all_proofs) - len(checked)))
+        all_proofs = checked
         failures: list[str] = []
         for variant, loader in loaders:
             if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
@@ -585,6 +593,15 @@ class _Run:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _implemented(proof: Any) -> bool:
+    """A proof in a suite `proofs.verify_proof` checks."""
+    if not isinstance(proof, dict):
+        return False
+    suite = (proof.get("type"), proof.get("cryptosuite"))
+    return suite in proofs.LEGACY_SUITES or (
+        suite[0] == proofs.PROOF_TYPE and suite[1] in proofs.CRYPTOSUITES)
 
 
 def _status_checked(checks: list[Check]) -> bool | None:

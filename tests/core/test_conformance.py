@@ -276,3 +276,12 @@ def test_every_proof_of_the_w3c_proof_chain_vector_verifies(examples_registered)
     assert [r.valid for r in results] == [True] * 4, [r.message for r in results]
     broken = {**signed, "proof": signed["proof"][1:]}  # the chain's first link is gone
     assert not proofs.verify_proof(broken, broken["proof"][1], fragment_key).valid
+
+
+def test_a_proof_in_an_unimplemented_suite_is_a_warning_beside_a_valid_one(key):
+    signed = plain_credential(key)
+    other = {**signed["proof"][0], "cryptosuite": "ecdsa-rdfc-2019", "id": "urn:uuid:other"}
+    report = verify({**signed, "proof": [signed["proof"][0], other]})
+    assert report.verdict == "valid", report.checks
+    assert any("not checked" in str(w) for w in report.warnings)
+    assert verify({**signed, "proof": [other]}).verdict == "invalid"
