@@ -38,6 +38,7 @@ _ENVIRONMENT = {
     "SKY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "SKY_KEY_KDF_ITERATIONS": ("key_kdf_iterations", int),
     "SKY_VERIFY_SLOTS": ("verify_slots", int),
+    "SKY_EXTRA_CONTEXTS": ("extra_contexts", str),
     "SMTP_HOST": ("smtp_host", str),
     "SMTP_PORT": ("smtp_port", int),
     "SMTP_USER": ("smtp_user", str),
@@ -70,6 +71,8 @@ class Settings:
     trusted_proxies: int = 0
     # Verifications of submitted credentials one worker process runs at once (issuer.web.capacity).
     verify_slots: int = 2
+    # An index.json of extra JSON-LD contexts, hash-pinned (issuer.core.extra_contexts); "" none.
+    extra_contexts: str = ""
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None

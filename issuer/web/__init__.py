@@ -7,6 +7,7 @@ Configuration comes from `issuer.config.Settings` (environment, instance folder)
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, render_template, request
@@ -16,11 +17,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from issuer.config import Settings
+from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import admin, api, auth, edge, i18n, logs, public, trainer, wallet
+from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status
 from .extensions import app_config, close_db, csrf
 
@@ -62,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     logs.install(app.logger)
+    if settings.extra_contexts:
+        extra_contexts.register_index(Path(settings.extra_contexts))
     _init_database(app, settings)
     edge.init_app(app)
     csrf.init_app(app)

@@ -72,6 +72,10 @@ ENDPOINT_SCOPES = {
     "api.get_learner": "learners",
     "api.get_learner_record": "learners",
     "api.erase_learner": "learners",
+    # The W3C VC-API (issuer.web.vc_api): signing arbitrary credentials is a permission apart.
+    "api.vc_issue": "sign",
+    "api.vc_verify_credential": "read",
+    "api.vc_verify_presentation": "read",
 }
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt", "application/vc+ld+jwt")

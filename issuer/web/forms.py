@@ -268,13 +268,15 @@ class TokenForm(FlaskForm):
     issue = BooleanField(_("Issue badges"), default=True)
     revoke = BooleanField(_("Revoke badges"))
     learners = BooleanField(_("Manage learners (add, read, erase)"))
+    # Off by default: the VC-API issuer signs any credential the caller writes.
+    sign = BooleanField(_("Sign any W3C credential as the organisation (VC-API)"))
     lifetime_days = SelectField(_("Expires after"), coerce=int, default=365, choices=[
         SelectChoice(30, _("30 days")), SelectChoice(90, _("90 days")),
         SelectChoice(365, _("one year"))])
 
     def scopes(self) -> tuple[str, ...]:
         """The permissions ticked, in the API's scope names."""
-        return tuple(name for name in ("read", "issue", "revoke", "learners")
+        return tuple(name for name in ("read", "issue", "revoke", "learners", "sign")
                      if self[name].data)
 
     def validate(self, extra_validators=None) -> bool:
