@@ -25,7 +25,7 @@ from .urls import public_url
 
 INVITATION, RESET = "invitation", "reset"
 LIFETIMES = {INVITATION: timedelta(days=7), RESET: timedelta(hours=1)}
-PATHS = {INVITATION: "/auth/invitation/", RESET: "/auth/reset/"}
+PATHS = {INVITATION: "/account/invitation/", RESET: "/account/reset/"}
 MAX_TOKEN_LENGTH = 100
 
 

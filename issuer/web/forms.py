@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     Optional,
@@ -202,7 +204,7 @@ class OrganisationForm(FlaskForm):
 
 
 class TrainerForm(FlaskForm):
-    """A new account; its one-time password is generated and shown once."""
+    """A new account; its person is invited by e-mail to choose a password."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (used to log in)"),
@@ -304,3 +306,40 @@ class BulkConfirmForm(FlaskForm):
     session = HiddenField(validators=[DataRequired()])
     csv_text = HiddenField(validators=[DataRequired(), Length(max=bulk.MAX_BYTES * 4 // 3 + 4)])
 
+
+
+# --- a person's own account ------------------------------------------------------------------
+
+PASSWORD_HINT = _("At least 12 characters. A few unrelated words make a strong password that "
+                  "is easy to remember.")
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the rules themselves are the service's)."""
+
+    password = PasswordField(_("New password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_("The new password again"), validators=[
+        DataRequired(), EqualTo("password", message=_("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class InvitationForm(NewPasswordForm):
+    """An invited person's name and first password."""
+
+    name = StringField(_("Your name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A signed-in person's new password, with the current one."""
+
+    current = PasswordField(_("Current password"), validators=[DataRequired(), Length(max=128)],
+                            render_kw={"autocomplete": "current-password"})
+
+
+class ResetRequestForm(FlaskForm):
+    """The address of an account whose password was forgotten."""
+
+    email = EmailField(_("E-mail"), validators=[DataRequired(), Length(max=320)],
+                       render_kw={"autocomplete": "username"})
