@@ -2,7 +2,7 @@
 account is deactivated, and an optional second factor.
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0013
 Create Date: 2026-12-05
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0008'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
