@@ -7,15 +7,16 @@ from the web; both get the first admin's invitation link (also e-mailed when SMT
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.core.messages import N_
 from issuer.domain.catalogue import SLUG
 from issuer.languages import LANGUAGES
-from issuer.store.models import Organisation, User
+from issuer.store.models import Credential, Organisation, User
 
 from .account_tokens import invite
 from .base import Actor, PermissionDenied, ServiceError, audit
@@ -71,3 +72,27 @@ def _require_coordinator(actor: Actor) -> None:
     # The system (the operator's command line) or the project's coordinator, nobody else.
     if actor is not None and getattr(actor, "role", None) != "coordinator":
         raise PermissionDenied(N_("only the project's coordinator can add an organisation"))
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    """What the coordinator sees of a partner: counts, never a learner's data."""
+
+    slug: str
+    name: str
+    country_code: str
+    accounts: int
+    issued: int
+    revoked: int
+
+
+def partner_overview(db: Session) -> list[PartnerSummary]:
+    """Every organisation with its active accounts and badges issued and revoked, by name."""
+    accounts = dict(db.execute(select(User.organisation_id, func.count())
+                               .where(User.active.is_(True)).group_by(User.organisation_id)).all())
+    badges = {org_id: (issued, revoked) for org_id, issued, revoked in db.execute(
+        select(Credential.organisation_id, func.count(), func.count(Credential.revoked_at))
+        .where(Credential.supersedes_id.is_(None)).group_by(Credential.organisation_id)).all()}
+    return [PartnerSummary(org.slug, org.name, org.country_code, accounts.get(org.id, 0),
+                           *badges.get(org.id, (0, 0)))
+            for org in db.scalars(select(Organisation).order_by(Organisation.name))]

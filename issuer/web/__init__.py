@@ -20,13 +20,25 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import account, admin, api, auth, edge, i18n, logs, public, trainer, wallet
+from . import (
+    account,
+    admin,
+    api,
+    auth,
+    coordinator,
+    edge,
+    i18n,
+    logs,
+    public,
+    trainer,
+    wallet,
+)
 from .errors import http_status
 from .extensions import close_db, csrf
 
 # One blueprint per audience, each registered here and nowhere else.
-BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, account.bp, trainer.bp, admin.bp, api.bp,
-                                      wallet.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, account.bp, trainer.bp, admin.bp,
+                                      coordinator.bp, api.bp, wallet.bp)
 # Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
 CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp)
 

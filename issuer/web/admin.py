@@ -149,7 +149,7 @@ def trainers():
                 user, token = account_tokens.invite(
                     db(), _organisation(), form.email.data, form.role.data, current_user(),
                     name=form.name.data, language=form.language.data)
-            invited = _invitation(user, token)
+            invited = invitation_notice(user, token)
         except ServiceError as error:
             form.email.errors.append(translated(error))
     status = 422 if form.errors else 200
@@ -161,7 +161,7 @@ def _trainers_page(form, invited=None):
                            invited=invited, confirm=ConfirmForm())
 
 
-def _invitation(user: User, token: str) -> dict:
+def invitation_notice(user: User, token: str) -> dict:
     """Send the invitation when e-mail is set up; the link is shown once either way."""
     url = account_tokens.link(token, account_tokens.INVITATION)
     sent = False
@@ -188,7 +188,7 @@ def reinvite(user_id: int):
         flash(translated(error), "error")
         return redirect(url_for(".trainers"))
     form = TrainerForm(formdata=None, language=_organisation().default_language)
-    return _trainers_page(form, _invitation(account, token)), 200, NO_STORE
+    return _trainers_page(form, invitation_notice(account, token)), 200, NO_STORE
 
 
 def _own_account(user_id: int) -> User:

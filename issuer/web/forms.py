@@ -203,6 +203,21 @@ class OrganisationForm(FlaskForm):
     ])
 
 
+class NewOrganisationForm(FlaskForm):
+    """A partner joining the project, and the address of its first admin."""
+
+    name = StringField(_("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_("Short name in its addresses (lower case, digits, hyphens)"),
+                       validators=[DataRequired(), Length(max=64), Regexp(
+                           r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                           message=_("Lower-case letters, digits and hyphens, e.g. barka."))])
+    country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
+        DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    default_language = SelectField(_("Default language"), choices=LANGUAGES)
+    admin_email = EmailField(_("Its first admin's e-mail"),
+                             validators=[DataRequired(), _email(), Length(max=320)])
+
+
 class TrainerForm(FlaskForm):
     """A new account; its person is invited by e-mail to choose a password."""
 
