@@ -18,6 +18,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 
 from issuer.config import Settings
+from issuer.rendering.cards import qr_matrix
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.account_mail import compose_account_mail
 from issuer.services.account_tokens import (
@@ -31,13 +32,28 @@ from issuer.services.account_tokens import (
 )
 from issuer.services.accounts import ADDRESS_FACTOR, change_password, start_session
 from issuer.services.mail import MailError, is_configured, send
+from issuer.services.second_factor import (
+    check_code,
+    new_secret,
+    provisioning_uri,
+    turn_off,
+    turn_on,
+)
 from issuer.store import ratelimit
 
-from .auth import current_user, home_url, login_required, sign_in
+from .auth import (
+    PENDING_SECOND_FACTOR,
+    current_user,
+    home_url,
+    login_required,
+    pending_second_factor,
+    sign_in,
+)
 from .extensions import db, settings
 from .forms import (
     PASSWORD_HINT,
     ChangePasswordForm,
+    CodeForm,
     InvitationForm,
     NewPasswordForm,
     ResetRequestForm,
@@ -202,3 +218,69 @@ def password():
             return redirect(home_url(current_user()))
     return render_template("account/password.html", form=form, hint=PASSWORD_HINT), \
         422 if form.errors else 200, NO_STORE
+
+
+# --- the second factor -----------------------------------------------------------------------
+
+SETUP_SECRET = "second_factor_setup"
+
+
+@bp.route("/code", methods=("GET", "POST"))
+def second_factor_code():
+    """The code from the authenticator app, after a right password; then the session starts."""
+    if _refused():
+        return _too_many()
+    pending = pending_second_factor()
+    if pending is None:
+        session.pop(PENDING_SECOND_FACTOR, None)
+        return redirect(url_for("auth.login"))
+    user, target = pending
+    form = CodeForm()
+    if form.validate_on_submit():
+        # Each account gets as many wrong codes per window as it gets wrong passwords.
+        if not _allowed(f"code:{user.id}", settings().login_max_failures):
+            return _too_many()
+        with unit_of_work(db()):
+            session_id = (start_session(db(), user, config=settings())
+                          if check_code(user, form.code.data) else None)
+        if session_id is not None:
+            return sign_in(user, session_id, target or home_url(user))
+        form.code.errors.append(_("This code is not right. Type the one your app shows now."))
+    return render_template("account/code.html", form=form), \
+        422 if form.errors else 200, NO_STORE
+
+
+@bp.route("/second-factor", methods=("GET", "POST"))
+@login_required("admin")
+def second_factor():
+    """Turn the second factor on (scan, then type a code) or off (type a code)."""
+    if _refused():
+        return _too_many()
+    user, form = current_user(), CodeForm()
+    secret = None if user.totp_secret else session.setdefault(SETUP_SECRET, new_secret())
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db()):
+                if secret:
+                    turn_on(db(), user, secret, form.code.data)
+                else:
+                    turn_off(db(), user, form.code.data)
+        except ServiceError as error:
+            form.code.errors.append(translated(error))
+        else:
+            session.pop(SETUP_SECRET, None)
+            flash(_("From now on, logging in asks for a code from your app.") if secret
+                  else _("Logging in no longer asks for a code."), "success")
+            return redirect(url_for(".second_factor"))
+    uri = provisioning_uri(secret, user.email) if secret else None
+    return render_template("account/second_factor.html", form=form, secret=secret, uri=uri,
+                           qr_path=_qr_path(uri) if uri else None), \
+        422 if form.errors else 200, NO_STORE
+
+
+def _qr_path(text: str) -> tuple[int, str]:
+    """The QR code of `text` as an SVG path: (size in modules, path data)."""
+    matrix = qr_matrix(text)
+    path = "".join(f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix)
+                   for x, dark in enumerate(row) if dark)
+    return len(matrix), path

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -60,17 +61,47 @@ def login():
             with unit_of_work(db()):
                 user = authenticate(db(), email, password, request.remote_addr,
                                     device=_known_device(email), config=settings())
-                session_id = (start_session(db(), user, config=settings()) if user is not None
-                              else None)
+                session_id = (start_session(db(), user, config=settings())
+                              if user is not None and not user.totp_secret else None)
         except TooManyAttempts:
             flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
                     minutes=settings().login_lockout_minutes), "error")
             return render_template("auth/login.html", email=email), 429
+        target = _safe_next(request.args.get("next")) or home_url(user) if user else None
+        if user is not None and user.totp_secret:
+            return _ask_for_code(user, target)
         if user is not None:
-            return sign_in(user, session_id, _safe_next(request.args.get("next")) or home_url(user))
+            return sign_in(user, session_id, target)
         flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
+
+
+# A password checked, a code still to type: who, since when (seconds), and where to go next.
+PENDING_SECOND_FACTOR = "second_factor"
+SECOND_FACTOR_MINUTES = 5
+
+
+def _ask_for_code(user: User, target: str):
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session[PENDING_SECOND_FACTOR] = [user.id, int(time.time()), target]
+    return redirect(url_for("account.second_factor_code"))
+
+
+def pending_second_factor() -> tuple[User, str] | None:
+    """The user whose password was right a moment ago and who now owes a code, and where
+    they were going; None when nobody is waiting (or waited too long)."""
+    pending = session.get(PENDING_SECOND_FACTOR)
+    if not isinstance(pending, list) or len(pending) != 3:
+        return None
+    user_id, since, target = pending
+    if time.time() - since > SECOND_FACTOR_MINUTES * 60:
+        return None
+    user = db().get(User, user_id)
+    return (user, target) if user is not None and user.active and user.totp_secret else None
 
 
 def sign_in(user: User, session_id: str, target: str):

@@ -368,3 +368,11 @@ class ResetRequestForm(FlaskForm):
 
     email = EmailField(_("E-mail"), validators=[DataRequired(), Length(max=320)],
                        render_kw={"autocomplete": "username"})
+
+
+class CodeForm(FlaskForm):
+    """Six digits from an authenticator app."""
+
+    code = StringField(_("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
