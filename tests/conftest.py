@@ -122,6 +122,7 @@ def app(overrides):
 
     application = create_app(overrides)
     yield application
+    application.extensions["sky_queue"].close()
     application.extensions["sky_engine"].dispose()
 
 

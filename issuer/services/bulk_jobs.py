@@ -16,6 +16,7 @@ A running job beats its heart after each row; one whose heart stopped for `STALE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -127,23 +128,32 @@ def resume(db: Session, job: BulkJob, now: datetime | None = None) -> bool:
     return queued.rowcount == 1
 
 
-def run(db: Session, job_id: int, now: datetime | None = None) -> BulkJob | None:
+def run(db: Session, job_id: int, now: datetime | None = None,
+        stopping: Callable[[], bool] = lambda: False) -> BulkJob | None:
     """Carry out a queued job's remaining rows, committing each; None when no job is queued
-    under `job_id` (a duplicate message, or another worker took it). `now` is the issuance
-    time (tests); heartbeats use the real clock."""
+    under `job_id` (a duplicate message, or another worker took it).
+
+    When `stopping()` turns true (the worker is shutting down) the job is handed back between
+    two rows: QUEUED again, for the caller to enqueue. `now` is the issuance time (tests);
+    heartbeats use the real clock."""
     job = _claim(db, job_id)
     if job is None:
         return None
     try:
-        _run_rows(db, job, now)
+        finished = _run_rows(db, job, now, stopping)
     except Exception:
         db.rollback()
-        db.execute(update(BulkJob).where(BulkJob.id == job.id).values(status=STOPPED))
-        db.commit()
+        _set_status(db, job, STOPPED)
         raise
-    job.status, job.finished_at = DONE, utcnow()
-    db.commit()
+    if finished:
+        job.finished_at = utcnow()
+    _set_status(db, job, DONE if finished else QUEUED)
     return job
+
+
+def _set_status(db: Session, job: BulkJob, status: str) -> None:
+    job.status = status
+    db.commit()
 
 
 def _claim(db: Session, job_id: int) -> BulkJob | None:
@@ -155,7 +165,9 @@ def _claim(db: Session, job_id: int) -> BulkJob | None:
     return db.get(BulkJob, job_id, populate_existing=True) if taken.rowcount == 1 else None
 
 
-def _run_rows(db: Session, job: BulkJob, now: datetime | None) -> None:
+def _run_rows(db: Session, job: BulkJob, now: datetime | None,
+              stopping: Callable[[], bool]) -> bool:
+    """Carry out the rows not done yet; False when `stopping` interrupted them."""
     session = job.session
     training = catalogue.training_of(session.template)
     actor = job.started_by
@@ -164,6 +176,8 @@ def _run_rows(db: Session, job: BulkJob, now: datetime | None) -> None:
     for row in bulk.parse(bulk.decode(job.csv_data), training):
         if row.line in done:
             continue
+        if stopping():
+            return False
         if isinstance(row, bulk.RowResult):  # the catalogue changed since the file was checked
             _keep(db, job, row)
             continue
@@ -173,6 +187,7 @@ def _run_rows(db: Session, job: BulkJob, now: datetime | None) -> None:
             db.rollback()
             result = bulk.failed(row, error)
         _keep(db, job, result)
+    return True
 
 
 def _keep(db: Session, job: BulkJob, result: bulk.RowResult) -> None:

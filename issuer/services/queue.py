@@ -19,6 +19,7 @@ from huey.consumer import Consumer
 
 from issuer.config import Settings
 from issuer.store.db import make_engine, make_sessionmaker
+from issuer.store.job_models import QUEUED
 
 from . import bulk_jobs
 
@@ -34,6 +35,7 @@ class JobQueue:
         self.settings = settings
         self.huey = _huey(settings)
         self._sessions = None
+        self._stop_flags: list = []  # of the consumers in this process
         self._bulk_task = self.huey.task(name=BULK_TASK)(self._run_bulk_job)
 
     def enqueue_bulk_job(self, job_id: int) -> None:
@@ -41,9 +43,14 @@ class JobQueue:
         self._bulk_task(job_id)
 
     def consumer(self, workers: int = 2) -> Consumer:
-        """A consumer of this queue whose workers are threads."""
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False,
-                                         check_worker_health=True)
+        """A consumer of this queue whose workers are threads.
+
+        SIGTERM (what process managers send) and SIGINT stop it gracefully: a running job is
+        handed back to the queue between two rows, for the next worker to go on with."""
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread",
+                                             periodic=False, graceful_signal="TERM")
+        self._stop_flags.append(consumer.stop_flag)
+        return consumer
 
     def start_in_process(self, workers: int = 1) -> Consumer:
         """Run the consumer's threads in this process (the embedded default, tests).
@@ -67,8 +74,13 @@ class JobQueue:
         if self._sessions is None:
             self._sessions = make_sessionmaker(make_engine(self.settings.database_url))
         with self._sessions() as db:
-            job = bulk_jobs.run(db, job_id)
+            job = bulk_jobs.run(db, job_id, stopping=self._stopping)
         logger.info("bulk job %s: %s", job_id, job.status if job else "not queued")
+        if job is not None and job.status == QUEUED:  # handed back by a stopping worker
+            self.enqueue_bulk_job(job_id)
+
+    def _stopping(self) -> bool:
+        return any(flag.is_set() for flag in self._stop_flags)
 
 
 def _huey(settings: Settings) -> Huey:

@@ -1,4 +1,5 @@
-"""What the blueprints share with the app factory: settings, the request's session, CSRF.
+"""What the blueprints share with the app factory: settings, the request's session, CSRF,
+the job queue.
 
 Kept apart from the factory so that `issuer.web` imports its blueprints by name and no
 blueprint imports the package that registers it.
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
+from issuer.services.queue import JobQueue
 
 csrf = CSRFProtect()
 
@@ -31,3 +33,8 @@ def close_db(_error: BaseException | None = None) -> None:
 def settings() -> Settings:
     """The settings of the running app (`create_app` puts them in its config)."""
     return current_app.config["SETTINGS"]
+
+
+def job_queue() -> JobQueue:
+    """The queue long work is handed to (`create_app` builds it from the settings)."""
+    return current_app.extensions["sky_queue"]
