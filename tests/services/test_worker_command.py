@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,7 +30,8 @@ def job_queue(overrides):
     queue.close()
 
 
-def start_worker(overrides, log_path):
+def start_command(overrides, log_path, *arguments):
+    """`sky-badges ARGUMENTS…` in its own process, on the test's database and instance."""
     environment = {**os.environ, **{name: str(value) for name, value in overrides.items()
                                     if name.isupper() and name not in ("TESTING",
                                                                       "AUTO_MIGRATE")}}
@@ -37,7 +39,17 @@ def start_worker(overrides, log_path):
     log = log_path.open("a", encoding="utf-8")
     return subprocess.Popen(
         [sys.executable, "-c", "import sys; from issuer.cli import main; sys.exit(main())",
-         "worker", "--threads", "1"], env=environment, stdout=log, stderr=subprocess.STDOUT)
+         *arguments], env=environment, stdout=log, stderr=subprocess.STDOUT)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_worker(overrides, log_path):
+    return start_command(overrides, log_path, "worker", "--threads", "1")
 
 
 def wait_for(condition, timeout: float, what: str, log_path):
@@ -83,3 +95,35 @@ def test_sigterm_hands_the_job_back_and_the_next_worker_finishes_it(db, world, o
     assert count(db, Credential) == will_issue(rows)
     assert db.get(BulkJob, job.id).attempts == 2
     assert sorted(bulk_jobs.counts(db, job).values()) == [rows // 10, will_issue(rows)]
+
+
+def test_serve_alone_carries_out_queued_jobs_the_embedded_default(db, world, overrides,
+                                                                 job_queue, tmp_path):
+    log_path = tmp_path / "serve.log"
+    job = queued(db, world, csv_file(5))
+    job_queue.enqueue_bulk_job(job.id)
+    port = free_port()
+    server = start_command(overrides, log_path, "serve", "--no-demo", "--port", str(port))
+    try:
+        wait_for(lambda: status(db, job) == DONE, 120, "the job done", log_path)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    assert count(db, Credential) == will_issue(5)
+
+
+def test_serve_without_its_worker_leaves_jobs_to_the_workers(db, world, overrides, job_queue,
+                                                             tmp_path):
+    log_path = tmp_path / "serve.log"
+    job = queued(db, world, csv_file(2))
+    job_queue.enqueue_bulk_job(job.id)
+    port = free_port()
+    server = start_command(overrides, log_path, "serve", "--no-demo", "--no-worker",
+                           "--port", str(port))
+    try:
+        wait_for(lambda: "SKY Badges on" in log_path.read_text(), 60, "the server", log_path)
+        time.sleep(2)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    assert (status(db, job), job_queue.huey.pending_count()) == (QUEUED, 1)
