@@ -120,7 +120,8 @@ def revoke_wallet_copies(db: Session, credential: Credential, actor: Actor,
     for copy in wallet_copies(db, credential):
         if copy.revoked_at is None:
             revoke(db, copy, credential.revocation_reason, actor, now,
-                   public=credential.revocation_reason_public)
+                   public=credential.revocation_reason_public,
+                   code=credential.revocation_reason_code)
 
 
 def unsigned_document(credential: Credential) -> dict:

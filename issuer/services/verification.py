@@ -27,7 +27,7 @@ from issuer.store.models import Credential, Organisation, StatusList
 
 from .keys import did_document, issuer_did
 from .learners import is_redacted
-from .publishing import public_revocation_reason
+from .publishing import public_revocation_reason, revocation_label
 from .status_lists import signed_status_list
 
 _DID_DOCUMENT = re.compile(r"^/issuers/([a-z0-9-]+)/did\.json$")
@@ -98,8 +98,9 @@ def known_issuers(db: Session) -> list[str]:
 
 def _with_public_reason(report: VerificationReport, credential: Credential
                         ) -> VerificationReport:
-    """The status check of a revoked credential says why, when the reason is public."""
-    reason = public_revocation_reason(credential)
+    """The status check of a revoked credential says why: the listed reason, and the free text
+    when it is public."""
+    reason = _reason_in_words(credential)
     if reason is None or not report.revoked:
         return report
     report.checks = [replace(check, message=f"{check.message}: {reason}")
@@ -108,10 +109,16 @@ def _with_public_reason(report: VerificationReport, credential: Credential
     return report
 
 
+def _reason_in_words(credential: Credential) -> str | None:
+    label = revocation_label(credential)
+    parts = [str(label) if label else None, public_revocation_reason(credential)]
+    return " — ".join(part for part in parts if part) or None
+
+
 def _erased_report(credential: Credential) -> VerificationReport:
     document = json.loads(credential.signed_json)
     issuer = document.get("issuer") or {}
-    reason = public_revocation_reason(credential)
+    reason = _reason_in_words(credential)
     return VerificationReport(
         verdict="revoked",
         checks=[Check("status", FAILED, f"revoked: {reason}" if reason else "revoked")],

@@ -215,9 +215,9 @@ def session(session_id: int):
 
 
 def _state(training: MicroTraining, assessment: Assessment, credential) -> str:
-    """issued / ready / not-yet / to-evaluate: what the list shows beside a learner."""
+    """issued / revoked / ready / not-yet / to-evaluate: what the list shows beside a learner."""
     if credential is not None:
-        return "issued"
+        return "revoked" if credential.revoked_at else "issued"
     known = {g.id: {lvl.id for lvl in g.levels} for g in training.gestures}
     levels = {k: v for k, v in assessment.levels.items() if v in known.get(k, ())}
     if training.is_validated(levels):

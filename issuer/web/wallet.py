@@ -113,6 +113,7 @@ def claim_page(token: str):
                    closed=claim_service.can_bind(credential),
                    withdrawn_on=publishing.human_date(credential.revoked_at, language),
                    withdrawn_because=publishing.public_revocation_reason(credential),
+                   withdrawn_label=publishing.revocation_label(credential),
                    organisation=credential.organisation,
                    linkedin_url=linkedin_url(credential, document),
                    verify_url=verify_url(credential, _base()),
