@@ -9,10 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from issuer.config import Settings
 from issuer.core.messages import N_, Joined, Localised, dump, load
 from issuer.services import NotFound, PermissionDenied, bulk, bulk_jobs, unit_of_work
-from issuer.services.queue import JobQueue
 from issuer.store.job_models import DONE, QUEUED, RUNNING, STOPPED, BulkJob, BulkJobRow
 from issuer.store.models import Assessment, Credential, Learner, utcnow
 from tests.helpers import count, make_world
@@ -36,15 +34,6 @@ def will_issue(rows: int, not_yet_every: int = 10) -> int:
 def queued(db, world, data: bytes) -> BulkJob:
     with unit_of_work(db):
         return bulk_jobs.start(db, world.session, data, world.admin, "learners.csv")
-
-
-@pytest.fixture
-def job_queue(overrides):
-    """The deployment's real queue (SQLite file or PostgreSQL tables), emptied."""
-    queue = JobQueue(Settings.from_env(overrides))
-    queue.huey.flush()
-    yield queue
-    queue.close()
 
 
 class Crash(BaseException):

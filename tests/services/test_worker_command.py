@@ -13,21 +13,11 @@ import time
 
 import pytest
 
-from issuer.config import Settings
 from issuer.services import bulk_jobs
-from issuer.services.queue import JobQueue
 from issuer.store.job_models import DONE, QUEUED, BulkJob, BulkJobRow
 from issuer.store.models import Credential
 from tests.helpers import count
 from tests.services.test_bulk_jobs import csv_file, queued, will_issue
-
-
-@pytest.fixture
-def job_queue(overrides):
-    queue = JobQueue(Settings.from_env(overrides))
-    queue.huey.flush()
-    yield queue
-    queue.close()
 
 
 def start_command(overrides, log_path, *arguments):
