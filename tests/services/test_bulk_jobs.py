@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from issuer.core.messages import N_, Joined, Localised, dump, load
 from issuer.services import NotFound, PermissionDenied, bulk, bulk_jobs, unit_of_work
 from issuer.store.job_models import DONE, QUEUED, RUNNING, STOPPED, BulkJob, BulkJobRow
-from issuer.store.models import Assessment, Credential, Learner, utcnow
+from issuer.store.models import Assessment, AuditEvent, Credential, Learner, utcnow
 from tests.helpers import count, make_world
 
 HEADER = "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end"
@@ -61,6 +61,8 @@ def test_a_valid_file_becomes_a_queued_job_and_issues_nothing_yet(db, world):
     assert (job.status, job.rows_total, job.started_by_id, job.filename) == (
         QUEUED, 3, world.admin.id, "learners.csv")
     assert count(db, Credential) == 0
+    assert count(db, AuditEvent, AuditEvent.action == "bulk.start",
+                 AuditEvent.user_id == world.admin.id) == 1
 
 
 def test_an_admin_of_another_organisation_cannot_start_a_job_for_the_session(db, world):
