@@ -29,6 +29,7 @@ _ENVIRONMENT = {
     "PUBLIC_BASE_URL": ("public_base_url", str),
     "SKY_KEY_PASSPHRASE": ("key_passphrase", str),
     "SESSION_LIFETIME_MINUTES": ("session_lifetime_minutes", int),
+    "SESSION_MAX_HOURS": ("session_max_hours", int),
     "SKY_CATALOGUE_PATH": ("catalogue_path", str),
     "SKY_ALLOW_HTTP_LOOPBACK": ("allow_http_loopback", bool),
     "SKY_LOGIN_MAX_FAILURES": ("login_max_failures", int),
@@ -58,6 +59,8 @@ class Settings:
     public_base_url: str
     key_passphrase: str
     session_lifetime_minutes: int = 480
+    # However active, a session ends after this many hours: sign in again (ASVS 3.3.2).
+    session_max_hours: int = 12
     catalogue_path: str = "badge_templates"
     allow_http_loopback: bool = False
     login_max_failures: int = 5

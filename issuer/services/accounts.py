@@ -94,9 +94,9 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
                               roles=", ".join(ROLES), role=repr(role)))
     email = normalise_email(email)
     refuse_taken_address(db, email)
+    stored = hash_password(password, config or settings_of(db)) if password else ""
     user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
-                password_hash=hash_password(password, config or settings_of(db)) if password else "",
-                language=language, active=True)
+                password_hash=stored, language=language, active=True)
     db.add(user)
     db.flush()
     audit(db, "account.create", actor, org, email, role=role)
@@ -227,9 +227,12 @@ def session_user(db: Session, token: str | None, now: datetime | None = None,
         return None
     now = now or utc_seconds()
     record = db.scalar(select(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
-    lifetime = timedelta(minutes=(config or settings_of(db)).session_lifetime_minutes)
+    config = config or settings_of(db)
+    lifetime = timedelta(minutes=config.session_lifetime_minutes)
     if record is None or record.last_seen_at < now - lifetime:
         return None
+    if record.created_at < now - timedelta(hours=config.session_max_hours):
+        return None  # an absolute limit: a stolen cookie kept busy still dies
     if now - record.last_seen_at >= SESSION_TOUCH:  # inactivity, not age, ends a session
         record.last_seen_at = now
     user = db.get(User, record.user_id)

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from issuer.services.base import settings_of
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.account_tokens import (
     INVITATION,
@@ -25,6 +24,7 @@ from issuer.services.accounts import (
     session_user,
     start_session,
 )
+from issuer.services.base import settings_of
 from issuer.services.keys import did_document, issuer_did
 from issuer.services.organisations import onboard
 from issuer.store.models import AccountToken, AuditEvent, Organisation

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from issuer.cli import main
-from issuer.services.base import settings_of
 from issuer.services import unit_of_work
 from issuer.services.account_tokens import INVITATION, redeem
+from issuer.services.base import settings_of
 from issuer.store.models import Organisation, SigningKey
 from tests.helpers import SMTP_PASSWORD, TEST_PASSWORD
 
