@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
@@ -99,9 +99,12 @@ def _fast_validator(schema: str, strict: bool):
     registry = jsonschema_rs.Registry(
         [(_load(f)["$id"], _load(f)) for f in files], draft=jsonschema_rs.Draft201909
     )
+    # Formats by jsonschema's own checkers: Rust's date-time accepts year 0000, Python's does not.
+    checker = Draft201909Validator.FORMAT_CHECKER
+    formats = {name: partial(checker.conforms, format=name) for name in checker.checkers}
     return jsonschema_rs.Draft201909Validator(
         _load((STRICT_FILES if strict else SCHEMA_FILES)[schema]),
-        validate_formats=True, registry=registry,
+        validate_formats=True, formats=formats, registry=registry,
     )
 
 
