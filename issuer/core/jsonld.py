@@ -1,7 +1,8 @@
 """JSON-LD for signing: a closed-world context loader, safe-mode expansion and RDFC-1.0.
 
-Contexts come only from the package's own `contexts/` folder. A URL outside that map is an
-error, never a network fetch: an unknown context is how signatures silently break.
+Contexts come only from the package's own `contexts/` folder, then from the hash-pinned contexts
+registered through `extra_contexts`. Any other URL is an error, never a network fetch: an unknown
+context is how signatures silently break.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pyld.jsonld import JsonLdError, LRUCache
 
 from . import rdfc
 from .errors import ContextError, SafeModeError
+from .extra_contexts import lookup as lookup_extra
 
 DocumentLoader = Callable[[str, Any], dict]
 
@@ -73,10 +75,11 @@ def make_loader(variant: str | None = None) -> DocumentLoader:
 
     def load(url: str, options: Any = None) -> dict:
         filename = overrides.get(url) or context_index().get(url, {}).get("file")
-        if filename is None:
-            raise ContextError(f"unknown JSON-LD context {url!r}: only bundled contexts are loaded")
         # pyld may annotate what it receives, so hand out a copy of the cached parse.
-        document = copy.deepcopy(_parsed_context(filename))
+        document = copy.deepcopy(_parsed_context(filename) if filename else lookup_extra(url))
+        if document is None:
+            raise ContextError(f"unknown JSON-LD context {url!r}: only bundled and registered "
+                               "contexts are loaded (see issuer.core.extra_contexts)")
         return {"contextUrl": None, "documentUrl": url, "document": document}
 
     load.variant = variant  # type: ignore[attr-defined]
@@ -140,6 +143,10 @@ def expand_safely(document: dict, loader: DocumentLoader | None = None) -> list:
         expanded = jsonld.expand(document, options, on_property_dropped=dropped.append)
     except JsonLdError as error:
         raise _context_error(error) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # pyld lets some malformed contexts ("@context": "text", {"@vocab": null}) escape raw.
+        reason = f"{error!r:.200}"
+        raise ContextError(f"JSON-LD processing failed: malformed @context ({reason})") from None
     if dropped:
         term = dropped[0]
         raise SafeModeError(

@@ -2,7 +2,7 @@
 endorsements, API tokens, audit log, pilot statistics and bulk issuance from a CSV file.
 
 Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
-for an explicit confirmation; secrets (a new password, an API token) are shown once, in the
+for an explicit confirmation; secrets (an invitation link, an API token) are shown once, in the
 response itself, never through the session cookie, and never stored in clear.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 import shutil
 import tempfile
 import tomllib
@@ -28,18 +27,22 @@ from issuer.core.errors import TemplateError
 from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
     ServiceError,
+    account_tokens,
+    accounts,
     api_tokens,
     audit,
     bulk,
+    bulk_jobs,
     catalogue,
     endorsements,
     keys,
     learner_record,
+    mail,
     revocation,
     stats,
     unit_of_work,
 )
-from issuer.services.accounts import create_user
+from issuer.services.account_mail import compose_account_mail
 from issuer.store.models import (
     AchievementTemplate,
     ApiToken,
@@ -55,7 +58,7 @@ from issuer.store.models import (
 from issuer.store.stacking_models import Endorsement
 
 from .auth import current_user, login_required
-from .extensions import db, settings
+from .extensions import db, job_queue, settings
 from .forms import (
     BulkConfirmForm,
     BulkUploadForm,
@@ -138,42 +141,79 @@ def _accounts():
 @bp.route("/trainers", methods=("GET", "POST"))
 @login_required("admin")
 def trainers():
-    """The organisation's accounts; a new one gets a one-time password, shown once."""
+    """The organisation's accounts; a new one is invited by e-mail to choose its password."""
     form = TrainerForm(language=_organisation().default_language)
-    password = created = None
+    invited = None
     if form.validate_on_submit():
-        password = secrets.token_urlsafe(12)
         try:
             with unit_of_work(db()):
-                created = create_user(db(), _organisation(), form.email.data, form.name.data,
-                                      form.role.data, password, current_user(),
-                                      language=form.language.data, config=settings())
+                user, token = account_tokens.invite(
+                    db(), _organisation(), form.email.data, form.role.data, current_user(),
+                    name=form.name.data, language=form.language.data)
+            invited = invitation_notice(user, token)
         except ServiceError as error:
             form.email.errors.append(translated(error))
-            password = None
     status = 422 if form.errors else 200
-    response = render_template("admin/trainers.html", form=form, accounts=_accounts(),
-                               created=created, password=password, confirm=ConfirmForm())
-    return response, status, NO_STORE
+    return _trainers_page(form, invited), status, NO_STORE
+
+
+def _trainers_page(form, invited=None):
+    return render_template("admin/trainers.html", form=form, accounts=_accounts(),
+                           invited=invited, confirm=ConfirmForm())
+
+
+def invitation_notice(user: User, token: str) -> dict:
+    """Send the invitation when e-mail is set up; the link is shown once either way."""
+    url = account_tokens.link(db(), token, account_tokens.INVITATION)
+    sent = False
+    if mail.is_configured(settings()):
+        message = compose_account_mail(account_tokens.INVITATION, user.email, url,
+                                       user.organisation.name, user.language, settings())
+        try:
+            mail.send(message, settings())
+            sent = True
+        except mail.MailError:
+            pass  # the page says it was not sent; the link is on it
+    return {"user": user, "link": url, "sent": sent}
+
+
+@bp.route("/trainers/<int:user_id>/invite", methods=("POST",))
+@login_required("admin")
+def reinvite(user_id: int):
+    """A new invitation for an account whose person has not chosen a password yet."""
+    account = _own_account(user_id)
+    try:
+        with unit_of_work(db()):
+            token = account_tokens.reinvite(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+        return redirect(url_for(".trainers"))
+    form = TrainerForm(formdata=None, language=_organisation().default_language)
+    return _trainers_page(form, invitation_notice(account, token)), 200, NO_STORE
+
+
+def _own_account(user_id: int) -> User:
+    account = db().get(User, user_id)
+    if account is None or account.organisation_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return account
 
 
 @bp.route("/trainers/<int:user_id>/deactivate", methods=("POST",))
 @login_required("admin")
 def deactivate(user_id: int):
     """Deactivate an account: it can no longer log in; what it issued stays valid."""
-    account = db().get(User, user_id)
-    if account is None or account.organisation_id != current_user().organisation_id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if account.id == current_user().id:
-        flash(_("You cannot deactivate your own account."), "error")
-    else:
+    account = _own_account(user_id)
+    try:
         with unit_of_work(db()):
-            account.active = False
-            audit(db(), "account.deactivate", current_user(), account.organisation_id,
-                  account.email)
-        flash(_("%(name)s can no longer log in.", name=account.name), "success")
+            accounts.deactivate(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+    else:
+        flash(_("%(name)s can no longer log in.", name=account.name or account.email),
+              "success")
     return redirect(url_for(".trainers"))
 
 
@@ -181,15 +221,14 @@ def deactivate(user_id: int):
 @login_required("admin")
 def reactivate(user_id: int):
     """Let a deactivated account log in again (with its earlier password)."""
-    account = db().get(User, user_id)
-    if account is None or account.organisation_id != current_user().organisation_id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    with unit_of_work(db()):
-        account.active = True
-        audit(db(), "account.reactivate", current_user(), account.organisation_id, account.email)
-    flash(_("%(name)s can log in again.", name=account.name), "success")
+    account = _own_account(user_id)
+    try:
+        with unit_of_work(db()):
+            accounts.reactivate(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+    else:
+        flash(_("%(name)s can log in again.", name=account.name or account.email), "success")
     return redirect(url_for(".trainers"))
 
 
@@ -366,8 +405,9 @@ def revoke(uuid: str):
     form = RevokeForm()
     if credential.revoked_at is None and form.validate_on_submit():
         with unit_of_work(db()):
-            revocation.revoke(db(), credential, form.reason.data.strip(), current_user(),
-                              public=form.public.data)
+            revocation.revoke(db(), credential, (form.reason.data or "").strip(),
+                              current_user(), public=form.public.data,
+                              code=form.reason_code.data)
         flash(_("The badge %(short_id)s is revoked.", short_id=credential.short_id), "success")
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200
@@ -602,34 +642,74 @@ def bulk_upload():
         except bulk.BulkFileError as error:
             form.file.errors.append(translated(error))
         else:
+            summary = bulk.summary(results)
             confirm = BulkConfirmForm(session=str(training_session.id),
-                                      csv_text=base64.b64encode(data).decode("ascii"))
-            return render_template("admin/bulk_preview.html", results=results, confirm=confirm,
-                                   training_session=training_session,
-                                   summary=bulk.summary(results), verdicts=_verdict_labels())
+                                      csv_text=base64.b64encode(data).decode("ascii"),
+                                      filename=secure_filename(form.file.data.filename or ""))
+            # A file with an error issues nothing: it is corrected and uploaded again.
+            return render_template("admin/bulk_preview.html", results=results,
+                                   confirm=None if summary.get(bulk.ERROR) else confirm,
+                                   training_session=training_session, summary=summary,
+                                   verdicts=_verdict_labels())
     return render_template("admin/bulk.html", form=form, training=training,
                            language=chosen.language if chosen else "en",
-                           columns=bulk.csv_columns(training) if training else None), (
+                           columns=bulk.csv_columns(training) if training else None,
+                           jobs=[(job, _job_state(job)) for job in
+                                 bulk_jobs.jobs_of(db(), current_user().organisation_id)]), (
         422 if form.errors else 200)
 
 
 @bp.route("/bulk/run", methods=("POST",))
 @login_required("admin")
 def bulk_run():
-    """Run a previewed file: each row in its own transaction; a result per row."""
+    """Queue a previewed file as a job (checked whole again) and show its progress page.
+
+    The rows are carried out by a worker, never in this request: a thousand rows take longer
+    than a request may last."""
     form = BulkConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     training_session = _own_session(int(form.session.data))
     try:
         data = base64.b64decode(form.csv_text.data, validate=True)
-        results = bulk.run(db(), training_session, data, current_user())
-    except (binascii.Error, bulk.BulkFileError) as error:
+        with unit_of_work(db()):
+            job = bulk_jobs.start(db(), training_session, data, current_user(),
+                                  form.filename.data)
+    except (binascii.Error, bulk.BulkFileError, bulk_jobs.InvalidBulkFile) as error:
         flash(translated(error), "error")
         return redirect(url_for(".bulk_upload", session=training_session.id))
-    return render_template("admin/bulk_result.html", results=results,
-                           training_session=training_session, summary=bulk.summary(results),
-                           verdicts=_verdict_labels())
+    job_queue().enqueue_bulk_job(job.id)
+    return redirect(url_for(".bulk_job", job_id=job.id), 303)
+
+
+@bp.route("/bulk/jobs/<int:job_id>")
+@login_required("admin")
+def bulk_job(job_id: int):
+    """A job's progress; the page reloads itself (no JavaScript) until the job ends."""
+    job = bulk_jobs.job_of(db(), current_user().organisation_id, job_id)
+    counts = bulk_jobs.counts(db(), job)
+    return render_template(
+        "admin/bulk_job.html", job=job, counts=counts, done=sum(counts.values()),
+        stopped=bulk_jobs.is_stopped(job), resume=ConfirmForm(),
+        results=bulk_jobs.results(db(), job, (bulk.ERROR, bulk.NOT_YET_ACQUIRED)),
+        verdicts=_verdict_labels())
+
+
+@bp.route("/bulk/jobs/<int:job_id>/resume", methods=("POST",))
+@login_required("admin")
+def bulk_job_resume(job_id: int):
+    """Queue a stopped job again: the rows already done are never done twice."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = bulk_jobs.job_of(db(), current_user().organisation_id, job_id)
+    if bulk_jobs.resume(db(), job):
+        audit(db(), "bulk.resume", current_user(), job.organisation_id, f"bulk job {job.id}")
+        db().commit()
+        job_queue().enqueue_bulk_job(job.id)
+        flash(_("The job is queued again; the lines already done are skipped."), "success")
+    else:
+        flash(_("This job is not stopped: nothing to resume."), "error")
+    return redirect(url_for(".bulk_job", job_id=job.id), 303)
 
 
 @bp.route("/bulk/template/<int:session_id>.csv")
@@ -640,6 +720,13 @@ def bulk_template(session_id: int):
     training = catalogue.training_of(training_session.template)
     return Response(bulk.template_csv(training), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{training.id}-learners.csv"'})
+
+
+def _job_state(job) -> str:
+    if bulk_jobs.is_stopped(job):
+        return _("stopped: open it to resume")
+    return {bulk_jobs.QUEUED: _("waiting for a worker"), bulk_jobs.RUNNING: _("issuing"),
+            bulk_jobs.DONE: _("finished")}[job.status]
 
 
 def _verdict_labels() -> dict[str, str]:

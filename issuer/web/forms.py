@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     Optional,
@@ -37,7 +39,7 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk
+from issuer.services import bulk, revocation
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -201,8 +203,23 @@ class OrganisationForm(FlaskForm):
     ])
 
 
+class NewOrganisationForm(FlaskForm):
+    """A partner joining the project, and the address of its first admin."""
+
+    name = StringField(_("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_("Short name in its addresses (lower case, digits, hyphens)"),
+                       validators=[DataRequired(), Length(max=64), Regexp(
+                           r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                           message=_("Lower-case letters, digits and hyphens, e.g. barka."))])
+    country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
+        DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    default_language = SelectField(_("Default language"), choices=LANGUAGES)
+    admin_email = EmailField(_("Its first admin's e-mail"),
+                             validators=[DataRequired(), _email(), Length(max=320)])
+
+
 class TrainerForm(FlaskForm):
-    """A new account; its one-time password is generated and shown once."""
+    """A new account; its person is invited by e-mail to choose a password."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (used to log in)"),
@@ -240,14 +257,24 @@ class CredentialSearchForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    """Revocation: a reason, and a second, explicit confirmation."""
+    """Revocation: a reason from the list (every reader sees it in their language), details
+    when needed, and a second, explicit confirmation."""
 
-    reason = TextAreaField(_("Reason (kept in the audit log)"),
-                           validators=[DataRequired(), Length(min=3, max=500)])
+    # "Other reason" with details is what a form without a listed reason means.
+    reason_code = SelectField(_("Why is the badge withdrawn?"), default="other",
+                              validators=[DataRequired()],
+                              choices=[SelectChoice(code, _(label.template))
+                                       for code, label in revocation.REASONS.items()])
+    reason = TextAreaField(_("Details (kept in the audit log; required for “Other reason”)"),
+                           validators=[Length(max=500)])
     # Unchecked by default: a reason may hold personal details.
     public = BooleanField(_("Show this reason on the public verification page"), default=False)
     confirm = BooleanField(_("I confirm: this badge will show as revoked everywhere, for good."),
                            validators=[DataRequired(_("Tick the box to confirm."))])
+
+    def validate_reason(self, field) -> None:
+        if self.reason_code.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_("Say why the badge is withdrawn."))
 
 
 class TokenForm(FlaskForm):
@@ -258,13 +285,15 @@ class TokenForm(FlaskForm):
     issue = BooleanField(_("Issue badges"), default=True)
     revoke = BooleanField(_("Revoke badges"))
     learners = BooleanField(_("Manage learners (add, read, erase)"))
+    # Off by default: the VC-API issuer signs any credential the caller writes.
+    sign = BooleanField(_("Sign any W3C credential as the organisation (VC-API)"))
     lifetime_days = SelectField(_("Expires after"), coerce=int, default=365, choices=[
         SelectChoice(30, _("30 days")), SelectChoice(90, _("90 days")),
         SelectChoice(365, _("one year"))])
 
     def scopes(self) -> tuple[str, ...]:
         """The permissions ticked, in the API's scope names."""
-        return tuple(name for name in ("read", "issue", "revoke", "learners")
+        return tuple(name for name in ("read", "issue", "revoke", "learners", "sign")
                      if self[name].data)
 
     def validate(self, extra_validators=None) -> bool:
@@ -303,4 +332,50 @@ class BulkConfirmForm(FlaskForm):
 
     session = HiddenField(validators=[DataRequired()])
     csv_text = HiddenField(validators=[DataRequired(), Length(max=bulk.MAX_BYTES * 4 // 3 + 4)])
+    filename = HiddenField(validators=[Optional(), Length(max=200)])
 
+
+
+# --- a person's own account ------------------------------------------------------------------
+
+PASSWORD_HINT = _("At least 12 characters. A few unrelated words make a strong password that "
+                  "is easy to remember.")
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the rules themselves are the service's)."""
+
+    password = PasswordField(_("New password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_("The new password again"), validators=[
+        DataRequired(), EqualTo("password", message=_("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class InvitationForm(NewPasswordForm):
+    """An invited person's name and first password."""
+
+    name = StringField(_("Your name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A signed-in person's new password, with the current one."""
+
+    current = PasswordField(_("Current password"), validators=[DataRequired(), Length(max=128)],
+                            render_kw={"autocomplete": "current-password"})
+
+
+class ResetRequestForm(FlaskForm):
+    """The address of an account whose password was forgotten."""
+
+    email = EmailField(_("E-mail"), validators=[DataRequired(), Length(max=320)],
+                       render_kw={"autocomplete": "username"})
+
+
+class CodeForm(FlaskForm):
+    """Six digits from an authenticator app."""
+
+    code = StringField(_("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
