@@ -35,6 +35,7 @@ _KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DOUBLE_EXPONENT = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
 _CACHED_CONTEXTS = 512
+_REMEMBERED_TERMS = 8192
 KEYWORDS = frozenset(PYLD_KEYWORDS)
 
 
@@ -108,6 +109,19 @@ class _QuadWriter:
         self.cache.put(key, (result, active, local))
         return result
 
+    def term(self, active: dict, key: str) -> str | None:
+        """A key or type expanded in `active`, remembered: a few hundred terms come back."""
+        memo = self.cache.terms
+        try:
+            return memo[id(active), key]
+        except KeyError:
+            pass
+        expanded = _expand_iri(active, key, vocab=True)
+        if len(memo) >= _REMEMBERED_TERMS:
+            memo.clear()
+        memo[id(active), key] = expanded
+        return expanded
+
     def _process(self, active: dict, local: Any, **flags) -> dict:
         return JsonLdProcessor()._process_context(active, local, self.options, **flags)
 
@@ -123,7 +137,7 @@ class _QuadWriter:
         for key in sorted(element):
             if key == "@context" or key == type_key:
                 continue
-            expanded = _expand_iri(active, key, vocab=True)
+            expanded = self.term(active, key)
             if expanded == "@id":
                 if subject is not None or not isinstance(element[key], str):
                     raise _Unsupported("@id")
@@ -157,7 +171,9 @@ class _QuadWriter:
         """pyld's context switch on entering a nested node: revert, then property scope."""
         property_scoped = _mapping(active, active_property).get("@context")
         previous = active.get("previousContext")
-        if previous is not None and not (len(element) == 1 and _only_id(active, element)):
+        if previous is not None and not (
+            len(element) == 1 and self.term(active, next(iter(element))) == "@id"
+        ):
             active = previous
         if property_scoped is not None:
             active = self.scoped(active, property_scoped, True)
@@ -168,7 +184,7 @@ class _QuadWriter:
         type_scoped = active
         type_key, types = None, []
         for key in sorted(element):
-            if _expand_iri(active, key, vocab=True) != "@type":
+            if self.term(active, key) != "@type":
                 continue
             if type_key is not None:
                 raise _Unsupported("two @type keys")
@@ -181,7 +197,7 @@ class _QuadWriter:
                 local = _mapping(type_scoped, type_).get("@context")
                 if local is not None and local is not False:
                     active = self.scoped(active, local, False)
-        expanded = [_iri_term(_expand_iri(type_scoped, t, vocab=True)) for t in types]
+        expanded = [_iri_term(self.term(type_scoped, t)) for t in types]
         return type_key, expanded, active
 
     def _values(self, active: dict, key: str, value: Any) -> list[str]:
@@ -212,11 +228,6 @@ class _QuadWriter:
             else:
                 terms.append(_literal(term_active, key, item))
         return terms
-
-
-def _only_id(active: dict, element: dict) -> bool:
-    (key,) = element
-    return _expand_iri(active, key, vocab=True) == "@id"
 
 
 def _literal(active: dict, key: str, value: Any) -> str:
@@ -305,11 +316,13 @@ def _initial() -> dict:
 
 
 class _LRU:
-    """Processed contexts by key, the least recently used dropped beyond a bound."""
+    """Processed contexts by key, the least recently used dropped beyond a bound; and terms
+    expanded in them, by the context's id (forgotten when a context is dropped)."""
 
     def __init__(self, maxsize: int):
         self.maxsize = maxsize
         self.entries: OrderedDict = OrderedDict()
+        self.terms: dict[tuple[int, str], str | None] = {}
 
     def get(self, key):
         entry = self.entries.get(key)
@@ -321,6 +334,7 @@ class _LRU:
         self.entries[key] = value
         if len(self.entries) > self.maxsize:
             self.entries.popitem(last=False)
+            self.terms.clear()
         return value
 
 
