@@ -4,12 +4,11 @@ The embedded default needs nothing set: SQLite in `./instance`, a secret key and
 generated into that folder (mode 600) on first start. Production sets `DATABASE_URL`,
 `SECRET_KEY`, `SKY_KEY_PASSPHRASE` and `PUBLIC_BASE_URL` (whose host becomes the did:web host).
 
-The shells hand settings in: `create_app` keeps them in `app.config["SETTINGS"]` (pages read
-them through `issuer.web.extensions.settings()`), the CLI builds its own, and services that
-depend on them take a `config` (or `base_url`, `secret_key`) parameter. `activate()` remains for
-the minting path, whose public URLs (`services.urls.public_url`) and key passphrase
-(`services.keys`) are still read from the active settings, and as the default where a parameter
-is optional.
+There is no global: the shells hand settings in. `create_app` keeps them in
+`app.config["SETTINGS"]` (pages read them through `issuer.web.extensions.settings()`), the CLI
+builds its own, and both open database sessions that carry them
+(`issuer.store.db.make_sessionmaker`), where the services read them
+(`issuer.services.base.settings_of`).
 """
 
 from __future__ import annotations
@@ -159,18 +158,3 @@ def _redact_url(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1)
     return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-
-
-_active: Settings | None = None
-
-
-def activate(value: Settings) -> Settings:
-    """Make `value` the settings services read (called by create_app and the CLI)."""
-    global _active
-    _active = value
-    return value
-
-
-def settings() -> Settings:
-    """The active settings; from the environment when nothing was activated yet."""
-    return _active if _active is not None else activate(Settings.from_env())

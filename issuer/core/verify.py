@@ -342,7 +342,7 @@ class _Run:
         first_error = None
         for position, (variant, loader) in enumerate(candidates):
             try:
-                jsonld.expand_safely(self.credential, loader)
+                jsonld.check_safe_mode(self.credential, loader)
             except BadgeError as error:
                 first_error = first_error or error
                 continue

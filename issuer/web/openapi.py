@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from issuer.services import intake_requests
+from issuer.services.revocation import REASONS as REVOCATION_REASONS
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -76,6 +77,7 @@ SCHEMAS: dict[str, dict] = {
         "valid_until": _nullable(_TIME),
         "revoked_at": _nullable(_TIME),
         "revocation_reason": _nullable(_STRING),
+        "revocation_reason_code": _nullable(_STRING),
         "revocation_reason_public": {"type": "boolean", "description": "Whether the reason "
                                      "is shown on the public verification page."},
         "verify_url": {"type": "string", "format": "uri",
@@ -87,6 +89,9 @@ SCHEMAS: dict[str, dict] = {
         "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
                    "description": "Kept in the audit log; shown to whoever checks the badge "
                    "only when `public` is true."},
+        "reason_code": {"type": "string", "enum": list(REVOCATION_REASONS),
+                        "description": "Why, from a fixed list every reader of the verification "
+                        "page sees in their own language (always public)."},
         "public": {"type": "boolean", "default": False,
                    "description": "Show the reason on the public verification page (the "
                    "HTML page and its JSON report). Off by default: a reason may hold personal "
