@@ -69,7 +69,8 @@ def dataset_nquads(document: dict, options: dict) -> str | None:
     try:
         writer = _QuadWriter(options)
         writer.node(writer.top_context(document), None, document)
-    except (_Unsupported, JsonLdError):
+    except (_Unsupported, JsonLdError, ValueError, KeyError, TypeError, AttributeError):
+        # Malformed contexts make pyld raise raw errors: the full path reports them as such.
         return None
     return "".join(writer.quads)
 

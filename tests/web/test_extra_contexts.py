@@ -56,9 +56,11 @@ def test_the_service_loads_the_operators_contexts(overrides, index, world, heade
     assert response.status_code == 200, response.json
 
 
-def test_without_the_setting_the_examples_context_is_refused(client, headers):
+def test_a_context_nobody_registered_is_refused(client, headers):
+    credential = {**alumni_credential(), "@context": [
+        "https://www.w3.org/ns/credentials/v2", "https://partner.example/contexts/v1"]}
     response = client.post("/api/v1/credentials/verify", headers=headers,
-                           json={"verifiableCredential": alumni_credential()})
+                           json={"verifiableCredential": credential})
     assert response.status_code == 422
     assert "unknown JSON-LD context" in response.json["error"]["message"]
 
