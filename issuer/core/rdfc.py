@@ -70,7 +70,8 @@ def dataset_nquads(document: dict, options: dict) -> str | None:
         writer = _QuadWriter(options)
         writer.node(writer.top_context(document), None, document)
     except (_Unsupported, JsonLdError, ValueError, KeyError, TypeError, AttributeError):
-        # Malformed contexts make pyld raise raw errors: the full path reports them as such.
+        # Malformed contexts ("a string", {"@vocab": null}) make pyld raise raw errors: the
+        # full algorithm turns them into the named error the callers expect.
         return None
     return "".join(writer.quads)
 

@@ -60,7 +60,8 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
     return {"verifiableCredential": signed}
 
 
-def verify_credential(db: Session, body: Any, now: datetime | None = None) -> tuple[bool, dict]:
+def verify_credential(db: Session, body: Any,
+                      now: datetime | None = None) -> tuple[bool, dict]:
     """(verified, VC-API verification result) for `body["verifiableCredential"]`."""
     if not isinstance(body, dict) or not isinstance(body.get("verifiableCredential"), dict):
         raise VcApiError("send {\"verifiableCredential\": {…}, \"options\": {…}}")
@@ -69,7 +70,8 @@ def verify_credential(db: Session, body: Any, now: datetime | None = None) -> tu
     return _result(report, _asked_checks(options))
 
 
-def verify_presentation(db: Session, body: Any, now: datetime | None = None) -> tuple[bool, dict]:
+def verify_presentation(db: Session, body: Any,
+                        now: datetime | None = None) -> tuple[bool, dict]:
     """(verified, VC-API verification result) for `body["verifiablePresentation"]`."""
     if not isinstance(body, dict) or "verifiablePresentation" not in body:
         raise VcApiError("send {\"verifiablePresentation\": {…}, \"options\": {…}}")
