@@ -137,7 +137,7 @@ def _seed(env: dict) -> tuple[str, str]:
     """Create the schema, one organisation and a signing token; (token, the org's did:key)."""
     code = """
 import sys
-from issuer.config import Settings, activate
+from issuer.config import Settings
 from issuer.core.keys import PublicKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
@@ -145,9 +145,9 @@ from issuer.services.keys import active_key
 from issuer.store.db import make_engine, make_sessionmaker
 from issuer.store.migrations import upgrade
 from issuer.store.models import Organisation
-settings = activate(Settings.from_env())
+settings = Settings.from_env()
 upgrade(settings.database_url)
-db = make_sessionmaker(make_engine(settings.database_url))()
+db = make_sessionmaker(make_engine(settings.database_url), settings)()
 with unit_of_work(db):
     org = Organisation(slug="w3c-suites", name="W3C suites", country_code="BE")
     db.add(org)
@@ -156,8 +156,10 @@ with unit_of_work(db):
     _token, plain = create_token(db, org, "W3C test suites", scopes=("read", "sign"))
 print(plain, PublicKey.from_multibase(record.public_multibase).did_key)
 """
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True).stdout.split()
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"seeding the instance failed:\n{done.stderr[-2000:]}")
+    out = done.stdout.split()
     return out[-2], out[-1]
 
 

@@ -110,6 +110,7 @@ def registered() -> dict[str, str]:
 
 
 def unregister(url: str) -> None:
-    """Forget `url` (tests, or a library user retracting a context)."""
+    """Forget `url` for loaders that have not resolved it yet: threads keep the contexts they
+    already processed in their caches, so retract a context by restarting the process."""
     with _lock:
         _registered.pop(url, None)

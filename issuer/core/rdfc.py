@@ -70,9 +70,9 @@ def dataset_nquads(document: dict, options: dict) -> str | None:
     try:
         writer = _QuadWriter(options)
         writer.node(writer.top_context(document), None, document)
-    except (_Unsupported, JsonLdError, ValueError):
-        # ValueError: pyld's IRI resolver on a context that is not an IRI ("a string"); the
-        # full algorithm turns it into the named error the callers expect.
+    except (_Unsupported, JsonLdError, ValueError, KeyError, TypeError, AttributeError):
+        # Malformed contexts ("a string", {"@vocab": null}) make pyld raise raw errors: the
+        # full algorithm turns them into the named error the callers expect.
         return None
     return "".join(writer.quads)
 

@@ -58,6 +58,15 @@ def test_malformed_contexts_are_context_errors(context):
         jsonld.expand_safely({"@context": context, "type": "VerifiableCredential"})
 
 
+@pytest.mark.parametrize("context", ["a string", [{"@vocab": None}]])
+def test_canonicalising_a_malformed_context_is_a_context_error(context):
+    document = {"@context": context, "type": "VerifiableCredential"}
+    with pytest.raises(ContextError):
+        jsonld.canonize(document)
+    with pytest.raises(ContextError):
+        jsonld.check_safe_mode(document)
+
+
 def test_verifier_reports_a_string_context_as_invalid(key):
     signed = sign_with_did_key(rich_credential("did:key:x"), key)
     signed = copy.deepcopy(signed)
@@ -200,8 +209,10 @@ def alumni():
 
 
 def test_an_unregistered_context_is_refused():
+    # A URL no test registers: threads keep the contexts they resolved (see unregister).
+    document = {**alumni(), "@context": [*VC2["@context"], "https://partner.example/ctx/v1"]}
     with pytest.raises(ContextError, match="unknown JSON-LD context"):
-        jsonld.expand_safely(alumni())
+        jsonld.expand_safely(document)
 
 
 def test_a_registered_context_loads_and_a_wrong_pin_is_refused(examples_context):
