@@ -87,17 +87,17 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
 
 def _card_from_database(reference: str) -> cards.CardData:
     from issuer.cli import UsageError
-    from issuer.config import Settings, activate
+    from issuer.config import Settings
     from issuer.services import cards as card_service
     from issuer.services import publishing
     from issuer.store.db import make_engine, make_sessionmaker
 
-    settings = activate(Settings.from_env())
-    with make_sessionmaker(make_engine(settings.database_url))() as db:
+    settings = Settings.from_env()
+    with make_sessionmaker(make_engine(settings.database_url), settings)() as db:
         credential = publishing.credential_by_short_id(
             db, reference
         ) or publishing.credential_by_uuid(db, reference)
         if credential is None:
             raise UsageError(_("no file and no credential of this service named %(name)s",
                                name=repr(reference)))
-        return card_service.card_for(credential, base_url=settings.public_base_url)
+        return card_service.card_for(credential)

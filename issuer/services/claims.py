@@ -45,9 +45,9 @@ class ClaimClosed(ServiceError):
     """The badge behind a claim link can no longer be taken into a wallet (revoked, erased)."""
 
 
-def claim_url(token: str) -> str:
-    """The learner's private claim page for a claim token."""
-    return public_url(f"/claim/{token}")
+def claim_url(where: Session | object, token: str) -> str:
+    """The learner's private claim page for a claim token, on the site of `where`."""
+    return public_url(where, f"/claim/{token}")
 
 
 def credential_for_claim(db: Session, token: str) -> Credential:

@@ -55,7 +55,7 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     """
     credential_uuid = str(uuidlib.uuid4())
     status_list, index = allocate_slot(db, org)
-    document = build(credential_url(credential_uuid), status_entry(status_list, index))
+    document = build(credential_url(db, credential_uuid), status_entry(status_list, index))
     check_before_signing(document)
     signed = sign(db, org, document, builders.timestamp(now))
     token = secrets.token_urlsafe(24) if claimable else None
@@ -72,15 +72,15 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     return credential
 
 
-def credential_url(credential_uuid: str) -> str:
-    """The dereferenceable id of a credential."""
-    return public_url(f"/credentials/{credential_uuid}")
+def credential_url(where: Session | object, credential_uuid: str) -> str:
+    """The dereferenceable id of a credential on the site of `where` (a session or record)."""
+    return public_url(where, f"/credentials/{credential_uuid}")
 
 
 def check_before_signing(document: dict) -> None:
     """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
     schema.validate(document, strict=True)
-    jsonld.expand_safely(document)
+    jsonld.check_safe_mode(document)
 
 
 def learner_language(learner: Learner, org: Organisation,

@@ -72,6 +72,10 @@ ENDPOINT_SCOPES = {
     "api.get_learner": "learners",
     "api.get_learner_record": "learners",
     "api.erase_learner": "learners",
+    # The W3C VC-API (issuer.web.vc_api): signing arbitrary credentials is a permission apart.
+    "api.vc_issue": "sign",
+    "api.vc_verify_credential": "read",
+    "api.vc_verify_presentation": "read",
 }
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt", "application/vc+ld+jwt")
@@ -348,7 +352,7 @@ def verify() -> Response:
     with verification_slot(settings().verify_slots) as free:
         if not free:
             raise ApiError(503, "busy", "the verifier is busy; try again in a few seconds")
-        report = verification.verify_any(source, db=db(), config=settings())
+        report = verification.verify_any(source, db=db())
     return _json(200, publishing.report_json(report))
 
 
@@ -565,8 +569,8 @@ def _credential_summary(credential: Credential) -> dict:
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_code": credential.revocation_reason_code,
         "revocation_reason_public": credential.revocation_reason_public,
-        "verify_url": verify_url(credential, settings().public_base_url),
-        "credential_url": minting.credential_url(credential.uuid),
+        "verify_url": verify_url(credential),
+        "credential_url": minting.credential_url(credential, credential.uuid),
     }
 
 

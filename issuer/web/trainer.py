@@ -445,10 +445,6 @@ def delete_evidence(uuid: str):
 # --- after issuing ---------------------------------------------------------------------------
 
 
-def _base_url() -> str:
-    return settings().public_base_url
-
-
 def _own_credential(uuid: str) -> Credential:
     return _own(db().scalar(select(Credential).where(Credential.uuid == uuid)))
 
@@ -467,7 +463,7 @@ def credential(uuid: str):
                            badge_name=publishing.achievement_name(
                                publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
-                           verify_url=verify_url(issued, _base_url()),
+                           verify_url=verify_url(issued),
                            can_email_claim=can_email_claim(issued))
 
 
@@ -519,8 +515,8 @@ def card_pdf(uuid: str):
             abort(400)
         if claims.can_bind(issued) is None:
             with unit_of_work(db()):
-                claim = claims.claim_url(issuing.new_claim_token(db(), issued))
-    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim, _base_url())], back=True),
+                claim = claims.claim_url(issued, issuing.new_claim_token(db(), issued))
+    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim)], back=True),
                     f"badge-{issued.short_id}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -539,8 +535,7 @@ def session_cards_pdf(session_id: int):
     if not issued:
         flash(_("No badge has been issued in this session yet."), "error")
         return redirect(url_for(".session", session_id=session_id))
-    return _pdf(cards.sheet_pdf([card_service.card_for(item, base_url=_base_url())
-                                    for item in issued]),
+    return _pdf(cards.sheet_pdf([card_service.card_for(item) for item in issued]),
                 f"session-{training_session.id}-cards.pdf")
 
 

@@ -27,7 +27,7 @@ def _links(page: str) -> list[str]:
 
 
 def test_claim_url_is_on_the_public_base(badge):
-    assert claim_url(badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
+    assert claim_url(badge, badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
 
 
 def test_claim_page_opens_without_an_account(client, badge):
@@ -274,3 +274,14 @@ def test_a_wrong_code_links_nothing_and_says_so(client, db, badge):
     assert "We could not open a badge with that link." in response.get_data(as_text=True)
     db.expire_all()
     assert badge.learner.person_uuid is None
+
+
+def test_wallet_step_says_what_to_install_first_in_plain_words(client, badge):
+    _, page = _page(client, badge, "/wallet?lang=en")
+    links = _links(page)
+    assert "https://play.google.com/store/apps/details?id=app.lcw" in links
+    assert any(link.startswith("https://apps.apple.com/") for link in links)
+    assert page.index("No wallet app yet?") < page.index("Open in the Learner Credential Wallet")
+    visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1])
+    for jargon in ("VC-API", "OpenID", "OID4VCI", "DID"):
+        assert jargon not in visible

@@ -4,7 +4,7 @@ On PostgreSQL the job queue's own tables (Huey's PostgresStorage, prefix `huey`)
 here too, so the schema has one owner and starting many workers at once races on nothing.
 
 Revision ID: 0010
-Revises: 0013
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0013'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
