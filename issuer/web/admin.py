@@ -164,7 +164,7 @@ def _trainers_page(form, invited=None):
 
 def invitation_notice(user: User, token: str) -> dict:
     """Send the invitation when e-mail is set up; the link is shown once either way."""
-    url = account_tokens.link(token, account_tokens.INVITATION)
+    url = account_tokens.link(db(), token, account_tokens.INVITATION)
     sent = False
     if mail.is_configured(settings()):
         message = compose_account_mail(account_tokens.INVITATION, user.email, url,
