@@ -72,7 +72,8 @@ class JobQueue:
 
     def _run_bulk_job(self, job_id: int) -> None:
         if self._sessions is None:
-            self._sessions = make_sessionmaker(make_engine(self.settings.database_url))
+            self._sessions = make_sessionmaker(make_engine(self.settings.database_url),
+                                               self.settings)
         with self._sessions() as db:
             job = bulk_jobs.run(db, job_id, stopping=self._stopping)
         logger.info("bulk job %s: %s", job_id, job.status if job else "not queued")
