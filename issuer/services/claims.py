@@ -2,7 +2,8 @@
 
 A claim link (`/claim/<token>`) is the learner's private door to their badge: no account, just an
 unguessable token printed as the second QR on the back of the card or e-mailed. Only the token's
-sha256 is stored (`Credential.claim_token_sha256`); issuing.new_claim_token makes a new one.
+sha256 is stored (`Credential.claim_token_sha256`); `claim_links` derives it, the same on
+every print, until staff declare the card lost.
 
 Binding to a wallet (the LCW exchange or OpenID4VCI) re-issues the badge as a NEW credential:
 same achievement, results, evidence, issuer and validity period, but `credentialSubject.id` =

@@ -81,7 +81,7 @@ def is_configured(config: Settings | None = None) -> bool:
 def email_claim_link(credential: Credential, token: str, config: Settings | None = None) -> str:
     """Send the claim link of `credential` to its learner's e-mail; return the Message-ID.
 
-    `token` is the claim token in clear (only at issuance or from issuing.new_claim_token).
+    `token` is the claim token in clear (from `claim_links.printable_token`, never stored).
     """
     learner = credential.learner
     if learner is None or not learner.email or learner.erased_at is not None:
