@@ -1,4 +1,5 @@
-"""Printable QR cards: ID-1 cards (PDF and PNG), A4 sheets of ten with crop marks, certificates.
+"""Printable QR cards: ID-1 cards (PDF and PNG), A4 sheets with crop marks (fronts; fronts and
+backs for a duplex printer; or fronts beside backs to fold), certificates.
 
 A learner without a smartphone or an e-mail address leaves the workshop with a card whose QR code
 opens the badge's verification page (`/v/<short-id>`). Each page is first laid out as a list of
@@ -170,20 +171,55 @@ def card_pdf(cards: list[CardData], back: bool = False) -> bytes:
     return out.getvalue()
 
 
-def sheet_pdf(cards: list[CardData]) -> bytes:
-    """A4 sheets of ten card fronts (2 × 5) with crop marks, as many pages as needed."""
+SHEET_BACKS = ("none", "duplex", "folded")
+
+
+def sheet_pdf(cards: list[CardData], backs: str = "none") -> bytes:
+    """A4 sheets of cards with crop marks, as many pages as needed.
+
+    `backs`: "none", ten fronts a page (2 × 5); "duplex", each page of fronts followed by the
+    page of their backs, columns mirrored so that they line up when a duplex printer flips the
+    sheet on its long edge; "folded", for a single-sided printer: five cards a page, each front
+    beside its back, to cut out and fold along the middle line.
+    """
+    if backs not in SHEET_BACKS:
+        raise CardError(N_("Card backs %(backs)s are not available; choose none, duplex or "
+                           "folded.", backs=repr(backs)))
     pdf, out = _canvas(A4, cards)
-    origins = _sheet_origins()
-    for start in range(0, len(cards), len(origins)):
-        _draw_crop_marks(pdf)
-        for card, (x, y) in zip(cards[start:start + len(origins)], origins, strict=False):
-            pdf.saveState()
-            pdf.translate(x, y)
-            _draw_pdf(pdf, _front_ops(card))
-            pdf.restoreState()
-        pdf.showPage()
+    per_page = 5 if backs == "folded" else 10
+    for start in range(0, len(cards), per_page):
+        page = cards[start:start + per_page]
+        if backs == "folded":
+            _sheet_page(pdf, [op for card in page for op in (_front_ops(card), _back_ops(card))],
+                        fold=True)
+            continue
+        _sheet_page(pdf, [_front_ops(card) for card in page])
+        if backs == "duplex":
+            _sheet_page(pdf, _mirrored([_back_ops(card) for card in page]))
     pdf.save()
     return out.getvalue()
+
+
+def _mirrored(faces: list) -> list:
+    """The backs in the slots behind their fronts: a long-edge flip swaps the two columns."""
+    faces = faces + [None] * (len(faces) % 2)
+    return [face for row in range(0, len(faces), 2) for face in (faces[row + 1], faces[row])]
+
+
+def _sheet_page(pdf: Canvas, faces: list, fold: bool = False) -> None:
+    """One A4 page: `faces` (lists of operations, or None for an empty slot) in the ten slots,
+    top row first, left to right; with `fold`, a dashed fold line between the columns."""
+    _draw_crop_marks(pdf)
+    for ops, (x, y) in zip(faces, _sheet_origins(), strict=False):
+        if ops is None:
+            continue
+        pdf.saveState()
+        pdf.translate(x, y)
+        _draw_pdf(pdf, ops)
+        pdf.restoreState()
+    if fold:
+        _draw_fold_line(pdf)
+    pdf.showPage()
 
 
 def certificate_pdf(card: CardData, size: str = "A4") -> bytes:
@@ -516,6 +552,18 @@ def _sheet_origins() -> list[tuple[float, float]]:
     y0 = (A4[1] - 5 * CARD_HEIGHT) / 2
     return [(x0 + col * CARD_WIDTH, y0 + (4 - row) * CARD_HEIGHT)
             for row in range(5) for col in range(2)]
+
+
+def _draw_fold_line(pdf: Canvas) -> None:
+    """A dashed line between the front and back columns: fold here, after cutting the rows."""
+    x = A4[0] / 2
+    y0, y1 = (A4[1] - 5 * CARD_HEIGHT) / 2, (A4[1] + 5 * CARD_HEIGHT) / 2
+    pdf.saveState()
+    pdf.setStrokeColor(_MUTED)
+    pdf.setLineWidth(0.4)
+    pdf.setDash(3, 2)
+    pdf.line(x, y0, x, y1)
+    pdf.restoreState()
 
 
 def _draw_crop_marks(pdf: Canvas) -> None:

@@ -544,10 +544,15 @@ def _claim_url_to_print(issued: Credential) -> str | None:
         return claims.claim_url(claim_links.printable_token(db(), issued))
 
 
-@bp.route("/sessions/<int:session_id>/cards.pdf")
+@bp.route("/sessions/<int:session_id>/cards.pdf", methods=("GET", "POST"))
 @login_required("trainer")
 def session_cards_pdf(session_id: int):
-    """A4 sheets of the session's issued cards (ten a page, with crop marks)."""
+    """A4 sheets of the session's issued cards, with crop marks.
+
+    A GET prints the fronts, ten a page. The buttons POST `backs`: "duplex" (fronts, then their
+    backs with each learner's claim link, lined up for a printer that flips on the long edge)
+    or "folded" (a single-sided printer: each front beside its back, to fold).
+    """
     training_session = _own_session(session_id)
     issued = db().scalars(
         select(Credential).join(Assessment, Credential.assessment_id == Assessment.id)
@@ -557,9 +562,19 @@ def session_cards_pdf(session_id: int):
     if not issued:
         flash(_("No badge has been issued in this session yet."), "error")
         return redirect(url_for(".session", session_id=session_id))
-    return _pdf(cards.sheet_pdf([card_service.card_for(item, base_url=_base_url())
-                                    for item in issued]),
-                f"session-{training_session.id}-cards.pdf")
+    backs = "none"
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        backs = request.form.get("backs", "")
+        if backs not in ("duplex", "folded"):
+            abort(400)
+    claim = {item.id: _claim_url_to_print(item) if backs != "none" else None for item in issued}
+    response = _pdf(cards.sheet_pdf([card_service.card_for(item, claim[item.id], _base_url())
+                                     for item in issued], backs),
+                    f"session-{training_session.id}-cards.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _pdf(data: bytes, filename: str) -> Response:

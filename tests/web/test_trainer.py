@@ -318,6 +318,28 @@ def test_a_link_printed_before_stable_links_keeps_working_after_a_reprint(
     assert client.get(f"/claim/{new}").status_code == 200
 
 
+def test_the_session_sheet_prints_backs_with_the_claim_links_learners_already_hold(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    on_the_card = _printed_claim_link(client, credential)
+    page = f"/trainer/sessions/{world.session.id}"
+    response = submit(client, page, {"backs": "duplex"}, action=f"{page}/cards.pdf")
+    assert (response.status_code, response.data[:5]) == (200, b"%PDF-")
+    assert response.headers["Cache-Control"] == "no-store"
+    fronts, backs = pypdfium2.PdfDocument(response.data)
+    assert [r.text for r in zxingcpp.read_barcodes(backs.render(scale=200 / 72).to_pil())] == [
+        on_the_card]
+    assert [r.text for r in zxingcpp.read_barcodes(fronts.render(scale=200 / 72).to_pil())] == [
+        f"https://badges.example.org/v/{credential.short_id}"]
+
+
+def test_the_session_sheet_refuses_unknown_backs(client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    page = f"/trainer/sessions/{world.session.id}"
+    assert submit(client, page, {"backs": "both"}, action=f"{page}/cards.pdf").status_code == 400
+
+
 # --- guards ------------------------------------------------------------------------------------
 
 
