@@ -35,8 +35,7 @@ from issuer.store.models import (
 )
 
 from . import catalogue as catalogue_service
-from . import claim_links
-from . import events
+from . import claim_links, events
 from .base import (
     Actor,
     InvalidAssessment,
