@@ -21,19 +21,18 @@ from datetime import date
 from functools import lru_cache
 
 import qrcode
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.core.errors import CardError
 from issuer.core.messages import N_, Gettext, Message
 
-from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
+from . import scripts
+from .images import badge_png, ellipsize, wrap_text
 
 CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
 CARD_HEIGHT = 53.98 * mm
@@ -43,7 +42,7 @@ MIN_MODULE_SIZE = 0.4 * mm  # smaller modules blur together in a 300-dpi print
 _INK = "#1A1A1A"
 _ACCENT = "#1F3A5F"
 _MUTED = "#4D4D4D"
-FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
+FONT_NAMES = {bold: scripts.FACES[bold]["base"].name for bold in (False, True)}
 
 # The words of a card, in English: `card_words` translates them (pybabel extracts N_). A label
 # followed by a value carries its colon, so that a language can write its own (French " :").
@@ -278,15 +277,12 @@ class Text:
     align: str = "left"  # or "center"
 
     def draw_pdf(self, pdf: Canvas) -> None:
-        pdf.setFont(FONT_NAMES[self.bold], self.size)
-        pdf.setFillColor(self.colour)
-        draw = pdf.drawCentredString if self.align == "center" else pdf.drawString
-        draw(self.x, self.y, self.text)
+        scripts.draw_pdf(pdf, self.x, self.y, self.text, self.bold, self.size, self.colour,
+                         self.align)
 
     def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
-        anchor = "ms" if self.align == "center" else "ls"
-        draw.text((self.x * scale, (height - self.y) * scale), self.text, fill=self.colour,
-                  font=_pil_font(self.bold, round(self.size * scale * 4) / 4), anchor=anchor)
+        scripts.draw_png(draw, self.x * scale, (height - self.y) * scale, self.text, self.bold,
+                         self.size * scale, self.colour, self.align)
 
 
 @dataclass(frozen=True)
@@ -622,8 +618,8 @@ def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
 
 
 def text_width(text: str, bold: bool, size: float) -> float:
-    register_fonts()
-    return pdfmetrics.stringWidth(text, FONT_NAMES[bold], size)
+    """The printed width of one line, shaped, in the fonts its scripts need."""
+    return scripts.width(text, bold, size)
 
 
 def _display_url(url: str) -> str:
@@ -637,16 +633,11 @@ def _display_url(url: str) -> str:
 # --- resources ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def register_fonts() -> None:
-    """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF."""
-    pdfmetrics.registerFont(TTFont(FONT_NAMES[False], str(FONT_REGULAR)))
-    pdfmetrics.registerFont(TTFont(FONT_NAMES[True], str(FONT_BOLD)))
-
-
-@lru_cache(maxsize=64)
-def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
+    """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF.
+    The fallback fonts of other scripts are registered when a text needs them (`scripts`)."""
+    for bold in (False, True):
+        scripts.register(scripts.FACES[bold]["base"])
 
 
 def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:
