@@ -25,8 +25,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from PIL import ImageFont
-from reportlab.pdfbase import pdfmetrics
 from reportlab.lib.abag import ABag
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, shapeFragWord
 
 from .images import FONT_BOLD, FONT_REGULAR
