@@ -54,11 +54,11 @@ _WORDS: dict[str, Message | tuple[Message, ...]] = {
     "claim_title": N_("Keep your badge on your phone"),
     "claim_steps": (
         N_("Scan this code with your phone's camera."),
-        N_("Open the link and follow the steps on the page."),
+        N_("Open the link. The first time, choose a secret code and keep it to yourself."),
         N_("Your badge is saved in your wallet app or as a file."),
     ),
-    "keep_note": N_("Keep this card. An employer can scan the code on the front to check your "
-                    "badge."),
+    "keep_note": N_("This side is private. To show your badge to an employer, show the front "
+                    "of the card."),
     "certificate_title": N_("Certificate"),
     "certificate_intro": N_("This is to certify that"),
     "certificate_completed": N_("has successfully completed the micro-training"),

@@ -64,7 +64,7 @@ def link_cards(db: Session, token: str, other: str) -> bool:
     link of each. `other` is the other card's claim link or the code in it. False when they
     already were together."""
     first = credential_for_claim(db, token).learner
-    second = credential_for_claim(db, _claim_code(other)).learner
+    second = credential_for_claim(db, claim_code(other)).learner
     if first is None or second is None:
         raise NotFound(N_("this claim link is not known: check the link on your card"))
     if first.id == second.id or (first.person_uuid and first.person_uuid == second.person_uuid):
@@ -73,7 +73,7 @@ def link_cards(db: Session, token: str, other: str) -> bool:
     return True
 
 
-def _claim_code(text: str) -> str:
+def claim_code(text: str) -> str:
     """The token of a claim link, typed or pasted as the whole link or only its code."""
     text = "".join((text or "").split())
     return text.rstrip("/").rsplit("/claim/", 1)[-1].split("/")[0].split("?")[0][:200]

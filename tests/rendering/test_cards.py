@@ -254,12 +254,13 @@ def test_card_back_explains_the_claim_in_the_learner_language():
     assert "1. Scan this code with your phone's camera." in text  # not translated yet: English
 
 
-def test_card_back_in_english_explains_the_claim_and_why_to_keep_the_card():
+def test_card_back_in_english_explains_the_claim_the_code_and_that_this_side_is_private():
     text = " ".join(_text(card_pdf([_card(words=None)], back=True), page=1).split())
     for expected in ("Keep your badge on your phone", "Scan this code with your phone's camera.",
-                     "Open the link and follow the steps on the page.",
+                     "Open the link. The first time, choose a secret code and keep it to "
+                     "yourself.",
                      "Your badge is saved in your wallet app or as a file.",
-                     "Keep this card. An employer can scan the code on the front"):
+                     "This side is private. To show your badge to an employer, show the front"):
         assert expected in text
 
 
