@@ -1,20 +1,32 @@
-"""Sign and verify throughput for a rich SKY credential, against plain pyld in the same run.
+"""Sign and verify throughput against Digital Bazaar's JavaScript reference, in the same run.
 
-Run: `python bench/bench_sign_verify.py [--seconds 2]`. Absolute numbers depend on the machine;
-the ratios against the baseline (pyld normalising the same document, measured in this run) are
-what to compare between commits. eddsa-rdfc-2022 canonicalises twice (document and proof config)
-and verification adds safe-mode expansion, so ~2–3× the baseline's cost is the expected shape.
+Run: `python bench/bench_sign_verify.py [--seconds 2]`. The first run installs the reference
+(`@digitalbazaar/eddsa-rdfc-2022-cryptosuite` and `@digitalbazaar/vc`, pinned in
+bench/js/package.json) with `npm ci`; without node the table has the Python figures only.
+Figures are operations per CPU-second of one process (one core), for a rich SKY credential and a
+plain small one, signed with the same key and `created` on both sides: the proofs must match
+byte for byte, and the run stops if they do not.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
 import time
-
-from pyld import jsonld as pyld
+from pathlib import Path
 
 from issuer.core import builders, jsonld, proofs
-from issuer.core.keys import PrivateKey, PublicKey
+from issuer.core.keys import PrivateKey
+from issuer.core.resolver import KeyResolver
+from issuer.core.verify import verify_credential
+
+JS_DIR = Path(__file__).parent / "js"
+SEED = bytes(range(32))
+CREATED = "2026-11-29T10:00:00Z"
 
 
 def rich_credential(issuer_id: str) -> dict:
@@ -81,44 +93,99 @@ def rich_credential(issuer_id: str) -> dict:
     ).to_json()
 
 
-def rate(operation, seconds: float) -> float:
-    """Operations per second, run for about `seconds`."""
-    count, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
+def plain_credential(issuer_id: str) -> dict:
+    """The smallest credential SKY would issue: a name, a criterion, a hashed email."""
+    achievement = builders.Achievement(
+        id="https://badges.example.org/achievements/plain/en",
+        name="Plain badge",
+        description="A badge with nothing optional.",
+        criteria=builders.Criteria(narrative="Observed once."),
+    )
+    subject = builders.AchievementSubject(
+        achievement=achievement,
+        identifiers=(builders.email_identifier("plain@example.org", salt="s1"),),
+    )
+    return builders.OpenBadgeCredential(
+        id="urn:uuid:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        issuer=builders.Profile(id=issuer_id, name="Plain issuer"),
+        subject=subject,
+        valid_from="2026-11-29T10:00:00Z",
+    ).to_json()
+
+
+def cpu_rate(operation, seconds: float) -> float:
+    """Operations per CPU-second of this process, run for about `seconds` of CPU."""
+    for _ in range(3):
+        operation()
+    count, start = 0, time.process_time()
+    while (elapsed := time.process_time() - start) < seconds:
         operation()
         count += 1
     return count / elapsed
 
 
+def python_rates(cases: dict, key: PrivateKey, seconds: float) -> dict:
+    vm = key.public_key.did_key_vm
+    results = {}
+    for name, credential in cases.items():
+        signed = proofs.sign(credential, key, vm, created=CREATED)
+
+        def verify(signed=signed):
+            report = verify_credential(signed, resolver=KeyResolver())
+            assert report.valid, report
+
+        def sign(credential=credential):
+            proofs.sign(credential, key, vm, created=CREATED)
+
+        results[name] = {
+            "sign": cpu_rate(sign, seconds),
+            "verify": cpu_rate(verify, seconds),
+            "proofValue": signed["proof"][0]["proofValue"],
+        }
+    return results
+
+
+def js_rates(cases: dict, seconds: float) -> dict | None:
+    """The reference's figures, or None when node/npm are missing."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        return None
+    if not (JS_DIR / "node_modules").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=JS_DIR, check=True)
+    contexts = {
+        url: json.loads(jsonld._context_bytes(entry["file"]))
+        for url, entry in jsonld.context_index().items()
+    }
+    payload = {"contexts": contexts, "seed": SEED.hex(), "created": CREATED, "cases": cases}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(payload, handle)
+    try:
+        out = subprocess.run(["node", "bench.mjs", handle.name, str(seconds)], cwd=JS_DIR,
+                             check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(handle.name)
+    return json.loads(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--seconds", type=float, default=2.0, help="CPU time per measurement")
     seconds = parser.parse_args().seconds
 
-    key = PrivateKey.generate()
-    vm = key.public_key.did_key_vm
-    credential = rich_credential(key.public_key.did_key)
-    signed = proofs.sign(credential, key, vm, created="2026-11-29T10:00:00Z")
-    proof = signed["proof"][0]
-
-    def resolve(url, purpose):
-        return PublicKey.from_multibase(url.split("#")[1]), url.split("#")[0]
-
-    options = {
-        "algorithm": "URDNA2015",
-        "format": "application/n-quads",
-        "documentLoader": jsonld.default_loader(),
-    }
-    measurements = {
-        "pyld normalize (baseline)": lambda: pyld.normalize(credential, options),
-        "sign (eddsa-rdfc-2022)": lambda: proofs.sign(credential, key, vm),
-        "verify proof": lambda: proofs.verify_proof(signed, proof, resolve),
-    }
-    results = {name: rate(op, seconds) for name, op in measurements.items()}
-    baseline = results["pyld normalize (baseline)"]
-    print(f"{'operation':32} {'ops/s':>10} {'cost vs baseline':>18}")
-    for name, ops in results.items():
-        print(f"{name:32} {ops:10.1f} {baseline / ops:17.2f}×")
+    key = PrivateKey.from_ed25519_seed(SEED)
+    issuer_id = key.public_key.did_key
+    cases = {"rich": rich_credential(issuer_id), "plain": plain_credential(issuer_id)}
+    reference = js_rates(cases, seconds)
+    ours = python_rates(cases, key, seconds)
+    print(f"cores: {os.cpu_count()} (each figure uses one); ops per CPU-second")
+    print(f"{'credential':10} {'operation':8} {'Python':>9} {'JS ref':>9} {'ratio':>7}")
+    for name in cases:
+        if reference and reference[name]["proofValue"] != ours[name]["proofValue"]:
+            raise SystemExit(f"{name}: the proofs differ from the reference's")
+        for op in ("sign", "verify"):
+            js = reference[name][op] if reference else None
+            ratio = f"{ours[name][op] / js:6.2f}×" if js else "      -"
+            js_text = f"{js:9.1f}" if js else "        -"
+            print(f"{name:10} {op:8} {ours[name][op]:9.1f} {js_text} {ratio}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,11 @@ The embedded default needs nothing set: SQLite in `./instance`, a secret key and
 generated into that folder (mode 600) on first start. Production sets `DATABASE_URL`,
 `SECRET_KEY`, `SKY_KEY_PASSPHRASE` and `PUBLIC_BASE_URL` (whose host becomes the did:web host).
 
-The shells hand settings in: `create_app` keeps them in `app.config["SETTINGS"]` (pages read
-them through `issuer.web.extensions.settings()`), the CLI builds its own, and services that
-depend on them take a `config` (or `base_url`, `secret_key`) parameter. `activate()` remains for
-the minting path, whose public URLs (`services.urls.public_url`) and key passphrase
-(`services.keys`) are still read from the active settings, and as the default where a parameter
-is optional.
+There is no global: the shells hand settings in. `create_app` keeps them in
+`app.config["SETTINGS"]` (pages read them through `issuer.web.extensions.settings()`), the CLI
+builds its own, and both open database sessions that carry them
+(`issuer.store.db.make_sessionmaker`), where the services read them
+(`issuer.services.base.settings_of`).
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ _ENVIRONMENT = {
     "SKY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "SKY_KEY_KDF_ITERATIONS": ("key_kdf_iterations", int),
     "SKY_VERIFY_SLOTS": ("verify_slots", int),
+    "SKY_EXTRA_CONTEXTS": ("extra_contexts", str),
     "SMTP_HOST": ("smtp_host", str),
     "SMTP_PORT": ("smtp_port", int),
     "SMTP_USER": ("smtp_user", str),
@@ -71,6 +71,8 @@ class Settings:
     trusted_proxies: int = 0
     # Verifications of submitted credentials one worker process runs at once (issuer.web.capacity).
     verify_slots: int = 2
+    # An index.json of extra JSON-LD contexts, hash-pinned (issuer.core.extra_contexts); "" none.
+    extra_contexts: str = ""
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
@@ -156,18 +158,3 @@ def _redact_url(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1)
     return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-
-
-_active: Settings | None = None
-
-
-def activate(value: Settings) -> Settings:
-    """Make `value` the settings services read (called by create_app and the CLI)."""
-    global _active
-    _active = value
-    return value
-
-
-def settings() -> Settings:
-    """The active settings; from the environment when nothing was activated yet."""
-    return _active if _active is not None else activate(Settings.from_env())

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import create_engine, text
 
-from issuer.config import Settings, activate
+from issuer.config import Settings
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
 from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
@@ -105,9 +105,9 @@ def db(overrides):
 
     It needs no app: the service tests run even while a blueprint is being written.
     """
-    settings = activate(Settings.from_env(overrides))
+    settings = Settings.from_env(overrides)
     engine = make_engine(settings.database_url)
-    session = make_sessionmaker(engine)()
+    session = make_sessionmaker(engine, settings)()
     yield session
     session.close()
     engine.dispose()

@@ -86,6 +86,47 @@ def test_the_import_walk_sees_relative_and_function_level_imports(tmp_path):
     assert imports_of(module, tmp_path) >= expected
 
 
+# Below the shells, settings arrive with the database session (issuer.services.base.settings_of)
+# or as arguments: these layers may name the Settings type, never read a global configuration.
+SETTINGS_FREE = ("issuer.core", "issuer.domain", "issuer.rendering", "issuer.services")
+
+
+def configuration_reads(path: Path, root: Path = ROOT) -> set[str]:
+    """What `path` takes from issuer.config other than the `Settings` type, wherever it does."""
+    package = module_name(path, root).rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name == "issuer.config"}
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            names = {f"{target}.{alias.name}" for alias in node.names}
+            found |= {name for name in names
+                      if name.startswith("issuer.config.") and name != "issuer.config.Settings"}
+            found |= {name for name in names if name == "issuer.config"}
+    return found
+
+
+@pytest.mark.parametrize("layer", SETTINGS_FREE)
+def test_no_layer_below_the_shells_reads_a_global_configuration(layer):
+    wrong = {f"{module_name(path)} imports {name}"
+             for path in modules_of(layer) for name in configuration_reads(path)}
+    assert wrong == set()
+
+
+def test_the_configuration_walk_sees_every_way_to_the_global(tmp_path):
+    package = tmp_path / "issuer" / "services"
+    package.mkdir(parents=True)
+    module = package / "probe.py"
+    module.write_text("from issuer.config import Settings, settings\n"
+                      "def later():\n    import issuer.config\n    from issuer import config\n"
+                      "    from ..config import activate\n")
+    assert configuration_reads(module, tmp_path) == {
+        "issuer.config.settings", "issuer.config", "issuer.config.activate"}
+
+
 def test_installing_the_engine_pulls_in_no_service_package():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     names = {re.split(r"[\[<>=!~ ]", requirement)[0].lower().replace("-", "_")

@@ -12,8 +12,10 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from issuer import __version__
+from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.languages import LANGUAGES
 
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     with argparse_speaking():
         args = build_parser().parse_args(argv)
     try:
+        if os.environ.get("SKY_EXTRA_CONTEXTS"):
+            extra_contexts.register_index(Path(os.environ["SKY_EXTRA_CONTEXTS"]))
         return int(args.handler(args) or EXIT_OK)
     except (UsageError, BadgeError, OSError, ValueError) as error:
         print(_("sky-badges: error: %(reason)s", reason=_one_line(error)), file=sys.stderr)

@@ -97,13 +97,13 @@ def _card_from_database(reference: str, claim: bool) -> cards.CardData:
     """The card of a stored credential; with `claim`, its back carries the claim link (the
     same as on every earlier print of the card)."""
     from issuer.cli import UsageError
-    from issuer.config import Settings, activate
+    from issuer.config import Settings
     from issuer.services import cards as card_service
     from issuer.services import claim_links, claims, publishing, unit_of_work
     from issuer.store.db import make_engine, make_sessionmaker
 
-    settings = activate(Settings.from_env())
-    with make_sessionmaker(make_engine(settings.database_url))() as db:
+    settings = Settings.from_env()
+    with make_sessionmaker(make_engine(settings.database_url), settings)() as db:
         credential = publishing.credential_by_short_id(
             db, reference
         ) or publishing.credential_by_uuid(db, reference)
@@ -113,5 +113,5 @@ def _card_from_database(reference: str, claim: bool) -> cards.CardData:
         claim_url = None
         if claim and claims.can_bind(credential) is None:
             with unit_of_work(db):
-                claim_url = claims.claim_url(claim_links.printable_token(db, credential))
-        return card_service.card_for(credential, claim_url, base_url=settings.public_base_url)
+                claim_url = claims.claim_url(db, claim_links.printable_token(db, credential))
+        return card_service.card_for(credential, claim_url)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from issuer.config import Settings, activate
+from issuer.config import Settings
 
 from .i18n import _, tr
 
@@ -74,7 +74,7 @@ def db_upgrade_command(_args) -> int:
     """Apply every pending migration to DATABASE_URL."""
     from issuer.store.migrations import upgrade
 
-    settings = activate(Settings.from_env())
+    settings = Settings.from_env()
     upgrade(settings.database_url)
     print(_("database schema is up to date"))
     return EXIT_OK
@@ -130,7 +130,7 @@ def demo_command(_args) -> int:
 def _prepared_settings() -> Settings:
     from issuer.store.migrations import upgrade
 
-    settings = activate(Settings.from_env())
+    settings = Settings.from_env()
     if settings.is_sqlite:
         upgrade(settings.database_url)
     return settings
@@ -139,7 +139,7 @@ def _prepared_settings() -> Settings:
 def _session(settings: Settings):
     from issuer.store.db import make_engine, make_sessionmaker
 
-    return make_sessionmaker(make_engine(settings.database_url))()
+    return make_sessionmaker(make_engine(settings.database_url), settings)()
 
 
 def _seed_if_empty(settings: Settings) -> bool:

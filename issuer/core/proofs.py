@@ -1,4 +1,4 @@
-"""Data Integrity proofs: `eddsa-rdfc-2022` (W3C EdDSA Cryptosuites v1.0).
+"""Data Integrity proofs: `eddsa-rdfc-2022` and `eddsa-jcs-2022` (W3C EdDSA Cryptosuites v1.0).
 
 Signing and verification are symmetric: both build the 64-byte
 `sha256(canon(proof config)) ‖ sha256(canon(document))` and differ only in sign vs verify.
@@ -14,14 +14,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import jcs
 from .clock import utc_stamp
-from .errors import BadgeError, SigningError
+from .errors import BadgeError, SigningError, VerificationError
 from .jsonld import DocumentLoader, canonize
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
 from .multibase import decode_base58btc, encode_base58btc
+from .vc_model import ensure_suite_context
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
+CRYPTOSUITES = {CRYPTOSUITE, jcs.CRYPTOSUITE}
 PROOF_TYPE = "DataIntegrityProof"
 LEGACY_SUITES = {("DataIntegrityProof", "eddsa-2022"), ("Ed25519Signature2020", None)}
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -33,6 +36,8 @@ KeyResolver = Callable[[str, str], tuple[PublicKey, str]]
 
 def hash_data(document: dict, proof_config: dict, loader: DocumentLoader | None = None) -> bytes:
     """The 64 bytes that are signed: proof-config hash first, then the document hash."""
+    if proof_config.get("cryptosuite") == jcs.CRYPTOSUITE:
+        return jcs.hash_data(document, proof_config)
     canonical_config = canonize(proof_config, loader)
     canonical_document = canonize(document, loader)
     return (
@@ -58,6 +63,7 @@ def sign(
     created: str | None = None,
     loader: DocumentLoader | None = None,
     proof_purpose: str = "assertionMethod",
+    cryptosuite: str = CRYPTOSUITE,
     **extra: str,
 ) -> dict:
     """Return a copy of `document` with an `eddsa-rdfc-2022` DataIntegrityProof in `proof[]`.
@@ -66,17 +72,20 @@ def sign(
     `challenge` and `domain` for presentations.
     """
     if key.kind != ED25519:
-        raise SigningError(f"eddsa-rdfc-2022 needs an Ed25519 key, not {key.kind}")
+        raise SigningError(f"{cryptosuite} needs an Ed25519 key, not {key.kind}")
+    if cryptosuite not in CRYPTOSUITES:
+        raise SigningError(f"cryptosuite {cryptosuite!r} is not one of {sorted(CRYPTOSUITES)}")
     if "proof" in document:
         raise SigningError("the document already has a proof; sign the unsigned document")
     if "@context" not in document:
         raise SigningError("the document has no @context")
+    document = ensure_suite_context(document)  # a VC 1.1 base context lacks the proof's terms
     created = created or utc_stamp()
     if not _DATETIME.match(created):
         raise SigningError(f"created {created!r} is not an XML Schema dateTime")
     options = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": cryptosuite,
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
@@ -118,7 +127,7 @@ def verify_proof(
         return ProofResult(False, N_("proof is not an object"))
     suite = proof.get("cryptosuite")
     vm = proof.get("verificationMethod")
-    if (proof.get("type"), suite) != (PROOF_TYPE, CRYPTOSUITE) and (
+    if (proof.get("type") != PROOF_TYPE or suite not in CRYPTOSUITES) and (
         proof.get("type"),
         suite,
     ) not in LEGACY_SUITES:
@@ -136,9 +145,11 @@ def verify_proof(
         return ProofResult(False, N_("proofValue: %(reason)s", reason=reason), vm)
     if len(signature) != 64:
         return ProofResult(False, N_("proofValue is not a 64-byte Ed25519 signature"), vm)
+    if "@context" not in document:
+        return ProofResult(False, N_("the document has no @context"), vm)
     try:
         key, controller = resolve_key(vm, expected_purpose)
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        unsecured = _chained(document, proof)
         data = hash_data(unsecured, proof_config(unsecured, proof), loader)
     except BadgeError as error:
         return ProofResult(False, message_of(error) or str(error), vm)
@@ -147,3 +158,17 @@ def verify_proof(
             False, N_("the signature does not match the document"), vm, controller, suite
         )
     return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
+
+
+def _chained(document: dict, proof: dict) -> dict:
+    """The document a proof signed: without proofs, or with those its `previousProof` names."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    previous = proof.get("previousProof")
+    if previous is None:
+        return unsecured
+    wanted = previous if isinstance(previous, list) else [previous]
+    chained = [p for p in proofs_of(document) if isinstance(p, dict) and p.get("id") in wanted]
+    if not all(isinstance(w, str) for w in wanted) or len(chained) != len(set(wanted)):
+        raise VerificationError(N_("a previousProof names a proof the document does not hold"))
+    unsecured["proof"] = chained
+    return unsecured

@@ -3,8 +3,13 @@
 One entry point, `verify_credential`, takes whatever a person hands a verifier (a JSON object
 or text, a compact JWS, a baked PNG/SVG) and runs every check, recording each as a `Check`:
 
-    parse, context, type, schema, subject, safe-mode, proof, issuer-binding, dates,
-    validity, status, recipient, trusted-issuer, endorsements, embedded
+    parse, context, type, data-model, schema, subject, safe-mode, proof, issuer-binding,
+    dates, validity, status, recipient, trusted-issuer, endorsements, embedded
+
+Any VC 1.1 / 2.0 credential is verified against the W3C data model (`vc_model`); the Open Badges
+checks (its contexts, types, 1EdTech schema, recipient) apply when it is an Open Badge, an
+endorsement or a CLR. Every proof of a proof set must verify; a proof naming `previousProof`
+is checked over the proofs it chains to.
 
 A failed structural check (parse … dates, see STRUCTURAL_CHECKS) makes the verdict "invalid".
 Otherwise revoked > suspended > expired > not_yet_valid > valid. Recipient, endorsement and
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import baking, jsonld, limits, proofs, schema
+from . import baking, jsonld, limits, proofs, schema, vc_model
 from . import jwt as vc_jwt
 from .builders import hash_identity as hash_identity  # re-exported: verifiers check hashes
 from .errors import BadgeError
@@ -175,6 +180,7 @@ class _Run:
             return
         self.check_context()
         self.check_type()
+        self.check_data_model()
         self.check_schema()
         self.check_subject()
         loaders = self.check_safe_mode()
@@ -223,6 +229,9 @@ class _Run:
 
     def check_context(self) -> None:
         contexts = self.credential.get("@context")
+        if not self.is_open_badge:
+            self.check_vc_context(contexts)
+            return
         if not isinstance(contexts, list) or len(contexts) < 2:
             self.fail("context", N_("@context must be an array of at least two contexts"))
             return
@@ -241,6 +250,30 @@ class _Run:
         self.add("context", PASSED,
                  N_("%(model)s with %(context)s", model=model, context=contexts[1]))
 
+    def check_vc_context(self, contexts: Any) -> None:
+        """A credential of any other kind: only the W3C base context is required."""
+        first = contexts[0] if isinstance(contexts, list) and contexts else None
+        if first not in (CREDENTIALS_V2, VC_V1):
+            self.fail("context", N_("@context must be an array whose first item is %(expected)s "
+                                    "(or %(older)s)", expected=CREDENTIALS_V2, older=VC_V1))
+            return
+        model = "VC 1.1" if first == VC_V1 else "VCDM 2.0"
+        self.add("context", PASSED, N_("%(model)s credential", model=model))
+
+    @property
+    def is_open_badge(self) -> bool:
+        """An Open Badge, endorsement or CLR (or asked to be one): the OB checks apply."""
+        kinds = (*ACHIEVEMENT_TYPES, ENDORSEMENT_TYPE, CLR_TYPE)
+        return self.expect is not None or any(t in self.types for t in kinds)
+
+    def check_data_model(self) -> None:
+        found = vc_model.problems(self.credential)
+        if found:
+            self.fail("data-model", N_("breaks the Verifiable Credentials data model: "
+                                       "%(problem)s", problem=found[0]))
+        else:
+            self.add("data-model", PASSED, N_("follows the Verifiable Credentials data model"))
+
     @property
     def types(self) -> list:
         value = self.credential.get("type")
@@ -258,7 +291,7 @@ class _Run:
     def check_type(self) -> None:
         types = self.types
         wanted = {
-            None: (*ACHIEVEMENT_TYPES, ENDORSEMENT_TYPE, CLR_TYPE),
+            None: ("VerifiableCredential",),
             "achievement": ACHIEVEMENT_TYPES,
             ENDORSEMENT_TYPE: (ENDORSEMENT_TYPE,),
         }[self.expect]
@@ -271,6 +304,8 @@ class _Run:
             self.add("type", PASSED, ", ".join(str(t) for t in types))
 
     def check_schema(self) -> None:
+        if not self.is_open_badge:
+            return
         if self.is_vc1:
             self.add("schema", SKIPPED, N_("no bundled 1EdTech schema for VC 1.1 credentials"))
             return
@@ -307,7 +342,7 @@ class _Run:
         first_error = None
         for position, (variant, loader) in enumerate(candidates):
             try:
-                jsonld.expand_safely(self.credential, loader)
+                jsonld.check_safe_mode(self.credential, loader)
             except BadgeError as error:
                 first_error = first_error or error
                 continue
@@ -333,6 +368,14 @@ class _Run:
             self.fail("proof", _too_many_proofs(len(all_proofs)))
             return
         self.report.proof_format = "data-integrity"
+        # Proofs in a suite this verifier does not implement are reported, not held against
+        # the others (another verifier may check them); every other proof must verify.
+        checked = [p for p in all_proofs if _implemented(p)] or all_proofs
+        if len(checked) < len(all_proofs):
+            self.add("proof-set", WARNING, N_("%(count)s proof(s) in a cryptosuite this verifier "
+                                              "does not implement were not checked",
+                                              count=len(all_proofs) - len(checked)))
+        all_proofs = checked
         failures: list[str] = []
         for variant, loader in loaders:
             if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
@@ -342,11 +385,10 @@ class _Run:
                 proofs.verify_proof(self.credential, p, self.options.resolver, loader)
                 for p in all_proofs
             ]
-            valid = [r for r in results if r.valid]
-            if valid:
-                self.accept_proofs(valid, variant)
+            if all(r.valid for r in results):  # a proof set is valid when each proof is
+                self.accept_proofs(results, variant)
                 return
-            failures = failures or [r.message for r in results]
+            failures = failures or [r.message for r in results if not r.valid]
             if not _worth_retrying(results):
                 break
         self.fail("proof", _joined(failures))
@@ -414,12 +456,20 @@ class _Run:
         )
         now = self.options.now
         try:
-            start = _parse_time(self.credential.get(start_name), start_name, required=True)
+            # validFrom is optional in VCDM 2.0, required by Open Badges and VC 1.1.
+            start = _parse_time(self.credential.get(start_name), start_name,
+                                required=self.is_open_badge or self.is_vc1)
             end = _parse_time(self.credential.get(end_name), end_name, required=False)
         except ValueError as error:
             self.fail("dates", error.args[0])
             return
-        if start > now:
+        if start is None:
+            self.add("validity", PASSED, N_("valid until %(end)s", end=self.credential[end_name])
+                     if end else N_("no validity period"))
+            if end is not None and end < now:
+                self.report.expired = True
+                self.fail("validity", N_("expired at %(date)s", date=self.credential[end_name]))
+        elif start > now:
             self.report.not_yet_valid = True
             self.fail("validity", N_("not valid before %(date)s", date=self.credential[start_name]))
         elif end is not None and end < now:
@@ -543,6 +593,15 @@ class _Run:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _implemented(proof: Any) -> bool:
+    """A proof in a suite `proofs.verify_proof` checks."""
+    if not isinstance(proof, dict):
+        return False
+    suite = (proof.get("type"), proof.get("cryptosuite"))
+    return suite in proofs.LEGACY_SUITES or (
+        suite[0] == proofs.PROOF_TYPE and suite[1] in proofs.CRYPTOSUITES)
 
 
 def _status_checked(checks: list[Check]) -> bool | None:

@@ -29,7 +29,8 @@ def _loader(variant: str | None) -> jsonld.DocumentLoader:
 def _loaders_for(credential: dict) -> list[tuple[str | None, jsonld.DocumentLoader]]:
     """The primary contexts, then every known edition that replaces one of the used contexts."""
     contexts = credential.get("@context")
-    used = set(contexts) if isinstance(contexts, list) else set()
+    # Inline context objects are valid JSON-LD but never replaced by an edition.
+    used = {c for c in contexts if isinstance(c, str)} if isinstance(contexts, list) else set()
     variants = [v for v, files in jsonld.CONTEXT_VARIANTS.items() if used & set(files)]
     return [(None, _loader(None))] + [(v, _loader(v)) for v in variants]
 

@@ -11,6 +11,7 @@ STRUCTURAL_CHECKS = frozenset(
         "parse",
         "context",
         "type",
+        "data-model",
         "schema",
         "subject",
         "safe-mode",

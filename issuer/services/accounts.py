@@ -23,12 +23,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from issuer.config import Settings, settings
+from issuer.config import Settings
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import LoginFailure, Organisation, StaffSession, User
 
-from .base import Actor, ServiceError, audit
+from .base import Actor, ServiceError, audit, settings_of
 
 ROLES = ("admin", "trainer")
 MIN_PASSWORD_LENGTH = 10
@@ -60,7 +60,7 @@ def hash_password(password: str, config: Settings) -> str:
 def create_user(db: Session, org: Organisation, email: str, name: str, role: str,
                 password: str, actor: Actor = None, language: str | None = None,
                 config: Settings | None = None) -> User:
-    """A new trainer or admin of `org` (password costs from `config`, default: active settings)."""
+    """A new trainer or admin of `org` (password costs from `config`, default: those of `db`)."""
     if role not in ROLES:
         raise ServiceError(N_("role must be one of %(roles)s, not %(role)s",
                               roles=", ".join(ROLES), role=repr(role)))
@@ -68,7 +68,7 @@ def create_user(db: Session, org: Organisation, email: str, name: str, role: str
     if db.scalar(select(User).where(User.email == email)) is not None:
         raise ServiceError(N_("an account with the e-mail %(email)s already exists", email=email))
     user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
-                password_hash=hash_password(password, config or settings()),
+                password_hash=hash_password(password, config or settings_of(db)),
                 language=language, active=True)
     db.add(user)
     db.flush()
@@ -83,9 +83,9 @@ def authenticate(db: Session, email: str, password: str, remote_addr: str | None
 
     `device` is the id of a browser that signed in to this account before (see
     `trusted_device`). Failures are recorded (commit them even when the log-in fails).
-    Lock-out and password costs come from `config` (default: the active settings).
+    Lock-out and password costs come from `config` (default: the settings of `db`).
     """
-    config = config or settings()
+    config = config or settings_of(db)
     now = now or utc_seconds()
     email = (email or "").strip().lower()
     # Lock the account's row: parallel guesses at one account are counted one after another.
@@ -158,7 +158,7 @@ def start_session(db: Session, user: User, now: datetime | None = None,
                   config: Settings | None = None) -> str:
     """A new server-side session for `user`; returns its random id (kept only by the browser)."""
     now = now or utc_seconds()
-    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
+    lifetime = timedelta(minutes=(config or settings_of(db)).session_lifetime_minutes)
     db.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - lifetime))
     token = secrets.token_urlsafe(32)
     db.add(StaffSession(user_id=user.id, token_sha256=_digest(token), created_at=now,
@@ -174,7 +174,7 @@ def session_user(db: Session, token: str | None, now: datetime | None = None,
         return None
     now = now or utc_seconds()
     record = db.scalar(select(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
-    lifetime = timedelta(minutes=(config or settings()).session_lifetime_minutes)
+    lifetime = timedelta(minutes=(config or settings_of(db)).session_lifetime_minutes)
     if record is None or record.last_seen_at < now - lifetime:
         return None
     if now - record.last_seen_at >= SESSION_TOUCH:  # inactivity, not age, ends a session

@@ -24,7 +24,9 @@ from .base import Actor, ServiceError, audit, require_organisation
 TOKEN_PREFIX = "sky_"
 MAX_NAME_LENGTH = 200
 # What a token may do: read badges, templates and verify; issue; revoke; manage learners.
-SCOPES = ("read", "issue", "revoke", "learners")
+SCOPES = ("read", "issue", "revoke", "learners", "sign")
+# `sign` (the VC-API issuer signs any credential as the organisation) is only ever given on purpose.
+DEFAULT_SCOPES = ("read", "issue", "revoke", "learners")
 DEFAULT_LIFETIME = timedelta(days=365)
 MAX_LIFETIME = timedelta(days=2 * 365)
 # `last_used_at` is written at most this often, so reading the API does not write every time.
@@ -37,7 +39,7 @@ def token_digest(token: str) -> str:
 
 
 def create_token(db: Session, org: Organisation, name: str, actor: Actor = None,
-                 scopes: tuple[str, ...] = SCOPES, lifetime: timedelta = DEFAULT_LIFETIME,
+                 scopes: tuple[str, ...] = DEFAULT_SCOPES, lifetime: timedelta = DEFAULT_LIFETIME,
                  now: datetime | None = None) -> tuple[ApiToken, str]:
     """A new token for `org`, named for what uses it, allowed `scopes`, expiring after
     `lifetime`; the plain token is returned only here."""

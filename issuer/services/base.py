@@ -1,4 +1,5 @@
-"""What every use case shares: the named errors, the actor, one transaction, the audit log.
+"""What every use case shares: the named errors, the actor, the settings, one transaction, the
+audit log.
 
 Service modules import these from here, never from the package root: the root wires the
 services' events together and so imports them (see `issuer/services/__init__.py`).
@@ -9,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from issuer.config import Settings
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_
 from issuer.store.models import ApiToken, AuditEvent, Organisation, User
@@ -42,6 +44,20 @@ class PermissionDenied(ServiceError):
 
 # Who performs a use case: a logged-in user, an API token, or None for the system (CLI, demo).
 Actor = User | ApiToken | None
+
+
+def settings_of(where: Session | object) -> Settings:
+    """The settings of the deployment that `where` (a session, or a record in one) belongs to.
+
+    They travel with the session (`issuer.store.db.make_sessionmaker`), never through a global:
+    a use case sees the configuration of the app or command that opened its session.
+    """
+    session = where if isinstance(where, Session) else object_session(where)
+    found = session.info.get("settings") if session is not None else None
+    if found is None:
+        raise RuntimeError(f"{type(where).__name__} is in no session made by make_sessionmaker"
+                           " with settings")
+    return found
 
 
 @contextmanager

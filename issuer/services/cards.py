@@ -11,18 +11,17 @@ from issuer.services.urls import verify_url
 from issuer.store.models import Credential
 
 
-def card_for(credential: Credential, claim_url: str | None = None,
-             base_url: str | None = None) -> cards.CardData:
+def card_for(credential: Credential, claim_url: str | None = None) -> cards.CardData:
     """The card of a stored credential, from its signed JSON, with the issuer's logo.
 
-    Its QR code opens the verification page on `base_url` (default: the configured site).
+    Its QR code opens the verification page (`urls.verify_url`).
 
     Printed in the learner's language (else the credential's), with the words of its catalogue.
     After an erasure request nothing personal is printed any more.
     """
     card = cards.card_from_credential(
         publishing.credential_document(credential),
-        verify_url=verify_url(credential, base_url),
+        verify_url=verify_url(credential),
         claim_url=claim_url,
         issuer_logo=credential.organisation.logo_png,
     )

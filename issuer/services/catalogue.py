@@ -187,7 +187,7 @@ def _parsed(kind: str, source: str, name: str, theme: str | None) -> MicroTraini
 def achievement_id(template: AchievementTemplate, language: str) -> str:
     """The dereferenceable id of the Achievement for one version in one language."""
     segment = _SEPARATOR.join((template.template_id, template.version, language))
-    return public_url(f"/achievements/{segment}")
+    return public_url(template, f"/achievements/{segment}")
 
 
 def template_for_achievement(db: Session, segment: str) -> tuple[AchievementTemplate, str]:

@@ -23,19 +23,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from issuer.config import Settings, settings
+from issuer.config import Settings
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import Credential
 
-from .base import Actor, ServiceError, audit
+from .base import Actor, ServiceError, audit, settings_of
 
 TOKEN_BYTES = 24  # 192 bits, as the random tokens before them
 
 
-def derive_token(credential_uuid: str, version: int, secret_key: str | None = None) -> str:
-    """The claim token of a credential at a card version (urlsafe base64, no padding)."""
-    key = (secret_key or settings().secret_key).encode()
+def derive_token(credential_uuid: str, version: int, secret_key: str) -> str:
+    """The claim token of a credential at a card version (urlsafe base64, no padding), keyed
+    with the deployment's secret key."""
+    key = secret_key.encode()
     message = f"sky-badges claim link|{credential_uuid}|{version}".encode()
     mac = hmac.new(key, message, hashlib.sha256).digest()[:TOKEN_BYTES]
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
@@ -52,7 +53,7 @@ def printable_token(db: Session, credential: Credential) -> str:
     A credential whose stored link was not derived (or was derived with a former secret key)
     keeps that link valid beside the derived one, which becomes the current link (flushed).
     """
-    token = derive_token(credential.uuid, credential.claim_version)
+    token = derive_token(credential.uuid, credential.claim_version, settings_of(db).secret_key)
     digest = token_digest(token)
     if credential.claim_token_sha256 != digest:
         if credential.claim_token_sha256 and credential.earlier_claim_token_sha256 is None:
@@ -66,8 +67,8 @@ def declare_lost(db: Session, credential: Credential, actor: Actor) -> None:
     """The card is lost: every claim link of it stops working, and the code chosen with it is
     forgotten; the next print carries a new link (flushed)."""
     credential.claim_version += 1
-    credential.claim_token_sha256 = token_digest(
-        derive_token(credential.uuid, credential.claim_version))
+    credential.claim_token_sha256 = token_digest(derive_token(
+        credential.uuid, credential.claim_version, settings_of(db).secret_key))
     credential.earlier_claim_token_sha256 = None
     credential.claim_code_hash = None
     credential.claim_code_failures = 0
@@ -121,7 +122,7 @@ def set_code(db: Session, credential: Credential, code: str, config: Settings | 
     if not (code.isascii() and code.isdigit() and low <= len(code) <= high):
         raise ClaimCodeError(N_("choose a code of %(low)s to %(high)s digits", low=low,
                                 high=high))
-    credential.claim_code_hash = _hasher(config).hash(code)
+    credential.claim_code_hash = _hasher(config or settings_of(db)).hash(code)
     credential.claim_code_failures = 0
     db.flush()
 
@@ -137,7 +138,8 @@ def check_code(db: Session, credential: Credential, code: str, now: datetime | N
     if credential.claim_code_hash is None:
         return False
     try:
-        right = _hasher(config).verify(credential.claim_code_hash, (code or "").strip()[:64])
+        right = _hasher(config or settings_of(db)).verify(credential.claim_code_hash,
+                                                          (code or "").strip()[:64])
     except (VerificationError, InvalidHashError):
         right = False
     if right:
@@ -153,7 +155,6 @@ def check_code(db: Session, credential: Credential, code: str, now: datetime | N
     return right
 
 
-def _hasher(config: Settings | None) -> PasswordHasher:
-    config = config or settings()
+def _hasher(config: Settings) -> PasswordHasher:
     return PasswordHasher(time_cost=config.password_time_cost,
                           memory_cost=config.password_memory_cost)

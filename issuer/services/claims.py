@@ -46,9 +46,9 @@ class ClaimClosed(ServiceError):
     """The badge behind a claim link can no longer be taken into a wallet (revoked, erased)."""
 
 
-def claim_url(token: str) -> str:
-    """The learner's private claim page for a claim token."""
-    return public_url(f"/claim/{token}")
+def claim_url(where: Session | object, token: str) -> str:
+    """The learner's private claim page for a claim token, on the site of `where`."""
+    return public_url(where, f"/claim/{token}")
 
 
 def credential_for_claim(db: Session, token: str) -> Credential:
@@ -121,7 +121,8 @@ def revoke_wallet_copies(db: Session, credential: Credential, actor: Actor,
     for copy in wallet_copies(db, credential):
         if copy.revoked_at is None:
             revoke(db, copy, credential.revocation_reason, actor, now,
-                   public=credential.revocation_reason_public)
+                   public=credential.revocation_reason_public,
+                   code=credential.revocation_reason_code)
 
 
 def unsigned_document(credential: Credential) -> dict:

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from issuer.config import Settings, settings
 from issuer.core import presentations
 from issuer.core.clock import utc_seconds
 from issuer.core.jwt import sign_jwt
@@ -34,7 +33,7 @@ from issuer.store.wallet_models import (
     WalletNonce,
 )
 
-from .base import ServiceError
+from .base import ServiceError, settings_of
 from .claims import ClaimClosed, bind_to_holder, can_bind, unsigned_document
 from .keys import active_key, jwt_kid
 
@@ -164,10 +163,10 @@ class NewOffer:
 
 
 def create_offer(db: Session, credential: Credential, now: datetime | None = None,
-                 with_tx_code: bool = False, config: Settings | None = None) -> NewOffer:
+                 with_tx_code: bool = False) -> NewOffer:
     """A pre-authorized credential offer for `credential`, optionally with a 6-digit tx code.
 
-    Its code is derived with the secret key of `config` (default: the active settings).
+    Its code is derived with the secret key of the settings of `db`.
     """
     _refuse_closed(credential)
     now = utc_seconds(now)
@@ -177,7 +176,7 @@ def create_offer(db: Session, credential: Credential, now: datetime | None = Non
                if with_tx_code else None)
     offer = CredentialOffer(offer_sha256=digest(offer_id),
                             code_sha256=digest(pre_authorized_code(
-                                offer_id, (config or settings()).secret_key)),
+                                offer_id, settings_of(db).secret_key)),
                             credential_id=credential.id,
                             tx_code_sha256=digest(tx_code) if tx_code else None,
                             created_at=now, expires_at=now + OFFER_LIFETIME)

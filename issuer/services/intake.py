@@ -45,6 +45,7 @@ from issuer.store.models import (
 )
 
 from . import catalogue, issuing, learners, mail, unit_of_work
+from .base import settings_of
 from .intake_requests import IntakeError, IssueRequest, LearnerInput, Problems, parse_issue_request
 
 API_SESSION_TITLE = "API"
@@ -232,7 +233,7 @@ def plan_issue(db: Session, token: ApiToken, request: IssueRequest) -> Plan:
         session = _api_session(db, token, template, request)
     roster = Roster(db, token.organisation_id, session)
     learner = _learner(db, token, request, roster)
-    _check_claim_email(request, learner)
+    _check_claim_email(db, request, learner)
     plan = Plan(request, template, training, session, learner, levels)
     plan.existing = replay or roster.held(learner)
     plan.not_yet = not_yet_details(training, levels)
@@ -257,12 +258,12 @@ def _replayed(db: Session, token: ApiToken, request: IssueRequest) -> Credential
     return remembered.credential
 
 
-def _check_claim_email(request: IssueRequest, learner: Learner | None) -> None:
+def _check_claim_email(db: Session, request: IssueRequest, learner: Learner | None) -> None:
     """Refuse `send_claim_email` up front when no e-mail could go out (nothing is written)."""
     if not request.send_claim_email:
         return
     problems = Problems()
-    if not mail.is_configured():
+    if not mail.is_configured(settings_of(db)):
         problems.add("send_claim_email", "e-mail is not configured on this server "
                      "(SMTP_HOST and SMTP_FROM)")
     address = learner.email if learner is not None else (

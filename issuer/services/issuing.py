@@ -55,9 +55,9 @@ class AlreadyIssued(ServiceError):
     """The assessment has a credential; change it by revoking and re-evaluating."""
 
 
-def evidence_url(evidence_uuid: str) -> str:
+def evidence_url(evidence: EvidenceFile) -> str:
     """The https URL of an evidence file (never a data: URI inside the credential)."""
-    return public_url(f"/evidence/{evidence_uuid}")
+    return public_url(evidence, f"/evidence/{evidence.uuid}")
 
 
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
@@ -231,11 +231,11 @@ def _evidence(assessment: Assessment, training: MicroTraining, language: str):
         if comment and not photos:
             yield builders.Evidence(name=names[gesture.id], narrative=comment)
         for number, photo in enumerate(photos):
-            yield builders.Evidence(id=evidence_url(photo.uuid), name=names[gesture.id],
+            yield builders.Evidence(id=evidence_url(photo), name=names[gesture.id],
                                     narrative=comment if number == 0 else None,
                                     genre=_genre(photo))
     for photo in (f for f in assessment.evidence if f.gesture_id not in names):
-        yield builders.Evidence(id=evidence_url(photo.uuid), name=photo.filename,
+        yield builders.Evidence(id=evidence_url(photo), name=photo.filename,
                                 genre=_genre(photo))
 
 

@@ -16,25 +16,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer.config import settings
 from issuer.core import builders, proofs
 from issuer.core.clock import utc_seconds
 from issuer.core.did import did_web_document, did_web_for, json_web_key_method
 from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey
 
-from .base import Actor, audit, require_organisation
+from .base import Actor, audit, require_organisation, settings_of
 from .urls import public_url
 
 
 def issuer_did(org: Organisation) -> str:
     """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec`."""
-    return did_web_for(public_url(), "issuers", org.slug)
+    return did_web_for(public_url(org), "issuers", org.slug)
 
 
 def profile_url(org: Organisation) -> str:
     """The https page of the organisation's Profile."""
-    return public_url(f"/issuers/{org.slug}")
+    return public_url(org, f"/issuers/{org.slug}")
 
 
 def issuer_profile_builder(org: Organisation) -> builders.Profile:
@@ -84,7 +83,7 @@ def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:
     record = _active_record(db, org)
     if record is None:
         record = _create_first_key(db, org)
-    return record, _decrypted(record.encrypted_pem, settings().key_passphrase)
+    return record, _decrypted(record.encrypted_pem, settings_of(db).key_passphrase)
 
 
 @lru_cache(maxsize=64)
@@ -115,7 +114,7 @@ def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:
         current.retired_at = utc_seconds()
         version = current.version + 1
         db.flush()
-    record = _new_key(org, version)
+    record = _new_key(db, org, version)
     db.add(record)
     db.flush()
     audit(db, "key.rotate", actor, org, verification_method_id(org, record),
@@ -131,15 +130,16 @@ def _active_record(db: Session, org: Organisation) -> SigningKey | None:
     ).first()
 
 
-def _new_key(org: Organisation, version: int) -> SigningKey:
+def _new_key(db: Session, org: Organisation, version: int) -> SigningKey:
     private = PrivateKey.generate(ED25519)
+    config = settings_of(db)
     return SigningKey(
         organisation_id=org.id,
         version=version,
         kind=ED25519,
         public_multibase=private.public_key.multibase,
-        encrypted_pem=private.to_encrypted_pem(settings().key_passphrase,
-                                               settings().key_kdf_iterations),
+        encrypted_pem=private.to_encrypted_pem(config.key_passphrase,
+                                               config.key_kdf_iterations),
         active=True,
     )
 
@@ -147,7 +147,7 @@ def _new_key(org: Organisation, version: int) -> SigningKey:
 def _create_first_key(db: Session, org: Organisation) -> SigningKey:
     # Two workers may both see "no key": the unique (organisation, version) lets one win and
     # the other read the winner's key instead.
-    record = _new_key(org, 1)
+    record = _new_key(db, org, 1)
     try:
         with db.begin_nested():
             db.add(record)

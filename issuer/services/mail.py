@@ -1,6 +1,7 @@
 """E-mail delivery of a claim link, in the learner's language, through the configured SMTP server.
 
-Settings come from the environment via issuer.config: SMTP_HOST, SMTP_PORT (587), SMTP_USER,
+Settings come from the environment via issuer.config (handed in, or those of the credential's
+database session): SMTP_HOST, SMTP_PORT (587), SMTP_USER,
 SMTP_PASSWORD, SMTP_FROM and SMTP_STARTTLS (on by default). Nothing is sent when SMTP_HOST is
 unset. The password never reaches a log line or an error message.
 
@@ -19,12 +20,12 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from html import escape
 
-from issuer.config import Settings, settings
+from issuer.config import Settings
 from issuer.core.messages import N_
 from issuer.languages import LANGUAGES, catalogue
 from issuer.store.models import Credential
 
-from .base import ServiceError
+from .base import ServiceError, settings_of
 from .claims import claim_url
 from .publishing import achievement_name, credential_document
 
@@ -72,9 +73,8 @@ class ClaimMail:
     language: str
 
 
-def is_configured(config: Settings | None = None) -> bool:
+def is_configured(config: Settings) -> bool:
     """Whether an SMTP server is configured (SMTP_HOST and SMTP_FROM)."""
-    config = config or settings()
     return bool(config.smtp_host and config.smtp_from)
 
 
@@ -82,7 +82,9 @@ def email_claim_link(credential: Credential, token: str, config: Settings | None
     """Send the claim link of `credential` to its learner's e-mail; return the Message-ID.
 
     `token` is the claim token in clear (from `claim_links.printable_token`, never stored).
+    The SMTP server is that of `config` (default: the settings of the credential's session).
     """
+    config = config or settings_of(credential)
     learner = credential.learner
     if learner is None or not learner.email or learner.erased_at is not None:
         raise MailError(N_("this learner has no e-mail address"))
@@ -90,13 +92,13 @@ def email_claim_link(credential: Credential, token: str, config: Settings | None
     issuer = document.get("issuer") or {}
     mail = ClaimMail(to=learner.email, name=learner.name, badge=achievement_name(document),
                      organisation=issuer.get("name") or credential.organisation.name,
-                     link=claim_url(token), language=learner.language or credential.language)
+                     link=claim_url(credential, token),
+                     language=learner.language or credential.language)
     return send(compose(mail, config), config)
 
 
-def compose(mail: ClaimMail, config: Settings | None = None) -> EmailMessage:
+def compose(mail: ClaimMail, config: Settings) -> EmailMessage:
     """The claim e-mail as plain text with an HTML alternative, in the learner's language."""
-    config = config or settings()
     texts = TEXTS.get(mail.language, TEXTS[FALLBACK_LANGUAGE])
     values = {"name": mail.name, "badge": mail.badge, "organisation": mail.organisation}
     message = EmailMessage()
@@ -113,9 +115,8 @@ def compose(mail: ClaimMail, config: Settings | None = None) -> EmailMessage:
     return message
 
 
-def send(message: EmailMessage, config: Settings | None = None) -> str:
+def send(message: EmailMessage, config: Settings) -> str:
     """Deliver `message` over SMTP (STARTTLS and login when configured); return its Message-ID."""
-    config = config or settings()
     if not is_configured(config):
         raise MailError(N_("e-mail is not configured: set SMTP_HOST and SMTP_FROM"))
     try:

@@ -27,6 +27,7 @@ from issuer.core import builders, jsonld, schema
 from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import Credential, Learner, Organisation
 
+from .base import settings_of
 from .claim_links import derive_token, token_digest
 from .keys import sign
 from .status_lists import allocate_slot, status_entry
@@ -56,10 +57,10 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     """
     credential_uuid = str(uuidlib.uuid4())
     status_list, index = allocate_slot(db, org)
-    document = build(credential_url(credential_uuid), status_entry(status_list, index))
+    document = build(credential_url(db, credential_uuid), status_entry(status_list, index))
     check_before_signing(document)
     signed = sign(db, org, document, builders.timestamp(now))
-    token = derive_token(credential_uuid, 1) if claimable else None
+    token = derive_token(credential_uuid, 1, settings_of(db).secret_key) if claimable else None
     credential = Credential(
         uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
         learner_id=learner_id, assessment_id=assessment_id, template_pk=template_pk, kind=kind,
@@ -73,15 +74,15 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     return credential
 
 
-def credential_url(credential_uuid: str) -> str:
-    """The dereferenceable id of a credential."""
-    return public_url(f"/credentials/{credential_uuid}")
+def credential_url(where: Session | object, credential_uuid: str) -> str:
+    """The dereferenceable id of a credential on the site of `where` (a session or record)."""
+    return public_url(where, f"/credentials/{credential_uuid}")
 
 
 def check_before_signing(document: dict) -> None:
     """Strict 1EdTech schema and JSON-LD safe mode: an invalid credential is never signed."""
     schema.validate(document, strict=True)
-    jsonld.expand_safely(document)
+    jsonld.check_safe_mode(document)
 
 
 def learner_language(learner: Learner, org: Organisation,

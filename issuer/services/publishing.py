@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from issuer.core import limits
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.core.errors import BadgeError
-from issuer.core.messages import N_
+from issuer.core.messages import N_, Message
 from issuer.languages import LANGUAGES
 from issuer.services import catalogue as catalogue_service
 from issuer.services import issuing, stacking
+from issuer.services.revocation import REASONS as REVOCATION_REASONS
 from issuer.services.keys import issuer_profile
 from issuer.services.minting import SHORT_ID_ALPHABET, SHORT_ID_LENGTH
 from issuer.store.models import (
@@ -374,6 +375,7 @@ class CredentialView:
     embedded: list[EmbeddedView] = field(default_factory=list)
     duration_hours: float | None = None
     revocation_reason: str | None = None
+    revocation_label: Message | None = None
     messages: list[str] = field(default_factory=list)
     content_language: str | None = None  # the language of the badge's own texts
     # False: the status list could not be retrieved or trusted, so "valid" is not "not revoked"
@@ -444,7 +446,16 @@ def credential_view(db: Session, credential: Credential, report, language: str,
         view.duration_hours = training.duration_hours
         view.skills = _stack_progress(db, credential, language)
     view.revocation_reason = public_revocation_reason(credential)
+    view.revocation_label = revocation_label(credential)
     return view
+
+
+def revocation_label(credential: Credential) -> Message | None:
+    """Why the badge was withdrawn, from the fixed list every reader sees in their language
+    (None for "other": only the free text, when published, says more)."""
+    if credential.revoked_at is None or credential.revocation_reason_code == "other":
+        return None
+    return REVOCATION_REASONS.get(credential.revocation_reason_code or "")
 
 
 def public_revocation_reason(credential: Credential) -> str | None:

@@ -24,6 +24,16 @@ from .base import Actor, ServiceError, audit, require_organisation
 from .status_lists import set_revoked
 
 MAX_REASON_LENGTH = 2000
+# Why a badge is withdrawn, from a fixed list: the verification page says it in the reader's
+# language. Free text may add details, shown only when the revoker publishes it.
+REASONS = {
+    "issued-in-error": N_("Issued by mistake"),
+    "wrong-person": N_("Issued to the wrong person"),
+    "assessment-withdrawn": N_("The evaluation no longer stands"),
+    "replaced": N_("Replaced by a corrected badge"),
+    "learner-request": N_("Withdrawn at the learner's request"),
+    "other": N_("Other reason"),
+}
 
 
 class AlreadyRevoked(ServiceError):
@@ -32,17 +42,21 @@ class AlreadyRevoked(ServiceError):
 
 def revoke(
     db: Session, credential: Credential, reason: str, actor: Actor, now: datetime | None = None,
-    public: bool = False,
+    public: bool = False, code: str | None = None,
 ) -> Credential:
-    """Revoke `credential` for a stated reason (required, kept in the audit log).
+    """Revoke `credential` for a stated reason (kept in the audit log).
 
-    The reason is shown on the verification page only when `public` is true: it may hold
-    personal details. Wallet copies are revoked with the same reason and visibility, and skill
-    badges that counted this one are withdrawn (listeners of `events.revoked`).
+    `code` names the reason from `REASONS` (shown to every reader, translated); the free-text
+    `reason` is required without a code or with "other", and is shown on the verification page
+    only when `public` is true: it may hold personal details. Wallet copies are revoked with the
+    same reason and visibility, and skill badges that counted this one are withdrawn (listeners
+    of `events.revoked`).
     """
     require_organisation(actor, credential.organisation_id)
     reason = " ".join((reason or "").split())
-    if not reason:
+    if code is not None and code not in REASONS:
+        raise ServiceError(N_("unknown revocation reason %(code)s", code=code))
+    if not reason and code in (None, "other"):
         raise ServiceError(N_("a reason is required to revoke a badge"))
     if len(reason) > MAX_REASON_LENGTH:
         raise ServiceError(N_("the reason is too long (at most %(count)s characters)",
@@ -52,7 +66,8 @@ def revoke(
                                  date=credential.revoked_at.date().isoformat()))
     set_revoked(db, credential.status_list, credential.status_index)
     credential.revoked_at = utc_seconds(now)
-    credential.revocation_reason = reason
+    credential.revocation_reason = reason or None
+    credential.revocation_reason_code = code
     credential.revocation_reason_public = bool(public)
     db.flush()
     audit(
@@ -63,6 +78,7 @@ def revoke(
         credential.uuid,
         short_id=credential.short_id,
         reason=reason,
+        code=code,
         public=bool(public),
     )
     events.revoked.send(db, credential, actor, credential.revoked_at)

@@ -32,7 +32,7 @@ _RANDOM_TRIES = 16
 
 def list_url(status_list: StatusList) -> str:
     """The public URL of the signed list credential."""
-    return public_url(f"/status/{status_list.uuid}")
+    return public_url(status_list, f"/status/{status_list.uuid}")
 
 
 def status_entry(status_list: StatusList, index: int) -> dict:

@@ -1,18 +1,23 @@
 """The public addresses of this service, built on its site's base URL here and nowhere else.
 
 Credentials name their issuer, achievement, status list and evidence by these URLs; cards print
-the verification page as a QR code. It imports no other service, so every one of them can use it.
+the verification page as a QR code. The site is the `public_base_url` of the settings that
+travel with the database session (`base.settings_of`). It imports no other service, so every
+one of them can use it.
 """
 
 from __future__ import annotations
 
-from issuer.config import settings
+from sqlalchemy.orm import Session
+
 from issuer.store.models import Credential
 
+from .base import settings_of
 
-def public_url(path: str = "", base_url: str | None = None) -> str:
-    """`path` on the public site `base_url` (default: PUBLIC_BASE_URL of the active settings)."""
-    return (base_url or settings().public_base_url) + path
+
+def public_url(where: Session | object, path: str = "") -> str:
+    """`path` on the public site of the session `where` (or of the session of record `where`)."""
+    return settings_of(where).public_base_url + path
 
 
 def verify_path(short_id: str) -> str:
@@ -20,6 +25,6 @@ def verify_path(short_id: str) -> str:
     return f"/v/{short_id}"
 
 
-def verify_url(credential: Credential, base_url: str | None = None) -> str:
+def verify_url(credential: Credential) -> str:
     """The verification page of `credential` as an absolute URL (what its card's QR encodes)."""
-    return public_url(verify_path(credential.short_id), base_url)
+    return public_url(credential, verify_path(credential.short_id))

@@ -18,17 +18,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.config import Settings, settings
 from issuer.core.errors import ResolutionError
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
 from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, StatusList
 
+from .base import settings_of
 from .keys import did_document, issuer_did
 from .learners import is_redacted
-from .publishing import public_revocation_reason
+from .publishing import public_revocation_reason, revocation_label
 from .status_lists import signed_status_list
+from .urls import public_url
 
 _DID_DOCUMENT = re.compile(r"^/issuers/([a-z0-9-]+)/did\.json$")
 _STATUS_LIST = re.compile(r"^/status/([0-9a-f-]{36})$")
@@ -36,14 +37,13 @@ _STATUS_LIST = re.compile(r"^/status/([0-9a-f-]{36})$")
 FetchJson = Callable[[str], dict]
 
 
-def local_fetch_json(db: Session, fallback: FetchJson | None = None,
-                     config: Settings | None = None) -> FetchJson:
+def local_fetch_json(db: Session, fallback: FetchJson | None = None) -> FetchJson:
     """A `fetch_json` that answers this instance's DID documents and status lists from `db`.
 
     Other URLs go to `fallback`, or fail with ResolutionError when there is none. This instance
-    is the public site of `config` (default: the active settings).
+    is the public site of the settings of `db`.
     """
-    base = urlsplit((config or settings()).public_base_url)
+    base = urlsplit(public_url(db))
 
     def fetch_json(url: str) -> dict:
         parts = urlsplit(url)
@@ -72,15 +72,14 @@ def _local_document(db: Session, path: str) -> dict | None:
 
 
 def verify_stored(db: Session, credential: Credential, now: datetime | None = None,
-                  email: str | None = None, config: Settings | None = None
-                  ) -> VerificationReport:
+                  email: str | None = None) -> VerificationReport:
     """Verify a credential this service issued, from its stored signed text, offline.
 
     A credential redacted by erasure can no longer be verified; its report says it is revoked.
     """
     if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
         return _erased_report(credential)
-    fetch_json = local_fetch_json(db, config=config)
+    fetch_json = local_fetch_json(db)
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
@@ -98,8 +97,9 @@ def known_issuers(db: Session) -> list[str]:
 
 def _with_public_reason(report: VerificationReport, credential: Credential
                         ) -> VerificationReport:
-    """The status check of a revoked credential says why, when the reason is public."""
-    reason = public_revocation_reason(credential)
+    """The status check of a revoked credential says why: the listed reason, and the free text
+    when it is public."""
+    reason = _reason_in_words(credential)
     if reason is None or not report.revoked:
         return report
     report.checks = [replace(check, message=f"{check.message}: {reason}")
@@ -108,10 +108,16 @@ def _with_public_reason(report: VerificationReport, credential: Credential
     return report
 
 
+def _reason_in_words(credential: Credential) -> str | None:
+    label = revocation_label(credential)
+    parts = [str(label) if label else None, public_revocation_reason(credential)]
+    return " — ".join(part for part in parts if part) or None
+
+
 def _erased_report(credential: Credential) -> VerificationReport:
     document = json.loads(credential.signed_json)
     issuer = document.get("issuer") or {}
-    reason = public_revocation_reason(credential)
+    reason = _reason_in_words(credential)
     return VerificationReport(
         verdict="revoked",
         checks=[Check("status", FAILED, f"revoked: {reason}" if reason else "revoked")],
@@ -125,19 +131,18 @@ def _erased_report(credential: Credential) -> VerificationReport:
 
 
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
-               db: Session | None = None, email: str | None = None,
-               config: Settings | None = None) -> VerificationReport:
+               db: Session | None = None, email: str | None = None) -> VerificationReport:
     """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
 
     Third-party keys and status lists are fetched safely (https only, public addresses, size and
-    time limits); with `db`, this service's own documents are read in-process. `config`
-    (default: the active settings) names this service's site and whether http loopback is allowed.
+    time limits); with `db`, this service's own documents are read in-process, and its settings
+    say whether http loopback is allowed (never without `db`).
     """
-    current = config or settings()
-    fetcher = SafeFetcher(allow_http_loopback=current.allow_http_loopback)
-    fetch_json = (local_fetch_json(db, fetcher.fetch_json, current) if db is not None
+    loopback = db is not None and settings_of(db).allow_http_loopback
+    fetcher = SafeFetcher(allow_http_loopback=loopback)
+    fetch_json = (local_fetch_json(db, fetcher.fetch_json) if db is not None
                   else fetcher.fetch_json)
-    resolver = KeyResolver(fetch_json, allow_http_loopback=current.allow_http_loopback)
+    resolver = KeyResolver(fetch_json, allow_http_loopback=loopback)
     return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
                              email=email,
                              trusted_issuers=known_issuers(db) if db is not None else None)

@@ -1,10 +1,20 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL (production)."""
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL (production).
+
+The settings travel with the session: `make_sessionmaker(engine, settings)` puts them in every
+session's `info["settings"]`, where the services read them (`issuer.services.base.settings_of`)
+instead of from a global.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from issuer.config import Settings
 
 
 def normalise_url(url: str) -> str:
@@ -34,5 +44,6 @@ def _sqlite_pragmas(connection, _record):
     cursor.close()
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions on `engine` that carry `settings` (every service call needs them)."""
+    return sessionmaker(engine, expire_on_commit=False, info={"settings": settings})

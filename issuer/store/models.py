@@ -287,6 +287,8 @@ class Credential(Base):
     status_index: Mapped[int] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # One of revocation.REASONS: what a reader sees, in their language, whatever the free text.
+    revocation_reason_code: Mapped[str | None] = mapped_column(String(32))
     # The reason may hold personal details: public only when the revoker chose so.
     revocation_reason_public: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())

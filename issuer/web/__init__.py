@@ -7,22 +7,25 @@ Configuration comes from `issuer.config.Settings` (environment, instance folder)
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from issuer.config import Settings, activate
+from issuer.config import Settings
+from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import admin, api, auth, edge, i18n, logs, public, trainer, wallet
+from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status
-from .extensions import close_db, csrf
+from .extensions import app_config, close_db, csrf
 
 # One blueprint per audience, each registered here and nowhere else.
 BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, trainer.bp, admin.bp, api.bp, wallet.bp)
@@ -38,7 +41,7 @@ CONTENT_SECURITY_POLICY = (
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application. `test_config` overrides settings (environment names) and Flask."""
     test_config = dict(test_config or {})
-    settings = activate(Settings.from_env(test_config))
+    settings = Settings.from_env(test_config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
@@ -62,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     logs.install(app.logger)
+    if settings.extra_contexts:
+        extra_contexts.register_index(Path(settings.extra_contexts))
     _init_database(app, settings)
     edge.init_app(app)
     csrf.init_app(app)
@@ -84,7 +89,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
         raise ServiceError("the database schema is not up to date: run `sky-badges db upgrade`")
     engine = make_engine(settings.database_url)
     app.extensions["sky_engine"] = engine
-    app.extensions["sky_sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["sky_sessionmaker"] = make_sessionmaker(engine, settings)
     app.teardown_appcontext(close_db)
 
 
@@ -112,7 +117,7 @@ def _security_headers(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config["SESSION_COOKIE_SECURE"]:  # the service is public over https
+    if app_config("SESSION_COOKIE_SECURE"):  # the service is public over https
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 

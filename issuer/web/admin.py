@@ -366,8 +366,9 @@ def revoke(uuid: str):
     form = RevokeForm()
     if credential.revoked_at is None and form.validate_on_submit():
         with unit_of_work(db()):
-            revocation.revoke(db(), credential, form.reason.data.strip(), current_user(),
-                              public=form.public.data)
+            revocation.revoke(db(), credential, (form.reason.data or "").strip(),
+                              current_user(), public=form.public.data,
+                              code=form.reason_code.data)
         flash(_("The badge %(short_id)s is revoked.", short_id=credential.short_id), "success")
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200

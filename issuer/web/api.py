@@ -72,6 +72,10 @@ ENDPOINT_SCOPES = {
     "api.get_learner": "learners",
     "api.get_learner_record": "learners",
     "api.erase_learner": "learners",
+    # The W3C VC-API (issuer.web.vc_api): signing arbitrary credentials is a permission apart.
+    "api.vc_issue": "sign",
+    "api.vc_verify_credential": "read",
+    "api.vc_verify_presentation": "read",
 }
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("text/plain", "application/jwt", "application/vc+jwt", "application/vc+ld+jwt")
@@ -319,9 +323,13 @@ def revoke_credential(credential_uuid) -> Response:
     if not isinstance(public, bool):
         raise ApiError(422, "validation_failed", "public must be true or false",
                        [{"field": "public", "message": "must be a boolean"}])
+    code = body.get("reason_code")
+    if code is not None and code not in revocation.REASONS:
+        raise ApiError(422, "validation_failed", "reason_code must be one of the listed reasons",
+                       [{"field": "reason_code", "message": "unknown reason"}])
     if credential.revoked_at is None:
         with unit_of_work(db()):
-            revocation.revoke(db(), credential, reason, _token(), public=public)
+            revocation.revoke(db(), credential, reason, _token(), public=public, code=code)
     return _json(200, _credential_summary(credential))
 
 
@@ -344,7 +352,7 @@ def verify() -> Response:
     with verification_slot(settings().verify_slots) as free:
         if not free:
             raise ApiError(503, "busy", "the verifier is busy; try again in a few seconds")
-        report = verification.verify_any(source, db=db(), config=settings())
+        report = verification.verify_any(source, db=db())
     return _json(200, publishing.report_json(report))
 
 
@@ -559,9 +567,10 @@ def _credential_summary(credential: Credential) -> dict:
         "valid_until": _time(credential.valid_until),
         "revoked_at": _time(credential.revoked_at),
         "revocation_reason": credential.revocation_reason,
+        "revocation_reason_code": credential.revocation_reason_code,
         "revocation_reason_public": credential.revocation_reason_public,
-        "verify_url": verify_url(credential, settings().public_base_url),
-        "credential_url": minting.credential_url(credential.uuid),
+        "verify_url": verify_url(credential),
+        "credential_url": minting.credential_url(credential, credential.uuid),
     }
 
 

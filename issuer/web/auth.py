@@ -39,7 +39,7 @@ from issuer.services.accounts import (
 )
 from issuer.store.models import User
 
-from .extensions import db, settings
+from .extensions import app_config, db, settings
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -94,7 +94,7 @@ DEVICE_COOKIE_DAYS = 365
 
 
 def _devices() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="sky-device")
+    return URLSafeSerializer(app_config("SECRET_KEY"), salt="sky-device")
 
 
 def _email_tag(email: str) -> str:
@@ -114,7 +114,7 @@ def _remember_device(response, email: str) -> None:
     device = _known_device(email) or secrets.token_urlsafe(16)
     response.set_cookie(DEVICE_COOKIE, _devices().dumps([_email_tag(email), device]),
                         max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        secure=app_config("SESSION_COOKIE_SECURE"),
                         path=url_for("auth.login"))
 
 

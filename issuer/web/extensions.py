@@ -1,10 +1,15 @@
-"""What the blueprints share with the app factory: settings, the request's session, CSRF.
+"""What the blueprints share with the app factory: configuration, the request's session, CSRF.
+
+Pages read the app's configuration only through `app_config` and `settings` here; services get
+the settings with the database session (`issuer.store.db.make_sessionmaker`).
 
 Kept apart from the factory so that `issuer.web` imports its blueprints by name and no
 blueprint imports the package that registers it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app, g
 from flask_wtf.csrf import CSRFProtect
@@ -28,6 +33,11 @@ def close_db(_error: BaseException | None = None) -> None:
         session.close()  # rolls back anything a view did not commit
 
 
+def app_config(name: str, default: Any = None) -> Any:
+    """A value of the running app's Flask configuration (`create_app`, instance file, tests)."""
+    return current_app.config.get(name, default)
+
+
 def settings() -> Settings:
     """The settings of the running app (`create_app` puts them in its config)."""
-    return current_app.config["SETTINGS"]
+    return app_config("SETTINGS")

@@ -37,7 +37,7 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk
+from issuer.services import bulk, revocation
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -240,14 +240,24 @@ class CredentialSearchForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    """Revocation: a reason, and a second, explicit confirmation."""
+    """Revocation: a reason from the list (every reader sees it in their language), details
+    when needed, and a second, explicit confirmation."""
 
-    reason = TextAreaField(_("Reason (kept in the audit log)"),
-                           validators=[DataRequired(), Length(min=3, max=500)])
+    # "Other reason" with details is what a form without a listed reason means.
+    reason_code = SelectField(_("Why is the badge withdrawn?"), default="other",
+                              validators=[DataRequired()],
+                              choices=[SelectChoice(code, _(label.template))
+                                       for code, label in revocation.REASONS.items()])
+    reason = TextAreaField(_("Details (kept in the audit log; required for “Other reason”)"),
+                           validators=[Length(max=500)])
     # Unchecked by default: a reason may hold personal details.
     public = BooleanField(_("Show this reason on the public verification page"), default=False)
     confirm = BooleanField(_("I confirm: this badge will show as revoked everywhere, for good."),
                            validators=[DataRequired(_("Tick the box to confirm."))])
+
+    def validate_reason(self, field) -> None:
+        if self.reason_code.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_("Say why the badge is withdrawn."))
 
 
 class TokenForm(FlaskForm):
@@ -258,13 +268,15 @@ class TokenForm(FlaskForm):
     issue = BooleanField(_("Issue badges"), default=True)
     revoke = BooleanField(_("Revoke badges"))
     learners = BooleanField(_("Manage learners (add, read, erase)"))
+    # Off by default: the VC-API issuer signs any credential the caller writes.
+    sign = BooleanField(_("Sign any W3C credential as the organisation (VC-API)"))
     lifetime_days = SelectField(_("Expires after"), coerce=int, default=365, choices=[
         SelectChoice(30, _("30 days")), SelectChoice(90, _("90 days")),
         SelectChoice(365, _("one year"))])
 
     def scopes(self) -> tuple[str, ...]:
         """The permissions ticked, in the API's scope names."""
-        return tuple(name for name in ("read", "issue", "revoke", "learners")
+        return tuple(name for name in ("read", "issue", "revoke", "learners", "sign")
                      if self[name].data)
 
     def validate(self, extra_validators=None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from issuer.services import intake_requests
+from issuer.services.revocation import REASONS as REVOCATION_REASONS
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -76,6 +77,7 @@ SCHEMAS: dict[str, dict] = {
         "valid_until": _nullable(_TIME),
         "revoked_at": _nullable(_TIME),
         "revocation_reason": _nullable(_STRING),
+        "revocation_reason_code": _nullable(_STRING),
         "revocation_reason_public": {"type": "boolean", "description": "Whether the reason "
                                      "is shown on the public verification page."},
         "verify_url": {"type": "string", "format": "uri",
@@ -87,6 +89,9 @@ SCHEMAS: dict[str, dict] = {
         "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
                    "description": "Kept in the audit log; shown to whoever checks the badge "
                    "only when `public` is true."},
+        "reason_code": {"type": "string", "enum": list(REVOCATION_REASONS),
+                        "description": "Why, from a fixed list every reader of the verification "
+                        "page sees in their own language (always public)."},
         "public": {"type": "boolean", "default": False,
                    "description": "Show the reason on the public verification page (the "
                    "HTML page and its JSON report). Off by default: a reason may hold personal "
@@ -329,6 +334,7 @@ def _paths() -> dict:
                                   "application/octet-stream"}}, required=("file",))},
                 }}),
         },
+        **_vc_api_paths(),
         "/templates": {
             "get": _operation("listTemplates", "The micro-trainings you can issue", "catalogue",
                               _ok("The current version of each micro-training.",
@@ -380,6 +386,42 @@ def _paths() -> dict:
     }
 
 
+def _vc_api_paths() -> dict:
+    """The W3C VC-API operations (issuer.web.vc_api), as the W3C test suites call them."""
+    result = _json_content(_object({"verified": {"type": "boolean"}, "checks": {
+        "type": "array", "items": _STRING}, "warnings": {"type": "array", "items": _STRING},
+        "errors": {"type": "array", "items": _STRING}}, required=("verified",), extra=True))
+    verified = {"200": {"description": "Verified.", "content": result},
+                "422": {"description": "Not verified: the same result with `verified` false, "
+                        "and an `error`.", "content": result}}
+    def body(name: str) -> dict:
+        return {"required": True, "content": _json_content(_object(
+            {name: {"type": "object"}, "options": {"type": "object"}}, required=(name,)))}
+    return {
+        "/credentials/issue": {"post": _operation(
+            "vcApiIssueCredential", "W3C VC-API: sign any credential as your organisation",
+            "vc-api", {"201": {"description": "Signed.", "content": _json_content(_object(
+                {"verifiableCredential": {"type": "object"}}))},
+                **_errors("400", "403", "413", "415", "422")}, body=body("credential"),
+            description="Needs the `sign` permission. The credential's `issuer` must be your "
+            "organisation's did:web or the did:key of its active key; it is checked against "
+            "the W3C data model first (422 names the broken rule). `options.credentialStatus` "
+            "`{\"type\": \"BitstringStatusListEntry\"}` adds a revocation slot.")},
+        "/credentials/verify": {"post": _operation(
+            "vcApiVerifyCredential", "W3C VC-API: verify any VC 1.1 / 2.0 credential",
+            "vc-api", {**verified, **_errors("400", "413", "415")},
+            body=body("verifiableCredential"),
+            description="`options.checks` lists the checks asked for; without "
+            "`issuer-binding` in it, a key its issuer does not control is a warning.")},
+        "/presentations/verify": {"post": _operation(
+            "vcApiVerifyPresentation", "W3C VC-API: verify a presentation and its credentials",
+            "vc-api", {**verified, **_errors("400", "413", "415")},
+            body=body("verifiablePresentation"),
+            description="The holder's proof (`authentication`, did:key) must name "
+            "`options.challenge` and `options.domain` when they are given.")},
+    }
+
+
 def document(base_url: str) -> dict:
     """The OpenAPI 3.1 document, with this deployment's server URL."""
     return {
@@ -396,7 +438,7 @@ def document(base_url: str) -> dict:
         "servers": [{"url": base_url.rstrip("/") + PREFIX}],
         "security": [{"bearerAuth": []}],
         "tags": [{"name": name} for name in
-                 ("credentials", "verification", "catalogue", "learners", "meta")],
+                 ("credentials", "verification", "vc-api", "catalogue", "learners", "meta")],
         "paths": _paths(),
         "components": {
             "schemas": SCHEMAS,

@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -36,10 +35,11 @@ from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
 from issuer.rendering import images
 from issuer.services import catalogue, keys, publishing, status_lists, verification
+from issuer.services.urls import public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
 from issuer.web.capacity import RETRY_AFTER_SECONDS, verification_slot
-from issuer.web.extensions import csrf, settings
+from issuer.web.extensions import app_config, csrf, settings
 from issuer.web.extensions import db as _db
 
 bp = Blueprint("public", __name__)
@@ -113,11 +113,11 @@ def _json_text(document: dict) -> str:
 
 def _public_url(endpoint: str, **values) -> str:
     """The canonical URL of a public page, on PUBLIC_BASE_URL whatever host was asked."""
-    return settings().public_base_url + url_for(endpoint, **values)
+    return public_url(_db(), url_for(endpoint, **values))
 
 
 def _client_allowed(bucket: str, default_limit: int) -> bool:
-    limit = current_app.config.get(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
+    limit = app_config(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
     key = f"{bucket}:{request.remote_addr or 'unknown'}"
     return ratelimit.hit(_db(), key, limit, RATE_WINDOW, datetime.now(UTC))
 
@@ -171,7 +171,7 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = verification.verify_stored(db, credential, config=settings())
+    report = verification.verify_stored(db, credential)
     db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
@@ -500,7 +500,7 @@ def verify_submit():
     with verification_slot(settings().verify_slots) as free:
         if not free:
             return _busy(wants_json)
-        report = verification.verify_any(source, db=_db(), config=settings())
+        report = verification.verify_any(source, db=_db())
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()

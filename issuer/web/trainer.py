@@ -216,9 +216,9 @@ def session(session_id: int):
 
 
 def _state(training: MicroTraining, assessment: Assessment, credential) -> str:
-    """issued / ready / not-yet / to-evaluate: what the list shows beside a learner."""
+    """issued / revoked / ready / not-yet / to-evaluate: what the list shows beside a learner."""
     if credential is not None:
-        return "issued"
+        return "revoked" if credential.revoked_at else "issued"
     known = {g.id: {lvl.id for lvl in g.levels} for g in training.gestures}
     levels = {k: v for k, v in assessment.levels.items() if v in known.get(k, ())}
     if training.is_validated(levels):
@@ -446,10 +446,6 @@ def delete_evidence(uuid: str):
 # --- after issuing ---------------------------------------------------------------------------
 
 
-def _base_url() -> str:
-    return settings().public_base_url
-
-
 def _own_credential(uuid: str) -> Credential:
     return _own(db().scalar(select(Credential).where(Credential.uuid == uuid)))
 
@@ -468,7 +464,7 @@ def credential(uuid: str):
                            badge_name=publishing.achievement_name(
                                publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
-                           verify_url=verify_url(issued, _base_url()),
+                           verify_url=verify_url(issued),
                            can_email_claim=can_email_claim(issued))
 
 
@@ -530,7 +526,7 @@ def card_pdf(uuid: str):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         claim = _claim_url_to_print(issued)
-    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim, _base_url())], back=True),
+    response = _pdf(cards.card_pdf([card_service.card_for(issued, claim)], back=True),
                     f"badge-{issued.short_id}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -541,7 +537,7 @@ def _claim_url_to_print(issued: Credential) -> str | None:
     if claims.can_bind(issued) is not None:
         return None
     with unit_of_work(db()):
-        return claims.claim_url(claim_links.printable_token(db(), issued))
+        return claims.claim_url(issued, claim_links.printable_token(db(), issued))
 
 
 @bp.route("/sessions/<int:session_id>/cards.pdf", methods=("GET", "POST"))
@@ -570,7 +566,7 @@ def session_cards_pdf(session_id: int):
         if backs not in ("duplex", "folded"):
             abort(400)
     claim = {item.id: _claim_url_to_print(item) if backs != "none" else None for item in issued}
-    response = _pdf(cards.sheet_pdf([card_service.card_for(item, claim[item.id], _base_url())
+    response = _pdf(cards.sheet_pdf([card_service.card_for(item, claim[item.id])
                                      for item in issued], backs),
                     f"session-{training_session.id}-cards.pdf")
     response.headers["Cache-Control"] = "no-store"

@@ -58,7 +58,7 @@ from issuer.services import (
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
-from issuer.services.urls import verify_url
+from issuer.services.urls import public_url, verify_url
 from issuer.web.errors import http_status
 from issuer.web.extensions import csrf, settings
 from issuer.web.extensions import db as _db
@@ -80,7 +80,7 @@ CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
 
 
 def _base() -> str:
-    return settings().public_base_url
+    return public_url(_db())
 
 
 @bp.before_request
@@ -125,9 +125,10 @@ def claim_page(token: str):
                    closed=claim_service.can_bind(credential),
                    withdrawn_on=publishing.human_date(credential.revoked_at, language),
                    withdrawn_because=publishing.public_revocation_reason(credential),
+                   withdrawn_label=publishing.revocation_label(credential),
                    organisation=credential.organisation,
                    linkedin_url=linkedin_url(credential, document),
-                   verify_url=verify_url(credential, _base()),
+                   verify_url=verify_url(credential),
                    skills=stacking.stack_progress(db, credential, language))
 
 
@@ -185,14 +186,14 @@ def claim_record_pdf(token: str):
 @bp.get("/claim/<token>/card.pdf")
 def claim_card(token: str):
     """The learner's card again (front only: its back would print their private claim link)."""
-    card = cards.card_for(_still_counting(token), base_url=_base())
+    card = cards.card_for(_still_counting(token))
     return _pdf(core_cards.card_pdf([card]), "badge-card.pdf")
 
 
 @bp.get("/claim/<token>/certificate.pdf")
 def claim_certificate(token: str):
     """A one-page A4 certificate of the badge, with the verification QR code."""
-    card = cards.card_for(_still_counting(token), base_url=_base())
+    card = cards.card_for(_still_counting(token))
     return _pdf(core_cards.certificate_pdf(card, "A4"), "badge-certificate.pdf")
 
 
@@ -211,7 +212,7 @@ def claim_wallet(token: str):
         return _render("wallet/closed.html", language, status=410, token=token)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
-        offer = exchanges.create_offer(db, credential, config=settings())
+        offer = exchanges.create_offer(db, credential)
     lcw_link = lcw_request_url(exchange_url(exchange_id))
     offer_link = credential_offer_url(offer_uri(offer.offer_id))
     return _render("wallet/wallet.html", language, token=token,
@@ -277,7 +278,7 @@ def _door(credential, token: str, language: str, status: int = 200, error: str |
     return _render("wallet/door.html", language, status=status, token=token,
                    first_visit=first_visit, error=error,
                    low=claim_links.CODE_DIGITS[0], high=claim_links.CODE_DIGITS[1],
-                   verify_url=verify_url(credential, _base()),
+                   verify_url=verify_url(credential),
                    organisation=credential.organisation)
 
 
@@ -374,7 +375,7 @@ def linkedin_url(credential, document: dict) -> str:
     if credential.valid_until is not None:
         params.update(expirationYear=credential.valid_until.year,
                       expirationMonth=credential.valid_until.month)
-    params.update(certUrl=verify_url(credential, _base()), certId=credential.short_id)
+    params.update(certUrl=verify_url(credential), certId=credential.short_id)
     return f"{LINKEDIN_ADD}?{urlencode(params, quote_via=quote)}"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.api_tokens import (
-    SCOPES,
+    DEFAULT_SCOPES,
     authenticate,
     create_token,
     revoke_token,
@@ -34,7 +34,7 @@ def test_creating_a_token_is_audited_without_the_token(db, world):
     with unit_of_work(db):
         _record, plain = create_token(db, world.org, "Moodle export")
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "api_token.create"))
-    assert event.detail == {"name": "Moodle export", "scopes": list(SCOPES),
+    assert event.detail == {"name": "Moodle export", "scopes": list(DEFAULT_SCOPES),
                             "expires_at": _record.expires_at.isoformat()}
     assert plain not in str(event.subject) and plain not in str(event.detail)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from issuer.config import settings
 from issuer.services import unit_of_work
 from issuer.services.accounts import authenticate
+from issuer.services.base import settings_of
 from issuer.services.demo import seed_demo
 from issuer.services.verification import verify_stored
 from issuer.store.models import Credential, Organisation
@@ -20,7 +20,7 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "badge_templates"
 @pytest.fixture
 def demo(db):
     with unit_of_work(db):
-        return seed_demo(db, settings(), CATALOGUE)
+        return seed_demo(db, settings_of(db), CATALOGUE)
 
 
 def test_demo_has_the_six_sky_partners(db, demo):

@@ -188,16 +188,14 @@ def test_rule_not_met_is_not_issuable_and_stores_nothing(db, world):
 def test_failure_after_slot_allocation_leaves_nothing_behind(db, world):
     assessment = evaluate(db, world)
     # The stored key cannot be decrypted any more: signing fails after the slot was taken.
-    from issuer.config import activate, settings
-
-    original = settings()
-    activate(original.with_changes(key_passphrase="not the passphrase"))
+    original = db.info["settings"]
+    db.info["settings"] = original.with_changes(key_passphrase="not the passphrase")
     try:
         with pytest.raises(KeyFormatError):
             with unit_of_work(db):
                 issue_for_assessment(db, assessment.id, world.trainer)
     finally:
-        activate(original)
+        db.info["settings"] = original
     assert (count(db, Credential), count(db, StatusSlot)) == (0, 0)
     assert db.query(AuditEvent).filter_by(action="credential.issue").count() == 0
     with unit_of_work(db):

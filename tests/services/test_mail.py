@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from issuer.config import settings
 from issuer.services import mail, unit_of_work
+from issuer.services.base import settings_of
 from issuer.services.learners import create_learner
 from tests.helpers import SMTP_PASSWORD, issue
 
@@ -13,7 +13,7 @@ from tests.helpers import SMTP_PASSWORD, issue
 @pytest.fixture
 def config(smtp_server, db):
     controller, _mailbox = smtp_server
-    return settings().with_changes(smtp_host="127.0.0.1", smtp_port=controller.port,
+    return settings_of(db).with_changes(smtp_host="127.0.0.1", smtp_port=controller.port,
                                    smtp_from="badges@agfe.example.org", smtp_starttls=False,
                                    smtp_user="mailer", smtp_password=SMTP_PASSWORD)
 
@@ -78,7 +78,7 @@ def test_unconfigured_smtp_is_refused(db, world):
     credential = issue(db, world, learner)
     with pytest.raises(mail.MailError, match="SMTP_HOST"):
         mail.email_claim_link(credential, credential.claim_token,
-                              settings().with_changes(smtp_host=None))
+                              settings_of(db).with_changes(smtp_host=None))
 
 
 def test_refused_login_never_shows_the_password(db, world, smtp_server, config, caplog):

@@ -72,14 +72,13 @@ def test_signed_list_verifies_and_is_cached_per_revision(db, world):
 
 def _issue_many(url: str, instance: str, assessment_ids: list[int]) -> None:
     """Worker process: issue the given assessments one by one, each in its own transaction."""
-    from issuer.config import Settings, activate
+    from issuer.config import Settings
     from issuer.services.issuing import issue_for_assessment
     from issuer.store.db import make_engine, make_sessionmaker
     from tests.helpers import settings_for
 
-    activate(Settings.from_env(settings_for(instance, url)))
     engine = make_engine(url)
-    with make_sessionmaker(engine)() as db:
+    with make_sessionmaker(engine, Settings.from_env(settings_for(instance, url)))() as db:
         for assessment_id in assessment_ids:
             with unit_of_work(db):
                 issue_for_assessment(db, assessment_id, None)

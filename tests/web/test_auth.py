@@ -324,15 +324,15 @@ def test_a_known_browser_has_a_budget_of_its_own(client, world, login):
 def test_parallel_guesses_at_one_account_are_counted_one_by_one(database_url, world, overrides):
     import threading
 
-    from issuer.config import Settings, activate
+    from issuer.config import Settings
     from issuer.services.accounts import TooManyAttempts, authenticate
     from issuer.store.db import make_engine, make_sessionmaker
 
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has one writer at a time: the race needs PostgreSQL")
-    settings = activate(Settings.from_env(overrides))
+    settings = Settings.from_env(overrides)
     engine = make_engine(database_url)
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(engine, settings)
     start, outcomes = threading.Barrier(12), []
 
     def guess():

@@ -27,7 +27,7 @@ def _links(page: str) -> list[str]:
 
 
 def test_claim_url_is_on_the_public_base(badge):
-    assert claim_url(badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
+    assert claim_url(badge, badge.claim_token) == f"{BASE}/claim/{badge.claim_token}"
 
 
 def test_claim_page_opens_without_an_account(client, badge):
@@ -298,3 +298,14 @@ def test_the_back_of_someone_elses_card_alone_cannot_join_their_badges_to_mine(
     record = client.get(f"/claim/{badge.claim_token}/record.json").get_json(force=True)
     assert [c["id"] for c in record["credentialSubject"]["verifiableCredential"]] == [
         document(badge)["id"]]
+
+
+def test_wallet_step_says_what_to_install_first_in_plain_words(client, badge):
+    _, page = _page(client, badge, "/wallet?lang=en")
+    links = _links(page)
+    assert "https://play.google.com/store/apps/details?id=app.lcw" in links
+    assert any(link.startswith("https://apps.apple.com/") for link in links)
+    assert page.index("No wallet app yet?") < page.index("Open in the Learner Credential Wallet")
+    visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1])
+    for jargon in ("VC-API", "OpenID", "OID4VCI", "DID"):
+        assert jargon not in visible

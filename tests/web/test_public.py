@@ -771,3 +771,14 @@ def test_verify_gives_the_technical_details_in_the_readers_language(client, db, 
     assert french != english
     assert escape(french) in html
     assert english not in html
+
+
+def test_the_first_screen_names_the_issuer_and_its_domain_and_the_did_waits_in_details(
+        client, db, world):
+    credential = issue(db, world)
+    html = client.get(f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    verdict = html[html.index('class="verdict valid"'):html.index("</section>")]
+    assert "issued by AGFE (badges.example.org)" in verdict
+    details = html[html.index('<details class="technical">'):]
+    assert "did:web:badges.example.org:issuers:agfe" in details
+    assert "did:web:" not in html[:html.index('<details class="technical">')].split("<main")[1]

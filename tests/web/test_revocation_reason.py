@@ -49,7 +49,41 @@ def test_the_revoke_form_keeps_the_reason_private_by_default(client, credential,
     html = client.get(f"/admin/credentials/{credential.uuid}/revoke").get_data(as_text=True)
     checkbox = re.search(r'<input[^>]*name="public"[^>]*>', html).group(0)
     assert "checked" not in checkbox
-    assert "Reason (kept in the audit log)" in html
+    assert "Details (kept in the audit log" in html
+
+
+def test_a_listed_reason_is_public_in_the_readers_language_and_the_details_stay_private(
+        client, credential, admin):
+    assert revoke_in_admin(client, credential, reason_code="wrong-person").status_code == 302
+    french = client.get(f"/v/{credential.short_id}?lang=fr").get_data(as_text=True)
+    assert "Délivré à la mauvaise personne" in french
+    assert "rue des Lilas" not in french
+    status = next(c for c in report(client, credential)["checks"] if c["name"] == "status")
+    assert status["message"].endswith(": Issued to the wrong person")
+
+
+def test_a_listed_reason_needs_no_details_but_other_does(client, credential, admin):
+    other = submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+                   {"reason_code": "other", "confirm": "y"})
+    assert other.status_code == 422
+    assert "Say why the badge is withdrawn." in other.get_data(as_text=True)
+    listed = submit(client, f"/admin/credentials/{credential.uuid}/revoke",
+                    {"reason_code": "issued-in-error", "confirm": "y"})
+    assert listed.status_code == 302
+    assert "Issued by mistake" in client.get(f"/v/{credential.short_id}?lang=en").get_data(
+        as_text=True)
+
+
+def test_the_api_takes_a_listed_reason_and_refuses_an_unknown_one(client, credential, headers):
+    url = f"/api/v1/credentials/{credential.uuid}/revoke"
+    unknown = client.post(url, json={"reason": PRIVATE, "reason_code": "bored"}, headers=headers)
+    assert unknown.status_code == 422
+    assert unknown.get_json()["error"]["details"][0]["field"] == "reason_code"
+    listed = client.post(url, json={"reason": PRIVATE, "reason_code": "replaced"}, headers=headers)
+    assert listed.get_json()["revocation_reason_code"] == "replaced"
+    assert "Replaced by a corrected badge" in client.get(
+        f"/v/{credential.short_id}?lang=en").get_data(as_text=True)
+    assert "rue des Lilas" not in page(client, credential)
 
 
 def test_a_public_reason_is_on_the_verification_page_and_its_report(client, credential, admin):

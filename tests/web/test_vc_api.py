@@ -1,0 +1,139 @@
+"""The W3C VC-API adapter (issue 15): issue, verify credentials and presentations, as the W3C
+suites call it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuer.core import proofs
+from issuer.core.keys import PublicKey
+from issuer.services import unit_of_work
+from issuer.services.api_tokens import create_token
+from issuer.services.keys import active_key, issuer_did
+
+VC1 = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+       "id": "urn:uuid:1f0c2b7e-0000-4000-8000-000000000001",
+       "issuanceDate": "2025-01-01T00:00:00Z",
+       "credentialSubject": {"id": "did:key:z6MkhTNL7i2etLerDK8Acz5t528giE5KA4p75T6ka1E1D74r"}}
+VC2 = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+       "credentialSubject": {"id": "did:key:z6MkhTNL7i2etLerDK8Acz5t528giE5KA4p75T6ka1E1D74r"}}
+
+
+@pytest.fixture
+def signer_headers(db, world):
+    with unit_of_work(db):
+        _record, plain = create_token(db, world.org, "W3C suites", scopes=("read", "sign"))
+    return {"Authorization": f"Bearer {plain}"}
+
+
+@pytest.fixture
+def org_did_key(db, world):
+    with unit_of_work(db):
+        record, _key = active_key(db, world.org)
+    return PublicKey.from_multibase(record.public_multibase).did_key
+
+
+def issue(client, headers, credential, options=None):
+    body = {"credential": credential, **({"options": options} if options else {})}
+    return client.post("/api/v1/credentials/issue", json=body, headers=headers)
+
+
+@pytest.mark.parametrize("credential", [VC1, VC2], ids=["vc1.1", "vc2.0"])
+def test_issue_signs_as_the_organisation_and_verifies(client, signer_headers, org_did_key,
+                                                      credential):
+    response = issue(client, signer_headers, {**credential, "issuer": org_did_key})
+    assert response.status_code == 201, response.json
+    signed = response.json["verifiableCredential"]
+    assert signed["proof"]["verificationMethod"].startswith(org_did_key + "#")
+    verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": signed})
+    assert verified.status_code == 200, verified.json
+    assert verified.json["verified"] is True and "proof" in verified.json["checks"]
+
+
+def test_issue_under_the_did_web_uses_the_published_key(client, db, world, signer_headers):
+    response = issue(client, signer_headers, {**VC2, "issuer": {"id": issuer_did(world.org)}})
+    assert response.status_code == 201
+    method = response.json["verifiableCredential"]["proof"]["verificationMethod"]
+    assert method.startswith(issuer_did(world.org) + "#")
+
+
+def test_issue_refuses_another_issuer_and_a_broken_data_model(client, signer_headers,
+                                                              org_did_key):
+    other = issue(client, signer_headers, {**VC2, "issuer": "did:example:someone-else"})
+    assert other.status_code == 400 and "issuer" in other.json["error"]["message"]
+    typeless = {**VC2, "issuer": org_did_key, "evidence": [{"name": "photo"}]}
+    refused = issue(client, signer_headers, typeless)
+    assert refused.status_code == 422
+    assert refused.json["error"]["message"].startswith("evidence:")
+    assert issue(client, signer_headers, {**VC2, "issuer": None}).status_code == 422
+    no_credential = client.post("/api/v1/credentials/issue", headers=signer_headers,
+                                json={"verifiableCredential": VC2})
+    assert no_credential.status_code == 400
+
+
+def test_issue_needs_the_sign_permission(client, headers, org_did_key):
+    response = issue(client, headers, {**VC2, "issuer": org_did_key})
+    assert response.status_code == 403
+    assert issue(client, {}, {**VC2, "issuer": org_did_key}).status_code == 401
+
+
+def test_issue_with_a_status_entry_takes_a_slot_of_the_revocation_list(client, signer_headers,
+                                                                       org_did_key):
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key},
+                     {"credentialStatus": {"type": "BitstringStatusListEntry"}})
+    assert response.status_code == 201, response.json
+    entry = response.json["verifiableCredential"]["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
+    verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": response.json["verifiableCredential"]})
+    assert verified.status_code == 200, verified.json
+    assert "status" in verified.json["checks"]
+
+
+def test_verify_refuses_a_tampered_credential_with_422(client, signer_headers, org_did_key):
+    signed = issue(client, signer_headers, {**VC2, "issuer": org_did_key}).json[
+        "verifiableCredential"]
+    signed["credentialSubject"]["id"] = "did:example:mallory"
+    response = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": signed})
+    assert response.status_code == 422
+    assert response.json["verified"] is False and response.json["error"]["code"] == "not_verified"
+    missing = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                          json={"credential": signed})
+    assert missing.status_code == 400
+
+
+def test_verify_presentation_checks_the_holder_proof_and_each_credential(
+        client, signer_headers, org_did_key, holder):
+    signed = issue(client, signer_headers, {**VC2, "issuer": org_did_key}).json[
+        "verifiableCredential"]
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiablePresentation"], "holder": holder.public_key.did_key,
+                    "verifiableCredential": [signed]}
+    vp = proofs.sign(presentation, holder, holder.public_key.did_key_vm,
+                     proof_purpose="authentication", challenge="c-123", domain="example.org")
+    body = {"verifiablePresentation": vp, "options": {"challenge": "c-123",
+                                                      "domain": "example.org"}}
+    ok = client.post("/api/v1/presentations/verify", headers=signer_headers, json=body)
+    assert ok.status_code == 200, ok.json
+    wrong = {**body, "options": {"challenge": "other"}}
+    assert client.post("/api/v1/presentations/verify", headers=signer_headers,
+                       json=wrong).status_code == 422
+    no_context = {"verifiablePresentation": {k: v for k, v in vp.items() if k != "@context"}}
+    assert client.post("/api/v1/presentations/verify", headers=signer_headers,
+                       json=no_context).status_code == 422
+
+
+def test_issue_with_eddsa_jcs_2022_when_asked(client, signer_headers, org_did_key):
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key},
+                     {"cryptosuite": "eddsa-jcs-2022"})
+    assert response.status_code == 201, response.json
+    signed = response.json["verifiableCredential"]
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": signed})
+    assert verified.status_code == 200, verified.json
+    unknown = issue(client, signer_headers, {**VC2, "issuer": org_did_key},
+                    {"cryptosuite": "ecdsa-rdfc-2019"})
+    assert unknown.status_code == 400
