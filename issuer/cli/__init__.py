@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "issuer.cli.core_commands",
     "issuer.cli.cards_command",
     "issuer.cli.service_commands",
+    "issuer.cli.org_commands",
 )
 
 

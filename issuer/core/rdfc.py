@@ -69,7 +69,9 @@ def dataset_nquads(document: dict, options: dict) -> str | None:
     try:
         writer = _QuadWriter(options)
         writer.node(writer.top_context(document), None, document)
-    except (_Unsupported, JsonLdError):
+    except (_Unsupported, JsonLdError, ValueError):
+        # ValueError: pyld's IRI resolver on a context that is not an IRI ("a string"); the
+        # full algorithm turns it into the named error the callers expect.
         return None
     return "".join(writer.quads)
 

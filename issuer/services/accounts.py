@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,10 +29,13 @@ from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import LoginFailure, Organisation, StaffSession, User
 
-from .base import Actor, ServiceError, audit, settings_of
+from .base import Actor, PermissionDenied, ServiceError, audit, require_organisation, settings_of
 
-ROLES = ("admin", "trainer")
-MIN_PASSWORD_LENGTH = 10
+ROLES = ("admin", "trainer", "coordinator")
+# ASVS 2.1.1 asks for 12 characters at least; 2.1.7 for refusing the commonest passwords.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128  # ASVS 2.1.2; bounds the argon2 input a stranger can send
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 # An address may try several accounts (a shared office connection), so it gets more attempts;
 # an account may be tried from several addresses before browsers new to it are refused.
 ADDRESS_FACTOR = 4
@@ -49,31 +53,77 @@ def _hasher(config: Settings) -> PasswordHasher:
                           memory_cost=config.password_memory_cost)
 
 
-def hash_password(password: str, config: Settings) -> str:
-    """An argon2id hash of `password` with the costs of `config`."""
+class WeakPassword(ServiceError):
+    """A new password too short, too long or among the commonest ones."""
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse a new password that is too short, too long or among the commonest ones."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(N_("a password needs at least %(count)s characters",
+        raise WeakPassword(N_("a password needs at least %(count)s characters",
                               count=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(N_("a password has at most %(count)s characters",
+                              count=MAX_PASSWORD_LENGTH))
+    if password.casefold() in _common_passwords():
+        raise WeakPassword(N_("this password is one of the most common ones; choose another"))
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text("utf-8").splitlines()
+    return frozenset(line.casefold() for line in lines if line and not line.startswith("#"))
+
+
+def hash_password(password: str, config: Settings) -> str:
+    """An argon2id hash of `password` with the costs of `config` (a new password: checked)."""
+    check_password_rules(password)
     return _hasher(config).hash(password)
 
 
 def create_user(db: Session, org: Organisation, email: str, name: str, role: str,
-                password: str, actor: Actor = None, language: str | None = None,
+                password: str | None, actor: Actor = None, language: str | None = None,
                 config: Settings | None = None) -> User:
-    """A new trainer or admin of `org` (password costs from `config`, default: those of `db`)."""
+    """A new trainer or admin of `org` (password costs from `config`, default: those of `db`).
+
+    Without a password the account waits for its person to choose one from an invitation
+    (`account_tokens.invite`); nobody can log in to it meanwhile.
+    """
     if role not in ROLES:
         raise ServiceError(N_("role must be one of %(roles)s, not %(role)s",
                               roles=", ".join(ROLES), role=repr(role)))
-    email = email.strip().lower()
-    if db.scalar(select(User).where(User.email == email)) is not None:
-        raise ServiceError(N_("an account with the e-mail %(email)s already exists", email=email))
+    email = normalise_email(email)
+    refuse_taken_address(db, email)
     user = User(organisation_id=org.id, email=email, name=name.strip(), role=role,
-                password_hash=hash_password(password, config or settings_of(db)),
+                password_hash=hash_password(password, config or settings_of(db)) if password else "",
                 language=language, active=True)
     db.add(user)
     db.flush()
     audit(db, "account.create", actor, org, email, role=role)
     return user
+
+
+def normalise_email(email: str) -> str:
+    """An address as accounts store it: trimmed, lower case; refused when it cannot be one."""
+    email = (email or "").strip().lower()
+    local, _at, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+        raise ServiceError(N_("%(email)s is not an e-mail address", email=repr(email[:80])))
+    return email
+
+
+def refuse_taken_address(db: Session, email: str, except_id: int | None = None) -> None:
+    """Refuse an address an active account already uses (a deactivated one frees it)."""
+    holder = db.scalar(select(User.id).where(User.email == email, User.active.is_(True)))
+    if holder is not None and holder != except_id:
+        raise ServiceError(N_("an account with the e-mail %(email)s already exists", email=email))
+
+
+def find_active(db: Session, email: str, lock: bool = False) -> User | None:
+    """The active account using `email` (trimmed, case-folded), or None."""
+    query = select(User).where(User.email == (email or "").strip().lower()[:320],
+                               User.active.is_(True))
+    return db.scalar(query.with_for_update() if lock else query)
 
 
 def authenticate(db: Session, email: str, password: str, remote_addr: str | None,
@@ -87,13 +137,16 @@ def authenticate(db: Session, email: str, password: str, remote_addr: str | None
     """
     config = config or settings_of(db)
     now = now or utc_seconds()
-    email = (email or "").strip().lower()
+    email = (email or "").strip().lower()[:320]
+    password = (password or "")[:MAX_PASSWORD_LENGTH + 1]
     # Lock the account's row: parallel guesses at one account are counted one after another.
-    user = db.scalar(select(User).where(User.email == email).with_for_update())
+    user = find_active(db, email, lock=True)
     _refuse_when_locked(db, email, remote_addr, device, now, config)
-    stored = user.password_hash if user is not None and user.active else _decoy_hash(config)
-    if not (_password_matches(stored, password, config) and user is not None and user.active):
-        db.add(LoginFailure(email=email[:320], remote_addr=remote_addr, device=device,
+    # No account, or one still waiting for its password: the same argon2 work, then "no".
+    usable = user is not None and bool(user.password_hash)
+    stored = user.password_hash if usable else _decoy_hash(config)
+    if not (_password_matches(stored, password, config) and usable):
+        db.add(LoginFailure(email=email, remote_addr=remote_addr, device=device,
                             created_at=now))
         db.flush()
         return None
@@ -187,3 +240,53 @@ def end_session(db: Session, token: str | None) -> None:
     """Forget a session: its cookie, even copied elsewhere, no longer signs anyone in."""
     if token:
         db.execute(delete(StaffSession).where(StaffSession.token_sha256 == _digest(token)))
+
+
+def end_sessions(db: Session, user: User, keep: str | None = None) -> None:
+    """End every session of `user` but the one whose id is `keep` (a password changed)."""
+    query = delete(StaffSession).where(StaffSession.user_id == user.id)
+    if keep:
+        query = query.where(StaffSession.token_sha256 != _digest(keep))
+    db.execute(query)
+
+
+# --- a person's own password, and the admin's switch -------------------------------------------
+
+
+def set_password(db: Session, user: User, password: str, config: Settings,
+                 keep_session: str | None = None) -> None:
+    """Give `user` a new password; every other session of theirs ends."""
+    user.password_hash = hash_password(password, config)
+    end_sessions(db, user, keep=keep_session)
+    db.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    audit(db, "account.password", user, user.organisation_id, user.email)
+
+
+def change_password(db: Session, user: User, current: str, new: str, config: Settings,
+                    session_token: str | None = None) -> None:
+    """A signed-in person's new password; the current one must be given (ASVS 2.1.5)."""
+    if not _password_matches(user.password_hash, (current or "")[:MAX_PASSWORD_LENGTH + 1],
+                             config):
+        raise PermissionDenied(N_("the current password is not right"))
+    if new == current:
+        raise WeakPassword(N_("choose a password different from the current one"))
+    set_password(db, user, new, config, keep_session=session_token)
+
+
+def deactivate(db: Session, account: User, actor: User) -> None:
+    """The account can no longer log in and its sessions end; what it issued stays valid."""
+    require_organisation(actor, account.organisation_id)
+    if account.id == actor.id:
+        raise PermissionDenied(N_("you cannot deactivate your own account"))
+    account.active = False
+    end_sessions(db, account)
+    audit(db, "account.deactivate", actor, account.organisation_id, account.email)
+
+
+def reactivate(db: Session, account: User, actor: User) -> None:
+    """Let a deactivated account log in again, unless a newer account took its address."""
+    require_organisation(actor, account.organisation_id)
+    refuse_taken_address(db, account.email, except_id=account.id)
+    account.active = True
+    db.flush()
+    audit(db, "account.reactivate", actor, account.organisation_id, account.email)

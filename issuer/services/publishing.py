@@ -29,9 +29,9 @@ from issuer.core.messages import N_, Message
 from issuer.languages import LANGUAGES
 from issuer.services import catalogue as catalogue_service
 from issuer.services import issuing, stacking
-from issuer.services.revocation import REASONS as REVOCATION_REASONS
 from issuer.services.keys import issuer_profile
 from issuer.services.minting import SHORT_ID_ALPHABET, SHORT_ID_LENGTH
+from issuer.services.revocation import REASONS as REVOCATION_REASONS
 from issuer.store.models import (
     AchievementTemplate,
     Credential,

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from issuer.config import Settings
 from issuer.core import proofs, vc_model, vp
 from issuer.core.clock import utc_stamp
 from issuer.core.keys import PublicKey
@@ -61,17 +60,17 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
     return {"verifiableCredential": signed}
 
 
-def verify_credential(db: Session, body: Any, config: Settings,
+def verify_credential(db: Session, body: Any,
                       now: datetime | None = None) -> tuple[bool, dict]:
     """(verified, VC-API verification result) for `body["verifiableCredential"]`."""
     if not isinstance(body, dict) or not isinstance(body.get("verifiableCredential"), dict):
         raise VcApiError("send {\"verifiableCredential\": {…}, \"options\": {…}}")
     options = _options(body)
-    report = verify_any(body["verifiableCredential"], now=now, db=db, config=config)
+    report = verify_any(body["verifiableCredential"], now=now, db=db)
     return _result(report, _asked_checks(options))
 
 
-def verify_presentation(db: Session, body: Any, config: Settings,
+def verify_presentation(db: Session, body: Any,
                         now: datetime | None = None) -> tuple[bool, dict]:
     """(verified, VC-API verification result) for `body["verifiablePresentation"]`."""
     if not isinstance(body, dict) or "verifiablePresentation" not in body:
@@ -83,7 +82,7 @@ def verify_presentation(db: Session, body: Any, config: Settings,
         raise VcApiError("options.challenge and options.domain must be strings")
 
     def check(credential: Any) -> VerificationReport:
-        report = verify_any(credential, now=now, db=db, config=config)
+        report = verify_any(credential, now=now, db=db)
         return _relaxed(report, asked)
 
     # Holders are did:key (wallets); their keys are read offline.

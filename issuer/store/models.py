@@ -14,12 +14,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -76,17 +78,30 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A trainer or partner admin; belongs to exactly one organisation."""
+    """A trainer, partner admin or the project's coordinator; belongs to one organisation.
+
+    An address belongs to one active account at a time: a deactivated account's address can
+    be given to a new one (the partial unique index).
+    """
 
     __tablename__ = "user_account"
+    __table_args__ = (
+        Index("ux_user_account_active_email", "email", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Empty until an invited person chooses a password (nobody can log in with it).
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))  # "admin" or "trainer"
+    role: Mapped[str] = mapped_column(String(16))  # "trainer", "admin" or "coordinator"
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # RFC 6238 shared secret (base32) once the person turned the second factor on, and the
+    # last time step accepted (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
@@ -363,3 +378,22 @@ class StaffSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountToken(Base):
+    """A single-use link sent to a person: an invitation to choose a password, or a reset.
+
+    Only the sha256 of the random token is stored, as for sessions; it expires, and using it
+    (or sending a newer one of the same purpose) ends it.
+    """
+
+    __tablename__ = "account_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "invitation" or "reset"
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

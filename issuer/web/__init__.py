@@ -22,13 +22,26 @@ from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.store.db import make_engine, make_sessionmaker
 
-from . import admin, api, auth, edge, i18n, logs, public, trainer, wallet
+from . import (
+    account,
+    admin,
+    api,
+    auth,
+    coordinator,
+    edge,
+    i18n,
+    logs,
+    public,
+    trainer,
+    wallet,
+)
 from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status
 from .extensions import app_config, close_db, csrf
 
 # One blueprint per audience, each registered here and nowhere else.
-BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, trainer.bp, admin.bp, api.bp, wallet.bp)
+BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, account.bp, trainer.bp, admin.bp,
+                                      coordinator.bp, api.bp, wallet.bp)
 # Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
 CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp)
 
@@ -101,12 +114,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _template_helpers() -> dict:
-    return {"current_user": auth.current_user}
+    return {"current_user": auth.current_user, "role_name": auth.role_name}
 
 
 # Their answers carry personal data or secrets (staff pages, the API, a learner's claim page):
 # no browser or proxy cache may keep them unless the view chose otherwise (ASVS 8.2.1).
-PRIVATE_BLUEPRINTS = ("admin", "trainer", "auth", "api", "wallet")
+PRIVATE_BLUEPRINTS = ("admin", "trainer", "auth", "account", "coordinator", "api", "wallet")
 
 
 def _security_headers(response):

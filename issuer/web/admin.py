@@ -2,7 +2,7 @@
 endorsements, API tokens, audit log, pilot statistics and bulk issuance from a CSV file.
 
 Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
-for an explicit confirmation; secrets (a new password, an API token) are shown once, in the
+for an explicit confirmation; secrets (an invitation link, an API token) are shown once, in the
 response itself, never through the session cookie, and never stored in clear.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 import shutil
 import tempfile
 import tomllib
@@ -28,6 +27,8 @@ from issuer.core.errors import TemplateError
 from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
     ServiceError,
+    account_tokens,
+    accounts,
     api_tokens,
     audit,
     bulk,
@@ -35,11 +36,12 @@ from issuer.services import (
     endorsements,
     keys,
     learner_record,
+    mail,
     revocation,
     stats,
     unit_of_work,
 )
-from issuer.services.accounts import create_user
+from issuer.services.account_mail import compose_account_mail
 from issuer.store.models import (
     AchievementTemplate,
     ApiToken,
@@ -138,42 +140,79 @@ def _accounts():
 @bp.route("/trainers", methods=("GET", "POST"))
 @login_required("admin")
 def trainers():
-    """The organisation's accounts; a new one gets a one-time password, shown once."""
+    """The organisation's accounts; a new one is invited by e-mail to choose its password."""
     form = TrainerForm(language=_organisation().default_language)
-    password = created = None
+    invited = None
     if form.validate_on_submit():
-        password = secrets.token_urlsafe(12)
         try:
             with unit_of_work(db()):
-                created = create_user(db(), _organisation(), form.email.data, form.name.data,
-                                      form.role.data, password, current_user(),
-                                      language=form.language.data, config=settings())
+                user, token = account_tokens.invite(
+                    db(), _organisation(), form.email.data, form.role.data, current_user(),
+                    name=form.name.data, language=form.language.data)
+            invited = invitation_notice(user, token)
         except ServiceError as error:
             form.email.errors.append(translated(error))
-            password = None
     status = 422 if form.errors else 200
-    response = render_template("admin/trainers.html", form=form, accounts=_accounts(),
-                               created=created, password=password, confirm=ConfirmForm())
-    return response, status, NO_STORE
+    return _trainers_page(form, invited), status, NO_STORE
+
+
+def _trainers_page(form, invited=None):
+    return render_template("admin/trainers.html", form=form, accounts=_accounts(),
+                           invited=invited, confirm=ConfirmForm())
+
+
+def invitation_notice(user: User, token: str) -> dict:
+    """Send the invitation when e-mail is set up; the link is shown once either way."""
+    url = account_tokens.link(token, account_tokens.INVITATION)
+    sent = False
+    if mail.is_configured(settings()):
+        message = compose_account_mail(account_tokens.INVITATION, user.email, url,
+                                       user.organisation.name, user.language, settings())
+        try:
+            mail.send(message, settings())
+            sent = True
+        except mail.MailError:
+            pass  # the page says it was not sent; the link is on it
+    return {"user": user, "link": url, "sent": sent}
+
+
+@bp.route("/trainers/<int:user_id>/invite", methods=("POST",))
+@login_required("admin")
+def reinvite(user_id: int):
+    """A new invitation for an account whose person has not chosen a password yet."""
+    account = _own_account(user_id)
+    try:
+        with unit_of_work(db()):
+            token = account_tokens.reinvite(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+        return redirect(url_for(".trainers"))
+    form = TrainerForm(formdata=None, language=_organisation().default_language)
+    return _trainers_page(form, invitation_notice(account, token)), 200, NO_STORE
+
+
+def _own_account(user_id: int) -> User:
+    account = db().get(User, user_id)
+    if account is None or account.organisation_id != current_user().organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return account
 
 
 @bp.route("/trainers/<int:user_id>/deactivate", methods=("POST",))
 @login_required("admin")
 def deactivate(user_id: int):
     """Deactivate an account: it can no longer log in; what it issued stays valid."""
-    account = db().get(User, user_id)
-    if account is None or account.organisation_id != current_user().organisation_id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if account.id == current_user().id:
-        flash(_("You cannot deactivate your own account."), "error")
-    else:
+    account = _own_account(user_id)
+    try:
         with unit_of_work(db()):
-            account.active = False
-            audit(db(), "account.deactivate", current_user(), account.organisation_id,
-                  account.email)
-        flash(_("%(name)s can no longer log in.", name=account.name), "success")
+            accounts.deactivate(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+    else:
+        flash(_("%(name)s can no longer log in.", name=account.name or account.email),
+              "success")
     return redirect(url_for(".trainers"))
 
 
@@ -181,15 +220,14 @@ def deactivate(user_id: int):
 @login_required("admin")
 def reactivate(user_id: int):
     """Let a deactivated account log in again (with its earlier password)."""
-    account = db().get(User, user_id)
-    if account is None or account.organisation_id != current_user().organisation_id:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    with unit_of_work(db()):
-        account.active = True
-        audit(db(), "account.reactivate", current_user(), account.organisation_id, account.email)
-    flash(_("%(name)s can log in again.", name=account.name), "success")
+    account = _own_account(user_id)
+    try:
+        with unit_of_work(db()):
+            accounts.reactivate(db(), account, current_user())
+    except ServiceError as error:
+        flash(translated(error), "error")
+    else:
+        flash(_("%(name)s can log in again.", name=account.name or account.email), "success")
     return redirect(url_for(".trainers"))
 
 

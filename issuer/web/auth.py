@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -44,7 +45,9 @@ from .extensions import app_config, db, settings
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # Where each role lands after logging in, when the blueprint exists.
-HOME_ENDPOINTS = {"admin": "admin.index", "trainer": "trainer.index"}
+HOME_ENDPOINTS = {"coordinator": "coordinator.index", "admin": "admin.index",
+                  "trainer": "trainer.index"}
+RANKS = {"trainer": 1, "admin": 2, "coordinator": 3}
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -58,26 +61,64 @@ def login():
             with unit_of_work(db()):
                 user = authenticate(db(), email, password, request.remote_addr,
                                     device=_known_device(email), config=settings())
-                session_id = (start_session(db(), user, config=settings()) if user is not None
-                              else None)
+                session_id = (start_session(db(), user, config=settings())
+                              if user is not None and not user.totp_secret else None)
         except TooManyAttempts:
             flash(_("Too many failed log-ins; try again in %(minutes)s minutes.",
                     minutes=settings().login_lockout_minutes), "error")
             return render_template("auth/login.html", email=email), 429
+        target = _safe_next(request.args.get("next")) or home_url(user) if user else None
+        if user is not None and user.totp_secret:
+            return _ask_for_code(user, target)
         if user is not None:
-            language = session.get("language")  # the switcher's choice outlives the log-in
-            session.clear()
-            if language:
-                session["language"] = language
-            session.permanent = True
-            session["user_id"] = user.id
-            session["sid"] = session_id
-            response = redirect(_safe_next(request.args.get("next")) or home_url(user))
-            _remember_device(response, user.email)
-            return response
+            return sign_in(user, session_id, target)
         flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", email=email), 401
     return render_template("auth/login.html", email=email)
+
+
+# A password checked, a code still to type: who, since when (seconds), and where to go next.
+PENDING_SECOND_FACTOR = "second_factor"
+SECOND_FACTOR_MINUTES = 5
+
+
+def _ask_for_code(user: User, target: str):
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session[PENDING_SECOND_FACTOR] = [user.id, int(time.time()), target]
+    return redirect(url_for("account.second_factor_code"))
+
+
+def pending_second_factor() -> tuple[User, str] | None:
+    """The user whose password was right a moment ago and who now owes a code, and where
+    they were going; None when nobody is waiting (or waited too long)."""
+    pending = session.get(PENDING_SECOND_FACTOR)
+    if not isinstance(pending, list) or len(pending) != 3:
+        return None
+    user_id, since, target = pending
+    if time.time() - since > SECOND_FACTOR_MINUTES * 60:
+        return None
+    user = db().get(User, user_id)
+    return (user, target) if user is not None and user.active and user.totp_secret else None
+
+
+def sign_in(user: User, session_id: str, target: str):
+    """Tie this browser to the new server-side session `session_id` and go to `target`.
+
+    The cookie starts afresh (no fixation); the language chosen before signing in stays.
+    """
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    session.permanent = True
+    session["user_id"] = user.id
+    session["sid"] = session_id
+    response = redirect(target)
+    _remember_device(response, user.email)
+    return response
 
 
 @bp.route("/logout", methods=("POST",))
@@ -118,6 +159,12 @@ def _remember_device(response, email: str) -> None:
                         path=url_for("auth.login"))
 
 
+def role_name(role: str) -> str:
+    """A role as the pages name it, in the reader's language."""
+    names = {"admin": _("Admin"), "trainer": _("Trainer"), "coordinator": _("Coordinator")}
+    return names.get(role, role)
+
+
 def current_user() -> User | None:
     """The logged-in, active user of this request, or None."""
     if "current_user" not in g:
@@ -130,7 +177,8 @@ def current_user() -> User | None:
 
 
 def login_required(role: str | None = None):
-    """Guard a view: anyone logged in, or only `role`. An admin may also act as a trainer."""
+    """Guard a view: anyone logged in, or `role` and above (an admin may act as a trainer, the
+    coordinator as their own organisation's admin)."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -138,9 +186,7 @@ def login_required(role: str | None = None):
             user = current_user()
             if user is None:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if role is not None and user.role != role and not (
-                role == "trainer" and user.role == "admin"
-            ):
+            if role is not None and RANKS.get(user.role, 0) < RANKS[role]:
                 abort(403)
             return view(*args, **kwargs)
 

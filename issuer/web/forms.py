@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     Optional,
@@ -201,8 +203,23 @@ class OrganisationForm(FlaskForm):
     ])
 
 
+class NewOrganisationForm(FlaskForm):
+    """A partner joining the project, and the address of its first admin."""
+
+    name = StringField(_("Organisation name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_("Short name in its addresses (lower case, digits, hyphens)"),
+                       validators=[DataRequired(), Length(max=64), Regexp(
+                           r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                           message=_("Lower-case letters, digits and hyphens, e.g. barka."))])
+    country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
+        DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    default_language = SelectField(_("Default language"), choices=LANGUAGES)
+    admin_email = EmailField(_("Its first admin's e-mail"),
+                             validators=[DataRequired(), _email(), Length(max=320)])
+
+
 class TrainerForm(FlaskForm):
-    """A new account; its one-time password is generated and shown once."""
+    """A new account; its person is invited by e-mail to choose a password."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (used to log in)"),
@@ -316,3 +333,48 @@ class BulkConfirmForm(FlaskForm):
     session = HiddenField(validators=[DataRequired()])
     csv_text = HiddenField(validators=[DataRequired(), Length(max=bulk.MAX_BYTES * 4 // 3 + 4)])
 
+
+
+# --- a person's own account ------------------------------------------------------------------
+
+PASSWORD_HINT = _("At least 12 characters. A few unrelated words make a strong password that "
+                  "is easy to remember.")
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (the rules themselves are the service's)."""
+
+    password = PasswordField(_("New password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_("The new password again"), validators=[
+        DataRequired(), EqualTo("password", message=_("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+class InvitationForm(NewPasswordForm):
+    """An invited person's name and first password."""
+
+    name = StringField(_("Your name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A signed-in person's new password, with the current one."""
+
+    current = PasswordField(_("Current password"), validators=[DataRequired(), Length(max=128)],
+                            render_kw={"autocomplete": "current-password"})
+
+
+class ResetRequestForm(FlaskForm):
+    """The address of an account whose password was forgotten."""
+
+    email = EmailField(_("E-mail"), validators=[DataRequired(), Length(max=320)],
+                       render_kw={"autocomplete": "username"})
+
+
+class CodeForm(FlaskForm):
+    """Six digits from an authenticator app."""
+
+    code = StringField(_("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -14,7 +14,8 @@ import logging
 import re
 
 SECRET_SEGMENTS = re.compile(
-    r"(/claim/|/wallet/interactions/|/wallet/exchanges/|/oid4vci/offers/)[^/?#\s\"']+")
+    r"(/claim/|/wallet/interactions/|/wallet/exchanges/|/oid4vci/offers/"
+    r"|/account/invitation/|/account/reset/)[^/?#\s\"']+")
 REDACTED = r"\1…"
 # PostgreSQL names the values of a violated unique key in its error ("Key (email)=(…)").
 KEY_VALUES = re.compile(r"(Key \([^)]*\)=\().*?(\) already exists|\) is not present)")

@@ -41,7 +41,7 @@ def vc_issue() -> Response:
 def vc_verify_credential() -> Response:
     body = _json_body(MAX_VERIFY_BYTES)
     with _slot():
-        verified, result = vc_api.verify_credential(db(), body, settings())
+        verified, result = vc_api.verify_credential(db(), body)
     return _verdict(verified, result)
 
 
@@ -49,7 +49,7 @@ def vc_verify_credential() -> Response:
 def vc_verify_presentation() -> Response:
     body = _json_body(MAX_VERIFY_BYTES)
     with _slot():
-        verified, result = vc_api.verify_presentation(db(), body, settings())
+        verified, result = vc_api.verify_presentation(db(), body)
     return _verdict(verified, result)
 
 

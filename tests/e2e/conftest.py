@@ -317,3 +317,33 @@ def log_in(page, account: Account) -> None:
     with page.expect_navigation():
         page.click("button[type=submit].primary")
     assert "/auth/login" not in page.url, f"log-in failed for {account.email}"
+
+
+# --- the trainer's steps -----------------------------------------------------------------------
+
+
+def open_session(page) -> int:
+    page.goto("/trainer/")
+    page.click("main a[href$='/trainer/sessions/new']")
+    page.fill("#place", "Lyon")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    match = re.search(r"/trainer/sessions/(\d+)$", page.url)
+    assert match, page.url
+    return int(match.group(1))
+
+
+def add_learner(page, session_id: int, name: str, language: str) -> None:
+    page.goto(f"/trainer/sessions/{session_id}")
+    page.fill("#name", name)
+    page.select_option("#language", language)
+    with page.expect_navigation():
+        page.click(f"form[action$='/sessions/{session_id}/learners'] button[type=submit]")
+    assert re.search(r"/learners/\d+$", page.url), page.url
+
+
+def evaluate_and_issue(page, levels: dict[str, str]) -> None:
+    for gesture, level in levels.items():
+        page.check(f"input[name='level_{gesture}'][value='{level}']")
+    with page.expect_navigation():
+        page.click("button[name=action][value=issue]")

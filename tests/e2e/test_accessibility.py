@@ -166,6 +166,8 @@ def test_public_pages_have_no_wcag_violations(browser, request, service, seeded,
                         ("issuer", f"/issuers/{ORGANISATION}"),
                         ("achievement", f"/achievements/{seeded.template_id}"),
                         ("log-in", "/auth/login"),
+                        ("forgotten password", "/account/reset"),
+                        ("dead account link", "/account/reset/not-a-token"),
                         ("error page", "/no/such/page")):
         visit(page, path, language, label, problems)
     _verify_pasted(page, language, page.request.get(f"/credentials/{seeded.credential_uuid}")
@@ -216,7 +218,8 @@ def test_trainer_pages_have_no_wcag_violations(browser, request, service, seeded
 
 ADMIN_PAGES = ("/admin/", "/admin/organisation", "/admin/trainers", "/admin/keys",
                "/admin/catalogue", "/admin/credentials", "/admin/tokens", "/admin/audit",
-               "/admin/stats", "/admin/bulk", "/admin/endorsements")
+               "/admin/stats", "/admin/bulk", "/admin/endorsements", "/account/password",
+               "/account/second-factor")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -336,7 +339,7 @@ def test_trainer_page_at_200_percent_text_needs_no_horizontal_scroll(browser, re
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/trainers", "/admin/credentials",
-                                  "/admin/stats"])
+                                  "/admin/stats", "/account/second-factor"])
 def test_admin_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
                                                                   path):
     """Wide tables scroll inside their own box (WCAG 1.4.10 allows it for data tables)."""

@@ -21,7 +21,18 @@ from babel.support import Translations
 
 from issuer.web.i18n import TRANSLATIONS
 
-from .conftest import PHONE, download, gestures_of, log_in, new_page, opened_pdf, qr_texts
+from .conftest import (
+    PHONE,
+    add_learner,
+    download,
+    evaluate_and_issue,
+    gestures_of,
+    log_in,
+    new_page,
+    open_session,
+    opened_pdf,
+    qr_texts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,36 +60,6 @@ def verdict(page) -> tuple[str, str]:
     banner = page.locator("section.verdict")
     return (page.inner_text("#verdict-title").strip(),
             banner.get_attribute("class").replace("verdict", "").strip())
-
-
-# --- the trainer's steps -----------------------------------------------------------------------
-
-
-def open_session(page) -> int:
-    page.goto("/trainer/")
-    page.click("main a[href$='/trainer/sessions/new']")
-    page.fill("#place", "Lyon")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    match = re.search(r"/trainer/sessions/(\d+)$", page.url)
-    assert match, page.url
-    return int(match.group(1))
-
-
-def add_learner(page, session_id: int, name: str, language: str) -> None:
-    page.goto(f"/trainer/sessions/{session_id}")
-    page.fill("#name", name)
-    page.select_option("#language", language)
-    with page.expect_navigation():
-        page.click(f"form[action$='/sessions/{session_id}/learners'] button[type=submit]")
-    assert re.search(r"/learners/\d+$", page.url), page.url
-
-
-def evaluate_and_issue(page, levels: dict[str, str]) -> None:
-    for gesture, level in levels.items():
-        page.check(f"input[name='level_{gesture}'][value='{level}']")
-    with page.expect_navigation():
-        page.click("button[name=action][value=issue]")
 
 
 def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, request, service,

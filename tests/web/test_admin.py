@@ -16,6 +16,7 @@ from sqlalchemy import select
 from issuer.services import audit, unit_of_work
 from issuer.services.verification import verify_stored
 from issuer.store.models import (
+    AccountToken,
     AchievementTemplate,
     ApiToken,
     AuditEvent,
@@ -138,23 +139,49 @@ def test_rotation_adds_a_version_and_earlier_badges_stay_verifiable(client, worl
 # --- trainers ----------------------------------------------------------------------------------
 
 
-def test_new_trainer_gets_a_one_time_password_that_logs_in(client, world, admin, db, login):
-    response = submit(client, "/admin/trainers", {
-        "name": "Nora Neuve", "email": "nora@agfe.example.org", "role": "trainer",
-        "language": "fr"})
+def _invite(client, email="nora@agfe.example.org", **fields):
+    return submit(client, "/admin/trainers", {"name": "Nora Neuve", "email": email,
+                                              "role": "trainer", "language": "fr", **fields})
+
+
+def test_an_invited_trainer_chooses_a_password_from_the_link_shown_once(client, world, admin,
+                                                                       db, login):
+    response = _invite(client)
     page = response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
-    password = re.search(r'<code class="one-time">([^<]+)</code>', page).group(1)
+    link = re.search(r'<code class="one-time">([^<]+)</code>', page).group(1)
+    assert "No e-mail was sent" in page  # no SMTP in this test
+    token = link.rsplit("/", 1)[1]
     account = db.scalar(select(User).where(User.email == "nora@agfe.example.org"))
-    assert password not in account.password_hash
+    assert account.password_hash == "" and "invited" in client.get("/admin/trainers").text
+    assert token not in db.scalar(select(AccountToken.token_sha256))
     client.post("/auth/logout", data={"csrf_token": csrf_token(page)})
-    assert login("nora@agfe.example.org", password).status_code == 302
+    path = link.removeprefix("https://badges.example.org")
+    response = submit(client, path, {"name": "Nora Neuve", "password": "une phrase de passe",
+                                     "confirm": "une phrase de passe"})
+    assert response.status_code == 302 and response.location == "/trainer/"
+    assert login("nora@agfe.example.org", "une phrase de passe").status_code == 302
 
 
-def test_the_one_time_password_is_not_shown_again(client, world, admin):
-    submit(client, "/admin/trainers", {"name": "Nora", "email": "nora@agfe.example.org",
-                                       "role": "trainer", "language": "fr"})
+def test_the_invitation_link_is_not_shown_again(client, world, admin):
+    _invite(client)
     assert "one-time" not in client.get("/admin/trainers").get_data(as_text=True)
+
+
+def test_an_invitation_is_e_mailed_when_smtp_is_set(smtp_server, overrides, world):
+    from issuer.web import create_app
+    from tests.helpers import TEST_PASSWORD, smtp_overrides
+
+    controller, mailbox = smtp_server
+    app = create_app({**overrides, **smtp_overrides(controller)})
+    client = app.test_client()
+    submit(client, "/auth/login", {"email": world.admin.email, "password": TEST_PASSWORD})
+    page = _invite(client, language="pl").get_data(as_text=True)
+    link = re.search(r'<code class="one-time">([^<]+)</code>', page).group(1)
+    [(_sender, recipients, message)] = mailbox.messages
+    assert recipients == ["nora@agfe.example.org"] and message["Content-Language"] == "pl"
+    assert link in message.get_content() and "The invitation was sent by e-mail." in page
+    app.extensions["sky_engine"].dispose()
 
 
 def test_deactivated_trainer_can_no_longer_log_in(client, world, admin, db, login):

@@ -1,0 +1,44 @@
+"""The project coordinator's pages: every partner at a glance, and a new partner joining.
+
+The coordinator sees counts only (accounts, badges issued and revoked; the pilot statistics
+page for the rest), never a partner's learners. Adding a partner creates its did:web identity
+and first key and invites its first admin, as `sky-badges org create` does.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from issuer.services import ServiceError, account_tokens, unit_of_work
+from issuer.services.organisations import onboard, partner_overview
+
+from .admin import NO_STORE, invitation_notice
+from .auth import current_user, login_required
+from .extensions import db
+from .forms import NewOrganisationForm
+from .i18n import translated
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+@bp.route("/", methods=("GET", "POST"))
+@login_required("coordinator")
+def index():
+    """The partners, with their counts; the form that adds one and invites its first admin."""
+    form = NewOrganisationForm()
+    invited = None
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db()):
+                _org, admin, token = onboard(
+                    db(), form.slug.data, form.name.data, form.country_code.data,
+                    form.admin_email.data, current_user(), form.default_language.data)
+            invited = invitation_notice(admin, token)
+        except ServiceError as error:
+            form.slug.errors.append(translated(error))
+        else:
+            form = NewOrganisationForm(formdata=None)
+    status = 422 if form.errors else 200
+    return render_template("coordinator/index.html", form=form, invited=invited,
+                           partners=partner_overview(db()),
+                           invitation=account_tokens.INVITATION), status, NO_STORE

@@ -1,0 +1,63 @@
+"""The project coordinator: adds partners from the web, sees their counts and nothing more."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from issuer.services import unit_of_work
+from issuer.services.accounts import create_user
+from issuer.store.models import Organisation, SigningKey, User
+from tests.helpers import TEST_PASSWORD, issue, make_organisation, submit
+
+NEW_PARTNER = {"name": "Fundacja Barka", "slug": "barka", "country_code": "pl",
+               "default_language": "pl", "admin_email": "admin@barka.example.org"}
+
+
+@pytest.fixture
+def coordinator(db, world, login):
+    with unit_of_work(db):
+        cec = make_organisation(db, slug="cec", name="CEC", country="BE")
+        user = create_user(db, cec, "coordination@cec.example.org", "Claire Coord",
+                           "coordinator", TEST_PASSWORD)
+    login(user)
+    return user
+
+
+def test_the_coordinator_adds_a_partner_with_its_key_and_invites_its_admin(client, db,
+                                                                           coordinator):
+    response = submit(client, "/coordinator/", NEW_PARTNER)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    link = re.search(r'<code class="one-time">([^<]+)</code>', response.text).group(1)
+    assert link.startswith("https://badges.example.org/account/invitation/")
+    org = db.scalar(select(Organisation).where(Organisation.slug == "barka"))
+    assert (org.country_code, org.default_language) == ("PL", "pl")
+    assert db.scalar(select(SigningKey).where(SigningKey.organisation_id == org.id)).active
+    admin = db.scalar(select(User).where(User.organisation_id == org.id))
+    assert (admin.email, admin.role, admin.password_hash) == ("admin@barka.example.org",
+                                                              "admin", "")
+
+
+def test_a_taken_short_name_is_a_422_on_the_form(client, coordinator):
+    response = submit(client, "/coordinator/", {**NEW_PARTNER, "slug": "agfe"})
+    assert response.status_code == 422 and "already exists" in response.text
+
+
+def test_the_overview_shows_counts_never_a_learner(client, db, world, coordinator):
+    issue(db, world)
+    page = client.get("/coordinator/").text
+    row = re.search(r"<tr><td><a [^>]*>AGFE</a></td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["FR", "2", "1", "0"]
+    assert world.learners[0].name not in page and "Zo" not in page
+
+
+def test_partner_admins_and_trainers_cannot_open_the_coordinators_pages(client, world, login):
+    login(world.admin)
+    assert client.get("/coordinator/").status_code == 403
+    assert submit(client, "/admin/", {}, action="/coordinator/").status_code in (400, 403)
+
+
+def test_the_coordinator_lands_on_the_partners_and_still_runs_their_own_organisation(
+        client, coordinator):
+    assert client.get("/admin/trainers").status_code == 200
+    assert "Claire Coord" in client.get("/admin/trainers").text
