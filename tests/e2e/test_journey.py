@@ -96,6 +96,10 @@ def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, req
     # The learner's own card: its back carries the private claim link.
     card = _print_learner_card(trainer, session_id, tmp_path)
     claim_url = next(text for text in qr_texts(card, page_index=1) if "/claim/" in text)
+    # The printer jammed: the reprint carries the same claim link as the card already handed.
+    (tmp_path / "reprint").mkdir()
+    reprint = _print_learner_card(trainer, session_id, tmp_path / "reprint")
+    assert [t for t in qr_texts(reprint, page_index=1) if "/claim/" in t] == [claim_url]
 
     # The employer scans the wrong side first: the page sends them to the front and offers
     # nothing of the badge.
