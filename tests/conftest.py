@@ -27,6 +27,7 @@ from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
 from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
 
+QUEUE_TABLES = ("huey_kv", "huey_schedule", "huey_task", "huey_counter")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
 
 
@@ -67,7 +68,9 @@ def postgres_url():
 
 def _empty_postgres(url: str) -> None:
     engine = create_engine(normalise_url(url))
-    tables = ", ".join(f'"{t.name}"' for t in load_models().sorted_tables)
+    # The job queue's tables (services/queue.py) are emptied with the models'.
+    names = [t.name for t in load_models().sorted_tables] + list(QUEUE_TABLES)
+    tables = ", ".join(f'"{name}"' for name in names)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -119,6 +122,7 @@ def app(overrides):
 
     application = create_app(overrides)
     yield application
+    application.extensions["sky_queue"].close()
     application.extensions["sky_engine"].dispose()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from issuer.config import Settings, activate
+from issuer.config import Settings
 
 from .i18n import _
 
@@ -47,15 +47,15 @@ def org_create_command(args) -> int:
     from issuer.services.organisations import onboard
     from issuer.store.db import make_engine, make_sessionmaker
 
-    settings = activate(Settings.from_env())
+    settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     try:
-        with make_sessionmaker(engine)() as db:
+        with make_sessionmaker(engine, settings)() as db:
             with unit_of_work(db):
                 org, admin, token = onboard(db, args.slug, args.name, args.country,
                                             args.admin_email, language=args.language,
                                             coordinator=args.coordinator)
-            url = link(token, INVITATION)
+            url = link(db, token, INVITATION)
             print(_("created %(slug)s (%(did)s)", slug=org.slug, did=issuer_did(org)))
             print(_("invitation for %(email)s, valid 7 days, shown only now:", email=admin.email))
             print(url)

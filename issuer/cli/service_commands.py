@@ -1,8 +1,9 @@
-"""Service sub-commands: serve, db upgrade, templates check/import, demo.
+"""Service sub-commands: serve, worker, db upgrade, templates check/import, demo.
 
 `serve` with no settings is the embedded default: SQLite in ./instance (schema created or
 upgraded on start), keys generated on first need, demo data seeded into an empty database with
-the accounts' passwords printed once.
+the accounts' passwords printed once, background jobs run by threads of the same process.
+`worker` runs background jobs alone: the production shape, beside gunicorn.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers) -> None:
-    """Add `serve`, `db`, `templates` and `demo` to the `sky-badges` parser."""
+    """Add `serve`, `worker`, `db`, `templates` and `demo` to the `sky-badges` parser."""
     serve = subparsers.add_parser("serve", help=_("run the web service (development server)"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
@@ -26,7 +27,17 @@ def register(subparsers) -> None:
         "--no-demo", action="store_true",
         help=_("do not seed demo organisations, accounts and badges"),
     )
+    serve.add_argument(
+        "--no-worker", action="store_true",
+        help=_("do not run background jobs in this process (a `sky-badges worker` runs them)"),
+    )
     serve.set_defaults(handler=serve_command)
+
+    worker = subparsers.add_parser(
+        "worker", help=_("run background jobs (bulk issuance) from the job queue"))
+    worker.add_argument("--threads", type=int, default=2,
+                        help=_("jobs run at once by this process (default 2)"))
+    worker.set_defaults(handler=worker_command)
 
     database = subparsers.add_parser("db", help=_("database schema"))
     db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -60,7 +71,37 @@ def serve_command(args) -> int:
         else "PostgreSQL"
     print(_("SKY Badges on %(url)s (%(database)s)", url=settings.public_base_url,
             database=database), flush=True)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    # The embedded default runs its background jobs in this process: still one command.
+    consumer = None if args.no_worker else app.extensions["sky_queue"].start_in_process()
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+    return EXIT_OK
+
+
+def worker_command(args) -> int:
+    """Run the job queue's consumer until SIGINT/SIGTERM (the production worker)."""
+    import logging
+
+    from issuer.services.queue import JobQueue
+    from issuer.store.migrations import is_current
+
+    if args.threads < 1:
+        print(_("--threads must be at least 1"), file=sys.stderr)
+        return EXIT_PROBLEMS
+    settings = _prepared_settings()
+    if not is_current(settings.database_url):
+        print(_("the database schema is not up to date: run `sky-badges db upgrade`"),
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    queue = JobQueue(settings)
+    print(_("SKY Badges worker: %(threads)s thread(s) on the job queue", threads=args.threads),
+          flush=True)
+    queue.consumer(args.threads).run()
+    queue.close()
     return EXIT_OK
 
 

@@ -109,3 +109,34 @@ def message_of(error: BaseException) -> Message | None:
         if isinstance(candidate, Message):
             return candidate
     return None
+
+
+
+def dump(text: object) -> dict:
+    """A message as JSON data that `load` turns back into one, still translatable (a message
+    kept in a database, where a pickle has no place). Parameters other than messages and
+    integers become text."""
+    if isinstance(text, Message):
+        return {"message": text.template,
+                "params": {name: dump(value) for name, value in text.params.items()}}
+    if isinstance(text, Joined):
+        return {"joined": [dump(item) for item in text.items], "separator": text.separator}
+    if isinstance(text, Localised):
+        return {"localised": text.variants}
+    if isinstance(text, int) and not isinstance(text, bool):
+        return {"number": text}
+    return {"text": str(text)}
+
+
+def load(data: Mapping[str, object]) -> object:
+    """The message (or parameter) `dump` made: a Message, Joined, Localised, int or str."""
+    if "message" in data:
+        return Message(data["message"], {name: load(value)
+                                         for name, value in data["params"].items()})
+    if "joined" in data:
+        return Joined([load(item) for item in data["joined"]], data["separator"])
+    if "localised" in data:
+        return Localised(data["localised"])
+    if "number" in data:
+        return data["number"]
+    return str(data.get("text", ""))

@@ -37,9 +37,10 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def link(token: str, purpose: str, base_url: str | None = None) -> str:
-    """The address a person opens to use `token`."""
-    return public_url(PATHS[purpose] + token, base_url)
+def link(where: Session | object, token: str, purpose: str) -> str:
+    """The address a person opens to use `token`, on the public site of `where` (a session or
+    a record in one)."""
+    return public_url(where, PATHS[purpose] + token)
 
 
 def issue_token(db: Session, user: User, purpose: str, now: datetime | None = None) -> str:

@@ -263,21 +263,33 @@ def run(db: Session, session: TrainingSession, data: bytes, actor,
 
 def _run_row(db: Session, session: TrainingSession, training: MicroTraining, row: BulkRow,
              roster: Roster, actor, now: datetime | None) -> RowResult:
+    try:
+        result = carry_out(db, session, training, row, roster, actor, now)
+        db.commit()
+    except (BadgeError, SQLAlchemyError) as error:  # NotIssuable is a BadgeError
+        db.rollback()
+        return failed(row, error)
+    return result
+
+
+def carry_out(db: Session, session: TrainingSession, training: MicroTraining, row: BulkRow,
+              roster: Roster, actor, now: datetime | None) -> RowResult:
+    """Save one row's evaluation and issue when it validates; the caller commits, or rolls
+    back on a BadgeError or SQLAlchemyError (then `failed` says what went wrong)."""
     enrolment = roster.find(row.name, row.email)
     if enrolment is not None and enrolment.credential is not None:
         return _already(row, enrolment.credential)
-    try:
-        learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
-        credential = record(db, training, session, learner, row.evaluation, actor, now)
-        db.commit()
-        if credential is None:
-            return RowResult(row.line, row.name, NOT_YET_ACQUIRED,
-                             _not_yet(training, row.levels))
-    except (BadgeError, SQLAlchemyError) as error:  # NotIssuable is a BadgeError
-        db.rollback()
-        return RowResult(row.line, row.name, ERROR, _message(error))
+    learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
+    credential = record(db, training, session, learner, row.evaluation, actor, now)
+    if credential is None:
+        return RowResult(row.line, row.name, NOT_YET_ACQUIRED, _not_yet(training, row.levels))
     return RowResult(row.line, row.name, ISSUED, credential_uuid=credential.uuid,
                      short_id=credential.short_id)
+
+
+def failed(row: BulkRow, error: Exception) -> RowResult:
+    """The ERROR result of a row whose transaction was rolled back."""
+    return RowResult(row.line, row.name, ERROR, message(error))
 
 
 def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
@@ -295,7 +307,8 @@ def _not_yet(training: MicroTraining, levels: dict[str, str]) -> str:
     return Joined([Localised(gesture.name) for gesture in not_acquired(training, levels)], ", ")
 
 
-def _message(error: Exception) -> str:
+def message(error: Exception) -> str:
+    """What a row's error says, translatable; a database error never shows its text."""
     if isinstance(error, SQLAlchemyError):
         return N_("could not be saved (database error); try this row again")
     return message_of(error) or str(error) or type(error).__name__

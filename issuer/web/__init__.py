@@ -20,6 +20,7 @@ from issuer.config import Settings
 from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
+from issuer.services.queue import JobQueue
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import (
@@ -104,6 +105,8 @@ def _init_database(app: Flask, settings: Settings) -> None:
     app.extensions["sky_engine"] = engine
     app.extensions["sky_sessionmaker"] = make_sessionmaker(engine, settings)
     app.teardown_appcontext(close_db)
+    # Enqueuing only: the workers are `sky-badges worker`, or threads of `sky-badges serve`.
+    app.extensions["sky_queue"] = JobQueue(settings)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -151,7 +151,7 @@ def _send_reset_link(address: str) -> None:
         if found is None or not is_configured(config):
             return
         user, token = found
-        message = compose_account_mail(RESET, user.email, link(token, RESET),
+        message = compose_account_mail(RESET, user.email, link(db(), token, RESET),
                                        user.organisation.name, user.language, config)
     _send_in_background(message, config)
 

@@ -32,6 +32,7 @@ from issuer.services import (
     api_tokens,
     audit,
     bulk,
+    bulk_jobs,
     catalogue,
     endorsements,
     keys,
@@ -57,7 +58,7 @@ from issuer.store.models import (
 from issuer.store.stacking_models import Endorsement
 
 from .auth import current_user, login_required
-from .extensions import db, settings
+from .extensions import db, job_queue, settings
 from .forms import (
     BulkConfirmForm,
     BulkUploadForm,
@@ -163,7 +164,7 @@ def _trainers_page(form, invited=None):
 
 def invitation_notice(user: User, token: str) -> dict:
     """Send the invitation when e-mail is set up; the link is shown once either way."""
-    url = account_tokens.link(token, account_tokens.INVITATION)
+    url = account_tokens.link(db(), token, account_tokens.INVITATION)
     sent = False
     if mail.is_configured(settings()):
         message = compose_account_mail(account_tokens.INVITATION, user.email, url,
@@ -641,34 +642,74 @@ def bulk_upload():
         except bulk.BulkFileError as error:
             form.file.errors.append(translated(error))
         else:
+            summary = bulk.summary(results)
             confirm = BulkConfirmForm(session=str(training_session.id),
-                                      csv_text=base64.b64encode(data).decode("ascii"))
-            return render_template("admin/bulk_preview.html", results=results, confirm=confirm,
-                                   training_session=training_session,
-                                   summary=bulk.summary(results), verdicts=_verdict_labels())
+                                      csv_text=base64.b64encode(data).decode("ascii"),
+                                      filename=secure_filename(form.file.data.filename or ""))
+            # A file with an error issues nothing: it is corrected and uploaded again.
+            return render_template("admin/bulk_preview.html", results=results,
+                                   confirm=None if summary.get(bulk.ERROR) else confirm,
+                                   training_session=training_session, summary=summary,
+                                   verdicts=_verdict_labels())
     return render_template("admin/bulk.html", form=form, training=training,
                            language=chosen.language if chosen else "en",
-                           columns=bulk.csv_columns(training) if training else None), (
+                           columns=bulk.csv_columns(training) if training else None,
+                           jobs=[(job, _job_state(job)) for job in
+                                 bulk_jobs.jobs_of(db(), current_user().organisation_id)]), (
         422 if form.errors else 200)
 
 
 @bp.route("/bulk/run", methods=("POST",))
 @login_required("admin")
 def bulk_run():
-    """Run a previewed file: each row in its own transaction; a result per row."""
+    """Queue a previewed file as a job (checked whole again) and show its progress page.
+
+    The rows are carried out by a worker, never in this request: a thousand rows take longer
+    than a request may last."""
     form = BulkConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     training_session = _own_session(int(form.session.data))
     try:
         data = base64.b64decode(form.csv_text.data, validate=True)
-        results = bulk.run(db(), training_session, data, current_user())
-    except (binascii.Error, bulk.BulkFileError) as error:
+        with unit_of_work(db()):
+            job = bulk_jobs.start(db(), training_session, data, current_user(),
+                                  form.filename.data)
+    except (binascii.Error, bulk.BulkFileError, bulk_jobs.InvalidBulkFile) as error:
         flash(translated(error), "error")
         return redirect(url_for(".bulk_upload", session=training_session.id))
-    return render_template("admin/bulk_result.html", results=results,
-                           training_session=training_session, summary=bulk.summary(results),
-                           verdicts=_verdict_labels())
+    job_queue().enqueue_bulk_job(job.id)
+    return redirect(url_for(".bulk_job", job_id=job.id), 303)
+
+
+@bp.route("/bulk/jobs/<int:job_id>")
+@login_required("admin")
+def bulk_job(job_id: int):
+    """A job's progress; the page reloads itself (no JavaScript) until the job ends."""
+    job = bulk_jobs.job_of(db(), current_user().organisation_id, job_id)
+    counts = bulk_jobs.counts(db(), job)
+    return render_template(
+        "admin/bulk_job.html", job=job, counts=counts, done=sum(counts.values()),
+        stopped=bulk_jobs.is_stopped(job), resume=ConfirmForm(),
+        results=bulk_jobs.results(db(), job, (bulk.ERROR, bulk.NOT_YET_ACQUIRED)),
+        verdicts=_verdict_labels())
+
+
+@bp.route("/bulk/jobs/<int:job_id>/resume", methods=("POST",))
+@login_required("admin")
+def bulk_job_resume(job_id: int):
+    """Queue a stopped job again: the rows already done are never done twice."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    job = bulk_jobs.job_of(db(), current_user().organisation_id, job_id)
+    if bulk_jobs.resume(db(), job):
+        audit(db(), "bulk.resume", current_user(), job.organisation_id, f"bulk job {job.id}")
+        db().commit()
+        job_queue().enqueue_bulk_job(job.id)
+        flash(_("The job is queued again; the lines already done are skipped."), "success")
+    else:
+        flash(_("This job is not stopped: nothing to resume."), "error")
+    return redirect(url_for(".bulk_job", job_id=job.id), 303)
 
 
 @bp.route("/bulk/template/<int:session_id>.csv")
@@ -679,6 +720,13 @@ def bulk_template(session_id: int):
     training = catalogue.training_of(training_session.template)
     return Response(bulk.template_csv(training), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{training.id}-learners.csv"'})
+
+
+def _job_state(job) -> str:
+    if bulk_jobs.is_stopped(job):
+        return _("stopped: open it to resume")
+    return {bulk_jobs.QUEUED: _("waiting for a worker"), bulk_jobs.RUNNING: _("issuing"),
+            bulk_jobs.DONE: _("finished")}[job.status]
 
 
 def _verdict_labels() -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""What the blueprints share with the app factory: configuration, the request's session, CSRF.
+"""What the blueprints share with the app factory: configuration, the request's session, CSRF,
+the job queue.
 
 Pages read the app's configuration only through `app_config` and `settings` here; services get
 the settings with the database session (`issuer.store.db.make_sessionmaker`).
@@ -16,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
+from issuer.services.queue import JobQueue
 
 csrf = CSRFProtect()
 
@@ -41,3 +43,8 @@ def app_config(name: str, default: Any = None) -> Any:
 def settings() -> Settings:
     """The settings of the running app (`create_app` puts them in its config)."""
     return app_config("SETTINGS")
+
+
+def job_queue() -> JobQueue:
+    """The queue long work is handed to (`create_app` builds it from the settings)."""
+    return current_app.extensions["sky_queue"]

@@ -332,6 +332,7 @@ class BulkConfirmForm(FlaskForm):
 
     session = HiddenField(validators=[DataRequired()])
     csv_text = HiddenField(validators=[DataRequired(), Length(max=bulk.MAX_BYTES * 4 // 3 + 4)])
+    filename = HiddenField(validators=[Optional(), Length(max=200)])
 
 
 

@@ -168,7 +168,8 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
 def service(request, tmp_path_factory):
     """The real service under gunicorn on 127.0.0.1, seeded with the demo data."""
     instance = tmp_path_factory.mktemp("e2e-instance")
-    for stale in (*artifacts_dir().glob("*.png"), artifacts_dir() / "gunicorn.log"):
+    for stale in (*artifacts_dir().glob("*.png"), artifacts_dir() / "gunicorn.log",
+                  artifacts_dir() / "worker.log"):
         stale.unlink(missing_ok=True)  # what is left there is from this run only
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -180,24 +181,31 @@ def service(request, tmp_path_factory):
     environment = _service_environment(instance, database_url, base_url)
     _run_cli(environment, "db", "upgrade")
     accounts = _accounts(_run_cli(environment, "demo"))
-    log = instance / "gunicorn.log"
-    with log.open("w", encoding="utf-8") as output:
+    log, worker_log = instance / "gunicorn.log", instance / "worker.log"
+    with log.open("w", encoding="utf-8") as output, \
+            worker_log.open("w", encoding="utf-8") as worker_output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
              "--timeout", "120", "issuer.web:create_app()"],
             env=environment, stdout=output, stderr=subprocess.STDOUT)
+        # As in production: background jobs (bulk issuance) run in a worker beside gunicorn.
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from issuer.cli import main; sys.exit(main())",
+             "worker"], env=environment, stdout=worker_output, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(process, base_url, log)
         yield Service(base_url, database_url, accounts)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        for running in (process, worker):
+            running.terminate()
+            try:
+                running.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                running.kill()
         if request.session.testsfailed:  # the server's side of a failure
             artifacts_dir().mkdir(parents=True, exist_ok=True)
             shutil.copy(log, artifacts_dir() / "gunicorn.log")
+            shutil.copy(worker_log, artifacts_dir() / "worker.log")
         if drop_schema is not None:
             drop_schema()
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from issuer.config import settings
+from issuer.services.base import settings_of
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.account_tokens import (
     INVITATION,
@@ -75,18 +75,18 @@ def test_only_the_coordinator_or_the_operator_adds_an_organisation(db, world):
 def test_an_invitation_sets_name_and_password_once(db):
     _org, admin, token = _onboard(db)
     with unit_of_work(db):
-        redeem(db, token, INVITATION, NEW_PASSWORD, settings(), name=" Giulia Rossi ",
+        redeem(db, token, INVITATION, NEW_PASSWORD, settings_of(db), name=" Giulia Rossi ",
                now=NOW + timedelta(days=6))
     assert admin.name == "Giulia Rossi"
     assert authenticate(db, "admin@scf.example.org", NEW_PASSWORD, "127.0.0.1") is admin
     with pytest.raises(InvalidLink, match="used already"), unit_of_work(db):
-        redeem(db, token, INVITATION, "another long passphrase", settings(), name="X")
+        redeem(db, token, INVITATION, "another long passphrase", settings_of(db), name="X")
 
 
 def test_an_invitation_expires_after_seven_days(db):
     _org, _admin, token = _onboard(db)
     with pytest.raises(InvalidLink, match="expired"), unit_of_work(db):
-        redeem(db, token, INVITATION, NEW_PASSWORD, settings(), name="Giulia",
+        redeem(db, token, INVITATION, NEW_PASSWORD, settings_of(db), name="Giulia",
                now=NOW + timedelta(days=7))
 
 
@@ -94,9 +94,9 @@ def test_a_weak_password_leaves_the_invitation_usable(db):
     _org, _admin, token = _onboard(db)
     for weak in ("short-pass1", "Password1234", "qwertyuiop123"):
         with pytest.raises(WeakPassword), unit_of_work(db):
-            redeem(db, token, INVITATION, weak, settings(), name="Giulia", now=NOW)
+            redeem(db, token, INVITATION, weak, settings_of(db), name="Giulia", now=NOW)
     with unit_of_work(db):
-        redeem(db, token, INVITATION, NEW_PASSWORD, settings(), name="Giulia", now=NOW)
+        redeem(db, token, INVITATION, NEW_PASSWORD, settings_of(db), name="Giulia", now=NOW)
 
 
 def test_a_reset_link_lives_one_hour_is_single_use_and_ends_other_sessions(db, world):
@@ -105,18 +105,18 @@ def test_a_reset_link_lives_one_hour_is_single_use_and_ends_other_sessions(db, w
         _user, token = request_reset(db, " ADMIN@agfe.example.org ", now=NOW)
     assert db.scalar(select(AccountToken)).expires_at == NOW + timedelta(hours=1)
     with unit_of_work(db):
-        redeem(db, token, RESET, NEW_PASSWORD, settings(), now=NOW + timedelta(minutes=59))
+        redeem(db, token, RESET, NEW_PASSWORD, settings_of(db), now=NOW + timedelta(minutes=59))
     assert session_user(db, elsewhere, now=NOW) is None
     assert authenticate(db, world.admin.email, NEW_PASSWORD, "127.0.0.1") is world.admin
     with pytest.raises(InvalidLink), unit_of_work(db):
-        redeem(db, token, RESET, "yet another passphrase", settings())
+        redeem(db, token, RESET, "yet another passphrase", settings_of(db))
 
 
 def test_a_reset_link_expires_after_an_hour(db, world):
     with unit_of_work(db):
         _user, token = request_reset(db, world.admin.email, now=NOW)
     with pytest.raises(InvalidLink, match="expired"), unit_of_work(db):
-        redeem(db, token, RESET, NEW_PASSWORD, settings(), now=NOW + timedelta(hours=1))
+        redeem(db, token, RESET, NEW_PASSWORD, settings_of(db), now=NOW + timedelta(hours=1))
 
 
 def test_a_newer_reset_link_ends_the_earlier_one(db, world):
@@ -124,7 +124,7 @@ def test_a_newer_reset_link_ends_the_earlier_one(db, world):
         _user, first = request_reset(db, world.admin.email, now=NOW)
         _user, _second = request_reset(db, world.admin.email, now=NOW)
     with pytest.raises(InvalidLink), unit_of_work(db):
-        redeem(db, first, RESET, NEW_PASSWORD, settings(), now=NOW)
+        redeem(db, first, RESET, NEW_PASSWORD, settings_of(db), now=NOW)
 
 
 def test_no_reset_for_an_unknown_deactivated_or_waiting_account(db, world):
@@ -141,9 +141,9 @@ def test_changing_a_password_needs_the_current_one_and_keeps_only_this_session(d
         here = start_session(db, world.admin, now=NOW)
         there = start_session(db, world.admin, now=NOW)
     with pytest.raises(PermissionDenied), unit_of_work(db):
-        change_password(db, world.admin, "not the password", NEW_PASSWORD, settings(), here)
+        change_password(db, world.admin, "not the password", NEW_PASSWORD, settings_of(db), here)
     with unit_of_work(db):
-        change_password(db, world.admin, TEST_PASSWORD, NEW_PASSWORD, settings(), here)
+        change_password(db, world.admin, TEST_PASSWORD, NEW_PASSWORD, settings_of(db), here)
     assert session_user(db, here, now=NOW) is world.admin
     assert session_user(db, there, now=NOW) is None
     assert authenticate(db, world.admin.email, TEST_PASSWORD, "127.0.0.1") is None

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from issuer.cli import main
-from issuer.config import settings
+from issuer.services.base import settings_of
 from issuer.services import unit_of_work
 from issuer.services.account_tokens import INVITATION, redeem
 from issuer.store.models import Organisation, SigningKey
@@ -39,7 +39,7 @@ def test_org_create_prints_the_did_and_a_working_invitation_link(environment, db
     assert (org.name, org.country_code, org.default_language) == ("Fundació Trinijove", "ES", "es")
     assert db.scalar(select(SigningKey.version).where(SigningKey.organisation_id == org.id)) == 1
     with unit_of_work(db):
-        admin = redeem(db, token, INVITATION, TEST_PASSWORD, settings(), name="Montserrat")
+        admin = redeem(db, token, INVITATION, TEST_PASSWORD, settings_of(db), name="Montserrat")
     assert (admin.email, admin.role, admin.language) == ("admin@trinijove.example.org",
                                                          "admin", "es")
 

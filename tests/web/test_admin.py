@@ -442,13 +442,6 @@ def preview(client, world, text=CSV_GOOD_AND_BAD):
         content_type="multipart/form-data")
 
 
-def confirm(client, preview_page: str):
-    fields = dict(re.findall(r'name="(session|csv_text)" type="hidden" value="([^"]*)"',
-                             preview_page))
-    return client.post("/admin/bulk/run", data={"csrf_token": csrf_token(preview_page),
-                                                 **fields})
-
-
 def verdicts(page: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr class="verdict-([\w-]+)">\s*<td>(\d+)</td>', page)
 
@@ -460,25 +453,8 @@ def test_bulk_dry_run_shows_a_verdict_per_row_and_issues_nothing(client, world, 
                                        ("error", "5")]
     assert "name: is empty" in response.text
     assert "stake-and-water: &#39;maybe&#39; is not a level" in response.text
+    assert "/admin/bulk/run" not in response.text  # a file with an error cannot be confirmed
     assert count(db, Credential) == 0
-
-
-def test_bulk_confirm_issues_only_the_good_rows(client, world, admin, db):
-    response = confirm(client, preview(client, world).text)
-    assert verdicts(response.text) == [("issued", "2"), ("not-yet", "3"), ("error", "4"),
-                                       ("error", "5")]
-    db.expire_all()
-    issued = db.scalars(select(Credential)).all()
-    assert [c.learner.name for c in issued] == ["Amélie Durand"]
-
-
-def test_bulk_rerun_of_the_same_file_issues_nothing_new(client, world, admin, db):
-    confirm(client, preview(client, world).text)
-    second = preview(client, world)
-    assert verdicts(second.text)[0] == ("already-issued", "2")
-    rerun = confirm(client, second.text)
-    assert verdicts(rerun.text)[0] == ("already-issued", "2")
-    assert count(db, Credential) == 1
 
 
 def test_bulk_file_with_an_unknown_column_is_refused_next_to_the_field(client, world, admin):
