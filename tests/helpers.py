@@ -149,6 +149,19 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+LEARNERS_CODE = "2468"
+
+
+def open_claim(client, token: str, code: str = LEARNERS_CODE):
+    """Open a claim link as its learner in `client`: choose the code on a first visit, else
+    type it. Returns the last response (a redirect to the claim page when the code was taken)."""
+    page = f"/claim/{token}"
+    html = client.get(page).get_data(as_text=True)
+    if 'name="again"' in html:
+        return submit(client, page, {"code": code, "again": code}, action=f"{page}/code")
+    return submit(client, page, {"code": code}, action=f"{page}/unlock")
+
+
 def submit(client, page: str, data: dict, action: str | None = None, **kwargs):
     """GET `page`, then POST `data` with its CSRF token to `action` (default: the same page)."""
     token = csrf_token(client.get(page).get_data(as_text=True))

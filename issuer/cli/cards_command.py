@@ -29,7 +29,11 @@ def register(subparsers) -> None:
         default="cards",
         help=_("cards: one ID-1 page each; sheet: A4, ten a page; certificate: A4; png: one card"),
     )
-    parser.add_argument("--back", action="store_true", help=_("add the back of each card"))
+    parser.add_argument("--back", action="store_true", help=_(
+        "add the back of each card, with its claim code for a credential of this service "
+        "(sheet: the backs on every other page, for a printer that flips on the long edge)"))
+    parser.add_argument("--fold", action="store_true", help=_(
+        "sheet for a single-sided printer: each front beside its back, to fold"))
     parser.add_argument(
         "--verify-url",
         help=_("for a credential file: the verification URL its QR should encode"),
@@ -40,12 +44,16 @@ def register(subparsers) -> None:
 def cards_command(args) -> int:
     from issuer.cli import UsageError
 
-    selected = [_card(reference, args.verify_url) for reference in args.credentials]
+    if args.fold and args.layout != "sheet":
+        raise UsageError(_("--fold prints a sheet: add --layout sheet"))
+    selected = [_card(reference, args.verify_url, args.back or args.fold)
+                for reference in args.credentials]
     if args.layout in ("certificate", "png") and len(selected) != 1:
         raise UsageError(_("--layout %(layout)s renders one credential; %(count)s given",
                            layout=args.layout, count=len(selected)))
     if args.layout == "sheet":
-        data = cards.sheet_pdf(selected)
+        data = cards.sheet_pdf(selected, "folded" if args.fold else
+                               "duplex" if args.back else "none")
     elif args.layout == "certificate":
         data = cards.certificate_pdf(selected[0])
     elif args.layout == "png":
@@ -56,11 +64,11 @@ def cards_command(args) -> int:
     return 0
 
 
-def _card(reference: str, verify_url: str | None) -> cards.CardData:
+def _card(reference: str, verify_url: str | None, claim: bool) -> cards.CardData:
     path = Path(reference)
     if path.is_file():
         return _card_from_file(path, verify_url)
-    return _card_from_database(reference)
+    return _card_from_database(reference, claim)
 
 
 def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
@@ -85,11 +93,13 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
     return replace(card, words=words_in(card.language))
 
 
-def _card_from_database(reference: str) -> cards.CardData:
+def _card_from_database(reference: str, claim: bool) -> cards.CardData:
+    """The card of a stored credential; with `claim`, its back carries the claim link (the
+    same as on every earlier print of the card)."""
     from issuer.cli import UsageError
     from issuer.config import Settings
     from issuer.services import cards as card_service
-    from issuer.services import publishing
+    from issuer.services import claim_links, claims, publishing, unit_of_work
     from issuer.store.db import make_engine, make_sessionmaker
 
     settings = Settings.from_env()
@@ -100,4 +110,8 @@ def _card_from_database(reference: str) -> cards.CardData:
         if credential is None:
             raise UsageError(_("no file and no credential of this service named %(name)s",
                                name=repr(reference)))
-        return card_service.card_for(credential)
+        claim_url = None
+        if claim and claims.can_bind(credential) is None:
+            with unit_of_work(db):
+                claim_url = claims.claim_url(db, claim_links.printable_token(db, credential))
+        return card_service.card_for(credential, claim_url)

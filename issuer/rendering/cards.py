@@ -1,4 +1,5 @@
-"""Printable QR cards: ID-1 cards (PDF and PNG), A4 sheets of ten with crop marks, certificates.
+"""Printable QR cards: ID-1 cards (PDF and PNG), A4 sheets with crop marks (fronts; fronts and
+backs for a duplex printer; or fronts beside backs to fold), certificates.
 
 A learner without a smartphone or an e-mail address leaves the workshop with a card whose QR code
 opens the badge's verification page (`/v/<short-id>`). Each page is first laid out as a list of
@@ -20,19 +21,18 @@ from datetime import date
 from functools import lru_cache
 
 import qrcode
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from issuer.core.errors import CardError
 from issuer.core.messages import N_, Gettext, Message
 
-from .images import FONT_BOLD, FONT_REGULAR, badge_png, ellipsize, wrap_text
+from . import scripts
+from .images import badge_png, ellipsize, wrap_text
 
 CARD_WIDTH = 85.60 * mm  # ISO/IEC 7810 ID-1
 CARD_HEIGHT = 53.98 * mm
@@ -42,7 +42,7 @@ MIN_MODULE_SIZE = 0.4 * mm  # smaller modules blur together in a 300-dpi print
 _INK = "#1A1A1A"
 _ACCENT = "#1F3A5F"
 _MUTED = "#4D4D4D"
-FONT_NAMES = {False: "SkyDejaVuSans", True: "SkyDejaVuSans-Bold"}
+FONT_NAMES = {bold: scripts.FACES[bold]["base"].name for bold in (False, True)}
 
 # The words of a card, in English: `card_words` translates them (pybabel extracts N_). A label
 # followed by a value carries its colon, so that a language can write its own (French " :").
@@ -54,11 +54,11 @@ _WORDS: dict[str, Message | tuple[Message, ...]] = {
     "claim_title": N_("Keep your badge on your phone"),
     "claim_steps": (
         N_("Scan this code with your phone's camera."),
-        N_("Open the link and follow the steps on the page."),
+        N_("Open the link. The first time, choose a secret code and keep it to yourself."),
         N_("Your badge is saved in your wallet app or as a file."),
     ),
-    "keep_note": N_("Keep this card. An employer can scan the code on the front to check your "
-                    "badge."),
+    "keep_note": N_("This side is private. To show your badge to an employer, show the front "
+                    "of the card."),
     "certificate_title": N_("Certificate"),
     "certificate_intro": N_("This is to certify that"),
     "certificate_completed": N_("has successfully completed the micro-training"),
@@ -170,20 +170,55 @@ def card_pdf(cards: list[CardData], back: bool = False) -> bytes:
     return out.getvalue()
 
 
-def sheet_pdf(cards: list[CardData]) -> bytes:
-    """A4 sheets of ten card fronts (2 × 5) with crop marks, as many pages as needed."""
+SHEET_BACKS = ("none", "duplex", "folded")
+
+
+def sheet_pdf(cards: list[CardData], backs: str = "none") -> bytes:
+    """A4 sheets of cards with crop marks, as many pages as needed.
+
+    `backs`: "none", ten fronts a page (2 × 5); "duplex", each page of fronts followed by the
+    page of their backs, columns mirrored so that they line up when a duplex printer flips the
+    sheet on its long edge; "folded", for a single-sided printer: five cards a page, each front
+    beside its back, to cut out and fold along the middle line.
+    """
+    if backs not in SHEET_BACKS:
+        raise CardError(N_("Card backs %(backs)s are not available; choose none, duplex or "
+                           "folded.", backs=repr(backs)))
     pdf, out = _canvas(A4, cards)
-    origins = _sheet_origins()
-    for start in range(0, len(cards), len(origins)):
-        _draw_crop_marks(pdf)
-        for card, (x, y) in zip(cards[start:start + len(origins)], origins, strict=False):
-            pdf.saveState()
-            pdf.translate(x, y)
-            _draw_pdf(pdf, _front_ops(card))
-            pdf.restoreState()
-        pdf.showPage()
+    per_page = 5 if backs == "folded" else 10
+    for start in range(0, len(cards), per_page):
+        page = cards[start:start + per_page]
+        if backs == "folded":
+            _sheet_page(pdf, [op for card in page for op in (_front_ops(card), _back_ops(card))],
+                        fold=True)
+            continue
+        _sheet_page(pdf, [_front_ops(card) for card in page])
+        if backs == "duplex":
+            _sheet_page(pdf, _mirrored([_back_ops(card) for card in page]))
     pdf.save()
     return out.getvalue()
+
+
+def _mirrored(faces: list) -> list:
+    """The backs in the slots behind their fronts: a long-edge flip swaps the two columns."""
+    faces = faces + [None] * (len(faces) % 2)
+    return [face for row in range(0, len(faces), 2) for face in (faces[row + 1], faces[row])]
+
+
+def _sheet_page(pdf: Canvas, faces: list, fold: bool = False) -> None:
+    """One A4 page: `faces` (lists of operations, or None for an empty slot) in the ten slots,
+    top row first, left to right; with `fold`, a dashed fold line between the columns."""
+    _draw_crop_marks(pdf)
+    for ops, (x, y) in zip(faces, _sheet_origins(), strict=False):
+        if ops is None:
+            continue
+        pdf.saveState()
+        pdf.translate(x, y)
+        _draw_pdf(pdf, ops)
+        pdf.restoreState()
+    if fold:
+        _draw_fold_line(pdf)
+    pdf.showPage()
 
 
 def certificate_pdf(card: CardData, size: str = "A4") -> bytes:
@@ -242,15 +277,12 @@ class Text:
     align: str = "left"  # or "center"
 
     def draw_pdf(self, pdf: Canvas) -> None:
-        pdf.setFont(FONT_NAMES[self.bold], self.size)
-        pdf.setFillColor(self.colour)
-        draw = pdf.drawCentredString if self.align == "center" else pdf.drawString
-        draw(self.x, self.y, self.text)
+        scripts.draw_pdf(pdf, self.x, self.y, self.text, self.bold, self.size, self.colour,
+                         self.align)
 
     def draw_png(self, image, draw: ImageDraw.ImageDraw, scale: float, height: float) -> None:
-        anchor = "ms" if self.align == "center" else "ls"
-        draw.text((self.x * scale, (height - self.y) * scale), self.text, fill=self.colour,
-                  font=_pil_font(self.bold, round(self.size * scale * 4) / 4), anchor=anchor)
+        scripts.draw_png(draw, self.x * scale, (height - self.y) * scale, self.text, self.bold,
+                         self.size * scale, self.colour, self.align)
 
 
 @dataclass(frozen=True)
@@ -518,6 +550,18 @@ def _sheet_origins() -> list[tuple[float, float]]:
             for row in range(5) for col in range(2)]
 
 
+def _draw_fold_line(pdf: Canvas) -> None:
+    """A dashed line between the front and back columns: fold here, after cutting the rows."""
+    x = A4[0] / 2
+    y0, y1 = (A4[1] - 5 * CARD_HEIGHT) / 2, (A4[1] + 5 * CARD_HEIGHT) / 2
+    pdf.saveState()
+    pdf.setStrokeColor(_MUTED)
+    pdf.setLineWidth(0.4)
+    pdf.setDash(3, 2)
+    pdf.line(x, y0, x, y1)
+    pdf.restoreState()
+
+
 def _draw_crop_marks(pdf: Canvas) -> None:
     """Short hairlines in the margins, in line with every cut, clear of the cards themselves."""
     x0, y0 = (A4[0] - 2 * CARD_WIDTH) / 2, (A4[1] - 5 * CARD_HEIGHT) / 2
@@ -574,8 +618,8 @@ def _fit(text: str, bold: bool, width: float, sizes: tuple[float, float],
 
 
 def text_width(text: str, bold: bool, size: float) -> float:
-    register_fonts()
-    return pdfmetrics.stringWidth(text, FONT_NAMES[bold], size)
+    """The printed width of one line, shaped, in the fonts its scripts need."""
+    return scripts.width(text, bold, size)
 
 
 def _display_url(url: str) -> str:
@@ -589,16 +633,11 @@ def _display_url(url: str) -> str:
 # --- resources ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def register_fonts() -> None:
-    """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF."""
-    pdfmetrics.registerFont(TTFont(FONT_NAMES[False], str(FONT_REGULAR)))
-    pdfmetrics.registerFont(TTFont(FONT_NAMES[True], str(FONT_BOLD)))
-
-
-@lru_cache(maxsize=64)
-def _pil_font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
+    """Register the packaged DejaVu Sans with reportlab; embedded as a subset in every PDF.
+    The fallback fonts of other scripts are registered when a text needs them (`scripts`)."""
+    for bold in (False, True):
+        scripts.register(scripts.FACES[bold]["base"])
 
 
 def _canvas(pagesize: tuple[float, float], cards: list[CardData]) -> tuple[Canvas, io.BytesIO]:

@@ -2,7 +2,8 @@
 
 A claim link (`/claim/<token>`) is the learner's private door to their badge: no account, just an
 unguessable token printed as the second QR on the back of the card or e-mailed. Only the token's
-sha256 is stored (`Credential.claim_token_sha256`); issuing.new_claim_token makes a new one.
+sha256 is stored (`Credential.claim_token_sha256`); `claim_links` derives it, the same on
+every print, until staff declare the card lost.
 
 Binding to a wallet (the LCW exchange or OpenID4VCI) re-issues the badge as a NEW credential:
 same achievement, results, evidence, issuer and validity period, but `credentialSubject.id` =
@@ -63,7 +64,7 @@ def link_cards(db: Session, token: str, other: str) -> bool:
     link of each. `other` is the other card's claim link or the code in it. False when they
     already were together."""
     first = credential_for_claim(db, token).learner
-    second = credential_for_claim(db, _claim_code(other)).learner
+    second = credential_for_claim(db, claim_code(other)).learner
     if first is None or second is None:
         raise NotFound(N_("this claim link is not known: check the link on your card"))
     if first.id == second.id or (first.person_uuid and first.person_uuid == second.person_uuid):
@@ -72,7 +73,7 @@ def link_cards(db: Session, token: str, other: str) -> bool:
     return True
 
 
-def _claim_code(text: str) -> str:
+def claim_code(text: str) -> str:
     """The token of a claim link, typed or pasted as the whole link or only its code."""
     text = "".join((text or "").split())
     return text.rstrip("/").rsplit("/claim/", 1)[-1].split("/")[0].split("?")[0][:200]

@@ -11,8 +11,6 @@ skill stacking awards the skills this badge completes, in the same transaction.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import secrets
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -37,7 +35,7 @@ from issuer.store.models import (
 )
 
 from . import catalogue as catalogue_service
-from . import events
+from . import claim_links, events
 from .base import (
     Actor,
     InvalidAssessment,
@@ -130,18 +128,9 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
     return credential
 
 
-def new_claim_token(db: Session, credential: Credential) -> str:
-    """Replace the credential's claim token (e.g. a reprinted card); return it once."""
-    token = secrets.token_urlsafe(24)
-    credential.claim_token_sha256 = hashlib.sha256(token.encode()).hexdigest()
-    db.flush()
-    return token
-
-
 def credential_for_claim_token(db: Session, token: str) -> Credential | None:
     """The credential a claim token opens, or None."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return db.scalar(select(Credential).where(Credential.claim_token_sha256 == digest))
+    return claim_links.credential_for_token(db, token)
 
 
 # --- issuing ---------------------------------------------------------------------------------

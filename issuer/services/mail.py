@@ -81,7 +81,7 @@ def is_configured(config: Settings) -> bool:
 def email_claim_link(credential: Credential, token: str, config: Settings | None = None) -> str:
     """Send the claim link of `credential` to its learner's e-mail; return the Message-ID.
 
-    `token` is the claim token in clear (only at issuance or from issuing.new_claim_token).
+    `token` is the claim token in clear (from `claim_links.printable_token`, never stored).
     The SMTP server is that of `config` (default: the settings of the credential's session).
     """
     config = config or settings_of(credential)

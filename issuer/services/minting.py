@@ -14,7 +14,6 @@ records around it (audit event, skill award) stay with the caller.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import uuid as uuidlib
@@ -28,6 +27,8 @@ from issuer.core import builders, jsonld, schema
 from issuer.domain.catalogue import MicroTraining, Skill
 from issuer.store.models import Credential, Learner, Organisation
 
+from .base import settings_of
+from .claim_links import derive_token, token_digest
 from .keys import sign
 from .status_lists import allocate_slot, status_entry
 from .urls import public_url
@@ -50,22 +51,23 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     `build(credential_id, credential_status)` returns the unsigned document; `now` is the
     proof's creation time and the record's `issued_at`. The other arguments are the record's
     columns: what it was issued for (`assessment_id`, or `supersedes_id` for a wallet copy).
-    A `claimable` credential gets a claim token, handed back once in the transient attribute
-    `claim_token` (only its sha256 is stored); otherwise `claim_token` is None.
+    A `claimable` credential gets a claim token (`claim_links`: the same on every print),
+    handed back in the transient attribute `claim_token` (only its sha256 is stored);
+    otherwise `claim_token` is None.
     """
     credential_uuid = str(uuidlib.uuid4())
     status_list, index = allocate_slot(db, org)
     document = build(credential_url(db, credential_uuid), status_entry(status_list, index))
     check_before_signing(document)
     signed = sign(db, org, document, builders.timestamp(now))
-    token = secrets.token_urlsafe(24) if claimable else None
+    token = derive_token(credential_uuid, 1, settings_of(db).secret_key) if claimable else None
     credential = Credential(
         uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
         learner_id=learner_id, assessment_id=assessment_id, template_pk=template_pk, kind=kind,
         language=language, signed_json=json.dumps(signed, ensure_ascii=False),
         valid_from=valid_from, valid_until=valid_until, status_list_id=status_list.id,
         status_index=index, supersedes_id=supersedes_id, issued_at=now,
-        claim_token_sha256=hashlib.sha256(token.encode()).hexdigest() if token else None)
+        claim_token_sha256=token_digest(token) if token else None)
     db.add(credential)
     db.flush()
     credential.claim_token = token

@@ -308,6 +308,15 @@ class Credential(Base):
     revocation_reason_public: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())
     claim_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The printed claim link is derived from (uuid, claim_version): a reprint carries the same
+    # link; declaring the card lost bumps the version. A link made before derivation stays
+    # valid beside it (`earlier_…`) until the card is declared lost.
+    claim_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    earlier_claim_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The code the learner chose at first claim (argon2), guarding the link on the card's back.
+    claim_code_hash: Mapped[str | None] = mapped_column(String(200))
+    claim_code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claim_code_locked_until: Mapped[datetime | None]
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("credential.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
 

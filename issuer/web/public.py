@@ -11,7 +11,6 @@ import io
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -33,8 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from issuer.core import baking, limits
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
-from issuer.rendering import images
-from issuer.services import catalogue, keys, publishing, status_lists, verification
+from issuer.services import catalogue, keys, pictures, publishing, status_lists, verification
 from issuer.services.urls import public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
@@ -254,39 +252,25 @@ def _gone() -> Response:
 
 
 def _baked_image(credential, kind: str) -> Response:
-    """Bake only when the client's cached copy is stale: drawing an image costs real time."""
-    etag = publishing.etag_for(credential.signed_json + kind).strip('"')
+    """Bake only when the client's cached copy is stale: drawing an image costs real time.
+
+    The picture's title is in the reader's language, as on their card and their page."""
+    language = _language(credential.language)
+    etag = publishing.etag_for(credential.signed_json + kind + language).strip('"')
     if request.if_none_match.contains(etag):
-        return _document(b"", IMAGE_TYPES[kind], CREDENTIAL_MAX_AGE, etag)
-    document = publishing.credential_document(credential)
-    bake = baking.bake_png if kind == "png" else baking.bake_svg
-    response = _document(bake(_image_bytes(credential, kind), document), IMAGE_TYPES[kind],
-                         CREDENTIAL_MAX_AGE, etag)
-    response.headers["Content-Disposition"] = f'inline; filename="badge-{credential.uuid}.{kind}"'
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        response = _document(b"", IMAGE_TYPES[kind], CREDENTIAL_MAX_AGE, etag)
+    else:
+        document = publishing.credential_document(credential)
+        bake = baking.bake_png if kind == "png" else baking.bake_svg
+        picture = pictures.credential_picture(credential, language, kind)
+        response = _document(bake(picture, document), IMAGE_TYPES[kind], CREDENTIAL_MAX_AGE,
+                             etag)
+        response.headers["Content-Disposition"] = (
+            f'inline; filename="badge-{credential.uuid}.{kind}"')
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'")
+    response.vary.add("Accept-Language")
     return response
-
-
-def _image_bytes(credential, kind: str) -> bytes:
-    """The micro-training's own image when the catalogue has one of this kind, else drawn."""
-    own = _catalogue_image(_training_of(credential), kind)
-    if own is not None:
-        return own
-    title = publishing.achievement_name(publishing.credential_document(credential))
-    theme = credential.template.theme or ""
-    if kind == "png":
-        return images.badge_png(title, theme)
-    return images.badge_svg(title, theme).encode("utf-8")
-
-
-def _catalogue_image(training, kind: str) -> bytes | None:
-    """The micro-training's own image file of this kind ("png" or "svg"), if there is one."""
-    if training is None or not training.image:
-        return None
-    path = Path(settings().catalogue_path) / "trainings" / training.image
-    if path.suffix.lower() == f".{kind}" and path.is_file():
-        return path.read_bytes()
-    return None
 
 
 # --- issuers, achievements, status lists, evidence --------------------------------------------
@@ -372,8 +356,7 @@ def achievement_image(segment: str):
         abort(404)
     db = _db()
     template, language = _achievement_template(db, segment, None)
-    training = _catalogue_training(template)
-    own = _catalogue_image(training, "png")
+    own = pictures.catalogue_image(template, "png")
     etag = publishing.etag_for(
         f"{template.id}|{language}|{size}|{template.theme}|" + (
             publishing.etag_for(own) if own is not None else "drawn")).strip('"')
@@ -405,8 +388,8 @@ def _thumbnail(db, template, language: str, own: bytes | None, size: int) -> byt
         document = publishing.achievement_document(db, template, language)
         if document is None:
             abort(404)
-        own = images.badge_png(str(document.get("name") or "Open Badge"), template.theme or "",
-                               size)
+        own = pictures.picture(template, language, "png", size,
+                               title=str(document.get("name") or "Open Badge"))
     return _small_png(own, size)
 
 

@@ -34,6 +34,7 @@ from issuer.rendering import cards
 from issuer.services import (
     NotIssuable,
     catalogue,
+    claim_links,
     claims,
     issuing,
     mail,
@@ -477,7 +478,7 @@ def can_email_claim(credential: Credential) -> bool:
 @bp.route("/credentials/<uuid>/claim-email", methods=("POST",))
 @login_required("trainer")
 def email_claim(uuid: str):
-    """E-mail the learner a fresh claim link; the link printed or sent before stops working."""
+    """E-mail the learner their claim link: the same link as on the card they hold."""
     issued = _own_credential(uuid)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -487,15 +488,26 @@ def email_claim(uuid: str):
         return redirect(url_for(".credential", uuid=uuid))
     try:
         with unit_of_work(db()):
-            # Sent before the commit: when the e-mail fails, the new token is rolled back and
-            # the learner's current claim link keeps working.
-            token = issuing.new_claim_token(db(), issued)
-            mail.email_claim_link(issued, token, settings())
+            mail.email_claim_link(issued, claim_links.printable_token(db(), issued), settings())
     except mail.MailError as error:
         flash(_("No e-mail was sent: %(reason)s.", reason=translated(error)), "error")
     else:
-        flash(_("The claim link was sent to %(email)s. Claim links printed or sent before no "
-                "longer work.", email=issued.learner.email), "success")
+        flash(_("The claim link was sent to %(email)s. It is the same link as on the card.",
+                email=issued.learner.email), "success")
+    return redirect(url_for(".credential", uuid=uuid))
+
+
+@bp.route("/credentials/<uuid>/card-lost", methods=("POST",))
+@login_required("trainer")
+def card_lost(uuid: str):
+    """The learner lost their card: its claim link stops working; the next print has a new one."""
+    issued = _own_credential(uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work(db()):
+        claim_links.declare_lost(db(), issued, current_user())
+    flash(_("The lost card's claim link no longer works. Print the card again for a new one."),
+          "success")
     return redirect(url_for(".credential", uuid=uuid))
 
 
@@ -504,28 +516,39 @@ def email_claim(uuid: str):
 def card_pdf(uuid: str):
     """The learner's printable ID-1 card, front and back.
 
-    Printed with POST (the button), the back carries a fresh claim link as its QR code: only
-    the link's hash is stored, so printing makes a new one and an earlier printout's claim
-    code stops working. A GET (no side effect) prints the back without a claim code.
+    Printed with POST (the button), the back carries the claim link as its QR code: the same
+    link on every print, until the card is declared lost. A GET (no side effect) prints the
+    back without a claim code.
     """
     issued = _own_credential(uuid)
     claim = None
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        if claims.can_bind(issued) is None:
-            with unit_of_work(db()):
-                claim = claims.claim_url(issued, issuing.new_claim_token(db(), issued))
+        claim = _claim_url_to_print(issued)
     response = _pdf(cards.card_pdf([card_service.card_for(issued, claim)], back=True),
                     f"badge-{issued.short_id}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.route("/sessions/<int:session_id>/cards.pdf")
+def _claim_url_to_print(issued: Credential) -> str | None:
+    """The claim link for the back of a card, or None when the badge can no longer be claimed."""
+    if claims.can_bind(issued) is not None:
+        return None
+    with unit_of_work(db()):
+        return claims.claim_url(issued, claim_links.printable_token(db(), issued))
+
+
+@bp.route("/sessions/<int:session_id>/cards.pdf", methods=("GET", "POST"))
 @login_required("trainer")
 def session_cards_pdf(session_id: int):
-    """A4 sheets of the session's issued cards (ten a page, with crop marks)."""
+    """A4 sheets of the session's issued cards, with crop marks.
+
+    A GET prints the fronts, ten a page. The buttons POST `backs`: "duplex" (fronts, then their
+    backs with each learner's claim link, lined up for a printer that flips on the long edge)
+    or "folded" (a single-sided printer: each front beside its back, to fold).
+    """
     training_session = _own_session(session_id)
     issued = db().scalars(
         select(Credential).join(Assessment, Credential.assessment_id == Assessment.id)
@@ -535,8 +558,19 @@ def session_cards_pdf(session_id: int):
     if not issued:
         flash(_("No badge has been issued in this session yet."), "error")
         return redirect(url_for(".session", session_id=session_id))
-    return _pdf(cards.sheet_pdf([card_service.card_for(item) for item in issued]),
-                f"session-{training_session.id}-cards.pdf")
+    backs = "none"
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        backs = request.form.get("backs", "")
+        if backs not in ("duplex", "folded"):
+            abort(400)
+    claim = {item.id: _claim_url_to_print(item) if backs != "none" else None for item in issued}
+    response = _pdf(cards.sheet_pdf([card_service.card_for(item, claim[item.id])
+                                     for item in issued], backs),
+                    f"session-{training_session.id}-cards.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _pdf(data: bytes, filename: str) -> Response:

@@ -17,6 +17,7 @@ Protocol errors are JSON in each protocol's own shape; state lives in the databa
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -33,18 +34,21 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
+from issuer.core.clock import utc_seconds
 from issuer.rendering import cards as core_cards
 from issuer.services import (
     NotFound,
     ServiceError,
     cards,
+    claim_links,
     exchanges,
     learner_record,
     publishing,
@@ -56,8 +60,9 @@ from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
 from issuer.services.urls import public_url, verify_url
 from issuer.web.errors import http_status
+from issuer.web.extensions import csrf, settings
 from issuer.web.extensions import db as _db
-from issuer.web.extensions import settings
+from issuer.web.i18n import translated
 
 bp = Blueprint("wallet", __name__)
 
@@ -101,10 +106,17 @@ def _protocol_headers(response: Response) -> Response:
 
 @bp.get("/claim/<token>")
 def claim_page(token: str):
-    """The learner's page: their badge, and every way to keep it or show it."""
+    """The learner's page: their badge, and every way to keep it or show it.
+
+    Until this browser gave the learner's code, it is the door instead: choose a code (first
+    visit), or type it (see `claim_links`). Whoever scanned the back by mistake is sent to the
+    front's public page.
+    """
     db = _db()
-    credential = _claimed(token)
+    credential = _claim_credential(token)
     language = _claim_language(credential)
+    if not _unlocked(credential, token):
+        return _door(credential, token, language)
     document = publishing.credential_document(credential)
     return _render("wallet/claim.html", language, token=token, credential=credential,
                    title=publishing.achievement_name(document),
@@ -126,9 +138,17 @@ def claim_link(token: str):
     db = _db()
     credential = _claimed(token)
     language = _claim_language(credential)
+    other = claim_service.claim_code(request.form.get("other", ""))
+    if not _opened_here(other):
+        # A card's back alone, handed over with its front, must not join its badges to
+        # another person's: the other card is opened with its own code first.
+        with force_locale(language):
+            flash(_("First open the link on the back of the other card and type its code, in "
+                    "this browser. Then add it here."), "error")
+        return redirect(url_for(".claim_page", token=token, lang=request.args.get("lang")))
     try:
         with unit_of_work(db):
-            claim_service.link_cards(db, token, request.form.get("other", ""))
+            claim_service.link_cards(db, token, other)
     except (NotFound, ServiceError):
         with force_locale(language):
             flash(_("We could not open a badge with that link. Check it on the back of the "
@@ -202,7 +222,8 @@ def claim_wallet(token: str):
                    minutes=int(exchanges.OFFER_LIFETIME.total_seconds() // 60))
 
 
-def _claimed(token: str):
+def _claim_credential(token: str):
+    """The credential behind a claim link, before the learner's code is asked."""
     try:
         credential = claim_service.credential_for_claim(_db(), token)
     except NotFound:
@@ -210,6 +231,101 @@ def _claimed(token: str):
     if publishing.is_erased(credential):
         abort(410)
     return credential
+
+
+def _claimed(token: str):
+    """The credential behind a claim link, for the browser that gave the learner's code; any
+    other is sent to the door (the claim page)."""
+    credential = _claim_credential(token)
+    if not _unlocked(credential, token):
+        abort(redirect(url_for(".claim_page", token=token, lang=request.args.get("lang"))))
+    return credential
+
+
+# --- the door: the learner's code -----------------------------------------------------------------
+
+UNLOCKED_KEY = "claims"
+MAX_UNLOCKED = 20  # claim links one browser keeps open (a learner's cards, a family's)
+
+
+def _link_id(token: str) -> str:
+    """What the browser's session keeps of an opened link: never the token itself."""
+    return claim_links.token_digest(token)[:32]
+
+
+def _unlocked(credential, token: str) -> bool:
+    return (credential.claim_code_hash is not None
+            and _link_id(token) in session.get(UNLOCKED_KEY, []))
+
+
+def _opened_here(token: str) -> bool:
+    """Whether this browser gave the code of the card behind `token` (unknown: False)."""
+    try:
+        credential = claim_service.credential_for_claim(_db(), token)
+    except NotFound:
+        return False
+    return _unlocked(credential, token)
+
+
+def _unlock(token: str) -> None:
+    opened = [item for item in session.get(UNLOCKED_KEY, []) if item != _link_id(token)]
+    session[UNLOCKED_KEY] = [*opened, _link_id(token)][-MAX_UNLOCKED:]
+
+
+def _door(credential, token: str, language: str, status: int = 200, error: str | None = None
+          ) -> Response:
+    first_visit = credential.claim_code_hash is None
+    return _render("wallet/door.html", language, status=status, token=token,
+                   first_visit=first_visit, error=error,
+                   low=claim_links.CODE_DIGITS[0], high=claim_links.CODE_DIGITS[1],
+                   verify_url=verify_url(credential),
+                   organisation=credential.organisation)
+
+
+@bp.post("/claim/<token>/code")
+def claim_choose_code(token: str):
+    """First visit: the learner chooses the code that guards this link from now on."""
+    csrf.protect()
+    db = _db()
+    credential = _claim_credential(token)
+    language = _claim_language(credential)
+    code, again = request.form.get("code", ""), request.form.get("again", "")
+    with force_locale(language):
+        if code.strip() != again.strip():
+            return _door(credential, token, language, 422,
+                         _("The two codes are not the same. Type the same code twice."))
+        try:
+            with unit_of_work(db):
+                claim_links.set_code(db, credential, code, settings())
+        except claim_links.ClaimCodeError as error:
+            return _door(credential, token, language, 422, translated(error))
+    _unlock(token)
+    return redirect(url_for(".claim_page", token=token, lang=request.args.get("lang")))
+
+
+@bp.post("/claim/<token>/unlock")
+def claim_unlock(token: str):
+    """The learner types their code; a wrong one is counted, many wrong ones lock the link."""
+    csrf.protect()
+    db = _db()
+    credential = _claim_credential(token)
+    language = _claim_language(credential)
+    try:
+        with unit_of_work(db):
+            right = claim_links.check_code(db, credential, request.form.get("code", ""),
+                                           config=settings())
+    except claim_links.ClaimCodeLocked as locked:
+        with force_locale(language):
+            minutes = max(1, math.ceil((locked.until - utc_seconds()).total_seconds() / 60))
+            return _door(credential, token, language, 429, ngettext(
+                "Too many wrong codes. Try again in %(num)s minute.",
+                "Too many wrong codes. Try again in %(num)s minutes.", minutes))
+    if not right:
+        with force_locale(language):
+            return _door(credential, token, language, 403,
+                         _("This is not the code. Try again."))
+    _unlock(token)
+    return redirect(url_for(".claim_page", token=token, lang=request.args.get("lang")))
 
 
 def _still_counting(token: str):

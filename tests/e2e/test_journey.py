@@ -96,9 +96,20 @@ def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, req
     # The learner's own card: its back carries the private claim link.
     card = _print_learner_card(trainer, session_id, tmp_path)
     claim_url = next(text for text in qr_texts(card, page_index=1) if "/claim/" in text)
+    # The printer jammed: the reprint carries the same claim link as the card already handed.
+    (tmp_path / "reprint").mkdir()
+    reprint = _print_learner_card(trainer, session_id, tmp_path / "reprint")
+    assert [t for t in qr_texts(reprint, page_index=1) if "/claim/" in t] == [claim_url]
+
+    # The employer scans the wrong side first: the page sends them to the front and offers
+    # nothing of the badge.
+    employer.goto(claim_url)
+    assert employer.locator("main a[download]").count() == 0
+    assert employer.locator(f"main a[href='{short_url}']").count() == 1
 
     learner = phone(browser, request, service)
     learner.goto(claim_url)
+    choose_claim_code(learner)
     assert learner.evaluate("document.documentElement.lang") == "pl"
     assert learner.inner_text("main h1").strip() == polish("Your badge") != "Your badge"
     baked = download(learner, "a[download][href$='.png']", tmp_path)
@@ -115,6 +126,14 @@ def test_trainer_issues_employer_checks_learner_keeps_admin_revokes(browser, req
     employer.goto(short_url)
     assert verdict(employer) == ("Revoked", "revoked")
     assert _verify_upload(employer, baked) == ("Revoked", "revoked")
+
+
+def choose_claim_code(page, code: str = "4826") -> None:
+    """The learner's first visit: the secret code, twice, then their badge."""
+    page.fill("#code", code)
+    page.fill("#again", code)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
 
 
 def _print_learner_card(trainer, session_id: int, folder: Path) -> Path:

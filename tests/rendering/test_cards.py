@@ -254,12 +254,13 @@ def test_card_back_explains_the_claim_in_the_learner_language():
     assert "1. Scan this code with your phone's camera." in text  # not translated yet: English
 
 
-def test_card_back_in_english_explains_the_claim_and_why_to_keep_the_card():
+def test_card_back_in_english_explains_the_claim_the_code_and_that_this_side_is_private():
     text = " ".join(_text(card_pdf([_card(words=None)], back=True), page=1).split())
     for expected in ("Keep your badge on your phone", "Scan this code with your phone's camera.",
-                     "Open the link and follow the steps on the page.",
+                     "Open the link. The first time, choose a secret code and keep it to "
+                     "yourself.",
                      "Your badge is saved in your wallet app or as a file.",
-                     "Keep this card. An employer can scan the code on the front"):
+                     "This side is private. To show your badge to an employer, show the front"):
         assert expected in text
 
 
@@ -336,6 +337,62 @@ def test_sheet_qr_codes_all_decode_to_their_own_card():
     cards = [_card(verify_url=f"https://badges.sky-project.eu/v/CARD{i:04d}") for i in range(10)]
     sheet = _pages(sheet_pdf(cards))[0]
     assert _decoded(sheet) == sorted(card.verify_url for card in cards)
+
+
+def _slots(image: Image.Image) -> dict[str, tuple[int, int]]:
+    """Each decoded QR code's card slot on an A4 sheet: (column, row), from its centre."""
+    x0 = (A4[0] - 2 * CARD_WIDTH) / 2
+    y0 = (A4[1] - 5 * CARD_HEIGHT) / 2  # from the top of the page
+    scale = image.width / A4[0]
+    slots = {}
+    for result in zxingcpp.read_barcodes(image):
+        corners = (result.position.top_left, result.position.bottom_right)
+        x = sum(c.x for c in corners) / 2 / scale
+        y = sum(c.y for c in corners) / 2 / scale
+        slots[result.text] = (int((x - x0) // CARD_WIDTH), int((y - y0) // CARD_HEIGHT))
+    return slots
+
+
+def _numbered_cards(count: int) -> list[CardData]:
+    return [_card(verify_url=f"https://badges.sky-project.eu/v/CARD{i:04d}",
+                  claim_url=f"https://badges.sky-project.eu/claim/secret-{i:04d}")
+            for i in range(count)]
+
+
+def test_duplex_sheet_puts_each_back_behind_its_front_after_a_long_edge_flip():
+    cards = _numbered_cards(9)
+    fronts, backs = _pages(sheet_pdf(cards, "duplex"), dpi=200)
+    front_slots, back_slots = _slots(fronts), _slots(backs)
+    assert len(front_slots) == len(back_slots) == 9
+    for card in cards:
+        column, row = back_slots[card.claim_url]
+        assert (1 - column, row) == front_slots[card.verify_url]  # the flip swaps the columns
+
+
+def test_duplex_sheet_of_eleven_cards_is_fronts_backs_fronts_backs():
+    pages = _pages(sheet_pdf(_numbered_cards(11), "duplex"), dpi=200)
+    assert [len(_decoded(page)) for page in pages] == [10, 10, 1, 1]
+    assert _decoded(pages[3]) == ["https://badges.sky-project.eu/claim/secret-0010"]
+
+
+def test_folded_sheet_has_each_front_beside_its_own_back_for_a_single_sided_printer():
+    cards = _numbered_cards(6)
+    pages = _pages(sheet_pdf(cards, "folded"), dpi=200)
+    assert len(pages) == 2  # five cards a page
+    slots = _slots(pages[0]) | _slots(pages[1])
+    for card in cards:
+        front_column, front_row = slots[card.verify_url]
+        assert (front_column, slots[card.claim_url]) == (0, (1, front_row))
+
+
+def test_a_sheet_without_backs_prints_no_claim_code():
+    assert not any("/claim/" in text for text in _decoded(_pages(sheet_pdf(
+        _numbered_cards(2)), dpi=200)[0]))
+
+
+def test_unknown_sheet_backs_are_a_card_error():
+    with pytest.raises(CardError, match="none, duplex or folded"):
+        sheet_pdf([_card()], "triplex")
 
 
 def test_sheet_has_crop_marks_in_line_with_the_cuts():

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import pypdfium2
 import pytest
+import zxingcpp
 from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from issuer.cli import main
+from issuer.services.issuing import credential_for_claim_token
 from issuer.store.db import make_engine
 from tests.helpers import TEST_CATALOGUE
 
@@ -69,3 +74,36 @@ def test_demo_seeds_once_and_prints_the_accounts(environment, capsys):
     assert "A badge to check: http://127.0.0.1:5000/v/" in output
     assert main(["demo"]) == 1
     assert "already has organisations" in capsys.readouterr().err
+
+
+def test_cards_back_prints_the_claim_link_the_learner_holds_on_every_print(
+        environment, tmp_path, capsys):
+    assert main(["demo"]) == 0
+    short_id = re.search(r"/v/([0-9A-Z]+)", capsys.readouterr().out).group(1)
+    links = []
+    for name in ("first.pdf", "reprint.pdf"):
+        output = tmp_path / name
+        assert main(["cards", short_id, "--layout", "sheet", "--back", "-o", str(output)]) == 0
+        fronts, backs = pypdfium2.PdfDocument(output.read_bytes())
+        links.append([r.text for r in zxingcpp.read_barcodes(backs.render(scale=3).to_pil())])
+        assert [r.text for r in zxingcpp.read_barcodes(fronts.render(scale=3).to_pil())] == [
+            f"http://127.0.0.1:5000/v/{short_id}"]
+    assert links[0] == links[1] and links[0][0].startswith("http://127.0.0.1:5000/claim/")
+    engine = make_engine(environment)
+    with Session(engine) as db:
+        credential = credential_for_claim_token(db, links[0][0].rsplit("/", 1)[1])
+        assert credential.short_id == short_id
+    engine.dispose()
+
+
+def test_cards_without_back_print_no_claim_link(environment, tmp_path, capsys):
+    assert main(["demo"]) == 0
+    short_id = re.search(r"/v/([0-9A-Z]+)", capsys.readouterr().out).group(1)
+    output = tmp_path / "fronts.pdf"
+    assert main(["cards", short_id, "--layout", "sheet", "-o", str(output)]) == 0
+    assert len(pypdfium2.PdfDocument(output.read_bytes())) == 1
+
+
+def test_fold_is_for_sheets_only(environment, tmp_path, capsys):
+    assert main(["cards", "X", "--fold", "-o", str(tmp_path / "x.pdf")]) == 2
+    assert capsys.readouterr().err.strip().endswith("--fold prints a sheet: add --layout sheet")

@@ -10,7 +10,7 @@ import pytest
 from issuer.core.keys import ED25519, PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
-from tests.helpers import TEST_PASSWORD, issue, submit
+from tests.helpers import TEST_PASSWORD, issue, open_claim, submit
 
 
 @pytest.fixture
@@ -44,9 +44,12 @@ def headers(token):
 
 
 @pytest.fixture
-def badge(db, world):
-    """A freshly issued micro-training badge, every gesture acquired."""
-    return issue(db, world)
+def badge(db, world, client):
+    """A freshly issued micro-training badge, every gesture acquired, whose claim link the
+    learner has opened in `client` (the code chosen: `tests.helpers.LEARNERS_CODE`)."""
+    credential = issue(db, world)
+    assert open_claim(client, credential.claim_token).status_code == 302
+    return credential
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from issuer.services import unit_of_work
 from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
 from issuer.services.revocation import revoke
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
-from tests.helpers import count, document
+from tests.helpers import count, document, issue, open_claim
 
 BASE = "https://badges.example.org"
 
@@ -158,6 +158,7 @@ def test_claim_page_shows_the_skill_and_what_is_left(client, db, world):
 
     templates = import_sample_catalogue(db)
     first = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    open_claim(client, first.claim_token)
     page = client.get(f"/claim/{first.claim_token}?lang=en").get_data(as_text=True)
     names = [html.escape(training_of(templates[part]).name_in("en")) for part in ONLINE]
     skill = re.search(r"Your next step: ([^<]+)</h2>.*?</section>", page, re.S)
@@ -246,6 +247,11 @@ def test_claim_page_links_to_the_card_and_the_certificate(client, badge):
     assert f"/claim/{badge.claim_token}/certificate.pdf" in page
 
 
+def app_client(client):
+    """Another browser on the same service."""
+    return client.application.test_client()
+
+
 def _badge_of_another_organisation(db):
     from tests.helpers import issue, make_world
 
@@ -255,6 +261,7 @@ def _badge_of_another_organisation(db):
 
 def test_a_learner_adds_another_card_and_their_record_shows_both(client, db, badge):
     theirs = _badge_of_another_organisation(db)
+    open_claim(client, theirs.claim_token)  # the other card, opened with its own code
     before = client.get(f"/claim/{badge.claim_token}/record.json").get_json(force=True)
     assert len(before["credentialSubject"]["verifiableCredential"]) == 1
     response = client.post(f"/claim/{badge.claim_token}/link?lang=en",
@@ -271,9 +278,26 @@ def test_a_wrong_code_links_nothing_and_says_so(client, db, badge):
     response = client.post(f"/claim/{badge.claim_token}/link?lang=en",
                            data={"other": theirs.claim_token[:-2] + "xx"},
                            follow_redirects=True)
-    assert "We could not open a badge with that link." in response.get_data(as_text=True)
+    assert "First open the link on the back of the other card" in response.get_data(
+        as_text=True)
     db.expire_all()
     assert badge.learner.person_uuid is None
+
+
+def test_the_back_of_someone_elses_card_alone_cannot_join_their_badges_to_mine(
+        client, db, world, badge):
+    """An employer handed a learner's card holds its back: with their own claim link they
+    still cannot pull that learner's badges into their own record."""
+    learners = issue(db, world, world.learners[1])  # opened by its learner elsewhere
+    assert open_claim(app_client(client), learners.claim_token).status_code == 302
+    response = client.post(f"/claim/{badge.claim_token}/link?lang=en",
+                           data={"other": f"{BASE}/claim/{learners.claim_token}"},
+                           follow_redirects=True)
+    assert "First open the link on the back of the other card" in response.get_data(
+        as_text=True)
+    record = client.get(f"/claim/{badge.claim_token}/record.json").get_json(force=True)
+    assert [c["id"] for c in record["credentialSubject"]["verifiableCredential"]] == [
+        document(badge)["id"]]
 
 
 def test_wallet_step_says_what_to_install_first_in_plain_words(client, badge):

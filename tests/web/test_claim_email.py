@@ -82,19 +82,19 @@ def test_no_button_when_email_is_not_configured(client, db, world, trainer):
     assert BUTTON not in page
 
 
-def test_the_learner_receives_a_new_claim_link_and_the_old_one_stops_working(
+def test_the_learner_receives_the_claim_link_of_their_card_which_keeps_working(
         client, db, world, trainer, smtp_server):
     credential = issue(db, world)
-    old_token = credential.claim_token
+    card_token = credential.claim_token
     response = send(client, credential)
-    assert "The claim link was sent to zoe@example.org." in response.get_data(as_text=True)
+    assert ("The claim link was sent to zoe@example.org. It is the same link as on the card."
+            in response.get_data(as_text=True))
     _sender, recipients, message = smtp_server[1].messages[0]
     assert recipients == ["zoe@example.org"]
     body = message.get_body(preferencelist=("plain",)).get_content()
-    new_token = re.search(r"/claim/([A-Za-z0-9_-]+)", body).group(1)
+    assert re.search(r"/claim/([A-Za-z0-9_-]+)", body).group(1) == card_token
     db.expire_all()
-    assert credential_for_claim_token(db, new_token).id == credential.id
-    assert credential_for_claim_token(db, old_token) is None
+    assert credential_for_claim_token(db, card_token).id == credential.id
 
 
 def test_a_failed_email_is_a_message_and_keeps_the_old_link(client, db, world, trainer,

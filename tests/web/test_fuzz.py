@@ -31,7 +31,7 @@ from issuer.core import baking
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.web import create_app
-from tests.helpers import issue
+from tests.helpers import issue, open_claim
 
 EXAMPLES = int(os.environ.get("SKY_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -60,6 +60,7 @@ def target(overrides, db, world) -> Target:
     badge = issue(db, world)
     with unit_of_work(db):
         _record, plain = create_token(db, world.org, "fuzz")
+    open_claim(client, badge.claim_token)
     page = html.unescape(client.get(f"/claim/{badge.claim_token}/wallet").get_data(as_text=True))
     exchange = re.search(r"/wallet/exchanges/[\w-]+", unquote(page)).group(0)
     offer = re.search(r"/oid4vci/offers/[\w-]+", unquote(page)).group(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -267,21 +268,76 @@ def test_card_and_session_sheet_are_pdfs(client, world, trainer, db):
         200, "application/pdf", b"%PDF-")
 
 
-def test_printing_the_card_makes_a_fresh_claim_link_for_its_back(client, world, trainer, db):
-    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
-    credential = db.scalar(select(Credential))
-    before = credential.claim_token_sha256
+def _printed_claim_link(client, credential) -> str:
     page = f"/trainer/credentials/{credential.uuid}"
     response = submit(client, page, {}, action=f"{page}/card.pdf")
     assert (response.status_code, response.data[:5]) == (200, b"%PDF-")
     assert response.headers["Cache-Control"] == "no-store"
-    db.expire_all()
-    assert db.get(Credential, credential.id).claim_token_sha256 != before
     back = pypdfium2.PdfDocument(response.data)[1].render(scale=300 / 72).to_pil()
-    claim_link = zxingcpp.read_barcodes(back)[0].text
-    assert claim_link.startswith("https://badges.example.org/claim/")
-    token = claim_link.rsplit("/", 1)[1]
+    return zxingcpp.read_barcodes(back)[0].text
+
+
+def test_a_reprinted_card_carries_the_claim_link_of_the_card_the_learner_holds(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    first = _printed_claim_link(client, credential)
+    assert first.startswith("https://badges.example.org/claim/")
+    assert _printed_claim_link(client, credential) == first  # the printer jammed
+    token = first.rsplit("/", 1)[1]
+    db.expire_all()
     assert credential_for_claim_token(db, token).id == credential.id
+    assert client.get(f"/claim/{token}").status_code == 200
+
+
+def test_a_card_declared_lost_stops_opening_the_badge_and_the_next_print_has_a_new_link(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    lost = _printed_claim_link(client, credential).rsplit("/", 1)[1]
+    page = f"/trainer/credentials/{credential.uuid}"
+    assert submit(client, page, {}, action=f"{page}/card-lost").status_code == 302
+    assert "The lost card&#39;s claim link no longer works." in client.get(page).get_data(
+        as_text=True)
+    assert client.get(f"/claim/{lost}").status_code == 404
+    new = _printed_claim_link(client, credential).rsplit("/", 1)[1]
+    assert new != lost
+    assert client.get(f"/claim/{new}").status_code == 200
+
+
+def test_a_link_printed_before_stable_links_keeps_working_after_a_reprint(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    old = "a-random-token-printed-by-an-earlier-version"
+    with unit_of_work(db):
+        credential.claim_token_sha256 = hashlib.sha256(old.encode()).hexdigest()
+    new = _printed_claim_link(client, credential).rsplit("/", 1)[1]
+    assert new != old
+    assert client.get(f"/claim/{old}").status_code == 200
+    assert client.get(f"/claim/{new}").status_code == 200
+
+
+def test_the_session_sheet_prints_backs_with_the_claim_links_learners_already_hold(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    on_the_card = _printed_claim_link(client, credential)
+    page = f"/trainer/sessions/{world.session.id}"
+    response = submit(client, page, {"backs": "duplex"}, action=f"{page}/cards.pdf")
+    assert (response.status_code, response.data[:5]) == (200, b"%PDF-")
+    assert response.headers["Cache-Control"] == "no-store"
+    fronts, backs = pypdfium2.PdfDocument(response.data)
+    assert [r.text for r in zxingcpp.read_barcodes(backs.render(scale=200 / 72).to_pil())] == [
+        on_the_card]
+    assert [r.text for r in zxingcpp.read_barcodes(fronts.render(scale=200 / 72).to_pil())] == [
+        f"https://badges.example.org/v/{credential.short_id}"]
+
+
+def test_the_session_sheet_refuses_unknown_backs(client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    page = f"/trainer/sessions/{world.session.id}"
+    assert submit(client, page, {"backs": "both"}, action=f"{page}/cards.pdf").status_code == 400
 
 
 # --- guards ------------------------------------------------------------------------------------
