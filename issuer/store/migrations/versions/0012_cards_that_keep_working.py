@@ -1,7 +1,7 @@
 """A printed claim link lives until its card is declared lost; a code the learner chooses guards it.
 
 Revision ID: 0012
-Revises: 0009, 0010
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = ('0009', '0010')  # joins main's two heads; the lead may rechain
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
