@@ -12,6 +12,7 @@ import hashlib
 import io
 import uuid as uuid_module
 from datetime import date
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 from sqlalchemy import select
@@ -454,7 +456,10 @@ def _own_credential(uuid: str) -> Credential:
 @login_required("trainer")
 def credential(uuid: str):
     """The badge just issued: the link its QR code opens, and the printable card."""
-    issued = _own_credential(uuid)
+    return _credential_page(_own_credential(uuid))
+
+
+def _credential_page(issued: Credential, **shown):
     record = db().get(Assessment, issued.assessment_id) if issued.assessment_id else None
     following = (_next_to_evaluate(record.session, record.learner_id)
                  if record is not None else None)
@@ -465,7 +470,29 @@ def credential(uuid: str):
                                publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
                            verify_url=verify_url(issued),
-                           can_email_claim=can_email_claim(issued))
+                           can_email_claim=can_email_claim(issued), **shown)
+
+
+@bp.route("/credentials/<uuid>/claim-link", methods=("POST",))
+@login_required("trainer")
+def share_claim(uuid: str):
+    """The learner's claim link, shown on demand (never in a URL or a log) to copy, text or
+    e-mail to them from the trainer's own phone: the same link as on their card."""
+    issued = _own_credential(uuid)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    link = _claim_url_to_print(issued)
+    if link is None:
+        flash(_("This badge can no longer be claimed."), "error")
+        return redirect(url_for(".credential", uuid=uuid))
+    with force_locale(issued.learner.language if issued.learner else None):
+        subject = _("Your badge")
+        body = _("Here is your badge. Open this link to keep it on your phone: %(link)s",
+                 link=link)
+    response = _credential_page(
+        issued, claim_link=link, sms_url="sms:?&body=" + quote(body, safe=""),
+        mailto_url=f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}")
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 def can_email_claim(credential: Credential) -> bool:

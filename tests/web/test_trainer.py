@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from urllib.parse import quote
 
 import pypdfium2
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from issuer.services import unit_of_work
 from issuer.services.issuing import credential_for_claim_token, save_assessment
+from issuer.services.revocation import revoke
 from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
 from tests.helpers import count, csrf_token, make_world, submit
 
@@ -288,6 +290,33 @@ def test_a_reprinted_card_carries_the_claim_link_of_the_card_the_learner_holds(
     db.expire_all()
     assert credential_for_claim_token(db, token).id == credential.id
     assert client.get(f"/claim/{token}").status_code == 200
+
+
+def test_the_claim_link_is_shown_on_demand_to_text_or_e_mail_and_matches_the_card(
+        client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    page = f"/trainer/credentials/{credential.uuid}"
+    printed = _printed_claim_link(client, credential)
+    assert printed not in client.get(page).get_data(as_text=True)  # not until asked
+    shown = submit(client, page, {}, action=f"{page}/claim-link")
+    assert shown.headers["Cache-Control"] == "no-store"
+    html = shown.get_data(as_text=True)
+    assert f'value="{printed}"' in html
+    sms = re.search(r'href="(sms:\?&amp;body=[^"]+)"', html).group(1)
+    assert quote(printed, safe="") in sms.replace("&amp;", "&")
+    assert 'href="mailto:?subject=' in html
+
+
+def test_a_revoked_badge_offers_no_claim_link_to_share(client, world, trainer, db):
+    evaluate(client, enrol(client, world), {DIG: "acquired", STAKE: "acquired"})
+    credential = db.scalar(select(Credential))
+    with unit_of_work(db):
+        revoke(db, credential, "wrong person", world.admin)
+    page = f"/trainer/credentials/{credential.uuid}"
+    assert "claim-link" not in client.get(page).get_data(as_text=True)
+    refused = submit(client, page, {}, action=f"{page}/claim-link", follow_redirects=True)
+    assert "This badge can no longer be claimed." in refused.get_data(as_text=True)
 
 
 def test_a_card_declared_lost_stops_opening_the_badge_and_the_next_print_has_a_new_link(
