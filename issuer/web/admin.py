@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import TemplateError
 from issuer.domain.catalogue import SLUG, not_utf8, renamed
 from issuer.services import (
@@ -72,7 +73,7 @@ from .forms import (
     TokenForm,
     TrainerForm,
 )
-from .i18n import translated
+from .i18n import current_language, translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -266,13 +267,7 @@ def catalogue_page():
 
 def _catalogue_page(form, problems: list[str], status: int = 200):
     templates = catalogue.current_templates(db(), kind=None)
-    names = {}
-    for template in templates:
-        try:
-            names[template.id] = (catalogue.training_of(template).name_in("en")
-                                  if template.kind == catalogue.TRAINING else template.template_id)
-        except TemplateError:
-            names[template.id] = template.template_id
+    names = {template.id: _template_name(template) for template in templates}
     issued = {t.template_id: t for t in catalogue.issuable_templates(db(), _organisation(), None)}
     owners = {org.id: org.name for org in db().scalars(select(Organisation))}
     # Each problem is a core Message: shown in the reader's language (file and field stay as typed).
@@ -368,12 +363,15 @@ def _declared_id(text: str) -> str | None:
 @bp.route("/credentials")
 @login_required("admin")
 def credentials():
-    """The organisation's credentials, newest first; search by learner, training or short id."""
+    """The organisation's badges, newest first; search by learner, training or short id, and
+    filter by status. A learner's wallet copies are listed under the badge they copy."""
     form = CredentialSearchForm(request.args)
     query = (select(Credential, Learner, AchievementTemplate)
              .outerjoin(Learner, Credential.learner_id == Learner.id)
              .join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id)
-             .where(Credential.organisation_id == current_user().organisation_id))
+             .where(Credential.organisation_id == current_user().organisation_id,
+                    Credential.supersedes_id.is_(None)))
+    query = _with_status(query, form.status.data)
     text = (form.q.data or "").strip()
     if text:
         pattern = f"%{text.lower()}%"
@@ -384,8 +382,43 @@ def credentials():
     total = db().scalar(select(func.count()).select_from(query.subquery()))
     rows = db().execute(query.order_by(Credential.issued_at.desc(), Credential.id.desc())
                         .limit(PAGE_SIZE).offset((_page() - 1) * PAGE_SIZE)).all()
+    copies = _wallet_copies([credential.id for credential, _l, _t in rows])
     return render_template("admin/credentials.html", form=form, rows=rows, total=total,
-                           page=_page(), pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+                           page=_page(), pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+                           names={t.id: _template_name(t) for _c, _l, t in rows},
+                           copies=copies, now=utc_seconds())
+
+
+def _with_status(query, status: str | None):
+    now = utc_seconds()
+    if status == "revoked":
+        return query.where(Credential.revoked_at.is_not(None))
+    if status == "expired":
+        return query.where(Credential.revoked_at.is_(None), Credential.valid_until < now)
+    if status == "valid":
+        return query.where(Credential.revoked_at.is_(None),
+                           or_(Credential.valid_until.is_(None), Credential.valid_until >= now))
+    return query
+
+
+def _wallet_copies(originals: list[int]) -> dict[int, list[Credential]]:
+    """The wallet copies of the listed badges, by original (one query for the page)."""
+    found: dict[int, list[Credential]] = {}
+    if originals:
+        for copy in db().scalars(select(Credential).where(Credential.supersedes_id.in_(originals))
+                                 .order_by(Credential.id)):
+            found.setdefault(copy.supersedes_id, []).append(copy)
+    return found
+
+
+def _template_name(template: AchievementTemplate) -> str:
+    """A training's or skill's name in the reader's language; its id if it cannot be read."""
+    try:
+        read = (catalogue.training_of(template) if template.kind == catalogue.TRAINING
+                else catalogue.skill_of(template))
+        return read.name_in(current_language())
+    except TemplateError:
+        return template.template_id
 
 
 def _own_credential(uuid: str) -> Credential:

@@ -254,6 +254,9 @@ class CredentialSearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_("Search"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_("Status"), default="", validators=[Optional()], choices=[
+        SelectChoice("", _("All")), SelectChoice("valid", _("valid")),
+        SelectChoice("expired", _("expired")), SelectChoice("revoked", _("revoked"))])
 
 
 class RevokeForm(FlaskForm):

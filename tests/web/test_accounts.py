@@ -55,17 +55,17 @@ def test_the_reset_mail_leaves_after_the_answer_so_timing_does_not_tell(mail_app
     original = mailbox.handle_DATA
 
     async def slow(server, session, envelope):
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(3)
         return await original(server, session, envelope)
 
     mailbox.handle_DATA = slow
     client = app.test_client()
     token = csrf_token(client.get("/account/reset").text)
-    started = time.monotonic()
     response = client.post("/account/reset", data={"csrf_token": token,
                                                    "email": world.admin.email})
-    assert response.status_code == 200 and time.monotonic() - started < 1.0
-    _wait_for(mailbox, 1)
+    # The answer came before the mail server took the message: nobody can time it.
+    assert response.status_code == 200 and mailbox.messages == []
+    _wait_for(mailbox, 1, seconds=30)
     assert len(mailbox.messages) == 1
 
 

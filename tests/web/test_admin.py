@@ -107,6 +107,28 @@ def test_credentials_search_finds_by_learner_name(client, world, admin, db):
     assert second.short_id not in page
 
 
+def test_credentials_list_names_trainings_groups_wallet_copies_and_filters_by_status(
+        client, world, admin, db):
+    from issuer.services.claims import bind_to_holder
+    from issuer.services.revocation import revoke
+
+    kept = issue(db, world, world.learners[0])
+    withdrawn = issue(db, world, world.learners[1])
+    with unit_of_work(db):
+        copy = bind_to_holder(db, kept, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+        revoke(db, withdrawn, "wrong person", world.admin)
+    page = client.get("/admin/credentials?lang=en").get_data(as_text=True)
+    assert copy.short_id not in page  # a copy is not a second badge...
+    assert "1 copy in a wallet app" in page  # ...it is listed under its original
+    assert "2 badges" in page
+    assert kept.template.template_id in page
+    only_valid = client.get("/admin/credentials?status=valid").get_data(as_text=True)
+    assert kept.short_id in only_valid and withdrawn.short_id not in only_valid
+    only_revoked = client.get("/admin/credentials?status=revoked").get_data(as_text=True)
+    assert withdrawn.short_id in only_revoked and kept.short_id not in only_revoked
+    assert client.get("/admin/credentials?status=bogus").status_code == 200
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 
