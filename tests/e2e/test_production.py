@@ -2,7 +2,8 @@
 
 Each command of the section's shell block runs as written (the exported values replaced by this
 test's own: a fresh PostgreSQL schema when DATABASE_URL is set, else SQLite; a loopback SMTP
-server; gunicorn bound to a free loopback port). Then people take over in a real Chromium on a
+server; gunicorn bound to a free loopback port; `sky-badges worker` left running beside
+it). Then people take over in a real Chromium on a
 390 px phone: the first admin opens the e-mailed invitation, chooses a password and lands on the
 admin pages; invites a trainer by e-mail; the trainer accepts and issues a badge, which the
 employer's page calls valid.
@@ -90,13 +91,19 @@ def production(tmp_path, smtp_server):
                         "SMTP_FROM": "badges@agfe.example.org", "SMTP_STARTTLS": "0",
                         "SMTP_USER": "mailer", "SMTP_PASSWORD": SMTP_PASSWORD,
                         "WEB_CONCURRENCY": "2"})
-    printed, server = [], None
+    printed, server, workers = [], None, []
     log = (tmp_path / "gunicorn.log").open("w", encoding="utf-8")
     try:
         for arguments in production_commands():
             if arguments[0] == "export":  # the test's own values stand in for the examples
                 names = {assignment.split("=", 1)[0] for assignment in arguments[1:]}
                 assert names <= set(environment), names - set(environment)
+            elif arguments[:2] == ["sky-badges", "worker"]:  # runs until stopped, as gunicorn
+                workers.append(subprocess.Popen(
+                    [sys.executable, "-c",
+                     "import sys; from issuer.cli import main; sys.exit(main())",
+                     *arguments[1:]], env=environment, cwd=ROOT, stdout=log,
+                    stderr=subprocess.STDOUT))
             elif arguments[0] == "sky-badges":
                 printed.append(_run(environment, arguments))
             elif arguments[0] == "gunicorn":
@@ -111,9 +118,9 @@ def production(tmp_path, smtp_server):
         assert server is not None, "the Production section starts no server"
         yield Service(base_url, database_url), mailbox, "".join(printed)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
+        for running in ([server] if server is not None else []) + workers:
+            running.terminate()
+            running.wait(timeout=20)
         log.close()
         if drop is not None:
             drop()
