@@ -48,7 +48,8 @@ class TooManyAttempts(ServiceError):
     """Log-in refused for a while after repeated failures."""
 
 
-def _hasher(config: Settings) -> PasswordHasher:
+def password_hasher(config: Settings) -> PasswordHasher:
+    """argon2id with the costs of `config`: staff passwords and learners' claim codes."""
     return PasswordHasher(time_cost=config.password_time_cost,
                           memory_cost=config.password_memory_cost)
 
@@ -78,7 +79,7 @@ def _common_passwords() -> frozenset[str]:
 def hash_password(password: str, config: Settings) -> str:
     """An argon2id hash of `password` with the costs of `config` (a new password: checked)."""
     check_password_rules(password)
-    return _hasher(config).hash(password)
+    return password_hasher(config).hash(password)
 
 
 def create_user(db: Session, org: Organisation, email: str, name: str, role: str,
@@ -151,14 +152,14 @@ def authenticate(db: Session, email: str, password: str, remote_addr: str | None
         db.flush()
         return None
     db.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    if _hasher(config).check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher(config).hash(password)
+    if password_hasher(config).check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher(config).hash(password)
     return user
 
 
 def _password_matches(password_hash: str, password: str, config: Settings) -> bool:
     try:
-        return _hasher(config).verify(password_hash, password)
+        return password_hasher(config).verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.store.models import Credential
 
+from .accounts import password_hasher
 from .base import Actor, ServiceError, audit, settings_of
 
 TOKEN_BYTES = 24  # 192 bits, as the random tokens before them
@@ -122,7 +122,7 @@ def set_code(db: Session, credential: Credential, code: str, config: Settings | 
     if not (code.isascii() and code.isdigit() and low <= len(code) <= high):
         raise ClaimCodeError(N_("choose a code of %(low)s to %(high)s digits", low=low,
                                 high=high))
-    credential.claim_code_hash = _hasher(config or settings_of(db)).hash(code)
+    credential.claim_code_hash = password_hasher(config or settings_of(db)).hash(code)
     credential.claim_code_failures = 0
     db.flush()
 
@@ -138,7 +138,7 @@ def check_code(db: Session, credential: Credential, code: str, now: datetime | N
     if credential.claim_code_hash is None:
         return False
     try:
-        right = _hasher(config or settings_of(db)).verify(credential.claim_code_hash,
+        right = password_hasher(config or settings_of(db)).verify(credential.claim_code_hash,
                                                           (code or "").strip()[:64])
     except (VerificationError, InvalidHashError):
         right = False
@@ -153,8 +153,3 @@ def check_code(db: Session, credential: Credential, code: str, now: datetime | N
                                                            LONGEST_LOCK)
     db.flush()
     return right
-
-
-def _hasher(config: Settings) -> PasswordHasher:
-    return PasswordHasher(time_cost=config.password_time_cost,
-                          memory_cost=config.password_memory_cost)
