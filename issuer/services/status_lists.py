@@ -44,7 +44,9 @@ def allocate_slot(db: Session, org: Organisation) -> tuple[StatusList, int]:
     """A random free index of the organisation's open revocation list (a new list when full)."""
     while True:
         status_list = _open_list(db, org)
-        index = _take_random(db, status_list) or _take_free(db, status_list)
+        index = _take_random(db, status_list)
+        if index is None:  # not `or`: index 0 is a slot like any other
+            index = _take_free(db, status_list)
         if index is not None:
             return status_list, index
         status_list.full = True

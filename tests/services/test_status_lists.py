@@ -46,6 +46,18 @@ def test_last_free_slot_is_found_and_a_full_list_makes_a_new_one(db, world):
     assert db.get(StatusList, first.id).full is True
 
 
+def test_slot_zero_is_used_not_leaked(db, world):
+    # A one-slot list can only draw index 0: it must be given out, not skipped as if falsy.
+    with unit_of_work(db):
+        first, _ = allocate_slot(db, world.org)
+        db.query(StatusSlot).delete()
+        first.size = 1
+    with unit_of_work(db):
+        status_list, index = allocate_slot(db, world.org)
+    assert (status_list.id, index) == (first.id, 0)
+    assert count(db, StatusSlot) == 1
+
+
 def test_revocation_sets_the_bit_in_the_signed_list(db, world):
     credential = issue(db, world)
     with unit_of_work(db):
