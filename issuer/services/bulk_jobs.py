@@ -23,10 +23,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, dump, load
 from issuer.store.job_models import DONE, QUEUED, RUNNING, STOPPED, BulkJob, BulkJobRow
-from issuer.store.models import Credential, TrainingSession, utcnow
+from issuer.store.models import Credential, TrainingSession
 
 from . import bulk, catalogue
 from .base import NotFound, ServiceError, audit, require_organisation
@@ -89,7 +90,8 @@ def is_stopped(job: BulkJob, now: datetime | None = None) -> bool:
     """A job no worker is carrying on: given up on, or silent for `STALE_AFTER`."""
     if job.status == STOPPED:
         return True
-    return job.status in (QUEUED, RUNNING) and (now or utcnow()) - job.heartbeat_at > STALE_AFTER
+    return (job.status in (QUEUED, RUNNING)
+            and (now or utc_seconds()) - job.heartbeat_at > STALE_AFTER)
 
 
 def counts(db: Session, job: BulkJob) -> dict[str, int]:
@@ -118,7 +120,7 @@ def results(db: Session, job: BulkJob, verdicts: tuple[str, ...] | None = None
 
 def resume(db: Session, job: BulkJob, now: datetime | None = None) -> bool:
     """Queue a stopped job again (the caller enqueues it); False when it is not stopped."""
-    now = now or utcnow()
+    now = now or utc_seconds()
     if not is_stopped(job, now):
         return False
     queued = db.execute(update(BulkJob).where(
@@ -146,7 +148,7 @@ def run(db: Session, job_id: int, now: datetime | None = None,
         _set_status(db, job, STOPPED)
         raise
     if finished:
-        job.finished_at = utcnow()
+        job.finished_at = utc_seconds()
     _set_status(db, job, DONE if finished else QUEUED)
     return job
 
@@ -159,7 +161,7 @@ def _set_status(db: Session, job: BulkJob, status: str) -> None:
 def _claim(db: Session, job_id: int) -> BulkJob | None:
     """Take a queued job, atomically: of two workers given the same job, one gets it."""
     taken = db.execute(update(BulkJob).where(BulkJob.id == job_id, BulkJob.status == QUEUED)
-                       .values(status=RUNNING, heartbeat_at=utcnow(),
+                       .values(status=RUNNING, heartbeat_at=utc_seconds(),
                                attempts=BulkJob.attempts + 1))
     db.commit()
     return db.get(BulkJob, job_id, populate_existing=True) if taken.rowcount == 1 else None
@@ -211,4 +213,4 @@ def _add_row(db: Session, job: BulkJob, result: bulk.RowResult, credential_id: i
     db.add(BulkJobRow(job_id=job.id, line=result.line, name=result.name[:MAX_NAME],
                       verdict=result.verdict, credential_id=credential_id,
                       message=dump(result.message) if result.message else None))
-    job.heartbeat_at = utcnow()
+    job.heartbeat_at = utc_seconds()

@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from issuer.core.clock import utc_seconds
 from issuer.domain.catalogue import ACQUIRED, NOT_YET, Gesture, MicroTraining
 from issuer.store.models import (
     AchievementTemplate,
@@ -397,7 +398,7 @@ def learner_of(db: Session, token: ApiToken, learner_id: int,
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    return utc_seconds().date()
 
 
 # --- carrying an API request out --------------------------------------------------------------

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from issuer.config import Settings
+from issuer.core.clock import utc_seconds
 from issuer.rendering.cards import qr_matrix
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.account_mail import compose_account_mail
@@ -68,7 +68,7 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 def _allowed(bucket: str, limit: int) -> bool:
     """Count one attempt in `bucket` for the lock-out window; True while within `limit`."""
     window = settings().login_lockout_minutes * 60
-    return ratelimit.hit(db(), bucket, limit, window, datetime.now(UTC))
+    return ratelimit.hit(db(), bucket, limit, window, utc_seconds())
 
 
 def _client_allowed() -> bool:

@@ -54,7 +54,6 @@ from issuer.store.models import (
     SigningKey,
     TrainingSession,
     User,
-    utcnow,
 )
 from issuer.store.stacking_models import Endorsement
 
@@ -569,7 +568,8 @@ def tokens():
                 lifetime=timedelta(days=form.lifetime_days.data))
         form = TokenForm(formdata=None)
     response = render_template("admin/tokens.html", form=form, token=token, confirm=ConfirmForm(),
-                               tokens=api_tokens.tokens_of(db(), _organisation()), now=utcnow())
+                               tokens=api_tokens.tokens_of(db(), _organisation()),
+                               now=utc_seconds())
     return response, 422 if form.errors else 200, NO_STORE
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -30,6 +29,7 @@ from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from issuer.core import baking, limits
+from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
 from issuer.services import catalogue, keys, pictures, publishing, status_lists, verification
@@ -117,7 +117,7 @@ def _public_url(endpoint: str, **values) -> str:
 def _client_allowed(bucket: str, default_limit: int) -> bool:
     limit = app_config(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
     key = f"{bucket}:{request.remote_addr or 'unknown'}"
-    return ratelimit.hit(_db(), key, limit, RATE_WINDOW, datetime.now(UTC))
+    return ratelimit.hit(_db(), key, limit, RATE_WINDOW, utc_seconds())
 
 
 # --- /: what this service is, and where each kind of visitor goes ------------------------------
