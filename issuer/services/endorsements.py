@@ -23,6 +23,7 @@ from issuer.core.clock import utc_seconds
 from issuer.core.errors import TemplateError
 from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
+from issuer.domain.signed_texts import ENDORSEMENT_NAME
 from issuer.languages import in_language
 from issuer.store.models import AchievementTemplate, Organisation
 from issuer.store.stacking_models import Endorsement
@@ -32,11 +33,6 @@ from .catalogue import SKILL, achievement_id
 from .keys import issuer_profile_builder, sign
 
 MAX_COMMENT_LENGTH = 2000
-_NAMES = {
-    "en": "Endorsement of {name}", "fr": "Recommandation de {name}",
-    "nl": "Aanbeveling van {name}", "it": "Raccomandazione di {name}",
-    "es": "Aval de {name}", "pl": "Rekomendacja: {name}",
-}
 
 
 def endorse(db: Session, endorser: Organisation, template: AchievementTemplate, comment: str,
@@ -96,7 +92,7 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
                  language: str, name: str, comment: str, now: datetime) -> Endorsement:
     endorsement_uuid = str(uuidlib.uuid4())
     subject_id = achievement_id(template, language)
-    label = in_language(_NAMES, language).format(name=name)
+    label = in_language(ENDORSEMENT_NAME, language).format(name=name)
     document = builders.EndorsementCredential(
         id=f"urn:uuid:{endorsement_uuid}",
         issuer=issuer_profile_builder(endorser),

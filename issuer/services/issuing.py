@@ -24,6 +24,7 @@ from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_, Joined, Localised, Message
 from issuer.domain import catalogue as core_catalogue
 from issuer.domain.catalogue import MicroTraining
+from issuer.domain.signed_texts import TRAINER_COMMENT
 from issuer.languages import in_language
 from issuer.store.models import (
     Assessment,
@@ -223,7 +224,7 @@ def _evidence(assessment: Assessment, training: MicroTraining, language: str):
         return
     names = {gesture.id: gesture.name_in(language) for gesture in training.gestures}
     if assessment.comments.get(""):
-        yield builders.Evidence(name=in_language(_TRAINER_COMMENT, language),
+        yield builders.Evidence(name=in_language(TRAINER_COMMENT, language),
                                 narrative=assessment.comments[""])
     for gesture in training.gestures:
         comment = assessment.comments.get(gesture.id)
@@ -237,13 +238,6 @@ def _evidence(assessment: Assessment, training: MicroTraining, language: str):
     for photo in (f for f in assessment.evidence if f.gesture_id not in names):
         yield builders.Evidence(id=evidence_url(photo), name=photo.filename,
                                 genre=_genre(photo))
-
-
-_TRAINER_COMMENT = {
-    "en": "Trainer's comment", "fr": "Commentaire du formateur", "nl": "Opmerking van de trainer",
-    "it": "Commento del formatore", "es": "Comentario del formador",
-    "pl": "Komentarz trenera",
-}
 
 
 def _genre(evidence: EvidenceFile) -> str:

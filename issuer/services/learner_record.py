@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from issuer.core import builders, clr
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
+from issuer.domain.signed_texts import RECORD_NAME
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
 from issuer.rendering.record import RecordRow, record_pdf
 from issuer.store.models import Credential, Learner
@@ -44,17 +45,6 @@ _WORDS = {
     "none": N_("No valid badge yet."),
 }
 
-# The name of the record is signed content of the CLR, in the learner's language: data of the
-# credential, like the achievement names, so it stays out of the catalogues.
-_RECORD_NAMES = {
-    "en": "Learner record of {name}",
-    "fr": "Parcours de {name}",
-    "nl": "Leerlingdossier van {name}",
-    "it": "Percorso di {name}",
-    "es": "Expediente de {name}",
-    "pl": "Rejestr osiągnięć: {name}",
-}
-
 
 def labels_for(language: str | None) -> dict[str, str]:
     """The summary's words in `language` (its catalogue; English for a language not ours)."""
@@ -64,7 +54,7 @@ def labels_for(language: str | None) -> dict[str, str]:
 
 def record_name(language: str | None, name: str) -> str:
     """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
-    return in_language(_RECORD_NAMES, language).format(name=name)
+    return in_language(RECORD_NAME, language).format(name=name)
 
 
 # --- which badges ------------------------------------------------------------------------------

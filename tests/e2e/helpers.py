@@ -23,11 +23,12 @@ import zxingcpp
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session as DatabaseSession
 
+from issuer import languages
 from issuer.services.catalogue import training_of
 from issuer.store.db import normalise_url
 from issuer.store.models import TrainingSession
 
-LANGUAGES = ("en", "fr", "nl", "it", "es", "pl")
+LANGUAGES = tuple(languages.LANGUAGES)  # en, fr, nl, it, es, pl
 PHONE = {"width": 390, "height": 844}
 STARTUP_SECONDS = 60
 _ACCOUNT_LINE = re.compile(r"^\s+.+?\s+(admin|trainer)\s+(\S+@\S+)\s+(\S+)\s*$")
