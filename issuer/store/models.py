@@ -98,13 +98,24 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # "trainer", "admin" or "coordinator"
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # RFC 6238 shared secret (base32) once the person turned the second factor on, and the
-    # last time step accepted (a code is good once).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # RFC 6238 shared secret once the person turned the second factor on, sealed with the key
+    # passphrase (services/second_factor.py), and the last time step accepted (a code is good
+    # once).
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the second factor (only its sha256 is stored)."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):

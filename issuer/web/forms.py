@@ -382,3 +382,11 @@ class CodeForm(FlaskForm):
     code = StringField(_("Code from your authenticator app"),
                        validators=[DataRequired(), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the recovery codes printed when the second factor was turned on."""
+
+    recovery_code = StringField(_("Recovery code"), validators=[DataRequired(), Length(max=40)],
+                                render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                           "spellcheck": "false"})
