@@ -97,6 +97,25 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def blank_database_url(database_url, tmp_path):
+    """A second database on the same backend as `database_url`, with no table at all: a SQLite
+    file not yet created, or a PostgreSQL schema of its own (dropped after the test)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    base = os.environ["DATABASE_URL"]
+    schema = f"sky_blank_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
 def overrides(database_url, tmp_path) -> dict:
     """The settings of this test's instance (create_app's test_config)."""
     return settings_for(tmp_path / "instance", database_url, AUTO_MIGRATE=False)

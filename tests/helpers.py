@@ -234,3 +234,21 @@ def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
                               TEST_PASSWORD)
         learner = create_learner(db, org, learner_name, email=email, language="fr")
     return trainer, learner
+
+
+# --- the command line on a test instance ----------------------------------------------------
+
+CLI_SETTINGS = ("DATABASE_URL", "PUBLIC_BASE_URL", "SKY_KEY_PASSPHRASE", "SECRET_KEY",
+                "SKY_PASSWORD_TIME_COST", "SKY_PASSWORD_MEMORY_COST", "SKY_KEY_KDF_ITERATIONS")
+
+
+def point_cli_at(monkeypatch, overrides: dict, **changes) -> dict:
+    """Set the environment `sky-badges` reads to the test instance of `overrides` (with
+    `changes`, environment names); return the settings it now sees."""
+    settings = {**overrides, **changes}
+    for name in CLI_SETTINGS:
+        monkeypatch.setenv(name, str(settings[name]))
+    monkeypatch.setenv("SKY_INSTANCE_PATH", str(settings["INSTANCE_PATH"]))
+    for name in ("SMTP_HOST", "SMTP_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    return settings

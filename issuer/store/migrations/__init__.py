@@ -17,6 +17,14 @@ HERE = Path(__file__).parent
 _NOT_MODELS = ("db", "migrations")
 
 
+class BrokenReferences(Exception):
+    """An upgraded SQLite database holds rows whose foreign key points at nothing."""
+
+    def __init__(self, count: int, tables: list[str]):
+        super().__init__(f"{count} reference(s) in {', '.join(tables)} point at nothing")
+        self.count, self.tables = count, tables
+
+
 def load_models():
     """Import every model module of `issuer.store`; return the metadata holding all tables.
 
