@@ -25,7 +25,13 @@ from sqlalchemy import create_engine, text
 from issuer.config import Settings
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
-from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
+from tests.helpers import (
+    SMTP_PASSWORD,
+    blank_postgres_schema,
+    load_vector,
+    make_world,
+    settings_for,
+)
 
 QUEUE_TABLES = ("huey_kv", "huey_schedule", "huey_task", "huey_counter")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
@@ -103,16 +109,8 @@ def blank_database_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'blank.db'}"
         return
-    base = os.environ["DATABASE_URL"]
-    schema = f"sky_blank_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with blank_postgres_schema(os.environ["DATABASE_URL"]) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.support import NullTranslations
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from issuer.services import stacking, unit_of_work
 from issuer.services.accounts import create_user
@@ -21,6 +25,7 @@ from issuer.services.catalogue import current_templates, import_catalogue, train
 from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.keys import active_key
 from issuer.services.learners import create_learner
+from issuer.store.db import normalise_url
 from issuer.store.models import Credential, Organisation, TrainingSession
 from issuer.store.stacking_models import SkillAward
 
@@ -252,3 +257,19 @@ def point_cli_at(monkeypatch, overrides: dict, **changes) -> dict:
     for name in ("SMTP_HOST", "SMTP_FROM"):
         monkeypatch.delenv(name, raising=False)
     return settings
+
+
+@contextmanager
+def blank_postgres_schema(base_url: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL database `base_url`, dropped after."""
+    schema = f"sky_blank_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(base_url))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -58,6 +58,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def revisions() -> list[str]:
+    """Every revision this release knows."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
 def is_current(url: str) -> bool:
     """Whether the database at `url` is at the latest revision (False when never migrated)."""
     from alembic.runtime.migration import MigrationContext
