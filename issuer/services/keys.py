@@ -70,9 +70,12 @@ def jwt_kid(org: Organisation, key: SigningKey) -> str:
 
 
 def did_document(db: Session, org: Organisation) -> dict:
-    """The did:web document listing every key version (retired ones too), newest last."""
+    """The did:web document listing every key version (retired ones too, withdrawn ones
+    never), newest last."""
     versions = db.scalars(
-        select(SigningKey).where(SigningKey.organisation_id == org.id).order_by(SigningKey.version)
+        select(SigningKey).where(SigningKey.organisation_id == org.id,
+                                 SigningKey.withdrawn_at.is_(None))
+        .order_by(SigningKey.version)
     ).all()
     keys = [PublicKey.from_multibase(key.public_multibase) for key in versions]
     return did_web_document(issuer_did(org), keys)

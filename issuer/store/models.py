@@ -137,7 +137,8 @@ class ApiToken(Base):
 
 
 class SigningKey(Base):
-    """One version of an organisation's key. Retired keys stay published so old badges verify."""
+    """One version of an organisation's key. Retired keys stay published so old badges verify;
+    a withdrawn key (compromised) is published no more, and nothing it signed verifies."""
 
     __tablename__ = "signing_key"
     __table_args__ = (UniqueConstraint("organisation_id", "version"),)
@@ -150,6 +151,7 @@ class SigningKey(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="keys")
 
