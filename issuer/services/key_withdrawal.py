@@ -28,7 +28,7 @@ from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 from issuer.store.stacking_models import Endorsement
 
 from .base import Actor, NotFound, ServiceError, audit, require_organisation
-from .keys import rotate_key, sign, verification_method_id
+from .keys import issuer_dids, rotate_key, sign, verification_method_id
 
 BATCH = 200
 
@@ -85,10 +85,15 @@ def resign_batch(db: Session, key: SigningKey, now: datetime | None = None,
     records = _credentials_signed_by(db, key, limit)
     records += _endorsements_signed_by(db, key, limit - len(records)) if len(records) < limit \
         else []
+    dids = issuer_dids(org)
     for record in records:
         document = json.loads(record.signed_json)
         document.pop("proof")
-        record.signed_json = json.dumps(sign(db, org, document, created), ensure_ascii=False)
+        # Issued under a former address of the site, it is signed under the did:web it names.
+        issuer = document.get("issuer")
+        base = dids.get(issuer.get("id") if isinstance(issuer, dict) else issuer)
+        record.signed_json = json.dumps(sign(db, org, document, created, base),
+                                        ensure_ascii=False)
         done += 1
     db.flush()
     if done:
