@@ -15,7 +15,15 @@ from issuer.services.keys import rotate_key
 from issuer.services.revocation import revoke
 from issuer.services.verification import verify_any, verify_stored
 from issuer.store.models import AuditEvent, Credential, SigningKey
-from tests.helpers import document, independently_verified, issue, open_claim, point_cli_at
+from tests.helpers import (
+    TEST_PASSWORD,
+    document,
+    independently_verified,
+    issue,
+    open_claim,
+    point_cli_at,
+    submit,
+)
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -117,3 +125,12 @@ def test_a_withdrawn_key_signs_no_status_list(db, app, badges):
         f"#{_key(db, 2).public_multibase}")
     assert json.loads(kept.signed_json)["proof"][0]["verificationMethod"].endswith(
         f"#{_key(db, 1).public_multibase}")
+
+
+def test_the_admins_key_page_says_which_version_was_withdrawn(db, world, app, badges):
+    assert main(["keys", "withdraw", "agfe", "1"]) == 0
+    client = app.test_client()
+    submit(client, "/auth/login", {"email": world.admin.email, "password": TEST_PASSWORD})
+    page = client.get("/admin/keys?lang=en").get_data(as_text=True)
+    assert page.count("(withdrawn: no longer published)") == 1
+    assert "2 (in use)" in page
