@@ -413,12 +413,7 @@ def _wallet_copies(originals: list[int]) -> dict[int, list[Credential]]:
 
 def _template_name(template: AchievementTemplate) -> str:
     """A training's or skill's name in the reader's language; its id if it cannot be read."""
-    try:
-        read = (catalogue.training_of(template) if template.kind == catalogue.TRAINING
-                else catalogue.skill_of(template))
-        return read.name_in(current_language())
-    except TemplateError:
-        return template.template_id
+    return catalogue.template_name(template, current_language())
 
 
 def _own_credential(uuid: str) -> Credential:
@@ -494,14 +489,6 @@ def _endorse_form() -> EndorseForm:
     form.template.choices = [SelectChoice(t.id, _template_name(t))
                              for t in catalogue.current_templates(db())]
     return form
-
-
-def _template_name(template: AchievementTemplate) -> str:
-    """A micro-training's name in the admin's language (the id if the file cannot be read)."""
-    try:
-        return catalogue.training_of(template).name_in(current_user().language or "en")
-    except TemplateError:
-        return template.template_id
 
 
 def _endorsement_groups() -> list[list[Endorsement]]:
