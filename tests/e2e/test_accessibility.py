@@ -177,6 +177,13 @@ def test_public_pages_have_no_wcag_violations(browser, request, service, seeded,
     assert not problems, _report(problems)
 
 
+def test_api_documentation_has_no_wcag_violations(page):
+    """For developers, in English only (it says so with <html lang="en">)."""
+    problems: dict[str, list[str]] = {}
+    visit(page, "/api/docs", "en", "API documentation", problems)
+    assert not problems, _report(problems)
+
+
 def _verify_pasted(page, language: str, text: str, label: str, problems: dict) -> None:
     page.goto(with_lang("/verify", language))
     page.fill("#credential", text)
