@@ -280,6 +280,13 @@ class RevokeForm(FlaskForm):
             raise ValidationError(_("Say why the badge is withdrawn."))
 
 
+class RevokeManyForm(RevokeForm):
+    """Revocation of the badges chosen on the list, for one reason."""
+
+    confirm = BooleanField(_("I confirm: these badges will show as revoked everywhere, for good."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
 class TokenForm(FlaskForm):
     """A new API token, its permissions and expiry; the token itself is shown once."""
 

@@ -10,16 +10,16 @@ import pytest
 from issuer.services import PermissionDenied, ServiceError, unit_of_work
 from issuer.services.second_factor import (
     check_code,
-    recovery_codes_left,
-    renew_recovery_codes,
-    use_recovery_code,
     hotp,
     matching_step,
     new_secret,
     provisioning_uri,
+    recovery_codes_left,
+    renew_recovery_codes,
     time_step,
     turn_off,
     turn_on,
+    use_recovery_code,
 )
 
 # RFC 6238 Appendix B: the seeds are the ASCII digits repeated to the digest's size.
