@@ -65,6 +65,7 @@ def _reaching_the_database(action, settings: Settings, path: Path):
     try:
         return action(settings, path)
     except OperationalError:
-        print(_("sky-badges: error: the database cannot be reached; check DATABASE_URL"),
+        print(_("sky-badges: error: %(reason)s",
+                reason=_("the database cannot be reached; check DATABASE_URL")),
               file=sys.stderr)
         return None

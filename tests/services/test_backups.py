@@ -172,6 +172,8 @@ def test_restore_refuses_a_database_that_is_not_empty(
     err = capsys.readouterr().err
     assert err.startswith("sky-badges: error: the database is not empty (table ")
     assert err.endswith("has rows): restore into a new, empty database\n")
+    assert main(["--lang", "fr", "restore", str(backup)]) == 2
+    assert "la base de données n'est pas vide (la table " in capsys.readouterr().err
 
 
 def test_restore_refuses_a_damaged_backup_before_writing_anything(
