@@ -202,7 +202,7 @@ def test_restore_refuses_a_damaged_backup_before_writing_anything(
     engine.dispose()
 
 
-def test_restore_refuses_another_key_passphrase_or_a_non_empty_instance_folder(
+def test_restore_refuses_other_secrets_or_a_non_empty_instance_folder(
         deployment, overrides, blank_database_url, monkeypatch, tmp_path, capsys):
     point_cli_at(monkeypatch, overrides)
     backup = tmp_path / "sky.tar.gz"
@@ -214,6 +214,12 @@ def test_restore_refuses_another_key_passphrase_or_a_non_empty_instance_folder(
     assert capsys.readouterr().err == (
         "sky-badges: error: SKY_KEY_PASSPHRASE does not open the keys of this backup: set the "
         "passphrase it was made with\n")
+    point_cli_at(monkeypatch, overrides, DATABASE_URL=blank_database_url,
+                 INSTANCE_PATH=str(tmp_path / "restored"), SECRET_KEY="another secret key")
+    assert main(["restore", str(backup)]) == 2
+    assert capsys.readouterr().err == (
+        "sky-badges: error: SECRET_KEY is not the one this backup's claim links were made "
+        "with: set it before restoring\n")
     point_cli_at(monkeypatch, overrides, DATABASE_URL=blank_database_url)
     assert main(["restore", str(backup)]) == 2
     assert "is not empty: restore into an empty one" in capsys.readouterr().err
