@@ -24,11 +24,12 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Date, DateTime, LargeBinary, MetaData, func, insert, select, text
+from sqlalchemy import Date, DateTime, LargeBinary, MetaData, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from issuer.config import Settings
@@ -114,34 +115,28 @@ def _dump_tables(engine: Engine, folder: Path, on_table: TableProgress | None
     return revision, counts
 
 
-class _snapshot:
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
     """A connection that sees one moment of the database for as long as it is open."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-
-    def __enter__(self) -> Connection:
-        if self.engine.dialect.name == "postgresql":
-            self.connection = self.engine.connect().execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            self.connection.begin()
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ",
+                                                      postgresql_readonly=True)
+            connection.begin()
         else:
             # pysqlite begins transactions only before writes: begin the read one ourselves.
-            self.connection = self.engine.connect()
-            self.connection.exec_driver_sql("BEGIN")
-        return self.connection
-
-    def __exit__(self, *_exc) -> None:
-        self.connection.rollback()
-        self.connection.close()
+            connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.rollback()
 
 
 def _revision(connection: Connection) -> str | None:
-    try:
-        return connection.scalar(text("SELECT version_num FROM alembic_version"))
-    except Exception:  # noqa: BLE001 - no such table: a database never migrated
-        connection.rollback()
+    """The Alembic revision of the database; None when it was never migrated."""
+    if not inspect(connection).has_table("alembic_version"):
         return None
+    return connection.scalar(text("SELECT version_num FROM alembic_version"))
 
 
 def _tables(connection: Connection) -> list:
