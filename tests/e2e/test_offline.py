@@ -1,0 +1,165 @@
+"""The trainer's phone without network, in a real Chromium: the session opened online, the
+network pulled (page and service worker alike), two learners evaluated, the waiting count, a
+reload from the service worker, the network back and the badges issued; two phones, one learner.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session as DatabaseSession
+
+from issuer.store.db import normalise_url
+from issuer.store.models import Assessment, Credential, EvaluationSubmission, Learner
+
+from .conftest import PHONE, add_learner, gestures_of, log_in, open_session
+from .helpers import Network, axe_violations
+
+pytestmark = pytest.mark.browser
+
+ORGANISATION = "mirec"  # the other browser tests work in cec, agfe and barka
+SENT_WITHIN_MS = 30_000
+
+
+def phone(browser, request, base_url: str):
+    """A phone-sized page in a context of its own, speaking English."""
+    context = browser.new_context(base_url=base_url, viewport=PHONE, locale="en")
+    context.set_default_timeout(15_000)
+    request.addfinalizer(context.close)
+    return context.new_page()
+
+
+def signed_in(page, service) -> None:
+    log_in(page, service.account(ORGANISATION, "trainer"))
+    page.goto("/trainer/?lang=en")  # remembered for the visit: every page kept is in English
+
+
+def kept_for_offline(page) -> None:
+    """Wait until the service worker controls the page and the page has kept its copies."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("#offline-status[data-cached=true]", state="attached")
+
+
+def evaluate(page, levels: dict[str, str], action: str = "issue") -> None:
+    for gesture, level in levels.items():
+        page.check(f"input[name='level_{gesture}'][value='{level}']")
+    with page.expect_navigation():
+        page.click(f"button[name=action][value={action}]")
+
+
+def database(service):
+    engine = create_engine(normalise_url(service.database_url))
+    return engine, DatabaseSession(engine)
+
+
+def test_two_learners_evaluated_offline_are_issued_when_the_network_returns(
+        browser, request, service):
+    network = Network(urlsplit(service.base_url).port)
+    request.addfinalizer(network.close)
+    page = phone(browser, request, network.base_url)
+    signed_in(page, service)
+    session_id = open_session(page)
+    names = ("Amélie Horsligne", "Bartek Bezsieci")
+    for name in names:
+        add_learner(page, session_id, name, "fr")
+    acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
+
+    page.goto(f"/trainer/sessions/{session_id}")  # the trainer opens the session online
+    kept_for_offline(page)
+    network.cut()
+    page.context.set_offline(True)
+
+    loads = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url)
+            if frame == page.main_frame else None)
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{names[0]}')")
+    evaluate(page, acquired)
+    loads_one_learner = len(loads)
+    assert page.locator("h1").inner_text() == names[1]  # straight on to the next learner
+    assert "Kept on this phone: Amélie Horsligne" in page.inner_text("#offline-status")
+    evaluate(page, acquired)
+    assert page.url.endswith(f"/trainer/sessions/{session_id}")
+    assert page.inner_text(".waiting-count") == "2 evaluations waiting to be sent"
+
+    page.reload()  # no network: the service worker answers
+    assert page.inner_text(".waiting-count") == "2 evaluations waiting to be sent"
+    assert page.locator("a.card-link .queued").count() == 2
+    assert axe_violations(page) == []
+
+    network.restore()
+    page.context.set_offline(False)
+    page.wait_for_selector(".sent-count", timeout=SENT_WITHIN_MS)
+    assert page.inner_text(".sent-count") == "2 evaluations sent"
+    assert page.locator(".waiting-count").count() == 0
+    assert page.locator("#offline-status li").all_inner_texts() == [
+        f"Badge issued: {name}." for name in names]
+
+    engine, db = database(service)
+    with db:
+        issued = db.scalars(select(Learner.name).join(Assessment).join(
+            Credential, Credential.assessment_id == Assessment.id)
+            .where(Assessment.session_id == session_id)).all()
+    engine.dispose()
+    assert sorted(issued) == sorted(names)
+    # One learner, offline: two page loads (the evaluation, then the next learner's), both from
+    # the phone's copy; the sending takes no tap at all.
+    assert loads_one_learner == 2
+
+
+def test_online_a_learner_is_one_screen_and_one_tap_to_the_badge(browser, request, service):
+    page = phone(browser, request, service.base_url)
+    signed_in(page, service)
+    session_id = open_session(page)
+    add_learner(page, session_id, "Chiara Inrete", "it")
+    acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
+    page.goto(f"/trainer/sessions/{session_id}")
+    loads = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url)
+            if frame == page.main_frame else None)
+    with page.expect_navigation():
+        page.click("a.card-link:has-text('Chiara Inrete')")
+    evaluate(page, acquired)
+    page.wait_for_url(re.compile(r"/trainer/credentials/"))
+    assert len(loads) == 2  # the evaluation, then the badge issued
+    assert page.locator("#offline-status .waiting-count").count() == 0
+
+
+def test_two_phones_evaluate_one_learner_and_the_trainer_chooses_which_stands(
+        browser, request, service):
+    first = phone(browser, request, service.base_url)
+    second = phone(browser, request, service.base_url)
+    signed_in(first, service)
+    signed_in(second, service)
+    session_id = open_session(first)
+    add_learner(first, session_id, "Dorota Dwatelefony", "pl")
+    learner_page = urlsplit(first.url).path
+    gestures = gestures_of(service, session_id)
+    second.goto(learner_page)  # both phones hold the same version of the evaluation
+
+    evaluate(first, {gesture: acquired for gesture, acquired, _ in gestures}, action="save")
+    later = {gesture: acquired for gesture, acquired, _ in gestures}
+    later[gestures[0][0]] = gestures[0][2]  # the second phone saw the first gesture "not yet"
+    evaluate(second, later, action="save")
+
+    assert second.url.endswith(f"{learner_page}/conflicts")
+    assert second.locator("button[name=keep]").count() == 2
+    assert axe_violations(second) == []
+    with second.expect_navigation():
+        second.locator("button[name=keep]").nth(1).click()  # the version sent later stands
+    assert urlsplit(second.url).path == learner_page
+    assert "Chosen" in second.inner_text(".flash.success")
+
+    engine, db = database(service)
+    with db:
+        assessment = db.scalar(select(Assessment).join(Learner).where(
+            Assessment.session_id == session_id, Learner.name == "Dorota Dwatelefony"))
+        outcomes = sorted(db.scalars(select(EvaluationSubmission.outcome).where(
+            EvaluationSubmission.assessment_id == assessment.id)).all())
+        levels = assessment.levels
+    engine.dispose()
+    assert levels == later
+    assert outcomes == ["applied", "chosen"]  # both versions kept
