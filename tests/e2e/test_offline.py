@@ -163,3 +163,49 @@ def test_two_phones_evaluate_one_learner_and_the_trainer_chooses_which_stands(
     engine.dispose()
     assert levels == later
     assert outcomes == ["applied", "chosen"]  # both versions kept
+
+
+def test_a_session_that_ended_keeps_the_queue_until_the_trainer_signs_in_again(
+        browser, request, service):
+    network = Network(urlsplit(service.base_url).port)
+    request.addfinalizer(network.close)
+    page = phone(browser, request, network.base_url)
+    signed_in(page, service)
+    session_id = open_session(page)
+    add_learner(page, session_id, "Emil Abgemeldet", "nl")
+    acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
+    page.goto(f"/trainer/sessions/{session_id}")
+    kept_for_offline(page)
+    network.cut()
+    page.context.set_offline(True)
+    with page.expect_navigation():
+        page.click("a.card-link:has-text('Emil Abgemeldet')")
+    evaluate(page, acquired)
+    assert "Kept on this phone: Emil Abgemeldet" in page.inner_text("#offline-status")
+    assert axe_violations(page) == []
+
+    page.context.clear_cookies()  # meanwhile the session ended (SESSION_MAX_HOURS)
+    network.restore()
+    page.context.set_offline(False)
+    sign_in = page.wait_for_selector("#offline-status a[href*='/auth/login']",
+                                     timeout=SENT_WITHIN_MS)
+    assert page.inner_text(".waiting-count") == "1 evaluation waiting to be sent"
+    with page.expect_navigation():
+        sign_in.click()
+    account = service.account(ORGANISATION, "trainer")
+    page.fill("#email", account.email)
+    page.fill("#password", account.password)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    assert urlsplit(page.url).path == f"/trainer/sessions/{session_id}"
+    page.wait_for_selector(".sent-count", timeout=SENT_WITHIN_MS)  # in the trainer's language
+    page.goto(f"/trainer/sessions/{session_id}?lang=en")
+    assert page.inner_text(".sent-count") == "1 evaluation sent"
+
+    engine, db = database(service)
+    with db:
+        issued = db.scalar(select(Credential.id).join(
+            Assessment, Credential.assessment_id == Assessment.id).join(Learner).where(
+            Assessment.session_id == session_id, Learner.name == "Emil Abgemeldet"))
+    engine.dispose()
+    assert issued is not None

@@ -408,10 +408,15 @@
     });
     document.querySelectorAll("form[action$='/auth/logout']").forEach(function (form) {
       form.addEventListener("submit", function () {
-        // Signed out: the pages kept for the network's absence go; the queue stays until sent.
+        // Signed out: the pages kept for the network's absence and the list of what was sent
+        // go; what still waits stays until it is sent.
         if ("caches" in window) {
           caches["delete"](CACHE);
         }
+        allItems().then(function (items) {
+          items.filter(function (item) { return item.state === "sent"; })
+            .forEach(function (item) { deleteItem(item.id); });
+        });
       });
     });
     window.addEventListener("online", function () { flush(false); });
