@@ -5,15 +5,24 @@ reload from the service worker, the network back and the badges issued; two phon
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DatabaseSession
 
 from issuer.store.db import normalise_url
-from issuer.store.models import Assessment, Credential, EvaluationSubmission, Learner
+from issuer.store.models import (
+    Assessment,
+    Credential,
+    EvaluationSubmission,
+    EvidenceFile,
+    Learner,
+)
 
 from .conftest import PHONE, add_learner, gestures_of, log_in, open_session
 from .helpers import Network, axe_violations
@@ -22,6 +31,15 @@ pytestmark = pytest.mark.browser
 
 ORGANISATION = "mirec"  # the other browser tests work in cec, agfe and barka
 SENT_WITHIN_MS = 30_000
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "olive").save(out, format="PNG")
+    return out.getvalue()
+
+
+PHOTO = _png()
 
 
 def phone(browser, request, base_url: str):
@@ -77,13 +95,24 @@ def test_two_learners_evaluated_offline_are_issued_when_the_network_returns(
             if frame == page.main_frame else None)
     with page.expect_navigation():
         page.click(f"a.card-link:has-text('{names[0]}')")
+    first_gesture = next(iter(acquired))
+    page.set_input_files(f"input[name='photo_{first_gesture}']", files=[
+        {"name": "site.png", "mimeType": "image/png", "buffer": PHOTO}])
     evaluate(page, acquired)
     loads_one_learner = len(loads)
     assert page.locator("h1").inner_text() == names[1]  # straight on to the next learner
-    assert "Kept on this phone: Amélie Horsligne" in page.inner_text("#offline-status")
+    expect(page.locator("#offline-status .notice")).to_have_text(
+        "Kept on this phone: Amélie Horsligne. It will be sent when the network returns.")
     evaluate(page, acquired)
     assert page.url.endswith(f"/trainer/sessions/{session_id}")
     assert page.inner_text(".waiting-count") == "2 evaluations waiting to be sent"
+
+    with page.expect_navigation():  # reopened, the form shows what waits on the phone
+        page.click(f"a.card-link:has-text('{names[0]}')")
+    page.wait_for_selector(".queued-here")
+    assert page.is_checked(f"input[name='level_{first_gesture}']"
+                           f"[value='{acquired[first_gesture]}']")
+    page.go_back()
 
     page.reload()  # no network: the service worker answers
     assert page.inner_text(".waiting-count") == "2 evaluations waiting to be sent"
@@ -103,8 +132,11 @@ def test_two_learners_evaluated_offline_are_issued_when_the_network_returns(
         issued = db.scalars(select(Learner.name).join(Assessment).join(
             Credential, Credential.assessment_id == Assessment.id)
             .where(Assessment.session_id == session_id)).all()
+        photos = db.scalars(select(Learner.name).join(Assessment).join(EvidenceFile)
+                            .where(Assessment.session_id == session_id)).all()
     engine.dispose()
     assert sorted(issued) == sorted(names)
+    assert photos == [names[0]]  # the photo travelled with the queue, once
     # One learner, offline: two page loads (the evaluation, then the next learner's), both from
     # the phone's copy; the sending takes no tap at all.
     assert loads_one_learner == 2
@@ -181,7 +213,8 @@ def test_a_session_that_ended_keeps_the_queue_until_the_trainer_signs_in_again(
     with page.expect_navigation():
         page.click("a.card-link:has-text('Emil Abgemeldet')")
     evaluate(page, acquired)
-    assert "Kept on this phone: Emil Abgemeldet" in page.inner_text("#offline-status")
+    expect(page.locator("#offline-status .notice")).to_contain_text(
+        "Kept on this phone: Emil Abgemeldet")
     assert axe_violations(page) == []
 
     page.context.clear_cookies()  # meanwhile the session ended (SESSION_MAX_HOURS)

@@ -402,9 +402,46 @@
     });
   }
 
+  // Reopened while its evaluation still waits on the phone, the form shows what was entered
+  // (the kept copy of the page holds what the server knew before).
+  function showQueued(form) {
+    var path = new URL(form.getAttribute("action") || location.pathname, location.href).pathname;
+    return allItems().then(function (items) {
+      var latest = items.filter(function (item) {
+        return item.state === "waiting" && new URL(item.url, location.href).pathname === path;
+      }).pop();
+      if (!latest) {
+        return;
+      }
+      var names = latest.fields.map(function (field) { return field[0]; });
+      form.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (control) {
+        if (names.indexOf(control.name) === -1) {
+          control.checked = false;  // left unanswered, or unticked, on the phone
+        }
+      });
+      latest.fields.forEach(function (field) {
+        var name = field[0], value = field[1];
+        if (typeof value !== "string" || name === "action") {
+          return;
+        }
+        Array.prototype.forEach.call(form.querySelectorAll("[name='" + CSS.escape(name) + "']"),
+          function (control) {
+            if (control.type === "radio" || control.type === "checkbox") {
+              control.checked = control.value === value;
+            } else if (control.type !== "file") {
+              control.value = value;
+            }
+          });
+      });
+      form.insertBefore(element("p", texts.waitingMark, { "class": "flash queued-here" }),
+                        form.firstChild);
+    });
+  }
+
   function start() {
     document.querySelectorAll("form.evaluation").forEach(function (form) {
       form.addEventListener("submit", onSubmit);
+      showQueued(form);
     });
     document.querySelectorAll("form[action$='/auth/logout']").forEach(function (form) {
       form.addEventListener("submit", function () {
