@@ -52,7 +52,11 @@ def phone(browser, request, base_url: str):
 
 def signed_in(page, service) -> None:
     log_in(page, service.account(ORGANISATION, "trainer"))
+    # The landing page keeps its copies first: a response to one of those requests, sent with
+    # the cookie of before, would otherwise replace the cookie that remembers the language.
+    page.wait_for_selector("#offline-status[data-cached=true]", state="attached")
     page.goto("/trainer/?lang=en")  # remembered for the visit: every page kept is in English
+    page.wait_for_selector("#offline-status[data-cached=true]", state="attached")
 
 
 def kept_for_offline(page) -> None:
