@@ -77,22 +77,29 @@ def database(service):
     return engine, DatabaseSession(engine)
 
 
-def test_two_learners_evaluated_offline_are_issued_when_the_network_returns(
-        browser, request, service):
+def offline_session(browser, request, service, names: tuple[str, ...]):
+    """A phone behind a pullable network, a new session of `names` opened online and kept,
+    then the network pulled. Returns the page, the network, the session id and the level that
+    acquires each gesture."""
     network = Network(urlsplit(service.base_url).port)
     request.addfinalizer(network.close)
     page = phone(browser, request, network.base_url)
     signed_in(page, service)
     session_id = open_session(page)
-    names = ("Amélie Horsligne", "Bartek Bezsieci")
     for name in names:
         add_learner(page, session_id, name, "fr")
     acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
-
     page.goto(f"/trainer/sessions/{session_id}")  # the trainer opens the session online
     kept_for_offline(page)
     network.cut()
     page.context.set_offline(True)
+    return page, network, session_id, acquired
+
+
+def test_two_learners_evaluated_offline_are_issued_when_the_network_returns(
+        browser, request, service):
+    names = ("Amélie Horsligne", "Bartek Bezsieci")
+    page, network, session_id, acquired = offline_session(browser, request, service, names)
 
     loads = []
     page.on("framenavigated", lambda frame: loads.append(frame.url)
@@ -203,17 +210,8 @@ def test_two_phones_evaluate_one_learner_and_the_trainer_chooses_which_stands(
 
 def test_a_session_that_ended_keeps_the_queue_until_the_trainer_signs_in_again(
         browser, request, service):
-    network = Network(urlsplit(service.base_url).port)
-    request.addfinalizer(network.close)
-    page = phone(browser, request, network.base_url)
-    signed_in(page, service)
-    session_id = open_session(page)
-    add_learner(page, session_id, "Emil Abgemeldet", "nl")
-    acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
-    page.goto(f"/trainer/sessions/{session_id}")
-    kept_for_offline(page)
-    network.cut()
-    page.context.set_offline(True)
+    page, network, session_id, acquired = offline_session(browser, request, service,
+                                                          ("Emil Abgemeldet",))
     with page.expect_navigation():
         page.click("a.card-link:has-text('Emil Abgemeldet')")
     evaluate(page, acquired)
