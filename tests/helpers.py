@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -234,3 +235,31 @@ def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
                               TEST_PASSWORD)
         learner = create_learner(db, org, learner_name, email=email, language="fr")
     return trainer, learner
+
+
+# --- concurrency (PostgreSQL) ---------------------------------------------------------------
+
+
+def run_together(app, jobs):
+    """Run each job(db) in its own thread and session, all released at once; re-raise errors."""
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def worker(job):
+        session = app.extensions["sky_sessionmaker"]()
+        try:
+            barrier.wait()
+            with unit_of_work(session):
+                job(session)
+        except Exception as error:  # noqa: BLE001 - collected and re-raised below
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
