@@ -14,7 +14,9 @@ class Network:
 
     The browser talks to the service through it, page and service worker alike (Playwright's
     `set_offline` alone leaves a service worker's own requests on the network). `cut()` closes
-    every open connection and refuses the next ones until `restore()`.
+    every open connection and refuses the next ones until `restore()`. `cut_after(request_line)`
+    lets the next request starting so (`b"POST /path"`) reach the service, then pulls the cable
+    before its answer gets back: the phone went offline in the middle of a save.
     """
 
     def __init__(self, upstream_port: int):
@@ -24,6 +26,8 @@ class Network:
         self.up = True
         self.open: set[socket.socket] = set()
         self.lock = threading.Lock()
+        self.armed: bytes | None = None
+        self.doomed: set[socket.socket] = set()  # server sides whose answer must not arrive
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -36,6 +40,9 @@ class Network:
             for connection in self.open:
                 _close(connection)
             self.open.clear()
+
+    def cut_after(self, request_line: bytes) -> None:
+        self.armed = request_line
 
     def restore(self) -> None:
         with self.lock:
@@ -68,6 +75,12 @@ class Network:
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while chunk := source.recv(65536):
+                if self.armed is not None and chunk.startswith(self.armed):
+                    self.armed = None
+                    self.doomed.add(target)
+                if source in self.doomed:  # the service answered: the answer is lost
+                    self.cut()
+                    return
                 target.sendall(chunk)
         except OSError:
             pass

@@ -77,6 +77,16 @@ def database(service):
     return engine, DatabaseSession(engine)
 
 
+def badges_of(service, session_id: int, name: str) -> int:
+    engine, db = database(service)
+    with db:
+        found = db.scalars(select(Credential.id).join(
+            Assessment, Credential.assessment_id == Assessment.id).join(Learner).where(
+            Assessment.session_id == session_id, Learner.name == name)).all()
+    engine.dispose()
+    return len(found)
+
+
 def offline_session(browser, request, service, names: tuple[str, ...]):
     """A phone behind a pullable network, a new session of `names` opened online and kept,
     then the network pulled. Returns the page, the network, the session id and the level that
@@ -237,10 +247,36 @@ def test_a_session_that_ended_keeps_the_queue_until_the_trainer_signs_in_again(
     page.goto(f"/trainer/sessions/{session_id}?lang=en")
     assert page.inner_text(".sent-count") == "1 evaluation sent"
 
+    assert badges_of(service, session_id, "Emil Abgemeldet") == 1
+
+
+def test_an_answer_lost_in_the_middle_of_a_save_is_sent_again_and_issued_once(
+        browser, request, service):
+    network = Network(urlsplit(service.base_url).port)
+    request.addfinalizer(network.close)
+    page = phone(browser, request, network.base_url)
+    signed_in(page, service)
+    session_id = open_session(page)
+    add_learner(page, session_id, "Fiona Halbgespeichert", "fr")
+    learner_page = urlsplit(page.url).path
+    acquired = {gesture: level for gesture, level, _not_yet in gestures_of(service, session_id)}
+    kept_for_offline(page)
+
+    network.cut_after(f"POST {learner_page} ".encode())
+    evaluate(page, acquired)  # saved and issued on the server; the answer never arrives
+    expect(page.locator("#offline-status .notice")).to_contain_text(
+        "Kept on this phone: Fiona Halbgespeichert")
+    assert badges_of(service, session_id, "Fiona Halbgespeichert") == 1  # it did arrive
+    network.restore()
+    page.click("#offline-status button:has-text('Send now')")
+    page.wait_for_selector(".sent-count", timeout=SENT_WITHIN_MS)
+    assert page.locator("#offline-status li").all_inner_texts() == [
+        "Badge issued: Fiona Halbgespeichert."]
+
     engine, db = database(service)
     with db:
-        issued = db.scalar(select(Credential.id).join(
-            Assessment, Credential.assessment_id == Assessment.id).join(Learner).where(
-            Assessment.session_id == session_id, Learner.name == "Emil Abgemeldet"))
+        sent = db.scalars(select(EvaluationSubmission.id).join(Assessment).join(Learner).where(
+            Assessment.session_id == session_id, Learner.name == "Fiona Halbgespeichert")).all()
     engine.dispose()
-    assert issued is not None
+    # The replay was answered, not applied again.
+    assert (badges_of(service, session_id, "Fiona Halbgespeichert"), len(sent)) == (1, 1)
