@@ -280,3 +280,32 @@ def test_an_answer_lost_in_the_middle_of_a_save_is_sent_again_and_issued_once(
     engine.dispose()
     # The replay was answered, not applied again.
     assert (badges_of(service, session_id, "Fiona Halbgespeichert"), len(sent)) == (1, 1)
+
+
+def test_a_learner_evaluated_twice_on_one_phone_offline_is_no_conflict(
+        browser, request, service):
+    name = "Gaspard Deuxfois"
+    page, network, session_id, acquired = offline_session(browser, request, service, (name,))
+    first_gesture, level = next(iter(acquired.items()))
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{name}')")
+    evaluate(page, {first_gesture: level}, action="save")  # the first gesture only, for now
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{name}')")
+    page.wait_for_selector(".queued-here")
+    evaluate(page, acquired)  # later, the others too, from the same kept page
+    assert page.inner_text(".waiting-count") == "2 evaluations waiting to be sent"
+
+    network.restore()
+    page.context.set_offline(False)
+    page.wait_for_selector(".sent-count", timeout=SENT_WITHIN_MS)
+    assert page.locator("#offline-status li").all_inner_texts() == [
+        f"Saved: {name}.", f"Badge issued: {name}."]
+    engine, db = database(service)
+    with db:
+        outcomes = db.scalars(select(EvaluationSubmission.outcome).join(Assessment)
+                              .join(Learner).where(Assessment.session_id == session_id)
+                              .order_by(EvaluationSubmission.id)).all()
+    engine.dispose()
+    assert outcomes == ["applied", "applied"]
+    assert badges_of(service, session_id, name) == 1

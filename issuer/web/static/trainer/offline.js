@@ -57,6 +57,10 @@
     });
   }
 
+  function getItem(id) {
+    return transact("readonly", function (store) { return store.get(id); });
+  }
+
   function putItem(item) {
     return transact("readwrite", function (store) { store.put(item); });
   }
@@ -120,7 +124,7 @@
           again.appendChild(element("a", texts.signInLink, { href: status.dataset.login }));
           status.appendChild(again);
         } else if (navigator.onLine) {
-          status.appendChild(button(sending ? texts.sending : texts.sendNow, function () { flush(true); }));
+          status.appendChild(button(sending ? texts.sending : texts.sendNow, function () { flush(); }));
         }
       }
       refused.forEach(function (item) {
@@ -263,7 +267,7 @@
     });
   }
 
-  function flush(foreground) {
+  function flush() {
     if (sending) {
       return Promise.resolve();
     }
@@ -271,10 +275,17 @@
     var run = function () {
       return allItems().then(function (items) {
         var waiting = items.filter(function (item) { return item.state === "waiting"; });
-        return waiting.reduce(function (chain, item) {
+        return waiting.reduce(function (chain, listed) {
           return chain.then(function (goOn) {
-            return goOn === false ? false : sendOne(item, false).then(function (answer) {
-              return answer !== null;
+            if (goOn === false) {
+              return false;
+            }
+            // Read again: an earlier one sent may have moved its version on (carryVersion).
+            return getItem(listed.id).then(function (item) {
+              if (!item || item.state !== "waiting") {
+                return true;
+              }
+              return sendOne(item, false).then(function (answer) { return answer !== null; });
             });
           });
         }, Promise.resolve(true));
@@ -456,11 +467,11 @@
         });
       });
     });
-    window.addEventListener("online", function () { flush(false); });
+    window.addEventListener("online", function () { flush(); });
     window.addEventListener("offline", render);
     setInterval(function () {
       if (navigator.onLine) {
-        flush(false);
+        flush();
       }
     }, 30000);
     var ready = "serviceWorker" in navigator
@@ -468,7 +479,7 @@
         .then(function () { return navigator.serviceWorker.ready; })
         .catch(function () { return null; })
       : Promise.resolve(null);
-    render().then(function () { return navigator.onLine ? flush(false) : null; });
+    render().then(function () { return navigator.onLine ? flush() : null; });
     ready.then(function () { return navigator.onLine ? keepCopies() : null; });
   }
 
