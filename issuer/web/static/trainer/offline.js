@@ -20,6 +20,9 @@
   var SENT_SHOWN = 10;
   // The pages worth keeping: the sessions, a session, a learner's evaluation.
   var PAGES = /\/trainer\/(sessions\/\d+(\/learners\/\d+)?)?$/;
+  // What the previous page asked this one to say ("Kept on this phone: …"), said on this one.
+  var notice = sessionStorage.getItem("sky-notice");
+  sessionStorage.removeItem("sky-notice");
   var signedOut = false;
   var sending = false;
 
@@ -106,25 +109,25 @@
       var waiting = items.filter(function (item) { return item.state === "waiting"; });
       var refused = items.filter(function (item) { return item.state === "refused"; });
       var sent = items.filter(function (item) { return item.state === "sent"; });
-      status.textContent = "";
-      var notice = sessionStorage.getItem("sky-notice");
+      // Built aside and put in place only when it changed: the region is live, and a screen
+      // reader would otherwise hear it again at every attempt to send.
+      var box = document.createElement("div");
       if (notice) {
-        sessionStorage.removeItem("sky-notice");
-        status.appendChild(element("p", notice, { "class": "notice" }));
+        box.appendChild(element("p", notice, { "class": "notice" }));
       }
       if (!navigator.onLine) {
-        status.appendChild(element("p", texts.offline));
+        box.appendChild(element("p", texts.offline));
       }
       if (waiting.length) {
         var heading = element("p", counted(texts.waiting, waiting.length), { "class": "waiting-count" });
-        status.appendChild(heading);
-        status.appendChild(list(waiting, function (item) { return item.learner; }));
+        box.appendChild(heading);
+        box.appendChild(list(waiting, function (item) { return item.learner; }));
         if (signedOut) {
           var again = element("p", texts.signIn + " ");
           again.appendChild(element("a", texts.signInLink, { href: status.dataset.login }));
-          status.appendChild(again);
+          box.appendChild(again);
         } else if (navigator.onLine) {
-          status.appendChild(button(sending ? texts.sending : texts.sendNow, function () { flush(); }));
+          box.appendChild(button(sending ? texts.sending : texts.sendNow, function () { flush(); }));
         }
       }
       refused.forEach(function (item) {
@@ -133,14 +136,17 @@
         line.appendChild(element("a", texts.open, { href: item.next || item.url }));
         line.appendChild(document.createTextNode(" "));
         line.appendChild(button(texts.discard, function () { deleteItem(item.id).then(render); }));
-        status.appendChild(line);
+        box.appendChild(line);
       });
       if (sent.length) {
-        status.appendChild(element("p", counted(texts.sent, sent.length), { "class": "sent-count" }));
-        status.appendChild(list(sent, function (item) { return item.message; }, true));
-        status.appendChild(button(texts.clear, function () {
+        box.appendChild(element("p", counted(texts.sent, sent.length), { "class": "sent-count" }));
+        box.appendChild(list(sent, function (item) { return item.message; }, true));
+        box.appendChild(button(texts.clear, function () {
           Promise.all(sent.map(function (item) { return deleteItem(item.id); })).then(render);
         }));
+      }
+      if (box.innerHTML !== status.innerHTML) {
+        status.replaceChildren.apply(status, Array.prototype.slice.call(box.childNodes));
       }
       status.hidden = !status.childNodes.length;
       markLearners(waiting);
