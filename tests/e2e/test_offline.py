@@ -309,3 +309,17 @@ def test_a_learner_evaluated_twice_on_one_phone_offline_is_no_conflict(
     engine.dispose()
     assert outcomes == ["applied", "applied"]
     assert badges_of(service, session_id, name) == 1
+
+
+def test_the_trainer_pages_are_an_installable_app(browser, request, service):
+    page = phone(browser, request, service.base_url)
+    signed_in(page, service)
+    kept_for_offline(page)
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    assert '"scope":"/trainer/"' in manifest["data"].replace(" ", "")
+    # Every test context is a private window ("in-incognito"): Chromium's other criteria
+    # (manifest, icons, a service worker answering fetches, scope) all hold.
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [error["errorId"] for error in errors if error["errorId"] != "in-incognito"] == []
