@@ -112,6 +112,13 @@ def open_conflicts(db: Session, assessment: Assessment) -> list[EvaluationSubmis
         EvaluationSubmission.outcome == CONFLICT).order_by(EvaluationSubmission.id)))
 
 
+def learners_in_conflict(db: Session, session_id: int) -> set[int]:
+    """The learners of a session whose evaluation waits for the trainer's choice."""
+    return set(db.scalars(select(Assessment.learner_id).join(
+        EvaluationSubmission, EvaluationSubmission.assessment_id == Assessment.id).where(
+        Assessment.session_id == session_id, EvaluationSubmission.outcome == CONFLICT)))
+
+
 def choose(db: Session, assessment: Assessment, submission_id: int | None,
            actor: Actor) -> EvaluationSubmission | None:
     """Settle the open conflicts of `assessment`: the submission `submission_id` stands (it is

@@ -298,6 +298,7 @@ def session(session_id: int):
     return render_template(
         "trainer/session.html", training_session=training_session, training=training,
         learners=learners, form=LearnerForm(), known=_known_learner_form(training_session),
+        in_conflict=submissions.learners_in_conflict(db(), training_session.id),
         issued=sum(1 for _a, credential, _s in learners if credential is not None))
 
 
@@ -504,7 +505,8 @@ def _render(form, record, training, training_session):
                            training=training, training_session=training_session,
                            language=training_session.language,
                            evidence=_evidence_by_gesture(record), confirm=ConfirmForm(),
-                           client_id=str(uuid_module.uuid4()), following=following)
+                           client_id=str(uuid_module.uuid4()), following=following,
+                           in_conflict=bool(submissions.open_conflicts(db(), record)))
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:

@@ -201,6 +201,11 @@ def test_two_phones_evaluate_one_learner_and_the_trainer_chooses_which_stands(
     assert second.url.endswith(f"{learner_page}/conflicts")
     assert second.locator("button[name=keep]").count() == 2
     assert axe_violations(second) == []
+    second.goto(f"/trainer/sessions/{session_id}")  # the choice waits there too
+    assert second.locator("a.conflict").count() == 1
+    assert axe_violations(second) == []
+    with second.expect_navigation():
+        second.click("a.conflict")
     with second.expect_navigation():
         second.locator("button[name=keep]").nth(1).click()  # the version sent later stands
     assert urlsplit(second.url).path == learner_page

@@ -222,3 +222,16 @@ def test_the_queue_speaks_the_readers_language_with_each_plural_form(client, wor
                                 "few": "{count} oceny czekają na wysłanie",
                                 "many": "{count} ocen czeka na wysłanie"}
     assert texts["kept"].endswith("Zostanie wysłana, gdy sieć wróci.")
+
+
+def test_a_conflict_waiting_for_a_choice_is_shown_on_the_session_and_the_learner(
+        client, world, page):
+    _token, version = loaded(client, page)
+    send(client, page, "phone-a-0006", version, {DIG: "acquired"})
+    send(client, page, "phone-b-0006", version, {DIG: "not-yet"})
+    choose_link = f'href="{page}/conflicts"'
+    assert choose_link in client.get(f"/trainer/sessions/{world.session.id}").get_data(
+        as_text=True)
+    assert choose_link in client.get(page).get_data(as_text=True)
+    other = f"/trainer/sessions/{world.session.id}/learners/{world.learners[1].id}"
+    assert "/conflicts" not in client.get(other).get_data(as_text=True)
