@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -325,3 +326,29 @@ def _proof_verified(document: dict, proof: dict, did_document: dict) -> bool:
     except InvalidSignature:
         return False
     return True
+# --- concurrency (PostgreSQL) ---------------------------------------------------------------
+
+
+def run_together(app, jobs):
+    """Run each job(db) in its own thread and session, all released at once; re-raise errors."""
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def worker(job):
+        session = app.extensions["sky_sessionmaker"]()
+        try:
+            barrier.wait()
+            with unit_of_work(session):
+                job(session)
+        except Exception as error:  # noqa: BLE001 - collected and re-raised below
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
