@@ -159,6 +159,13 @@ def test_public_pages_have_no_wcag_violations(browser, request, service, seeded,
     assert not problems, _report(problems)
 
 
+def test_api_documentation_has_no_wcag_violations(page):
+    """For developers, in English only (it says so with <html lang="en">)."""
+    problems: dict[str, list[str]] = {}
+    visit(page, "/api/docs", "en", "API documentation", problems)
+    assert not problems, _report(problems)
+
+
 def _verify_pasted(page, language: str, text: str, label: str, problems: dict) -> None:
     page.goto(with_lang("/verify", language))
     page.fill("#credential", text)
@@ -216,6 +223,8 @@ def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, 
     with page.expect_navigation():
         page.click("main form button.danger")  # no reason, not confirmed: errors, nothing revoked
     audit(page, "revoke with errors", problems, language)
+    visit(page, f"/admin/credentials/revoke?uuid={seeded.credential_uuid}", language,
+          "revoke several", problems)
     assert not problems, _report(problems)
 
 
