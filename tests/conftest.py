@@ -12,9 +12,7 @@ service and web tests of claim e-mails both deliver to it.
 import email
 import os
 import shutil
-import uuid
 from email import policy
-from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -66,17 +64,9 @@ def postgres_url():
     base = os.environ.get("DATABASE_URL")
     if not base:
         pytest.skip("DATABASE_URL is not set")
-    schema = f"sky_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    upgrade(url)
-    yield url
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with blank_postgres_schema(base) as url:
+        upgrade(url)
+        yield url
 
 
 def _empty_postgres(url: str) -> None:

@@ -14,21 +14,20 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import axe_playwright_python
 import pypdfium2
 import zxingcpp
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session as DatabaseSession
 
 from issuer import languages
 from issuer.services.catalogue import training_of
 from issuer.store.db import normalise_url
 from issuer.store.models import TrainingSession
+from tests.helpers import blank_postgres_schema
 
 
 class Network:
@@ -166,19 +165,8 @@ class Service:
 
 def postgres_schema(base: str):
     """A fresh schema on DATABASE_URL, its URL (search_path) and a function dropping it."""
-    schema = f"sky_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, drop
+    schema = blank_postgres_schema(base)
+    return schema.__enter__(), lambda: schema.__exit__(None, None, None)
 
 
 def service_environment(instance: Path, database_url: str, base_url: str) -> dict[str, str]:
