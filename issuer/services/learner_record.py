@@ -24,6 +24,7 @@ from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
 from issuer.rendering.record import RecordRow, record_pdf
 from issuer.store.models import Credential, Learner
 
+from . import consent
 from .base import Actor, NotFound, audit, require_organisation
 from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
@@ -117,7 +118,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         valid_from=now,
         name=record_name(language, learner.name),
         subject_id=learner.wallet_did or None,
-        identifiers=builders.person_identifiers(learner.name, learner.email),
+        identifiers=consent.subject_identifiers(learner),
         achievements=achievements,
         associations=associations,
         partial=partial,

@@ -25,6 +25,7 @@ from issuer.core.messages import N_
 from issuer.languages import LANGUAGES, catalogue
 from issuer.store.models import Credential
 
+from . import consent
 from .base import ServiceError, settings_of
 from .claims import claim_url
 from .publishing import achievement_name, credential_document
@@ -88,6 +89,8 @@ def email_claim_link(credential: Credential, token: str, config: Settings | None
     learner = credential.learner
     if learner is None or not learner.email or learner.erased_at is not None:
         raise MailError(N_("this learner has no e-mail address"))
+    if not consent.given(learner, consent.EMAIL):
+        raise MailError(consent.NO_EMAIL)
     document = credential_document(credential)
     issuer = document.get("issuer") or {}
     mail = ClaimMail(to=learner.email, name=learner.name, badge=achievement_name(document),

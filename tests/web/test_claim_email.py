@@ -7,6 +7,7 @@ import re
 import pytest
 
 from issuer.services import unit_of_work
+from issuer.services.consent import Consent
 from issuer.services.issuing import (
     credential_for_claim_token,
     issue_for_assessment,
@@ -49,7 +50,8 @@ def trainer(client, world, login):
 
 def issue(db, world, email: str | None = "zoe@example.org"):
     with unit_of_work(db):
-        learner = create_learner(db, world.org, "Zoé Lefèvre", email=email, language="fr")
+        learner = create_learner(db, world.org, "Zoé Lefèvre", email=email, language="fr",
+                                 answers=Consent.everything())
         assessment = save_assessment(db, world.session.id, learner.id, BOTH, {}, None,
                                      world.trainer)
         return issue_for_assessment(db, assessment.id, world.trainer)
