@@ -78,6 +78,11 @@ class Consent:
         return asdict(self)
 
 
+def answers_given(answers: Mapping[str, bool] | None) -> Consent | None:
+    """The answers a request gave (None when it gave none: nothing is recorded)."""
+    return None if answers is None else Consent.of(answers)
+
+
 def record(db: Session, learner: Learner, answers: Consent, actor: Actor,
            now: datetime | None = None) -> list[str]:
     """Record the learner's answers; return the purposes whose answer changed (or was new).
@@ -113,7 +118,9 @@ def record(db: Session, learner: Learner, answers: Consent, actor: Actor,
 
 
 def answers_of(learner: Learner) -> Consent:
-    """The learner's answers as recorded (no row: "no")."""
+    """The learner's answers as recorded (no row, or erased: "no")."""
+    if learner.erased_at is not None:
+        return Consent()
     return Consent(**{row.purpose: row.given for row in learner.consents
                       if row.purpose in PURPOSES})
 
