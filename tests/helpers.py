@@ -82,6 +82,11 @@ class World:
     learners: list
 
 
+# The enrolment form with every consent box ticked (the learner agreed to everything).
+CONSENT_TICKED = {f"consent_{purpose}": "y" for purpose in ("name", "email", "photo",
+                                                           "statistics")}
+
+
 def make_organisation(db, slug="agfe", name="AGFE", country="FR", language="fr"):
     """An organisation with its first signing key."""
     org = Organisation(slug=slug, name=name, country_code=country, default_language=language,

@@ -35,15 +35,6 @@ from .base import Actor, ServiceError, audit, require_organisation
 NAME, EMAIL, PHOTO, STATISTICS = "name", "email", "photo", "statistics"
 PURPOSES = (NAME, EMAIL, PHOTO, STATISTICS)
 
-# The questions as a trainer reads them aloud to the learner, in plain words.
-QUESTIONS = {
-    NAME: N_("Your name may be written on the badge."),
-    EMAIL: N_("We may send you the link to your badge by e-mail."),
-    PHOTO: N_("Photos of your work may be taken as evidence and shown with the badge."),
-    STATISTICS: N_("You may be counted (without your name) in the project's statistics."),
-}
-
-
 class ConsentError(ServiceError):
     """Consent answers that cannot be recorded as given."""
 

@@ -68,6 +68,8 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
         assessment.narrative = None
         for evidence in list(assessment.evidence):
             db.delete(evidence)
+    for answer in list(learner.consents):  # who agreed to what is theirs too
+        db.delete(answer)
     learner.name = ERASED_NAME
     learner.email = None
     learner.wallet_did = None

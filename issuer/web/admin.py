@@ -35,6 +35,7 @@ from issuer.services import (
     bulk,
     bulk_jobs,
     catalogue,
+    consent,
     endorsements,
     keys,
     learner_record,
@@ -64,6 +65,7 @@ from .forms import (
     BulkConfirmForm,
     BulkUploadForm,
     ConfirmForm,
+    ConsentForm,
     CredentialSearchForm,
     EndorseForm,
     OrganisationForm,
@@ -457,6 +459,26 @@ def _own_learner(learner_id: int) -> Learner:
     if learner.organisation_id != current_user().organisation_id:
         abort(403)
     return learner
+
+
+@bp.route("/learners/<int:learner_id>/consent", methods=("GET", "POST"))
+@login_required("admin")
+def learner_consent(learner_id: int):
+    """Change a learner's consent answers: each changed one is recorded again with today's date
+    and this admin, and the audit log keeps the earlier answer."""
+    learner = _own_learner(learner_id)
+    if learner.erased_at is not None:
+        abort(404)
+    form = ConsentForm(data={f"consent_{purpose}": given for purpose, given
+                             in consent.answers_of(learner).as_dict().items()})
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            changed = consent.record(db(), learner, form.answers(), current_user())
+        flash(_("The learner's answers are saved.") if changed else _("Nothing changed."),
+              "success")
+        return redirect(url_for(".learner_consent", learner_id=learner.id))
+    return render_template("admin/learner_consent.html", form=form, learner=learner,
+                           recorded=consent.recorded(learner))
 
 
 @bp.route("/learners/<int:learner_id>/record.json")

@@ -40,6 +40,7 @@ from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
 from issuer.services import bulk, revocation
+from issuer.services.consent import PURPOSES, Consent
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -133,8 +134,27 @@ class SessionForm(FlaskForm):
             raise ValidationError(_("The last day cannot be before the first day."))
 
 
-class LearnerForm(FlaskForm):
-    """Quick-add: a name is enough."""
+class ConsentForm(FlaskForm):
+    """The four consent questions, read to the learner; each box stays empty unless they say
+    yes (services/consent.py says what each answer allows)."""
+
+    consent_name = BooleanField(_("Their name may be written on the badge"))
+    consent_email = BooleanField(_("The link to their badge may be sent to their e-mail"))
+    consent_photo = BooleanField(_("Photos of their work may be taken and shown with the badge"))
+    consent_statistics = BooleanField(_("They may be counted, without their name, in the "
+                                        "project's statistics"))
+
+    def answers(self) -> Consent:
+        """The answers ticked."""
+        return Consent(**{purpose: bool(self[f"consent_{purpose}"].data)
+                          for purpose in PURPOSES})
+
+    def consent_fields(self) -> list:
+        return [self[f"consent_{purpose}"] for purpose in PURPOSES]
+
+
+class LearnerForm(ConsentForm):
+    """Quick-add: a name is enough; consent is asked, every answer "no" until ticked."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (optional)"),

@@ -38,6 +38,7 @@ from issuer.services import (
     catalogue,
     claim_links,
     claims,
+    consent,
     issuing,
     mail,
     publishing,
@@ -279,7 +280,8 @@ def add_learner(session_id: int):
         # The badge is issued in the learner's language: the session's unless they chose one.
         learner = create_learner(db(), training_session.organisation, form.name.data,
                                  form.email.data or None,
-                                 form.language.data or training_session.language, current_user())
+                                 form.language.data or training_session.language, current_user(),
+                                 answers=form.answers())
         issuing.save_assessment(db(), training_session.id, learner.id, {}, {}, None,
                                 current_user())
     return redirect(url_for(".assessment", session_id=session_id, learner_id=learner.id))
@@ -303,7 +305,8 @@ def assessment(session_id: int, learner_id: int):
         return render_template("trainer/assessment_issued.html", record=record,
                                credential=credential, training=training, language=language,
                                training_session=training_session,
-                               can_email_claim=can_email_claim(credential))
+                               can_email_claim=can_email_claim(credential),
+                               email_not_agreed=email_not_agreed(credential))
     form = assessment_form(training, language, data=_initial(record, training))
     if request.method == "POST":
         if form.validate_on_submit() or _only_photo_errors(form, training):
@@ -326,7 +329,10 @@ def _render(form, record, training, training_session):
     return render_template("trainer/assessment.html", form=form, record=record,
                            training=training, training_session=training_session,
                            language=training_session.language,
-                           evidence=_evidence_by_gesture(record), confirm=ConfirmForm())
+                           evidence=_evidence_by_gesture(record), confirm=ConfirmForm(),
+                           photos_allowed=consent.given(record.learner, consent.PHOTO),
+                           consent_answers=consent.answers_of(record.learner).as_dict(),
+                           can_change_consent=current_user().role != "trainer")
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:
@@ -357,9 +363,13 @@ def _save(training_session: TrainingSession, record: Assessment, training: Micro
             (form.narrative.data or "").strip() or None, current_user(),
             activity_start=form.activity_start.data, activity_end=form.activity_end.data,
             evidence_public=bool(form.evidence_public.data))
+        photos_allowed = consent.given(record.learner, consent.PHOTO)
         for gesture in training.gestures:
             field = form[f"photo_{gesture.id}"]
             if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:
+                if not photos_allowed:
+                    field.errors = [translated(consent.NO_PHOTO)]  # the rest is saved
+                    continue
                 db().add(_evidence_file(saved, gesture.id, field.data))
 
 
@@ -470,7 +480,8 @@ def _credential_page(issued: Credential, **shown):
                                publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
                            verify_url=verify_url(issued),
-                           can_email_claim=can_email_claim(issued), **shown)
+                           can_email_claim=can_email_claim(issued),
+                           email_not_agreed=email_not_agreed(issued), **shown)
 
 
 @bp.route("/credentials/<uuid>/claim-link", methods=("POST",))
@@ -489,9 +500,11 @@ def share_claim(uuid: str):
         subject = _("Your badge")
         body = _("Here is your badge. Open this link to keep it on your phone: %(link)s",
                  link=link)
+    mailto = (f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+              if consent.given(issued.learner, consent.EMAIL) else None)
     response = _credential_page(
         issued, claim_link=link, sms_url="sms:?&body=" + quote(body, safe=""),
-        mailto_url=f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}")
+        mailto_url=mailto)
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -499,7 +512,15 @@ def can_email_claim(credential: Credential) -> bool:
     """Whether the "send the claim link by e-mail" button makes sense for this badge."""
     learner = credential.learner
     return (learner is not None and bool(learner.email) and claims.can_bind(credential) is None
-            and mail.is_configured(settings()))
+            and consent.given(learner, consent.EMAIL) and mail.is_configured(settings()))
+
+
+def email_not_agreed(credential: Credential) -> bool:
+    """Whether the learner has an e-mail address but did not agree to receive the link there:
+    the trainer is told so, and offered the card or a text message instead."""
+    learner = credential.learner
+    return (learner is not None and bool(learner.email)
+            and not consent.given(learner, consent.EMAIL))
 
 
 @bp.route("/credentials/<uuid>/claim-email", methods=("POST",))

@@ -17,7 +17,7 @@ from issuer.services import unit_of_work
 from issuer.services.issuing import credential_for_claim_token, save_assessment
 from issuer.services.revocation import revoke
 from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
-from tests.helpers import count, csrf_token, make_world, submit
+from tests.helpers import CONSENT_TICKED, count, csrf_token, make_world, submit
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 
@@ -32,7 +32,7 @@ def trainer(client, world, login):
 def enrol(client, world, name="Inès Moreau", **extra):
     """Quick-add a learner to the world's session; return the evaluation page's path."""
     session_page = f"/trainer/sessions/{world.session.id}"
-    response = submit(client, session_page, {"name": name, **extra},
+    response = submit(client, session_page, {"name": name, **CONSENT_TICKED, **extra},
                       action=f"{session_page}/learners")
     assert response.status_code == 302
     return response.headers["Location"]
