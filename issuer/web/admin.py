@@ -110,7 +110,8 @@ def organisation():
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         with unit_of_work(db()):
-            for name in ("url", "email", "description", "region", "locality"):
+            for name in ("url", "email", "description", "street_address", "postal_code",
+                         "region", "locality", "privacy_email"):
                 setattr(org, name, (getattr(form, name).data or "").strip() or None)
             org.name = form.name.data.strip()
             org.country_code = form.country_code.data.upper()

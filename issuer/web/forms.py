@@ -211,8 +211,13 @@ class OrganisationForm(FlaskForm):
     description = TextAreaField(_("Description"), validators=[Optional(), Length(max=2000)])
     country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
         DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    street_address = StringField(_("Street and number"),
+                                 validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_("Postal code"), validators=[Optional(), Length(max=20)])
     region = StringField(_("Region"), validators=[Optional(), Length(max=200)])
     locality = StringField(_("Town or city"), validators=[Optional(), Length(max=200)])
+    privacy_email = EmailField(_("E-mail for questions about personal data"),
+                               validators=[Optional(), _email(), Length(max=320)])
     default_language = SelectField(_("Default language"), choices=LANGUAGES)
     logo = FileField(_("Logo (PNG, at most 1 MB)"), validators=[
         Optional(),
