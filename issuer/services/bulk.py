@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
 from issuer.domain.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
-from issuer.services import catalogue, learners
+from issuer.services import catalogue, learners, tables
 from issuer.services.intake import (
     ALREADY_ISSUED,
     ISSUED,
@@ -52,8 +52,8 @@ WILL_ISSUE = "will-issue"
 ERROR = "error"
 
 
-class BulkFileError(BadgeError):
-    """The CSV file as a whole cannot be used (encoding, size, header)."""
+# The CSV file as a whole cannot be used (encoding, size, header): the table reader's error.
+BulkFileError = tables.TableError
 
 
 @dataclass(frozen=True)
@@ -107,34 +107,15 @@ def template_csv(training: MicroTraining) -> str:
 
 def decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte-order mark, at most MAX_BYTES."""
-    if len(data) > MAX_BYTES:
-        raise BulkFileError(N_("the file is %(size)s bytes; the limit is %(limit)s bytes: "
-                               "split it into several files", size=len(data), limit=MAX_BYTES))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BulkFileError(N_("the file is not UTF-8 text (byte %(byte)s): in your "
-                               "spreadsheet, save as 'CSV UTF-8'", byte=error.start)) from error
+    return tables.decode(data, MAX_BYTES)
 
 
 def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
     """Every data row of the file: a BulkRow when it is usable, else a RowResult with ERROR."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise BulkFileError(N_("the file is empty: the first line must be the header "
-                               "(%(columns)s)", columns=", ".join(csv_columns(training))))
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [column.strip().lower() for column in next(reader)]
-    _check_header(header, training)
-    rows: list[BulkRow | RowResult] = []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise BulkFileError(N_("more than %(count)s learners: split the file", count=MAX_ROWS))
-        rows.append(_row(reader.line_num, header, values, training))
-    return _mark_duplicates(rows)
+    table = tables.read_csv(text, MAX_ROWS, csv_columns(training))
+    _check_header(table.header, training)
+    return _mark_duplicates([_row(line, table.header, values, training)
+                             for line, values in table.rows])
 
 
 def _check_header(header: list[str], training: MicroTraining) -> None:

@@ -150,6 +150,10 @@ class Roster:
                 return Enrolment(learner, None)
         return None
 
+    def enrolled(self) -> list[Enrolment]:
+        """The session's learners (never an erased one)."""
+        return list(self._enrolled.values())
+
     def held(self, learner: Learner | None) -> Credential | None:
         """The credential `learner` holds for the session."""
         return None if learner is None else self._held.get(learner.id)

@@ -39,7 +39,7 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk, revocation
+from issuer.services import bulk, revocation, rosters
 from issuer.services.consent import PURPOSES, Consent
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
@@ -352,6 +352,16 @@ class BulkUploadForm(FlaskForm):
         FileRequired(_("Choose a CSV file.")),
         FileAllowed(["csv", "txt"], _("The file must end in .csv.")),
         FileSize(bulk.MAX_BYTES, message=_("The file may be at most 300 kB; split it.")),
+    ])
+
+
+class RosterForm(FlaskForm):
+    """A session's list of learners, before the training: CSV or spreadsheet."""
+
+    file = FileField(_("List of learners (CSV or .xlsx)"), validators=[
+        FileRequired(_("Choose a file.")),
+        FileAllowed(["csv", "txt", "xlsx"], _("The file must end in .csv or .xlsx.")),
+        FileSize(rosters.MAX_BYTES, message=_("The file may be at most 300 kB; split it.")),
     ])
 
 

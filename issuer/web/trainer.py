@@ -24,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 from sqlalchemy import select
@@ -42,7 +42,9 @@ from issuer.services import (
     issuing,
     mail,
     publishing,
+    rosters,
     stacking,
+    tables,
     unit_of_work,
 )
 from issuer.services import cards as card_service
@@ -65,6 +67,7 @@ from .forms import (
     ConfirmForm,
     KnownLearnerForm,
     LearnerForm,
+    RosterForm,
     SessionForm,
     assessment_form,
     image_format,
@@ -285,6 +288,41 @@ def add_learner(session_id: int):
         issuing.save_assessment(db(), training_session.id, learner.id, {}, {}, None,
                                 current_user())
     return redirect(url_for(".assessment", session_id=session_id, learner_id=learner.id))
+
+
+@bp.route("/sessions/<int:session_id>/roster", methods=("GET", "POST"))
+@login_required("trainer")
+def roster(session_id: int):
+    """Import the session's learners from a file before the training: all rows or none."""
+    training_session = _own_session(session_id)
+    form = RosterForm()
+    problems, file_error = [], None
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db()):
+                done = rosters.import_roster(db(), training_session, form.file.data.read(),
+                                             current_user())
+        except rosters.RosterRejected as error:
+            problems = [(line, translated(message)) for line, message in error.problems]
+        except tables.TableError as error:
+            file_error = translated(error)
+        else:
+            flash(ngettext("%(num)s learner added to the session.",
+                           "%(num)s learners added to the session.", len(done)), "success")
+            return redirect(url_for(".session", session_id=session_id))
+    status = 422 if (problems or file_error or form.errors) else 200
+    return render_template("trainer/roster.html", form=form, training_session=training_session,
+                           problems=problems, file_error=file_error,
+                           columns=rosters.COLUMNS), status
+
+
+@bp.route("/sessions/<int:session_id>/roster.csv")
+@login_required("trainer")
+def roster_template(session_id: int):
+    """An empty roster with the right columns."""
+    _own_session(session_id)
+    return Response(rosters.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="learners.csv"'})
 
 
 # --- evaluation ------------------------------------------------------------------------------
