@@ -48,6 +48,8 @@ def test_the_notice_is_in_the_readers_language(client, world):
     response = client.get(NOTICE, headers={"Accept-Language": "pl"})
     assert response.headers["Content-Language"] == "pl"
     assert "AGFE" in _text(response)
+    assert "Informacja o prywatności" in _text(response)
+    assert "Privacy notice" not in _text(response)
 
 
 def test_an_unknown_organisation_has_no_notice(client, world):
