@@ -120,17 +120,8 @@ def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
 
 def _check_header(header: list[str], training: MicroTraining) -> None:
     expected = csv_columns(training)
-    unknown = [column for column in header if column not in expected]
-    missing = [column for column in ("name", *(g.id for g in training.gestures))
-               if column not in header]
-    doubled = sorted({column for column in header if header.count(column) > 1})
-    problems = []
-    if unknown:
-        problems.append(N_("unknown column(s) %(columns)s", columns=", ".join(unknown)))
-    if missing:
-        problems.append(N_("missing column(s) %(columns)s", columns=", ".join(missing)))
-    if doubled:
-        problems.append(N_("column(s) given twice: %(columns)s", columns=", ".join(doubled)))
+    problems = tables.header_problems(header, expected,
+                                      ("name", *(g.id for g in training.gestures)))
     if problems:
         raise BulkFileError(N_("header: %(problems)s. The columns for %(training)s are: "
                                "%(columns)s", problems=Joined(problems),

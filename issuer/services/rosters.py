@@ -99,16 +99,7 @@ def check(data: bytes) -> list[RosterRow]:
 
 
 def _check_header(header: list[str]) -> None:
-    unknown = [column for column in header if column not in COLUMNS]
-    missing = [column for column in ("name", *CONSENT_COLUMNS) if column not in header]
-    doubled = sorted({column for column in header if header.count(column) > 1})
-    problems = []
-    if unknown:
-        problems.append(N_("unknown column(s) %(columns)s", columns=", ".join(unknown)))
-    if missing:
-        problems.append(N_("missing column(s) %(columns)s", columns=", ".join(missing)))
-    if doubled:
-        problems.append(N_("column(s) given twice: %(columns)s", columns=", ".join(doubled)))
+    problems = tables.header_problems(header, COLUMNS, ("name", *CONSENT_COLUMNS))
     if problems:
         raise tables.TableError(N_("header: %(problems)s. The columns of a roster are: "
                                    "%(columns)s", problems=Joined(problems),

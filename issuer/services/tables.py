@@ -64,6 +64,22 @@ def read_csv(text: str, max_rows: int, columns: list[str]) -> Table:
     return Table(header, rows)
 
 
+def header_problems(header: list[str], expected: list[str] | tuple[str, ...],
+                    required: list[str] | tuple[str, ...]) -> list[str]:
+    """What is wrong with a header: unknown, missing (of `required`) and doubled columns."""
+    unknown = [column for column in header if column not in expected]
+    missing = [column for column in required if column not in header]
+    doubled = sorted({column for column in header if header.count(column) > 1})
+    problems = []
+    if unknown:
+        problems.append(N_("unknown column(s) %(columns)s", columns=", ".join(unknown)))
+    if missing:
+        problems.append(N_("missing column(s) %(columns)s", columns=", ".join(missing)))
+    if doubled:
+        problems.append(N_("column(s) given twice: %(columns)s", columns=", ".join(doubled)))
+    return problems
+
+
 def read(data: bytes, max_bytes: int, max_rows: int, columns: list[str]) -> Table:
     """The table of an uploaded file: an .xlsx workbook's first sheet, else CSV text."""
     if data.startswith(XLSX_MAGIC):
