@@ -63,9 +63,20 @@ def labels_for(language: str | None) -> dict[str, str]:
     return {key: gettext(text.template) for key, text in _WORDS.items()}
 
 
+# Without the learner's consent to their name: the record is not titled with it either.
+_UNNAMED_RECORD = {"en": "Learner record", "fr": "Parcours", "nl": "Leerlingdossier",
+                   "it": "Percorso", "es": "Expediente", "pl": "Rejestr osiągnięć"}
+
+
 def record_name(language: str | None, name: str) -> str:
     """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
     return in_language(_RECORD_NAMES, language).format(name=name)
+
+
+def _signed_name(language: str | None, learner: Learner) -> str:
+    if consent.given(learner, consent.NAME):
+        return record_name(language, learner.name)
+    return in_language(_UNNAMED_RECORD, language)
 
 
 # --- which badges ------------------------------------------------------------------------------
@@ -116,7 +127,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         issuer=issuer_profile_builder(org),
         credentials=signed_badges,
         valid_from=now,
-        name=record_name(language, learner.name),
+        name=_signed_name(language, learner),
         subject_id=learner.wallet_did or None,
         identifiers=consent.subject_identifiers(learner),
         achievements=achievements,

@@ -3,6 +3,7 @@ is not done (name on the badge, claim e-mail, photos, statistics)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from issuer.services import consent, mail, stats, unit_of_work
 from issuer.services.base import PermissionDenied, settings_of
 from issuer.services.consent import Consent, ConsentError
+from issuer.services.learner_record import clr_document
 from issuer.services.learners import create_learner, erase_learner
 from issuer.store.models import AuditEvent, EvidenceFile, Learner, LearnerConsent
 from tests.helpers import SMTP_PASSWORD, document, evaluate, issue, partner
@@ -137,3 +139,13 @@ def test_an_erased_learners_consent_cannot_be_recorded(db, world):
     assert not consent.given(learner, consent.STATISTICS)
     with pytest.raises(ConsentError, match="erased"):
         consent.record(db, learner, Consent.everything(), world.admin)
+
+
+def test_without_name_consent_the_learners_record_carries_no_name(db, world):
+    learner = _enrol(db, world, Consent(email=True))
+    issue(db, world, learner)
+    with unit_of_work(db):
+        record = clr_document(db, learner, world.admin)
+    text = json.dumps(record, ensure_ascii=False)
+    assert "Ana" not in text
+    assert record["name"] == "Expediente"  # the learner's language, without the name
