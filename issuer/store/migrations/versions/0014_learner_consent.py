@@ -1,7 +1,7 @@
 """Each learner's consent, recorded at enrolment; the organisation's privacy contact and address.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
