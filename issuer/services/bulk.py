@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
 from issuer.domain.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
-from issuer.services import catalogue, learners, tables
+from issuer.services import catalogue, consent, learners, tables
 from issuer.services.intake import (
     ALREADY_ISSUED,
     ISSUED,
@@ -44,7 +44,9 @@ from issuer.store.models import Credential, Learner, TrainingSession
 MAX_BYTES = 300_000
 MAX_ROWS = 1000
 LEARNER_COLUMNS = ("name", "email", "language")
-TRAILING_COLUMNS = ("comment", "activity_start", "activity_end")
+# The consent answers are optional columns: a new learner of a file without them has agreed to
+# nothing (services/consent.py), so their badge carries no name.
+TRAILING_COLUMNS = ("comment", "activity_start", "activity_end", *consent.COLUMNS)
 
 # Verdicts: the dry run says what would happen, the run says what did (ISSUED, ALREADY_ISSUED
 # and NOT_YET_ACQUIRED are intake's, shared with the API).
@@ -68,6 +70,7 @@ class BulkRow:
     comment: str | None
     activity_start: date | None
     activity_end: date | None
+    answers: consent.Consent | None = None  # None: the file has no consent columns
 
     @property
     def learner_key(self) -> tuple[str, str]:
@@ -152,9 +155,12 @@ def _row(line: int, header: list[str], values: list[str], training: MicroTrainin
     if start and end and end < start:
         problems.append(N_("activity_end: %(end)s is before activity_start %(start)s",
                            end=end, start=start))
+    answers = (consent.read_cells(cells, problems)
+               if any(column in header for column in consent.COLUMNS) else None)
     if problems:
         return RowResult(line, name, ERROR, Joined(problems), problems=problems)
-    return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end)
+    return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end,
+                   answers)
 
 
 def _level(gesture: Gesture, value: str, problems: list[str]) -> str:
@@ -266,7 +272,7 @@ def failed(row: BulkRow, error: Exception) -> RowResult:
 
 def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
     return learners.create_learner(db, session.organisation, row.name, row.email,
-                                   row.language or session.language, actor)
+                                   row.language or session.language, actor, answers=row.answers)
 
 
 def _already(row: BulkRow, credential: Credential) -> RowResult:

@@ -35,6 +35,12 @@ from .base import Actor, ServiceError, audit, require_organisation
 NAME, EMAIL, PHOTO, STATISTICS = "name", "email", "photo", "statistics"
 PURPOSES = (NAME, EMAIL, PHOTO, STATISTICS)
 
+# What a table cell may say, in the six languages (and a tick mark); empty is "no".
+YES_WORDS = frozenset({"yes", "y", "true", "1", "x", "✓", "oui", "ja", "sí", "si", "sì", "tak"})
+NO_WORDS = frozenset({"", "no", "n", "false", "0", "non", "nee", "nie"})
+COLUMNS = tuple(f"consent_{purpose}" for purpose in PURPOSES)  # their columns in a file
+
+
 class ConsentError(ServiceError):
     """Consent answers that cannot be recorded as given."""
 
@@ -67,6 +73,19 @@ class Consent:
 
     def as_dict(self) -> dict[str, bool]:
         return asdict(self)
+
+
+def read_cells(cells: Mapping[str, str], problems: list) -> Consent:
+    """The answers in a row's consent columns (see COLUMNS); an unreadable one is a problem."""
+    answers = {}
+    for column in COLUMNS:
+        value = cells.get(column, "").strip().casefold()
+        if value in YES_WORDS or value in NO_WORDS:
+            answers[column.removeprefix("consent_")] = value in YES_WORDS
+        else:
+            problems.append(N_("%(column)s: %(value)s is not an answer; write yes or no "
+                               "(empty is no)", column=column, value=repr(value[:20])))
+    return Consent(**answers)
 
 
 def answers_given(answers: Mapping[str, bool] | None) -> Consent | None:

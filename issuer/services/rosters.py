@@ -29,11 +29,8 @@ from .intake_requests import EMAIL
 
 MAX_BYTES = 300_000
 MAX_ROWS = 200
-CONSENT_COLUMNS = tuple(f"consent_{purpose}" for purpose in consent.PURPOSES)
+CONSENT_COLUMNS = consent.COLUMNS
 COLUMNS = ("name", "email", "language", *CONSENT_COLUMNS)
-# What a cell may say, in the six languages (and a tick mark).
-YES = {"yes", "y", "true", "1", "x", "✓", "oui", "ja", "sí", "si", "sì", "tak"}
-NO = {"", "no", "n", "false", "0", "non", "nee", "nie"}
 
 ADDED, KNOWN = "added", "known"
 
@@ -126,17 +123,10 @@ def _row(line: int, header: list[str], values: list[str]):
     if language is not None and not LANGUAGE_CODE.match(language):
         problems.append(N_("%(column)s: %(value)s is not a language code like en, fr or nl-BE",
                            column="language", value=repr(language[:20])))
-    answers = {}
-    for column in CONSENT_COLUMNS:
-        value = cells.get(column, "").casefold()
-        if value in YES or value in NO:
-            answers[column.removeprefix("consent_")] = value in YES
-        else:
-            problems.append(N_("%(column)s: %(value)s is not an answer; write yes or no "
-                               "(empty is no)", column=column, value=repr(value[:20])))
+    answers = consent.read_cells(cells, problems)
     if problems:
         return None, problems
-    return RosterRow(line, name, email, language, consent.Consent(**answers)), problems
+    return RosterRow(line, name, email, language, answers), problems
 
 
 def import_roster(db: Session, session: TrainingSession, data: bytes,
