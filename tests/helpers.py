@@ -40,6 +40,7 @@ from issuer.core.verify import hash_identity
 from issuer.services import stacking, unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.catalogue import current_templates, import_catalogue, training_of
+from issuer.services.consent import Consent
 from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.keys import active_key
 from issuer.services.learners import create_learner
@@ -111,6 +112,11 @@ class World:
     learners: list
 
 
+# The enrolment form with every consent box ticked (the learner agreed to everything).
+CONSENT_TICKED = {f"consent_{purpose}": "y" for purpose in ("name", "email", "photo",
+                                                           "statistics")}
+
+
 def make_organisation(db, slug="agfe", name="AGFE", country="FR", language="fr"):
     """An organisation with its first signing key."""
     org = Organisation(slug=slug, name=name, country_code=country, default_language=language,
@@ -136,7 +142,8 @@ def make_world(db, slug="agfe", learner_names=("Zoé Lefèvre", "Łukasz Wiśnie
                                   language="fr", starts_on=date(2026, 3, 2),
                                   ends_on=date(2026, 3, 2))
         db.add(session)
-        learners = [create_learner(db, org, name, language="fr") for name in learner_names]
+        learners = [create_learner(db, org, name, language="fr", answers=Consent.everything())
+                    for name in learner_names]
     return World(org, admin, trainer, template, session, learners)
 
 
@@ -262,7 +269,8 @@ def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
         org = make_organisation(db, slug=slug, name=slug.upper(), country="BE")
         trainer = create_user(db, org, f"trainer@{slug}.example.org", "Tom", "trainer",
                               TEST_PASSWORD)
-        learner = create_learner(db, org, learner_name, email=email, language="fr")
+        learner = create_learner(db, org, learner_name, email=email, language="fr",
+                                 answers=Consent.everything())
     return trainer, learner
 
 

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "issuer.cli.service_commands",
     "issuer.cli.org_commands",
     "issuer.cli.backup_commands",
+    "issuer.cli.roster_command",
 )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import BadgeError
 from issuer.core.messages import N_, Joined, Localised, message_of
 from issuer.domain.catalogue import LANGUAGE_CODE, Gesture, MicroTraining
-from issuer.services import catalogue, learners
+from issuer.services import catalogue, consent, learners, tables
 from issuer.services.intake import (
     ALREADY_ISSUED,
     ISSUED,
@@ -44,7 +44,9 @@ from issuer.store.models import Credential, Learner, TrainingSession
 MAX_BYTES = 300_000
 MAX_ROWS = 1000
 LEARNER_COLUMNS = ("name", "email", "language")
-TRAILING_COLUMNS = ("comment", "activity_start", "activity_end")
+# The consent answers are optional columns: a new learner of a file without them has agreed to
+# nothing (services/consent.py), so their badge carries no name.
+TRAILING_COLUMNS = ("comment", "activity_start", "activity_end", *consent.COLUMNS)
 
 # Verdicts: the dry run says what would happen, the run says what did (ISSUED, ALREADY_ISSUED
 # and NOT_YET_ACQUIRED are intake's, shared with the API).
@@ -52,8 +54,8 @@ WILL_ISSUE = "will-issue"
 ERROR = "error"
 
 
-class BulkFileError(BadgeError):
-    """The CSV file as a whole cannot be used (encoding, size, header)."""
+# The CSV file as a whole cannot be used (encoding, size, header): the table reader's error.
+BulkFileError = tables.TableError
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class BulkRow:
     comment: str | None
     activity_start: date | None
     activity_end: date | None
+    answers: consent.Consent | None = None  # None: the file has no consent columns
 
     @property
     def learner_key(self) -> tuple[str, str]:
@@ -107,49 +110,21 @@ def template_csv(training: MicroTraining) -> str:
 
 def decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte-order mark, at most MAX_BYTES."""
-    if len(data) > MAX_BYTES:
-        raise BulkFileError(N_("the file is %(size)s bytes; the limit is %(limit)s bytes: "
-                               "split it into several files", size=len(data), limit=MAX_BYTES))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BulkFileError(N_("the file is not UTF-8 text (byte %(byte)s): in your "
-                               "spreadsheet, save as 'CSV UTF-8'", byte=error.start)) from error
+    return tables.decode(data, MAX_BYTES)
 
 
 def parse(text: str, training: MicroTraining) -> list[BulkRow | RowResult]:
     """Every data row of the file: a BulkRow when it is usable, else a RowResult with ERROR."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise BulkFileError(N_("the file is empty: the first line must be the header "
-                               "(%(columns)s)", columns=", ".join(csv_columns(training))))
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [column.strip().lower() for column in next(reader)]
-    _check_header(header, training)
-    rows: list[BulkRow | RowResult] = []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise BulkFileError(N_("more than %(count)s learners: split the file", count=MAX_ROWS))
-        rows.append(_row(reader.line_num, header, values, training))
-    return _mark_duplicates(rows)
+    table = tables.read_csv(text, MAX_ROWS, csv_columns(training))
+    _check_header(table.header, training)
+    return _mark_duplicates([_row(line, table.header, values, training)
+                             for line, values in table.rows])
 
 
 def _check_header(header: list[str], training: MicroTraining) -> None:
     expected = csv_columns(training)
-    unknown = [column for column in header if column not in expected]
-    missing = [column for column in ("name", *(g.id for g in training.gestures))
-               if column not in header]
-    doubled = sorted({column for column in header if header.count(column) > 1})
-    problems = []
-    if unknown:
-        problems.append(N_("unknown column(s) %(columns)s", columns=", ".join(unknown)))
-    if missing:
-        problems.append(N_("missing column(s) %(columns)s", columns=", ".join(missing)))
-    if doubled:
-        problems.append(N_("column(s) given twice: %(columns)s", columns=", ".join(doubled)))
+    problems = tables.header_problems(header, expected,
+                                      ("name", *(g.id for g in training.gestures)))
     if problems:
         raise BulkFileError(N_("header: %(problems)s. The columns for %(training)s are: "
                                "%(columns)s", problems=Joined(problems),
@@ -180,9 +155,12 @@ def _row(line: int, header: list[str], values: list[str], training: MicroTrainin
     if start and end and end < start:
         problems.append(N_("activity_end: %(end)s is before activity_start %(start)s",
                            end=end, start=start))
+    answers = (consent.read_cells(cells, problems)
+               if any(column in header for column in consent.COLUMNS) else None)
     if problems:
         return RowResult(line, name, ERROR, Joined(problems), problems=problems)
-    return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end)
+    return BulkRow(line, name, email, language, levels, cells.get("comment") or None, start, end,
+                   answers)
 
 
 def _level(gesture: Gesture, value: str, problems: list[str]) -> str:
@@ -294,7 +272,7 @@ def failed(row: BulkRow, error: Exception) -> RowResult:
 
 def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
     return learners.create_learner(db, session.organisation, row.name, row.email,
-                                   row.language or session.language, actor)
+                                   row.language or session.language, actor, answers=row.answers)
 
 
 def _already(row: BulkRow, credential: Credential) -> RowResult:

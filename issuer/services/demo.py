@@ -24,6 +24,7 @@ from issuer.store.models import Organisation, TrainingSession, User
 from .accounts import create_user
 from .base import NotIssuable
 from .catalogue import current_templates, import_catalogue, training_of
+from .consent import Consent
 from .issuing import issue_for_assessment, save_assessment
 from .keys import active_key
 from .learners import create_learner
@@ -100,8 +101,9 @@ def _seed_partner(db: Session, partner: Partner, number: int, templates: list, n
     admin = _account(db, org, partner, "admin", partner.admin, summary)
     trainer = _account(db, org, partner, "trainer", partner.trainer, summary)
     learners = [
-        create_learner(db, org, name, language=partner.language,
-                       email=f"{_mailbox(name)}@{DEMO_DOMAIN}" if index == 0 else None)
+        create_learner(db, org, name, language=partner.language,  # fictional: agree to all
+                       email=f"{_mailbox(name)}@{DEMO_DOMAIN}" if index == 0 else None,
+                       answers=Consent.everything())
         for index, name in enumerate(partner.learners)
     ]
     today = now.date()

@@ -45,7 +45,7 @@ from issuer.store.models import (
     TrainingSession,
 )
 
-from . import catalogue, issuing, learners, mail, unit_of_work
+from . import catalogue, consent, issuing, learners, mail, unit_of_work
 from .base import settings_of
 from .intake_requests import IntakeError, IssueRequest, LearnerInput, Problems, parse_issue_request
 
@@ -150,6 +150,10 @@ class Roster:
             if learner_key(learner.name, learner.email) == key:
                 return Enrolment(learner, None)
         return None
+
+    def enrolled(self) -> list[Enrolment]:
+        """The session's learners (never an erased one)."""
+        return list(self._enrolled.values())
 
     def held(self, learner: Learner | None) -> Credential | None:
         """The credential `learner` holds for the session."""
@@ -271,6 +275,10 @@ def _check_claim_email(db: Session, request: IssueRequest, learner: Learner | No
         request.learner.email if request.learner is not None else None)
     if not address:
         problems.add("send_claim_email", "the learner has no e-mail address")
+    elif not (consent.given(learner, consent.EMAIL) if learner is not None else
+              bool((request.learner.consent or {}).get(consent.EMAIL))):
+        problems.add("send_claim_email", "the learner did not agree to receive e-mail "
+                     "(consent.email): hand over the printed card instead")
     problems.raise_if_any()
 
 
@@ -453,7 +461,8 @@ def _new_session(db: Session, token: ApiToken, plan: Plan) -> TrainingSession:
 
 def _new_learner(db: Session, token: ApiToken, described: LearnerInput) -> Learner:
     learner = learners.create_learner(db, token.organisation, described.name, described.email,
-                                      described.language, actor=token)
+                                      described.language, actor=token,
+                                      answers=consent.answers_given(described.consent))
     learner.wallet_did = described.wallet_did
     db.flush()
     return learner

@@ -86,6 +86,23 @@ _TEXT_MAP = {"type": "object", "additionalProperties": {"type": "string", "maxLe
 # OpenAPI component schemas (served in /api/v1/openapi.json) and the validation of requests.
 # additionalProperties comes first so unknown fields are reported first.
 SCHEMAS: dict[str, dict] = {
+    "Consent": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "boolean", "description": "The badge may carry the learner's "
+                     "name; otherwise it carries only a salted hash of it."},
+            "email": {"type": "boolean", "description": "The claim link may be sent to the "
+                      "learner's e-mail (send_claim_email is refused otherwise)."},
+            "photo": {"type": "boolean", "description": "Photos of the learner's work may be "
+                      "taken as evidence and published with the badge."},
+            "statistics": {"type": "boolean", "description": "The learner may be counted, "
+                           "without their name, in the pilot statistics."},
+        },
+        "description": "The learner's answers at enrolment, recorded with the date and the "
+                       "API token. A question left out is answered no; without this object "
+                       "nothing is recorded, which also means no to each.",
+    },
     "LearnerInput": {
         "type": "object",
         "additionalProperties": False,
@@ -100,6 +117,8 @@ SCHEMAS: dict[str, dict] = {
                          "training is written in it."},
             "wallet_did": {"type": "string", "maxLength": 500, "pattern": "^did:",
                            "description": "The learner's wallet DID, used as the subject id."},
+            "consent": {**_ref("Consent"), "description": "Recorded when the request creates "
+                        "the learner (an existing learner's answers are changed by an admin)."},
         },
         "required": ["name"],
         "description": "A null or blank value counts as absent.",
@@ -186,6 +205,8 @@ def _explained(error, root: str) -> list[tuple[str, str]]:
         return [(path[0], f"a value is too long (at most {MAX_TEXT} characters)"
                  if error.validator == "maxLength" else
                  "must be an object whose keys and values are strings")]
+    if "consent" in path:
+        return _consent_problems(error, path)
     if error.validator == "additionalProperties":
         # The learner is the only object inside a request that is checked field by field.
         message = _UNKNOWN["LearnerInput" if path or root else "IssueRequest"]
@@ -206,6 +227,16 @@ def _explained(error, root: str) -> list[tuple[str, str]]:
             "language": f"{error.instance!r} is not a language code like en or fr",
             "wallet_did": "must be a DID (starting with 'did:')"}[name])]
     return [(_field(path) or root, _WRONG.get(name, "must be a string"))]
+
+
+def _consent_problems(error, path: list[str]) -> list[tuple[str, str]]:
+    questions = ", ".join(SCHEMAS["Consent"]["properties"])
+    if error.validator == "additionalProperties":
+        return [(_field(path, unknown), f"is not a consent question ({questions})")
+                for unknown in sorted(set(error.instance) - set(error.schema["properties"]))]
+    if path[-1] == "consent":
+        return [(_field(path), f"must be an object of true/false answers ({questions})")]
+    return [(_field(path), "must be true or false")]
 
 
 def _field(path: list[str], child: str | None = None) -> str:
@@ -239,6 +270,7 @@ class LearnerInput:
     email: str | None = None
     language: str | None = None
     wallet_did: str | None = None
+    consent: dict[str, bool] | None = None  # the answers, when the request gave them
 
 
 @dataclass(frozen=True)
@@ -304,7 +336,7 @@ def parse_learner(body: Any) -> LearnerInput:
 
 def _learner_input(fields: Mapping) -> LearnerInput:
     return LearnerInput(" ".join(fields["name"].split()), fields.get("email"),
-                        fields.get("language"), fields.get("wallet_did"))
+                        fields.get("language"), fields.get("wallet_did"), fields.get("consent"))
 
 
 def check_bulk_request(items: Any) -> list:

@@ -36,7 +36,7 @@ from issuer.store.models import (
 )
 
 from . import catalogue as catalogue_service
-from . import claim_links, events
+from . import claim_links, consent, events
 from .base import (
     Actor,
     InvalidAssessment,
@@ -163,7 +163,7 @@ def build_credential(assessment: Assessment, training: MicroTraining, language: 
     achievement = _achievement(session.template, training, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
-        identifiers=tuple(builders.person_identifiers(learner.name, learner.email)),
+        identifiers=tuple(consent.subject_identifiers(learner)),
         id=learner.wallet_did or None,
         results=tuple(_results(training, achievement, assessment.levels)),
         activity_start_date=_midnight(assessment.activity_start or session.starts_on),
@@ -228,16 +228,18 @@ def _evidence(assessment: Assessment, training: MicroTraining, language: str):
     if assessment.comments.get(""):
         yield builders.Evidence(name=in_language(TRAINER_COMMENT, language),
                                 narrative=assessment.comments[""])
+    # A photo is published only if the learner agreed to photos too.
+    shown = assessment.evidence if consent.given(assessment.learner, consent.PHOTO) else []
     for gesture in training.gestures:
         comment = assessment.comments.get(gesture.id)
-        photos = [f for f in assessment.evidence if f.gesture_id == gesture.id]
+        photos = [f for f in shown if f.gesture_id == gesture.id]
         if comment and not photos:
             yield builders.Evidence(name=names[gesture.id], narrative=comment)
         for number, photo in enumerate(photos):
             yield builders.Evidence(id=evidence_url(photo), name=names[gesture.id],
                                     narrative=comment if number == 0 else None,
                                     genre=_genre(photo))
-    for photo in (f for f in assessment.evidence if f.gesture_id not in names):
+    for photo in (f for f in shown if f.gesture_id not in names):
         yield builders.Evidence(id=evidence_url(photo), name=photo.filename,
                                 genre=_genre(photo))
 

@@ -55,6 +55,8 @@ def issuer_profile_builder(org: Organisation) -> builders.Profile:
             address_country_code=org.country_code,
             address_region=org.region or None,
             address_locality=org.locality or None,
+            postal_code=org.postal_code or None,
+            street_address=org.street_address or None,
         ),
     )
 

@@ -26,6 +26,7 @@ from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
 from issuer.rendering.record import RecordRow, SkillLine, record_pdf
 from issuer.store.models import Credential, Learner
 
+from . import consent
 from .base import Actor, NotFound, audit, require_organisation
 from .catalogue import template_name
 from .keys import issuer_profile_builder, sign
@@ -62,9 +63,20 @@ def labels_for(language: str | None) -> dict[str, str]:
     return {key: gettext(text.template) for key, text in _WORDS.items()}
 
 
+# Without the learner's consent to their name: the record is not titled with it either.
+_UNNAMED_RECORD = {"en": "Learner record", "fr": "Parcours", "nl": "Leerlingdossier",
+                   "it": "Percorso", "es": "Expediente", "pl": "Rejestr osiągnięć"}
+
+
 def record_name(language: str | None, name: str) -> str:
     """The signed name of the record ("Parcours de Zoé Lefèvre"), English for other languages."""
     return in_language(RECORD_NAME, language).format(name=name)
+
+
+def _signed_name(language: str | None, learner: Learner) -> str:
+    if consent.given(learner, consent.NAME):
+        return record_name(language, learner.name)
+    return in_language(_UNNAMED_RECORD, language)
 
 
 # --- which badges ------------------------------------------------------------------------------
@@ -115,9 +127,9 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
         issuer=issuer_profile_builder(org),
         credentials=signed_badges,
         valid_from=now,
-        name=record_name(language, learner.name),
+        name=_signed_name(language, learner),
         subject_id=learner.wallet_did or None,
-        identifiers=builders.person_identifiers(learner.name, learner.email),
+        identifiers=consent.subject_identifiers(learner),
         achievements=achievements,
         associations=associations,
         partial=partial,

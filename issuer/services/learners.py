@@ -20,6 +20,7 @@ from issuer.core.errors import BuildError
 from issuer.core.messages import N_
 from issuer.store.models import Assessment, Credential, Learner, Organisation
 
+from . import consent
 from .base import Actor, ServiceError, audit, require_organisation
 from .revocation import revoke
 
@@ -28,8 +29,10 @@ ERASURE_REASON = "Withdrawn at the learner's request (personal data erased)"
 
 
 def create_learner(db: Session, org: Organisation, name: str, email: str | None = None,
-                   language: str | None = None, actor: Actor = None) -> Learner:
-    """Quick-add a learner: a name is enough; e-mail and language are optional."""
+                   language: str | None = None, actor: Actor = None,
+                   answers: consent.Consent | None = None) -> Learner:
+    """Quick-add a learner: a name is enough; e-mail, language and consent are optional (no
+    answers recorded: the learner agreed to nothing yet)."""
     require_organisation(actor, org.id)
     name = " ".join((name or "").split())
     if not name:
@@ -43,6 +46,8 @@ def create_learner(db: Session, org: Organisation, name: str, email: str | None 
                       language=language or None)
     db.add(learner)
     db.flush()
+    if answers is not None:
+        consent.record(db, learner, answers, actor)
     return learner
 
 
@@ -63,6 +68,8 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
         assessment.narrative = None
         for evidence in list(assessment.evidence):
             db.delete(evidence)
+    for answer in list(learner.consents):  # who agreed to what is theirs too
+        db.delete(answer)
     learner.name = ERASED_NAME
     learner.email = None
     learner.wallet_did = None

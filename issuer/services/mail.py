@@ -25,9 +25,11 @@ from issuer.core.messages import N_
 from issuer.languages import LANGUAGES, catalogue
 from issuer.store.models import Credential
 
+from . import consent
 from .base import ServiceError, settings_of
 from .claims import claim_url
 from .publishing import achievement_name, credential_document
+from .urls import privacy_url
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20  # seconds
@@ -45,6 +47,7 @@ MESSAGES = {
                "LinkedIn:"),
     "private": N_("This link is only for you. Do not share it."),
     "button": N_("Get my badge"),
+    "privacy": N_("How {organisation} uses your data:"),
 }
 
 
@@ -71,6 +74,7 @@ class ClaimMail:
     organisation: str
     link: str
     language: str
+    privacy: str  # the organisation's privacy notice
 
 
 def is_configured(config: Settings) -> bool:
@@ -88,12 +92,15 @@ def email_claim_link(credential: Credential, token: str, config: Settings | None
     learner = credential.learner
     if learner is None or not learner.email or learner.erased_at is not None:
         raise MailError(N_("this learner has no e-mail address"))
+    if not consent.given(learner, consent.EMAIL):
+        raise MailError(consent.NO_EMAIL)
     document = credential_document(credential)
     issuer = document.get("issuer") or {}
     mail = ClaimMail(to=learner.email, name=learner.name, badge=achievement_name(document),
                      organisation=issuer.get("name") or credential.organisation.name,
                      link=claim_url(credential, token),
-                     language=learner.language or credential.language)
+                     language=learner.language or credential.language,
+                     privacy=privacy_url(credential))
     return send(compose(mail, config), config)
 
 
@@ -107,9 +114,9 @@ def compose(mail: ClaimMail, config: Settings) -> EmailMessage:
     message["To"] = mail.to
     message["Message-ID"] = make_msgid(domain=_domain(config.smtp_from))
     lines = [texts["hello"], "", texts["earned"], "", texts["open"], mail.link, "",
-             texts["private"]]
+             texts["private"], "", texts["privacy"], mail.privacy]
     message.set_content("\n".join(line.format(**values) for line in lines))
-    message.add_alternative(_html(texts, values, mail.link), subtype="html")
+    message.add_alternative(_html(texts, values, mail.link, mail.privacy), subtype="html")
     # After the body: setting content clears every Content-* header.
     message["Content-Language"] = mail.language if mail.language in TEXTS else FALLBACK_LANGUAGE
     return message
@@ -136,9 +143,10 @@ def send(message: EmailMessage, config: Settings) -> str:
     return message["Message-ID"]
 
 
-def _html(texts: dict, values: dict, link: str) -> str:
+def _html(texts: dict, values: dict, link: str, privacy: str) -> str:
     safe = {key: escape(value) for key, value in values.items()}
     href = escape(link, quote=True)
+    privacy_href = escape(privacy, quote=True)
     return (
         "<!doctype html><html><body style=\"font-family:sans-serif;font-size:18px\">"
         f"<p>{texts['hello'].format(**safe)}</p>"
@@ -149,6 +157,8 @@ def _html(texts: dict, values: dict, link: str) -> str:
         f"{escape(texts['button'])}</a></p>"
         f"<p><a href=\"{href}\">{escape(link)}</a></p>"
         f"<p>{escape(texts['private'])}</p>"
+        f"<p style=\"font-size:15px\">{texts['privacy'].format(**safe)} "
+        f"<a href=\"{privacy_href}\">{escape(privacy)}</a></p>"
         "</body></html>"
     )
 

@@ -20,6 +20,7 @@ from issuer.store.models import Credential, Organisation, User
 
 from .account_tokens import invite
 from .base import Actor, PermissionDenied, ServiceError, audit
+from .consent import STATISTICS, learners_who_agreed
 from .keys import active_key
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -87,12 +88,15 @@ class PartnerSummary:
 
 
 def partner_overview(db: Session) -> list[PartnerSummary]:
-    """Every organisation with its active accounts and badges issued and revoked, by name."""
+    """Every organisation with its active accounts and badges issued and revoked, by name
+    (badges of learners who agreed to be counted)."""
     accounts = dict(db.execute(select(User.organisation_id, func.count())
                                .where(User.active.is_(True)).group_by(User.organisation_id)).all())
     badges = {org_id: (issued, revoked) for org_id, issued, revoked in db.execute(
         select(Credential.organisation_id, func.count(), func.count(Credential.revoked_at))
-        .where(Credential.supersedes_id.is_(None)).group_by(Credential.organisation_id)).all()}
+        .where(Credential.supersedes_id.is_(None),
+               Credential.learner_id.in_(learners_who_agreed(STATISTICS)))
+        .group_by(Credential.organisation_id)).all()}
     return [PartnerSummary(org.slug, org.name, org.country_code, accounts.get(org.id, 0),
                            *badges.get(org.id, (0, 0)))
             for org in db.scalars(select(Organisation).order_by(Organisation.name))]

@@ -45,6 +45,7 @@ from issuer.store.stacking_models import (
     SkillAwardPart,
 )
 
+from . import consent
 from .base import Actor, NotFound, NotIssuable, audit, require_organisation
 from .catalogue import SKILL, TRAINING, achievement_id, skill_of, training_of
 from .endorsements import endorsements_for
@@ -298,7 +299,7 @@ def build_skill_credential(db: Session, template: AchievementTemplate, skill: Sk
     achievement = skill_achievement(db, template, skill, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
-        identifiers=tuple(builders.person_identifiers(learner.name, learner.email)),
+        identifiers=tuple(consent.subject_identifiers(learner)),
         id=learner.wallet_did or None,
     )
     return builders.OpenBadgeCredential(

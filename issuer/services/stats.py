@@ -7,6 +7,8 @@ Definitions (they head the CSV export too):
 - issued: micro-training credentials issued (a badge's wallet copy does not count again);
 - revoked: of those issued, how many were revoked since;
 - not_yet_acquired: assessed learners without a credential whose levels do not meet the rule.
+
+Only learners who agreed to be counted are (services/consent.py): the others are in no count.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from issuer.store.models import (
     TrainingSession,
 )
 
+from .consent import STATISTICS, learners_who_agreed
 from .exports import csv_text
 
 DIMENSIONS = ("partner", "theme", "micro_training", "gesture")
@@ -109,7 +112,8 @@ def _assessments(db: Session):
         .join(AchievementTemplate, TrainingSession.template_pk == AchievementTemplate.id)
         .join(Organisation, TrainingSession.organisation_id == Organisation.id)
         .outerjoin(Credential, Credential.assessment_id == Assessment.id)
-        .where(AchievementTemplate.kind == "training")
+        .where(AchievementTemplate.kind == "training",
+               Assessment.learner_id.in_(learners_who_agreed(STATISTICS)))
     ).all()
 
 
@@ -120,7 +124,8 @@ def _credentials(db: Session):
         select(Credential, AchievementTemplate, Organisation)
         .join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id)
         .join(Organisation, Credential.organisation_id == Organisation.id)
-        .where(Credential.kind == "training", Credential.supersedes_id.is_(None))
+        .where(Credential.kind == "training", Credential.supersedes_id.is_(None),
+               Credential.learner_id.in_(learners_who_agreed(STATISTICS)))
     ).all()
 
 

@@ -45,6 +45,11 @@ def verify_path(short_id: str) -> str:
     return f"/v/{short_id}"
 
 
+def privacy_url(credential: Credential) -> str:
+    """The privacy notice of the organisation that issued `credential`."""
+    return public_url(credential, f"/issuers/{credential.organisation.slug}/privacy")
+
+
 def verify_url(credential: Credential) -> str:
     """The verification page of `credential` as an absolute URL (what its card's QR encodes)."""
     return public_url(credential, verify_path(credential.short_id))

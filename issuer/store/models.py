@@ -68,6 +68,10 @@ class Organisation(Base):
     country_code: Mapped[str] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(200))
     locality: Mapped[str | None] = mapped_column(String(200))
+    street_address: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    # Where learners write to about their data (a copy, erasure); the general e-mail otherwise.
+    privacy_email: Mapped[str | None] = mapped_column(String(320))
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -227,6 +231,30 @@ class Learner(Base):
     erased_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
+    consents: Mapped[list[LearnerConsent]] = relationship(back_populates="learner")
+
+
+class LearnerConsent(Base):
+    """A learner's current answer to one consent question, when and by whom it was recorded.
+
+    One row per learner and purpose (services/consent.py names the four); no row is no consent.
+    A changed answer replaces the row and the audit log keeps the earlier one.
+    """
+
+    __tablename__ = "learner_consent"
+    __table_args__ = (UniqueConstraint("learner_id", "purpose"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    given: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The account that recorded it, or the API token; neither for the operator's command line.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+
+    learner: Mapped[Learner] = relationship(back_populates="consents")
+    recorded_by: Mapped[User | None] = relationship()
+    recorded_by_token: Mapped[ApiToken | None] = relationship()
 
 
 class Assessment(Base):

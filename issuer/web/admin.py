@@ -36,6 +36,7 @@ from issuer.services import (
     bulk,
     bulk_jobs,
     catalogue,
+    consent,
     endorsements,
     keys,
     learner_record,
@@ -64,6 +65,7 @@ from .forms import (
     BulkConfirmForm,
     BulkUploadForm,
     ConfirmForm,
+    ConsentForm,
     CredentialSearchForm,
     EndorseForm,
     OrganisationForm,
@@ -109,7 +111,8 @@ def organisation():
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         with unit_of_work(db()):
-            for name in ("url", "email", "description", "region", "locality"):
+            for name in ("url", "email", "description", "street_address", "postal_code",
+                         "region", "locality", "privacy_email"):
                 setattr(org, name, (getattr(form, name).data or "").strip() or None)
             org.name = form.name.data.strip()
             org.country_code = form.country_code.data.upper()
@@ -491,6 +494,26 @@ def _own_learner(learner_id: int) -> Learner:
     if learner.organisation_id != current_user().organisation_id:
         abort(403)
     return learner
+
+
+@bp.route("/learners/<int:learner_id>/consent", methods=("GET", "POST"))
+@login_required("admin")
+def learner_consent(learner_id: int):
+    """Change a learner's consent answers: each changed one is recorded again with today's date
+    and this admin, and the audit log keeps the earlier answer."""
+    learner = _own_learner(learner_id)
+    if learner.erased_at is not None:
+        abort(404)
+    form = ConsentForm(data={f"consent_{purpose}": given for purpose, given
+                             in consent.answers_of(learner).as_dict().items()})
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            changed = consent.record(db(), learner, form.answers(), current_user())
+        flash(_("The learner's answers are saved.") if changed else _("Nothing changed."),
+              "success")
+        return redirect(url_for(".learner_consent", learner_id=learner.id))
+    return render_template("admin/learner_consent.html", form=form, learner=learner,
+                           recorded=consent.recorded(learner))
 
 
 @bp.route("/learners/<int:learner_id>/record.json")

@@ -29,6 +29,7 @@ from issuer.core.errors import BadgeError, LimitError
 from issuer.services import (
     api_tokens,
     catalogue,
+    consent,
     intake,
     intake_requests,
     learner_record,
@@ -474,7 +475,8 @@ def create_learner() -> Response:
     token = _token()
     with unit_of_work(db()):
         learner = learners.create_learner(db(), token.organisation, described.name,
-                                          described.email, described.language, actor=token)
+                                          described.email, described.language, actor=token,
+                                          answers=consent.answers_given(described.consent))
         learner.wallet_did = described.wallet_did
     return _json(201, _learner_json(learner))
 
@@ -517,6 +519,7 @@ def _learner_json(learner: Learner) -> dict:
         "wallet_did": learner.wallet_did,
         "created_at": _time(learner.created_at),
         "erased_at": _time(learner.erased_at),
+        "consent": consent.answers_of(learner).as_dict(),
     }
 
 

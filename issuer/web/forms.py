@@ -39,7 +39,8 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk, revocation
+from issuer.services import bulk, revocation, rosters
+from issuer.services.consent import PURPOSES, Consent
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -133,8 +134,27 @@ class SessionForm(FlaskForm):
             raise ValidationError(_("The last day cannot be before the first day."))
 
 
-class LearnerForm(FlaskForm):
-    """Quick-add: a name is enough."""
+class ConsentForm(FlaskForm):
+    """The four consent questions, read to the learner; each box stays empty unless they say
+    yes (services/consent.py says what each answer allows)."""
+
+    consent_name = BooleanField(_("Their name may be written on the badge"))
+    consent_email = BooleanField(_("The link to their badge may be sent to their e-mail"))
+    consent_photo = BooleanField(_("Photos of their work may be taken and shown with the badge"))
+    consent_statistics = BooleanField(_("They may be counted, without their name, in the "
+                                        "project's statistics"))
+
+    def answers(self) -> Consent:
+        """The answers ticked."""
+        return Consent(**{purpose: bool(self[f"consent_{purpose}"].data)
+                          for purpose in PURPOSES})
+
+    def consent_fields(self) -> list:
+        return [self[f"consent_{purpose}"] for purpose in PURPOSES]
+
+
+class LearnerForm(ConsentForm):
+    """Quick-add: a name is enough; consent is asked, every answer "no" until ticked."""
 
     name = StringField(_("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_("E-mail (optional)"),
@@ -191,8 +211,13 @@ class OrganisationForm(FlaskForm):
     description = TextAreaField(_("Description"), validators=[Optional(), Length(max=2000)])
     country_code = StringField(_("Country code (two letters, e.g. BE)"), validators=[
         DataRequired(), Regexp(r"^[A-Za-z]{2}$", message=_("Two letters, e.g. BE, FR, PL."))])
+    street_address = StringField(_("Street and number"),
+                                 validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_("Postal code"), validators=[Optional(), Length(max=20)])
     region = StringField(_("Region"), validators=[Optional(), Length(max=200)])
     locality = StringField(_("Town or city"), validators=[Optional(), Length(max=200)])
+    privacy_email = EmailField(_("E-mail for questions about personal data"),
+                               validators=[Optional(), _email(), Length(max=320)])
     default_language = SelectField(_("Default language"), choices=LANGUAGES)
     logo = FileField(_("Logo (PNG, at most 1 MB)"), validators=[
         Optional(),
@@ -334,6 +359,16 @@ class BulkUploadForm(FlaskForm):
         FileRequired(_("Choose a CSV file.")),
         FileAllowed(["csv", "txt"], _("The file must end in .csv.")),
         FileSize(bulk.MAX_BYTES, message=_("The file may be at most 300 kB; split it.")),
+    ])
+
+
+class RosterForm(FlaskForm):
+    """A session's list of learners, before the training: CSV or spreadsheet."""
+
+    file = FileField(_("List of learners (CSV or .xlsx)"), validators=[
+        FileRequired(_("Choose a file.")),
+        FileAllowed(["csv", "txt", "xlsx"], _("The file must end in .csv or .xlsx.")),
+        FileSize(rosters.MAX_BYTES, message=_("The file may be at most 300 kB; split it.")),
     ])
 
 

@@ -63,7 +63,9 @@ SCHEMAS: dict[str, dict] = {
         "wallet_did": _nullable(_STRING),
         "created_at": _TIME,
         "erased_at": _nullable(_TIME),
-    }, required=("id", "name", "created_at", "erased_at")),
+        "consent": {**_ref("Consent"), "description": "The learner's answers as recorded "
+                    "(no answer recorded: false)."},
+    }, required=("id", "name", "created_at", "erased_at", "consent")),
     "CredentialSummary": _object({
         "id": {"type": "string", "format": "uuid"},
         "short_id": {"type": "string", "description": "The id printed on the card."},

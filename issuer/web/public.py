@@ -293,6 +293,19 @@ def issuer_profile(slug: str):
     return response
 
 
+@bp.get("/issuers/<slug>/privacy")
+def privacy_notice(slug: str):
+    """The organisation's privacy notice for its learners, built from its profile."""
+    org = _organisation(slug)
+    language = _language(org.default_language)
+    response = _render("public/privacy.html", language, org=org,
+                       country=publishing.country_name(org.country_code, language),
+                       contact=org.privacy_email or org.email)
+    response.cache_control.public = True
+    response.cache_control.max_age = DOCUMENT_MAX_AGE
+    return response
+
+
 @bp.get("/issuers/<slug>/did.json")
 def issuer_did_document(slug: str):
     """The did:web DID document, listing every key version so old badges keep verifying."""

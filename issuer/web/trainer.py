@@ -28,7 +28,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from PIL import Image, ImageOps
@@ -43,11 +43,14 @@ from issuer.services import (
     catalogue,
     claim_links,
     claims,
+    consent,
     issuing,
     mail,
     publishing,
+    rosters,
     stacking,
     submissions,
+    tables,
     unit_of_work,
 )
 from issuer.services import cards as card_service
@@ -71,6 +74,7 @@ from .forms import (
     ConfirmForm,
     KnownLearnerForm,
     LearnerForm,
+    RosterForm,
     SessionForm,
     assessment_form,
     image_format,
@@ -364,10 +368,46 @@ def add_learner(session_id: int):
         # The badge is issued in the learner's language: the session's unless they chose one.
         learner = create_learner(db(), training_session.organisation, form.name.data,
                                  form.email.data or None,
-                                 form.language.data or training_session.language, current_user())
+                                 form.language.data or training_session.language, current_user(),
+                                 answers=form.answers())
         issuing.save_assessment(db(), training_session.id, learner.id, {}, {}, None,
                                 current_user())
     return redirect(url_for(".assessment", session_id=session_id, learner_id=learner.id))
+
+
+@bp.route("/sessions/<int:session_id>/roster", methods=("GET", "POST"))
+@login_required("trainer")
+def roster(session_id: int):
+    """Import the session's learners from a file before the training: all rows or none."""
+    training_session = _own_session(session_id)
+    form = RosterForm()
+    problems, file_error = [], None
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db()):
+                done = rosters.import_roster(db(), training_session, form.file.data.read(),
+                                             current_user())
+        except rosters.RosterRejected as error:
+            problems = [(line, translated(message)) for line, message in error.problems]
+        except tables.TableError as error:
+            file_error = translated(error)
+        else:
+            flash(ngettext("%(num)s learner added to the session.",
+                           "%(num)s learners added to the session.", len(done)), "success")
+            return redirect(url_for(".session", session_id=session_id))
+    status = 422 if (problems or file_error or form.errors) else 200
+    return render_template("trainer/roster.html", form=form, training_session=training_session,
+                           problems=problems, file_error=file_error,
+                           columns=rosters.COLUMNS), status
+
+
+@bp.route("/sessions/<int:session_id>/roster.csv")
+@login_required("trainer")
+def roster_template(session_id: int):
+    """An empty roster with the right columns."""
+    _own_session(session_id)
+    return Response(rosters.template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="learners.csv"'})
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -396,7 +436,8 @@ def assessment(session_id: int, learner_id: int):
         return render_template("trainer/assessment_issued.html", record=record,
                                credential=credential, training=training, language=language,
                                training_session=training_session,
-                               can_email_claim=can_email_claim(credential))
+                               can_email_claim=can_email_claim(credential),
+                               email_not_agreed=email_not_agreed(credential))
     form = assessment_form(training, language, data=_initial(record, training))
     if request.method == "POST":
         if form.validate_on_submit() or _only_photo_errors(form, training):
@@ -506,7 +547,10 @@ def _render(form, record, training, training_session):
                            language=training_session.language,
                            evidence=_evidence_by_gesture(record), confirm=ConfirmForm(),
                            client_id=str(uuid_module.uuid4()), following=following,
-                           in_conflict=bool(submissions.open_conflicts(db(), record)))
+                           in_conflict=bool(submissions.open_conflicts(db(), record)),
+                           photos_allowed=consent.given(record.learner, consent.PHOTO),
+                           consent_answers=consent.answers_of(record.learner).as_dict(),
+                           can_change_consent=current_user().role != "trainer")
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:
@@ -549,9 +593,14 @@ def _save(training_session: TrainingSession, record: Assessment, training: Micro
 
 def _add_photos(record: Assessment, training: MicroTraining, form) -> None:
     # Photos add evidence whichever version of the levels stands: kept even with a conflict.
+    # Without the learner's consent none is kept, and the trainer is told so.
+    photos_allowed = consent.given(record.learner, consent.PHOTO)
     for gesture in training.gestures:
         field = form[f"photo_{gesture.id}"]
         if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:
+            if not photos_allowed:
+                field.errors = [translated(consent.NO_PHOTO)]  # the rest is saved
+                continue
             db().add(_evidence_file(record, gesture.id, field.data))
 
 
@@ -710,7 +759,8 @@ def _credential_page(issued: Credential, **shown):
                                publishing.credential_document(issued)),
                            verify_path=verify_path(issued.short_id),
                            verify_url=verify_url(issued),
-                           can_email_claim=can_email_claim(issued), **shown)
+                           can_email_claim=can_email_claim(issued),
+                           email_not_agreed=email_not_agreed(issued), **shown)
 
 
 @bp.route("/credentials/<uuid>/claim-link", methods=("POST",))
@@ -729,9 +779,11 @@ def share_claim(uuid: str):
         subject = _("Your badge")
         body = _("Here is your badge. Open this link to keep it on your phone: %(link)s",
                  link=link)
+    mailto = (f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+              if consent.given(issued.learner, consent.EMAIL) else None)
     response = _credential_page(
         issued, claim_link=link, sms_url="sms:?&body=" + quote(body, safe=""),
-        mailto_url=f"mailto:?subject={quote(subject, safe='')}&body={quote(body, safe='')}")
+        mailto_url=mailto)
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -739,7 +791,15 @@ def can_email_claim(credential: Credential) -> bool:
     """Whether the "send the claim link by e-mail" button makes sense for this badge."""
     learner = credential.learner
     return (learner is not None and bool(learner.email) and claims.can_bind(credential) is None
-            and mail.is_configured(settings()))
+            and consent.given(learner, consent.EMAIL) and mail.is_configured(settings()))
+
+
+def email_not_agreed(credential: Credential) -> bool:
+    """Whether the learner has an e-mail address but did not agree to receive the link there:
+    the trainer is told so, and offered the card or a text message instead."""
+    learner = credential.learner
+    return (learner is not None and bool(learner.email)
+            and not consent.given(learner, consent.EMAIL))
 
 
 @bp.route("/credentials/<uuid>/claim-email", methods=("POST",))

@@ -211,13 +211,15 @@ def claim_wallet(token: str):
     credential = _claimed(token)
     language = _claim_language(credential)
     if claim_service.can_bind(credential) is not None:
-        return _render("wallet/closed.html", language, status=410, token=token)
+        return _render("wallet/closed.html", language, status=410, token=token,
+                       organisation=credential.organisation)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
         offer = exchanges.create_offer(db, credential)
     lcw_link = lcw_request_url(exchange_url(exchange_id))
     offer_link = credential_offer_url(offer_uri(offer.offer_id))
     return _render("wallet/wallet.html", language, token=token,
+                   organisation=credential.organisation,
                    lcw_link=lcw_link, lcw_qr=qr_svg(lcw_link),
                    interaction_link="interaction:" + interaction_url(exchange_id),
                    offer_link=offer_link, offer_qr=qr_svg(offer_link),

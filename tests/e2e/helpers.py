@@ -323,10 +323,14 @@ def open_session(page) -> int:
     return int(match.group(1))
 
 
-def add_learner(page, session_id: int, name: str, language: str) -> None:
+def add_learner(page, session_id: int, name: str, language: str,
+                agreed=("name", "email", "photo", "statistics")) -> None:
+    """Quick-add a learner who agreed to `agreed` (the boxes the trainer ticks)."""
     page.goto(f"/trainer/sessions/{session_id}")
     page.fill("#name", name)
     page.select_option("#language", language)
+    for purpose in agreed:
+        page.check(f"#consent_{purpose}")
     with page.expect_navigation():
         page.click(f"form[action$='/sessions/{session_id}/learners'] button[type=submit]")
     assert re.search(r"/learners/\d+$", page.url), page.url

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from issuer.services import NotIssuable, bulk, issuing, unit_of_work
+from issuer.services import NotIssuable, bulk, consent, issuing, unit_of_work
 from issuer.services.catalogue import training_of
 from issuer.services.learners import create_learner
 from issuer.store.models import Assessment, Credential, Learner
 from tests.helpers import count
 
 HEADER = "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end"
+TEMPLATE = HEADER + ",consent_name,consent_email,consent_photo,consent_statistics"
 
 
 def rows(text: str, world):
@@ -26,7 +28,7 @@ def only(results):
 
 
 def test_template_csv_is_the_header_with_a_byte_order_mark(world):
-    assert bulk.template_csv(training_of(world.template)) == "\ufeff" + HEADER + "\r\n"
+    assert bulk.template_csv(training_of(world.template)) == "\ufeff" + TEMPLATE + "\r\n"
 
 
 @pytest.mark.parametrize("text", [
@@ -65,7 +67,7 @@ def test_an_unknown_column_is_refused_naming_the_expected_ones(world):
         rows("name,dig-hole,stake-and-water,stake_and_water\nZoé,acquired,acquired,x\n", world)
     assert str(error.value) == (
         "header: unknown column(s) stake_and_water. The columns for tree-planting are: "
-        + HEADER.replace(",", ", "))
+        + TEMPLATE.replace(",", ", "))
 
 
 def test_a_missing_gesture_column_is_refused(world):
@@ -203,3 +205,25 @@ def test_a_row_that_fails_while_issuing_does_not_block_the_others(db, world, mon
 def test_summary_counts_each_verdict(db, world):
     assert bulk.summary(bulk.preview(db, world.session, FILE)) == {
         bulk.WILL_ISSUE: 1, bulk.NOT_YET_ACQUIRED: 1, bulk.ERROR: 1}
+
+
+def test_the_consent_columns_give_a_new_learner_their_answers(db, world):
+    data = (f"{HEADER},consent_name,consent_statistics\n"
+            "Ana,,,acquired,acquired,,,,oui,\n").encode()
+    [result] = bulk.run(db, world.session, data, world.admin)
+    learner = db.scalar(select(Learner).where(Learner.name == "Ana"))
+    assert result.verdict == bulk.ISSUED
+    assert consent.answers_of(learner) == consent.Consent(name=True)
+
+
+def test_a_file_without_consent_columns_records_no_answer(db, world):
+    bulk.run(db, world.session, f"{HEADER}\nAna,,,acquired,acquired,,,\n".encode(), world.admin)
+    learner = db.scalar(select(Learner).where(Learner.name == "Ana"))
+    assert learner.consents == []
+
+
+def test_an_unreadable_consent_answer_is_the_rows_error(world):
+    [row] = rows(f"{HEADER},consent_photo\nAna,,,acquired,acquired,,,,maybe\n", world)
+    assert row.verdict == bulk.ERROR
+    assert row.message == ("consent_photo: 'maybe' is not an answer; write yes or no "
+                           "(empty is no)")

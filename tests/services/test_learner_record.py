@@ -19,6 +19,7 @@ from issuer.core.verify import verify_credential
 from issuer.languages import catalogue
 from issuer.services import NotFound, PermissionDenied, learner_record, people, unit_of_work
 from issuer.services.catalogue import achievement_id, training_of
+from issuer.services.consent import Consent
 from issuer.services.keys import issuer_did
 from issuer.services.learner_record import clr_document, record_credentials, summary_pdf
 from issuer.services.learners import create_learner
@@ -40,7 +41,7 @@ from tests.helpers import (
 def zoe(db, world):
     with unit_of_work(db):
         return create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org",
-                              language="fr")
+                              language="fr", answers=Consent.everything())
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from issuer.services import mail, unit_of_work
 from issuer.services.base import settings_of
+from issuer.services.consent import Consent
 from issuer.services.learners import create_learner
 from tests.helpers import SMTP_PASSWORD, issue
 
@@ -21,7 +22,7 @@ def config(smtp_server, db):
 def _learner_with_email(db, world, language="fr"):
     with unit_of_work(db):
         return create_learner(db, world.org, "Zoé Lefèvre", email="zoe@example.org",
-                              language=language)
+                              language=language, answers=Consent.everything())
 
 
 def _text(message) -> str:
@@ -60,7 +61,7 @@ def test_claim_email_falls_back_to_english_for_an_unknown_language(db, world, sm
 def test_html_part_escapes_the_learners_name(db, world, smtp_server, config):
     with unit_of_work(db):
         learner = create_learner(db, world.org, "Ana <b>Ruiz</b>", email="ana@example.org",
-                                 language="es")
+                                 language="es", answers=Consent.everything())
     credential = issue(db, world, learner)
     mail.email_claim_link(credential, credential.claim_token, config)
     html = _html(smtp_server[1].messages[0][2])

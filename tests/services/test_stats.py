@@ -6,6 +6,7 @@ import pytest
 
 from issuer.services import stats, unit_of_work
 from issuer.services.claims import bind_to_holder
+from issuer.services.consent import Consent
 from issuer.services.exports import spreadsheet_cell
 from issuer.services.issuing import save_assessment
 from issuer.services.learners import create_learner
@@ -21,8 +22,8 @@ def pilot(db, world):
     issue(db, world, world.learners[1])
     with unit_of_work(db):
         revoke(db, first, "Issued to the wrong person", world.admin)
-        chloe = create_learner(db, world.org, "Chloé Martin")
-        waiting = create_learner(db, world.org, "Dan Waiting")
+        chloe = create_learner(db, world.org, "Chloé Martin", answers=Consent.everything())
+        waiting = create_learner(db, world.org, "Dan Waiting", answers=Consent.everything())
     evaluate(db, world, chloe, levels=ONE_NOT_YET)
     with unit_of_work(db):
         save_assessment(db, world.session.id, waiting.id, {}, {}, None, world.trainer)

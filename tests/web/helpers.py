@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import submit
+from tests.helpers import CONSENT_TICKED, submit
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 
@@ -10,7 +10,7 @@ DIG, STAKE = "dig-hole", "stake-and-water"
 def enrol(client, world, name="Inès Moreau", **extra):
     """Quick-add a learner to the world's session; return the evaluation page's path."""
     session_page = f"/trainer/sessions/{world.session.id}"
-    response = submit(client, session_page, {"name": name, **extra},
+    response = submit(client, session_page, {"name": name, **CONSENT_TICKED, **extra},
                       action=f"{session_page}/learners")
     assert response.status_code == 302
     return response.headers["Location"]

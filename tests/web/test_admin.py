@@ -483,7 +483,7 @@ def test_bulk_template_csv_has_the_sessions_columns(client, world, admin):
     assert response.mimetype == "text/csv"
     assert response.data.decode("utf-8") == (
         "\ufeffname,email,language,dig-hole,stake-and-water,comment,activity_start,"
-        "activity_end\r\n")
+        "activity_end,consent_name,consent_email,consent_photo,consent_statistics\r\n")
 
 
 def test_bulk_help_lists_the_columns_for_the_chosen_session(client, world, admin):

@@ -34,7 +34,9 @@ def other(db):
 
 def request_body(**changes) -> dict:
     body = {"template_id": "tree-planting",
-            "learner": {"name": "Inès Moreau", "email": "ines@example.org", "language": "fr"},
+            "learner": {"name": "Inès Moreau", "email": "ines@example.org", "language": "fr",
+                        "consent": {"name": True, "email": True, "photo": True,
+                                    "statistics": True}},
             "results": dict(ACQUIRED), "activity_start": "2026-03-02"}
     body.update(changes)
     return body

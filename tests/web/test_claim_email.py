@@ -7,13 +7,15 @@ import re
 import pytest
 
 from issuer.services import unit_of_work
+from issuer.services.consent import Consent
 from issuer.services.issuing import (
     credential_for_claim_token,
     issue_for_assessment,
     save_assessment,
 )
 from issuer.services.learners import create_learner
-from tests.helpers import smtp_overrides
+from issuer.store.models import Credential
+from tests.helpers import count, smtp_overrides
 
 BOTH = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 BUTTON = "Send the claim link by e-mail"
@@ -43,7 +45,8 @@ def unreachable_smtp() -> int:
 
 def issue(db, world, email: str | None = "zoe@example.org"):
     with unit_of_work(db):
-        learner = create_learner(db, world.org, "Zoé Lefèvre", email=email, language="fr")
+        learner = create_learner(db, world.org, "Zoé Lefèvre", email=email, language="fr",
+                                 answers=Consent.everything())
         assessment = save_assessment(db, world.session.id, learner.id, BOTH, {}, None,
                                      world.trainer)
         return issue_for_assessment(db, assessment.id, world.trainer)
@@ -113,7 +116,8 @@ def api_issue(client, headers, learner: dict):
 
 
 def test_the_api_emails_the_claim_link_it_returns(client, world, headers, smtp_server):
-    response = api_issue(client, headers, {"name": "Inès Moreau", "email": "ines@example.org"})
+    response = api_issue(client, headers, {"name": "Inès Moreau", "email": "ines@example.org",
+                                           "consent": {"name": True, "email": True}})
     assert response.status_code == 201
     body = response.get_json()
     assert body["claim_email"] == {"sent": True}
@@ -127,6 +131,18 @@ def test_the_api_refuses_to_email_a_learner_without_an_address(client, world, he
     assert response.status_code == 422
     assert response.get_json()["error"]["details"] == [
         {"field": "send_claim_email", "message": "the learner has no e-mail address"}]
+
+
+def test_the_api_refuses_to_email_a_learner_who_did_not_agree_and_issues_nothing(
+        client, db, world, headers, smtp_server):
+    response = api_issue(client, headers, {"name": "Inès Moreau", "email": "ines@example.org",
+                                           "consent": {"name": True}})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == [
+        {"field": "send_claim_email", "message": "the learner did not agree to receive e-mail "
+         "(consent.email): hand over the printed card instead"}]
+    assert smtp_server[1].messages == []
+    assert count(db, Credential) == 0
 
 
 def test_the_api_refuses_to_email_when_email_is_not_configured(client, world, headers):

@@ -68,9 +68,25 @@ def name_identifier(name: str) -> dict:
     }
 
 
-def person_identifiers(name: str, email: str | None = None) -> list[dict]:
-    """The IdentityObjects of a learner: the printed name, and the hashed e-mail when known."""
-    identifiers = [name_identifier(name)]
+def hashed_name_identifier(name: str, salt: str | None = None) -> dict:
+    """A salted, hashed `name` IdentityObject: whoever knows the name can check it, nobody reads
+    it. For a learner who did not agree that the badge carries their name."""
+    require_text(name, "the learner's name")
+    salt = secrets.token_hex(16) if salt is None else salt
+    return {
+        "type": "IdentityObject",
+        "hashed": True,
+        "identityHash": hash_identity(name.strip(), salt),
+        "identityType": "name",
+        "salt": salt,
+    }
+
+
+def person_identifiers(name: str, email: str | None = None, *,
+                       name_shown: bool = True) -> list[dict]:
+    """The IdentityObjects of a learner: the printed name (hashed when it may not be shown), and
+    the hashed e-mail when known."""
+    identifiers = [name_identifier(name) if name_shown else hashed_name_identifier(name)]
     if email:
         identifiers.append(email_identifier(email))
     return identifiers
