@@ -280,6 +280,22 @@ class RevokeForm(FlaskForm):
             raise ValidationError(_("Say why the badge is withdrawn."))
 
 
+class LearnerSearchForm(FlaskForm):
+    """The search box of the learners page (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_("Search"), validators=[Optional(), Length(max=200)])
+
+
+class EraseForm(FlaskForm):
+    """Erasure of a learner's personal data: an explicit confirmation."""
+
+    confirm = BooleanField(_("I confirm: the learner asked for it, and it cannot be undone."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
 class TokenForm(FlaskForm):
     """A new API token, its permissions and expiry; the token itself is shown once."""
 
