@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from issuer.cli import main
@@ -17,17 +16,6 @@ from tests.helpers import SMTP_PASSWORD, TEST_PASSWORD
 ARGS = ["org", "create", "trinijove", "--name", "Fundació Trinijove", "--country", "es",
         "--admin-email", "Admin@Trinijove.example.org", "--language", "es"]
 LINK = re.compile(r"^https://badges\.example\.org/account/invitation/(\S+)$", re.M)
-
-
-@pytest.fixture
-def environment(overrides, monkeypatch):
-    for name in ("DATABASE_URL", "PUBLIC_BASE_URL", "SKY_KEY_PASSPHRASE", "SECRET_KEY",
-                 "SKY_PASSWORD_TIME_COST", "SKY_PASSWORD_MEMORY_COST", "SKY_KEY_KDF_ITERATIONS"):
-        monkeypatch.setenv(name, str(overrides[name]))
-    monkeypatch.setenv("SKY_INSTANCE_PATH", overrides["INSTANCE_PATH"])
-    for name in ("SMTP_HOST", "SMTP_FROM"):
-        monkeypatch.delenv(name, raising=False)
-    return overrides
 
 
 def test_org_create_prints_the_did_and_a_working_invitation_link(environment, db, capsys):

@@ -1,4 +1,4 @@
-"""The admin's learner pages: a learner's copy of their data (a zip) and erasure at their request."""
+"""The admin's learner pages: a copy of a learner's data (a zip) and erasure at their request."""
 
 from __future__ import annotations
 
