@@ -42,6 +42,7 @@ from issuer.services import (
     learner_record,
     learners,
     mail,
+    retention,
     revocation,
     stats,
     unit_of_work,
@@ -72,6 +73,7 @@ from .forms import (
     EraseForm,
     LearnerSearchForm,
     OrganisationForm,
+    RetentionForm,
     RevokeForm,
     RotateKeyForm,
     TemplateUploadForm,
@@ -124,6 +126,22 @@ def organisation():
         flash(_("The profile is saved. Badges issued from now on carry it."), "success")
         return redirect(url_for(".organisation"))
     return render_template("admin/organisation.html", form=form, organisation=org)
+
+
+@bp.route("/retention", methods=("GET", "POST"))
+@login_required("admin")
+def retention_page():
+    """How long evidence photos and learners' contact data are kept (`retention run`)."""
+    org = _organisation()
+    form = RetentionForm(obj=org)
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            retention.set_periods(db(), org, form.evidence_retention_months.data,
+                                  form.contact_retention_months.data, current_user())
+        flash(_("The retention periods are saved."), "success")
+        return redirect(url_for(".retention_page"))
+    status = 422 if form.errors else 200
+    return render_template("admin/retention.html", form=form, organisation=org), status
 
 
 @bp.route("/organisation/logo.png")

@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -31,6 +32,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -39,7 +41,7 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk, revocation
+from issuer.services import bulk, retention, revocation
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -278,6 +280,17 @@ class RevokeForm(FlaskForm):
     def validate_reason(self, field) -> None:
         if self.reason_code.data == "other" and not (field.data or "").strip():
             raise ValidationError(_("Say why the badge is withdrawn."))
+
+
+class RetentionForm(FlaskForm):
+    """How long the organisation keeps evidence photos and learners' contact data."""
+
+    evidence_retention_months = IntegerField(
+        _("Keep evidence photos for (months)"),
+        validators=[InputRequired(), NumberRange(retention.MIN_MONTHS, retention.MAX_MONTHS)])
+    contact_retention_months = IntegerField(
+        _("Keep learners' contact data for (months)"),
+        validators=[InputRequired(), NumberRange(retention.MIN_MONTHS, retention.MAX_MONTHS)])
 
 
 class LearnerSearchForm(FlaskForm):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from issuer.services import unit_of_work
 from issuer.services.revocation import revoke
-from issuer.store.models import AuditEvent, Credential, EvidenceFile, Learner
+from issuer.store.models import AuditEvent, Credential, EvidenceFile, Learner, Organisation
 from tests.helpers import count, csrf_token, issue, make_world
 
 PHOTO = b"\xff\xd8\xff evidence photo bytes"
@@ -121,3 +121,28 @@ def test_erasure_from_the_admin_pages(client, db, world, login):
     assert client.get(f"/v/{badge.short_id}").status_code == 200
     assert "Zoé" not in client.get(f"/v/{badge.short_id}").get_data(as_text=True)
     assert client.get(f"/credentials/{badge.uuid}").status_code == 410
+
+
+def test_the_retention_page_shows_the_defaults_and_saves_new_periods(client, db, world, login):
+    login(world.admin)
+    page = client.get("/admin/retention").get_data(as_text=True)
+    assert 'value="12"' in page and 'value="24"' in page
+    token = csrf_token(page)
+    response = client.post("/admin/retention", data={
+        "csrf_token": token, "evidence_retention_months": "6", "contact_retention_months": "36"})
+    assert response.status_code == 302
+    db.expire_all()
+    org = db.get(Organisation, world.org.id)
+    assert (org.evidence_retention_months, org.contact_retention_months) == (6, 36)
+
+
+@pytest.mark.parametrize("months", ["0", "121", "twelve", ""])
+def test_the_retention_page_refuses_a_period_out_of_range(client, db, world, login, months):
+    login(world.admin)
+    token = csrf_token(client.get("/admin/retention").get_data(as_text=True))
+    response = client.post("/admin/retention", data={
+        "csrf_token": token, "evidence_retention_months": months,
+        "contact_retention_months": "24"})
+    assert response.status_code == 422
+    db.expire_all()
+    assert db.get(Organisation, world.org.id).evidence_retention_months == 12
