@@ -12,7 +12,6 @@ service and web tests of claim e-mails both deliver to it.
 import email
 import os
 import shutil
-import socket
 import uuid
 from email import policy
 from urllib.parse import quote
@@ -23,9 +22,17 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import create_engine, text
 
 from issuer.config import Settings
+from issuer.core.keys import ED25519, PrivateKey
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
-from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
+from tests.helpers import (
+    SMTP_PASSWORD,
+    blank_postgres_schema,
+    free_port,
+    load_vector,
+    make_world,
+    settings_for,
+)
 
 QUEUE_TABLES = ("huey_kv", "huey_schedule", "huey_task", "huey_counter")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
@@ -34,6 +41,12 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [
 @pytest.fixture
 def vector():
     return load_vector
+
+
+@pytest.fixture
+def holder():
+    """A wallet holder's Ed25519 key (its did:key is the holder DID)."""
+    return PrivateKey.generate(ED25519)
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +110,17 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def blank_database_url(database_url, tmp_path):
+    """A second database on the same backend as `database_url`, with no table at all: a SQLite
+    file not yet created, or a PostgreSQL schema of its own (dropped after the test)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    with blank_postgres_schema(os.environ["DATABASE_URL"]) as url:
+        yield url
+
+
+@pytest.fixture
 def overrides(database_url, tmp_path) -> dict:
     """The settings of this test's instance (create_app's test_config)."""
     return settings_for(tmp_path / "instance", database_url, AUTO_MIGRATE=False)
@@ -153,17 +177,11 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     """A loopback SMTP server requiring SMTP_PASSWORD: yields (controller, mailbox)."""
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(),
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
                             authenticator=_authenticator, auth_require_tls=False)
     controller.start()
     yield controller, mailbox

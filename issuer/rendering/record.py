@@ -19,6 +19,7 @@ from .images import ellipsize
 _MARGIN = 18 * mm
 _ROW = 38 * mm
 _QR = 30 * mm
+_SKILL_ROW = 18 * mm
 _INK, _MUTED = "#1A1A1A", "#4D4D4D"
 
 
@@ -33,24 +34,58 @@ class RecordRow:
     skill: bool = False
 
 
+@dataclass(frozen=True)
+class SkillLine:
+    """A skill the learner's badges count toward: its name, the parts done and still to do."""
+
+    name: str
+    done: int
+    total: int
+    missing: tuple[str, ...] = ()
+
+
 def record_pdf(learner_name: str, organisation_name: str, rows: list[RecordRow], words: dict,
-               exported_on: date) -> bytes:
-    """A plain A4 summary: a header, the rows (as many pages as needed), page numbers."""
+               exported_on: date, skills: list[SkillLine] = ()) -> bytes:
+    """A plain A4 summary: a header, the rows, then the skills under way (as many pages as
+    needed), page numbers."""
     pdf, out = pdf_canvas(A4, words["of"] % {"name": learner_name})
-    per_page = int((A4[1] - 2 * _MARGIN - 40 * mm) // _ROW)
-    pages = [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
-    for number, page_rows in enumerate(pages, start=1):
+    blocks = [(_ROW, row) for row in rows] + [(_SKILL_ROW, skill) for skill in skills]
+    pages = _paged(blocks, A4[1] - 2 * _MARGIN - 40 * mm)
+    for number, page in enumerate(pages, start=1):
         _header(pdf, learner_name, organisation_name, words, exported_on)
         top = A4[1] - _MARGIN - 34 * mm
-        for row in page_rows:
-            _row(pdf, row, words, top)
-            top -= _ROW
+        for height, block in page:
+            if isinstance(block, RecordRow):
+                _row(pdf, block, words, top)
+            else:
+                _skill(pdf, block, words, top)
+            top -= height
         if not rows:
             _text(pdf, _MARGIN, top - 10 * mm, words["none"], 11)
         _footer(pdf, words, number, len(pages))
         pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def _paged(blocks: list[tuple[float, object]], room: float) -> list[list[tuple[float, object]]]:
+    pages, page, used = [], [], 0.0
+    for height, block in blocks:
+        if page and used + height > room:
+            pages.append(page)
+            page, used = [], 0.0
+        page.append((height, block))
+        used += height
+    return [*pages, page] if page or not pages else pages
+
+
+def _skill(pdf: Canvas, skill: SkillLine, words: dict, top: float) -> None:
+    width = A4[0] - 2 * _MARGIN
+    heading = words["progress"] % {"name": skill.name, "done": skill.done, "total": skill.total}
+    _text(pdf, _MARGIN, top - 7 * mm, _fit(heading, width, 12, True), 12, bold=True)
+    if skill.missing:
+        still = words["still"] % {"parts": ", ".join(skill.missing)}
+        _text(pdf, _MARGIN, top - 14 * mm, _fit(still, width, 10), 10, _MUTED)
 
 
 def _header(pdf: Canvas, learner_name: str, organisation_name: str, words: dict,

@@ -174,6 +174,15 @@ def skill_of(template: AchievementTemplate) -> Skill:
     return _parsed(SKILL, template.source_toml, f"{template.template_id}.toml", template.theme)
 
 
+def template_name(template: AchievementTemplate, language: str) -> str:
+    """A training's or skill's name in `language`; its id if the stored file cannot be read."""
+    try:
+        read = training_of(template) if template.kind == TRAINING else skill_of(template)
+    except TemplateError:
+        return template.template_id
+    return read.name_in(language)
+
+
 @lru_cache(maxsize=320)
 def _parsed(kind: str, source: str, name: str, theme: str | None) -> MicroTraining | Skill:
     # The stored theme is accepted as is: it was checked against the catalogue's themes on import.

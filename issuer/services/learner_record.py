@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,14 +22,21 @@ from issuer.core import builders, clr
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
 from issuer.languages import DEFAULT_LANGUAGE, catalogue, in_language, normalise
-from issuer.rendering.record import RecordRow, record_pdf
+from issuer.rendering.record import RecordRow, SkillLine, record_pdf
 from issuer.store.models import Credential, Learner
 
 from .base import Actor, NotFound, audit, require_organisation
+from .catalogue import template_name
 from .keys import issuer_profile_builder, sign
 from .learners import is_redacted
 from .people import same_person
-from .stacking import SKILL, skill_achievement, skills_with_part
+from .stacking import (
+    SKILL,
+    SkillProgressView,
+    skill_achievement,
+    skills_with_part,
+    stack_progress,
+)
 from .urls import verify_url
 
 # The words of the printed summary (N_: English, translated with the reader's catalogue).
@@ -42,6 +50,8 @@ _WORDS = {
     "scan": N_("Scan a code to check that badge online."),
     "page": N_("Page %(number)s of %(total)s"),
     "none": N_("No valid badge yet."),
+    "progress": N_("Skill: %(name)s — %(done)s of %(total)s badges"),
+    "still": N_("Still to do: %(parts)s"),
 }
 
 # The name of the record is signed content of the CLR, in the learner's language: data of the
@@ -158,9 +168,61 @@ def summary_pdf(db: Session, learner: Learner, actor: Actor = None,
     now = utc_seconds(now)
     credentials, _ = record_credentials(db, learner, now)
     org = learner.organisation
-    words = labels_for(language or learner.language or org.default_language or "en")
-    return record_pdf(learner.name, org.name, [_summary_row(c) for c in credentials], words,
-                      now.date())
+    language = language or learner.language or org.default_language or "en"
+    skills = [SkillLine(s.name, len(s.done), len(s.parts), tuple(s.missing))
+              for s in skills_under_way(db, credentials, language, now)]
+    return record_pdf(learner.name, org.name, [_summary_row(c) for c in credentials],
+                      labels_for(language), now.date(), skills)
+
+
+def skills_under_way(db: Session, credentials: list[Credential], language: str,
+                     now: datetime | None = None) -> list[SkillProgressView]:
+    """The skills the badges count toward and are not complete yet, each once."""
+    found: dict[str, SkillProgressView] = {}
+    for credential in credentials:
+        for progress in stack_progress(db, credential, language, now):
+            if not progress.complete:
+                found.setdefault(progress.skill_id, progress)
+    return list(found.values())
+
+
+# --- the learner's own list --------------------------------------------------------------------
+
+VALID, REVOKED, EXPIRED = "valid", "revoked", "expired"
+
+
+@dataclass(frozen=True)
+class HeldBadge:
+    """One badge on the learner's "my badges" list."""
+
+    name: str
+    issuer: str
+    issued_on: date
+    state: str  # VALID, REVOKED or EXPIRED
+    url: str
+    skill: bool
+
+
+def held_badges(db: Session, learner: Learner, language: str,
+                now: datetime | None = None) -> list[HeldBadge]:
+    """Every badge of the person (this learner record and those they proved are theirs),
+    newest first, named in `language`; a wallet copy is the same badge and is left out."""
+    now = utc_seconds(now)
+    credentials = db.scalars(select(Credential).where(
+        Credential.learner_id.in_(same_person(learner)), Credential.supersedes_id.is_(None))
+        .order_by(Credential.issued_at.desc(), Credential.id.desc()))
+    return [HeldBadge(name=template_name(c.template, language),
+                      issuer=c.organisation.name, issued_on=c.issued_at.date(),
+                      state=_state(c, now), url=verify_url(c), skill=c.kind == SKILL)
+            for c in credentials]
+
+
+def _state(credential: Credential, now: datetime) -> str:
+    if credential.revoked_at is not None:
+        return REVOKED
+    if credential.valid_until is not None and credential.valid_until <= now:
+        return EXPIRED
+    return VALID
 
 
 def _summary_row(credential: Credential) -> RecordRow:

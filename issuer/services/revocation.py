@@ -83,3 +83,20 @@ def revoke(
     )
     events.revoked.send(db, credential, actor, credential.revoked_at)
     return credential
+
+
+MAX_AT_ONCE = 100
+
+
+def revoke_many(db: Session, credentials: list[Credential], reason: str, actor: Actor,
+                now: datetime | None = None, public: bool = False,
+                code: str | None = None) -> list[Credential]:
+    """Revoke several badges for one reason (a session evaluated by mistake): all of them or,
+    when one cannot be revoked, none (the caller's transaction rolls back)."""
+    if not credentials:
+        raise ServiceError(N_("choose the badges to revoke"))
+    if len(credentials) > MAX_AT_ONCE:
+        raise ServiceError(N_("at most %(count)s badges can be revoked at once",
+                              count=MAX_AT_ONCE))
+    now = utc_seconds(now)
+    return [revoke(db, credential, reason, actor, now, public, code) for credential in credentials]

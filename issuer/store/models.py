@@ -104,13 +104,24 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # "trainer", "admin" or "coordinator"
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # RFC 6238 shared secret (base32) once the person turned the second factor on, and the
-    # last time step accepted (a code is good once).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # RFC 6238 shared secret once the person turned the second factor on, sealed with the key
+    # passphrase (services/second_factor.py), and the last time step accepted (a code is good
+    # once).
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the second factor (only its sha256 is stored)."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -132,7 +143,8 @@ class ApiToken(Base):
 
 
 class SigningKey(Base):
-    """One version of an organisation's key. Retired keys stay published so old badges verify."""
+    """One version of an organisation's key. Retired keys stay published so old badges verify;
+    a withdrawn key (compromised) is published no more, and nothing it signed verifies."""
 
     __tablename__ = "signing_key"
     __table_args__ = (UniqueConstraint("organisation_id", "version"),)
@@ -145,6 +157,7 @@ class SigningKey(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="keys")
 
@@ -240,10 +253,46 @@ class Assessment(Base):
     activity_start: Mapped[date | None] = mapped_column(Date)
     activity_end: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts the saves: a form carries the version it was loaded with, so a save made on a
+    # stale copy (another phone saved in between) is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     session: Mapped[TrainingSession] = relationship()
     learner: Mapped[Learner] = relationship()
     evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="assessment")
+
+
+class EvaluationSubmission(Base):
+    """One version of an evaluation as a trainer's device sent it, under the id it generated.
+
+    Kept whatever became of it: `applied`, `conflict` (loaded before another save: waits for
+    the trainer's choice), then `chosen` or `set-aside`. A replay of the same client id is
+    answered from here and never applied twice.
+    """
+
+    __tablename__ = "evaluation_submission"
+    __table_args__ = (UniqueConstraint("organisation_id", "client_id",
+                                       name="uq_evaluation_submission_client"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    levels: Mapped[dict] = mapped_column(default=dict)
+    comments: Mapped[dict] = mapped_column(default=dict)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    evidence_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    activity_start: Mapped[date | None] = mapped_column(Date)
+    activity_end: Mapped[date | None] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    assessment: Mapped[Assessment] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
 
 class EvidenceFile(Base):

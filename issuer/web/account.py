@@ -34,10 +34,14 @@ from issuer.services.accounts import ADDRESS_FACTOR, change_password, start_sess
 from issuer.services.mail import MailError, is_configured, send
 from issuer.services.second_factor import (
     check_code,
+    is_on,
     new_secret,
     provisioning_uri,
+    recovery_codes_left,
+    renew_recovery_codes,
     turn_off,
     turn_on,
+    use_recovery_code,
 )
 from issuer.store import ratelimit
 
@@ -56,6 +60,7 @@ from .forms import (
     CodeForm,
     InvitationForm,
     NewPasswordForm,
+    RecoveryCodeForm,
     ResetRequestForm,
 )
 from .i18n import translated
@@ -235,19 +240,28 @@ def second_factor_code():
         session.pop(PENDING_SECOND_FACTOR, None)
         return redirect(url_for("auth.login"))
     user, target = pending
-    form = CodeForm()
-    if form.validate_on_submit():
+    form, recovery = CodeForm(), RecoveryCodeForm()
+    sent = form if "code" in request.form else recovery
+    if sent.validate_on_submit():
         # Each account gets as many wrong codes per window as it gets wrong passwords.
         if not _allowed(f"code:{user.id}", settings().login_max_failures):
             return _too_many()
         with unit_of_work(db()):
-            session_id = (start_session(db(), user, config=settings())
-                          if check_code(user, form.code.data) else None)
+            right = (check_code(user, form.code.data) if sent is form
+                     else use_recovery_code(db(), user, recovery.recovery_code.data))
+            session_id = start_session(db(), user, config=settings()) if right else None
         if session_id is not None:
+            if sent is recovery:
+                flash(_("You used a recovery code; %(count)s left. Make new ones on the "
+                        "second factor page.", count=recovery_codes_left(db(), user)), "info")
             return sign_in(user, session_id, target or home_url(user))
-        form.code.errors.append(_("This code is not right. Type the one your app shows now."))
-    return render_template("account/code.html", form=form), \
-        422 if form.errors else 200, NO_STORE
+        field = form.code if sent is form else recovery.recovery_code
+        field.errors.append(_("This code is not right. Type the one your app shows now.")
+                            if sent is form else _("This recovery code is not right, or it "
+                                                   "was used already."))
+    failed = bool(form.errors or recovery.errors)
+    return render_template("account/code.html", form=form, recovery=recovery), \
+        422 if failed else 200, NO_STORE
 
 
 @bp.route("/second-factor", methods=("GET", "POST"))
@@ -257,24 +271,30 @@ def second_factor():
     if _refused():
         return _too_many()
     user, form = current_user(), CodeForm()
-    secret = None if user.totp_secret else session.setdefault(SETUP_SECRET, new_secret())
+    secret = None if is_on(user) else session.setdefault(SETUP_SECRET, new_secret())
+    renewing = request.form.get("action") == "renew"
     if form.validate_on_submit():
         try:
             with unit_of_work(db()):
                 if secret:
-                    turn_on(db(), user, secret, form.code.data)
+                    codes = turn_on(db(), user, secret, form.code.data)
+                elif renewing:
+                    codes = renew_recovery_codes(db(), user, form.code.data)
                 else:
-                    turn_off(db(), user, form.code.data)
+                    codes = turn_off(db(), user, form.code.data)
         except ServiceError as error:
             form.code.errors.append(translated(error))
         else:
             session.pop(SETUP_SECRET, None)
-            flash(_("From now on, logging in asks for a code from your app.") if secret
-                  else _("Logging in no longer asks for a code."), "success")
+            if codes:  # shown in this answer only, never stored where they could be read back
+                return render_template("account/recovery_codes.html", codes=codes,
+                                       first=bool(secret)), 200, NO_STORE
+            flash(_("Logging in no longer asks for a code."), "success")
             return redirect(url_for(".second_factor"))
     uri = provisioning_uri(secret, user.email) if secret else None
+    left = None if secret else recovery_codes_left(db(), user)
     return render_template("account/second_factor.html", form=form, secret=secret, uri=uri,
-                           qr_path=_qr_path(uri) if uri else None), \
+                           qr_path=_qr_path(uri) if uri else None, codes_left=left), \
         422 if form.errors else 200, NO_STORE
 
 

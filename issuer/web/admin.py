@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
@@ -75,6 +76,7 @@ from .forms import (
     OrganisationForm,
     RetentionForm,
     RevokeForm,
+    RevokeManyForm,
     RotateKeyForm,
     TemplateUploadForm,
     TokenForm,
@@ -436,12 +438,7 @@ def _wallet_copies(originals: list[int]) -> dict[int, list[Credential]]:
 
 def _template_name(template: AchievementTemplate) -> str:
     """A training's or skill's name in the reader's language; its id if it cannot be read."""
-    try:
-        read = (catalogue.training_of(template) if template.kind == catalogue.TRAINING
-                else catalogue.skill_of(template))
-        return read.name_in(current_language())
-    except TemplateError:
-        return template.template_id
+    return catalogue.template_name(template, current_language())
 
 
 def _own_credential(uuid: str) -> Credential:
@@ -468,6 +465,44 @@ def revoke(uuid: str):
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200
     return render_template("admin/revoke.html", form=form, credential=credential), status
+
+
+@bp.route("/credentials/revoke", methods=("GET", "POST"))
+@login_required("admin")
+def revoke_many():
+    """Revoke the badges ticked on the list (at most a page's worth), for one reason."""
+    chosen = _chosen_credentials(request.values.getlist("uuid"))
+    if not chosen:
+        flash(_("Tick the badges to revoke first."), "error")
+        return redirect(url_for(".credentials"))
+    form = RevokeManyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            with unit_of_work(db()):
+                revocation.revoke_many(db(), chosen, (form.reason.data or "").strip(),
+                                       current_user(), public=form.public.data,
+                                       code=form.reason_code.data)
+        except ServiceError as error:  # one was revoked meanwhile: none is, say so
+            flash(translated(error), "error")
+        else:
+            flash(ngettext("%(num)d badge is revoked.", "%(num)d badges are revoked.",
+                           len(chosen)), "success")
+            return redirect(url_for(".credentials"))
+    status = 422 if form.errors else 200
+    return render_template("admin/revoke_many.html", form=form, chosen=chosen,
+                           names={c.template_pk: _template_name(c.template) for c in chosen}
+                           ), status
+
+
+def _chosen_credentials(uuids: list[str]) -> list[Credential]:
+    """The organisation's badges among `uuids` that can still be revoked (never another's)."""
+    uuids = list(dict.fromkeys(u for u in uuids if 0 < len(u) <= 36))[:revocation.MAX_AT_ONCE]
+    if not uuids:
+        return []
+    return list(db().scalars(select(Credential).where(
+        Credential.uuid.in_(uuids), Credential.organisation_id == current_user().organisation_id,
+        Credential.revoked_at.is_(None), Credential.supersedes_id.is_(None))
+        .order_by(Credential.issued_at.desc(), Credential.id.desc())))
 
 
 # --- learners: records, a copy of their data, erasure ---------------------------------------
@@ -584,14 +619,6 @@ def _endorse_form() -> EndorseForm:
     form.template.choices = [SelectChoice(t.id, _template_name(t))
                              for t in catalogue.current_templates(db())]
     return form
-
-
-def _template_name(template: AchievementTemplate) -> str:
-    """A micro-training's name in the admin's language (the id if the file cannot be read)."""
-    try:
-        return catalogue.training_of(template).name_in(current_user().language or "en")
-    except TemplateError:
-        return template.template_id
 
 
 def _endorsement_groups() -> list[list[Endorsement]]:

@@ -282,6 +282,13 @@ class RevokeForm(FlaskForm):
             raise ValidationError(_("Say why the badge is withdrawn."))
 
 
+class RevokeManyForm(RevokeForm):
+    """Revocation of the badges chosen on the list, for one reason."""
+
+    confirm = BooleanField(_("I confirm: these badges will show as revoked everywhere, for good."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
 class RetentionForm(FlaskForm):
     """How long the organisation keeps evidence photos and learners' contact data."""
 
@@ -411,3 +418,11 @@ class CodeForm(FlaskForm):
     code = StringField(_("Code from your authenticator app"),
                        validators=[DataRequired(), Length(max=12)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the recovery codes printed when the second factor was turned on."""
+
+    recovery_code = StringField(_("Recovery code"), validators=[DataRequired(), Length(max=40)],
+                                render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                           "spellcheck": "false"})

@@ -456,17 +456,21 @@ DOCS_PAGE = """<!doctype html>
 <head><meta charset="utf-8"><title>{{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body>
+<main>
 <h1>{{ title }}</h1>
 <p>{{ description }}</p>
 <p>Base URL: <code>{{ server }}</code>.
 The machine-readable description is <a href="{{ document_url }}">openapi.json</a>.</p>
 <table>
-<thead><tr><th>Method</th><th>Path</th><th>What it does</th><th>Answers</th></tr></thead>
+<caption>Operations</caption>
+<thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">What it does</th>
+<th scope="col">Answers</th></tr></thead>
 <tbody>
 {% for row in rows %}<tr><td><code>{{ row.method }}</code></td><td><code>{{ row.path }}</code></td>
 <td>{{ row.summary }}</td><td>{{ row.statuses }}</td></tr>
 {% endfor %}</tbody>
 </table>
+</main>
 </body>
 </html>
 """

@@ -129,7 +129,9 @@ def claim_page(token: str):
                    organisation=credential.organisation,
                    linkedin_url=linkedin_url(credential, document),
                    verify_url=verify_url(credential),
-                   skills=stacking.stack_progress(db, credential, language))
+                   skills=stacking.stack_progress(db, credential, language),
+                   badges=learner_record.held_badges(db, credential.learner, language)
+                   if credential.learner is not None else [])
 
 
 @bp.post("/claim/<token>/link")

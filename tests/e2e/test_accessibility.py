@@ -11,9 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 from babel.support import Translations
 from sqlalchemy import create_engine, select
@@ -27,12 +25,18 @@ from issuer.store.models import (
     TrainingSession,
 )
 from issuer.web.i18n import TRANSLATIONS
-
-from .conftest import LANGUAGES, gestures_of, log_in, new_page, opened_pdf, qr_texts
+from tests.e2e.helpers import (
+    LANGUAGES,
+    axe_violations,
+    gestures_of,
+    log_in,
+    new_page,
+    opened_pdf,
+    qr_texts,
+)
 
 pytestmark = pytest.mark.browser
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ORGANISATION = "cec"  # the journey works in another organisation, so pages here stay as seeded
 
 
@@ -91,28 +95,6 @@ def _states(connection, org_id: int) -> dict[str, str]:
 
 
 # --- axe-core --------------------------------------------------------------------------------
-
-
-AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
-# axe's structural best practices the WCAG tags leave out: one main landmark and h1, headings in
-# order, all content in landmarks, a working skip link.
-STRUCTURE_RULES = ["heading-order", "landmark-one-main", "page-has-heading-one", "region",
-                   "skip-link", "landmark-unique", "landmark-no-duplicate-banner",
-                   "landmark-no-duplicate-contentinfo", "landmark-no-duplicate-main"]
-RUN_AXE = """options => axe.run(document, {
-    runOnly: {type: 'rule', values: axe.getRules(options.tags).map(rule => rule.ruleId)
-                                        .concat(options.rules)},
-    resultTypes: ['violations']})"""
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.1 A/AA (and structure) violations of the page as shown now, one line
-    per rule."""
-    page.evaluate(AXE_SCRIPT)
-    results = page.evaluate(RUN_AXE, {"tags": WCAG_TAGS, "rules": STRUCTURE_RULES})
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-            + " ".join(str(node["target"]) for node in violation["nodes"][:3])
-            for violation in results["violations"]]
 
 
 def audit(page, label: str, problems: dict[str, list[str]], language: str) -> None:
@@ -177,6 +159,13 @@ def test_public_pages_have_no_wcag_violations(browser, request, service, seeded,
     assert not problems, _report(problems)
 
 
+def test_api_documentation_has_no_wcag_violations(page):
+    """For developers, in English only (it says so with <html lang="en">)."""
+    problems: dict[str, list[str]] = {}
+    visit(page, "/api/docs", "en", "API documentation", problems)
+    assert not problems, _report(problems)
+
+
 def _verify_pasted(page, language: str, text: str, label: str, problems: dict) -> None:
     page.goto(with_lang("/verify", language))
     page.fill("#credential", text)
@@ -234,6 +223,8 @@ def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, 
     with page.expect_navigation():
         page.click("main form button.danger")  # no reason, not confirmed: errors, nothing revoked
     audit(page, "revoke with errors", problems, language)
+    visit(page, f"/admin/credentials/revoke?uuid={seeded.credential_uuid}", language,
+          "revoke several", problems)
     assert not problems, _report(problems)
 
 

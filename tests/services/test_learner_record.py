@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 
 import pypdfium2
 import pytest
@@ -17,7 +18,7 @@ from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.languages import catalogue
 from issuer.services import NotFound, PermissionDenied, learner_record, people, unit_of_work
-from issuer.services.catalogue import achievement_id
+from issuer.services.catalogue import achievement_id, training_of
 from issuer.services.keys import issuer_did
 from issuer.services.learner_record import clr_document, record_credentials, summary_pdf
 from issuer.services.learners import create_learner
@@ -217,3 +218,22 @@ def test_a_long_record_continues_on_more_pages(db, world, templates, zoe):
     assert len(images) == 2
     decoded = [r.text for image in images for r in zxingcpp.read_barcodes(image)]
     assert len(decoded) == len(record_credentials(db, zoe)[0]) == 8
+
+
+def test_the_summary_shows_a_skill_under_way_and_what_is_left(db, world, templates, zoe):
+    issue_part(db, templates, world.trainer, zoe, ONLINE[0])
+    text = " ".join(PdfReader(io.BytesIO(summary_pdf(db, zoe, language="en")))
+                    .pages[0].extract_text().split())
+    assert re.search(r"Skill: [^—]+ — 1 of 3 badges", text), text
+    still = text.split("Still to do: ", 1)[1]
+    for part in ONLINE[1:]:
+        assert training_name(templates[part]) in still
+
+
+def test_a_complete_skill_is_a_badge_of_the_summary_not_a_skill_under_way(db, zoe, badges):
+    text = PdfReader(io.BytesIO(summary_pdf(db, zoe, language="en"))).pages[0].extract_text()
+    assert "Still to do" not in text and " of 3 badges" not in text
+
+
+def training_name(template) -> str:
+    return training_of(template).name_in("en")

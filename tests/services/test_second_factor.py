@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +14,12 @@ from issuer.services.second_factor import (
     matching_step,
     new_secret,
     provisioning_uri,
+    recovery_codes_left,
+    renew_recovery_codes,
     time_step,
     turn_off,
     turn_on,
+    use_recovery_code,
 )
 
 # RFC 6238 Appendix B: the seeds are the ASCII digits repeated to the digest's size.
@@ -93,3 +97,52 @@ def test_the_provisioning_uri_names_the_service_and_the_account():
     uri = provisioning_uri("JBSWY3DPEHPK3PXP", "admin@agfe.example.org")
     assert uri == ("otpauth://totp/SKY%20Badges%3Aadmin%40agfe.example.org?secret="
                    "JBSWY3DPEHPK3PXP&issuer=SKY%20Badges&digits=6&period=30")
+
+
+def test_the_secret_is_sealed_at_rest_and_bound_to_the_passphrase(db, world):
+    secret = new_secret()
+    with unit_of_work(db):
+        turn_on(db, world.admin, secret, _code(secret, NOW), NOW)
+    assert secret not in world.admin.totp_secret
+    later = NOW + timedelta(seconds=30)
+    settings = db.info["settings"]
+    db.info["settings"] = replace(settings, key_passphrase="another passphrase")
+    try:
+        with pytest.raises(ServiceError, match="cannot be read"):
+            check_code(world.admin, _code(secret, later), later)
+    finally:
+        db.info["settings"] = settings
+    assert check_code(world.admin, _code(secret, later), later) is True
+
+
+def test_a_secret_stored_in_the_clear_before_sealing_still_works_and_is_sealed(db, world):
+    secret = new_secret()
+    with unit_of_work(db):
+        world.admin.totp_secret = secret  # as revision 0009 stored it
+    with unit_of_work(db):
+        assert check_code(world.admin, _code(secret, NOW), NOW) is True
+    assert world.admin.totp_secret.startswith("v1.") and secret not in world.admin.totp_secret
+
+
+def test_recovery_codes_are_single_use_and_renewing_replaces_them(db, world):
+    secret = new_secret()
+    with unit_of_work(db):
+        codes = turn_on(db, world.admin, secret, _code(secret, NOW), NOW)
+    assert len(set(codes)) == 10
+    with unit_of_work(db):
+        assert use_recovery_code(db, world.admin, codes[0]) is True
+        assert use_recovery_code(db, world.admin, codes[0]) is False
+        assert use_recovery_code(db, world.admin, "abcd-efgh-ijkl-mnop") is False
+    assert recovery_codes_left(db, world.admin) == 9
+    later = NOW + timedelta(seconds=30)
+    with unit_of_work(db):
+        fresh = renew_recovery_codes(db, world.admin, _code(secret, later), later)
+    with unit_of_work(db):
+        assert use_recovery_code(db, world.admin, codes[1]) is False
+        assert use_recovery_code(db, world.admin, fresh[1]) is True
+    with unit_of_work(db):
+        turn_off(db, world.admin, _code(secret, later + timedelta(seconds=30)),
+                 later + timedelta(seconds=30))
+    assert recovery_codes_left(db, world.admin) == 0
+    with unit_of_work(db):
+        assert use_recovery_code(db, world.admin, fresh[2]) is False

@@ -15,6 +15,7 @@ from issuer.core import baking, jwt
 from issuer.core.keys import PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token, revoke_token
+from issuer.services.intake_requests import MAX_BULK_ITEMS
 from issuer.services.keys import active_key, jwt_kid
 from issuer.store.models import ApiToken, Assessment, Credential, Learner
 from tests.helpers import BASE_URL, count, make_world
@@ -326,7 +327,8 @@ def test_bulk_dry_run_answers_what_would_happen_and_writes_nothing(client, db, w
 
 
 def test_bulk_with_more_items_than_allowed_is_413(client, world, headers):
-    response = client.post("/api/v1/credentials/bulk", json=[{}] * 501, headers=headers)
+    response = client.post("/api/v1/credentials/bulk", json=[{}] * (MAX_BULK_ITEMS + 1),
+                           headers=headers)
     assert response.status_code == 413
     assert error_of(response)["code"] == "too_many_items"
 

@@ -9,8 +9,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from issuer.services import unit_of_work
+from issuer.services.catalogue import template_name
 from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
 from issuer.services.revocation import revoke
+from issuer.services.urls import verify_url
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
 from tests.helpers import count, document, issue, open_claim
 
@@ -309,3 +311,48 @@ def test_wallet_step_says_what_to_install_first_in_plain_words(client, badge):
     visible = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1])
     for jargon in ("VC-API", "OpenID", "OID4VCI", "DID"):
         assert jargon not in visible
+
+
+# --- my badges ---------------------------------------------------------------------------------
+
+
+def _held(page: str) -> list[str]:
+    listed = re.search(r'<ul class="held-badges">(.*?)</ul>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split())
+            for item in re.findall(r"<li>(.*?)</li>", listed.group(1), re.S)] if listed else []
+
+
+def test_the_claim_page_lists_every_badge_of_the_learner_and_only_theirs(client, db, world,
+                                                                         badge):
+    from tests.helpers import ONLINE, import_sample_catalogue, issue_part
+
+    templates = import_sample_catalogue(db)  # the same learner, another training's badge
+    second = issue_part(db, templates, world.trainer, badge.learner, ONLINE[0])
+    with unit_of_work(db):
+        revoke(db, second, reason="typed in error", actor=world.admin)
+    issue(db, world, world.learners[1])  # someone else's: never on this page
+    _, page = _page(client, badge, "?lang=en")
+    held = _held(page)
+    assert len(held) == 2, held
+    assert sum("withdrawn" in item for item in held) == 1
+    assert all("AGFE" in item for item in held)
+    for credential in (badge, second):  # each named in words, in the page's language
+        assert sum(template_name(credential.template, "en") in item for item in held) == 1
+    links = _links(page)
+    assert verify_url(second) in links and verify_url(badge) in links
+
+
+def test_a_learner_with_one_badge_sees_no_list_of_one(client, badge):
+    _, page = _page(client, badge, "?lang=en")
+    assert _held(page) == []
+
+
+def test_linked_cards_list_the_badges_of_both_organisations(client, db, badge):
+    theirs = _badge_of_another_organisation(db)
+    open_claim(client, theirs.claim_token)
+    client.post(f"/claim/{badge.claim_token}/link?lang=en",
+                data={"other": theirs.claim_token})
+    _, page = _page(client, badge, "?lang=en")
+    held = _held(page)
+    assert len(held) == 2, held
+    assert verify_url(theirs) in _links(page)

@@ -1,7 +1,7 @@
 """Each organisation chooses how long evidence photos and learners' contact data are kept.
 
 Revision ID: 0015
-Revises: 0012 (to be rechained onto 0014 when that lands on main)
+Revises: 0019 (the head on main today; to be rechained after 0014 when that lands)
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0012'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
