@@ -28,6 +28,7 @@ from issuer.store.models import (
     AuditEvent,
     Base,
     Credential,
+    EvaluationSubmission,
     EvidenceFile,
     Learner,
     TrainingSession,
@@ -38,7 +39,7 @@ from .base import Actor, audit, require_organisation
 
 FORMAT = "sky-badges/learner-data/1"
 # Tables read on purpose below; any other table with a learner_id column goes under "other".
-_READ = {"learner", "assessment", "credential", "evidence_file"}
+_READ = {"learner", "assessment", "credential", "evidence_file", "evaluation_submission"}
 
 
 def export_zip(db: Session, learner: Learner, actor: Actor, now: datetime | None = None) -> bytes:
@@ -57,7 +58,7 @@ def export_zip(db: Session, learner: Learner, actor: Actor, now: datetime | None
         "exported_at": utc_stamp(now),
         "organisation": {"name": learner.organisation.name, "slug": learner.organisation.slug},
         "learner": _row(Learner.__table__, learner),
-        "evaluations": [_evaluation(assessment) for assessment in assessments],
+        "evaluations": [_evaluation(db, assessment) for assessment in assessments],
         "credentials": [_credential(credential) for credential in credentials],
         "wallet_claims": _claims(db, [credential.id for credential in credentials]),
         "audit": _audit(db, learner, {credential.uuid for credential in credentials}),
@@ -86,8 +87,10 @@ def _secret(name: str) -> bool:
     return name.endswith(("_sha256", "_hash"))
 
 
-def _evaluation(assessment: Assessment) -> dict:
+def _evaluation(db: Session, assessment: Assessment) -> dict:
     session = assessment.session
+    submissions = db.scalars(select(EvaluationSubmission).where(
+        EvaluationSubmission.assessment_id == assessment.id).order_by(EvaluationSubmission.id))
     return {
         "session": {"title": session.title, "place": session.place,
                     "training": session.template.template_id, "starts_on": session.starts_on,
@@ -102,6 +105,9 @@ def _evaluation(assessment: Assessment) -> dict:
         "evidence": [{"file": f"evidence/{item.uuid}{_suffix(item)}", "gesture": item.gesture_id,
                       "filename": item.filename, "media_type": item.media_type,
                       "created_at": item.created_at} for item in assessment.evidence],
+        "sent_from_devices": [{"levels": sent.levels, "comments": sent.comments,
+                               "narrative": sent.narrative, "outcome": sent.outcome,
+                               "sent_at": sent.created_at} for sent in submissions],
     }
 
 

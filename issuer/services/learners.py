@@ -5,7 +5,8 @@ the name becomes "erased", e-mail and wallet DID are dropped, comments and photo
 the stored copies of their credentials are redacted (subject identifiers, narrative, evidence).
 The signed copy the learner holds stays theirs; checking it shows it as revoked.
 
-Every other trace goes too: a typed revocation reason (it may name the person) becomes the
+Every other trace goes too: the comments of each evaluation sent from a phone, a typed
+revocation reason (it may name the person) becomes the
 erasure's, the code they chose for their claim link, the API's idempotency keys and request
 fingerprints of their badges, wallet exchanges and offers (the wallet's DID), the audit log's
 reasons and holder DIDs, the link to their other records in skill progress, and their lines
@@ -34,6 +35,7 @@ from issuer.store.models import (
     Assessment,
     AuditEvent,
     Credential,
+    EvaluationSubmission,
     Learner,
     Organisation,
 )
@@ -89,6 +91,11 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
         assessment.narrative = None
         for evidence in list(assessment.evidence):
             db.delete(evidence)
+        # Each submission from a trainer's phone stays (a replay is answered from it), empty.
+        for submission in db.scalars(select(EvaluationSubmission).where(
+                EvaluationSubmission.assessment_id == assessment.id)):
+            submission.comments = {}
+            submission.narrative = None
     _forget_traces(db, learner, [credential.id for credential in credentials],
                    {credential.uuid for credential in credentials})
     learner.name = ERASED_NAME

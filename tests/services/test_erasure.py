@@ -24,8 +24,16 @@ from issuer.services.exchanges import open_exchange
 from issuer.services.intake import issue_one
 from issuer.services.learners import erase_learner, forget_deleted, without_learner
 from issuer.services.revocation import revoke
+from issuer.services.submissions import SAVE, Evaluation, receive
 from issuer.store.job_models import BulkJob
-from issuer.store.models import ApiIdempotencyKey, Base, Credential, EvidenceFile, Learner
+from issuer.store.models import (
+    ApiIdempotencyKey,
+    Assessment,
+    Base,
+    Credential,
+    EvidenceFile,
+    Learner,
+)
 from issuer.store.wallet_models import WalletExchange
 from tests.helpers import evaluate, issue
 
@@ -39,6 +47,7 @@ PHOTO_NAME = "quokka-zyx-photo.jpg"
 IDEMPOTENCY_KEY = "quokka-zyx-idempotency-7"
 BULK_NOTE = "Quokkabulknote sur la ligne"
 OTHER = "Ordinaire Dupont"
+SENT_COMMENT = "Quokkasent depuis le téléphone"
 
 
 def bulk_file() -> bytes:
@@ -60,6 +69,10 @@ def leave_traces(db, world) -> list[str]:
                             gesture_id="dig-hole", filename=PHOTO_NAME, media_type="image/jpeg",
                             data=PHOTO, sha256=hashlib.sha256(PHOTO).hexdigest()))
         set_code(db, db.get(Credential, badge.id), "2468")
+    with unit_of_work(db):
+        assessment = db.get(Assessment, badge.assessment_id)
+        receive(db, assessment, "phone-quokka-0001", assessment.version, Evaluation(
+            dict(assessment.levels), {"": SENT_COMMENT}), SAVE, world.trainer)
     holder = PrivateKey.generate(ED25519).public_key.did_key
     with unit_of_work(db):
         exchange, _secret = open_exchange(db, db.get(Credential, badge.id))
@@ -88,7 +101,7 @@ def leave_traces(db, world) -> list[str]:
                         "identifier", []) if entry["identityType"] == "emailAddress"]
     assert email_hashes and key is not None
     return [NAME, "Quokkabéla", "Zyxwarth", EMAIL, COMMENT, NARRATIVE, REASON, PHOTO_NAME,
-            "QUOKKAPHOTOBYTES", IDEMPOTENCY_KEY, key.fingerprint, BULK_NOTE, holder,
+            "QUOKKAPHOTOBYTES", IDEMPOTENCY_KEY, SENT_COMMENT, key.fingerprint, BULK_NOTE, holder,
             db.get(Credential, badge.id).claim_code_hash, *email_hashes]
 
 
