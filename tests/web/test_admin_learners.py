@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from issuer.services import unit_of_work
+from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
 from issuer.store.models import AuditEvent, Credential, EvidenceFile, Learner, Organisation
 from tests.helpers import count, csrf_token, issue, make_world
@@ -146,3 +147,14 @@ def test_the_retention_page_refuses_a_period_out_of_range(client, db, world, log
     assert response.status_code == 422
     db.expire_all()
     assert db.get(Organisation, world.org.id).evidence_retention_months == 12
+
+
+def test_the_learners_page_pages_and_keeps_the_search(client, db, world, login):
+    with unit_of_work(db):
+        for number in range(26):
+            create_learner(db, world.org, f"Inès Moreau {number:02d}")
+    login(world.admin)
+    first = client.get("/admin/learners?q=moreau").get_data(as_text=True)
+    assert 'href="/admin/learners?page=2&amp;q=moreau"' in first
+    second = client.get("/admin/learners?q=moreau&page=2").get_data(as_text=True)
+    assert "Inès Moreau 00" in second and "Zoé" not in second
