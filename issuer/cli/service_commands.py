@@ -1,4 +1,4 @@
-"""Service sub-commands: serve, worker, db upgrade, templates check/import, demo.
+"""Service sub-commands: serve, worker, db upgrade, templates check/import, demo, retention run.
 
 `serve` with no settings is the embedded default: SQLite in ./instance (schema created or
 upgraded on start), keys generated on first need, demo data seeded into an empty database with
@@ -57,6 +57,16 @@ def register(subparsers) -> None:
 
     demo = subparsers.add_parser("demo", help=_("seed the demo partners, accounts and badges"))
     demo.set_defaults(handler=demo_command)
+
+    retention = subparsers.add_parser(
+        "retention", help=_("remove personal data kept past each organisation's periods"))
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION")
+    sweep = retention_commands.add_parser(
+        "run", help=_("remove old evidence photos and contact data (safe to run daily)"))
+    sweep.add_argument("--dry-run", action="store_true",
+                       help=_("only count what would be removed"))
+    sweep.set_defaults(handler=retention_run_command)
 
 
 def serve_command(args) -> int:
@@ -171,6 +181,34 @@ def demo_command(_args) -> int:
     if not _seed_if_empty(settings):
         print(_("the database already has organisations; demo data not added"), file=sys.stderr)
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def retention_run_command(args) -> int:
+    """Sweep every organisation, each in its own transaction; print one line of counts each."""
+    from sqlalchemy import select
+
+    from issuer.services import unit_of_work
+    from issuer.services.learners import forget_deleted
+    from issuer.services.retention import sweep
+    from issuer.store.models import Organisation
+
+    settings = _prepared_settings()
+    with _session(settings) as db:
+        for org in db.scalars(select(Organisation).order_by(Organisation.slug)).all():
+            with unit_of_work(db):
+                swept = sweep(db, org, dry_run=args.dry_run)
+            counts = {"organisation": swept.organisation, "photos": swept.evidence_photos,
+                      "emails": swept.email_addresses, "files": swept.bulk_files,
+                      "requests": swept.api_requests}
+            print(_("%(organisation)s: would remove %(photos)s evidence photos, %(emails)s "
+                    "e-mail addresses, %(files)s bulk files, %(requests)s API request "
+                    "records", **counts) if args.dry_run else
+                  _("%(organisation)s: removed %(photos)s evidence photos, %(emails)s "
+                    "e-mail addresses, %(files)s bulk files, %(requests)s API request "
+                    "records", **counts))
+        if not args.dry_run:
+            forget_deleted(db)
     return EXIT_OK
 
 

@@ -38,8 +38,11 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(connection, _record):
+    # secure_delete: deleted rows and freed pages are overwritten with zeros, so an erased
+    # learner's data does not linger in the file's free space (GDPR erasure).
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 

@@ -74,6 +74,12 @@ class Organisation(Base):
     privacy_email: Mapped[str | None] = mapped_column(String(320))
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # How long evidence photos (from when they were taken) and learners' contact data (from
+    # their last evaluation or badge) are kept; `sky-badges retention run` removes the rest.
+    evidence_retention_months: Mapped[int] = mapped_column(Integer, default=12,
+                                                           server_default="12")
+    contact_retention_months: Mapped[int] = mapped_column(Integer, default=24,
+                                                          server_default="24")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     keys: Mapped[list[SigningKey]] = relationship(

@@ -1,5 +1,6 @@
-"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, learner records,
-endorsements, API tokens, audit log, pilot statistics and bulk issuance from a CSV file.
+"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, learners (their
+records, a copy of their data, erasure), data retention, endorsements, API tokens, audit log,
+pilot statistics and bulk issuance from a CSV file.
 
 Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
 for an explicit confirmation; secrets (an invitation link, an API token) are shown once, in the
@@ -39,8 +40,11 @@ from issuer.services import (
     consent,
     endorsements,
     keys,
+    learner_data,
     learner_record,
+    learners,
     mail,
+    retention,
     revocation,
     stats,
     unit_of_work,
@@ -68,7 +72,10 @@ from .forms import (
     ConsentForm,
     CredentialSearchForm,
     EndorseForm,
+    EraseForm,
+    LearnerSearchForm,
     OrganisationForm,
+    RetentionForm,
     RevokeForm,
     RevokeManyForm,
     RotateKeyForm,
@@ -123,6 +130,22 @@ def organisation():
         flash(_("The profile is saved. Badges issued from now on carry it."), "success")
         return redirect(url_for(".organisation"))
     return render_template("admin/organisation.html", form=form, organisation=org)
+
+
+@bp.route("/retention", methods=("GET", "POST"))
+@login_required("admin")
+def retention_page():
+    """How long evidence photos and learners' contact data are kept (`retention run`)."""
+    org = _organisation()
+    form = RetentionForm(obj=org)
+    if form.validate_on_submit():
+        with unit_of_work(db()):
+            retention.set_periods(db(), org, form.evidence_retention_months.data,
+                                  form.contact_retention_months.data, current_user())
+        flash(_("The retention periods are saved."), "success")
+        return redirect(url_for(".retention_page"))
+    status = 422 if form.errors else 200
+    return render_template("admin/retention.html", form=form, organisation=org), status
 
 
 @bp.route("/organisation/logo.png")
@@ -484,15 +507,14 @@ def _chosen_credentials(uuids: list[str]) -> list[Credential]:
         .order_by(Credential.issued_at.desc(), Credential.id.desc())))
 
 
-# --- learner records -------------------------------------------------------------------------
+# --- learners: records, a copy of their data, erasure ---------------------------------------
 
 
 def _own_learner(learner_id: int) -> Learner:
+    """The admin's organisation's learner; another organisation's does not exist for them."""
     learner = db().get(Learner, learner_id)
-    if learner is None:
+    if learner is None or learner.organisation_id != current_user().organisation_id:
         abort(404)
-    if learner.organisation_id != current_user().organisation_id:
-        abort(403)
     return learner
 
 
@@ -514,6 +536,74 @@ def learner_consent(learner_id: int):
         return redirect(url_for(".learner_consent", learner_id=learner.id))
     return render_template("admin/learner_consent.html", form=form, learner=learner,
                            recorded=consent.recorded(learner))
+
+
+@bp.route("/learners")
+@login_required("admin")
+def learners_page():
+    """The organisation's learners, newest first; search by name or e-mail."""
+    form = LearnerSearchForm(request.args)
+    query = select(Learner).where(Learner.organisation_id == current_user().organisation_id)
+    text = (form.q.data or "").strip().lower()[:200]
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(or_(func.lower(Learner.name).like(pattern),
+                                func.lower(Learner.email).like(pattern)))
+    total = db().scalar(select(func.count()).select_from(query.subquery()))
+    rows = db().scalars(query.order_by(Learner.created_at.desc(), Learner.id.desc())
+                        .limit(PAGE_SIZE).offset((_page() - 1) * PAGE_SIZE)).all()
+    return render_template("admin/learners.html", form=form, rows=rows, total=total,
+                           page=_page(), pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+
+
+def _badges_of(learner: Learner) -> list[Credential]:
+    return list(db().scalars(select(Credential).where(
+        Credential.learner_id == learner.id, Credential.supersedes_id.is_(None),
+        Credential.organisation_id == learner.organisation_id)
+        .order_by(Credential.issued_at.desc(), Credential.id.desc())))
+
+
+@bp.route("/learners/<int:learner_id>")
+@login_required("admin")
+def learner_page(learner_id: int):
+    """One learner: what is kept about them, their badges, a copy of their data, erasure."""
+    learner = _own_learner(learner_id)
+    badges = _badges_of(learner)
+    return render_template("admin/learner.html", learner=learner, badges=badges,
+                           names={c.template_pk: _template_name(c.template) for c in badges},
+                           now=utc_seconds())
+
+
+@bp.route("/learners/<int:learner_id>/data.zip")
+@login_required("admin")
+def learner_data_zip(learner_id: int):
+    """Everything kept about the learner, for them (GDPR access): JSON and their credentials."""
+    learner = _own_learner(learner_id)
+    with unit_of_work(db()):
+        data = learner_data.export_zip(db(), learner, current_user())
+    return Response(data, mimetype="application/zip", headers={
+        **NO_STORE,
+        "Content-Disposition": f'attachment; filename="learner-data-{learner.id}.zip"'})
+
+
+@bp.route("/learners/<int:learner_id>/erase", methods=("GET", "POST"))
+@login_required("admin")
+def erase_learner(learner_id: int):
+    """Erasure at the learner's request, after a page that says what it does to their badges."""
+    learner = _own_learner(learner_id)
+    form = EraseForm()
+    if learner.erased_at is None and form.validate_on_submit():
+        with unit_of_work(db()):
+            learners.erase_learner(db(), learner, current_user())
+        learners.forget_deleted(db())
+        flash(_("The learner's personal data is erased and their badges are revoked."),
+              "success")
+        return redirect(url_for(".learner_page", learner_id=learner.id))
+    badges = _badges_of(learner)
+    status = 422 if form.errors else 200
+    return render_template("admin/erase.html", form=form, learner=learner,
+                           valid=sum(1 for badge in badges if badge.revoked_at is None),
+                           total=len(badges)), status
 
 
 @bp.route("/learners/<int:learner_id>/record.json")

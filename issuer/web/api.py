@@ -507,6 +507,7 @@ def erase_learner(learner_id: int) -> Response:
     if learner.erased_at is None:
         with unit_of_work(db()):
             learners.erase_learner(db(), learner, _token())
+        learners.forget_deleted(db())
     return _json(200, _learner_json(learner))
 
 

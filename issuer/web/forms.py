@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -31,6 +32,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -39,7 +41,7 @@ from wtforms.validators import (
 from issuer.core import limits
 from issuer.domain.catalogue import MicroTraining
 from issuer.languages import LANGUAGES as PROJECT_LANGUAGES
-from issuer.services import bulk, revocation, rosters
+from issuer.services import bulk, retention, revocation, rosters
 from issuer.services.consent import PURPOSES, Consent
 
 LANGUAGES = tuple(SelectChoice(code, name) for code, name in PROJECT_LANGUAGES.items())
@@ -309,6 +311,33 @@ class RevokeManyForm(RevokeForm):
     """Revocation of the badges chosen on the list, for one reason."""
 
     confirm = BooleanField(_("I confirm: these badges will show as revoked everywhere, for good."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
+class RetentionForm(FlaskForm):
+    """How long the organisation keeps evidence photos and learners' contact data."""
+
+    evidence_retention_months = IntegerField(
+        _("Keep evidence photos for (months)"),
+        validators=[InputRequired(), NumberRange(retention.MIN_MONTHS, retention.MAX_MONTHS)])
+    contact_retention_months = IntegerField(
+        _("Keep learners' contact data for (months)"),
+        validators=[InputRequired(), NumberRange(retention.MIN_MONTHS, retention.MAX_MONTHS)])
+
+
+class LearnerSearchForm(FlaskForm):
+    """The search box of the learners page (GET: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_("Search"), validators=[Optional(), Length(max=200)])
+
+
+class EraseForm(FlaskForm):
+    """Erasure of a learner's personal data: an explicit confirmation."""
+
+    confirm = BooleanField(_("I confirm: the learner asked for it, and it cannot be undone."),
                            validators=[DataRequired(_("Tick the box to confirm."))])
 
 

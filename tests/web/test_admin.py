@@ -532,8 +532,8 @@ def test_admin_of_another_organisation_cannot_get_the_record(client, world, db, 
     issue(db, world, world.learners[0])
     other = make_world(db, slug="barka", learner_names=())
     login(other.admin)
-    assert client.get(f"/admin/learners/{world.learners[0].id}/record.json").status_code == 403
-    assert client.get(f"/admin/learners/{world.learners[0].id}/record.pdf").status_code == 403
+    assert client.get(f"/admin/learners/{world.learners[0].id}/record.json").status_code == 404
+    assert client.get(f"/admin/learners/{world.learners[0].id}/record.pdf").status_code == 404
     assert client.get("/admin/learners/999999/record.json").status_code == 404
 
 
