@@ -110,6 +110,14 @@ def make_world(db, slug="agfe", learner_names=("Zoé Lefèvre", "Łukasz Wiśnie
     return World(org, admin, trainer, template, session, learners)
 
 
+def make_coordinator(db):
+    """The project coordinator, of CEC (created here), committed."""
+    with unit_of_work(db):
+        cec = make_organisation(db, slug="cec", name="CEC", country="BE")
+        return create_user(db, cec, "coordination@cec.example.org", "Claire Coord",
+                           "coordinator", TEST_PASSWORD)
+
+
 # --- the common steps ----------------------------------------------------------------------
 
 

@@ -7,17 +7,26 @@ Definitions (they head the CSV export too):
 - issued: micro-training credentials issued (a badge's wallet copy does not count again);
 - revoked: of those issued, how many were revoked since;
 - not_yet_acquired: assessed learners without a credential whose levels do not meet the rule.
+
+Every figure can be narrowed with a `StatsFilter` (period, partner, theme, micro-training,
+trainer, language). The period is the training session's first day for assessments and the day
+of issue for credentials. A partner admin's filter is always their own organisation
+(`parse_filter` sees to it); only the coordinator looks across partners.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from issuer.core.messages import N_
 from issuer.domain.catalogue import MicroTraining
+from issuer.languages import LANGUAGES
 from issuer.services import catalogue
 from issuer.store.models import (
     AchievementTemplate,
@@ -25,8 +34,10 @@ from issuer.store.models import (
     Credential,
     Organisation,
     TrainingSession,
+    User,
 )
 
+from .base import PermissionDenied, ServiceError
 from .exports import csv_text
 
 DIMENSIONS = ("partner", "theme", "micro_training", "gesture")
@@ -66,14 +77,117 @@ class PilotStatistics:
     gesture: list[GestureTally]
 
 
-def pilot_statistics(db: Session, language: str = "en") -> PilotStatistics:
-    """The pilot's counts across every organisation; names in `language` where translated."""
+class InvalidFilter(ServiceError):
+    """A statistics filter names a value that does not exist or is malformed."""
+
+
+FILTER_FIELDS = ("from", "to", "partner", "theme", "training", "trainer", "language")
+MAX_FILTER_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """What the figures are narrowed to; None everywhere is the whole pilot, all time."""
+
+    start: date | None = None
+    end: date | None = None
+    partner: str | None = None  # organisation slug
+    theme: str | None = None
+    training: str | None = None  # template_id
+    trainer: int | None = None  # user id
+    language: str | None = None
+
+    def query(self) -> dict[str, str]:
+        """The filter as query-string arguments (for links to exports), empty ones left out."""
+        values = {"from": self.start, "to": self.end, "partner": self.partner,
+                  "theme": self.theme, "training": self.training, "trainer": self.trainer,
+                  "language": self.language}
+        return {name: str(value) for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values a viewer may pick from: (value, label) pairs."""
+
+    partners: list[tuple[str, str]]
+    themes: list[tuple[str, str]]
+    trainings: list[tuple[str, str]]
+    trainers: list[tuple[str, str]]
+    languages: list[tuple[str, str]]
+
+
+def filter_choices(db: Session, viewer: User, language: str = "en") -> FilterChoices:
+    """The partners, themes, micro-trainings, trainers and languages `viewer` may filter on."""
+    organisations = db.scalars(select(Organisation).order_by(Organisation.name)).all()
+    if viewer.role != "coordinator":
+        organisations = [org for org in organisations if org.id == viewer.organisation_id]
+    templates = db.scalars(select(AchievementTemplate).where(
+        AchievementTemplate.kind == "training", AchievementTemplate.current.is_(True))).all()
+    trainings = sorted({(t.template_id, catalogue.template_name(t, language)) for t in templates},
+                       key=lambda pair: pair[1].casefold())
+    themes = sorted({t.theme or catalogue.training_of(t).theme for t in templates})
+    trainers = db.scalars(select(User).where(
+        User.organisation_id.in_([org.id for org in organisations]),
+        User.role.in_(("trainer", "admin"))).order_by(User.name)).all()
+    return FilterChoices(
+        partners=[(org.slug, org.name) for org in organisations],
+        themes=[(theme, theme) for theme in themes],
+        trainings=trainings,
+        trainers=[(str(user.id), user.name) for user in trainers],
+        languages=list(LANGUAGES.items()))
+
+
+def parse_filter(db: Session, args: Mapping[str, str], viewer: User) -> StatsFilter:
+    """The filter a query string asks for, checked against what exists and what `viewer` may
+    see: InvalidFilter for a malformed or unknown value, PermissionDenied when a partner admin
+    asks for another partner. A partner admin's filter always names their own organisation."""
+    raw = {name: (args.get(name) or "").strip() for name in FILTER_FIELDS}
+    for name, value in raw.items():
+        if len(value) > MAX_FILTER_LENGTH:
+            raise InvalidFilter(N_("The filter “%(field)s” is too long.", field=name))
+    start, end = _date(raw["from"], "from"), _date(raw["to"], "to")
+    if start and end and start > end:
+        raise InvalidFilter(N_("The period ends before it starts."))
+    choices = filter_choices(db, viewer)
+    own = db.get(Organisation, viewer.organisation_id)
+    partner = raw["partner"] or None
+    if viewer.role != "coordinator":
+        if partner not in (None, own.slug):
+            raise PermissionDenied(N_("You may only see your own organisation's figures."))
+        partner = own.slug
+    elif partner is not None and partner not in dict(choices.partners):
+        raise InvalidFilter(N_("There is no partner “%(value)s”.", value=partner))
+    for field, options in (("theme", choices.themes), ("training", choices.trainings),
+                           ("trainer", choices.trainers), ("language", choices.languages)):
+        if raw[field] and raw[field] not in dict(options):
+            raise InvalidFilter(N_("“%(value)s” is not a known %(field)s.",
+                                   value=raw[field], field=field))
+    return StatsFilter(start=start, end=end, partner=partner, theme=raw["theme"] or None,
+                       training=raw["training"] or None,
+                       trainer=int(raw["trainer"]) if raw["trainer"] else None,
+                       language=raw["language"] or None)
+
+
+def _date(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidFilter(N_("“%(value)s” is not a date (YYYY-MM-DD) for “%(field)s”.",
+                               value=value, field=field)) from None
+
+
+def pilot_statistics(db: Session, language: str = "en",
+                     where: StatsFilter = StatsFilter()) -> PilotStatistics:
+    """The pilot's counts across every organisation; names in `language` where translated.
+    Only what `where` lets through is counted."""
     counters = {dimension: Counter() for dimension in DIMENSIONS[:3]}
     labels: dict[tuple[str, str], str] = {}
     trainings: dict[int, MicroTraining] = {}
     gestures: Counter = Counter()
 
-    for assessment, template, organisation, credential in _assessments(db):
+    for assessment, template, organisation, credential in _assessments(db, where):
         training = _training(trainings, template)
         groups = _groups(organisation, template, training, language, labels)
         if not assessment.levels:
@@ -88,7 +202,7 @@ def pilot_statistics(db: Session, language: str = "en") -> PilotStatistics:
                 gestures[(training.id, gesture.id, outcome)] += 1
                 labels[("gesture", f"{training.id}/{gesture.id}")] = gesture.name_in(language)
 
-    for credential, template, organisation in _credentials(db):
+    for credential, template, organisation in _credentials(db, where):
         training = _training(trainings, template)
         groups = _groups(organisation, template, training, language, labels)
         _count(counters, groups, "issued")
@@ -102,26 +216,64 @@ def pilot_statistics(db: Session, language: str = "en") -> PilotStatistics:
     )
 
 
-def _assessments(db: Session):
-    return db.execute(
+def _assessments(db: Session, where: StatsFilter):
+    query = (
         select(Assessment, AchievementTemplate, Organisation, Credential)
         .join(TrainingSession, Assessment.session_id == TrainingSession.id)
         .join(AchievementTemplate, TrainingSession.template_pk == AchievementTemplate.id)
         .join(Organisation, TrainingSession.organisation_id == Organisation.id)
         .outerjoin(Credential, Credential.assessment_id == Assessment.id)
         .where(AchievementTemplate.kind == "training")
-    ).all()
+    )
+    if where.start is not None:
+        query = query.where(TrainingSession.starts_on >= where.start)
+    if where.end is not None:
+        query = query.where(TrainingSession.starts_on <= where.end)
+    if where.language is not None:
+        query = query.where(TrainingSession.language == where.language)
+    if where.trainer is not None:
+        query = query.where(TrainingSession.trainer_id == where.trainer)
+    return db.execute(_common(query, where)).all()
 
 
-def _credentials(db: Session):
+def _credentials(db: Session, where: StatsFilter):
     """Micro-training credentials as issued: a wallet copy (which `supersedes` the printed
     original) is the same badge and is not counted again."""
-    return db.execute(
+    query = (
         select(Credential, AchievementTemplate, Organisation)
         .join(AchievementTemplate, Credential.template_pk == AchievementTemplate.id)
         .join(Organisation, Credential.organisation_id == Organisation.id)
         .where(Credential.kind == "training", Credential.supersedes_id.is_(None))
-    ).all()
+    )
+    if where.start is not None:
+        query = query.where(Credential.issued_at >= _midnight(where.start))
+    if where.end is not None:
+        query = query.where(Credential.issued_at < _midnight(where.end + timedelta(days=1)))
+    if where.language is not None:
+        query = query.where(Credential.language == where.language)
+    if where.trainer is not None:
+        # A badge counts for the trainer of the session it was evaluated in.
+        evaluated = aliased(Assessment)
+        query = (query.join(evaluated, Credential.assessment_id == evaluated.id)
+                 .join(TrainingSession, evaluated.session_id == TrainingSession.id)
+                 .where(TrainingSession.trainer_id == where.trainer))
+    return db.execute(_common(query, where)).all()
+
+
+def _common(query, where: StatsFilter):
+    """The partner, theme and micro-training parts of the filter, on a query that joins
+    AchievementTemplate and Organisation."""
+    if where.partner is not None:
+        query = query.where(Organisation.slug == where.partner)
+    if where.training is not None:
+        query = query.where(AchievementTemplate.template_id == where.training)
+    if where.theme is not None:
+        query = query.where(AchievementTemplate.theme == where.theme)
+    return query
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _training(cache: dict[int, MicroTraining], template: AchievementTemplate) -> MicroTraining:

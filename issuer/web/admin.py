@@ -639,20 +639,27 @@ def audit_log():
 @bp.route("/stats")
 @login_required("admin")
 def statistics():
-    """Issued / not yet acquired per partner, theme, micro-training and gesture."""
-    language = current_user().language or "en"
-    return render_template("admin/stats.html", statistics=stats.pilot_statistics(db(), language),
-                           dimensions=stats.DIMENSIONS)
+    """Assessed / issued / not yet acquired per partner, theme, micro-training and gesture, for
+    the period and filters asked for (a partner admin: their own organisation only)."""
+    language = current_language()
+    choices = stats.filter_choices(db(), current_user(), language)
+    try:
+        where = stats.parse_filter(db(), request.args, current_user())
+    except stats.InvalidFilter as error:
+        return render_template("admin/stats.html", statistics=None, where=None,
+                               choices=choices, filter_error=translated(error)), 422
+    return render_template("admin/stats.html", where=where, choices=choices, filter_error=None,
+                           statistics=stats.pilot_statistics(db(), language, where))
 
 
 @bp.route("/stats/<dimension>.csv")
 @login_required("admin")
 def statistics_csv(dimension: str):
-    """One table of the statistics as a CSV download."""
+    """One table of the statistics, filtered as the page was, as a CSV download."""
     if dimension not in stats.DIMENSIONS:
         abort(404)
-    language = current_user().language or "en"
-    text = stats.to_csv(stats.pilot_statistics(db(), language), dimension)
+    where = stats.parse_filter(db(), request.args, current_user())
+    text = stats.to_csv(stats.pilot_statistics(db(), current_language(), where), dimension)
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="sky-statistics-{dimension}.csv"'})
 

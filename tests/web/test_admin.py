@@ -445,6 +445,32 @@ def test_statistics_page_shows_each_table(client, world, admin, db):
     assert "AGFE" in page and "Dig the planting hole" in page
 
 
+def test_statistics_csv_follows_the_filters_of_the_page(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    assert "tree-planting" in client.get("/admin/stats/micro_training.csv?language=fr").text
+    rows = list(csv.reader(io.StringIO(
+        client.get("/admin/stats/micro_training.csv?language=pl").text)))
+    assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
+                     "not_yet_acquired"]]
+    page = client.get("/admin/stats?language=pl").text
+    assert 'href="/admin/stats/partner.csv?partner=agfe&amp;language=pl"' in page
+
+
+def test_a_bad_statistics_filter_is_a_form_error(client, world, admin):
+    response = client.get("/admin/stats?from=yesterday")
+    assert response.status_code == 422
+    assert "“yesterday” is not a date (YYYY-MM-DD) for “from”." in response.text
+    assert client.get("/admin/stats/partner.csv?trainer=abc").status_code == 422
+
+
+def test_a_partner_admin_never_sees_another_partners_statistics(client, world, admin, db):
+    other = make_world(db, slug="barka", learner_names=("Jan Kowalski",))
+    issue(db, other, other.learners[0])
+    assert client.get("/admin/stats?partner=barka").status_code == 403
+    assert client.get("/admin/stats/partner.csv?partner=barka").status_code == 403
+    assert "barka" not in client.get("/admin/stats/partner.csv").text
+
+
 # --- bulk issuance -----------------------------------------------------------------------------
 
 

@@ -64,3 +64,13 @@ def test_the_coordinator_lands_on_the_partners_and_still_runs_their_own_organisa
         client, coordinator):
     assert client.get("/admin/trainers").status_code == 200
     assert "Claire Coord" in client.get("/admin/trainers").text
+
+
+def test_the_coordinator_sees_every_partners_statistics_and_may_pick_one(client, db, world,
+                                                                        coordinator):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    assert '<option value="agfe">AGFE</option>' in page
+    assert '<option value="cec">CEC</option>' in page
+    assert "AGFE" in client.get("/admin/stats/partner.csv?partner=agfe").text
+    assert client.get("/admin/stats/partner.csv?partner=cec").text.count("\r\n") == 1
