@@ -27,6 +27,7 @@ _ENVIRONMENT = {
     "DATABASE_URL": ("database_url", str),
     "SECRET_KEY": ("secret_key", str),
     "PUBLIC_BASE_URL": ("public_base_url", str),
+    "SKY_FORMER_BASE_URLS": ("former_base_urls", str),
     "SKY_KEY_PASSPHRASE": ("key_passphrase", str),
     "SESSION_LIFETIME_MINUTES": ("session_lifetime_minutes", int),
     "SESSION_MAX_HOURS": ("session_max_hours", int),
@@ -74,6 +75,9 @@ class Settings:
     trusted_proxies: int = 0
     # Verifications of submitted credentials one worker process runs at once (issuer.web.capacity).
     verify_slots: int = 2
+    # The site's earlier addresses, comma-separated: their did:web documents, status lists and
+    # credentials are still answered there, their pages redirect to public_base_url.
+    former_base_urls: str = ""
     # An index.json of extra JSON-LD contexts, hash-pinned (issuer.core.extra_contexts); "" none.
     extra_contexts: str = ""
     smtp_host: str | None = None

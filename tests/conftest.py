@@ -25,7 +25,13 @@ from sqlalchemy import create_engine, text
 from issuer.config import Settings
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
-from tests.helpers import SMTP_PASSWORD, load_vector, make_world, settings_for
+from tests.helpers import (
+    SMTP_PASSWORD,
+    blank_postgres_schema,
+    load_vector,
+    make_world,
+    settings_for,
+)
 
 QUEUE_TABLES = ("huey_kv", "huey_schedule", "huey_task", "huey_counter")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
@@ -94,6 +100,17 @@ def database_url(request, tmp_path):
     url = request.getfixturevalue("postgres_url")
     _empty_postgres(url)
     return url
+
+
+@pytest.fixture
+def blank_database_url(database_url, tmp_path):
+    """A second database on the same backend as `database_url`, with no table at all: a SQLite
+    file not yet created, or a PostgreSQL schema of its own (dropped after the test)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    with blank_postgres_schema(os.environ["DATABASE_URL"]) as url:
+        yield url
 
 
 @pytest.fixture

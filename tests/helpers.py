@@ -6,14 +6,20 @@ form's CSRF round trip, and the common steps: evaluate, issue, count what is sto
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.support import NullTranslations
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from issuer.services import stacking, unit_of_work
 from issuer.services.accounts import create_user
@@ -21,6 +27,7 @@ from issuer.services.catalogue import current_templates, import_catalogue, train
 from issuer.services.issuing import issue_for_assessment, save_assessment
 from issuer.services.keys import active_key
 from issuer.services.learners import create_learner
+from issuer.store.db import normalise_url
 from issuer.store.models import Credential, Organisation, TrainingSession
 from issuer.store.stacking_models import SkillAward
 
@@ -242,3 +249,114 @@ def partner(db, slug, learner_name="Zoé Lefèvre", email="zoe@example.org"):
                               TEST_PASSWORD)
         learner = create_learner(db, org, learner_name, email=email, language="fr")
     return trainer, learner
+
+
+# --- the command line on a test instance ----------------------------------------------------
+
+CLI_SETTINGS = ("DATABASE_URL", "PUBLIC_BASE_URL", "SKY_KEY_PASSPHRASE", "SECRET_KEY",
+                "SKY_PASSWORD_TIME_COST", "SKY_PASSWORD_MEMORY_COST", "SKY_KEY_KDF_ITERATIONS")
+
+
+def point_cli_at(monkeypatch, overrides: dict, **changes) -> dict:
+    """Set the environment `sky-badges` reads to the test instance of `overrides` (with
+    `changes`, environment names); return the settings it now sees."""
+    settings = {**overrides, **changes}
+    for name in CLI_SETTINGS:
+        monkeypatch.setenv(name, str(settings[name]))
+    monkeypatch.setenv("SKY_INSTANCE_PATH", str(settings["INSTANCE_PATH"]))
+    for name in ("SMTP_HOST", "SMTP_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    return settings
+
+
+@contextmanager
+def blank_postgres_schema(base_url: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL database `base_url`, dropped after."""
+    schema = f"sky_blank_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(base_url))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# --- a verifier written apart from the engine ----------------------------------------------
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58btc(multibase: str) -> bytes:
+    assert multibase.startswith("z")
+    number = 0
+    for char in multibase[1:]:
+        number = number * 58 + _BASE58.index(char)
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(multibase[1:]) - len(multibase[1:].lstrip("1"))) + body
+
+
+def independently_verified(credential: dict, did_document: dict) -> bool:
+    """Whether an eddsa-rdfc-2022 proof verifies by the W3C algorithm, done here with PyLD's
+    own canonicalisation and pyca's Ed25519 (not the engine's fast path or key code), against
+    the published DID document: the key must be one of its assertion methods."""
+    document = dict(credential)
+    proofs = document.pop("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    return bool(proofs) and all(_proof_verified(document, dict(p), did_document) for p in proofs)
+
+
+def _proof_verified(document: dict, proof: dict, did_document: dict) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from pyld import jsonld as pyld
+
+    from issuer.core.jsonld import make_loader
+
+    method = next((m for m in did_document["verificationMethod"]
+                   if m["id"] == proof["verificationMethod"]
+                   and m["id"] in did_document["assertionMethod"]), None)
+    if method is None or proof.get("cryptosuite") != "eddsa-rdfc-2022":
+        return False
+    signature = _base58btc(proof.pop("proofValue"))
+    proof["@context"] = document["@context"]
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads",
+               "documentLoader": make_loader()}
+    data = (hashlib.sha256(pyld.normalize(proof, options).encode()).digest()
+            + hashlib.sha256(pyld.normalize(document, options).encode()).digest())
+    key = _base58btc(method["publicKeyMultibase"])
+    assert key[:2] == b"\xed\x01"
+    try:
+        Ed25519PublicKey.from_public_bytes(key[2:]).verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+# --- concurrency (PostgreSQL) ---------------------------------------------------------------
+
+
+def run_together(app, jobs):
+    """Run each job(db) in its own thread and session, all released at once; re-raise errors."""
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def worker(job):
+        session = app.extensions["sky_sessionmaker"]()
+        try:
+            barrier.wait()
+            with unit_of_work(session):
+                job(session)
+        except Exception as error:  # noqa: BLE001 - collected and re-raised below
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

@@ -28,6 +28,7 @@ TEMPLATES = ROOT / "issuer" / "web" / "templates"
 LANGUAGES = ("fr", "nl", "it", "es", "pl")
 KEYWORDS = {
     **DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2), "N_": None,
+    "plural_forms": (1, 2),
 }
 
 

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "issuer.cli.cards_command",
     "issuer.cli.service_commands",
     "issuer.cli.org_commands",
+    "issuer.cli.backup_commands",
 )
 
 

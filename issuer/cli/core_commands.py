@@ -11,6 +11,7 @@ from issuer.core import did, proofs
 from issuer.core.keys import ED25519, P256, RSA, PrivateKey, PublicKey
 
 from .i18n import _, tr
+from .key_commands import add_withdraw
 
 PASSPHRASE_ENV = "SKY_KEY_PASSPHRASE"
 KEY_TYPES = {"ed25519": ED25519, "p256": P256, "rsa": RSA}
@@ -30,6 +31,7 @@ def register(subparsers) -> None:
     show = key_commands.add_parser("show", help=_("print the public forms of a key file"))
     show.add_argument("file", type=Path)
     show.set_defaults(handler=keys_show)
+    add_withdraw(key_commands)
 
     sign = subparsers.add_parser("sign", help=_("sign a credential (eddsa-rdfc-2022 or VC-JWT)"))
     sign.add_argument("input", type=Path)

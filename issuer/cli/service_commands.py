@@ -113,10 +113,16 @@ def _default_base_url(host: str, port: int) -> str:
 
 def db_upgrade_command(_args) -> int:
     """Apply every pending migration to DATABASE_URL."""
-    from issuer.store.migrations import upgrade
+    from issuer.store.migrations import BrokenReferences, upgrade
 
     settings = Settings.from_env()
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except BrokenReferences as error:
+        print(_("the upgrade stopped: %(count)s row(s) of %(tables)s point at rows that do not "
+                "exist; restore the backup taken before it", count=error.count,
+                tables=", ".join(error.tables)), file=sys.stderr)
+        return EXIT_PROBLEMS
     print(_("database schema is up to date"))
     return EXIT_OK
 

@@ -85,6 +85,8 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     elif _credential_of(db, assessment.id) is not None:
         raise AlreadyIssued(
             N_("this evaluation already has a badge; revoke it to evaluate again"))
+    else:
+        assessment.version = (assessment.version or 1) + 1
     assessment.levels = {k: v for k, v in levels.items() if v}
     assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
     assessment.narrative = (narrative or "").strip() or None

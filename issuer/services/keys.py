@@ -23,12 +23,18 @@ from issuer.core.keys import ED25519, PrivateKey, PublicKey
 from issuer.store.models import Organisation, SigningKey
 
 from .base import Actor, audit, require_organisation, settings_of
-from .urls import public_url
+from .urls import public_url, site_bases
 
 
-def issuer_did(org: Organisation) -> str:
-    """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec`."""
-    return did_web_for(public_url(org), "issuers", org.slug)
+def issuer_did(org: Organisation, base: str | None = None) -> str:
+    """The organisation's did:web, e.g. `did:web:badges.example.org:issuers:cec` (on `base`,
+    a former address of the site, for the badges issued there)."""
+    return did_web_for(public_url(org, base=base), "issuers", org.slug)
+
+
+def issuer_dids(org: Organisation) -> dict[str, str]:
+    """Every did:web the organisation has had, the current one first: did → site address."""
+    return {issuer_did(org, base): base for base in site_bases(org)}
 
 
 def profile_url(org: Organisation) -> str:
@@ -58,9 +64,9 @@ def issuer_profile(org: Organisation) -> dict:
     return issuer_profile_builder(org).to_json()
 
 
-def verification_method_id(org: Organisation, key: SigningKey) -> str:
+def verification_method_id(org: Organisation, key: SigningKey, base: str | None = None) -> str:
     """`<did>#<publicKeyMultibase>`, the id listed in the DID document."""
-    return f"{issuer_did(org)}#{key.public_multibase}"
+    return f"{issuer_did(org, base)}#{key.public_multibase}"
 
 
 def jwt_kid(org: Organisation, key: SigningKey) -> str:
@@ -69,13 +75,16 @@ def jwt_kid(org: Organisation, key: SigningKey) -> str:
     return json_web_key_method(issuer_did(org), public)["id"]
 
 
-def did_document(db: Session, org: Organisation) -> dict:
-    """The did:web document listing every key version (retired ones too), newest last."""
+def did_document(db: Session, org: Organisation, base: str | None = None) -> dict:
+    """The did:web document listing every key version (retired ones too, withdrawn ones
+    never), newest last."""
     versions = db.scalars(
-        select(SigningKey).where(SigningKey.organisation_id == org.id).order_by(SigningKey.version)
+        select(SigningKey).where(SigningKey.organisation_id == org.id,
+                                 SigningKey.withdrawn_at.is_(None))
+        .order_by(SigningKey.version)
     ).all()
     keys = [PublicKey.from_multibase(key.public_multibase) for key in versions]
-    return did_web_document(issuer_did(org), keys)
+    return did_web_document(issuer_did(org, base), keys)
 
 
 def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:
@@ -93,15 +102,18 @@ def _decrypted(encrypted_pem: bytes, passphrase: str) -> PrivateKey:
     return PrivateKey.from_pem(encrypted_pem, passphrase)
 
 
-def sign(db: Session, org: Organisation, document: dict, created: str) -> dict:
+def sign(db: Session, org: Organisation, document: dict, created: str,
+         base: str | None = None) -> dict:
     """`document` with a Data Integrity proof by the organisation's active key (`created` is the
     proof's `YYYY-MM-DDThh:mm:ssZ`): the one place the service makes such a proof.
 
     Stored badges are minted through `minting.mint`, which signs here; CLR records, status
-    lists and endorsements are signed here directly.
+    lists and endorsements are signed here directly. With `base` (a former address of the
+    site), the proof names the key under the organisation's did:web on that address.
     """
     record, key = active_key(db, org)
-    return proofs.sign(document, key, verification_method_id(org, record), created=created)
+    return proofs.sign(document, key, verification_method_id(org, record, base),
+                       created=created)
 
 
 def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:

@@ -30,9 +30,9 @@ REVOCATION = "revocation"
 _RANDOM_TRIES = 16
 
 
-def list_url(status_list: StatusList) -> str:
-    """The public URL of the signed list credential."""
-    return public_url(status_list, f"/status/{status_list.uuid}")
+def list_url(status_list: StatusList, base: str | None = None) -> str:
+    """The public URL of the signed list credential (on `base`, a former site address)."""
+    return public_url(status_list, f"/status/{status_list.uuid}", base)
 
 
 def status_entry(status_list: StatusList, index: int) -> dict:
@@ -69,25 +69,32 @@ def set_revoked(db: Session, status_list: StatusList, index: int) -> StatusList:
     return locked
 
 
-def signed_status_list(db: Session, status_list: StatusList, now: datetime | None = None) -> dict:
+def signed_status_list(db: Session, status_list: StatusList, now: datetime | None = None,
+                       base: str | None = None) -> dict:
     """The signed BitstringStatusListCredential, re-signed only when the revision changed.
 
-    The cache is written into `status_list` (flushed, not committed): commit to keep it.
+    The cache is written into `status_list` (flushed, not committed): commit to keep it. On
+    `base`, a former address of the site, the list is issued by the organisation's did:web
+    there, as the badges issued there expect; those copies (rarely asked for) are not cached.
     """
-    if status_list.signed_json and status_list.signed_revision == status_list.revision:
+    former = base is not None and base != public_url(status_list)
+    if not former and status_list.signed_json \
+            and status_list.signed_revision == status_list.revision:
         return json.loads(status_list.signed_json)
     org = db.get(Organisation, status_list.organisation_id)
     created = utc_stamp(now)
     unsigned = bitstring.status_list_credential(
-        list_url(status_list),
-        issuer_did(org),
+        list_url(status_list, base),
+        issuer_did(org, base),
         bitstring.encode_list(status_list.bits),
         purpose=status_list.purpose,
         # The list's creation, not the signing time: a verifier whose clock was read a moment
         # before this (re-)signing must not find the list "not yet valid".
         valid_from=utc_stamp(status_list.created_at),
     )
-    signed = sign(db, org, unsigned, created)
+    signed = sign(db, org, unsigned, created, base)
+    if former:
+        return signed
     status_list.signed_json = json.dumps(signed, ensure_ascii=False)
     status_list.signed_revision = status_list.revision
     db.flush()

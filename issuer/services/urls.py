@@ -8,6 +8,8 @@ one of them can use it.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy.orm import Session
 
 from issuer.store.models import Credential
@@ -15,9 +17,27 @@ from issuer.store.models import Credential
 from .base import settings_of
 
 
-def public_url(where: Session | object, path: str = "") -> str:
-    """`path` on the public site of the session `where` (or of the session of record `where`)."""
-    return settings_of(where).public_base_url + path
+def public_url(where: Session | object, path: str = "", base: str | None = None) -> str:
+    """`path` on the public site of the session `where` (or of the session of record `where`),
+    or on `base`, one of its former addresses (see `site_bases`)."""
+    return (base or settings_of(where).public_base_url) + path
+
+
+def site_bases(where: Session | object) -> list[str]:
+    """The site's address, then its former ones (SKY_FORMER_BASE_URLS): badges issued under a
+    former address name it in their issuer's did:web, so it keeps answering for them."""
+    settings = settings_of(where)
+    former = [url.strip().rstrip("/") for url in settings.former_base_urls.split(",")]
+    return [settings.public_base_url] + [url for url in former
+                                         if url and url != settings.public_base_url]
+
+
+def former_base(where: Session | object, host: str) -> str | None:
+    """The former address whose host (and port) is `host`, if there is one."""
+    for base in site_bases(where)[1:]:
+        if urlsplit(base).netloc.lower() == host.lower():
+            return base
+    return None
 
 
 def verify_path(short_id: str) -> str:

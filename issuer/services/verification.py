@@ -25,11 +25,11 @@ from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, StatusList
 
 from .base import settings_of
-from .keys import did_document, issuer_did
+from .keys import did_document, issuer_dids
 from .learners import is_redacted
 from .publishing import public_revocation_reason, revocation_label
 from .status_lists import signed_status_list
-from .urls import public_url
+from .urls import site_bases
 
 _DID_DOCUMENT = re.compile(r"^/issuers/([a-z0-9-]+)/did\.json$")
 _STATUS_LIST = re.compile(r"^/status/([0-9a-f-]{36})$")
@@ -43,17 +43,18 @@ def local_fetch_json(db: Session, fallback: FetchJson | None = None) -> FetchJso
     Other URLs go to `fallback`, or fail with ResolutionError when there is none. This instance
     is the public site of the settings of `db`.
     """
-    base = urlsplit(public_url(db))
+    bases = [(base, urlsplit(base)) for base in site_bases(db)]
 
     def fetch_json(url: str) -> dict:
         parts = urlsplit(url)
         # The scheme is ignored: a did:web on an http development host maps to https.
-        if parts.netloc == base.netloc and parts.path.startswith(base.path):
-            local = parts.path[len(base.path.rstrip("/")):]
-            document = _local_document(db, local)
-            if document is not None:
-                return document
-            raise ResolutionError(f"{url} is not a document this service publishes")
+        for base, site in bases:
+            if parts.netloc == site.netloc and parts.path.startswith(site.path):
+                local = parts.path[len(site.path.rstrip("/")):]
+                document = _local_document(db, local, base)
+                if document is not None:
+                    return document
+                raise ResolutionError(f"{url} is not a document this service publishes")
         if fallback is None:
             raise ResolutionError(f"cannot fetch {url}: only this service's documents are read")
         return fallback(url)
@@ -61,13 +62,13 @@ def local_fetch_json(db: Session, fallback: FetchJson | None = None) -> FetchJso
     return fetch_json
 
 
-def _local_document(db: Session, path: str) -> dict | None:
+def _local_document(db: Session, path: str, base: str) -> dict | None:
     if match := _DID_DOCUMENT.match(path):
         org = db.scalar(select(Organisation).where(Organisation.slug == match.group(1)))
-        return did_document(db, org) if org is not None else None
+        return did_document(db, org, base) if org is not None else None
     if match := _STATUS_LIST.match(path):
         status_list = db.scalar(select(StatusList).where(StatusList.uuid == match.group(1)))
-        return signed_status_list(db, status_list) if status_list is not None else None
+        return signed_status_list(db, status_list, base=base) if status_list else None
     return None
 
 
@@ -92,7 +93,7 @@ def known_issuers(db: Session) -> list[str]:
     Anyone can sign a badge and call their issuer "CEC"; what the service vouches for is the
     did:web it controls, so only these ids get the plain "valid" on a page.
     """
-    return [issuer_did(org) for org in db.scalars(select(Organisation))]
+    return [did for org in db.scalars(select(Organisation)) for did in issuer_dids(org)]
 
 
 def _with_public_reason(report: VerificationReport, credential: Credential

@@ -137,7 +137,8 @@ class ApiToken(Base):
 
 
 class SigningKey(Base):
-    """One version of an organisation's key. Retired keys stay published so old badges verify."""
+    """One version of an organisation's key. Retired keys stay published so old badges verify;
+    a withdrawn key (compromised) is published no more, and nothing it signed verifies."""
 
     __tablename__ = "signing_key"
     __table_args__ = (UniqueConstraint("organisation_id", "version"),)
@@ -150,6 +151,7 @@ class SigningKey(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="keys")
 
@@ -245,10 +247,46 @@ class Assessment(Base):
     activity_start: Mapped[date | None] = mapped_column(Date)
     activity_end: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts the saves: a form carries the version it was loaded with, so a save made on a
+    # stale copy (another phone saved in between) is a conflict, not an overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     session: Mapped[TrainingSession] = relationship()
     learner: Mapped[Learner] = relationship()
     evidence: Mapped[list[EvidenceFile]] = relationship(back_populates="assessment")
+
+
+class EvaluationSubmission(Base):
+    """One version of an evaluation as a trainer's device sent it, under the id it generated.
+
+    Kept whatever became of it: `applied`, `conflict` (loaded before another save: waits for
+    the trainer's choice), then `chosen` or `set-aside`. A replay of the same client id is
+    answered from here and never applied twice.
+    """
+
+    __tablename__ = "evaluation_submission"
+    __table_args__ = (UniqueConstraint("organisation_id", "client_id",
+                                       name="uq_evaluation_submission_client"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    levels: Mapped[dict] = mapped_column(default=dict)
+    comments: Mapped[dict] = mapped_column(default=dict)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    evidence_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    activity_start: Mapped[date | None] = mapped_column(Date)
+    activity_end: Mapped[date | None] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    assessment: Mapped[Assessment] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
 
 class EvidenceFile(Base):

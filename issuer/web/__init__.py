@@ -25,6 +25,7 @@ from issuer.store.db import make_engine, make_sessionmaker
 
 from . import (
     account,
+    addresses,
     admin,
     api,
     auth,
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         extra_contexts.register_index(Path(settings.extra_contexts))
     _init_database(app, settings)
     edge.init_app(app)
+    addresses.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)  # before the blueprints: they use Babel's gettext
     _register_blueprints(app)

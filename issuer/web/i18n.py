@@ -100,6 +100,23 @@ def localised_number(value: int | float | None) -> str:
     return format_decimal(value)
 
 
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A counted text for a script: each CLDR plural category ("one", "few", "many", "other")
+    of the reader's language → its translation, with `{count}` where the number goes.
+
+    The script picks the category with `Intl.PluralRules` and replaces `{count}`; the
+    translations stay in the catalogues, chosen here by a number of each category.
+    """
+    locale = get_locale()
+    forms: dict[str, str] = {}
+    for number in range(0, 200):
+        category = locale.plural_form(number) if locale is not None else (
+            "one" if number == 1 else "other")
+        if category not in forms:
+            forms[category] = get_translations().ngettext(singular, plural, number)
+    return forms
+
+
 def translated(error: BaseException | str) -> str:
     """The error's (or reason's) text in the reader's language when it was marked `N_`.
 

@@ -33,7 +33,7 @@ from issuer.core import baking, limits
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
 from issuer.services import catalogue, keys, pictures, publishing, status_lists, verification
-from issuer.services.urls import public_url
+from issuer.services.urls import former_base, public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
 from issuer.web.capacity import RETRY_AFTER_SECONDS, verification_slot
@@ -297,7 +297,7 @@ def issuer_profile(slug: str):
 def issuer_did_document(slug: str):
     """The did:web DID document, listing every key version so old badges keep verifying."""
     org = _organisation(slug)
-    document = keys.did_document(_db(), org)
+    document = keys.did_document(_db(), org, former_base(_db(), request.host))
     wanted = _wanted("application/did+json", JSON, "application/did+ld+json", LD_JSON)
     response = _document(_json_text(document), wanted, DOCUMENT_MAX_AGE)
     response.vary.add("Accept")
@@ -427,6 +427,13 @@ def status_list(uuid):
     found = publishing.status_list_by_uuid(db, str(uuid))
     if found is None:
         abort(404)
+    if former := former_base(db, request.host):
+        # Badges issued under a former address expect the list issued by the did:web there.
+        signed = _json_text(status_lists.signed_status_list(db, found, base=former))
+        response = _document(signed, _wanted(VC_JSON, JSON, LD_JSON), STATUS_MAX_AGE,
+                             f'"{found.uuid}-{found.revision}-{former}"')
+        response.vary.add("Accept")
+        return response
     if not found.signed_json or found.signed_revision != found.revision:
         status_lists.signed_status_list(db, found)
         db.commit()  # keep the signature cached for this revision

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import uuid as uuid_module
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import (
@@ -19,13 +21,16 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from PIL import Image, ImageOps
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
@@ -42,6 +47,7 @@ from issuer.services import (
     mail,
     publishing,
     stacking,
+    submissions,
     unit_of_work,
 )
 from issuer.services import cards as card_service
@@ -54,6 +60,7 @@ from issuer.store.models import (
     EvidenceFile,
     Learner,
     TrainingSession,
+    User,
 )
 from issuer.store.stacking_models import SkillAward
 
@@ -68,7 +75,7 @@ from .forms import (
     assessment_form,
     image_format,
 )
-from .i18n import translated
+from .i18n import current_language, plural_forms, translated
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 
@@ -104,6 +111,78 @@ def _enrolment(training_session: TrainingSession, learner_id: int) -> Assessment
 
 def _credential_of(assessment: Assessment) -> Credential | None:
     return db().scalar(select(Credential).where(Credential.assessment_id == assessment.id))
+
+
+# --- the installable app: manifest, service worker, the queue's token --------------------------
+
+OFFLINE_ASSETS = Path(__file__).parent / "static" / "trainer"
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from /trainer/ so that its scope covers the trainer's pages."""
+    response = send_from_directory(OFFLINE_ASSETS, "sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the trainer's pages installed on a phone's home screen."""
+    icon = "trainer/icon-{}.png"
+    body = {
+        "name": _("SKY Badges — trainer"),
+        "short_name": "SKY Badges",
+        "lang": current_language(),
+        "start_url": url_for(".index"),
+        "scope": url_for(".index"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4f91",
+        "icons": [
+            {"src": url_for("static", filename=icon.format(size)), "sizes": f"{size}x{size}",
+             "type": "image/png", "purpose": purpose}
+            for size, purpose in ((192, "any"), (512, "any"), (512, "maskable"))
+        ],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False),
+                        mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline/token")
+@login_required("trainer")
+def queue_token():
+    """A fresh CSRF token for the evaluations queued on the phone, asked for when they are sent
+    (a token in a page cached hours ago may belong to a session that has ended). Signed out:
+    the log-in redirect, and the queue waits for the trainer to sign in again."""
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@bp.app_template_global()
+def offline_texts() -> dict:
+    """What the queue's script says, in the reader's language (it holds no texts of its own)."""
+    return {
+        "waiting": plural_forms("{count} evaluation waiting to be sent",
+                                "{count} evaluations waiting to be sent"),
+        "sent": plural_forms("{count} evaluation sent", "{count} evaluations sent"),
+        "offline": _("No network: evaluations are kept on this phone and sent when the network "
+                     "returns."),
+        "kept": _("Kept on this phone: %(learner)s. It will be sent when the network returns.",
+                  learner="{learner}"),
+        "signIn": _("Your session has ended: sign in again to send them. Nothing is lost."),
+        "signInLink": _("Sign in"),
+        "sending": _("Sending…"),
+        "sendNow": _("Send now"),
+        "refused": _("Not sent: %(learner)s. Open the evaluation to check it.",
+                     learner="{learner}"),
+        "open": _("Open"),
+        "discard": _("Discard"),
+        "clear": _("Hide this list"),
+        "waitingMark": _("Waiting to be sent"),
+    }
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -185,11 +264,16 @@ def _standings(training_session: TrainingSession, training: MicroTraining) -> li
 def _next_to_evaluate(training_session: TrainingSession, learner_id: int) -> Assessment | None:
     """The next learner still to evaluate after `learner_id` (round the list), if any: one
     learner, one screen, then straight on to the next."""
+    return next(iter(_to_evaluate_after(training_session, learner_id)), None)
+
+
+def _to_evaluate_after(training_session: TrainingSession, learner_id: int) -> list[Assessment]:
+    """The learners still to evaluate, in the order they come after `learner_id` (round)."""
     training = catalogue.training_of(training_session.template)
     standings = _standings(training_session, training)
     here = next((i for i, (a, _c, _s) in enumerate(standings) if a.learner_id == learner_id), 0)
     around = standings[here + 1:] + standings[:here]
-    return next((a for a, _credential, state in around if state == "to-evaluate"), None)
+    return [a for a, _credential, state in around if state == "to-evaluate"]
 
 
 def _template_choices(organisation, language: str) -> list[SelectChoice]:
@@ -214,6 +298,7 @@ def session(session_id: int):
     return render_template(
         "trainer/session.html", training_session=training_session, training=training,
         learners=learners, form=LearnerForm(), known=_known_learner_form(training_session),
+        in_conflict=submissions.learners_in_conflict(db(), training_session.id),
         issued=sum(1 for _a, credential, _s in learners if credential is not None))
 
 
@@ -291,12 +376,20 @@ def add_learner(session_id: int):
 @bp.route("/sessions/<int:session_id>/learners/<int:learner_id>", methods=("GET", "POST"))
 @login_required("trainer")
 def assessment(session_id: int, learner_id: int):
-    """Evaluate each gesture; Save stores it, Issue stores it and then issues the badge."""
+    """Evaluate each gesture; Save stores it, Issue stores it and then issues the badge.
+
+    The form carries a client id and the version it was loaded with (the phone's queue sends
+    its own id): a replay is answered without saving twice, a stale version is a conflict the
+    trainer settles. The queue asks for JSON (`Accept: application/json`) and gets the outcome
+    and where to go next instead of a redirect.
+    """
     training_session = _own_session(session_id)
     record = _enrolment(training_session, learner_id)
     training = catalogue.training_of(training_session.template)
     language = training_session.language
     credential = _credential_of(record)
+    if request.method == "POST" and request.form.get("client_id"):
+        return _receive(training_session, record, training)
     if credential is not None:
         if request.method == "POST":  # a resubmitted Issue: the same badge, nothing new
             return redirect(url_for(".credential", uuid=credential.uuid))
@@ -313,20 +406,107 @@ def assessment(session_id: int, learner_id: int):
                     form, record, training, training_session)
             if not form.errors:
                 flash(_("Saved: %(learner)s.", learner=record.learner.name), "success")
-                following = _next_to_evaluate(training_session, learner_id)
-                if following is None:
-                    return redirect(url_for(".session", session_id=session_id))
-                return redirect(url_for(".assessment", session_id=session_id,
-                                        learner_id=following.learner_id))
+                return redirect(_after_save(training_session, learner_id))
         return _render(form, record, training, training_session), 422
     return _render(form, record, training, training_session)
 
 
+def _after_save(training_session: TrainingSession, learner_id: int) -> str:
+    following = _next_to_evaluate(training_session, learner_id)
+    if following is None:
+        return url_for(".session", session_id=training_session.id)
+    return url_for(".assessment", session_id=training_session.id,
+                   learner_id=following.learner_id)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == \
+        "application/json"
+
+
+def _answer(outcome: str, message: str, target: str, status: int = 200, *,
+            category: str = "success", record: Assessment | None = None):
+    """The outcome of a sent evaluation: JSON for the phone's queue, else a flash and a redirect.
+
+    The queue's background sends (`X-Sky-Queue: background`) leave no flash behind: the page
+    lists what was sent itself.
+    """
+    if not _wants_json():
+        flash(message, category)
+        return redirect(target)
+    if request.headers.get("X-Sky-Queue") != "background":
+        flash(message, category)
+    body = {"outcome": outcome, "message": message, "next": target}
+    if record is not None:
+        body["version"] = record.version
+    return jsonify(body), status
+
+
+def _receive(training_session: TrainingSession, record: Assessment, training: MicroTraining):
+    """An evaluation sent with its client id (from the queue, or a form loaded online)."""
+    learner = record.learner.name
+    page = url_for(".assessment", session_id=training_session.id, learner_id=record.learner_id)
+    form = assessment_form(training, training_session.language)
+    version = request.form.get("version", "")
+    if not form.validate_on_submit() and not _only_photo_errors(form, training):
+        if _wants_json():
+            return _answer("invalid", _("Not sent: the evaluation of %(learner)s has errors. "
+                                        "Open it to correct them.", learner=learner),
+                           page, 422, category="error")
+        return _render(form, record, training, training_session), 422
+    if not version.isdigit() or len(version) > 9:
+        abort(400)
+    action = ISSUE if request.form.get("action") == ISSUE else SAVE
+    with unit_of_work(db()):
+        receipt = submissions.receive(
+            db(), record, request.form["client_id"], int(version),
+            _evaluation(form, training), action, current_user())
+        if not receipt.replayed:
+            _add_photos(record, training, form)
+    db().refresh(record)
+    if form.errors:  # a photo was refused: the rest is saved, the trainer sees why
+        if _wants_json():
+            return _answer("invalid", _("Not sent: the evaluation of %(learner)s has errors. "
+                                        "Open it to correct them.", learner=learner),
+                           page, 422, category="error", record=record)
+        return _render(form, record, training, training_session), 422
+    if receipt.conflict:
+        return _answer("conflict", _("%(learner)s was evaluated on another device meanwhile: "
+                                     "choose which evaluation stands.", learner=learner),
+                       url_for(".conflicts", session_id=training_session.id,
+                               learner_id=record.learner_id), 409, category="error",
+                       record=record)
+    if action == ISSUE:
+        return _issue_sent(record, training, training_session.language, page)
+    return _answer("saved", _("Saved: %(learner)s.", learner=learner),
+                   _after_save(training_session, record.learner_id), record=record)
+
+
+def _issue_sent(record: Assessment, training: MicroTraining, language: str, page: str):
+    credential = _credential_of(record)
+    if credential is None:
+        try:
+            with unit_of_work(db()):
+                credential = issuing.issue_for_assessment(db(), record.id, current_user())
+        except NotIssuable as error:
+            db().refresh(record)
+            return _answer("not-issued", _not_issued_message(training, record, language, error),
+                           page, category="error", record=record)
+    return _answer("issued", _("Badge issued: %(learner)s.", learner=record.learner.name),
+                   url_for(".credential", uuid=credential.uuid), record=record)
+
+
 def _render(form, record, training, training_session):
+    # Offline, the phone's queue moves on to the next learner it has not evaluated yet.
+    following = [url_for(".assessment", session_id=training_session.id,
+                         learner_id=item.learner_id)
+                 for item in _to_evaluate_after(training_session, record.learner_id)]
     return render_template("trainer/assessment.html", form=form, record=record,
                            training=training, training_session=training_session,
                            language=training_session.language,
-                           evidence=_evidence_by_gesture(record), confirm=ConfirmForm())
+                           evidence=_evidence_by_gesture(record), confirm=ConfirmForm(),
+                           client_id=str(uuid_module.uuid4()), following=following,
+                           in_conflict=bool(submissions.open_conflicts(db(), record)))
 
 
 def _initial(record: Assessment, training: MicroTraining) -> dict:
@@ -345,22 +525,34 @@ def _only_photo_errors(form, training: MicroTraining) -> bool:
     return bool(form.errors) and set(form.errors) <= photo_fields
 
 
-def _save(training_session: TrainingSession, record: Assessment, training: MicroTraining,
-          form) -> None:
+def _evaluation(form, training: MicroTraining) -> submissions.Evaluation:
     levels = {g.id: form[f"level_{g.id}"].data for g in training.gestures
               if form[f"level_{g.id}"].data}
     comments = {g.id: form[f"comment_{g.id}"].data.strip() for g in training.gestures
                 if (form[f"comment_{g.id}"].data or "").strip()}
+    return submissions.Evaluation(
+        levels, comments, (form.narrative.data or "").strip() or None,
+        bool(form.evidence_public.data), form.activity_start.data, form.activity_end.data)
+
+
+def _save(training_session: TrainingSession, record: Assessment, training: MicroTraining,
+          form) -> None:
+    evaluation = _evaluation(form, training)
     with unit_of_work(db()):
         saved = issuing.save_assessment(
-            db(), training_session.id, record.learner_id, levels, comments,
-            (form.narrative.data or "").strip() or None, current_user(),
-            activity_start=form.activity_start.data, activity_end=form.activity_end.data,
-            evidence_public=bool(form.evidence_public.data))
-        for gesture in training.gestures:
-            field = form[f"photo_{gesture.id}"]
-            if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:
-                db().add(_evidence_file(saved, gesture.id, field.data))
+            db(), training_session.id, record.learner_id, evaluation.levels,
+            evaluation.comments, evaluation.narrative, current_user(),
+            activity_start=evaluation.activity_start, activity_end=evaluation.activity_end,
+            evidence_public=evaluation.evidence_public)
+        _add_photos(saved, training, form)
+
+
+def _add_photos(record: Assessment, training: MicroTraining, form) -> None:
+    # Photos add evidence whichever version of the levels stands: kept even with a conflict.
+    for gesture in training.gestures:
+        field = form[f"photo_{gesture.id}"]
+        if f"photo_{gesture.id}" not in form.errors and field.data and field.data.filename:
+            db().add(_evidence_file(record, gesture.id, field.data))
 
 
 def _evidence_file(record: Assessment, gesture_id: str, upload) -> EvidenceFile:
@@ -390,19 +582,23 @@ def _issue(record: Assessment, training: MicroTraining, language: str):
             credential = issuing.issue_for_assessment(db(), record.id, current_user())
     except NotIssuable as error:
         db().refresh(record)
-        unanswered = unanswered_gestures(training, record.levels, language)
-        missing = not_yet_gestures(training, record.levels, language)
-        if unanswered:
-            flash(_("No badge was issued: %(gestures)s not evaluated yet. The evaluation is "
-                    "saved.", gestures=", ".join(unanswered)), "error")
-        elif missing:
-            flash(_("Not yet: %(gestures)s. The evaluation is saved; no badge was issued.",
-                    gestures=", ".join(missing)), "error")
-        else:
-            flash(_("No badge was issued: %(reason)s. The evaluation is saved.",
-                    reason=translated(error)), "error")
+        flash(_not_issued_message(training, record, language, error), "error")
         return None
     return redirect(url_for(".credential", uuid=credential.uuid))
+
+
+def _not_issued_message(training: MicroTraining, record: Assessment, language: str,
+                        error: NotIssuable) -> str:
+    unanswered = unanswered_gestures(training, record.levels, language)
+    missing = not_yet_gestures(training, record.levels, language)
+    if unanswered:
+        return _("No badge was issued: %(gestures)s not evaluated yet. The evaluation is saved.",
+                 gestures=", ".join(unanswered))
+    if missing:
+        return _("Not yet: %(gestures)s. The evaluation is saved; no badge was issued.",
+                 gestures=", ".join(missing))
+    return _("No badge was issued: %(reason)s. The evaluation is saved.",
+             reason=translated(error))
 
 
 def _evidence_by_gesture(record: Assessment) -> dict[str, list[EvidenceFile]]:
@@ -410,6 +606,50 @@ def _evidence_by_gesture(record: Assessment) -> dict[str, list[EvidenceFile]]:
     for item in record.evidence:
         grouped.setdefault(item.gesture_id or "", []).append(item)
     return grouped
+
+
+@bp.route("/sessions/<int:session_id>/learners/<int:learner_id>/conflicts")
+@login_required("trainer")
+def conflicts(session_id: int, learner_id: int):
+    """Two devices evaluated the same learner: each version side by side, the trainer chooses."""
+    training_session = _own_session(session_id)
+    record = _enrolment(training_session, learner_id)
+    waiting = submissions.open_conflicts(db(), record)
+    if not waiting:
+        return redirect(url_for(".assessment", session_id=session_id, learner_id=learner_id))
+    training = catalogue.training_of(training_session.template)
+    return render_template("trainer/conflicts.html", record=record, waiting=waiting,
+                           standing=submissions.Evaluation.of(record), training=training,
+                           standing_by=db().get(User, record.trainer_id)
+                           if record.trainer_id else None,
+                           training_session=training_session,
+                           language=training_session.language,
+                           issued=_credential_of(record), confirm=ConfirmForm())
+
+
+@bp.route("/sessions/<int:session_id>/learners/<int:learner_id>/conflicts", methods=("POST",))
+@login_required("trainer")
+def choose_version(session_id: int, learner_id: int):
+    """The trainer's choice: `keep` is a submission's id, or "standing" for what stands now."""
+    training_session = _own_session(session_id)
+    record = _enrolment(training_session, learner_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    keep = request.form.get("keep", "")
+    if keep != "standing" and not (keep.isdigit() and len(keep) <= 12):
+        abort(400)
+    page = url_for(".assessment", session_id=session_id, learner_id=learner_id)
+    try:
+        with unit_of_work(db()):
+            submissions.choose(db(), record, None if keep == "standing" else int(keep),
+                               current_user())
+    except issuing.AlreadyIssued:
+        flash(_("This badge is issued: its evaluation can no longer change. Revoke it to "
+                "evaluate again."), "error")
+        return redirect(url_for(".conflicts", session_id=session_id, learner_id=learner_id))
+    flash(_("Chosen: this evaluation of %(learner)s stands. The other one is kept in the "
+            "history.", learner=record.learner.name), "success")
+    return redirect(page)
 
 
 @bp.route("/evidence/<uuid>")

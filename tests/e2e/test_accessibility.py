@@ -11,9 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 from babel.support import Translations
 from sqlalchemy import create_engine, select
@@ -29,10 +27,10 @@ from issuer.store.models import (
 from issuer.web.i18n import TRANSLATIONS
 
 from .conftest import LANGUAGES, gestures_of, log_in, new_page, opened_pdf, qr_texts
+from .helpers import axe_violations
 
 pytestmark = pytest.mark.browser
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ORGANISATION = "cec"  # the journey works in another organisation, so pages here stay as seeded
 
 
@@ -91,28 +89,6 @@ def _states(connection, org_id: int) -> dict[str, str]:
 
 
 # --- axe-core --------------------------------------------------------------------------------
-
-
-AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
-# axe's structural best practices the WCAG tags leave out: one main landmark and h1, headings in
-# order, all content in landmarks, a working skip link.
-STRUCTURE_RULES = ["heading-order", "landmark-one-main", "page-has-heading-one", "region",
-                   "skip-link", "landmark-unique", "landmark-no-duplicate-banner",
-                   "landmark-no-duplicate-contentinfo", "landmark-no-duplicate-main"]
-RUN_AXE = """options => axe.run(document, {
-    runOnly: {type: 'rule', values: axe.getRules(options.tags).map(rule => rule.ruleId)
-                                        .concat(options.rules)},
-    resultTypes: ['violations']})"""
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.1 A/AA (and structure) violations of the page as shown now, one line
-    per rule."""
-    page.evaluate(AXE_SCRIPT)
-    results = page.evaluate(RUN_AXE, {"tags": WCAG_TAGS, "rules": STRUCTURE_RULES})
-    return [f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-            + " ".join(str(node["target"]) for node in violation["nodes"][:3])
-            for violation in results["violations"]]
 
 
 def audit(page, label: str, problems: dict[str, list[str]], language: str) -> None:

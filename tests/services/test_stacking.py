@@ -6,8 +6,6 @@ Uses the sample catalogue (badge_templates): `online-job-search` (automatic, one
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from issuer.core import schema
@@ -29,6 +27,7 @@ from tests.helpers import (
     evaluate_part,
     issue_part,
     partner,
+    run_together,
     skill_badges,
 )
 
@@ -290,31 +289,6 @@ def test_progress_links_the_skill_badge_once_issued(db, world, templates):
 
 
 # --- concurrency (PostgreSQL) --------------------------------------------------------------------
-
-
-def run_together(app, jobs):
-    """Run each job(db) in its own thread and session, all released at once; re-raise errors."""
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def worker(job):
-        session = app.extensions["sky_sessionmaker"]()
-        try:
-            barrier.wait()
-            with unit_of_work(session):
-                job(session)
-        except Exception as error:  # noqa: BLE001 - collected and re-raised below
-            errors.append(error)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def test_parts_issued_concurrently_give_exactly_one_skill_badge(app, db, world, templates,

@@ -17,6 +17,14 @@ HERE = Path(__file__).parent
 _NOT_MODELS = ("db", "migrations")
 
 
+class BrokenReferences(Exception):
+    """An upgraded SQLite database holds rows whose foreign key points at nothing."""
+
+    def __init__(self, count: int, tables: list[str]):
+        super().__init__(f"{count} reference(s) in {', '.join(tables)} point at nothing")
+        self.count, self.tables = count, tables
+
+
 def load_models():
     """Import every model module of `issuer.store`; return the metadata holding all tables.
 
@@ -48,6 +56,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+
+
+def revisions() -> list[str]:
+    """Every revision this release knows."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
 
 
 def is_current(url: str) -> bool:
