@@ -36,8 +36,10 @@ from issuer.store.models import (
     TrainingSession,
     User,
 )
+from issuer.store.report_models import CredentialViewDay, LearnerOutcome, PartnerTarget
+from issuer.store.stacking_models import ISSUED, SkillAward, SkillAwardPart
 
-from .base import PermissionDenied, ServiceError
+from .base import PermissionDenied, ServiceError, audit
 from .exports import csv_text
 
 DIMENSIONS = ("partner", "theme", "micro_training", "gesture")
@@ -79,6 +81,10 @@ class PilotStatistics:
 
 class InvalidFilter(ServiceError):
     """A statistics filter names a value that does not exist or is malformed."""
+
+
+class InvalidTarget(ServiceError):
+    """A partner's target is not a whole number in range."""
 
 
 FILTER_FIELDS = ("from", "to", "partner", "theme", "training", "trainer", "language")
@@ -320,6 +326,30 @@ def _gesture_tallies(counter: Counter, labels: dict) -> list[GestureTally]:
             for training_id, gesture_id in keys]
 
 
+def funnel_csv(funnel: PilotFunnel) -> str:
+    """The learner's path as CSV: one row per group, a count and a drop-off column per step."""
+    header = ["group", "key", "name"]
+    for step, _base in FUNNEL_STEPS:
+        header += [step, f"{step}_dropped"]
+    rows = []
+    for group, funnel_rows in (("all", [funnel.total]), ("partner", funnel.partner),
+                               ("theme", funnel.theme)):
+        for row in funnel_rows:
+            cells = [group, row.key, row.label]
+            for step in row.steps:
+                cells += [step.count, step.dropped]
+            rows.append(cells)
+    return csv_text([header, *rows])
+
+
+def targets_csv(progress: list[TargetProgress]) -> str:
+    """Progress toward each partner's targets as CSV (an empty cell: no target set)."""
+    header = ["partner", "name", "learners", "learners_target", "micro_trainings",
+              "micro_trainings_target"]
+    return csv_text([header, *([p.key, p.label, p.learners, p.learners_target,
+                                p.micro_trainings, p.micro_trainings_target] for p in progress)])
+
+
 def to_csv(statistics: PilotStatistics, dimension: str) -> str:
     """One table of the statistics as CSV text, header first."""
     if dimension not in DIMENSIONS:
@@ -333,3 +363,201 @@ def to_csv(statistics: PilotStatistics, dimension: str) -> str:
         rows = [[t.key, t.label, t.assessed, t.issued, t.revoked, t.not_yet_acquired]
                 for t in getattr(statistics, dimension)]
     return csv_text([header, *rows])
+
+
+# --- the learner's path --------------------------------------------------------------------
+
+# Each step and the step it is measured against. The first five follow one another (a wallet
+# copy is made from a claimed badge); the last three are counted among issued badges, each on
+# its own, since an employer scans a printed card whether or not it was ever claimed.
+FUNNEL_STEPS = (
+    ("enrolled", None),
+    ("evaluated", "enrolled"),
+    ("issued", "evaluated"),
+    ("claimed", "issued"),
+    ("in_wallet", "claimed"),
+    ("viewed", "issued"),
+    ("skill_completed", "issued"),
+    ("further_training", "issued"),
+)
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """How many (learner, micro-training) pairs reached `step`; `dropped` of its base did not."""
+
+    step: str
+    count: int
+    base: str | None
+    dropped: int
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    key: str
+    label: str
+    steps: list[FunnelStep]
+
+
+@dataclass(frozen=True)
+class PilotFunnel:
+    """The learner's path for the whole selection, per partner and per theme."""
+
+    total: FunnelRow
+    partner: list[FunnelRow]
+    theme: list[FunnelRow]
+
+
+def learner_funnel(db: Session, language: str = "en",
+                   where: StatsFilter = StatsFilter()) -> PilotFunnel:
+    """Enrolled → evaluated → issued → claimed → in a wallet, and among issued badges: viewed by
+    someone (counted /v/ page views, never who), part of a completed skill, followed by further
+    training (a 3- or 6-month follow-up says so). One count per learner and micro-training."""
+    rows = _assessments(db, where)
+    originals = [credential.id for *_rest, credential in rows if credential is not None]
+    copies = _wallet_copies(db, originals)
+    viewed = _viewed(db, originals + [copy for ids in copies.values() for copy in ids])
+    in_skill = _in_issued_skill(db, originals + [c for ids in copies.values() for c in ids])
+    further = _further_training(db, {assessment.learner_id for assessment, *_ in rows})
+    counters = {"total": Counter(), "partner": Counter(), "theme": Counter()}
+    labels: dict[tuple[str, str], str] = {}
+    trainings: dict[int, MicroTraining] = {}
+    for assessment, template, organisation, credential in rows:
+        training = _training(trainings, template)
+        groups = _groups(organisation, template, training, language, labels)
+        reached = ["enrolled"]
+        if assessment.levels:
+            reached.append("evaluated")
+        if credential is not None:
+            family = {credential.id, *copies.get(credential.id, ())}
+            reached.append("issued")
+            if credential.claim_code_hash is not None or copies.get(credential.id):
+                reached.append("claimed")
+            if copies.get(credential.id):
+                reached.append("in_wallet")
+            if family & viewed:
+                reached.append("viewed")
+            if family & in_skill:
+                reached.append("skill_completed")
+            if assessment.learner_id in further:
+                reached.append("further_training")
+        for step in reached:
+            counters["total"][("all", step)] += 1
+            counters["partner"][(groups["partner"], step)] += 1
+            counters["theme"][(groups["theme"], step)] += 1
+    return PilotFunnel(
+        total=_funnel_row("all", "", counters["total"]),
+        partner=[_funnel_row(key, labels.get(("partner", key), key), counters["partner"])
+                 for key in sorted({key for key, _ in counters["partner"]})],
+        theme=[_funnel_row(key, labels.get(("theme", key), key), counters["theme"])
+               for key in sorted({key for key, _ in counters["theme"]})])
+
+
+def _funnel_row(key: str, label: str, counter: Counter) -> FunnelRow:
+    steps = []
+    for step, base in FUNNEL_STEPS:
+        count = counter[(key, step)]
+        steps.append(FunnelStep(step, count, base,
+                                counter[(key, base)] - count if base else 0))
+    return FunnelRow(key, label, steps)
+
+
+def _wallet_copies(db: Session, originals: list[int]) -> dict[int, list[int]]:
+    copies: dict[int, list[int]] = {}
+    for chunk in _chunks(originals):
+        for copy_id, original_id in db.execute(
+                select(Credential.id, Credential.supersedes_id)
+                .where(Credential.supersedes_id.in_(chunk))):
+            copies.setdefault(original_id, []).append(copy_id)
+    return copies
+
+
+def _viewed(db: Session, credential_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(credential_ids):
+        found.update(db.scalars(select(CredentialViewDay.credential_id).distinct().where(
+            CredentialViewDay.credential_id.in_(chunk), CredentialViewDay.views > 0)))
+    return found
+
+
+def _in_issued_skill(db: Session, credential_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(credential_ids):
+        found.update(db.scalars(
+            select(SkillAwardPart.credential_id)
+            .join(SkillAward, SkillAwardPart.award_id == SkillAward.id)
+            .where(SkillAwardPart.credential_id.in_(chunk), SkillAward.state == ISSUED)))
+    return found
+
+
+def _further_training(db: Session, learner_ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(learner_ids)):
+        found.update(db.scalars(select(LearnerOutcome.learner_id).where(
+            LearnerOutcome.learner_id.in_(chunk),
+            LearnerOutcome.situation == "further_training")))
+    return found
+
+
+def _chunks(ids: list[int], size: int = 500):
+    """`ids` in slices small enough for any backend's limit on bound parameters."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+# --- targets -------------------------------------------------------------------------------
+
+MAX_TARGET = 10_000
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A partner's targets (None: not set) and how far the selection went toward them."""
+
+    key: str
+    label: str
+    learners: int
+    learners_target: int | None
+    micro_trainings: int
+    micro_trainings_target: int | None
+
+
+def target_progress(db: Session, where: StatsFilter = StatsFilter()) -> list[TargetProgress]:
+    """Per partner in the selection: learners evaluated (each counted once) and micro-trainings
+    run (with at least one learner evaluated), beside the partner's targets."""
+    learners: dict[str, set[int]] = {}
+    trainings: dict[str, set[str]] = {}
+    for assessment, template, organisation, _credential in _assessments(db, where):
+        if assessment.levels:
+            learners.setdefault(organisation.slug, set()).add(assessment.learner_id)
+            trainings.setdefault(organisation.slug, set()).add(template.template_id)
+    query = (select(Organisation, PartnerTarget)
+             .outerjoin(PartnerTarget, PartnerTarget.organisation_id == Organisation.id)
+             .order_by(Organisation.name))
+    if where.partner is not None:
+        query = query.where(Organisation.slug == where.partner)
+    return [TargetProgress(org.slug, org.name, len(learners.get(org.slug, ())),
+                           target.learners if target else None,
+                           len(trainings.get(org.slug, ())),
+                           target.micro_trainings if target else None)
+            for org, target in db.execute(query)]
+
+
+def set_target(db: Session, organisation: Organisation, learners: int, micro_trainings: int,
+               actor: User) -> PartnerTarget:
+    """Record a partner's targets; the coordinator's to set (PermissionDenied for anyone else)."""
+    if actor is None or actor.role != "coordinator":
+        raise PermissionDenied(N_("Only the project coordinator sets the partners' targets."))
+    for value in (learners, micro_trainings):
+        if not isinstance(value, int) or not 0 <= value <= MAX_TARGET:
+            raise InvalidTarget(N_("A target is a whole number from 0 to %(most)s.",
+                                   most=MAX_TARGET))
+    target = db.get(PartnerTarget, organisation.id)
+    if target is None:
+        target = PartnerTarget(organisation_id=organisation.id)
+        db.add(target)
+    target.learners, target.micro_trainings = learners, micro_trainings
+    target.updated_by_id = actor.id
+    audit(db, "target.set", actor, organisation, organisation.slug,
+          learners=learners, micro_trainings=micro_trainings)
+    return target

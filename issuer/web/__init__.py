@@ -21,6 +21,7 @@ from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.services.queue import JobQueue
+from issuer.services.views import ViewTally
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import (
@@ -109,6 +110,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
     app.teardown_appcontext(close_db)
     # Enqueuing only: the workers are `sky-badges worker`, or threads of `sky-badges serve`.
     app.extensions["sky_queue"] = JobQueue(settings)
+    app.extensions["sky_views"] = ViewTally(batch=app.config.get("VIEW_COUNT_BATCH", 50))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -649,17 +649,25 @@ def statistics():
         return render_template("admin/stats.html", statistics=None, where=None,
                                choices=choices, filter_error=translated(error)), 422
     return render_template("admin/stats.html", where=where, choices=choices, filter_error=None,
-                           statistics=stats.pilot_statistics(db(), language, where))
+                           statistics=stats.pilot_statistics(db(), language, where),
+                           funnel=stats.learner_funnel(db(), language, where),
+                           progress=stats.target_progress(db(), where),
+                           steps=stats.FUNNEL_STEPS)
 
 
 @bp.route("/stats/<dimension>.csv")
 @login_required("admin")
 def statistics_csv(dimension: str):
     """One table of the statistics, filtered as the page was, as a CSV download."""
-    if dimension not in stats.DIMENSIONS:
+    if dimension not in (*stats.DIMENSIONS, "funnel", "targets"):
         abort(404)
     where = stats.parse_filter(db(), request.args, current_user())
-    text = stats.to_csv(stats.pilot_statistics(db(), current_language(), where), dimension)
+    if dimension == "funnel":
+        text = stats.funnel_csv(stats.learner_funnel(db(), current_language(), where))
+    elif dimension == "targets":
+        text = stats.targets_csv(stats.target_progress(db(), where))
+    else:
+        text = stats.to_csv(stats.pilot_statistics(db(), current_language(), where), dimension)
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="sky-statistics-{dimension}.csv"'})
 

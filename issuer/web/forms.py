@@ -17,6 +17,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -31,6 +32,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -216,6 +218,16 @@ class NewOrganisationForm(FlaskForm):
     default_language = SelectField(_("Default language"), choices=LANGUAGES)
     admin_email = EmailField(_("Its first admin's e-mail"),
                              validators=[DataRequired(), _email(), Length(max=320)])
+
+
+class TargetForm(FlaskForm):
+    """One partner's targets for the pilot (the coordinator's form)."""
+
+    organisation = HiddenField(validators=[DataRequired(), Length(max=64)])
+    learners = IntegerField(_("Learners to reach"),
+                            validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+    micro_trainings = IntegerField(_("Micro-trainings to run"),
+                                   validators=[InputRequired(), NumberRange(min=0, max=10_000)])
 
 
 class TrainerForm(FlaskForm):

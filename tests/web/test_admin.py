@@ -471,6 +471,20 @@ def test_a_partner_admin_never_sees_another_partners_statistics(client, world, a
     assert "barka" not in client.get("/admin/stats/partner.csv").text
 
 
+def test_statistics_page_shows_the_learners_path_and_the_progress_toward_targets(
+        client, world, admin, db):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    assert "The learner's path" in page and "Progress toward the targets" in page
+    rows = list(csv.reader(io.StringIO(client.get("/admin/stats/funnel.csv").text)))
+    assert rows[0][:7] == ["group", "key", "name", "enrolled", "enrolled_dropped", "evaluated",
+                           "evaluated_dropped"]
+    assert rows[1][:9] == ["all", "all", "", "1", "0", "1", "0", "1", "0"]
+    targets = list(csv.reader(io.StringIO(client.get("/admin/stats/targets.csv").text)))
+    assert targets == [["partner", "name", "learners", "learners_target", "micro_trainings",
+                        "micro_trainings_target"], ["agfe", "AGFE", "1", "", "1", ""]]
+
+
 # --- bulk issuance -----------------------------------------------------------------------------
 
 

@@ -74,3 +74,26 @@ def test_the_coordinator_sees_every_partners_statistics_and_may_pick_one(client,
     assert '<option value="cec">CEC</option>' in page
     assert "AGFE" in client.get("/admin/stats/partner.csv?partner=agfe").text
     assert client.get("/admin/stats/partner.csv?partner=cec").text.count("\r\n") == 1
+
+
+def test_the_coordinator_sets_a_partners_targets_and_sees_every_partner_side_by_side(
+        client, db, world, coordinator):
+    issue(db, world, world.learners[0])
+    response = submit(client, "/coordinator/targets",
+                      {"organisation": "agfe", "learners": "25", "micro_trainings": "5"})
+    assert response.status_code == 303
+    page = client.get("/coordinator/targets").text
+    rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', page)
+    assert rows == [("AGFE", "1 / 25", "1 / 5"), ("CEC", "0 / —", "0 / —")]
+
+
+@pytest.mark.parametrize("learners", ["-1", "10001", "many", ""])
+def test_a_target_out_of_range_is_a_form_error(client, db, world, coordinator, learners):
+    response = submit(client, "/coordinator/targets",
+                      {"organisation": "agfe", "learners": learners, "micro_trainings": "5"})
+    assert response.status_code == 422
+
+
+def test_a_partner_admin_cannot_set_targets(client, db, world, login):
+    login(world.admin)
+    assert client.get("/coordinator/targets").status_code == 403
