@@ -36,7 +36,13 @@ from issuer.store.models import (
     TrainingSession,
     User,
 )
-from issuer.store.report_models import CredentialViewDay, LearnerOutcome, PartnerTarget
+from issuer.store.report_models import (
+    FOLLOW_UP_MONTHS,
+    OUTCOMES,
+    CredentialViewDay,
+    LearnerOutcome,
+    PartnerTarget,
+)
 from issuer.store.stacking_models import ISSUED, SkillAward, SkillAwardPart
 
 from .base import PermissionDenied, ServiceError, audit
@@ -44,6 +50,8 @@ from .exports import csv_text
 
 DIMENSIONS = ("partner", "theme", "micro_training", "gesture")
 TALLY_COLUMNS = ("assessed", "issued", "revoked", "not_yet_acquired")
+# Every table the statistics export (the four above, then the path, targets and outcomes).
+EXPORTS = (*DIMENSIONS, "funnel", "targets", "outcomes", "gestures_ranked")
 
 
 @dataclass(frozen=True)
@@ -350,6 +358,23 @@ def targets_csv(progress: list[TargetProgress]) -> str:
                                 p.micro_trainings, p.micro_trainings_target] for p in progress)])
 
 
+def outcomes_csv(report: OutcomeReport) -> str:
+    """Follow-ups per micro-training and theme as CSV."""
+    header = ["group", "key", "name", "months", *OUTCOMES, "not_recorded"]
+    return csv_text([header, *(
+        [group, row.key, row.label, row.months, *(row.situations[name] for name in OUTCOMES),
+         row.not_recorded]
+        for group, rows in (("micro_training", report.micro_training), ("theme", report.theme))
+        for row in rows)])
+
+
+def gestures_csv(acquisitions: list[GestureAcquisition]) -> str:
+    """Gestures from most to least often acquired, with the attempts they took, as CSV."""
+    header = ["micro_training", "gesture", "name", "learners", "acquired", "attempts_to_acquire"]
+    return csv_text([header, *([g.training_id, g.gesture_id, g.label, g.learners, g.acquired,
+                                g.attempts_to_acquire] for g in acquisitions)])
+
+
 def to_csv(statistics: PilotStatistics, dimension: str) -> str:
     """One table of the statistics as CSV text, header first."""
     if dimension not in DIMENSIONS:
@@ -561,3 +586,100 @@ def set_target(db: Session, organisation: Organisation, learners: int, micro_tra
     audit(db, "target.set", actor, organisation, organisation.slug,
           learners=learners, micro_trainings=micro_trainings)
     return target
+
+
+# --- outcomes and gestures -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """Follow-ups at `months` of the learners evaluated in one micro-training or theme."""
+
+    key: str
+    label: str
+    months: int
+    situations: dict[str, int]  # OUTCOMES → learners
+    not_recorded: int
+
+
+@dataclass(frozen=True)
+class OutcomeReport:
+    micro_training: list[OutcomeRow]
+    theme: list[OutcomeRow]
+
+
+def outcome_report(db: Session, language: str = "en",
+                   where: StatsFilter = StatsFilter()) -> OutcomeReport:
+    """Per micro-training and per theme, the 3- and 6-month situations of the learners evaluated
+    there (a learner evaluated in two micro-trainings counts in each), and how many have no
+    follow-up recorded yet."""
+    learners: dict[tuple[str, str], set[int]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    trainings: dict[int, MicroTraining] = {}
+    for assessment, template, organisation, _credential in _assessments(db, where):
+        if not assessment.levels:
+            continue
+        groups = _groups(organisation, template, _training(trainings, template), language,
+                         labels)
+        for dimension in ("micro_training", "theme"):
+            learners.setdefault((dimension, groups[dimension]), set()).add(assessment.learner_id)
+    every = sorted({learner for group in learners.values() for learner in group})
+    situation: dict[tuple[int, int], str] = {}
+    for chunk in _chunks(every):
+        for outcome in db.scalars(select(LearnerOutcome).where(
+                LearnerOutcome.learner_id.in_(chunk))):
+            situation[(outcome.learner_id, outcome.months)] = outcome.situation
+    report: dict[str, list[OutcomeRow]] = {"micro_training": [], "theme": []}
+    for (dimension, key), members in sorted(learners.items()):
+        for months in FOLLOW_UP_MONTHS:
+            said = Counter(situation[(learner, months)] for learner in members
+                           if (learner, months) in situation)
+            report[dimension].append(OutcomeRow(
+                key, labels.get((dimension, key), key), months,
+                {name: said[name] for name in OUTCOMES}, len(members) - sum(said.values())))
+    return OutcomeReport(**report)
+
+
+@dataclass(frozen=True)
+class GestureAcquisition:
+    """How many learners tried and acquired one gesture, and the evaluations it took them."""
+
+    training_id: str
+    gesture_id: str
+    label: str
+    learners: int
+    acquired: int
+    attempts_to_acquire: float | None  # mean over those who acquired it; None: nobody yet
+
+
+def gesture_acquisitions(db: Session, language: str = "en",
+                         where: StatsFilter = StatsFilter()) -> list[GestureAcquisition]:
+    """Every gesture evaluated in the selection, most often acquired first (by share, then
+    count). An attempt is one session in which the gesture was evaluated for the learner; the
+    attempts to acquire count those up to and including the first one that acquired it."""
+    trainings: dict[int, MicroTraining] = {}
+    labels: dict[tuple[str, str], str] = {}
+    history: dict[tuple[str, str, int], list[tuple[date, int, bool]]] = {}
+    for assessment, template, _organisation, _credential in _assessments(db, where):
+        training = _training(trainings, template)
+        for gesture in training.gestures:
+            level = assessment.levels.get(gesture.id)
+            if level not in {lvl.id for lvl in gesture.levels}:
+                continue
+            labels[(training.id, gesture.id)] = gesture.name_in(language)
+            history.setdefault((training.id, gesture.id, assessment.learner_id), []).append(
+                (assessment.session.starts_on, assessment.id, gesture.is_acquired(level)))
+    tally: dict[tuple[str, str], list[int]] = {}
+    tried: Counter = Counter()
+    for (training_id, gesture_id, _learner), attempts in history.items():
+        tried[(training_id, gesture_id)] += 1
+        outcomes = [acquired for _day, _id, acquired in sorted(attempts)]
+        if True in outcomes:
+            tally.setdefault((training_id, gesture_id), []).append(outcomes.index(True) + 1)
+    rows = [GestureAcquisition(
+        training_id, gesture_id, labels[(training_id, gesture_id)], tried[key],
+        len(tally.get(key, [])),
+        round(sum(tally[key]) / len(tally[key]), 2) if tally.get(key) else None)
+        for key in tried for training_id, gesture_id in [key]]
+    return sorted(rows, key=lambda row: (-row.acquired / row.learners, -row.acquired,
+                                         row.training_id, row.gesture_id))

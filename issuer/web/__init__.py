@@ -38,6 +38,7 @@ from . import (
     trainer,
     wallet,
 )
+from . import follow_ups as follow_ups  # its routes join the trainer blueprint
 from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status
 from .extensions import app_config, close_db, csrf

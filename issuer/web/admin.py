@@ -652,20 +652,27 @@ def statistics():
                            statistics=stats.pilot_statistics(db(), language, where),
                            funnel=stats.learner_funnel(db(), language, where),
                            progress=stats.target_progress(db(), where),
-                           steps=stats.FUNNEL_STEPS)
+                           steps=stats.FUNNEL_STEPS,
+                           outcomes=stats.outcome_report(db(), language, where),
+                           situation_keys=stats.OUTCOMES,
+                           gestures=stats.gesture_acquisitions(db(), language, where))
 
 
 @bp.route("/stats/<dimension>.csv")
 @login_required("admin")
 def statistics_csv(dimension: str):
     """One table of the statistics, filtered as the page was, as a CSV download."""
-    if dimension not in (*stats.DIMENSIONS, "funnel", "targets"):
+    if dimension not in stats.EXPORTS:
         abort(404)
     where = stats.parse_filter(db(), request.args, current_user())
     if dimension == "funnel":
         text = stats.funnel_csv(stats.learner_funnel(db(), current_language(), where))
     elif dimension == "targets":
         text = stats.targets_csv(stats.target_progress(db(), where))
+    elif dimension == "outcomes":
+        text = stats.outcomes_csv(stats.outcome_report(db(), current_language(), where))
+    elif dimension == "gestures_ranked":
+        text = stats.gestures_csv(stats.gesture_acquisitions(db(), current_language(), where))
     else:
         text = stats.to_csv(stats.pilot_statistics(db(), current_language(), where), dimension)
     return Response(text, mimetype="text/csv", headers={
