@@ -12,7 +12,6 @@ service and web tests of claim e-mails both deliver to it.
 import email
 import os
 import shutil
-import socket
 import uuid
 from email import policy
 from urllib.parse import quote
@@ -23,11 +22,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import create_engine, text
 
 from issuer.config import Settings
+from issuer.core.keys import ED25519, PrivateKey
 from issuer.store.db import make_engine, make_sessionmaker, normalise_url
 from issuer.store.migrations import load_models, upgrade
 from tests.helpers import (
     SMTP_PASSWORD,
     blank_postgres_schema,
+    free_port,
     load_vector,
     make_world,
     settings_for,
@@ -40,6 +41,12 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [
 @pytest.fixture
 def vector():
     return load_vector
+
+
+@pytest.fixture
+def holder():
+    """A wallet holder's Ed25519 key (its did:key is the holder DID)."""
+    return PrivateKey.generate(ED25519)
 
 
 @pytest.fixture(autouse=True)
@@ -170,17 +177,11 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     """A loopback SMTP server requiring SMTP_PASSWORD: yields (controller, mailbox)."""
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(),
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(),
                             authenticator=_authenticator, auth_require_tls=False)
     controller.start()
     yield controller, mailbox

@@ -1,16 +1,24 @@
 """Helpers the tests share, imported like any module (fixtures live in the conftest files).
 
 Test data (vectors, the test catalogue, fixed secrets), a `World` to issue in, the real log-in
-form's CSRF round trip, and the common steps: evaluate, issue, count what is stored.
+form's CSRF round trip, and the common steps: evaluate, issue, count what is stored; documents
+built by hand for the core and web tests: a rich unsigned credential, the wallet's presentations
+and OID4VCI key proofs, a PNG with a chosen iTXt chunk.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import io
 import json
 import re
+import socket
+import struct
 import threading
 import uuid
+import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,8 +27,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from babel.support import NullTranslations
+from joserfc import jws
+from joserfc.jwk import import_key
+from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 
+from issuer.core import baking, proofs
+from issuer.core.jsonld import canonize
+from issuer.core.keys import ED25519, P256, RSA, PrivateKey
+from issuer.core.multibase import encode_base58btc
+from issuer.core.verify import hash_identity
 from issuer.services import stacking, unit_of_work
 from issuer.services.accounts import create_user
 from issuer.services.catalogue import current_templates, import_catalogue, training_of
@@ -38,6 +54,13 @@ BASE_URL = "https://badges.example.org"
 SMTP_PASSWORD = "s3cret-smtp-passw0rd"
 ALL_ACQUIRED = {"dig-hole": "acquired", "stake-and-water": "acquired"}
 ONE_NOT_YET = {"dig-hole": "acquired", "stake-and-water": "not-yet"}
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (for a real server started by a test)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def load_vector(*parts: str):
@@ -360,3 +383,148 @@ def run_together(app, jobs):
         thread.join()
     if errors:
         raise errors[0]
+# --- credentials and wallet proofs built by hand (core and web tests) ----------------------
+
+SALT = "FleurDeSel"
+EMAIL = "jjefferson18@example.com"
+
+
+def rich_credential(issuer_id: str, **overrides) -> dict:
+    """An unsigned OpenBadgeCredential using most of the OB vocabulary, with non-ASCII text."""
+    credential = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:2f6d3c1e-8a4b-4c7e-9f1a-0b2c3d4e5f60",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {
+            "id": issuer_id,
+            "type": ["Profile"],
+            "name": "Compétences Łódź – Niño & Città",
+            "url": "https://issuer.example/",
+            "email": "contact@issuer.example",
+        },
+        "validFrom": "2025-03-01T10:00:00Z",
+        "validUntil": "2027-03-01T10:00:00Z",
+        "name": "Tri sélectif des déchets",
+        "description": "Micro-formation: trier, étiqueter, expliquer.",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "hashed": True,
+                    "identityHash": hash_identity(EMAIL, SALT),
+                    "identityType": "emailAddress",
+                    "salt": SALT,
+                },
+                {
+                    "type": "IdentityObject",
+                    "hashed": False,
+                    "identityHash": "Zoë Straße",
+                    "identityType": "name",
+                },
+            ],
+            "activityStartDate": "2025-02-28T09:00:00Z",
+            "result": [
+                {
+                    "type": ["Result"],
+                    "resultDescription": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
+                    "achievedLevel": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
+                }
+            ],
+            "achievement": {
+                "id": "https://issuer.example/achievements/tri-selectif",
+                "type": ["Achievement"],
+                "achievementType": "MicroCredential",
+                "name": "Tri sélectif",
+                "description": "Geste 1: trier. Geste 2: étiqueter.",
+                "criteria": {"narrative": "Évalué en situation par un formateur."},
+                "creditsAvailable": 2,
+                "resultDescription": [
+                    {
+                        "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
+                        "type": ["ResultDescription"],
+                        "name": "Trier les déchets",
+                        "resultType": "RubricCriterionLevel",
+                        "rubricCriterionLevel": [
+                            {
+                                "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
+                                "type": ["RubricCriterionLevel"],
+                                "name": "Acquis",
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+        "evidence": [
+            {"type": ["Evidence"], "name": "Photo", "narrative": "Bac trié correctement."}
+        ],
+    }
+    credential.update(overrides)
+    return credential
+
+
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+CREATED = "2026-03-02T09:59:30Z"
+
+
+def presentation(holder: str, context: str = CREDENTIALS_V1) -> dict:
+    """An unsigned DIDAuth presentation, as the wallet's vc library creates it."""
+    return {"@context": [context], "type": ["VerifiablePresentation"], "holder": holder}
+
+
+def sign_ed25519_2020(document: dict, key: PrivateKey, challenge: str, domain: str,
+                      created: str = CREATED) -> dict:
+    """Sign like jsonld-signatures' Ed25519Signature2020: the suite context is added to the
+    document, the proof options are canonicalized under the document's @context, and the
+    signature covers sha256(options) ‖ sha256(document)."""
+    document = copy.deepcopy(document)
+    if ED25519_2020 not in document["@context"]:
+        document["@context"] = [*document["@context"], ED25519_2020]
+    options = {"type": "Ed25519Signature2020", "created": created,
+               "verificationMethod": key.public_key.did_key_vm,
+               "proofPurpose": "authentication", "challenge": challenge, "domain": domain}
+    data = (hashlib.sha256(canonize({"@context": document["@context"], **options}).encode())
+            .digest() + hashlib.sha256(canonize(document).encode()).digest())
+    return {**document, "proof": {**options, "proofValue": encode_base58btc(key.sign(data))}}
+
+
+def sign_eddsa_rdfc_2022(document: dict, key: PrivateKey, challenge: str, domain: str) -> dict:
+    """Sign a DIDAuth presentation with a DataIntegrityProof (eddsa-rdfc-2022)."""
+    return proofs.sign(document, key, key.public_key.did_key_vm, created=CREATED,
+                       proof_purpose="authentication", challenge=challenge, domain=domain)
+
+
+def key_proof(key: PrivateKey, nonce: str | None, aud: str = BASE_URL, iat: datetime = NOW,
+              header: dict | None = None, by: str = "kid") -> str:
+    """An OID4VCI key proof JWT signed by the holder's key, named by its did:key `kid` or `jwk`."""
+    alg = {ED25519: "EdDSA", P256: "ES256", RSA: "RS256"}[key.kind]
+    protected = {"typ": "openid4vci-proof+jwt", "alg": alg}
+    if by == "kid":
+        protected["kid"] = key.public_key.did_key_vm
+    elif by == "jwk":
+        protected["jwk"] = key.public_key.to_jwk()
+    protected.update(header or {})
+    claims = {"aud": aud, "iat": int(iat.timestamp())}
+    if nonce is not None:
+        claims["nonce"] = nonce
+    with warnings.catch_warnings():  # joserfc prefers "Ed25519"; OID4VCI wallets send EdDSA
+        warnings.simplefilter("ignore")
+        return jws.serialize_compact(protected, json.dumps(claims).encode(),
+                                     import_key(key.to_private_jwk()), algorithms=[alg])
+
+
+def png_with_itxt(text: bytes, compressed: bool) -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(image, "PNG")
+    body = zlib.compress(text, 9) if compressed else text
+    data = baking.PNG_KEYWORD + b"\x00" + bytes([int(compressed)]) + b"\x00\x00\x00" + body
+    chunk = struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(
+        ">I", zlib.crc32(b"iTXt" + data))
+    png = image.getvalue()
+    return png[:-12] + chunk + png[-12:]

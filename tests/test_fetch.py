@@ -16,7 +16,7 @@ from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.fetch import MAX_FETCHES, SafeFetcher
-from tests.core.test_verify import rich_credential
+from tests.helpers import rich_credential
 
 DOCUMENT = {"id": "https://issuer.example/issuers/1", "name": "Café Ñandú"}
 

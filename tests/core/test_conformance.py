@@ -11,7 +11,7 @@ from issuer.core.errors import ContextError
 from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.multibase import encode_base58btc
 from issuer.core.presentations import PresentationError, verify_presentation
-from tests.core.test_verify import rich_credential, sign_with_did_key, statuses, verify
+from tests.core.helpers import rich_credential, sign_with_did_key, statuses, verify
 from tests.helpers import VECTORS
 
 CONTEXTS = [

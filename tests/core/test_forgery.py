@@ -19,7 +19,7 @@ from issuer.core.did import did_web_document, did_web_url
 from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
-from tests.conftest import load_vector
+from tests.helpers import load_vector
 
 CEC = "did:web:badges.example.org:issuers:cec"
 SCF = "did:web:badges.example.org:issuers:scf"

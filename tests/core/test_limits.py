@@ -13,8 +13,7 @@ from issuer.core.errors import BakingError, LimitError
 from issuer.core.keys import PublicKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import _Budget, verify_credential
-from tests.conftest import load_vector
-from tests.web.test_fuzz import png_with_itxt
+from tests.helpers import load_vector, png_with_itxt
 
 SIGNED = load_vector("ob-v3p0-ldp", "signed-credential.json")
 CLR = load_vector("clr-v2p0-ldp", "signed-credential.json")

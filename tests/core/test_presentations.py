@@ -5,94 +5,42 @@ wallet's half and are reused by the web tests."""
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
-import warnings
 from datetime import UTC, datetime
 
 import pytest
-from joserfc import jws
-from joserfc.jwk import import_key
 
 from issuer.core import proofs
-from issuer.core.jsonld import canonize
-from issuer.core.keys import ED25519, P256, RSA, PrivateKey
-from issuer.core.multibase import b64url, encode_base58btc
+from issuer.core.keys import ED25519, P256, PrivateKey
+from issuer.core.multibase import b64url
 from issuer.core.presentations import (
     KeyProofError,
     PresentationError,
     verify_key_proof,
     verify_presentation,
 )
+from tests.helpers import (
+    CREATED,
+    CREDENTIALS_V1,
+    CREDENTIALS_V2,
+    NOW,
+    key_proof,
+    presentation,
+    sign_ed25519_2020,
+    sign_eddsa_rdfc_2022,
+)
 
-CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
-ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
 CHALLENGE = "c0ffee-challenge-3f9a"
 DOMAIN = "badges.example.org"
 ISSUER = "https://badges.example.org"
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-CREATED = "2026-03-02T09:59:30Z"
 
 
 # --- the wallet's half --------------------------------------------------------------------------
 
 
-def presentation(holder: str, context: str = CREDENTIALS_V1) -> dict:
-    """An unsigned DIDAuth presentation, as the wallet's vc library creates it."""
-    return {"@context": [context], "type": ["VerifiablePresentation"], "holder": holder}
-
-
-def sign_ed25519_2020(document: dict, key: PrivateKey, challenge: str, domain: str,
-                      created: str = CREATED) -> dict:
-    """Sign like jsonld-signatures' Ed25519Signature2020: the suite context is added to the
-    document, the proof options are canonicalized under the document's @context, and the
-    signature covers sha256(options) ‖ sha256(document)."""
-    document = copy.deepcopy(document)
-    if ED25519_2020 not in document["@context"]:
-        document["@context"] = [*document["@context"], ED25519_2020]
-    options = {"type": "Ed25519Signature2020", "created": created,
-               "verificationMethod": key.public_key.did_key_vm,
-               "proofPurpose": "authentication", "challenge": challenge, "domain": domain}
-    data = (hashlib.sha256(canonize({"@context": document["@context"], **options}).encode())
-            .digest() + hashlib.sha256(canonize(document).encode()).digest())
-    return {**document, "proof": {**options, "proofValue": encode_base58btc(key.sign(data))}}
-
-
-def sign_eddsa_rdfc_2022(document: dict, key: PrivateKey, challenge: str, domain: str) -> dict:
-    """Sign a DIDAuth presentation with a DataIntegrityProof (eddsa-rdfc-2022)."""
-    return proofs.sign(document, key, key.public_key.did_key_vm, created=CREATED,
-                       proof_purpose="authentication", challenge=challenge, domain=domain)
-
-
-def key_proof(key: PrivateKey, nonce: str | None, aud: str = ISSUER, iat: datetime = NOW,
-              header: dict | None = None, by: str = "kid") -> str:
-    """An OID4VCI key proof JWT signed by the holder's key, named by its did:key `kid` or `jwk`."""
-    alg = {ED25519: "EdDSA", P256: "ES256", RSA: "RS256"}[key.kind]
-    protected = {"typ": "openid4vci-proof+jwt", "alg": alg}
-    if by == "kid":
-        protected["kid"] = key.public_key.did_key_vm
-    elif by == "jwk":
-        protected["jwk"] = key.public_key.to_jwk()
-    protected.update(header or {})
-    claims = {"aud": aud, "iat": int(iat.timestamp())}
-    if nonce is not None:
-        claims["nonce"] = nonce
-    with warnings.catch_warnings():  # joserfc prefers "Ed25519"; OID4VCI wallets send EdDSA
-        warnings.simplefilter("ignore")
-        return jws.serialize_compact(protected, json.dumps(claims).encode(),
-                                     import_key(key.to_private_jwk()), algorithms=[alg])
-
-
 def unsigned_jwt(header: dict, claims: dict) -> str:
     encode = lambda part: b64url(json.dumps(part).encode())  # noqa: E731
     return f"{encode(header)}.{encode(claims)}.{b64url(b'x' * 64)}"
-
-
-@pytest.fixture
-def holder():
-    return PrivateKey.generate(ED25519)
 
 
 def accept(nonce: str) -> bool:

@@ -259,7 +259,7 @@ def test_proof_result_keeps_the_resolver_message(key):
     from issuer.core import proofs
     from issuer.core.messages import Message
     from issuer.languages import catalogue
-    from tests.core.test_verify import rich_credential
+    from tests.helpers import rich_credential
 
     signer = PrivateKey.generate()
     vm = f"{DID_WEB}#{signer.public_key.multibase}"

@@ -7,7 +7,7 @@ import pytest
 from issuer.core import jsonld, proofs
 from issuer.core.errors import SafeModeError
 from issuer.core.keys import PrivateKey
-from tests.core.test_verify import rich_credential
+from tests.helpers import rich_credential
 
 
 @pytest.fixture(scope="module")

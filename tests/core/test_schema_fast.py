@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuer.core import schema
-from tests.core.test_rdfc import EXAMPLES, credentials
-from tests.core.test_verify import rich_credential
+from tests.core.helpers import EXAMPLES, credentials
+from tests.helpers import rich_credential
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 

@@ -16,7 +16,7 @@ from issuer.core import proofs
 from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
-from tests.core.test_verify import rich_credential
+from tests.helpers import rich_credential
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 EXAMPLES = settings(

@@ -11,150 +11,31 @@ from datetime import UTC, datetime
 import pytest
 
 from issuer.core import baking, jsonld, jwt, proofs, status_list
-from issuer.core.did import verification_method
-from issuer.core.keys import PrivateKey, PublicKey
+from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
-from issuer.core.verify import VerificationReport, hash_identity, verify_credential
-from tests.helpers import VECTORS, load_vector
-
-VECTOR_KEY = PublicKey.from_multibase("z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi")
-BAKING_KEY = PublicKey.from_multibase("z6MkrvfzkMnvCroEUP2DVc9SHPE48CRsvHiVSusHioxTYu1x")
-OB_ISSUER = "https://example.edu/issuers/565049"
-VALIDATOR_ISSUER = "https://1edtech.edu/issuers/565049"
-BAKING_ISSUER = "https://example.com/issuers/876543"
-STATUS_FIXTURE = load_vector("bitstring-status-list", "credential-with-status-entry.json")
-STATUS_LIST_URL = STATUS_FIXTURE["credentialStatus"]["statusListCredential"]
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def controller_document(controller, key, method_controller=None):
-    method = verification_method(controller, key)
-    method["controller"] = method_controller or controller
-    return {
-        "@context": ["https://www.w3.org/ns/cid/v1"],
-        "id": controller,
-        "verificationMethod": [method],
-        "assertionMethod": [method["id"]],
-    }
-
-
-def published(**extra):
-    """fetch_json over the controller documents of the vector issuers (plus `extra` URLs)."""
-    documents = {
-        OB_ISSUER: controller_document(OB_ISSUER, VECTOR_KEY),
-        VALIDATOR_ISSUER: controller_document(VALIDATOR_ISSUER, VECTOR_KEY),
-        BAKING_ISSUER: controller_document(BAKING_ISSUER, BAKING_KEY),
-    }
-    documents.update(extra)
-    return documents.__getitem__
-
-
-def verify(source, fetch_json=None, **options):
-    fetch_json = fetch_json or published()
-    options.setdefault("now", NOW)
-    return verify_credential(
-        source, resolver=KeyResolver(fetch_json), fetch_json=fetch_json, **options
-    )
-
-
-def statuses(report: VerificationReport) -> dict:
-    return {check.name: check.status for check in report.checks}
-
+from issuer.core.verify import hash_identity, verify_credential
+from tests.core.helpers import (
+    BAKING_ISSUER,
+    NOW,
+    OB_ISSUER,
+    STATUS_FIXTURE,
+    STATUS_LIST_URL,
+    VALIDATOR_ISSUER,
+    VECTOR_KEY,
+    controller_document,
+    published,
+    sign_with_did_key,
+    statuses,
+    verify,
+)
+from tests.helpers import EMAIL, VECTORS, load_vector, rich_credential
 
 # --- credentials signed at test time -------------------------------------------------------
-
-SALT = "FleurDeSel"
-EMAIL = "jjefferson18@example.com"
-
-
-def rich_credential(issuer_id: str, **overrides) -> dict:
-    """An unsigned OpenBadgeCredential using most of the OB vocabulary, with non-ASCII text."""
-    credential = {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:2f6d3c1e-8a4b-4c7e-9f1a-0b2c3d4e5f60",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {
-            "id": issuer_id,
-            "type": ["Profile"],
-            "name": "Compétences Łódź – Niño & Città",
-            "url": "https://issuer.example/",
-            "email": "contact@issuer.example",
-        },
-        "validFrom": "2025-03-01T10:00:00Z",
-        "validUntil": "2027-03-01T10:00:00Z",
-        "name": "Tri sélectif des déchets",
-        "description": "Micro-formation: trier, étiqueter, expliquer.",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "hashed": True,
-                    "identityHash": hash_identity(EMAIL, SALT),
-                    "identityType": "emailAddress",
-                    "salt": SALT,
-                },
-                {
-                    "type": "IdentityObject",
-                    "hashed": False,
-                    "identityHash": "Zoë Straße",
-                    "identityType": "name",
-                },
-            ],
-            "activityStartDate": "2025-02-28T09:00:00Z",
-            "result": [
-                {
-                    "type": ["Result"],
-                    "resultDescription": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
-                    "achievedLevel": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
-                }
-            ],
-            "achievement": {
-                "id": "https://issuer.example/achievements/tri-selectif",
-                "type": ["Achievement"],
-                "achievementType": "MicroCredential",
-                "name": "Tri sélectif",
-                "description": "Geste 1: trier. Geste 2: étiqueter.",
-                "criteria": {"narrative": "Évalué en situation par un formateur."},
-                "creditsAvailable": 2,
-                "resultDescription": [
-                    {
-                        "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000001",
-                        "type": ["ResultDescription"],
-                        "name": "Trier les déchets",
-                        "resultType": "RubricCriterionLevel",
-                        "rubricCriterionLevel": [
-                            {
-                                "id": "urn:uuid:0a1b2c3d-0000-4000-8000-000000000002",
-                                "type": ["RubricCriterionLevel"],
-                                "name": "Acquis",
-                            }
-                        ],
-                    }
-                ],
-            },
-        },
-        "evidence": [
-            {"type": ["Evidence"], "name": "Photo", "narrative": "Bac trié correctement."}
-        ],
-    }
-    credential.update(overrides)
-    return credential
 
 
 @pytest.fixture(scope="module")
 def signer():
     return PrivateKey.generate()
-
-
-def sign_with_did_key(credential: dict, key: PrivateKey) -> dict:
-    public = key.public_key
-    credential = copy.deepcopy(credential)
-    credential["issuer"]["id"] = public.did_key
-    return proofs.sign(credential, key, public.did_key_vm, created="2025-03-01T10:00:00Z")
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,15 @@ from issuer.store.models import (
     TrainingSession,
 )
 from issuer.web.i18n import TRANSLATIONS
-
-from .conftest import LANGUAGES, gestures_of, log_in, new_page, opened_pdf, qr_texts
-from .helpers import axe_violations
+from tests.e2e.helpers import (
+    LANGUAGES,
+    axe_violations,
+    gestures_of,
+    log_in,
+    new_page,
+    opened_pdf,
+    qr_texts,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import gestures_of, log_in
-from tests.e2e.test_accessibility import axe_violations
+from tests.e2e.helpers import axe_violations, gestures_of, log_in
 
 ORGANISATION = "barka"  # the other browser tests work in cec and agfe
 ROWS = 25

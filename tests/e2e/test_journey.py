@@ -20,8 +20,7 @@ import pytest
 from babel.support import Translations
 
 from issuer.web.i18n import TRANSLATIONS
-
-from .conftest import (
+from tests.e2e.helpers import (
     PHONE,
     add_learner,
     download,

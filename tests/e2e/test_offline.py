@@ -23,9 +23,15 @@ from issuer.store.models import (
     EvidenceFile,
     Learner,
 )
-
-from .conftest import PHONE, add_learner, gestures_of, log_in, open_session
-from .helpers import Network, axe_violations
+from tests.e2e.helpers import (
+    PHONE,
+    Network,
+    add_learner,
+    axe_violations,
+    gestures_of,
+    log_in,
+    open_session,
+)
 
 pytestmark = pytest.mark.browser
 

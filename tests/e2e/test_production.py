@@ -21,21 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SMTP_PASSWORD
-
-from .conftest import (
+from tests.e2e.helpers import (
     PHONE,
     Service,
-    _free_port,
-    _postgres_schema,
-    _service_environment,
-    _wait_until_up,
     add_learner,
     evaluate_and_issue,
     gestures_of,
     new_page,
     open_session,
+    postgres_schema,
+    service_environment,
+    wait_until_up,
 )
+from tests.helpers import SMTP_PASSWORD, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -79,14 +77,14 @@ def _fits_the_phone(page) -> None:
 def production(tmp_path, smtp_server):
     """The service set up by the README's commands; yields (Service, mailbox, printed text)."""
     controller, mailbox = smtp_server
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     drop = None
     if os.environ.get("DATABASE_URL"):
-        database_url, drop = _postgres_schema(os.environ["DATABASE_URL"])
+        database_url, drop = postgres_schema(os.environ["DATABASE_URL"])
     else:
         database_url = f"sqlite:///{tmp_path / 'sky.db'}"
-    environment = _service_environment(tmp_path / "instance", database_url, base_url)
+    environment = service_environment(tmp_path / "instance", database_url, base_url)
     environment.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
                         "SMTP_FROM": "badges@agfe.example.org", "SMTP_STARTTLS": "0",
                         "SMTP_USER": "mailer", "SMTP_PASSWORD": SMTP_PASSWORD,
@@ -111,7 +109,7 @@ def production(tmp_path, smtp_server):
                 arguments[bind] = f"127.0.0.1:{port}"
                 server = subprocess.Popen([sys.executable, "-m", *arguments], env=environment,
                                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-                _wait_until_up(server, base_url, Path(log.name))
+                wait_until_up(server, base_url, Path(log.name))
             else:
                 pytest.fail(f"the Production section runs a command this test does not know: "
                             f"{arguments[0]}")

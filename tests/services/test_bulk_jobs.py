@@ -10,30 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from issuer.core.messages import N_, Joined, Localised, dump, load
-from issuer.services import NotFound, PermissionDenied, bulk, bulk_jobs, unit_of_work
+from issuer.services import NotFound, PermissionDenied, bulk, bulk_jobs
 from issuer.store.job_models import DONE, QUEUED, RUNNING, STOPPED, BulkJob, BulkJobRow
 from issuer.store.models import Assessment, AuditEvent, Credential, Learner, utcnow
 from tests.helpers import count, make_world
-
-HEADER = "name,email,language,dig-hole,stake-and-water,comment,activity_start,activity_end"
-
-
-def csv_file(rows: int, not_yet_every: int = 10) -> bytes:
-    """`rows` learners; every `not_yet_every`-th one has not yet acquired a gesture."""
-    lines = [HEADER] + [
-        f"Learner {n:04d} Łódź,learner{n}@example.org,,acquired,"
-        f"{'not-yet' if n % not_yet_every == 0 else 'acquired'},,,"
-        for n in range(1, rows + 1)]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def will_issue(rows: int, not_yet_every: int = 10) -> int:
-    return rows - rows // not_yet_every
-
-
-def queued(db, world, data: bytes) -> BulkJob:
-    with unit_of_work(db):
-        return bulk_jobs.start(db, world.session, data, world.admin, "learners.csv")
+from tests.services.helpers import csv_file, queued, will_issue
 
 
 class Crash(BaseException):

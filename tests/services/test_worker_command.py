@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,8 +15,8 @@ import pytest
 from issuer.services import bulk_jobs
 from issuer.store.job_models import DONE, QUEUED, BulkJob, BulkJobRow
 from issuer.store.models import Credential
-from tests.helpers import count
-from tests.services.test_bulk_jobs import csv_file, queued, will_issue
+from tests.helpers import count, free_port
+from tests.services.helpers import csv_file, queued, will_issue
 
 
 def start_command(overrides, log_path, *arguments):
@@ -30,12 +29,6 @@ def start_command(overrides, log_path, *arguments):
     return subprocess.Popen(
         [sys.executable, "-c", "import sys; from issuer.cli import main; sys.exit(main())",
          *arguments], env=environment, stdout=log, stderr=subprocess.STDOUT)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_worker(overrides, log_path):

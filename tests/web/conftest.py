@@ -1,4 +1,5 @@
-"""Fixtures of the web tests: a test client, the real log-in form, an API token, a badge.
+"""Fixtures of the web tests: a test client, the real log-in form, a logged-in admin or
+trainer, an API token, a badge.
 
 The app, database and `world` fixtures come from tests/conftest.py.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from issuer.core.keys import ED25519, PrivateKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
 from tests.helpers import TEST_PASSWORD, issue, open_claim, submit
@@ -27,6 +27,20 @@ def login(client):
         return submit(client, "/auth/login", {"email": email, "password": password})
 
     return log_in
+
+
+@pytest.fixture
+def admin(client, world, login):
+    """The world's administrator, logged in."""
+    login(world.admin)
+    return world.admin
+
+
+@pytest.fixture
+def trainer(client, world, login):
+    """The world's trainer, logged in."""
+    login(world.trainer)
+    return world.trainer
 
 
 @pytest.fixture
@@ -50,9 +64,3 @@ def badge(db, world, client):
     credential = issue(db, world)
     assert open_claim(client, credential.claim_token).status_code == 302
     return credential
-
-
-@pytest.fixture
-def holder():
-    """A wallet holder's Ed25519 key (its did:key is the holder DID)."""
-    return PrivateKey.generate(ED25519)

@@ -39,13 +39,6 @@ DIG, STAKE = "dig-hole", "stake-and-water"
 BOTH = {DIG: "acquired", STAKE: "acquired"}
 
 
-@pytest.fixture
-def admin(client, world, login):
-    login(world.admin)
-    return world.admin
-
-
-
 def png(width=20, height=10) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), "blue").save(out, format="PNG")

@@ -25,12 +25,6 @@ GOOD = (f"{HEADER}\n"
 
 
 @pytest.fixture
-def admin(client, world, login):
-    login(world.admin)
-    return world.admin
-
-
-@pytest.fixture
 def worker(app):
     """The app's queue consumed in this process, as `sky-badges serve` does."""
     consumer = app.extensions["sky_queue"].start_in_process()

@@ -33,12 +33,6 @@ class FrenchTemplates:
 
 
 @pytest.fixture
-def admin(client, world, login):
-    login(world.admin)
-    return world.admin
-
-
-@pytest.fixture
 def french(monkeypatch):
     monkeypatch.setattr(i18n, "get_translations", FrenchTemplates)
 

@@ -41,12 +41,6 @@ def unreachable_smtp() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def trainer(client, world, login):
-    login(world.trainer)
-    return world.trainer
-
-
 def issue(db, world, email: str | None = "zoe@example.org"):
     with unit_of_work(db):
         learner = create_learner(db, world.org, "Zoé Lefèvre", email=email, language="fr")
@@ -110,7 +104,6 @@ def test_a_failed_email_is_a_message_and_keeps_the_old_link(client, db, world, t
 
 
 # --- API --------------------------------------------------------------------------------------
-
 
 
 def api_issue(client, headers, learner: dict):

@@ -17,21 +17,18 @@ import io
 import json
 import os
 import re
-import struct
-import zlib
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from issuer.core import baking
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.web import create_app
-from tests.helpers import issue, open_claim
+from tests.helpers import issue, open_claim, png_with_itxt
 
 EXAMPLES = int(os.environ.get("SKY_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -124,17 +121,6 @@ def nested(depth: int) -> str:
 
 def deep_object(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
-
-
-def png_with_itxt(text: bytes, compressed: bool) -> bytes:
-    image = io.BytesIO()
-    Image.new("RGB", (2, 2)).save(image, "PNG")
-    body = zlib.compress(text, 9) if compressed else text
-    data = baking.PNG_KEYWORD + b"\x00" + bytes([int(compressed)]) + b"\x00\x00\x00" + body
-    chunk = struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(
-        ">I", zlib.crc32(b"iTXt" + data))
-    png = image.getvalue()
-    return png[:-12] + chunk + png[-12:]
 
 
 def jwt_of(header: str, payload: str) -> str:

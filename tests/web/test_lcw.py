@@ -23,14 +23,14 @@ from issuer.services.revocation import revoke
 from issuer.services.verification import verify_stored
 from issuer.store.models import Credential, utcnow
 from issuer.store.wallet_models import WalletExchange
-from tests.core.test_presentations import (
+from tests.helpers import (
     CREDENTIALS_V1,
     CREDENTIALS_V2,
+    count,
     presentation,
     sign_ed25519_2020,
     sign_eddsa_rdfc_2022,
 )
-from tests.helpers import count
 
 BASE = "https://badges.example.org"
 DOMAIN = "badges.example.org"

@@ -23,7 +23,7 @@ from issuer.services.revocation import revoke
 from issuer.services.verification import local_fetch_json, verify_stored
 from issuer.store.models import Credential, utcnow
 from issuer.store.wallet_models import CredentialOffer
-from tests.core.test_presentations import key_proof
+from tests.helpers import key_proof
 
 BASE = "https://badges.example.org"
 FORM = "application/x-www-form-urlencoded"

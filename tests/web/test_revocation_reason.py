@@ -23,13 +23,6 @@ def credential(db, world):
         return issue_for_assessment(db, assessment.id, world.trainer)
 
 
-@pytest.fixture
-def admin(client, world, login):
-    login(world.admin)
-    return world.admin
-
-
-
 def revoke_in_admin(client, credential, **extra):
     return submit(client, f"/admin/credentials/{credential.uuid}/revoke",
                   {"reason": PRIVATE, "confirm": "y", **extra})

@@ -18,32 +18,7 @@ from issuer.services.issuing import credential_for_claim_token, save_assessment
 from issuer.services.revocation import revoke
 from issuer.store.models import Assessment, Credential, EvidenceFile, TrainingSession
 from tests.helpers import count, csrf_token, make_world, submit
-
-DIG, STAKE = "dig-hole", "stake-and-water"
-
-
-@pytest.fixture
-def trainer(client, world, login):
-    """The world's trainer, logged in."""
-    login(world.trainer)
-    return world.trainer
-
-
-def enrol(client, world, name="Inès Moreau", **extra):
-    """Quick-add a learner to the world's session; return the evaluation page's path."""
-    session_page = f"/trainer/sessions/{world.session.id}"
-    response = submit(client, session_page, {"name": name, **extra},
-                      action=f"{session_page}/learners")
-    assert response.status_code == 302
-    return response.headers["Location"]
-
-
-def evaluate(client, page, levels, action="issue", **extra):
-    """Submit the evaluation form of `page` with gesture levels and an action button."""
-    data = {f"level_{gesture}": level for gesture, level in levels.items()}
-    return submit(client, page, {**data, "action": action, **extra},
-                  content_type="multipart/form-data")
-
+from tests.web.helpers import DIG, STAKE, enrol, evaluate
 
 
 def jpeg_with_exif() -> bytes:

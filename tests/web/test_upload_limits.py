@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from issuer.core import limits
 from issuer.store.models import EvidenceFile
-
-from .conftest import submit
-from .test_trainer import DIG, count, enrol, evaluate
+from tests.helpers import count, submit
+from tests.web.helpers import DIG, enrol, evaluate
 
 
 def png_of_size(width: int, height: int) -> bytes:
@@ -35,18 +34,6 @@ def png_of_size(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(rows))
             + chunk(b"IEND", b""))
-
-
-@pytest.fixture
-def trainer(client, world, login):
-    login(world.trainer)
-    return world.trainer
-
-
-@pytest.fixture
-def admin(client, world, login):
-    login(world.admin)
-    return world.admin
 
 
 @pytest.mark.parametrize("side", [8_000, 20_000])  # 64 megapixels; 400 (Pillow's own bomb)
