@@ -683,3 +683,20 @@ def gesture_acquisitions(db: Session, language: str = "en",
         for key in tried for training_id, gesture_id in [key]]
     return sorted(rows, key=lambda row: (-row.acquired / row.learners, -row.acquired,
                                          row.training_id, row.gesture_id))
+
+
+def monthly_acquisitions(db: Session, where: StatsFilter = StatsFilter()) -> list[tuple[str, int]]:
+    """Micro-training badges issued per month (`YYYY-MM`), every month from the first to the
+    last one of the selection, months without a badge included as 0."""
+    months = Counter(credential.issued_at.strftime("%Y-%m")
+                     for credential, _template, _organisation in _credentials(db, where))
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    year, month = int(first[:4]), int(first[5:])
+    series = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        series.append((key, months[key]))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return series

@@ -59,6 +59,7 @@ from issuer.store.models import (
 )
 from issuer.store.stacking_models import Endorsement
 
+from . import stats_charts
 from .auth import current_user, login_required
 from .extensions import db, job_queue, settings
 from .forms import (
@@ -648,14 +649,19 @@ def statistics():
     except stats.InvalidFilter as error:
         return render_template("admin/stats.html", statistics=None, where=None,
                                choices=choices, filter_error=translated(error)), 422
+    progress = stats.target_progress(db(), where)
+    funnel = stats.learner_funnel(db(), language, where)
+    outcomes = stats.outcome_report(db(), language, where)
+    months = stats.monthly_acquisitions(db(), where)
     return render_template("admin/stats.html", where=where, choices=choices, filter_error=None,
                            statistics=stats.pilot_statistics(db(), language, where),
-                           funnel=stats.learner_funnel(db(), language, where),
-                           progress=stats.target_progress(db(), where),
-                           steps=stats.FUNNEL_STEPS,
-                           outcomes=stats.outcome_report(db(), language, where),
+                           funnel=funnel, progress=progress, outcomes=outcomes, months=months,
+                           steps=stats.FUNNEL_STEPS, step_names=stats_charts.step_names(),
                            situation_keys=stats.OUTCOMES,
-                           gestures=stats.gesture_acquisitions(db(), language, where))
+                           situation_names=stats_charts.situation_names(),
+                           month_name=stats_charts.month_name,
+                           gestures=stats.gesture_acquisitions(db(), language, where),
+                           charts=stats_charts.charts(progress, funnel, outcomes, months))
 
 
 @bp.route("/stats/<dimension>.csv")

@@ -146,3 +146,9 @@ def test_a_partner_sees_only_its_own_progress(db, path):
     make_world(db, slug="barka", learner_names=())
     assert [p.key for p in stats.target_progress(
         db, stats.parse_filter(db, {}, path.admin))] == ["agfe"]
+
+
+def test_acquisitions_per_month_include_the_months_without_any(db, world):
+    issue(db, world, world.learners[0], now=datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
+    issue(db, world, world.learners[1], now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert stats.monthly_acquisitions(db) == [("2026-01", 1), ("2026-02", 0), ("2026-03", 1)]

@@ -66,3 +66,11 @@ def test_the_statistics_count_follow_ups_and_rank_gestures(client, db, world, lo
                        "0", "0", "1", "0", "0", "0"]
     ranked = list(csv.reader(io.StringIO(client.get("/admin/stats/gestures_ranked.csv").text)))
     assert ranked[1] == ["tree-planting", "dig-hole", "Dig the planting hole", "1", "1", "1.0"]
+
+
+def test_the_charts_speak_the_readers_language_and_need_no_script(client, db, world, login):
+    issue(db, world, world.learners[0])
+    login(world.admin)
+    page = client.get("/admin/stats?lang=fr", headers={"Accept-Language": "fr"}).text
+    assert page.count('role="img"') == 4 and "<script" not in page
+    assert '<title id="chart-months-title">' in page

@@ -1,0 +1,73 @@
+"""The statistics page's charts, in the reader's language (drawn by rendering/charts.py)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from issuer.rendering.charts import Bar, bar_chart, column_chart
+from issuer.services import stats
+
+from .i18n import localised_date, localised_number
+
+
+def step_names() -> dict[str, str]:
+    """The learner's path, step by step, in the reader's language."""
+    return {"enrolled": _("Enrolled"), "evaluated": _("Evaluated"), "issued": _("Badge issued"),
+            "claimed": _("Claimed (code set or wallet copy)"),
+            "in_wallet": _("Added to a wallet"),
+            "viewed": _("Viewed by someone (page opened)"),
+            "skill_completed": _("Skill completed"),
+            "further_training": _("Further training taken")}
+
+
+def situation_names() -> dict[str, str]:
+    return {"job": _("In a job"), "further_training": _("In further training"),
+            "volunteering": _("Volunteering"), "none": _("None of these"),
+            "unknown": _("Unknown")}
+
+
+def charts(progress: list[stats.TargetProgress], funnel: stats.PilotFunnel,
+           outcomes: stats.OutcomeReport, months: list[tuple[str, int]]) -> dict[str, Markup]:
+    """Every chart of the page, keyed by the section it illustrates."""
+    described = "; ".join
+    learners = [Bar(p.label, p.learners, p.learners_target) for p in progress]
+    names = step_names()
+    path = [Bar(names[step.step], step.count) for step in funnel.total.steps]
+    situations = situation_names()
+    six = {name: 0 for name in stats.OUTCOMES}
+    for row in outcomes.theme:
+        if row.months == 6:
+            for name, value in row.situations.items():
+                six[name] += value
+    return {
+        "targets": Markup(bar_chart(
+            "chart-targets", _("Learners reached and the target of each partner"),
+            described(_("%(partner)s: %(count)s of %(target)s", partner=bar.label,
+                        count=localised_number(bar.value),
+                        target=localised_number(bar.target) if bar.target is not None
+                        else _("not set")) for bar in learners),
+            learners, localised_number)),
+        "path": Markup(bar_chart(
+            "chart-path", _("The learner's path"),
+            described(f"{bar.label}: {localised_number(bar.value)}" for bar in path),
+            path, localised_number)),
+        "outcomes": Markup(bar_chart(
+            "chart-outcomes", _("Situations at 6 months"),
+            described(f"{situations[name]}: {localised_number(value)}"
+                      for name, value in six.items()),
+            [Bar(situations[name], value) for name, value in six.items()],
+            localised_number)),
+        "months": Markup(column_chart(
+            "chart-months", _("Badges issued per month"),
+            described(f"{month_name(key)}: {localised_number(value)}" for key, value in months),
+            [Bar(month_name(key, short=True), value) for key, value in months],
+            localised_number)),
+    }
+
+
+def month_name(key: str, short: bool = False) -> str:
+    """`2026-03` as the reader's language says it (“mars 2026”, “03/26” when short)."""
+    if short:
+        return f"{key[5:]}/{key[2:4]}"
+    return localised_date(f"{key}-01", format="LLLL y")
