@@ -334,8 +334,8 @@ def _gesture_tallies(counter: Counter, labels: dict) -> list[GestureTally]:
             for training_id, gesture_id in keys]
 
 
-def funnel_csv(funnel: PilotFunnel) -> str:
-    """The learner's path as CSV: one row per group, a count and a drop-off column per step."""
+def funnel_rows(funnel: PilotFunnel) -> list[list]:
+    """The learner's path as a table: one row per group, a count and a drop-off per step."""
     header = ["group", "key", "name"]
     for step, _base in FUNNEL_STEPS:
         header += [step, f"{step}_dropped"]
@@ -347,36 +347,54 @@ def funnel_csv(funnel: PilotFunnel) -> str:
             for step in row.steps:
                 cells += [step.count, step.dropped]
             rows.append(cells)
-    return csv_text([header, *rows])
+    return [header, *rows]
 
 
-def targets_csv(progress: list[TargetProgress]) -> str:
-    """Progress toward each partner's targets as CSV (an empty cell: no target set)."""
+def targets_rows(progress: list[TargetProgress]) -> list[list]:
+    """Progress toward each partner's targets as a table (an empty cell: no target set)."""
     header = ["partner", "name", "learners", "learners_target", "micro_trainings",
               "micro_trainings_target"]
-    return csv_text([header, *([p.key, p.label, p.learners, p.learners_target,
-                                p.micro_trainings, p.micro_trainings_target] for p in progress)])
+    return [header, *([p.key, p.label, p.learners, p.learners_target,
+                       p.micro_trainings, p.micro_trainings_target] for p in progress)]
 
 
-def outcomes_csv(report: OutcomeReport) -> str:
-    """Follow-ups per micro-training and theme as CSV."""
+def outcomes_rows(report: OutcomeReport) -> list[list]:
+    """Follow-ups per micro-training and theme as a table."""
     header = ["group", "key", "name", "months", *OUTCOMES, "not_recorded"]
-    return csv_text([header, *(
+    return [header, *(
         [group, row.key, row.label, row.months, *(row.situations[name] for name in OUTCOMES),
          row.not_recorded]
         for group, rows in (("micro_training", report.micro_training), ("theme", report.theme))
-        for row in rows)])
+        for row in rows)]
 
 
-def gestures_csv(acquisitions: list[GestureAcquisition]) -> str:
-    """Gestures from most to least often acquired, with the attempts they took, as CSV."""
+def gestures_rows(acquisitions: list[GestureAcquisition]) -> list[list]:
+    """Gestures from most to least often acquired, with the attempts they took, as a table."""
     header = ["micro_training", "gesture", "name", "learners", "acquired", "attempts_to_acquire"]
-    return csv_text([header, *([g.training_id, g.gesture_id, g.label, g.learners, g.acquired,
-                                g.attempts_to_acquire] for g in acquisitions)])
+    return [header, *([g.training_id, g.gesture_id, g.label, g.learners, g.acquired,
+                       g.attempts_to_acquire] for g in acquisitions)]
+
+
+def export_rows(db: Session, dimension: str, language: str, where: StatsFilter) -> list[list]:
+    """One exported table (a name of EXPORTS), header first, for the selection `where`."""
+    if dimension == "funnel":
+        return funnel_rows(learner_funnel(db, language, where))
+    if dimension == "targets":
+        return targets_rows(target_progress(db, where))
+    if dimension == "outcomes":
+        return outcomes_rows(outcome_report(db, language, where))
+    if dimension == "gestures_ranked":
+        return gestures_rows(gesture_acquisitions(db, language, where))
+    return table_rows(pilot_statistics(db, language, where), dimension)
 
 
 def to_csv(statistics: PilotStatistics, dimension: str) -> str:
     """One table of the statistics as CSV text, header first."""
+    return csv_text(table_rows(statistics, dimension))
+
+
+def table_rows(statistics: PilotStatistics, dimension: str) -> list[list]:
+    """One table of the statistics, header first."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown statistics table {dimension!r}; one of {', '.join(DIMENSIONS)}")
     if dimension == "gesture":
@@ -387,7 +405,7 @@ def to_csv(statistics: PilotStatistics, dimension: str) -> str:
         header = [dimension, "name", *TALLY_COLUMNS]
         rows = [[t.key, t.label, t.assessed, t.issued, t.revoked, t.not_yet_acquired]
                 for t in getattr(statistics, dimension)]
-    return csv_text([header, *rows])
+    return [header, *rows]
 
 
 # --- the learner's path --------------------------------------------------------------------
@@ -700,3 +718,49 @@ def monthly_acquisitions(db: Session, where: StatsFilter = StatsFilter()) -> lis
         series.append((key, months[key]))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return series
+
+
+# --- the open-data export --------------------------------------------------------------------
+
+K_ANONYMITY = 5
+
+
+def open_data_rows(db: Session, where: StatsFilter = StatsFilter()) -> list[list]:
+    """The pilot's figures for publication: counts only, keyed by partner, theme, micro-training
+    and gesture (never a learner, trainer or record id), in long form (table, group, key,
+    measure, value). A count from 1 to 4 is left empty, and so is a count whose difference
+    from the count it is measured against is from 1 to 4 (else a subtraction would give the
+    small number back): every published figure stands for none or at least K_ANONYMITY people.
+    Names are the catalogue's English ones, so the file reads the same wherever published."""
+    rows: list[list] = [["table", "group", "key", "measure", "value"]]
+    funnel = learner_funnel(db, "en", where)
+    for group, funnel_rows_ in (("all", [funnel.total]), ("partner", funnel.partner),
+                                ("theme", funnel.theme)):
+        for row in funnel_rows_:
+            counts = {step.step: step.count for step in row.steps}
+            for step in row.steps:
+                base = counts[step.base] if step.base else None
+                rows.append(["path", group, row.key, step.step,
+                             _publishable(step.count, base)])
+    outcomes = outcome_report(db, "en", where)
+    for group, outcome_rows in (("micro_training", outcomes.micro_training),
+                                ("theme", outcomes.theme)):
+        for row in outcome_rows:
+            for name, value in (*row.situations.items(), ("not_recorded", row.not_recorded)):
+                rows.append(["outcomes", group, row.key, f"{name}_at_{row.months}_months",
+                             _publishable(value)])
+    for gesture in gesture_acquisitions(db, "en", where):
+        key = f"{gesture.training_id}/{gesture.gesture_id}"
+        rows.append(["gestures", "gesture", key, "learners", _publishable(gesture.learners)])
+        rows.append(["gestures", "gesture", key, "acquired",
+                     _publishable(gesture.acquired, gesture.learners)])
+    return rows
+
+
+def _publishable(count: int, base: int | None = None) -> int | None:
+    """`count`, or None when it (or what separates it from `base`) is under K_ANONYMITY."""
+    if 0 < count < K_ANONYMITY:
+        return None
+    if base is not None and 0 < base - count < K_ANONYMITY:
+        return None
+    return count

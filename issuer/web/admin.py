@@ -45,6 +45,7 @@ from issuer.services import (
     unit_of_work,
 )
 from issuer.services.account_mail import compose_account_mail
+from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
 from issuer.store.models import (
     AchievementTemplate,
     ApiToken,
@@ -634,6 +635,9 @@ def audit_log():
                            pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 # --- pilot statistics ------------------------------------------------------------------------
 
 
@@ -664,25 +668,22 @@ def statistics():
                            charts=stats_charts.charts(progress, funnel, outcomes, months))
 
 
-@bp.route("/stats/<dimension>.csv")
+@bp.route("/stats/<dimension>.<any(csv, xlsx):kind>")
 @login_required("admin")
-def statistics_csv(dimension: str):
-    """One table of the statistics, filtered as the page was, as a CSV download."""
+def statistics_csv(dimension: str, kind: str):
+    """One table of the statistics, filtered as the page was, as a CSV or XLSX download made
+    for the reader's spreadsheet (exports.csv_for_spreadsheets)."""
     if dimension not in stats.EXPORTS:
         abort(404)
     where = stats.parse_filter(db(), request.args, current_user())
-    if dimension == "funnel":
-        text = stats.funnel_csv(stats.learner_funnel(db(), current_language(), where))
-    elif dimension == "targets":
-        text = stats.targets_csv(stats.target_progress(db(), where))
-    elif dimension == "outcomes":
-        text = stats.outcomes_csv(stats.outcome_report(db(), current_language(), where))
-    elif dimension == "gestures_ranked":
-        text = stats.gestures_csv(stats.gesture_acquisitions(db(), current_language(), where))
-    else:
-        text = stats.to_csv(stats.pilot_statistics(db(), current_language(), where), dimension)
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="sky-statistics-{dimension}.csv"'})
+    rows = stats.export_rows(db(), dimension, current_language(), where)
+    filename = f"sky-statistics-{dimension}.{kind}"
+    if kind == "xlsx":
+        return Response(xlsx_bytes(rows, dimension), mimetype=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(csv_for_spreadsheets(rows, current_language()),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # --- bulk issuance from a CSV ----------------------------------------------------------------

@@ -152,3 +152,34 @@ def test_acquisitions_per_month_include_the_months_without_any(db, world):
     issue(db, world, world.learners[0], now=datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
     issue(db, world, world.learners[1], now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     assert stats.monthly_acquisitions(db) == [("2026-01", 1), ("2026-02", 0), ("2026-03", 1)]
+
+
+# --- open data -------------------------------------------------------------------------------
+
+
+def published(rows, table, measure, key="all"):
+    return {row[1]: row[4] for row in rows[1:]
+            if row[0] == table and row[3] == measure and row[2] == key}
+
+
+def test_open_data_leaves_out_counts_under_five_and_what_would_reveal_them(db, world):
+    with unit_of_work(db):
+        learners = [create_learner(db, world.org, f"Learner {n}") for n in range(12)]
+    for learner in learners[:9]:
+        issue(db, world, learner)
+    for learner in learners[9:]:
+        evaluate(db, world, learner, levels=ONE_NOT_YET)
+    rows = stats.open_data_rows(db)
+    assert rows[0] == ["table", "group", "key", "measure", "value"]
+    assert published(rows, "path", "enrolled") == {"all": 12}
+    assert published(rows, "path", "evaluated") == {"all": 12}
+    assert published(rows, "path", "issued") == {"all": None}  # 12 - 9 = 3 would show
+    assert published(rows, "path", "claimed") == {"all": 0}  # 9 apart from its base
+    assert published(rows, "path", "in_wallet") == {"all": 0}
+
+
+def test_open_data_names_no_person_and_no_record(db, path):
+    text = repr(stats.open_data_rows(db))
+    for learner in path.learners:
+        assert learner.name not in text
+    assert "Théo" not in text and "@" not in text and "learner:" not in text

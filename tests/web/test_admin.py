@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -29,6 +28,7 @@ from tests.helpers import (
     TEST_PASSWORD,
     count,
     csrf_token,
+    csv_rows,
     issue,
     make_world,
     settings_for,
@@ -424,7 +424,7 @@ def test_statistics_csv_export_has_headers_and_counts(client, world, admin, db):
     response = client.get("/admin/stats/micro_training.csv")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.text)))
+    rows = csv_rows(response)
     assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
                      "not_yet_acquired"],
                     ["tree-planting", "Planting a young tree", "1", "1", "0", "0"]]
@@ -441,8 +441,7 @@ def test_statistics_page_shows_each_table(client, world, admin, db):
 def test_statistics_csv_follows_the_filters_of_the_page(client, world, admin, db):
     issue(db, world, world.learners[0])
     assert "tree-planting" in client.get("/admin/stats/micro_training.csv?language=fr").text
-    rows = list(csv.reader(io.StringIO(
-        client.get("/admin/stats/micro_training.csv?language=pl").text)))
+    rows = csv_rows(client.get("/admin/stats/micro_training.csv?language=pl"))
     assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
                      "not_yet_acquired"]]
     page = client.get("/admin/stats?language=pl").text
@@ -469,13 +468,23 @@ def test_statistics_page_shows_the_learners_path_and_the_progress_toward_targets
     issue(db, world, world.learners[0])
     page = client.get("/admin/stats").text
     assert "The learner's path" in page and "Progress toward the targets" in page
-    rows = list(csv.reader(io.StringIO(client.get("/admin/stats/funnel.csv").text)))
+    rows = csv_rows(client.get("/admin/stats/funnel.csv"))
     assert rows[0][:7] == ["group", "key", "name", "enrolled", "enrolled_dropped", "evaluated",
                            "evaluated_dropped"]
     assert rows[1][:9] == ["all", "all", "", "1", "0", "1", "0", "1", "0"]
-    targets = list(csv.reader(io.StringIO(client.get("/admin/stats/targets.csv").text)))
+    targets = csv_rows(client.get("/admin/stats/targets.csv"))
     assert targets == [["partner", "name", "learners", "learners_target", "micro_trainings",
                         "micro_trainings_target"], ["agfe", "AGFE", "1", "", "1", ""]]
+
+
+def test_statistics_download_suits_the_readers_spreadsheet(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    rows = csv_rows(client.get("/admin/stats/partner.csv?lang=fr",
+                               headers={"Accept-Language": "fr"}), delimiter=";")
+    assert rows[1] == ["agfe", "AGFE", "1", "1", "0", "0"]
+    response = client.get("/admin/stats/partner.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert client.get("/admin/stats/partner.ods").status_code == 404
 
 
 # --- bulk issuance -----------------------------------------------------------------------------

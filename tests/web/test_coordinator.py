@@ -8,7 +8,7 @@ from sqlalchemy import select
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
 from issuer.store.models import Organisation, SigningKey, User
-from tests.helpers import TEST_PASSWORD, issue, make_organisation, submit
+from tests.helpers import TEST_PASSWORD, csv_rows, issue, make_organisation, submit
 
 NEW_PARTNER = {"name": "Fundacja Barka", "slug": "barka", "country_code": "pl",
                "default_language": "pl", "admin_email": "admin@barka.example.org"}
@@ -97,3 +97,18 @@ def test_a_target_out_of_range_is_a_form_error(client, db, world, coordinator, l
 def test_a_partner_admin_cannot_set_targets(client, db, world, login):
     login(world.admin)
     assert client.get("/coordinator/targets").status_code == 403
+
+
+def test_the_open_data_export_is_the_coordinators_and_names_nobody(client, db, world,
+                                                                  coordinator):
+    issue(db, world, world.learners[0])
+    rows = csv_rows(client.get("/coordinator/open-data.csv"))
+    assert rows[0] == ["table", "group", "key", "measure", "value"]
+    assert ["path", "all", "all", "issued", ""] in rows
+    assert "Zoé" not in repr(rows)
+    assert client.get("/coordinator/open-data.xlsx").mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_partner_admin_cannot_download_the_open_data(client, db, world, login):
+    login(world.admin)
+    assert client.get("/coordinator/open-data.csv").status_code == 403
