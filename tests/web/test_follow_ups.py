@@ -70,4 +70,5 @@ def test_the_charts_speak_the_readers_language_and_need_no_script(client, db, wo
     login(world.admin)
     page = client.get("/admin/stats?lang=fr", headers={"Accept-Language": "fr"}).text
     assert page.count('role="img"') == 4 and "<script" not in page
-    assert '<title id="chart-months-title">' in page
+    assert '<title id="chart-months-title">Badges délivrés par mois</title>' in page
+    assert "Le parcours de l’apprenant" in page
