@@ -14,7 +14,7 @@ import json
 import shutil
 import tempfile
 import tomllib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -666,6 +666,25 @@ def statistics():
                            month_name=stats_charts.month_name,
                            gestures=stats.gesture_acquisitions(db(), language, where),
                            charts=stats_charts.charts(progress, funnel, outcomes, months))
+
+
+@bp.route("/stats/summary.pdf")
+@login_required("admin")
+def statistics_summary():
+    """One A4 page of the selection's figures: a partner's, or the whole project's."""
+    language = current_language()
+    where = stats.parse_filter(db(), request.args, current_user())
+    partner = dict(stats.filter_choices(db(), current_user(), language).partners).get(
+        where.partner) if where.partner else _("the whole project")
+    period = " – ".join(value.isoformat() if value else "…" for value in (where.start, where.end))
+    pdf = stats_charts.summary(
+        _("SKY pilot: %(partner)s", partner=partner),
+        _("Period: %(period)s · made on %(day)s", period=period,
+          day=datetime.now(UTC).date().isoformat()),
+        stats.target_progress(db(), where), stats.learner_funnel(db(), language, where),
+        stats.outcome_report(db(), language, where), stats.monthly_acquisitions(db(), where))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="sky-summary.pdf"'})
 
 
 @bp.route("/stats/<dimension>.<any(csv, xlsx):kind>")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from issuer.rendering.charts import Bar, bar_chart, column_chart
+from issuer.rendering.summary import Section, summary_pdf
 from issuer.services import stats
 
 from .i18n import localised_date, localised_number
@@ -27,43 +28,68 @@ def situation_names() -> dict[str, str]:
             "unknown": _("Unknown")}
 
 
-def charts(progress: list[stats.TargetProgress], funnel: stats.PilotFunnel,
-           outcomes: stats.OutcomeReport, months: list[tuple[str, int]]) -> dict[str, Markup]:
-    """Every chart of the page, keyed by the section it illustrates."""
-    described = "; ".join
-    learners = [Bar(p.label, p.learners, p.learners_target) for p in progress]
-    names = step_names()
-    path = [Bar(names[step.step], step.count) for step in funnel.total.steps]
-    situations = situation_names()
+def chart_bars(progress: list[stats.TargetProgress], funnel: stats.PilotFunnel,
+               outcomes: stats.OutcomeReport, months: list[tuple[str, int]]
+               ) -> dict[str, list[Bar]]:
+    """The figures of each chart (the page's SVG and the PDF summary draw the same)."""
+    names, situations = step_names(), situation_names()
     six = {name: 0 for name in stats.OUTCOMES}
     for row in outcomes.theme:
         if row.months == 6:
             for name, value in row.situations.items():
                 six[name] += value
     return {
+        "targets": [Bar(p.label, p.learners, p.learners_target) for p in progress],
+        "path": [Bar(names[step.step], step.count) for step in funnel.total.steps],
+        "outcomes": [Bar(situations[name], value) for name, value in six.items()],
+        "months": [Bar(key, value) for key, value in months],
+    }
+
+
+def chart_titles() -> dict[str, str]:
+    return {"targets": _("Learners reached and the target of each partner"),
+            "path": _("The learner's path"), "outcomes": _("Situations at 6 months"),
+            "months": _("Badges issued per month")}
+
+
+def charts(progress: list[stats.TargetProgress], funnel: stats.PilotFunnel,
+           outcomes: stats.OutcomeReport, months: list[tuple[str, int]]) -> dict[str, Markup]:
+    """Every chart of the page, keyed by the section it illustrates."""
+    bars, titles = chart_bars(progress, funnel, outcomes, months), chart_titles()
+
+    def described(items: list[Bar]) -> str:
+        return "; ".join(f"{bar.label}: {localised_number(bar.value)}" for bar in items)
+
+    return {
         "targets": Markup(bar_chart(
-            "chart-targets", _("Learners reached and the target of each partner"),
-            described(_("%(partner)s: %(count)s of %(target)s", partner=bar.label,
+            "chart-targets", titles["targets"],
+            "; ".join(_("%(partner)s: %(count)s of %(target)s", partner=bar.label,
                         count=localised_number(bar.value),
                         target=localised_number(bar.target) if bar.target is not None
-                        else _("not set")) for bar in learners),
-            learners, localised_number)),
-        "path": Markup(bar_chart(
-            "chart-path", _("The learner's path"),
-            described(f"{bar.label}: {localised_number(bar.value)}" for bar in path),
-            path, localised_number)),
-        "outcomes": Markup(bar_chart(
-            "chart-outcomes", _("Situations at 6 months"),
-            described(f"{situations[name]}: {localised_number(value)}"
-                      for name, value in six.items()),
-            [Bar(situations[name], value) for name, value in six.items()],
-            localised_number)),
+                        else _("not set")) for bar in bars["targets"]),
+            bars["targets"], localised_number)),
+        "path": Markup(bar_chart("chart-path", titles["path"], described(bars["path"]),
+                                 bars["path"], localised_number)),
+        "outcomes": Markup(bar_chart("chart-outcomes", titles["outcomes"],
+                                     described(bars["outcomes"]), bars["outcomes"],
+                                     localised_number)),
         "months": Markup(column_chart(
-            "chart-months", _("Badges issued per month"),
-            described(f"{month_name(key)}: {localised_number(value)}" for key, value in months),
-            [Bar(month_name(key, short=True), value) for key, value in months],
+            "chart-months", titles["months"],
+            described([Bar(month_name(bar.label), bar.value) for bar in bars["months"]]),
+            [Bar(month_name(bar.label, short=True), bar.value) for bar in bars["months"]],
             localised_number)),
     }
+
+
+def summary(title: str, subtitle: str, progress: list[stats.TargetProgress],
+            funnel: stats.PilotFunnel, outcomes: stats.OutcomeReport,
+            months: list[tuple[str, int]]) -> bytes:
+    """The one-page PDF summary of the same figures, in the reader's language."""
+    bars, titles = chart_bars(progress, funnel, outcomes, months), chart_titles()
+    bars["months"] = [Bar(month_name(bar.label), bar.value) for bar in bars["months"]]
+    return summary_pdf(
+        title, subtitle, [Section(titles[key], bars[key]) for key in bars],
+        _("Counts only: no learner is named."), localised_number, _("%(count)s more not shown (see the page)."))
 
 
 def month_name(key: str, short: bool = False) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from tests.helpers import csv_rows, issue, make_world, submit
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import csv_rows, issue, make_coordinator, make_world, submit
 
 
 @pytest.fixture
@@ -72,3 +76,23 @@ def test_the_charts_speak_the_readers_language_and_need_no_script(client, db, wo
     assert page.count('role="img"') == 4 and "<script" not in page
     assert '<title id="chart-months-title">Badges délivrés par mois</title>' in page
     assert "Le parcours de l’apprenant" in page
+
+
+def test_a_one_page_pdf_summary_for_a_partner_and_for_the_whole_project(client, db, world,
+                                                                        login, tmp_path):
+    issue(db, world, world.learners[0])
+    login(world.admin)
+    response = client.get("/admin/stats/summary.pdf?lang=pl", headers={"Accept-Language": "pl"})
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "AGFE" in text and "Ścieżka uczestnika" in text and "Zoé" not in text
+    document = pypdfium2.PdfDocument(response.data)
+    image = document[0].render(scale=1.5).to_pil()
+    image.save(tmp_path / "summary.png")
+    document.close()
+    assert image.size[1] > image.size[0]  # A4 upright
+    login(make_coordinator(db))
+    whole = PdfReader(io.BytesIO(client.get("/admin/stats/summary.pdf").data))
+    assert "Pilotaż SKY: cały projekt" in whole.pages[0].extract_text()  # the language stays
