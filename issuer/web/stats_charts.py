@@ -89,7 +89,8 @@ def summary(title: str, subtitle: str, progress: list[stats.TargetProgress],
     bars["months"] = [Bar(month_name(bar.label), bar.value) for bar in bars["months"]]
     return summary_pdf(
         title, subtitle, [Section(titles[key], bars[key]) for key in bars],
-        _("Counts only: no learner is named."), localised_number, _("%(count)s more not shown (see the page)."))
+        _("Counts only: no learner is named."), localised_number,
+        _("%(count)s more not shown (see the page)."))
 
 
 def month_name(key: str, short: bool = False) -> str:
