@@ -43,7 +43,9 @@ def summary_pdf(title: str, subtitle: str, sections: Sequence[Section], note: st
     y = top - 22 * mm
     bottom = _MARGIN + 12 * mm
     room = (y - bottom) / _LINE - 2 * len(sections)
-    share = max(int(room // max(len(sections), 1)), 2)
+    needed = sum(len(section.bars) for section in sections)
+    # Every bar when they fit; else each section gets its share of the lines.
+    share = needed if needed <= room else max(int(room // max(len(sections), 1)), 2)
     for section in sections:
         Text(_MARGIN, y, _fit(section.heading, width, 11, True), 11, True).draw_pdf(pdf)
         y -= _LINE * 1.2
@@ -52,9 +54,10 @@ def summary_pdf(title: str, subtitle: str, sections: Sequence[Section], note: st
         scale = (width - _LABEL - 30 * mm) / top_value
         for bar in shown:
             Text(_MARGIN, y, _fit(bar.label, _LABEL - 3 * mm, 9), 9).draw_pdf(pdf)
-            pdf.setFillColor(BAR)
-            pdf.rect(_MARGIN + _LABEL, y - 0.8 * mm, bar.value * scale, _LINE * 0.6, stroke=0,
-                     fill=1)
+            if bar.value > 0:
+                pdf.setFillColor(BAR)
+                pdf.rect(_MARGIN + _LABEL, y - 0.8 * mm, bar.value * scale, _LINE * 0.6,
+                         stroke=0, fill=1)
             text = number(bar.value)
             end = bar.value * scale
             if bar.target is not None:
