@@ -9,6 +9,7 @@ and OID4VCI key proofs, a PNG with a chosen iTXt chunk.
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import io
 import json
@@ -147,6 +148,14 @@ def make_world(db, slug="agfe", learner_names=("Zoé Lefèvre", "Łukasz Wiśnie
     return World(org, admin, trainer, template, session, learners)
 
 
+def make_coordinator(db):
+    """The project coordinator, of CEC (created here), committed."""
+    with unit_of_work(db):
+        cec = make_organisation(db, slug="cec", name="CEC", country="BE")
+        return create_user(db, cec, "coordination@cec.example.org", "Claire Coord",
+                           "coordinator", TEST_PASSWORD)
+
+
 # --- the common steps ----------------------------------------------------------------------
 
 
@@ -177,6 +186,13 @@ def count(db, model, *where) -> int:
 
 
 # --- pages ---------------------------------------------------------------------------------
+
+
+def csv_rows(response, delimiter=",") -> list[list[str]]:
+    """The rows of a CSV download, after the UTF-8 byte order mark it starts with."""
+    text = response.get_data().decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
 
 
 def csrf_token(html: str) -> str:

@@ -21,6 +21,7 @@ from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
 from issuer.services.queue import JobQueue
+from issuer.services.views import ViewTally
 from issuer.store.db import make_engine, make_sessionmaker
 
 from . import (
@@ -37,6 +38,7 @@ from . import (
     trainer,
     wallet,
 )
+from . import follow_ups as follow_ups  # its routes join the trainer blueprint
 from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status
 from .extensions import app_config, close_db, csrf
@@ -109,6 +111,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
     app.teardown_appcontext(close_db)
     # Enqueuing only: the workers are `sky-badges worker`, or threads of `sky-badges serve`.
     app.extensions["sky_queue"] = JobQueue(settings)
+    app.extensions["sky_views"] = ViewTally(batch=app.config.get("VIEW_COUNT_BATCH", 50))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -15,7 +15,7 @@ import json
 import shutil
 import tempfile
 import tomllib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -50,6 +50,7 @@ from issuer.services import (
     unit_of_work,
 )
 from issuer.services.account_mail import compose_account_mail
+from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
 from issuer.store.models import (
     AchievementTemplate,
     ApiToken,
@@ -63,6 +64,7 @@ from issuer.store.models import (
 )
 from issuer.store.stacking_models import Endorsement
 
+from . import stats_charts
 from .auth import current_user, login_required
 from .extensions import db, job_queue, settings
 from .forms import (
@@ -746,28 +748,74 @@ def audit_log():
                            pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 # --- pilot statistics ------------------------------------------------------------------------
 
 
 @bp.route("/stats")
 @login_required("admin")
 def statistics():
-    """Issued / not yet acquired per partner, theme, micro-training and gesture."""
-    language = current_user().language or "en"
-    return render_template("admin/stats.html", statistics=stats.pilot_statistics(db(), language),
-                           dimensions=stats.DIMENSIONS)
+    """Assessed / issued / not yet acquired per partner, theme, micro-training and gesture, for
+    the period and filters asked for (a partner admin: their own organisation only)."""
+    language = current_language()
+    choices = stats.filter_choices(db(), current_user(), language)
+    try:
+        where = stats.parse_filter(db(), request.args, current_user())
+    except stats.InvalidFilter as error:
+        return render_template("admin/stats.html", statistics=None, where=None,
+                               choices=choices, filter_error=translated(error)), 422
+    progress = stats.target_progress(db(), where)
+    funnel = stats.learner_funnel(db(), language, where)
+    outcomes = stats.outcome_report(db(), language, where)
+    months = stats.monthly_acquisitions(db(), where)
+    return render_template("admin/stats.html", where=where, choices=choices, filter_error=None,
+                           statistics=stats.pilot_statistics(db(), language, where),
+                           funnel=funnel, progress=progress, outcomes=outcomes, months=months,
+                           steps=stats.FUNNEL_STEPS, step_names=stats_charts.step_names(),
+                           situation_keys=stats.OUTCOMES,
+                           situation_names=stats_charts.situation_names(),
+                           month_name=stats_charts.month_name,
+                           gestures=stats.gesture_acquisitions(db(), language, where),
+                           charts=stats_charts.charts(progress, funnel, outcomes, months))
 
 
-@bp.route("/stats/<dimension>.csv")
+@bp.route("/stats/summary.pdf")
 @login_required("admin")
-def statistics_csv(dimension: str):
-    """One table of the statistics as a CSV download."""
-    if dimension not in stats.DIMENSIONS:
+def statistics_summary():
+    """One A4 page of the selection's figures: a partner's, or the whole project's."""
+    language = current_language()
+    where = stats.parse_filter(db(), request.args, current_user())
+    partner = dict(stats.filter_choices(db(), current_user(), language).partners).get(
+        where.partner) if where.partner else _("the whole project")
+    period = " – ".join(value.isoformat() if value else "…" for value in (where.start, where.end))
+    pdf = stats_charts.summary(
+        _("SKY pilot: %(partner)s", partner=partner),
+        _("Period: %(period)s · made on %(day)s", period=period,
+          day=datetime.now(UTC).date().isoformat()),
+        stats.target_progress(db(), where), stats.learner_funnel(db(), language, where),
+        stats.outcome_report(db(), language, where), stats.monthly_acquisitions(db(), where))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="sky-summary.pdf"'})
+
+
+@bp.route("/stats/<dimension>.<any(csv, xlsx):kind>")
+@login_required("admin")
+def statistics_csv(dimension: str, kind: str):
+    """One table of the statistics, filtered as the page was, as a CSV or XLSX download made
+    for the reader's spreadsheet (exports.csv_for_spreadsheets)."""
+    if dimension not in stats.EXPORTS:
         abort(404)
-    language = current_user().language or "en"
-    text = stats.to_csv(stats.pilot_statistics(db(), language), dimension)
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="sky-statistics-{dimension}.csv"'})
+    where = stats.parse_filter(db(), request.args, current_user())
+    rows = stats.export_rows(db(), dimension, current_language(), where)
+    filename = f"sky-statistics-{dimension}.{kind}"
+    if kind == "xlsx":
+        return Response(xlsx_bytes(rows, dimension), mimetype=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(csv_for_spreadsheets(rows, current_language()),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 # --- bulk issuance from a CSV ----------------------------------------------------------------

@@ -7,15 +7,18 @@ and first key and invites its first admin, as `sky-badges org create` does.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from issuer.services import ServiceError, account_tokens, unit_of_work
+from issuer.services import ServiceError, account_tokens, stats, unit_of_work
+from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
 from issuer.services.organisations import onboard, partner_overview
+from issuer.store.models import Organisation
 
-from .admin import NO_STORE, invitation_notice
+from .admin import NO_STORE, XLSX, invitation_notice
 from .auth import current_user, login_required
 from .extensions import db
-from .forms import NewOrganisationForm
+from .forms import NewOrganisationForm, TargetForm
 from .i18n import translated
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -42,3 +45,34 @@ def index():
     return render_template("coordinator/index.html", form=form, invited=invited,
                            partners=partner_overview(db()),
                            invitation=account_tokens.INVITATION), status, NO_STORE
+
+
+@bp.route("/targets", methods=("GET", "POST"))
+@login_required("coordinator")
+def targets():
+    """Each partner's targets side by side with its progress; the coordinator edits them."""
+    form = TargetForm()
+    if form.validate_on_submit():
+        organisation = db().scalar(select(Organisation).where(
+            Organisation.slug == form.organisation.data))
+        if organisation is None:
+            abort(404)
+        with unit_of_work(db()):
+            stats.set_target(db(), organisation, form.learners.data, form.micro_trainings.data,
+                             current_user())
+        return redirect(url_for(".targets"), 303)
+    status = 422 if form.errors else 200
+    return render_template("coordinator/targets.html", form=form,
+                           progress=stats.target_progress(db())), status, NO_STORE
+
+
+@bp.route("/open-data.<any(csv, xlsx):kind>")
+@login_required("coordinator")
+def open_data(kind: str):
+    """The anonymised figures the project may publish (README: "Open data")."""
+    where = stats.parse_filter(db(), request.args, current_user())
+    rows = stats.open_data_rows(db(), where)
+    headers = {"Content-Disposition": f'attachment; filename="sky-open-data.{kind}"'}
+    if kind == "xlsx":
+        return Response(xlsx_bytes(rows, "open-data"), mimetype=XLSX, headers=headers)
+    return Response(csv_for_spreadsheets(rows, "en"), mimetype="text/csv", headers=headers)

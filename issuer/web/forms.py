@@ -245,6 +245,30 @@ class NewOrganisationForm(FlaskForm):
                              validators=[DataRequired(), _email(), Length(max=320)])
 
 
+class TargetForm(FlaskForm):
+    """One partner's targets for the pilot (the coordinator's form)."""
+
+    organisation = HiddenField(validators=[DataRequired(), Length(max=64)])
+    learners = IntegerField(_("Learners to reach"),
+                            validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+    micro_trainings = IntegerField(_("Micro-trainings to run"),
+                                   validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+
+
+class FollowUpForm(FlaskForm):
+    """A learner's situation 3 or 6 months after the training, as a trainer or adviser heard it."""
+
+    learner = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,12}$")])
+    months = SelectField(_("Follow-up"), choices=[SelectChoice("3", _("At 3 months")),
+                                                  SelectChoice("6", _("At 6 months"))])
+    situation = SelectField(_("Situation"), choices=[
+        SelectChoice("job", _("In a job")),
+        SelectChoice("further_training", _("In further training")),
+        SelectChoice("volunteering", _("Volunteering")),
+        SelectChoice("none", _("None of these")), SelectChoice("unknown", _("Unknown"))])
+    observed_on = DateField(_("On"), validators=[InputRequired()])
+
+
 class TrainerForm(FlaskForm):
     """A new account; its person is invited by e-mail to choose a password."""
 

@@ -37,7 +37,7 @@ from issuer.services.urls import former_base, public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
 from issuer.web.capacity import RETRY_AFTER_SECONDS, verification_slot
-from issuer.web.extensions import app_config, csrf, settings
+from issuer.web.extensions import app_config, count_view, csrf, settings
 from issuer.web.extensions import db as _db
 
 bp = Blueprint("public", __name__)
@@ -175,6 +175,7 @@ def verification_page(short_id: str):
         response = jsonify(publishing.report_json(report))
     else:
         response = _credential_page(db, credential, report)
+        count_view(credential.id)
     response.vary.add("Accept")
     response.cache_control.no_cache = True  # the verdict is live; always re-verify
     return response

@@ -195,7 +195,8 @@ def test_trainer_pages_have_no_wcag_violations(browser, request, service, seeded
                         ("evaluation (issued)", f"{session}/learners/{seeded.issued_learner_id}"),
                         ("evaluation (not yet)",
                          f"{session}/learners/{seeded.not_yet_learner_id}"),
-                        ("issued badge", f"/trainer/credentials/{seeded.credential_uuid}")):
+                        ("issued badge", f"/trainer/credentials/{seeded.credential_uuid}"),
+                        ("follow-ups", "/trainer/follow-ups")):
         visit(page, path, language, label, problems)
     page.goto(with_lang("/trainer/sessions/new", language))
     page.fill("#starts_on", "")  # a required date left empty: the form comes back with errors
@@ -225,6 +226,8 @@ def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, 
     audit(page, "revoke with errors", problems, language)
     visit(page, f"/admin/credentials/revoke?uuid={seeded.credential_uuid}", language,
           "revoke several", problems)
+    visit(page, "/admin/stats?from=2026-13-01", language, "statistics with a bad filter",
+          problems)
     assert not problems, _report(problems)
 
 
@@ -319,7 +322,8 @@ def test_public_page_at_200_percent_text_needs_no_horizontal_scroll(browser, req
 
 
 @pytest.mark.parametrize("path", ["/trainer/", "/trainer/sessions/{session}",
-                                  "/trainer/sessions/{session}/learners/{learner}"])
+                                  "/trainer/sessions/{session}/learners/{learner}",
+                                  "/trainer/follow-ups"])
 def test_trainer_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request, service,
                                                                     seeded, path):
     page = new_page(browser, request, service, viewport={"width": 320, "height": 640})

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from issuer.services import stats, unit_of_work
+from issuer.services import PermissionDenied, stats, unit_of_work
 from issuer.services.claims import bind_to_holder
 from issuer.services.consent import Consent
 from issuer.services.exports import spreadsheet_cell
 from issuer.services.issuing import save_assessment
 from issuer.services.learners import create_learner
 from issuer.services.revocation import revoke
-from tests.helpers import ONE_NOT_YET, evaluate, issue, make_world
+from tests.helpers import ONE_NOT_YET, evaluate, issue, make_coordinator, make_world
 
 
 @pytest.fixture
@@ -115,3 +117,66 @@ def test_ordinary_cells_and_numbers_are_written_as_they_are(value):
 def test_unknown_table_is_refused(db):
     with pytest.raises(ValueError, match="unknown statistics table 'learner'"):
         stats.to_csv(stats.pilot_statistics(db), "learner")
+
+
+# --- period and filters ------------------------------------------------------------------------
+
+
+def partner_rows(db, **where):
+    return rows(stats.pilot_statistics(db, where=stats.StatsFilter(**where)).partner)
+
+
+def test_the_period_counts_sessions_by_their_first_day_and_badges_by_their_day_of_issue(db, world):
+    issue(db, world, world.learners[0], now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    issue(db, world, world.learners[1], now=datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
+    assert partner_rows(db, start=date(2026, 3, 1), end=date(2026, 3, 31)) == [
+        ("agfe", "AGFE", 2, 1, 0, 0)]
+    assert partner_rows(db, start=date(2026, 4, 1), end=date(2026, 4, 1)) == [
+        ("agfe", "AGFE", 0, 1, 0, 0)]
+    assert partner_rows(db, end=date(2026, 3, 1)) == []
+
+
+def test_filters_by_partner_training_theme_trainer_and_language(db, pilot):
+    world, _other = pilot
+    assert partner_rows(db, partner="barka") == [("barka", "BARKA", 1, 1, 0, 0)]
+    assert partner_rows(db, training="tree-planting", theme="green-jobs") == rows(
+        stats.pilot_statistics(db).partner)
+    assert partner_rows(db, theme="digital") == []
+    assert partner_rows(db, trainer=world.trainer.id) == [("agfe", "AGFE", 3, 2, 1, 1)]
+    assert partner_rows(db, language="fr") == rows(stats.pilot_statistics(db).partner)
+    assert partner_rows(db, language="pl") == []
+
+
+def test_a_partner_admin_is_held_to_their_own_organisation(db, pilot):
+    world, _other = pilot
+    assert stats.parse_filter(db, {}, world.admin).partner == "agfe"
+    with pytest.raises(PermissionDenied):
+        stats.parse_filter(db, {"partner": "barka"}, world.admin)
+
+
+def test_the_coordinator_may_pick_any_partner_or_none(db, pilot):
+    coordinator = make_coordinator(db)
+    assert stats.parse_filter(db, {}, coordinator).partner is None
+    assert stats.parse_filter(db, {"partner": "barka"}, coordinator).partner == "barka"
+    assert stats.filter_choices(db, coordinator).partners == [
+        ("agfe", "AGFE"), ("barka", "BARKA"), ("cec", "CEC")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"from": "2026-13-01"}, "“2026-13-01” is not a date (YYYY-MM-DD) for “from”."),
+    ({"from": "2026-05-01", "to": "2026-04-01"}, "The period ends before it starts."),
+    ({"theme": "piracy"}, "“piracy” is not a known theme."),
+    ({"training": "nothing"}, "“nothing” is not a known training."),
+    ({"trainer": "999999"}, "“999999” is not a known trainer."),
+    ({"language": "xx"}, "“xx” is not a known language."),
+    ({"theme": "x" * 101}, "The filter “theme” is too long."),
+])
+def test_a_bad_filter_is_refused_with_a_message(db, pilot, args, message):
+    with pytest.raises(stats.InvalidFilter) as raised:
+        stats.parse_filter(db, args, pilot[0].admin)
+    assert str(raised.value) == message
+
+
+def test_a_coordinator_asking_for_an_unknown_partner_is_told(db, pilot):
+    with pytest.raises(stats.InvalidFilter, match="There is no partner “nobody”."):
+        stats.parse_filter(db, {"partner": "nobody"}, make_coordinator(db))

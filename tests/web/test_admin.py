@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -29,6 +28,7 @@ from tests.helpers import (
     TEST_PASSWORD,
     count,
     csrf_token,
+    csv_rows,
     issue,
     make_world,
     settings_for,
@@ -424,7 +424,7 @@ def test_statistics_csv_export_has_headers_and_counts(client, world, admin, db):
     response = client.get("/admin/stats/micro_training.csv")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.text)))
+    rows = csv_rows(response)
     assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
                      "not_yet_acquired"],
                     ["tree-planting", "Planting a young tree", "1", "1", "0", "0"]]
@@ -436,6 +436,55 @@ def test_statistics_page_shows_each_table(client, world, admin, db):
     for heading in ("Per partner", "Per theme", "Per micro-training", "Per gesture"):
         assert heading in page
     assert "AGFE" in page and "Dig the planting hole" in page
+
+
+def test_statistics_csv_follows_the_filters_of_the_page(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    assert "tree-planting" in client.get("/admin/stats/micro_training.csv?language=fr").text
+    rows = csv_rows(client.get("/admin/stats/micro_training.csv?language=pl"))
+    assert rows == [["micro_training", "name", "assessed", "issued", "revoked",
+                     "not_yet_acquired"]]
+    page = client.get("/admin/stats?language=pl").text
+    assert 'href="/admin/stats/partner.csv?partner=agfe&amp;language=pl"' in page
+
+
+def test_a_bad_statistics_filter_is_a_form_error(client, world, admin):
+    response = client.get("/admin/stats?from=yesterday")
+    assert response.status_code == 422
+    assert "“yesterday” is not a date (YYYY-MM-DD) for “from”." in response.text
+    assert client.get("/admin/stats/partner.csv?trainer=abc").status_code == 422
+
+
+def test_a_partner_admin_never_sees_another_partners_statistics(client, world, admin, db):
+    other = make_world(db, slug="barka", learner_names=("Jan Kowalski",))
+    issue(db, other, other.learners[0])
+    assert client.get("/admin/stats?partner=barka").status_code == 403
+    assert client.get("/admin/stats/partner.csv?partner=barka").status_code == 403
+    assert "barka" not in client.get("/admin/stats/partner.csv").text
+
+
+def test_statistics_page_shows_the_learners_path_and_the_progress_toward_targets(
+        client, world, admin, db):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    assert "The learner's path" in page and "Progress toward the targets" in page
+    rows = csv_rows(client.get("/admin/stats/funnel.csv"))
+    assert rows[0][:7] == ["group", "key", "name", "enrolled", "enrolled_dropped", "evaluated",
+                           "evaluated_dropped"]
+    assert rows[1][:9] == ["all", "all", "", "1", "0", "1", "0", "1", "0"]
+    targets = csv_rows(client.get("/admin/stats/targets.csv"))
+    assert targets == [["partner", "name", "learners", "learners_target", "micro_trainings",
+                        "micro_trainings_target"], ["agfe", "AGFE", "1", "", "1", ""]]
+
+
+def test_statistics_download_suits_the_readers_spreadsheet(client, world, admin, db):
+    issue(db, world, world.learners[0])
+    rows = csv_rows(client.get("/admin/stats/partner.csv?lang=fr",
+                               headers={"Accept-Language": "fr"}), delimiter=";")
+    assert rows[1] == ["agfe", "AGFE", "1", "1", "0", "0"]
+    response = client.get("/admin/stats/partner.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert client.get("/admin/stats/partner.ods").status_code == 404
 
 
 # --- bulk issuance -----------------------------------------------------------------------------

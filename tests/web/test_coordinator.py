@@ -8,7 +8,7 @@ from sqlalchemy import select
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
 from issuer.store.models import Organisation, SigningKey, User
-from tests.helpers import TEST_PASSWORD, issue, make_organisation, submit
+from tests.helpers import TEST_PASSWORD, csv_rows, issue, make_organisation, submit
 
 NEW_PARTNER = {"name": "Fundacja Barka", "slug": "barka", "country_code": "pl",
                "default_language": "pl", "admin_email": "admin@barka.example.org"}
@@ -64,3 +64,51 @@ def test_the_coordinator_lands_on_the_partners_and_still_runs_their_own_organisa
         client, coordinator):
     assert client.get("/admin/trainers").status_code == 200
     assert "Claire Coord" in client.get("/admin/trainers").text
+
+
+def test_the_coordinator_sees_every_partners_statistics_and_may_pick_one(client, db, world,
+                                                                        coordinator):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    assert '<option value="agfe">AGFE</option>' in page
+    assert '<option value="cec">CEC</option>' in page
+    assert "AGFE" in client.get("/admin/stats/partner.csv?partner=agfe").text
+    assert client.get("/admin/stats/partner.csv?partner=cec").text.count("\r\n") == 1
+
+
+def test_the_coordinator_sets_a_partners_targets_and_sees_every_partner_side_by_side(
+        client, db, world, coordinator):
+    issue(db, world, world.learners[0])
+    response = submit(client, "/coordinator/targets",
+                      {"organisation": "agfe", "learners": "25", "micro_trainings": "5"})
+    assert response.status_code == 303
+    page = client.get("/coordinator/targets").text
+    rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', page)
+    assert rows == [("AGFE", "1 / 25", "1 / 5"), ("CEC", "0 / —", "0 / —")]
+
+
+@pytest.mark.parametrize("learners", ["-1", "10001", "many", ""])
+def test_a_target_out_of_range_is_a_form_error(client, db, world, coordinator, learners):
+    response = submit(client, "/coordinator/targets",
+                      {"organisation": "agfe", "learners": learners, "micro_trainings": "5"})
+    assert response.status_code == 422
+
+
+def test_a_partner_admin_cannot_set_targets(client, db, world, login):
+    login(world.admin)
+    assert client.get("/coordinator/targets").status_code == 403
+
+
+def test_the_open_data_export_is_the_coordinators_and_names_nobody(client, db, world,
+                                                                  coordinator):
+    issue(db, world, world.learners[0])
+    rows = csv_rows(client.get("/coordinator/open-data.csv"))
+    assert rows[0] == ["table", "group", "key", "measure", "value"]
+    assert ["path", "all", "all", "issued", ""] in rows
+    assert "Zoé" not in repr(rows)
+    assert client.get("/coordinator/open-data.xlsx").mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_partner_admin_cannot_download_the_open_data(client, db, world, login):
+    login(world.admin)
+    assert client.get("/coordinator/open-data.csv").status_code == 403
