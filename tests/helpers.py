@@ -352,3 +352,20 @@ def run_together(app, jobs):
         thread.join()
     if errors:
         raise errors[0]
+
+
+@contextmanager
+def statements_of(engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block (a list filled as they run)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, _params, _context, _many):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
