@@ -94,6 +94,10 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
 VERDICT_CACHE_SIZE = 4096  # verdicts kept per process (a few kB each)
 _verdicts: OrderedDict[tuple, VerificationReport] = OrderedDict()
 _verdicts_lock = threading.Lock()
+# Verifications under way: a page read by many at once (a shared link) is verified once, and
+# the other readers wait for it at most VERIFY_WAIT seconds.
+_running: dict[tuple, threading.Event] = {}
+VERIFY_WAIT = 30
 
 
 def verify_stored_cached(db: Session, credential: Credential,
@@ -114,12 +118,25 @@ def verify_stored_cached(db: Session, credential: Credential,
         if report is not None:
             _verdicts.move_to_end(key)
             return report
-    report = verify_stored(db, credential, now)
-    with _verdicts_lock:
-        _verdicts[key] = report
-        while len(_verdicts) > VERDICT_CACHE_SIZE:
-            _verdicts.popitem(last=False)
-    return report
+        running = _running.get(key)
+        if running is None:
+            mine = _running[key] = threading.Event()
+    if running is not None:  # another thread verifies this very badge: its answer is ours
+        running.wait(VERIFY_WAIT)
+        with _verdicts_lock:
+            report = _verdicts.get(key)
+        return report if report is not None else verify_stored(db, credential, now)
+    try:
+        report = verify_stored(db, credential, now)
+        with _verdicts_lock:
+            _verdicts[key] = report
+            while len(_verdicts) > VERDICT_CACHE_SIZE:
+                _verdicts.popitem(last=False)
+        return report
+    finally:
+        with _verdicts_lock:
+            del _running[key]
+        mine.set()
 
 
 def _verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:

@@ -12,7 +12,7 @@ from issuer.services import unit_of_work
 from issuer.services.key_withdrawal import withdraw_key
 from issuer.services.revocation import revoke
 from issuer.services.verification import verify_stored, verify_stored_cached
-from tests.helpers import issue, statements_of
+from tests.helpers import issue, run_together, statements_of
 
 # Measured: 13 statements per view before the cache (credential, a rate-limit UPDATE, SELECT
 # and DELETE with their commit, two organisations, keys, status list, templates, learner),
@@ -73,3 +73,17 @@ def test_a_remembered_verdict_is_the_one_a_full_verification_gives(db, world):
     again = verify_stored_cached(db, credential, now=now)
     assert again is first  # from memory
     assert first.verdict == verify_stored(db, credential, now=now).verdict == "valid"
+
+
+def test_readers_at_once_share_one_verification(app, db, world):
+    credential = issue(db, world)
+    now = datetime.now(UTC)
+    reports = []
+
+    def read(session):
+        reports.append(verify_stored_cached(session, session.get(type(credential),
+                                                                 credential.id), now=now))
+
+    run_together(app, [read] * 4)
+    assert len(reports) == 4 and reports[0].verdict == "valid"
+    assert all(report is reports[0] for report in reports)  # one verification, one report
