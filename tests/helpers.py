@@ -544,3 +544,20 @@ def png_with_itxt(text: bytes, compressed: bool) -> bytes:
         ">I", zlib.crc32(b"iTXt" + data))
     png = image.getvalue()
     return png[:-12] + chunk + png[-12:]
+
+
+@contextmanager
+def statements_of(engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block (a list filled as they run)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, _params, _context, _many):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.core.errors import ResolutionError
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
 from issuer.fetch import SafeFetcher
-from issuer.store.models import Credential, Organisation, StatusList
+from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 
 from .base import settings_of
 from .keys import did_document, issuer_dids
@@ -85,6 +87,75 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
     return _with_public_reason(report, credential)
+
+
+# --- the verdict of a page, remembered while nothing it depends on changed ---------------------
+
+VERDICT_CACHE_SIZE = 4096  # verdicts kept per process (a few kB each)
+_verdicts: OrderedDict[tuple, VerificationReport] = OrderedDict()
+_verdicts_lock = threading.Lock()
+# Verifications under way: a page read by many at once (a shared link) is verified once, and
+# the other readers wait for it at most VERIFY_WAIT seconds.
+_running: dict[tuple, threading.Event] = {}
+VERIFY_WAIT = 30
+
+
+def verify_stored_cached(db: Session, credential: Credential,
+                         now: datetime | None = None) -> VerificationReport:
+    """`verify_stored`, answered from this process's memory when nothing it depends on changed.
+
+    The cache key is read from the database on every call (one small statement): the credential
+    (its stored bytes and revocation columns), every signing key (a new version, a withdrawal),
+    every organisation (the known issuers) and every status list's revision (a revocation
+    anywhere, endorsements included), and which side of validFrom / validUntil `now` is. Another
+    worker's revocation or key withdrawal therefore changes the key of the very next view in
+    every worker: no verdict outlives what it was made from. Treat the report as read-only.
+    """
+    now = now or datetime.now(UTC)
+    key = _verdict_key(db, credential, now)
+    with _verdicts_lock:
+        report = _verdicts.get(key)
+        if report is not None:
+            _verdicts.move_to_end(key)
+            return report
+        running = _running.get(key)
+        if running is None:
+            mine = _running[key] = threading.Event()
+    if running is not None:  # another thread verifies this very badge: its answer is ours
+        running.wait(VERIFY_WAIT)
+        with _verdicts_lock:
+            report = _verdicts.get(key)
+        return report if report is not None else verify_stored(db, credential, now)
+    try:
+        report = verify_stored(db, credential, now)
+        with _verdicts_lock:
+            _verdicts[key] = report
+            while len(_verdicts) > VERDICT_CACHE_SIZE:
+                _verdicts.popitem(last=False)
+        return report
+    finally:
+        with _verdicts_lock:
+            del _running[key]
+        mine.set()
+
+
+def _verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
+    keys, withdrawn = func.count(SigningKey.id), func.count(SigningKey.withdrawn_at)
+    state = db.execute(select(
+        select(keys).scalar_subquery(), select(func.max(SigningKey.id)).scalar_subquery(),
+        select(withdrawn).scalar_subquery(),
+        select(func.max(SigningKey.withdrawn_at)).scalar_subquery(),
+        select(func.count(Organisation.id)).scalar_subquery(),
+        select(func.max(Organisation.id)).scalar_subquery(),
+        select(func.count(StatusList.id)).scalar_subquery(),
+        select(func.coalesce(func.sum(StatusList.revision), 0)).scalar_subquery(),
+    )).one()
+    phase = (now < credential.valid_from,
+             credential.valid_until is not None and credential.valid_until < now)
+    return (db.get_bind().url.render_as_string(), tuple(site_bases(db)), tuple(state), phase,
+            credential.uuid, hash(credential.signed_json), credential.revoked_at,
+            credential.revocation_reason, credential.revocation_reason_code,
+            credential.revocation_reason_public)
 
 
 def known_issuers(db: Session) -> list[str]:

@@ -224,6 +224,9 @@ class Learner(Base):
     """The least personal data that works: a display name, optionally an e-mail and a wallet DID."""
 
     __tablename__ = "learner"
+    # Matching a learner by e-mail within an organisation (intake, bulk): migration 0020.
+    __table_args__ = (Index("ix_learner_organisation_email", "organisation_id",
+                            text("lower(email)")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     name: Mapped[str] = mapped_column(String(200))
@@ -369,6 +372,14 @@ class Credential(Base):
     """A signed OpenBadgeCredential exactly as issued."""
 
     __tablename__ = "credential"
+    # What the hot queries need at 100,000 badges (migration 0020): a learner's badges
+    # (stacking), wallet copies, a template's latest badge in a language, the admin's list.
+    __table_args__ = (
+        Index("ix_credential_learner_id", "learner_id"),
+        Index("ix_credential_supersedes_id", "supersedes_id"),
+        Index("ix_credential_template_language_issued", "template_pk", "language", "issued_at"),
+        Index("ix_credential_organisation_issued", "organisation_id", "issued_at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     short_id: Mapped[str] = mapped_column(String(16), unique=True)

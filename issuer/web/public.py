@@ -117,6 +117,8 @@ def _public_url(endpoint: str, **values) -> str:
 def _client_allowed(bucket: str, default_limit: int) -> bool:
     limit = app_config(f"PUBLIC_{bucket.upper()}_RATE_LIMIT", default_limit)
     key = f"{bucket}:{request.remote_addr or 'unknown'}"
+    if bucket == "page":  # read often: counted in batches while the client is far from it
+        return ratelimit.hit_batched(_db(), key, limit, RATE_WINDOW, utc_seconds())
     return ratelimit.hit(_db(), key, limit, RATE_WINDOW, utc_seconds())
 
 
@@ -169,7 +171,7 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = verification.verify_stored(db, credential)
+    report = verification.verify_stored_cached(db, credential)
     db.commit()  # keeps a status list signed during verification cached for the next reader
     if wanted == JSON:
         response = jsonify(publishing.report_json(report))
