@@ -63,7 +63,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_lifetime_minutes),
+        # The server ends a staff session (idle and maximum age, services/accounts.py); the
+        # cookie only has to outlive it. It is written when the session changes, not on every
+        # answer: a background request of the offline trainer app answered late would otherwise
+        # put back an older cookie and lose a message just flashed or a language just chosen.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),

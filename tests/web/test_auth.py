@@ -99,10 +99,20 @@ def test_next_parameter_returns_to_the_page_asked_for(client, world):
     assert response.headers["Location"] == "/trainer/sessions/1"
 
 
-def test_session_lifetime_comes_from_settings(tmp_path, database_url):
-    app = create_app(settings_for(tmp_path, database_url, SESSION_LIFETIME_MINUTES=30,
+def test_the_cookie_outlives_the_server_side_session_it_carries(tmp_path, database_url):
+    # The idle limit is the server's (tests/services/test_sessions.py); the cookie lasts as long
+    # as a session at most may.
+    app = create_app(settings_for(tmp_path, database_url, SESSION_MAX_HOURS=10,
                                   AUTO_MIGRATE=False))
-    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=10)
+
+
+def test_a_request_that_changes_nothing_does_not_rewrite_the_cookie(client, world, login):
+    """A background request answered late must not put back an older cookie (and with it lose
+    a message just flashed)."""
+    login(world.trainer)
+    client.get("/trainer/")  # the first page of the session keeps its form token in the cookie
+    assert "Set-Cookie" not in client.get("/trainer/").headers
 
 
 def test_session_cookie_is_http_only_and_same_site(client, world, login):
