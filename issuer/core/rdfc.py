@@ -11,9 +11,12 @@ It follows pyld's expansion step for step, for the part of JSON-LD credentials u
 containers (proofs), literals typed by the context, IRIs coerced by `@id`/`@vocab`. Anything
 else (a term that would be dropped, a relative IRI, `@list`, `@reverse`, language and index
 maps, inline contexts and value objects, blank node identifiers, control characters, nulls...)
-makes `canonical_nquads` return None: the caller then runs the full pyld algorithm, which
-handles it or reports the error. Differential tests hold the two paths to the same output
+makes `walk` return None: the caller then runs the full pyld algorithm, which handles it or
+reports the error. Differential tests hold the two paths to the same output
 (tests/core/test_rdfc.py).
+
+What a walk learns about a term in an active context (its IRI, container, scoped context,
+literal type) is kept as a plan beside that context, so a term met again costs a dict look-up.
 """
 
 from __future__ import annotations
@@ -30,43 +33,77 @@ from pyld.jsonld import JsonLdError, JsonLdProcessor
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
+XSD_DOUBLE = XSD + "double"
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")  # pyld's test, verbatim
 _KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DOUBLE_EXPONENT = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
 _CACHED_CONTEXTS = 512
-_REMEMBERED_TERMS = 8192
+_REMEMBERED_PLANS = 8192
 KEYWORDS = frozenset(PYLD_KEYWORDS)
+_BLANK = "_:c14n"  # a lone blank node is already labelled as RDFC-1.0 would label it
 
 
 class _Unsupported(Exception):
     """The document uses something this path does not handle: run the full algorithm."""
 
 
-def canonical_nquads(document: dict, options: dict) -> str | None:
-    """RDFC-1.0 N-Quads of `document`, or None when the full algorithm must decide.
+class Walk:
+    """The quads of one document, and where each of its top-level properties wrote its own.
+
+    A document's canonical form less one top-level property (a credential less its `proof`)
+    comes from the same walk: JSON-LD expands each property of a node on its own, and the
+    canonical form does not depend on how blank nodes were numbered.
+    """
+
+    def __init__(self, document: dict, loader: Any, quads: list[str], spans: dict,
+                 blank_nodes: int):
+        self.document = document
+        self.loader = loader
+        self.quads = quads
+        self.spans = spans  # key → (first quad, end quad, first blank node, end blank node)
+        self.blank_nodes = blank_nodes
+        self._canonical: dict[str | None, str | None] = {}
+
+    def canonical(self, without: str | None = None) -> str | None:
+        """RDFC-1.0 N-Quads of the document, less the top-level property `without`; None when
+        the full algorithm must decide (text or IRIs Oxigraph will not read)."""
+        if without not in self._canonical:
+            self._canonical[without] = self._canonicalize(without)
+        return self._canonical[without]
+
+    def _canonicalize(self, without: str | None) -> str | None:
+        quads, blank_kept = self.quads, range(self.blank_nodes)
+        if without in self.spans:
+            first, end, first_blank, end_blank = self.spans[without]
+            quads = quads[:first] + quads[end:]
+            blank_kept = [*range(first_blank), *range(end_blank, self.blank_nodes)]
+        if len(blank_kept) == 0 or list(blank_kept) == [0]:
+            # Nothing to relabel (the one blank node is _:c14n0): the sorted set of quads is
+            # the canonical form, as Oxigraph would write it.
+            text = "".join(sorted(set(quads)))
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return None  # a lone surrogate: as below, pyld decides
+            return text
+        try:
+            dataset = pyoxigraph.Dataset(pyoxigraph.parse(
+                "".join(quads).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS))
+        except (SyntaxError, UnicodeEncodeError):
+            return None  # an IRI or text pyld would write as is: let it
+        dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+        text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
+        # Sorted as pyld sorts; split at "\n" only, as text may hold U+2028 and other breaks.
+        return "".join(sorted(line + "\n" for line in text.split("\n")[:-1]))
+
+
+def walk(document: dict, options: dict) -> Walk | None:
+    """The quads of `document`, not canonical; None when the full algorithm must decide.
 
     `options` are pyld's context-processing options for the document's edition of the contexts
     (its loader and resolver). A result is also proof that safe-mode expansion passes.
     """
-    nquads = dataset_nquads(document, options)
-    if nquads is None:
-        return None
-    try:
-        dataset = pyoxigraph.Dataset(
-            pyoxigraph.parse(nquads.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
-        )
-    except (SyntaxError, UnicodeEncodeError):
-        return None  # an IRI or text pyld would write as is: let it
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
-    # Sorted as pyld sorts; split at "\n" only, as text may hold U+2028 and other line breaks.
-    return "".join(sorted(line + "\n" for line in text.split("\n")[:-1]))
-
-
-def dataset_nquads(document: dict, options: dict) -> str | None:
-    """The quads of `document` as N-Quads, not canonical; None when the full algorithm must
-    decide (a result is proof that safe-mode expansion passes)."""
     try:
         writer = _QuadWriter(options)
         writer.node(writer.top_context(document), None, document)
@@ -74,7 +111,28 @@ def dataset_nquads(document: dict, options: dict) -> str | None:
         # Malformed contexts ("a string", {"@vocab": null}) make pyld raise raw errors: the
         # full algorithm turns them into the named error the callers expect.
         return None
-    return "".join(writer.quads)
+    return Walk(document, options["documentLoader"], writer.quads, writer.spans,
+                writer.blank_nodes)
+
+
+def canonical_nquads(document: dict, options: dict) -> str | None:
+    """RDFC-1.0 N-Quads of `document`, or None when the full algorithm must decide."""
+    walked = walk(document, options)
+    return None if walked is None else walked.canonical()
+
+
+class _Plan:
+    """What one term means in one active context, for the values of a node's property."""
+
+    __slots__ = ("predicate", "in_graph", "active", "coerce", "datatype", "tagged")
+
+    def __init__(self, predicate, in_graph, active, coerce, datatype, tagged):
+        self.predicate = predicate  # the property's IRI
+        self.in_graph = in_graph  # a @graph container: each node is a named graph
+        self.active = active  # the context its values expand in (property-scoped)
+        self.coerce = coerce  # "@id" / "@vocab": strings are IRIs
+        self.datatype = datatype  # the literal type the context gives, or None
+        self.tagged = tagged  # a language or direction applies to plain strings
 
 
 class _QuadWriter:
@@ -84,12 +142,13 @@ class _QuadWriter:
         self.options = options
         self.cache = _context_cache(options)
         self.quads: list[str] = []
+        self.spans: dict[str, tuple[int, int, int, int]] = {}
         self.blank_nodes = 0
         self.graph = " "  # the current graph's name between subject-object and ".": default
 
     def blank_node(self) -> str:
         self.blank_nodes += 1
-        return f"_:b{self.blank_nodes}"
+        return f"{_BLANK}{self.blank_nodes - 1}"
 
     def top_context(self, document: dict) -> dict:
         urls = document.get("@context")
@@ -109,32 +168,28 @@ class _QuadWriter:
         self.cache.put(key, (result, active, local))
         return result
 
-    def term(self, active: dict, key: str) -> str | None:
-        """A key or type expanded in `active`, remembered: a few hundred terms come back."""
-        memo = self.cache.terms
-        try:
-            return memo[id(active), key]
-        except KeyError:
-            pass
-        expanded = _expand_iri(active, key, vocab=True)
-        if len(memo) >= _REMEMBERED_TERMS:
-            memo.clear()
-        memo[id(active), key] = expanded
-        return expanded
-
     def _process(self, active: dict, local: Any, **flags) -> dict:
         return JsonLdProcessor()._process_context(active, local, self.options, **flags)
 
+    def term(self, active: dict, key: str) -> str | None:
+        """A key or type expanded in `active`, remembered: a few hundred terms come back."""
+        plans = self.cache.plans(active)
+        try:
+            return plans["term", key]
+        except KeyError:
+            return self.cache.remember(plans, ("term", key), _expand_iri(active, key, vocab=True))
+
     def node(self, active: dict, active_property: str | None, element: dict) -> str:
         """Write the quads of a node object; return its N-Quads term."""
-        if "@context" in element and active_property is not None:
-            raise _Unsupported("embedded context")
         if active_property is not None:
+            if "@context" in element:
+                raise _Unsupported("embedded context")
             active = self._enter(active, active_property, element)
-        type_key, types, active = self._types(active, element)
+        keys = sorted(element)
+        type_key, types, active = self._types(active, element, keys)
         subject = None
         properties = []
-        for key in sorted(element):
+        for key in keys:
             if key == "@context" or key == type_key:
                 continue
             expanded = self.term(active, key)
@@ -142,21 +197,19 @@ class _QuadWriter:
                 if subject is not None or not isinstance(element[key], str):
                     raise _Unsupported("@id")
                 subject = _iri_term(_expand_iri(active, element[key], vocab=False))
-            elif (
-                expanded is None
-                or expanded.startswith(("@", "_:"))
-                or not _ABSOLUTE_IRI.match(expanded)
-            ):
-                raise _Unsupported(f"keyword or dropped term {key!r}")
             else:
-                properties.append((key, expanded))
+                properties.append((key, self._plan(active, key)))
         subject = subject or self.blank_node()
-        graph = self.graph
+        graph, quads = self.graph, self.quads
         for type_ in types:
-            self.quads.append(f"{subject} <{RDF_TYPE}> {type_}{graph}.\n")
-        for key, predicate in properties:
-            for value in self._values(active, key, element[key]):
-                self.quads.append(f"{subject} <{predicate}> {value}{graph}.\n")
+            quads.append(f"{subject} <{RDF_TYPE}> {type_}{graph}.\n")
+        for key, plan in properties:
+            first, first_blank = len(quads), self.blank_nodes
+            start = f"{subject} <{plan.predicate}> "
+            for value in self._values(plan, key, element[key]):
+                quads.append(f"{start}{value}{graph}.\n")
+            if active_property is None:
+                self.spans[key] = (first, len(quads), first_blank, self.blank_nodes)
         return subject
 
     def graph_node(self, active: dict, key: str, element: dict) -> str:
@@ -169,42 +222,65 @@ class _QuadWriter:
 
     def _enter(self, active: dict, active_property: str, element: dict) -> dict:
         """pyld's context switch on entering a nested node: revert, then property scope."""
-        property_scoped = _mapping(active, active_property).get("@context")
-        previous = active.get("previousContext")
-        if previous is not None and not (
-            len(element) == 1 and self.term(active, next(iter(element))) == "@id"
-        ):
-            active = previous
-        if property_scoped is not None:
-            active = self.scoped(active, property_scoped, True)
-        return active
+        only_id = len(element) == 1 and self.term(active, next(iter(element))) == "@id"
+        plans = self.cache.plans(active)
+        key = ("enter", active_property, only_id)
+        entered = plans.get(key)
+        if entered is None:
+            entered = active
+            property_scoped = _mapping(active, active_property).get("@context")
+            previous = active.get("previousContext")
+            if previous is not None and not only_id:
+                entered = previous
+            if property_scoped is not None:
+                entered = self.scoped(entered, property_scoped, True)
+            self.cache.remember(plans, key, entered)
+        return entered
 
-    def _types(self, active: dict, element: dict) -> tuple[str | None, list[str], dict]:
-        """The node's `@type` key, its expanded types and the context they scope."""
-        type_scoped = active
-        type_key, types = None, []
-        for key in sorted(element):
+    def _types(self, active: dict, element: dict, keys: list) -> tuple[str | None, list, dict]:
+        """The node's `@type` key, its types as N-Quads terms and the context they scope."""
+        type_key = None
+        for key in keys:
             if self.term(active, key) != "@type":
                 continue
             if type_key is not None:
                 raise _Unsupported("two @type keys")
             type_key = key
-            value = element[key]
-            types = value if isinstance(value, list) else [value]
-            if not all(isinstance(t, str) for t in types):
-                raise _Unsupported("@type value")
+        if type_key is None:
+            return None, [], active
+        value = element[type_key]
+        types = tuple(value) if isinstance(value, list) else (value,)
+        if not all(isinstance(t, str) for t in types):
+            raise _Unsupported("@type value")
+        plans = self.cache.plans(active)
+        known = plans.get(("types", types))
+        if known is None:
+            scoped = active
             for type_ in sorted(types):
-                local = _mapping(type_scoped, type_).get("@context")
+                local = _mapping(active, type_).get("@context")
                 if local is not None and local is not False:
-                    active = self.scoped(active, local, False)
-        expanded = [_iri_term(self.term(type_scoped, t)) for t in types]
-        return type_key, expanded, active
+                    scoped = self.scoped(scoped, local, False)
+            known = ([_iri_term(self.term(active, t)) for t in types], scoped)
+            self.cache.remember(plans, ("types", types), known)
+        return type_key, known[0], known[1]
 
-    def _values(self, active: dict, key: str, value: Any) -> list[str]:
-        """The N-Quads object terms of one property's value."""
+    def _plan(self, active: dict, key: str) -> _Plan:
+        plans = self.cache.plans(active)
+        plan = plans.get(("plan", key))
+        if plan is None:
+            plan = self.cache.remember(plans, ("plan", key), self._new_plan(active, key))
+        return plan
+
+    def _new_plan(self, active: dict, key: str) -> _Plan:
+        expanded = self.term(active, key)
+        if (
+            expanded is None
+            or expanded.startswith(("@", "_:"))
+            or not _ABSOLUTE_IRI.match(expanded)
+        ):
+            raise _Unsupported(f"keyword or dropped term {key!r}")
         mapping = _mapping(active, key)
         container = mapping.get("@container") or []
-        in_graph = "@graph" in container
         if (
             any(c not in ("@set", "@graph") for c in container)
             or mapping.get("reverse")
@@ -214,56 +290,75 @@ class _QuadWriter:
         term_active = active
         if "@context" in mapping:
             term_active = self.scoped(active, mapping["@context"], True)
-        items = value if isinstance(value, list) else [value]
+        # The literal's rules come from the term in the context its values expand in.
+        term_mapping = _mapping(term_active, key)
+        type_ = term_mapping.get("@type")
+        coerce = type_ if type_ in ("@id", "@vocab") else None
+        datatype = None if type_ in (None, "@id", "@vocab", "@none") else type_
+        tagged = datatype is None and (
+            _language_or_direction(term_active, term_mapping, "@language") is not None
+            or _language_or_direction(term_active, term_mapping, "@direction") is not None
+        )
+        return _Plan(expanded, "@graph" in container, term_active, coerce, datatype, tagged)
+
+    def _values(self, plan: _Plan, key: str, value: Any) -> list[str]:
+        """The N-Quads object terms of one property's value."""
+        items = value if isinstance(value, list) else (value,)
         terms = []
         for item in items:
-            if isinstance(item, dict) and item and in_graph:
-                terms.append(self.graph_node(term_active, key, item))
+            if type(item) is str:
+                terms.append(_string(plan, item))
             elif isinstance(item, dict) and item:
-                terms.append(self.node(term_active, key, item))
+                if plan.in_graph:
+                    terms.append(self.graph_node(plan.active, key, item))
+                else:
+                    terms.append(self.node(plan.active, key, item))
             elif isinstance(item, dict | list) or item is None:
                 raise _Unsupported("nested array, empty object or null")
-            elif in_graph:
+            elif plan.in_graph:
                 raise _Unsupported("a scalar in a @graph container")
             else:
-                terms.append(_literal(term_active, key, item))
+                terms.append(_literal(plan, item))
         return terms
 
 
-def _literal(active: dict, key: str, value: Any) -> str:
-    """pyld's value expansion and RDF conversion of a scalar, as one N-Quads term."""
-    mapping = _mapping(active, key)
-    type_ = mapping.get("@type")
-    if isinstance(value, str) and type_ in ("@id", "@vocab"):
-        return _iri_term(_expand_iri(active, value, vocab=type_ == "@vocab"))
-    if type_ in (None, "@id", "@vocab", "@none"):
-        type_ = None
-        if isinstance(value, str) and (
-            _language_or_direction(active, mapping, "@language") is not None
-            or _language_or_direction(active, mapping, "@direction") is not None
-        ):
-            raise _Unsupported("language-tagged string")
+def _string(plan: _Plan, value: str) -> str:
+    """A string value as one N-Quads term: an IRI when coerced, else a literal."""
+    if plan.in_graph:
+        raise _Unsupported("a scalar in a @graph container")
+    if plan.coerce is not None:
+        return _iri_term(_expand_iri(plan.active, value, vocab=plan.coerce == "@vocab"))
+    if plan.tagged:
+        raise _Unsupported("language-tagged string")
+    if plan.datatype == XSD_DOUBLE or _CONTROL.search(value):
+        raise _Unsupported("string pyld rewrites or escapes differently")
+    return _typed('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"',
+                  plan.datatype or XSD_STRING)
+
+
+def _literal(plan: _Plan, value: Any) -> str:
+    """pyld's value expansion and RDF conversion of a number or boolean, as one N-Quads term."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # as pyld and JavaScript: 5.0 is the integer 5
     if isinstance(value, bool):
         lexical, default = ("true" if value else "false"), XSD + "boolean"
     elif isinstance(value, float):
-        lexical, default = _canonical_double(value), XSD + "double"
+        lexical, default = _canonical_double(value), XSD_DOUBLE
     elif isinstance(value, int):
         if abs(value) >= 10**21:
             raise _Unsupported("big integer")
         lexical, default = str(value), XSD + "integer"
-    elif isinstance(value, str):
-        if type_ == XSD + "double" or _CONTROL.search(value):
-            raise _Unsupported("string pyld rewrites or escapes differently")
-        lexical, default = value, XSD_STRING
     else:
         raise _Unsupported("not a JSON scalar")
-    datatype = type_ or default
+    return _typed(f'"{lexical}"', plan.datatype or default)
+
+
+def _typed(literal: str, datatype: str) -> str:
+    if datatype == XSD_STRING:
+        return literal
     if not _ABSOLUTE_IRI.match(datatype) or datatype.startswith("_:"):
         raise _Unsupported("datatype")
-    literal = '"' + lexical.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return literal if datatype == XSD_STRING else f"{literal}^^<{datatype}>"
+    return f"{literal}^^<{datatype}>"
 
 
 def _language_or_direction(active: dict, mapping: dict, keyword: str) -> Any:
@@ -316,13 +411,15 @@ def _initial() -> dict:
 
 
 class _LRU:
-    """Processed contexts by key, the least recently used dropped beyond a bound; and terms
-    expanded in them, by the context's id (forgotten when a context is dropped)."""
+    """Processed contexts by key, the least recently used dropped beyond a bound; and the plans
+    made in each active context, kept with it (a plan is dropped when any context is)."""
 
     def __init__(self, maxsize: int):
         self.maxsize = maxsize
         self.entries: OrderedDict = OrderedDict()
-        self.terms: dict[tuple[int, str], str | None] = {}
+        # id(context) → (the context itself, so that its id stays its own; its plans)
+        self.plans_by_context: dict[int, tuple[dict, dict]] = {}
+        self.planned = 0
 
     def get(self, key):
         entry = self.entries.get(key)
@@ -334,7 +431,24 @@ class _LRU:
         self.entries[key] = value
         if len(self.entries) > self.maxsize:
             self.entries.popitem(last=False)
-            self.terms.clear()
+            self.plans_by_context.clear()
+            self.planned = 0
+        return value
+
+    def plans(self, active: dict) -> dict:
+        """The plans made in `active`, by what they answer."""
+        entry = self.plans_by_context.get(id(active))
+        if entry is None:
+            entry = self.plans_by_context[id(active)] = (active, {})
+        return entry[1]
+
+    def remember(self, plans: dict, key: tuple, value: Any) -> Any:
+        """Add a plan; beyond a bound, every plan is forgotten first (documents are data)."""
+        self.planned += 1
+        if self.planned > _REMEMBERED_PLANS:
+            self.plans_by_context.clear()
+            self.planned = 1
+        plans[key] = value
         return value
 
 
