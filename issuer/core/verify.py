@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import baking, jsonld, limits, proofs, schema, vc_model
+from . import baking, jsonld, limits, proofs, rdfc, schema, vc_model
 from . import jwt as vc_jwt
 from .builders import hash_identity as hash_identity  # re-exported: verifiers check hashes
 from .errors import BadgeError
@@ -160,6 +160,7 @@ class _Run:
         self.report = VerificationReport()
         self.credential: dict = {}
         self.jwt_result: Any = None
+        self.walked: rdfc.Walk | None = None  # the safe-mode check's, reused for the proof
         self.notes_seen = len(options.resolver.notes)
 
     # --- recording ---------------------------------------------------------------------------
@@ -342,7 +343,7 @@ class _Run:
         first_error = None
         for position, (variant, loader) in enumerate(candidates):
             try:
-                jsonld.check_safe_mode(self.credential, loader)
+                self.walked = jsonld.check_safe_mode(self.credential, loader)
             except BadgeError as error:
                 first_error = first_error or error
                 continue
@@ -382,7 +383,8 @@ class _Run:
                 failures = failures or [_work_limit_reached()]
                 break
             results = [
-                proofs.verify_proof(self.credential, p, self.options.resolver, loader)
+                proofs.verify_proof(self.credential, p, self.options.resolver, loader,
+                                    walked=self.walked)
                 for p in all_proofs
             ]
             if all(r.valid for r in results):  # a proof set is valid when each proof is
