@@ -3,8 +3,10 @@
 pyld expands, converts to RDF and canonicalises in pure Python, processing the Open Badges
 contexts again for every document; that is ~95 % of a signature. This path walks the compacted
 document once and writes its quads directly, with active contexts that pyld processed once and
-that are kept (the contexts are a closed, bundled set), then canonicalises with Oxigraph's
-RDFC-1.0 (Rust).
+that are kept (the contexts are a closed, bundled set), then labels its blank nodes as RDFC-1.0
+does. A credential is a tree whose blank nodes nearly always differ in their first-degree hashes
+(RDFC-1.0 §4.6), which settle the labels at once; when two do not, Oxigraph's RDFC-1.0 (Rust)
+runs the whole algorithm.
 
 It follows pyld's expansion step for step, for the part of JSON-LD credentials use: node objects,
 `@id`/`@type` and their aliases, type- and property-scoped contexts, `@set` arrays, `@graph`
@@ -21,6 +23,7 @@ literal type) is kept as a plan beside that context, so a term met again costs a
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -41,7 +44,7 @@ _DOUBLE_EXPONENT = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
 _CACHED_CONTEXTS = 512
 _REMEMBERED_PLANS = 8192
 KEYWORDS = frozenset(PYLD_KEYWORDS)
-_BLANK = "_:c14n"  # a lone blank node is already labelled as RDFC-1.0 would label it
+_RDF_TYPE_TERM = f"<{RDF_TYPE}>"
 
 
 class _Unsupported(Exception):
@@ -56,46 +59,74 @@ class Walk:
     canonical form does not depend on how blank nodes were numbered.
     """
 
-    def __init__(self, document: dict, loader: Any, quads: list[str], spans: dict,
-                 blank_nodes: int):
+    def __init__(self, document: dict, loader: Any, quads: list[tuple], spans: dict):
         self.document = document
         self.loader = loader
-        self.quads = quads
-        self.spans = spans  # key → (first quad, end quad, first blank node, end blank node)
-        self.blank_nodes = blank_nodes
+        self.quads = quads  # (subject, predicate, object, graph) N-Quads terms; graph "" default
+        self.spans = spans  # top-level key → (first quad, end quad)
         self._canonical: dict[str | None, str | None] = {}
 
     def canonical(self, without: str | None = None) -> str | None:
         """RDFC-1.0 N-Quads of the document, less the top-level property `without`; None when
         the full algorithm must decide (text or IRIs Oxigraph will not read)."""
         if without not in self._canonical:
-            self._canonical[without] = self._canonicalize(without)
+            quads = self.quads
+            if without in self.spans:
+                first, end = self.spans[without]
+                quads = quads[:first] + quads[end:]
+            self._canonical[without] = _canonicalize(list(dict.fromkeys(quads)))
         return self._canonical[without]
 
-    def _canonicalize(self, without: str | None) -> str | None:
-        quads, blank_kept = self.quads, range(self.blank_nodes)
-        if without in self.spans:
-            first, end, first_blank, end_blank = self.spans[without]
-            quads = quads[:first] + quads[end:]
-            blank_kept = [*range(first_blank), *range(end_blank, self.blank_nodes)]
-        if len(blank_kept) == 0 or list(blank_kept) == [0]:
-            # Nothing to relabel (the one blank node is _:c14n0): the sorted set of quads is
-            # the canonical form, as Oxigraph would write it.
-            text = "".join(sorted(set(quads)))
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                return None  # a lone surrogate: as below, pyld decides
-            return text
-        try:
-            dataset = pyoxigraph.Dataset(pyoxigraph.parse(
-                "".join(quads).encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS))
-        except (SyntaxError, UnicodeEncodeError):
-            return None  # an IRI or text pyld would write as is: let it
-        dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-        text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
-        # Sorted as pyld sorts; split at "\n" only, as text may hold U+2028 and other breaks.
-        return "".join(sorted(line + "\n" for line in text.split("\n")[:-1]))
+
+def _canonicalize(quads: list[tuple]) -> str | None:
+    """RDFC-1.0 N-Quads of a set of quads, sorted as pyld sorts them."""
+    try:
+        labels = _first_degree_labels(quads)
+    except UnicodeEncodeError:
+        return None  # a lone surrogate: pyld decides
+    if labels is not None:
+        return "".join(sorted(_line(*(labels.get(t, t) for t in quad)) for quad in quads))
+    try:
+        dataset = pyoxigraph.Dataset(pyoxigraph.parse(
+            "".join(_line(*quad) for quad in quads).encode("utf-8"),
+            format=pyoxigraph.RdfFormat.N_QUADS))
+    except (SyntaxError, UnicodeEncodeError):
+        return None  # an IRI or text pyld would write as is: let it
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
+    # Split at "\n" only, as text may hold U+2028 and other line breaks.
+    return "".join(sorted(line + "\n" for line in text.split("\n")[:-1]))
+
+
+def _first_degree_labels(quads: list[tuple]) -> dict[str, str] | None:
+    """Canonical labels of the blank nodes when their first-degree hashes all differ
+    (RDFC-1.0 §4.4 steps 3–5; §4.6); None when two are equal and the n-degree hashes decide."""
+    mentions: dict[str, list[tuple]] = {}
+    for quad in quads:
+        for term in (quad[0], quad[2], quad[3]):
+            if term[:2] == "_:":
+                listed = mentions.get(term)
+                if listed is None:
+                    mentions[term] = [quad]
+                elif listed[-1] is not quad:
+                    listed.append(quad)
+    by_hash = {}
+    for node, listed in mentions.items():
+        lines = sorted(
+            _line(*(("_:a" if t == node else "_:z") if t[:2] == "_:" else t for t in quad))
+            for quad in listed
+        )
+        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        if digest in by_hash:
+            return None
+        by_hash[digest] = node
+    return {by_hash[digest]: f"_:c14n{n}" for n, digest in enumerate(sorted(by_hash))}
+
+
+def _line(subject: str, predicate: str, object_: str, graph: str) -> str:
+    if graph:
+        return f"{subject} {predicate} {object_} {graph} .\n"
+    return f"{subject} {predicate} {object_} .\n"
 
 
 def walk(document: dict, options: dict) -> Walk | None:
@@ -111,8 +142,7 @@ def walk(document: dict, options: dict) -> Walk | None:
         # Malformed contexts ("a string", {"@vocab": null}) make pyld raise raw errors: the
         # full algorithm turns them into the named error the callers expect.
         return None
-    return Walk(document, options["documentLoader"], writer.quads, writer.spans,
-                writer.blank_nodes)
+    return Walk(document, options["documentLoader"], writer.quads, writer.spans)
 
 
 def canonical_nquads(document: dict, options: dict) -> str | None:
@@ -127,7 +157,7 @@ class _Plan:
     __slots__ = ("predicate", "in_graph", "active", "coerce", "datatype", "tagged")
 
     def __init__(self, predicate, in_graph, active, coerce, datatype, tagged):
-        self.predicate = predicate  # the property's IRI
+        self.predicate = predicate  # the property's IRI, as an N-Quads term
         self.in_graph = in_graph  # a @graph container: each node is a named graph
         self.active = active  # the context its values expand in (property-scoped)
         self.coerce = coerce  # "@id" / "@vocab": strings are IRIs
@@ -141,14 +171,14 @@ class _QuadWriter:
     def __init__(self, options: dict):
         self.options = options
         self.cache = _context_cache(options)
-        self.quads: list[str] = []
-        self.spans: dict[str, tuple[int, int, int, int]] = {}
+        self.quads: list[tuple[str, str, str, str]] = []
+        self.spans: dict[str, tuple[int, int]] = {}
         self.blank_nodes = 0
-        self.graph = " "  # the current graph's name between subject-object and ".": default
+        self.graph = ""  # the current graph's name: the default graph
 
     def blank_node(self) -> str:
         self.blank_nodes += 1
-        return f"{_BLANK}{self.blank_nodes - 1}"
+        return f"_:b{self.blank_nodes}"
 
     def top_context(self, document: dict) -> dict:
         urls = document.get("@context")
@@ -202,20 +232,19 @@ class _QuadWriter:
         subject = subject or self.blank_node()
         graph, quads = self.graph, self.quads
         for type_ in types:
-            quads.append(f"{subject} <{RDF_TYPE}> {type_}{graph}.\n")
+            quads.append((subject, _RDF_TYPE_TERM, type_, graph))
         for key, plan in properties:
-            first, first_blank = len(quads), self.blank_nodes
-            start = f"{subject} <{plan.predicate}> "
+            first, predicate = len(quads), plan.predicate
             for value in self._values(plan, key, element[key]):
-                quads.append(f"{start}{value}{graph}.\n")
+                quads.append((subject, predicate, value, graph))
             if active_property is None:
-                self.spans[key] = (first, len(quads), first_blank, self.blank_nodes)
+                self.spans[key] = (first, len(quads))
         return subject
 
     def graph_node(self, active: dict, key: str, element: dict) -> str:
         """A node in a `@graph` container (a proof): its own graph, named by a blank node."""
         outer, name = self.graph, self.blank_node()
-        self.graph = f" {name} "
+        self.graph = name
         self.node(active, key, element)
         self.graph = outer
         return name
@@ -299,7 +328,8 @@ class _QuadWriter:
             _language_or_direction(term_active, term_mapping, "@language") is not None
             or _language_or_direction(term_active, term_mapping, "@direction") is not None
         )
-        return _Plan(expanded, "@graph" in container, term_active, coerce, datatype, tagged)
+        return _Plan(f"<{expanded}>", "@graph" in container, term_active, coerce, datatype,
+                     tagged)
 
     def _values(self, plan: _Plan, key: str, value: Any) -> list[str]:
         """The N-Quads object terms of one property's value."""

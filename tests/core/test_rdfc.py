@@ -90,6 +90,14 @@ def test_a_signed_credential_and_its_proof_take_the_fast_path():
     assert assert_same_as_pyld(config) is not None
 
 
+def test_twin_blank_nodes_are_labelled_by_the_full_algorithm():
+    document = rich_credential("did:example:issuer")
+    document["evidence"].append(copy.deepcopy(document["evidence"][0]))
+    assert rdfc._first_degree_labels(rdfc.walk(document, jsonld._options(
+        jsonld.default_loader())).quads) is None
+    assert assert_same_as_pyld(document) is not None
+
+
 def test_a_lone_blank_node_is_labelled_as_canonicalisation_labels_it():
     config = {"@context": rich_credential("did:example:issuer")["@context"],
               "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
