@@ -70,27 +70,34 @@ def parse_json(text: str | bytes) -> Any:
 
 def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
     """Raise LimitError when `value` nests arrays/objects deeper than `limit` (no recursion)."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if not isinstance(item, dict | list):
-            continue
-        if depth > limit:
-            raise _too_deep(limit)
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    level, depth = [value], 0
+    while level:  # one nesting level at a time: list.extend does the walking
+        depth += 1
+        below: list = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.values())
+            elif isinstance(item, list):
+                below.extend(item)
+            else:
+                continue
+            if depth > limit:
+                raise _too_deep(limit)
+        level = below
 
 
 def count_nodes(value: Any) -> int:
     """The number of JSON values in `value`, itself included (no recursion)."""
-    count, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        count += 1
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
+    count, level = 0, [value]
+    while level:
+        count += len(level)
+        below: list = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.values())
+            elif isinstance(item, list):
+                below.extend(item)
+        level = below
     return count
 
 
