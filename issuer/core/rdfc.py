@@ -215,21 +215,18 @@ class _QuadWriter:
             if "@context" in element:
                 raise _Unsupported("embedded context")
             active = self._enter(active, active_property, element)
-        keys = sorted(element)
-        type_key, types, active = self._types(active, element, keys)
-        subject = None
-        properties = []
-        for key in keys:
-            if key == "@context" or key == type_key:
-                continue
-            expanded = self.term(active, key)
-            if expanded == "@id":
-                if subject is not None or not isinstance(element[key], str):
-                    raise _Unsupported("@id")
-                subject = _iri_term(_expand_iri(active, element[key], vocab=False))
-            else:
-                properties.append((key, self._plan(active, key)))
-        subject = subject or self.blank_node()
+        keys = tuple(sorted(element))
+        type_key = self._type_key(active, keys)
+        types: list[str] = []
+        if type_key is not None:
+            types, active = self._types(active, element[type_key])
+        id_key, properties = self._layout(active, keys, type_key)
+        if id_key is None:
+            subject = self.blank_node()
+        elif isinstance(element[id_key], str):
+            subject = _iri_term(_expand_iri(active, element[id_key], vocab=False))
+        else:
+            raise _Unsupported("@id")
         graph, quads = self.graph, self.quads
         for type_ in types:
             quads.append((subject, _RDF_TYPE_TERM, type_, graph))
@@ -266,18 +263,20 @@ class _QuadWriter:
             self.cache.remember(plans, key, entered)
         return entered
 
-    def _types(self, active: dict, element: dict, keys: list) -> tuple[str | None, list, dict]:
-        """The node's `@type` key, its types as N-Quads terms and the context they scope."""
-        type_key = None
-        for key in keys:
-            if self.term(active, key) != "@type":
-                continue
-            if type_key is not None:
-                raise _Unsupported("two @type keys")
-            type_key = key
-        if type_key is None:
-            return None, [], active
-        value = element[type_key]
+    def _type_key(self, active: dict, keys: tuple) -> str | None:
+        """The one key of a node with these keys that is `@type` or an alias of it."""
+        plans = self.cache.plans(active)
+        try:
+            return plans["type key", keys]
+        except KeyError:
+            pass
+        found = [key for key in keys if self.term(active, key) == "@type"]
+        if len(found) > 1:
+            raise _Unsupported("two @type keys")
+        return self.cache.remember(plans, ("type key", keys), found[0] if found else None)
+
+    def _types(self, active: dict, value: Any) -> tuple[list[str], dict]:
+        """A node's types as N-Quads terms, and the context they scope."""
         types = tuple(value) if isinstance(value, list) else (value,)
         if not all(isinstance(t, str) for t in types):
             raise _Unsupported("@type value")
@@ -291,7 +290,26 @@ class _QuadWriter:
                     scoped = self.scoped(scoped, local, False)
             known = ([_iri_term(self.term(active, t)) for t in types], scoped)
             self.cache.remember(plans, ("types", types), known)
-        return type_key, known[0], known[1]
+        return known
+
+    def _layout(self, active: dict, keys: tuple, type_key: str | None) -> tuple:
+        """A node's `@id` key (or None) and the plan of each of its other properties."""
+        plans = self.cache.plans(active)
+        try:
+            return plans["layout", keys, type_key]
+        except KeyError:
+            pass
+        id_key, properties = None, []
+        for key in keys:
+            if key == "@context" or key == type_key:
+                continue
+            if self.term(active, key) == "@id":
+                if id_key is not None:
+                    raise _Unsupported("@id")
+                id_key = key
+            else:
+                properties.append((key, self._plan(active, key)))
+        return self.cache.remember(plans, ("layout", keys, type_key), (id_key, properties))
 
     def _plan(self, active: dict, key: str) -> _Plan:
         plans = self.cache.plans(active)
