@@ -85,7 +85,8 @@ def _canonicalize(quads: list[tuple]) -> str | None:
     except UnicodeEncodeError:
         return None  # a lone surrogate: pyld decides
     if labels is not None:
-        return "".join(sorted(_line(*(labels.get(t, t) for t in quad)) for quad in quads))
+        get = labels.get
+        return "".join(sorted([_line(get(s, s), p, get(o, o), get(g, g)) for s, p, o, g in quads]))
     try:
         dataset = pyoxigraph.Dataset(pyoxigraph.parse(
             "".join(_line(*quad) for quad in quads).encode("utf-8"),
@@ -103,7 +104,8 @@ def _first_degree_labels(quads: list[tuple]) -> dict[str, str] | None:
     (RDFC-1.0 §4.4 steps 3–5; §4.6); None when two are equal and the n-degree hashes decide."""
     mentions: dict[str, list[tuple]] = {}
     for quad in quads:
-        for term in (quad[0], quad[2], quad[3]):
+        subject, _, object_, graph = quad
+        for term in (subject, object_, graph):
             if term[:2] == "_:":
                 listed = mentions.get(term)
                 if listed is None:
@@ -112,10 +114,16 @@ def _first_degree_labels(quads: list[tuple]) -> dict[str, str] | None:
                     listed.append(quad)
     by_hash = {}
     for node, listed in mentions.items():
-        lines = sorted(
-            _line(*(("_:a" if t == node else "_:z") if t[:2] == "_:" else t for t in quad))
-            for quad in listed
-        )
+        lines = []
+        for subject, predicate, object_, graph in listed:
+            if subject[:2] == "_:":
+                subject = "_:a" if subject == node else "_:z"
+            if object_[:2] == "_:":
+                object_ = "_:a" if object_ == node else "_:z"
+            if graph[:2] == "_:":
+                graph = "_:a" if graph == node else "_:z"
+            lines.append(_line(subject, predicate, object_, graph))
+        lines.sort()
         digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
         if digest in by_hash:
             return None
