@@ -45,6 +45,7 @@ _CACHED_CONTEXTS = 512
 _REMEMBERED_PLANS = 8192
 KEYWORDS = frozenset(PYLD_KEYWORDS)
 _RDF_TYPE_TERM = f"<{RDF_TYPE}>"
+_UNPLANNED = object()
 
 
 class _Unsupported(Exception):
@@ -112,6 +113,8 @@ def _first_degree_labels(quads: list[tuple]) -> dict[str, str] | None:
                     mentions[term] = [quad]
                 elif listed[-1] is not quad:
                     listed.append(quad)
+    if len(mentions) < 2:  # nothing to order: a lone blank node is _:c14n0
+        return {node: "_:c14n0" for node in mentions}
     by_hash = {}
     for node, listed in mentions.items():
         lines = []
@@ -162,7 +165,7 @@ def canonical_nquads(document: dict, options: dict) -> str | None:
 class _Plan:
     """What one term means in one active context, for the values of a node's property."""
 
-    __slots__ = ("predicate", "in_graph", "active", "coerce", "datatype", "tagged")
+    __slots__ = ("predicate", "in_graph", "active", "coerce", "datatype", "string_suffix")
 
     def __init__(self, predicate, in_graph, active, coerce, datatype, tagged):
         self.predicate = predicate  # the property's IRI, as an N-Quads term
@@ -170,7 +173,14 @@ class _Plan:
         self.active = active  # the context its values expand in (property-scoped)
         self.coerce = coerce  # "@id" / "@vocab": strings are IRIs
         self.datatype = datatype  # the literal type the context gives, or None
-        self.tagged = tagged  # a language or direction applies to plain strings
+        # What follows a string literal's closing quote; None: pyld must write it (a language
+        # or direction applies, or it would rewrite an xsd:double string).
+        self.string_suffix = None
+        if not tagged and datatype != XSD_DOUBLE:
+            try:
+                self.string_suffix = _typed("", datatype or XSD_STRING)
+            except _Unsupported:
+                pass
 
 
 class _QuadWriter:
@@ -224,11 +234,16 @@ class _QuadWriter:
                 raise _Unsupported("embedded context")
             active = self._enter(active, active_property, element)
         keys = tuple(sorted(element))
-        type_key = self._type_key(active, keys)
+        plans = self.cache.plans(active)
+        type_key = plans.get(("type key", keys), _UNPLANNED)
+        if type_key is _UNPLANNED:
+            type_key = self._type_key(active, keys)
         types: list[str] = []
         if type_key is not None:
             types, active = self._types(active, element[type_key])
-        id_key, properties = self._layout(active, keys, type_key)
+            plans = self.cache.plans(active)
+        layout = plans.get(("layout", keys, type_key))
+        id_key, properties = layout or self._layout(active, keys, type_key)
         if id_key is None:
             subject = self.blank_node()
         elif isinstance(element[id_key], str):
@@ -274,10 +289,6 @@ class _QuadWriter:
     def _type_key(self, active: dict, keys: tuple) -> str | None:
         """The one key of a node with these keys that is `@type` or an alias of it."""
         plans = self.cache.plans(active)
-        try:
-            return plans["type key", keys]
-        except KeyError:
-            pass
         found = [key for key in keys if self.term(active, key) == "@type"]
         if len(found) > 1:
             raise _Unsupported("two @type keys")
@@ -303,10 +314,6 @@ class _QuadWriter:
     def _layout(self, active: dict, keys: tuple, type_key: str | None) -> tuple:
         """A node's `@id` key (or None) and the plan of each of its other properties."""
         plans = self.cache.plans(active)
-        try:
-            return plans["layout", keys, type_key]
-        except KeyError:
-            pass
         id_key, properties = None, []
         for key in keys:
             if key == "@context" or key == type_key:
@@ -384,12 +391,12 @@ def _string(plan: _Plan, value: str) -> str:
         raise _Unsupported("a scalar in a @graph container")
     if plan.coerce is not None:
         return _iri_term(_expand_iri(plan.active, value, vocab=plan.coerce == "@vocab"))
-    if plan.tagged:
-        raise _Unsupported("language-tagged string")
-    if plan.datatype == XSD_DOUBLE or _CONTROL.search(value):
-        raise _Unsupported("string pyld rewrites or escapes differently")
-    return _typed('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"',
-                  plan.datatype or XSD_STRING)
+    suffix = plan.string_suffix
+    if suffix is None or _CONTROL.search(value):
+        raise _Unsupported("language-tagged, xsd:double or control characters: pyld decides")
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"{suffix}'
 
 
 def _literal(plan: _Plan, value: Any) -> str:
@@ -410,6 +417,7 @@ def _literal(plan: _Plan, value: Any) -> str:
 
 
 def _typed(literal: str, datatype: str) -> str:
+    """A literal's lexical form (quoted) with its datatype, which xsd:string goes without."""
     if datatype == XSD_STRING:
         return literal
     if not _ABSOLUTE_IRI.match(datatype) or datatype.startswith("_:"):
