@@ -101,11 +101,14 @@ def count_nodes(value: Any) -> int:
     return count
 
 
-def check_credential_size(value: Any) -> None:
-    """Raise LimitError when a document for the verifier holds more than MAX_CREDENTIAL_NODES."""
-    if count_nodes(value) > MAX_CREDENTIAL_NODES:
+def check_credential_size(value: Any) -> int:
+    """Raise LimitError when a document for the verifier holds more than MAX_CREDENTIAL_NODES;
+    return how many it holds."""
+    nodes = count_nodes(value)
+    if nodes > MAX_CREDENTIAL_NODES:
         raise LimitError(N_("the document holds more than %(limit)s JSON values",
                             limit=MAX_CREDENTIAL_NODES))
+    return nodes
 
 
 def _bounded_int(digits: str) -> int:

@@ -89,10 +89,11 @@ class _Budget:
         self.nested -= len(granted)
         return granted, len(wanted) - len(granted)
 
-    def take_proof_checks(self, count: int, document: dict) -> bool:
-        """Spend `count` proof checks of `document`; False (nothing spent) when they would
-        exceed the budget of checks or of canonicalised JSON values."""
-        nodes = count * limits.count_nodes(document)
+    def take_proof_checks(self, count: int, document: dict, size: int | None = None) -> bool:
+        """Spend `count` proof checks of `document` (`size`: its count_nodes, when known);
+        False (nothing spent) when they would exceed the budget of checks or of canonicalised
+        JSON values."""
+        nodes = count * (limits.count_nodes(document) if size is None else size)
         if count > self.proof_checks or nodes > self.canonical_nodes:
             return False
         self.proof_checks -= count
@@ -161,6 +162,7 @@ class _Run:
         self.credential: dict = {}
         self.jwt_result: Any = None
         self.walked: rdfc.Walk | None = None  # the safe-mode check's, reused for the proof
+        self.size: int | None = None  # the credential's JSON values (limits.count_nodes)
         self.notes_seen = len(options.resolver.notes)
 
     # --- recording ---------------------------------------------------------------------------
@@ -218,7 +220,8 @@ class _Run:
             self.fail("parse", _jwt_messages(self.jwt_result) or N_("not a JSON object credential"))
             return False
         try:
-            limits.check_credential_size(credential)  # JSON or JWT: expansion costs the same
+            # JSON or JWT: expansion costs the same
+            self.size = limits.check_credential_size(credential)
         except BadgeError as error:
             self.fail("parse", _describe(error))
             return False
@@ -379,7 +382,8 @@ class _Run:
         all_proofs = checked
         failures: list[str] = []
         for variant, loader in loaders:
-            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
+            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential,
+                                                         self.size):
                 failures = failures or [_work_limit_reached()]
                 break
             results = [
