@@ -297,11 +297,14 @@ class _QuadWriter:
     def _types(self, active: dict, value: Any) -> tuple[list[str], dict]:
         """A node's types as N-Quads terms, and the context they scope."""
         types = tuple(value) if isinstance(value, list) else (value,)
-        if not all(isinstance(t, str) for t in types):
-            raise _Unsupported("@type value")
         plans = self.cache.plans(active)
-        known = plans.get(("types", types))
+        try:
+            known = plans.get(("types", types))  # only strings are ever planned
+        except TypeError:
+            raise _Unsupported("@type value") from None
         if known is None:
+            if not all(isinstance(t, str) for t in types):
+                raise _Unsupported("@type value")
             scoped = active
             for type_ in sorted(types):
                 local = _mapping(active, type_).get("@context")
