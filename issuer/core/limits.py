@@ -7,6 +7,7 @@ before anything expensive or recursive runs; going over a limit raises `LimitErr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import LimitError
@@ -70,27 +71,21 @@ def parse_json(text: str | bytes) -> Any:
 
 def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
     """Raise LimitError when `value` nests arrays/objects deeper than `limit` (no recursion)."""
-    level, depth = [value], 0
-    while level:  # one nesting level at a time: list.extend does the walking
-        depth += 1
-        below: list = []
-        for item in level:
-            if isinstance(item, dict):
-                below.extend(item.values())
-            elif isinstance(item, list):
-                below.extend(item)
-            else:
-                continue
-            if depth > limit:
-                raise _too_deep(limit)
-        level = below
+    for depth, level in enumerate(_levels(value), start=1):
+        if depth > limit and any(isinstance(item, dict | list) for item in level):
+            raise _too_deep(limit)
 
 
 def count_nodes(value: Any) -> int:
     """The number of JSON values in `value`, itself included (no recursion)."""
-    count, level = 0, [value]
+    return sum(len(level) for level in _levels(value))
+
+
+def _levels(value: Any) -> Iterator[list]:
+    """The values of `value` one nesting level at a time: list.extend does the walking."""
+    level = [value]
     while level:
-        count += len(level)
+        yield level
         below: list = []
         for item in level:
             if isinstance(item, dict):
@@ -98,7 +93,6 @@ def count_nodes(value: Any) -> int:
             elif isinstance(item, list):
                 below.extend(item)
         level = below
-    return count
 
 
 def check_credential_size(value: Any) -> int:
