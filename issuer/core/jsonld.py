@@ -120,12 +120,18 @@ def _options(loader: DocumentLoader) -> dict:
     }
 
 
-def check_safe_mode(document: dict, loader: DocumentLoader | None = None) -> None:
+def check_safe_mode(document: dict, loader: DocumentLoader | None = None) -> rdfc.Walk | None:
     """Raise SafeModeError as `expand_safely` does, at a fraction of its cost when the fast
-    path (issuer.core.rdfc) handles the document."""
+    path (issuer.core.rdfc) handles the document.
+
+    Returns the fast path's walk of the document when it took it (None when pyld decided): its
+    quads give the canonical form of the document, with or without its proof, with no second walk.
+    """
     loader = loader or _default_loader
-    if rdfc.dataset_nquads(document, _options(loader)) is None:
+    walked = rdfc.walk(document, _options(loader))
+    if walked is None:
         expand_safely(document, loader)
+    return walked
 
 
 def expand_safely(document: dict, loader: DocumentLoader | None = None) -> list:

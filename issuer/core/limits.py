@@ -7,6 +7,7 @@ before anything expensive or recursive runs; going over a limit raises `LimitErr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import LimitError
@@ -70,35 +71,38 @@ def parse_json(text: str | bytes) -> Any:
 
 def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
     """Raise LimitError when `value` nests arrays/objects deeper than `limit` (no recursion)."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if not isinstance(item, dict | list):
-            continue
-        if depth > limit:
+    for depth, level in enumerate(_levels(value), start=1):
+        if depth > limit and any(isinstance(item, dict | list) for item in level):
             raise _too_deep(limit)
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def count_nodes(value: Any) -> int:
     """The number of JSON values in `value`, itself included (no recursion)."""
-    count, pending = 0, [value]
-    while pending:
-        item = pending.pop()
-        count += 1
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return count
+    return sum(len(level) for level in _levels(value))
 
 
-def check_credential_size(value: Any) -> None:
-    """Raise LimitError when a document for the verifier holds more than MAX_CREDENTIAL_NODES."""
-    if count_nodes(value) > MAX_CREDENTIAL_NODES:
+def _levels(value: Any) -> Iterator[list]:
+    """The values of `value` one nesting level at a time: list.extend does the walking."""
+    level = [value]
+    while level:
+        yield level
+        below: list = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.values())
+            elif isinstance(item, list):
+                below.extend(item)
+        level = below
+
+
+def check_credential_size(value: Any) -> int:
+    """Raise LimitError when a document for the verifier holds more than MAX_CREDENTIAL_NODES;
+    return how many it holds."""
+    nodes = count_nodes(value)
+    if nodes > MAX_CREDENTIAL_NODES:
         raise LimitError(N_("the document holds more than %(limit)s JSON values",
                             limit=MAX_CREDENTIAL_NODES))
+    return nodes
 
 
 def _bounded_int(digits: str) -> int:

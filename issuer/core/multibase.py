@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
-import base58
-
 from .errors import KeyFormatError
 
-_BASE58_ALPHABET = frozenset(base58.BITCOIN_ALPHABET.decode("ascii"))
+_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # Bitcoin's
+_DIGITS = {char: value for value, char in enumerate(_ALPHABET)}
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]
+_CHUNK = 58**10  # ten digits per big-integer step, then five pairs of small-integer steps
 ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
 P256_PUB = b"\x80\x24"
@@ -16,19 +17,32 @@ P256_PUB = b"\x80\x24"
 
 def encode_base58btc(data: bytes) -> str:
     """`z` + base58btc (Bitcoin alphabet), the multibase form of proofValue and Multikey."""
-    return "z" + base58.b58encode(data).decode("ascii")
+    number = int.from_bytes(data, "big")
+    pairs = []
+    while number:
+        number, chunk = divmod(number, _CHUNK)
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            pairs.append(_PAIRS[pair])
+    text = "".join(reversed(pairs)).lstrip("1")
+    zeros = len(data) - len(data.lstrip(b"\0"))  # each leading zero byte is a "1"
+    return "z" + "1" * zeros + text
 
 
 def decode_base58btc(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith("z"):
         raise KeyFormatError("multibase value must be a string starting with 'z' (base58btc)")
-    # The base58 library strips whitespace; a signature with trailing junk must not verify.
-    if not set(value[1:]) <= _BASE58_ALPHABET:
-        raise KeyFormatError("invalid base58btc value: a character is outside the alphabet")
+    text = value[1:]
+    digits = text.lstrip("1")
+    number = 0
     try:
-        return base58.b58decode(value[1:])
-    except ValueError as error:
-        raise KeyFormatError(f"invalid base58btc value: {error}") from None
+        for char in digits:
+            number = number * 58 + _DIGITS[char]
+    except KeyError:
+        raise KeyFormatError(
+            "invalid base58btc value: a character is outside the alphabet") from None
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(text) - len(digits)) + body
 
 
 def b64url(data: bytes) -> str:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from . import jcs
 from .clock import utc_stamp
 from .errors import BadgeError, SigningError, VerificationError
-from .jsonld import DocumentLoader, canonize
+from .jsonld import DocumentLoader, canonize, default_loader
 from .keys import ED25519, PrivateKey, PublicKey
 from .messages import N_, message_of
 from .multibase import decode_base58btc, encode_base58btc
+from .rdfc import Walk
 from .vc_model import ensure_suite_context
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -34,12 +35,16 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2
 KeyResolver = Callable[[str, str], tuple[PublicKey, str]]
 
 
-def hash_data(document: dict, proof_config: dict, loader: DocumentLoader | None = None) -> bytes:
-    """The 64 bytes that are signed: proof-config hash first, then the document hash."""
+def hash_data(document: dict, proof_config: dict, loader: DocumentLoader | None = None,
+              canonical_document: str | None = None) -> bytes:
+    """The 64 bytes that are signed: proof-config hash first, then the document hash.
+
+    `canonical_document` is the document's canonical N-Quads when the caller already has them.
+    """
     if proof_config.get("cryptosuite") == jcs.CRYPTOSUITE:
         return jcs.hash_data(document, proof_config)
     canonical_config = canonize(proof_config, loader)
-    canonical_document = canonize(document, loader)
+    canonical_document = canonical_document or canonize(document, loader)
     return (
         hashlib.sha256(canonical_config.encode("utf-8")).digest()
         + hashlib.sha256(canonical_document.encode("utf-8")).digest()
@@ -121,8 +126,13 @@ def verify_proof(
     resolve_key: KeyResolver,
     loader: DocumentLoader | None = None,
     expected_purpose: str = "assertionMethod",
+    walked: Walk | None = None,
 ) -> ProofResult:
-    """Verify one proof of a secured document; never raises for a bad proof, only reports."""
+    """Verify one proof of a secured document; never raises for a bad proof, only reports.
+
+    `walked` is what `jsonld.check_safe_mode(document, loader)` returned for this very document,
+    unchanged since: the document's hash then comes from that walk instead of a second one.
+    """
     if not isinstance(proof, dict):
         return ProofResult(False, N_("proof is not an object"))
     suite = proof.get("cryptosuite")
@@ -150,7 +160,8 @@ def verify_proof(
     try:
         key, controller = resolve_key(vm, expected_purpose)
         unsecured = _chained(document, proof)
-        data = hash_data(unsecured, proof_config(unsecured, proof), loader)
+        canonical = _canonical_unsecured(document, proof, loader, walked)
+        data = hash_data(unsecured, proof_config(unsecured, proof), loader, canonical)
     except BadgeError as error:
         return ProofResult(False, message_of(error) or str(error), vm)
     if key.kind != ED25519 or not key.verify(signature, data):
@@ -158,6 +169,20 @@ def verify_proof(
             False, N_("the signature does not match the document"), vm, controller, suite
         )
     return ProofResult(True, N_("signature verified"), vm, controller, suite or proof.get("type"))
+
+
+def _canonical_unsecured(document: dict, proof: dict, loader: DocumentLoader | None,
+                         walked: Walk | None) -> str | None:
+    """The canonical form of `document` without its proofs, from the safe-mode check's walk
+    of it; None when there is no such walk or the proof chains to others."""
+    if (
+        walked is None
+        or walked.document is not document
+        or walked.loader is not (loader or default_loader())
+        or proof.get("previousProof") is not None
+    ):
+        return None
+    return walked.canonical(without="proof")
 
 
 def _chained(document: dict, proof: dict) -> dict:

@@ -8,6 +8,7 @@ the resolver is offline and understands did:key only (plus the 1EdTech layout be
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .did import did_key_document, did_web_url
@@ -116,7 +117,9 @@ class KeyResolver:
         if not hash_ or not fragment:
             raise ResolutionError(N_("verification method %(vm)s has no '#fragment'",
                                      vm=repr(vm_url)))
-        if document_url.startswith(("did:key:", "did:web:")):
+        if document_url.startswith("did:key:"):
+            return _did_key_method(document_url, vm_url, fragment, purpose)
+        if document_url.startswith("did:web:"):
             document = self._controller_document(document_url)
         elif self._is_web_url(document_url):
             if self.fetch_json is None:
@@ -175,6 +178,13 @@ def same_key(a: PublicKey, b: PublicKey) -> bool:
 
 def _did_key_vm(did: str) -> str:
     return f"{did}#{did.removeprefix('did:key:')}"
+
+
+@lru_cache(maxsize=1024)
+def _did_key_method(did: str, vm_url: str, fragment: str, purpose: str):
+    """A did:key method's key and controller: the document is the DID itself, so the answer
+    is too (a failure is raised again each time, never kept)."""
+    return _method_key(did_key_document(did), did, vm_url, fragment, purpose)
 
 
 def _method_key(document: dict, document_url: str, vm_url: str, fragment: str, purpose: str):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import baking, jsonld, limits, proofs, schema, vc_model
+from . import baking, jsonld, limits, proofs, rdfc, schema, vc_model
 from . import jwt as vc_jwt
 from .builders import hash_identity as hash_identity  # re-exported: verifiers check hashes
 from .errors import BadgeError
@@ -89,10 +89,11 @@ class _Budget:
         self.nested -= len(granted)
         return granted, len(wanted) - len(granted)
 
-    def take_proof_checks(self, count: int, document: dict) -> bool:
-        """Spend `count` proof checks of `document`; False (nothing spent) when they would
-        exceed the budget of checks or of canonicalised JSON values."""
-        nodes = count * limits.count_nodes(document)
+    def take_proof_checks(self, count: int, document: dict, size: int | None = None) -> bool:
+        """Spend `count` proof checks of `document` (`size`: its count_nodes, when known);
+        False (nothing spent) when they would exceed the budget of checks or of canonicalised
+        JSON values."""
+        nodes = count * (limits.count_nodes(document) if size is None else size)
         if count > self.proof_checks or nodes > self.canonical_nodes:
             return False
         self.proof_checks -= count
@@ -160,6 +161,8 @@ class _Run:
         self.report = VerificationReport()
         self.credential: dict = {}
         self.jwt_result: Any = None
+        self.walked: rdfc.Walk | None = None  # the safe-mode check's, reused for the proof
+        self.size: int | None = None  # the credential's JSON values (limits.count_nodes)
         self.notes_seen = len(options.resolver.notes)
 
     # --- recording ---------------------------------------------------------------------------
@@ -217,7 +220,8 @@ class _Run:
             self.fail("parse", _jwt_messages(self.jwt_result) or N_("not a JSON object credential"))
             return False
         try:
-            limits.check_credential_size(credential)  # JSON or JWT: expansion costs the same
+            # JSON or JWT: expansion costs the same
+            self.size = limits.check_credential_size(credential)
         except BadgeError as error:
             self.fail("parse", _describe(error))
             return False
@@ -342,7 +346,7 @@ class _Run:
         first_error = None
         for position, (variant, loader) in enumerate(candidates):
             try:
-                jsonld.check_safe_mode(self.credential, loader)
+                self.walked = jsonld.check_safe_mode(self.credential, loader)
             except BadgeError as error:
                 first_error = first_error or error
                 continue
@@ -378,11 +382,13 @@ class _Run:
         all_proofs = checked
         failures: list[str] = []
         for variant, loader in loaders:
-            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential):
+            if not self.options.budget.take_proof_checks(len(all_proofs), self.credential,
+                                                         self.size):
                 failures = failures or [_work_limit_reached()]
                 break
             results = [
-                proofs.verify_proof(self.credential, p, self.options.resolver, loader)
+                proofs.verify_proof(self.credential, p, self.options.resolver, loader,
+                                    walked=self.walked)
                 for p in all_proofs
             ]
             if all(r.valid for r in results):  # a proof set is valid when each proof is

@@ -154,6 +154,11 @@ def credentials(draw):
             target[term] = draw(values(takes_iri, 1))
     if draw(st.integers(0, 9)) == 0:
         document["@context"].append({"extraTerm": "https://example.org/extra"})
+    lists = [v for v in (document["evidence"], subject.get("identifier"))
+             if isinstance(v, list) and v]
+    if lists and draw(st.integers(0, 3)) == 0:  # twin blank nodes: first-degree hashes alike
+        twins = draw(st.sampled_from(lists))
+        twins.append(copy.deepcopy(twins[-1]))
     if draw(st.booleans()):
         document["proof"] = [{
             "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",

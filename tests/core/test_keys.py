@@ -37,6 +37,22 @@ def test_multibase_without_z_prefix_is_refused():
         multibase.decode_base58btc("6MkjZRZ")
 
 
+@pytest.mark.parametrize("data, text", [
+    (b"", "z"), (b"\0\0\x01", "z112"), (b"hello world", "zStV1DL6CwTryKyV"),
+    (bytes(range(64)), "z1GMkH3brNXiNNs1tiFZHu4yZSRrzJwxi5wB9bHFtMinfCXNnR1adh8Vo8NTheK4evneedH4q"
+                       "mvjeqcBBNAefgS"),
+])
+def test_base58btc_is_bitcoins_alphabet_with_a_one_per_leading_zero_byte(data, text):
+    assert multibase.encode_base58btc(data) == text
+    assert multibase.decode_base58btc(text) == data
+
+
+@pytest.mark.parametrize("text", ["z0OIl", "zab ", "zab\n", "z+"])
+def test_base58btc_outside_the_alphabet_is_refused(text):
+    with pytest.raises(KeyFormatError, match="outside the alphabet"):
+        multibase.decode_base58btc(text)
+
+
 @pytest.mark.parametrize("kind", [ED25519, P256, RSA])
 def test_private_jwk_round_trip_keeps_the_key(kind):
     key = PrivateKey.generate(kind)

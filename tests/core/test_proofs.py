@@ -91,3 +91,21 @@ def test_signing_refuses_a_non_datetime_created():
     unsigned = load_vector("ob-v3p0-ldp", "unsigned-credential.json")
     with pytest.raises(proofs.SigningError, match="dateTime"):
         proofs.sign(unsigned, PrivateKey.generate(), "did:example:1#k", created="yesterday")
+
+
+def test_the_safe_mode_walk_gives_the_document_hash():
+    signed = load_vector("ob-v3p0-ldp", "signed-credential.json")
+    walked = jsonld.check_safe_mode(signed)
+    result = proofs.verify_proof(signed, proofs.proofs_of(signed)[0],
+                                 fixed_resolver(vector_key("ob-v3p0-ldp")), walked=walked)
+    assert walked is not None and result.valid, result.message
+
+
+def test_a_walk_of_another_document_is_not_used_for_the_hash():
+    signed = load_vector("ob-v3p0-ldp", "signed-credential.json")
+    altered = {**signed, "name": signed["name"] + "!"}
+    result = proofs.verify_proof(altered, proofs.proofs_of(altered)[0],
+                                 fixed_resolver(vector_key("ob-v3p0-ldp")),
+                                 walked=jsonld.check_safe_mode(signed))
+    assert not result.valid
+    assert "does not match" in result.message
