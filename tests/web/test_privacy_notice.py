@@ -125,3 +125,8 @@ def test_the_notice_states_the_periods_the_organisation_set_in_the_readers_langu
     assert "AGFE has set these periods itself." in text
     french = _text(client.get(NOTICE + "?lang=fr"))
     assert "6 mois" in french and "Photos of your work" not in french
+
+
+def test_the_notice_tells_learners_where_they_see_their_own_answers(client, world):
+    assert "under “What you agreed to”: scan the QR code on the back of your card" in \
+        _text(client.get(NOTICE + "?lang=en"))
