@@ -151,3 +151,8 @@ def test_the_withdrawal_needs_the_csrf_token(client, db, world, admin, signed):
     assert client.post(f"/admin/keys/{key.id}/withdraw",
                        data={"confirm": "y"}).status_code in (400, 422)
     assert _key(db, world.org.id, 1).withdrawn_at is None
+
+
+def test_an_unknown_or_impossible_key_id_is_404(client, admin, world):
+    assert client.get("/admin/keys/99999/withdraw").status_code == 404
+    assert client.get("/admin/keys/99999999999999999999/withdraw").status_code == 404
