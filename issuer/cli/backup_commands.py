@@ -41,6 +41,9 @@ def backup_command(args) -> int:
             "file(s), schema %(revision)s", file=args.output, rows=sum(summary.tables.values()),
             tables=len(summary.tables), files=summary.files, revision=summary.revision))
     print(_("keep SKY_KEY_PASSPHRASE and SECRET_KEY apart from it: a restore needs both"))
+    if not summary.recorded:
+        print(_("the backup could not be noted in the database (busy, or its schema is not up "
+                "to date): the coordinator's Backups page does not show it"), file=sys.stderr)
     return EXIT_OK
 
 

@@ -33,7 +33,7 @@ def keys_withdraw_command(args) -> int:
 
     from issuer.services import unit_of_work
     from issuer.services.base import NotFound
-    from issuer.services.key_withdrawal import left_to_resign, resign_batch, withdraw_key
+    from issuer.services.key_withdrawal import left_to_resign, resign_remaining, withdraw_key
     from issuer.services.keys import verification_method_id
     from issuer.store.db import make_engine, make_sessionmaker
     from issuer.store.migrations import is_current
@@ -55,14 +55,14 @@ def keys_withdraw_command(args) -> int:
             print(_("key version %(version)s of %(slug)s is withdrawn: %(method)s is no longer "
                     "in its DID document", version=key.version, slug=org.slug,
                     method=verification_method_id(org, key)), flush=True)
-            total, done = left_to_resign(db, key), 0
-            while True:
-                with unit_of_work(db):
-                    count = resign_batch(db, key)
-                if not count:
-                    break
-                done += count
-                print(_("re-signed %(done)s of %(total)s", done=done, total=total), flush=True)
+            total, progress = left_to_resign(db, key), []
+
+            def report(count: int) -> None:
+                progress.append(count)
+                print(_("re-signed %(done)s of %(total)s", done=sum(progress), total=total),
+                      flush=True)
+
+            done = resign_remaining(db, key, on_batch=report)
     finally:
         engine.dispose()
     print(_("%(count)s badge(s) and endorsement(s) signed again with the active key; their "

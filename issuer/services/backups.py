@@ -12,6 +12,10 @@ What is NOT in a backup: the key passphrase and the secret key. The private keys
 backup encrypted with the passphrase; the secret key derives the claim links printed on cards.
 Both are kept apart (a password manager); the restore checks that the ones it is given open the
 keys and make the same claim links, before it writes anything.
+
+Each backup written is noted in `backup_record` (when, size, rows, files): the coordinator's
+pages show the last one, never the file, which stays a command's output (it holds every
+organisation's data).
 """
 
 from __future__ import annotations
@@ -25,20 +29,23 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, MetaData, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from issuer.config import Settings
-from issuer.core.clock import utc_stamp
+from issuer.core.clock import utc_seconds, utc_stamp
 from issuer.core.errors import BadgeError
 from issuer.core.keys import PrivateKey
 from issuer.core.messages import N_
 from issuer.store.db import make_engine
 from issuer.store.migrations import revisions, upgrade
+from issuer.store.models import BackupRecord
 
 from .base import ServiceError
 from .claim_links import derive_token, token_digest
@@ -68,6 +75,7 @@ class BackupSummary:
     revision: str
     tables: dict[str, int]
     files: int
+    recorded: bool = False  # noted in backup_record (the coordinator's Backups page)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -88,9 +96,32 @@ def write_backup(settings: Settings, target: Path,
             revision, counts = _dump_tables(engine, folder / "tables", on_table)
             files = _copy_instance_files(settings, folder / "files")
             _write_archive(folder, target, revision, counts)
+        summary = BackupSummary(revision, counts, files)
+        recorded = _record(engine, summary, target.stat().st_size)
     finally:
         engine.dispose()
-    return BackupSummary(revision, counts, files)
+    return replace(summary, recorded=recorded)
+
+
+def _record(engine: Engine, summary: BackupSummary, size: int) -> bool:
+    """Note that a backup was written; False when it could not be noted (a database older
+    than the table, or one too busy): the backup itself is good all the same."""
+    try:
+        with engine.begin() as connection:
+            if not inspect(connection).has_table(BackupRecord.__tablename__):
+                return False
+            connection.execute(insert(BackupRecord).values(
+                created_at=utc_seconds(), size_bytes=size, files=summary.files,
+                rows=sum(summary.tables.values()), revision=summary.revision))
+    except OperationalError:
+        return False
+    return True
+
+
+def last_backup(db: Session) -> BackupRecord | None:
+    """The most recent backup `sky-badges backup` wrote, or None when there was none."""
+    return db.scalar(select(BackupRecord).order_by(BackupRecord.created_at.desc(),
+                                                   BackupRecord.id.desc()).limit(1))
 
 
 def _dump_tables(engine: Engine, folder: Path, on_table: TableProgress | None

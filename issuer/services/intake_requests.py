@@ -83,25 +83,39 @@ _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date",
          "examples": ["2026-03-14"]}
 _TEXT_MAP = {"type": "object", "additionalProperties": {"type": "string", "maxLength": MAX_TEXT}}
 
+# The four consent questions (services.consent.PURPOSES), as the API asks them.
+_CONSENT_ANSWERS = {
+    "name": {"type": "boolean", "description": "The badge may carry the learner's "
+             "name; otherwise it carries only a salted hash of it."},
+    "email": {"type": "boolean", "description": "The claim link may be sent to the "
+              "learner's e-mail (send_claim_email is refused otherwise)."},
+    "photo": {"type": "boolean", "description": "Photos of the learner's work may be "
+              "taken as evidence and published with the badge."},
+    "statistics": {"type": "boolean", "description": "The learner may be counted, "
+                   "without their name, in the pilot statistics."},
+}
+
 # OpenAPI component schemas (served in /api/v1/openapi.json) and the validation of requests.
 # additionalProperties comes first so unknown fields are reported first.
 SCHEMAS: dict[str, dict] = {
     "Consent": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {
-            "name": {"type": "boolean", "description": "The badge may carry the learner's "
-                     "name; otherwise it carries only a salted hash of it."},
-            "email": {"type": "boolean", "description": "The claim link may be sent to the "
-                      "learner's e-mail (send_claim_email is refused otherwise)."},
-            "photo": {"type": "boolean", "description": "Photos of the learner's work may be "
-                      "taken as evidence and published with the badge."},
-            "statistics": {"type": "boolean", "description": "The learner may be counted, "
-                           "without their name, in the pilot statistics."},
-        },
-        "description": "The learner's answers at enrolment, recorded with the date and the "
+        "properties": _CONSENT_ANSWERS,
+        "description": "The learner's answers at enrolment (changed later with PUT "
+                       "/learners/{learner_id}/consent), recorded with the date and the "
                        "API token. A question left out is answered no; without this object "
                        "nothing is recorded, which also means no to each.",
+    },
+    "ConsentChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": _CONSENT_ANSWERS,
+        "required": list(_CONSENT_ANSWERS),
+        "description": "The learner's four answers, all given: a question left out would "
+                       "silently become a no. Each changed answer is recorded with today's "
+                       "date and the API token, and the audit log keeps the earlier one. "
+                       "Withdrawing `email` stops every claim e-mail to the learner at once.",
     },
     "LearnerInput": {
         "type": "object",
@@ -118,7 +132,8 @@ SCHEMAS: dict[str, dict] = {
             "wallet_did": {"type": "string", "maxLength": 500, "pattern": "^did:",
                            "description": "The learner's wallet DID, used as the subject id."},
             "consent": {**_ref("Consent"), "description": "Recorded when the request creates "
-                        "the learner (an existing learner's answers are changed by an admin)."},
+                        "the learner (an existing learner's answers are changed with PUT "
+                        "/learners/{learner_id}/consent, or by an admin)."},
         },
         "required": ["name"],
         "description": "A null or blank value counts as absent.",
@@ -205,7 +220,7 @@ def _explained(error, root: str) -> list[tuple[str, str]]:
         return [(path[0], f"a value is too long (at most {MAX_TEXT} characters)"
                  if error.validator == "maxLength" else
                  "must be an object whose keys and values are strings")]
-    if "consent" in path:
+    if "consent" in path or root == "consent":
         return _consent_problems(error, path)
     if error.validator == "additionalProperties":
         # The learner is the only object inside a request that is checked field by field.
@@ -234,7 +249,10 @@ def _consent_problems(error, path: list[str]) -> list[tuple[str, str]]:
     if error.validator == "additionalProperties":
         return [(_field(path, unknown), f"is not a consent question ({questions})")
                 for unknown in sorted(set(error.instance) - set(error.schema["properties"]))]
-    if path[-1] == "consent":
+    if error.validator == "required":
+        return [(_field(path, missing), "is required: true or false")
+                for missing in error.validator_value if missing not in error.instance]
+    if not path or path[-1] == "consent":
         return [(_field(path), f"must be an object of true/false answers ({questions})")]
     return [(_field(path), "must be true or false")]
 
@@ -332,6 +350,13 @@ def parse_learner(body: Any) -> LearnerInput:
     fields = _cleaned(body, "LearnerInput") if isinstance(body, dict) else body
     _checked("LearnerInput", fields, root="learner").raise_if_any()
     return _learner_input(fields)
+
+
+def parse_consent_change(body: Any) -> dict[str, bool]:
+    """The four consent answers of a change (all required, each true or false); raise
+    IntakeError (validation_failed) listing every problem."""
+    _checked("ConsentChange", body, root="consent").raise_if_any()
+    return dict(body)
 
 
 def _learner_input(fields: Mapping) -> LearnerInput:

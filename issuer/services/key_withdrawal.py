@@ -10,15 +10,18 @@ Revoked badges are not signed again (they would only say "revoked"), nor are era
 `withdraw_key` is one short transaction (the key leaves the document at once: that is what
 stops a thief); `resign_batch` then re-signs in batches, each its own transaction, so that a
 large organisation's thousands of badges neither hold one long transaction nor get lost if the
-command is interrupted: running it again carries on with what is left.
+command is interrupted: running it again carries on with what is left. `resign_remaining` is
+that loop, for the command and for the queue's worker (a withdrawal from the admin pages);
+`left_to_resign` is how far it still has to go, cheap enough for a page that reloads.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.core import builders
@@ -68,8 +71,34 @@ def withdraw_key(db: Session, org: Organisation, version: int, actor: Actor,
 
 
 def left_to_resign(db: Session, key: SigningKey) -> int:
-    """How many of the key's badges (and endorsements) still carry its signature."""
-    return len(_credentials_signed_by(db, key)) + len(_endorsements_signed_by(db, key))
+    """How many of the key's badges (and endorsements) still carry its signature, counted by
+    the database (the key's fragment in the signed JSON; the documents are not read)."""
+    credentials = select(func.count()).select_from(Credential).where(
+        _still_signed(Credential, key),
+        Credential.organisation_id == key.organisation_id, Credential.revoked_at.is_(None))
+    endorsements = select(func.count()).select_from(Endorsement).where(
+        _still_signed(Endorsement, key),
+        Endorsement.endorser_id == key.organisation_id, Endorsement.withdrawn_at.is_(None))
+    return db.scalar(credentials) + db.scalar(endorsements)
+
+
+def resign_remaining(db: Session, key: SigningKey, now: datetime | None = None,
+                     stopping: Callable[[], bool] = lambda: False,
+                     on_batch: Callable[[int], None] | None = None) -> int:
+    """Re-sign everything `key` (withdrawn) still signs, one committed transaction per batch,
+    until nothing is left or `stopping()`; return how many were re-signed. `on_batch(count)`
+    is told after each batch. Run again, it carries on with what still carries the withdrawn
+    key's signature (two runs at once would only sign some badges twice, harmlessly)."""
+    done = 0
+    while not stopping():
+        count = resign_batch(db, key, now)
+        db.commit()
+        if not count:
+            break
+        done += count
+        if on_batch is not None:
+            on_batch(count)
+    return done
 
 
 def resign_batch(db: Session, key: SigningKey, now: datetime | None = None,
@@ -103,11 +132,9 @@ def resign_batch(db: Session, key: SigningKey, now: datetime | None = None,
 
 def _credentials_signed_by(db: Session, key: SigningKey,
                            limit: int | None = None) -> list[Credential]:
-    # The verification method's fragment is the key's multibase, whatever the host was then.
     query = (select(Credential)
              .where(Credential.organisation_id == key.organisation_id,
-                    Credential.revoked_at.is_(None),
-                    Credential.signed_json.contains(f"#{key.public_multibase}"))
+                    Credential.revoked_at.is_(None), _still_signed(Credential, key))
              .order_by(Credential.id).limit(limit))
     return [c for c in db.scalars(query) if _signed_by(c.signed_json, key)]
 
@@ -116,10 +143,14 @@ def _endorsements_signed_by(db: Session, key: SigningKey,
                             limit: int | None = None) -> list[Endorsement]:
     query = (select(Endorsement)
              .where(Endorsement.endorser_id == key.organisation_id,
-                    Endorsement.withdrawn_at.is_(None),
-                    Endorsement.signed_json.contains(f"#{key.public_multibase}"))
+                    Endorsement.withdrawn_at.is_(None), _still_signed(Endorsement, key))
              .order_by(Endorsement.id).limit(limit))
     return [e for e in db.scalars(query) if _signed_by(e.signed_json, key)]
+
+
+def _still_signed(model, key: SigningKey):
+    # The verification method's fragment is the key's multibase, whatever the host was then.
+    return model.signed_json.contains(f"#{key.public_multibase}")
 
 
 def _signed_by(signed_json: str, key: SigningKey) -> bool:

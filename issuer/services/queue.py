@@ -1,7 +1,9 @@
-"""The job queue: long work (bulk issuance) runs in a worker, never inside a web request.
+"""The job queue: long work runs in a worker, never inside a web request.
 
-Huey carries the messages ("run bulk job N"); the state of each job lives in the project's own
-tables (services/bulk_jobs.py), so a lost message costs a click on Resume, never a badge.
+Two tasks: a bulk issuance (`bulk-job`) and the re-signing of a withdrawn key's badges
+(`resign-key`). Huey carries the messages ("run bulk job N", "re-sign for key N"); the state
+lives in the project's own tables (services/bulk_jobs.py; for a key, the badges that still
+carry its signature), so a lost message costs a click on Resume or Carry on, never a badge.
 The queue follows the database, so no new server is needed:
 
 - SQLite (the embedded default): a queue file `jobs.db` in the instance folder, consumed by
@@ -20,11 +22,13 @@ from huey.consumer import Consumer
 from issuer.config import Settings
 from issuer.store.db import make_engine, make_sessionmaker
 from issuer.store.job_models import QUEUED
+from issuer.store.models import SigningKey
 
-from . import bulk_jobs
+from . import bulk_jobs, key_withdrawal
 
 QUEUE_NAME = "sky-badges"
 BULK_TASK = "bulk-job"
+RESIGN_TASK = "resign-key"
 logger = logging.getLogger(__name__)
 
 
@@ -37,10 +41,16 @@ class JobQueue:
         self._sessions = None
         self._stop_flags: list = []  # of the consumers in this process
         self._bulk_task = self.huey.task(name=BULK_TASK)(self._run_bulk_job)
+        self._resign_task = self.huey.task(name=RESIGN_TASK)(self._run_resign)
 
     def enqueue_bulk_job(self, job_id: int) -> None:
         """Ask a worker to run the job (a second message for one job is harmless)."""
         self._bulk_task(job_id)
+
+    def enqueue_resign(self, key_id: int) -> None:
+        """Ask a worker to re-sign what the withdrawn key `key_id` still signs (a second
+        message for one key is harmless: it finds less, or nothing, left)."""
+        self._resign_task(key_id)
 
     def consumer(self, workers: int = 2) -> Consumer:
         """A consumer of this queue whose workers are threads.
@@ -70,15 +80,29 @@ class JobQueue:
         if self._sessions is not None:
             self._sessions.kw["bind"].dispose()
 
-    def _run_bulk_job(self, job_id: int) -> None:
+    def _session(self):
         if self._sessions is None:
             self._sessions = make_sessionmaker(make_engine(self.settings.database_url),
                                                self.settings)
-        with self._sessions() as db:
+        return self._sessions()
+
+    def _run_bulk_job(self, job_id: int) -> None:
+        with self._session() as db:
             job = bulk_jobs.run(db, job_id, stopping=self._stopping)
         logger.info("bulk job %s: %s", job_id, job.status if job else "not queued")
         if job is not None and job.status == QUEUED:  # handed back by a stopping worker
             self.enqueue_bulk_job(job_id)
+
+    def _run_resign(self, key_id: int) -> None:
+        with self._session() as db:
+            key = db.get(SigningKey, key_id)
+            if key is None or key.withdrawn_at is None:
+                return
+            done = key_withdrawal.resign_remaining(db, key, stopping=self._stopping)
+            left = key_withdrawal.left_to_resign(db, key)
+        logger.info("key %s: %s re-signed, %s left", key_id, done, left)
+        if left and self._stopping():  # handed back by a stopping worker
+            self.enqueue_resign(key_id)
 
     def _stopping(self) -> bool:
         return any(flag.is_set() for flag in self._stop_flags)

@@ -57,6 +57,26 @@ class Swept:
         return self.evidence_photos + self.email_addresses + self.bulk_files + self.api_requests
 
 
+@dataclass(frozen=True)
+class Periods:
+    """An organisation's retention periods in months, as its privacy notice states them."""
+
+    evidence_months: int
+    contact_months: int
+
+    @property
+    def standard(self) -> bool:
+        """Whether these are the periods every organisation starts with."""
+        return (self.evidence_months, self.contact_months) == (DEFAULT_EVIDENCE_MONTHS,
+                                                               DEFAULT_CONTACT_MONTHS)
+
+
+def periods_of(org: Organisation) -> Periods:
+    """The periods `org` applies (the standard ones where it has none recorded)."""
+    return Periods(org.evidence_retention_months or DEFAULT_EVIDENCE_MONTHS,
+                   org.contact_retention_months or DEFAULT_CONTACT_MONTHS)
+
+
 def set_periods(db: Session, org: Organisation, evidence_months: int, contact_months: int,
                 actor: Actor) -> None:
     """Change the organisation's retention periods (whole months, 1 to 120)."""

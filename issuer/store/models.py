@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -446,6 +447,21 @@ class AuditEvent(Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     detail: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BackupRecord(Base):
+    """A whole-instance backup written by `sky-badges backup`: when, how large, of what.
+
+    Only these facts: the file itself stays with the operator (it holds every organisation's
+    data and encrypted keys, so no web account can download it)."""
+
+    __tablename__ = "backup_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    files: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[str] = mapped_column(String(32))
 
 
 class LoginFailure(Base):

@@ -38,6 +38,7 @@ from . import (
     trainer,
     wallet,
 )
+from . import admin_keys as admin_keys  # its routes join the admin blueprint
 from . import follow_ups as follow_ups  # its routes join the trainer blueprint
 from . import vc_api as vc_api  # its routes join the API blueprint
 from .errors import http_status

@@ -1,6 +1,6 @@
-"""The partner admin's pages: profile, trainers, keys, catalogue, credentials, learners (their
+"""The partner admin's pages: profile, trainers, catalogue, credentials, learners (their
 records, a copy of their data, erasure), data retention, endorsements, API tokens, audit log,
-pilot statistics and bulk issuance from a CSV file.
+pilot statistics and bulk issuance from a CSV file; the keys are in admin_keys.py.
 
 Safe defaults: every change is a POST with a CSRF token; destructive ones (revoke, new key) ask
 for an explicit confirmation; secrets (an invitation link, an API token) are shown once, in the
@@ -39,7 +39,6 @@ from issuer.services import (
     catalogue,
     consent,
     endorsements,
-    keys,
     learner_data,
     learner_record,
     learners,
@@ -58,7 +57,6 @@ from issuer.store.models import (
     Credential,
     Learner,
     Organisation,
-    SigningKey,
     TrainingSession,
     User,
 )
@@ -80,7 +78,6 @@ from .forms import (
     RetentionForm,
     RevokeForm,
     RevokeManyForm,
-    RotateKeyForm,
     TemplateUploadForm,
     TokenForm,
     TrainerForm,
@@ -260,28 +257,6 @@ def reactivate(user_id: int):
     else:
         flash(_("%(name)s can log in again.", name=account.name or account.email), "success")
     return redirect(url_for(".trainers"))
-
-
-# --- keys ------------------------------------------------------------------------------------
-
-
-@bp.route("/keys", methods=("GET", "POST"))
-@login_required("admin")
-def signing_keys():
-    """Key versions (public parts only); generate or rotate after confirmation."""
-    org = _organisation()
-    form = RotateKeyForm()
-    if form.validate_on_submit():
-        with unit_of_work(db()):
-            record = keys.rotate_key(db(), org, current_user())
-        flash(_("Key version %(version)s is now used for new badges. Earlier badges stay "
-                "verifiable.", version=record.version), "success")
-        return redirect(url_for(".signing_keys"))
-    versions = db().scalars(select(SigningKey).where(SigningKey.organisation_id == org.id)
-                            .order_by(SigningKey.version.desc())).all()
-    return render_template("admin/keys.html", form=form, versions=versions, organisation=org,
-                           method_id=lambda key: keys.verification_method_id(org, key),
-                           did=keys.issuer_did(org)), 422 if form.errors else 200
 
 
 # --- catalogue -------------------------------------------------------------------------------

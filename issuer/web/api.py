@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: issue (single and bulk), revoke, get, list, verify, templates,
-learners and their records (CLR). Described by the OpenAPI document at /api/v1/openapi.json
-(issuer/web/openapi.py).
+learners, their consent and their records (CLR). Described by the OpenAPI document at
+/api/v1/openapi.json (issuer/web/openapi.py).
 
 Every call but the document itself carries `Authorization: Bearer <token>`, a per-organisation
 API token (services.api_tokens); a token acts only for its own organisation. Errors are always
@@ -73,6 +73,8 @@ ENDPOINT_SCOPES = {
     "api.get_learner": "learners",
     "api.get_learner_record": "learners",
     "api.erase_learner": "learners",
+    "api.get_learner_consent": "learners",
+    "api.change_learner_consent": "learners",
     # The W3C VC-API (issuer.web.vc_api): signing arbitrary credentials is a permission apart.
     "api.vc_issue": "sign",
     "api.vc_verify_credential": "read",
@@ -498,6 +500,33 @@ def get_learner_record(learner_id: int) -> Response:
     with unit_of_work(db()):
         document = learner_record.clr_document(db(), learner, _token())
     return _json(200, document)
+
+
+@bp.get(f"/learners/<int(max={MAX_ID}):learner_id>/consent")
+def get_learner_consent(learner_id: int) -> Response:
+    """The learner's four consent answers, each with when it was recorded."""
+    return _json(200, _consent_json(learner_of(db(), _token(), learner_id)))
+
+
+@bp.put(f"/learners/<int(max={MAX_ID}):learner_id>/consent")
+def change_learner_consent(learner_id: int) -> Response:
+    """Change the learner's answers (all four given), as an admin does on the learner's page:
+    each changed answer recorded with this token and today's date, the earlier one audited."""
+    learner = learner_of(db(), _token(), learner_id)
+    answers = intake_requests.parse_consent_change(_json_body())
+    with unit_of_work(db()):
+        consent.record(db(), learner, consent.Consent.of(answers), _token())
+    return _json(200, _consent_json(learner))
+
+
+def _consent_json(learner: Learner) -> dict:
+    recorded = consent.recorded(learner) if learner.erased_at is None else {}
+    return {
+        "learner_id": learner.id,
+        "consent": consent.answers_of(learner).as_dict(),
+        "recorded_at": {purpose: _time(recorded[purpose].recorded_at)
+                        if purpose in recorded else None for purpose in consent.PURPOSES},
+    }
 
 
 @bp.delete(f"/learners/<int(max={MAX_ID}):learner_id>")

@@ -1,8 +1,11 @@
-"""The project coordinator's pages: every partner at a glance, and a new partner joining.
+"""The project coordinator's pages: every partner at a glance, a new partner joining, backups.
 
 The coordinator sees counts only (accounts, badges issued and revoked; the pilot statistics
 page for the rest), never a partner's learners. Adding a partner creates its did:web identity
-and first key and invites its first admin, as `sky-badges org create` does.
+and first key and invites its first admin, as `sky-badges org create` does. Backups are made
+and restored on the server only (a backup holds every partner's data and encrypted keys, so no
+web account downloads one): the Backups page says when the last one was written and how to
+make and test one.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from issuer.services import ServiceError, account_tokens, stats, unit_of_work
+from issuer.core.clock import utc_seconds
+from issuer.services import ServiceError, account_tokens, backups, stats, unit_of_work
 from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
 from issuer.services.organisations import onboard, partner_overview
 from issuer.store.models import Organisation
@@ -22,6 +26,9 @@ from .forms import NewOrganisationForm, TargetForm
 from .i18n import translated
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+# A backup older than this is shown as a warning: backups are meant to run every night.
+STALE_BACKUP_DAYS = 2
 
 
 @bp.route("/", methods=("GET", "POST"))
@@ -76,3 +83,13 @@ def open_data(kind: str):
     if kind == "xlsx":
         return Response(xlsx_bytes(rows, "open-data"), mimetype=XLSX, headers=headers)
     return Response(csv_for_spreadsheets(rows, "en"), mimetype="text/csv", headers=headers)
+
+
+@bp.route("/backups")
+@login_required("coordinator")
+def backups_page():
+    """When the last backup was written and its size; how to make and test one (no download)."""
+    last = backups.last_backup(db())
+    age_days = (utc_seconds() - last.created_at).days if last is not None else None
+    return render_template("coordinator/backups.html", last=last, age_days=age_days,
+                           stale_after_days=STALE_BACKUP_DAYS), 200, NO_STORE

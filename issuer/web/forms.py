@@ -288,6 +288,14 @@ class RotateKeyForm(FlaskForm):
                            validators=[DataRequired(_("Tick the box to confirm."))])
 
 
+class WithdrawKeyForm(FlaskForm):
+    """Withdrawing a compromised key needs an explicit confirmation."""
+
+    confirm = BooleanField(_("I understand: this key will no longer vouch for anything, and "
+                             "its badges are re-issued under a new key."),
+                           validators=[DataRequired(_("Tick the box to confirm."))])
+
+
 class TemplateUploadForm(FlaskForm):
     """One micro-training file (TOML) to add to the catalogue."""
 

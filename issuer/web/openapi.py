@@ -196,6 +196,15 @@ SCHEMAS["ClrCredential"] = _object({
     "proof": {"anyOf": [{"type": "object"}, {"type": "array"}]},
 }, required=("@context", "type", "issuer", "credentialSubject", "proof"), extra=True,
     description="A CLR 2.0 learner record signed by the learner's organisation (eddsa-rdfc-2022).")
+SCHEMAS["LearnerConsent"] = _object({
+    "learner_id": {"type": "integer"},
+    "consent": {**_ref("Consent"), "description": "The answers as recorded (no answer "
+                "recorded, or an erased learner: false)."},
+    "recorded_at": _object({purpose: _nullable(_TIME) for purpose in
+                            intake_requests.SCHEMAS["ConsentChange"]["required"]},
+                           required=tuple(intake_requests.SCHEMAS["ConsentChange"]["required"]),
+                           description="When each answer was last recorded (null: never)."),
+}, required=("learner_id", "consent", "recorded_at"))
 SCHEMAS["CredentialPage"] = _page_schema("CredentialSummary")
 SCHEMAS["LearnerPage"] = _page_schema("Learner")
 
@@ -369,6 +378,23 @@ def _paths() -> dict:
                 "wallet DID, comments and photos are removed from the database, and the "
                 "stored copies of their credentials are redacted. The signed copy the learner "
                 "holds stays theirs."),
+        },
+        "/learners/{learner_id}/consent": {
+            "get": _operation(
+                "getLearnerConsent", "A learner's consent answers", "learners",
+                {**_ok("The four answers and when each was recorded.", "LearnerConsent"),
+                 **_errors("403", "404")}, parameters=[_LEARNER_ID]),
+            "put": _operation(
+                "changeLearnerConsent", "Change a learner's consent answers", "learners",
+                {**_ok("The answers as now recorded.", "LearnerConsent"),
+                 **_errors("400", "403", "404", "415", "422")},
+                body=_json_body("ConsentChange"), parameters=[_LEARNER_ID],
+                description="Give all four answers. Each changed one is recorded with today's "
+                "date and this token, and the audit log keeps the earlier answer, as when an "
+                "admin changes them on the learner's page. What the learner no longer agrees "
+                "to stops at once: no claim e-mail without `email`, no photo without `photo`, "
+                "no name on new badges without `name`, left out of the statistics without "
+                "`statistics`. An erased learner's answers cannot be changed (422)."),
         },
         "/learners/{learner_id}/record": {
             "get": _operation(

@@ -32,7 +32,15 @@ from issuer.core import baking, limits
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
-from issuer.services import catalogue, keys, pictures, publishing, status_lists, verification
+from issuer.services import (
+    catalogue,
+    keys,
+    pictures,
+    publishing,
+    retention,
+    status_lists,
+    verification,
+)
 from issuer.services.urls import former_base, public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
@@ -303,7 +311,8 @@ def privacy_notice(slug: str):
     language = _language(org.default_language)
     response = _render("public/privacy.html", language, org=org,
                        country=publishing.country_name(org.country_code, language),
-                       contact=org.privacy_email or org.email)
+                       contact=org.privacy_email or org.email,
+                       periods=retention.periods_of(org))
     response.cache_control.public = True
     response.cache_control.max_age = DOCUMENT_MAX_AGE
     return response

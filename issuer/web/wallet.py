@@ -49,6 +49,7 @@ from issuer.services import (
     ServiceError,
     cards,
     claim_links,
+    consent,
     exchanges,
     learner_record,
     publishing,
@@ -131,7 +132,15 @@ def claim_page(token: str):
                    verify_url=verify_url(credential),
                    skills=stacking.stack_progress(db, credential, language),
                    badges=learner_record.held_badges(db, credential.learner, language)
-                   if credential.learner is not None else [])
+                   if credential.learner is not None else [],
+                   agreed=_agreed(credential.learner))
+
+
+def _agreed(learner) -> dict[str, bool] | None:
+    """The learner's consent answers for "What you agreed to" (none once erased)."""
+    if learner is None or learner.erased_at is not None:
+        return None
+    return consent.answers_of(learner).as_dict()
 
 
 @bp.post("/claim/<token>/link")

@@ -228,6 +228,10 @@ def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, 
           "revoke several", problems)
     visit(page, "/admin/stats?from=2026-13-01", language, "statistics with a bad filter",
           problems)
+    visit(page, "/admin/keys", language, "keys", problems)
+    with page.expect_navigation():
+        page.click("main a[href$='/withdraw']")  # the confirmation only: nothing is withdrawn
+    audit(page, "key withdrawal confirmation", problems, language)
     assert not problems, _report(problems)
 
 

@@ -134,3 +134,16 @@ def test_the_admins_key_page_says_which_version_was_withdrawn(db, world, app, ba
     page = client.get("/admin/keys?lang=en").get_data(as_text=True)
     assert page.count("(withdrawn: no longer published)") == 1
     assert "2 (in use)" in page
+
+
+def test_re_signing_stops_when_asked_and_carries_on_later(db, world, badges):
+    from issuer.services.key_withdrawal import left_to_resign, resign_remaining, withdraw_key
+
+    with unit_of_work(db):
+        key = withdraw_key(db, _key(db, 1).organisation, 1, world.admin)
+    assert left_to_resign(db, key) == 1  # the revoked badge is not counted
+    assert resign_remaining(db, key, stopping=lambda: True) == 0
+    assert left_to_resign(db, key) == 1
+    batches = []
+    assert resign_remaining(db, key, on_batch=batches.append) == 1
+    assert batches == [1] and left_to_resign(db, key) == 0

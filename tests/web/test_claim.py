@@ -11,6 +11,7 @@ import pytest
 from issuer.services import unit_of_work
 from issuer.services.catalogue import template_name
 from issuer.services.claims import bind_to_holder, claim_url, wallet_copies
+from issuer.services.consent import Consent, record
 from issuer.services.revocation import revoke
 from issuer.services.urls import verify_url
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
@@ -356,3 +357,36 @@ def test_linked_cards_list_the_badges_of_both_organisations(client, db, badge):
     held = _held(page)
     assert len(held) == 2, held
     assert verify_url(theirs) in _links(page)
+
+
+def _agreed_section(page: str) -> str:
+    section = re.search(r'<section aria-labelledby="agreed">(.*?)</section>', page, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.unescape(section.group(1))))
+
+
+def test_claim_page_says_what_the_learner_agreed_to_and_whom_to_ask(client, badge):
+    _response, page = _page(client, badge, "?lang=en")
+    text = _agreed_section(page)
+    assert "What you agreed to" in text
+    assert "Your name is written on your badges." in text
+    assert "The link to your badge may be sent to you by e-mail." in text
+    assert "Photos of your work may be taken and shown with your badge." in text
+    assert "You are counted, without your name, in the statistics of the SKY project." in text
+    assert "To change your answers, ask your trainer or write to contact@agfe.example.org." \
+        in text
+    assert "/issuers/agfe/privacy?lang=en" in _links(page)
+
+
+def test_claim_page_shows_an_answer_changed_by_the_organisation(client, db, world, badge):
+    with unit_of_work(db):
+        record(db, badge.learner, Consent(name=True), world.admin)
+    text = _agreed_section(_page(client, badge, "?lang=en")[1])
+    assert "Your name is written on your badges." in text
+    assert "No e-mail is sent to you." in text
+    assert "No photos of your work are taken." in text
+    assert "You are not counted in the statistics of the SKY project." in text
+
+
+def test_claim_page_says_what_the_learner_agreed_to_in_their_language(client, badge):
+    text = _agreed_section(_page(client, badge)[1])
+    assert "What you agreed to" not in text and "Votre nom" in text

@@ -1,14 +1,23 @@
 """The project coordinator: adds partners from the web, sees their counts and nothing more."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from issuer.cli import main
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
-from issuer.store.models import Organisation, SigningKey, User
-from tests.helpers import TEST_PASSWORD, csv_rows, issue, make_organisation, submit
+from issuer.store.models import BackupRecord, Organisation, SigningKey, User
+from tests.helpers import (
+    TEST_PASSWORD,
+    csv_rows,
+    issue,
+    make_organisation,
+    point_cli_at,
+    submit,
+)
 
 NEW_PARTNER = {"name": "Fundacja Barka", "slug": "barka", "country_code": "pl",
                "default_language": "pl", "admin_email": "admin@barka.example.org"}
@@ -112,3 +121,53 @@ def test_the_open_data_export_is_the_coordinators_and_names_nobody(client, db, w
 def test_a_partner_admin_cannot_download_the_open_data(client, db, world, login):
     login(world.admin)
     assert client.get("/coordinator/open-data.csv").status_code == 403
+
+
+def _visible(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", page))
+
+
+def test_the_backups_page_says_none_was_written_and_how_to_make_and_test_one(
+        client, coordinator):
+    assert 'href="/coordinator/backups"' in client.get("/coordinator/?lang=en").text
+    response = client.get("/coordinator/backups?lang=en")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    text = _visible(response.text)
+    assert "No backup has been written yet." in text
+    assert "sky-badges backup -o FILE" in text and "sky-badges restore FILE" in text
+    assert "“Backups, upgrades and recovery”" in text
+
+
+def test_the_backups_page_shows_when_the_last_backup_was_written_and_its_size(
+        client, db, world, coordinator, overrides, monkeypatch, tmp_path):
+    point_cli_at(monkeypatch, overrides)
+    issue(db, world)
+    db.commit()
+    target = tmp_path / "sky.tar.gz"
+    assert main(["backup", "-o", str(target)]) == 0
+    [record] = db.scalars(select(BackupRecord)).all()
+    assert record.size_bytes == target.stat().st_size
+    assert record.files == 0 and record.rows > 0
+    text = _visible(client.get("/coordinator/backups?lang=en").text)
+    assert f"The last backup was written on {record.created_at:%b} " in text
+    assert f"Size: {round(record.size_bytes / 1000, 1)} kB." in text
+    assert f"It holds {record.rows:,} rows of data and 0 files." in text
+    assert "No backup has been written yet." not in text and "days old" not in text
+
+
+def test_an_old_backup_is_shown_as_a_warning(client, db, coordinator):
+    with unit_of_work(db):
+        db.add(BackupRecord(created_at=datetime.now(UTC) - timedelta(days=3, hours=1),
+                            size_bytes=2_800_000,
+                            rows=120_000, files=4, revision="0021"))
+    text = _visible(client.get("/coordinator/backups?lang=en").text)
+    assert "Size: 2.8 MB." in text
+    assert "It is 3 days old: ask whoever runs the server to check the nightly backup." in text
+
+
+def test_partner_admins_see_nothing_of_backups(client, db, world, login):
+    with unit_of_work(db):
+        db.add(BackupRecord(size_bytes=1000, rows=10, files=0, revision="0021"))
+    login(world.admin)
+    assert client.get("/coordinator/backups").status_code == 403
+    assert "backup" not in client.get("/admin/?lang=en").text.lower()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from issuer.services import mail, unit_of_work
+from issuer.services import mail, retention, unit_of_work
 from issuer.store.models import Organisation
 from tests.helpers import LEARNERS_CODE, issue, smtp_overrides, submit
 
@@ -105,3 +105,28 @@ def test_the_admin_sets_the_address_and_the_privacy_contact(client, db, world, l
         "privacy_email": "not an address"}, content_type="multipart/form-data")
     assert bad.status_code == 200 and "This is not an e-mail address." in bad.get_data(
         as_text=True)
+
+
+def test_the_notice_states_the_standard_retention_periods_when_none_were_set(client, world):
+    text = _text(client.get(NOTICE + "?lang=en"))
+    assert "Photos of your work are deleted 12 months after they were taken." in text
+    assert ("Your e-mail address is deleted 24 months after your last evaluation or badge."
+            in text)
+    assert "These are the standard periods: AGFE has not changed them." in text
+
+
+def test_the_notice_states_the_periods_the_organisation_set_in_the_readers_language(
+        client, db, world):
+    with unit_of_work(db):
+        retention.set_periods(db, db.get(Organisation, world.org.id), 1, 6, world.admin)
+    text = _text(client.get(NOTICE + "?lang=en"))
+    assert "Photos of your work are deleted 1 month after they were taken." in text
+    assert "Your e-mail address is deleted 6 months after your last evaluation or badge." in text
+    assert "AGFE has set these periods itself." in text
+    french = _text(client.get(NOTICE + "?lang=fr"))
+    assert "6 mois" in french and "Photos of your work" not in french
+
+
+def test_the_notice_tells_learners_where_they_see_their_own_answers(client, world):
+    assert "under “What you agreed to”: scan the QR code on the back of your card" in \
+        _text(client.get(NOTICE + "?lang=en"))
