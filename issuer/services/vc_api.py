@@ -10,7 +10,10 @@
   Each issuance is in the audit log (id and types).
 - `update_status`: revoke, suspend or unsuspend such a credential by its `id` (permission
   `status`, also never granted by default); another organisation's credential is not found.
-- `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results.
+  With `options.envelope` `application/vc+jwt` the answer is an `EnvelopedVerifiableCredential`
+  (a VC-JOSE-COSE JWT in a `data:` URL) instead of a Data Integrity proof.
+- `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results
+  (an `EnvelopedVerifiableCredential` is opened and its JWT verified, issuer binding included).
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import proofs, vc_model, vp
+from issuer.core import jsonld, proofs, vc_model, vp
+from issuer.core import jwt as vc_jwt
 from issuer.core.clock import utc_stamp
-from issuer.core.keys import PublicKey
+from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify_report import FAILED, PASSED, VerificationReport
 from issuer.store.models import ApiToken, Organisation, VcApiStatus
@@ -35,6 +39,7 @@ from .status_lists import PURPOSES, REVOCATION, SUSPENSION, allocate_slot, set_s
 from .verification import verify_any
 
 STATUS_ENTRY = "BitstringStatusListEntry"
+ENVELOPE_MEDIA_TYPE = "application/vc+jwt"
 # A caller listing `checks` asks for those; binding the key to the issuer is a check of its own.
 OPTIONAL_CHECKS = {"issuer-binding"}
 
@@ -64,14 +69,40 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
     status = options.get("credentialStatus")
     if status is not None:
         credential = _with_status(db, org, status, credential)
-    suite = options.get("cryptosuite", proofs.CRYPTOSUITE)
-    if suite not in proofs.CRYPTOSUITES:
-        raise VcApiError(f"options.cryptosuite: one of {', '.join(sorted(proofs.CRYPTOSUITES))}")
-    signed = proofs.sign(credential, key, method, created=utc_stamp(now), cryptosuite=suite)
-    signed["proof"] = signed["proof"][0]  # VC-API clients expect one proof as an object
+    if options.get("envelope") is not None:
+        signed = _enveloped(credential, key, method, options)
+    else:
+        signed = _with_proof(credential, key, method, options.get("cryptosuite"), now)
     audit(db, "vc_api.issued", token, org, subject=str(credential.get("id") or ""),
           types=[t for t in _listed(credential.get("type")) if isinstance(t, str)][:5])
     return {"verifiableCredential": signed}
+
+
+def _with_proof(credential: dict, key: PrivateKey, method: str, suite: Any,
+                now: datetime | None) -> dict:
+    """The credential with one Data Integrity proof (an object, as VC-API clients expect)."""
+    suite = suite or proofs.CRYPTOSUITE
+    if suite not in proofs.CRYPTOSUITES:
+        raise VcApiError(f"options.cryptosuite: one of {', '.join(sorted(proofs.CRYPTOSUITES))}")
+    signed = proofs.sign(credential, key, method, created=utc_stamp(now), cryptosuite=suite)
+    signed["proof"] = signed["proof"][0]
+    return signed
+
+
+def _enveloped(credential: dict, key: PrivateKey, method: str, options: dict) -> dict:
+    """An EnvelopedVerifiableCredential: the credential secured as a VC-JOSE-COSE JWT."""
+    if options["envelope"] != ENVELOPE_MEDIA_TYPE:
+        raise VcApiError(f"options.envelope: only {ENVELOPE_MEDIA_TYPE} is supported")
+    if "cryptosuite" in options:
+        raise VcApiError("options: an envelope and a cryptosuite exclude each other")
+    if _listed(credential.get("@context"))[:1] != [vc_model.CREDENTIALS_V2]:
+        raise VcApiError("options.envelope: VC-JOSE-COSE secures VC 2.0 credentials only")
+    # No canonicalization protects a JWT's payload: check it expands in safe mode, as every
+    # verifier of ours will.
+    jsonld.check_safe_mode(credential)
+    token = vc_jwt.sign_vc_jose(credential, key, method)
+    return {"@context": vc_model.CREDENTIALS_V2, "id": f"data:{ENVELOPE_MEDIA_TYPE},{token}",
+            "type": "EnvelopedVerifiableCredential"}
 
 
 def verify_credential(db: Session, body: Any,

@@ -411,7 +411,10 @@ def _vc_api_paths() -> dict:
             "`{\"type\": \"BitstringStatusListEntry\"}` adds a revocation slot; with "
             "`\"statusPurpose\": \"suspension\"`, or a list of both, a suspension slot too. "
             "A credential given a status keeps it under its `id` (a `urn:uuid:` id is added "
-            "when it has none) for `/credentials/status`.")},
+            "when it has none) for `/credentials/status`. `options.envelope` "
+            "`application/vc+jwt` answers an `EnvelopedVerifiableCredential` (the credential "
+            "secured as a VC-JOSE-COSE JWT in a `data:` URL) instead of a Data Integrity proof "
+            "(VC 2.0 credentials only).")},
         "/credentials/status": {"post": _operation(
             "vcApiUpdateStatus", "W3C VC-API: revoke, suspend or unsuspend a credential",
             "vc-api", {"200": {"description": "Updated.", "content": _json_content(_object(
@@ -432,7 +435,9 @@ def _vc_api_paths() -> dict:
             "vcApiVerifyCredential", "W3C VC-API: verify any VC 1.1 / 2.0 credential",
             "vc-api", {**verified, **_errors("400", "413", "415")},
             body=body("verifiableCredential"),
-            description="`options.checks` lists the checks asked for; without "
+            description="An `EnvelopedVerifiableCredential` (`data:application/vc+jwt,…`) "
+            "is opened and its JWT verified like any VC-JWT, issuer binding included. "
+            "`options.checks` lists the checks asked for; without "
             "`issuer-binding` in it, a key its issuer does not control is a warning.")},
         "/presentations/verify": {"post": _operation(
             "vcApiVerifyPresentation", "W3C VC-API: verify a presentation and its credentials",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from issuer.core import proofs
+from issuer.core import jwt, proofs
 from issuer.core.keys import PublicKey
 from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
@@ -277,3 +277,43 @@ def test_the_openapi_document_describes_update_status(client):
     operation = client.get("/api/v1/openapi.json").json["paths"]["/credentials/status"]["post"]
     assert operation["operationId"] == "vcApiUpdateStatus"
     assert set(operation["responses"]) >= {"200", "400", "403", "404"}
+
+
+# --- VC-JOSE-COSE envelopes ---------------------------------------------------------------------
+
+ENVELOPE = {"envelope": "application/vc+jwt"}
+
+
+def test_issue_with_an_envelope_answers_an_enveloped_vc_jwt_that_verifies(
+        client, signer_headers, org_did_key):
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key}, ENVELOPE)
+    assert response.status_code == 201, response.json
+    enveloped = response.json["verifiableCredential"]
+    assert enveloped["@context"] == "https://www.w3.org/ns/credentials/v2"
+    assert enveloped["type"] == "EnvelopedVerifiableCredential"
+    assert enveloped["id"].startswith("data:application/vc+jwt,ey")
+    verified = client.post("/api/v1/credentials/verify", headers=signer_headers,
+                           json={"verifiableCredential": enveloped})
+    assert verified.status_code == 200, verified.json
+    assert {"proof", "issuer-binding"} <= set(verified.json["checks"])
+
+
+def test_an_enveloped_credential_keeps_its_status_entry(client, signer_headers, status_headers,
+                                                        org_did_key):
+    options = {**ENVELOPE, "credentialStatus": {"type": "BitstringStatusListEntry"}}
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key}, options)
+    enveloped = response.json["verifiableCredential"]
+    _header, payload = jwt.decode_jwt(enveloped["id"].split(",", 1)[1])
+    assert update_status(client, status_headers, payload["id"], "revoked").status_code == 200
+    assert verdict(client, signer_headers, enveloped) == "revoked"
+
+
+@pytest.mark.parametrize("credential, options", [
+    (VC1, ENVELOPE),
+    (VC2, {"envelope": "application/cose"}),
+    (VC2, {**ENVELOPE, "cryptosuite": "eddsa-jcs-2022"}),
+], ids=["vc1.1", "cose", "with-cryptosuite"])
+def test_issue_refuses_an_envelope_it_cannot_make(client, signer_headers, org_did_key,
+                                                  credential, options):
+    response = issue(client, signer_headers, {**credential, "issuer": org_did_key}, options)
+    assert response.status_code == 400
