@@ -147,9 +147,12 @@ def update_status(db: Session, token: ApiToken, body: Any) -> dict:
     suspension needs a credential issued with a suspension entry. Each change is audited.
     """
     credential_id, changes = _status_request(body)
-    slots = {slot.status_list.purpose: slot for slot in db.scalars(
-        select(VcApiStatus).where(VcApiStatus.organisation_id == token.organisation_id,
-                                  VcApiStatus.credential_id == credential_id))}
+    slots: dict[str, list[VcApiStatus]] = {}
+    # Every credential issued under that id changes: the id is the caller's handle.
+    for slot in db.scalars(select(VcApiStatus).where(
+            VcApiStatus.organisation_id == token.organisation_id,
+            VcApiStatus.credential_id == credential_id).order_by(VcApiStatus.id)):
+        slots.setdefault(slot.status_list.purpose, []).append(slot)
     if not slots:
         raise VcApiNotFound(f"no credential {credential_id} was issued with a status by this "
                             "organisation")
@@ -160,8 +163,8 @@ def update_status(db: Session, token: ApiToken, body: Any) -> dict:
                              f"cannot be {status}")
     for status in changes:
         purpose, value = STATUS_UPDATES[status]
-        slot = slots[purpose]
-        set_status(db, slot.status_list, slot.status_index, value)
+        for slot in slots[purpose]:
+            set_status(db, slot.status_list, slot.status_index, value)
         audit(db, f"vc_api.{status}", token, token.organisation_id, subject=credential_id)
     return {"credentialId": credential_id,
             "credentialStatus": [{"type": STATUS_ENTRY, "status": s} for s in changes]}

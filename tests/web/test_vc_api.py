@@ -317,3 +317,13 @@ def test_issue_refuses_an_envelope_it_cannot_make(client, signer_headers, org_di
                                                   credential, options):
     response = issue(client, signer_headers, {**credential, "issuer": org_did_key}, options)
     assert response.status_code == 400
+
+
+def test_update_status_changes_every_credential_issued_under_that_id(
+        client, signer_headers, status_headers, org_did_key):
+    credential = {**VC2, "id": "urn:uuid:0d7a0000-0000-4000-8000-0000000000bb",
+                  "issuer": org_did_key}
+    first, second = (issue(client, signer_headers, credential, BOTH).json["verifiableCredential"]
+                     for _ in range(2))
+    assert update_status(client, status_headers, credential["id"], "revoked").status_code == 200
+    assert [verdict(client, signer_headers, c) for c in (first, second)] == ["revoked"] * 2
