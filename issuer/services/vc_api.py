@@ -7,11 +7,11 @@
   slot of the organisation's list of that purpose, recorded under the credential's `id` (a
   `urn:uuid:` id is given to a credential without one). Only tokens with the `sign` permission
   may do this: it signs content the service did not write, so it is never granted by default.
-  Each issuance is in the audit log (id and types).
+  Each issuance is in the audit log (id and types). With `options.envelope`
+  `application/vc+jwt` the answer is an `EnvelopedVerifiableCredential` (a VC-JOSE-COSE JWT in
+  a `data:` URL) instead of a Data Integrity proof.
 - `update_status`: revoke, suspend or unsuspend such a credential by its `id` (permission
   `status`, also never granted by default); another organisation's credential is not found.
-  With `options.envelope` `application/vc+jwt` the answer is an `EnvelopedVerifiableCredential`
-  (a VC-JOSE-COSE JWT in a `data:` URL) instead of a Data Integrity proof.
 - `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results
   (an `EnvelopedVerifiableCredential` is opened and its JWT verified, issuer binding included).
 """
@@ -238,6 +238,9 @@ def _with_status(db: Session, org: Organisation, requested: Any, credential: dic
         raise VcApiError("options.credentialStatus: one entry per purpose, at least one")
     if _listed(credential.get("@context"))[:1] != [vc_model.CREDENTIALS_V2]:
         raise VcApiError("a BitstringStatusListEntry needs a VC 2.0 credential")
+    if "credentialStatus" in credential:
+        raise VcApiError("credential: has a credentialStatus of its own; the issuer adds the "
+                         "one options.credentialStatus asks for")
     # The id is the handle of `POST /credentials/status`: without one the slot could never
     # be used, so the issuer gives one.
     credential_id = credential.get("id") or f"urn:uuid:{uuidlib.uuid4()}"

@@ -188,6 +188,18 @@ def test_issue_with_a_status_gives_an_id_to_a_credential_without_one(
     assert response.json["verifiableCredential"]["id"].startswith("urn:uuid:")
 
 
+def test_issue_refuses_to_replace_a_status_the_credential_already_has(
+        client, db, signer_headers, org_did_key):
+    own = {"id": "https://example.org/status/1#5", "type": "BitstringStatusListEntry",
+           "statusPurpose": "revocation", "statusListIndex": "5",
+           "statusListCredential": "https://example.org/status/1"}
+    response = issue(client, signer_headers, {**VC2, "issuer": org_did_key,
+                                              "credentialStatus": own},
+                     {"credentialStatus": {"type": "BitstringStatusListEntry"}})
+    assert response.status_code == 400
+    assert db.scalars(select(VcApiStatus)).all() == []
+
+
 def test_update_status_revokes_a_credential_issued_through_the_vc_api(
         client, signer_headers, status_headers, org_did_key):
     signed = issue(client, signer_headers, {**VC2, "issuer": org_did_key}, BOTH).json[
