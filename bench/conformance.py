@@ -17,7 +17,9 @@ service is tested, runs mocha and prints passed / failed / pending per suite. Re
 are left in the instance folder it names.
 
 The issuer signs as the organisation's did:key (the suites resolve did:key only); the examples
-context the suites use is registered as a hash-pinned extra context (SKY_EXTRA_CONTEXTS).
+context the suites use is registered as a hash-pinned extra context (SKY_EXTRA_CONTEXTS). The
+data-model suite's `EnvelopingProof` tests get an issuer of their own (options.envelope
+application/vc+jwt); the bitstring suite's issuer asks for a revocation and a suspension entry.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+ENVELOPING = "EnvelopingProof"  # VC-JOSE-COSE: an issuer of its own (options.envelope)
 SUITES = {
     # folder: tags the service's endpoints carry in that suite
-    "w3c+vc-data-model-2.0-test-suite": ["vc2.0"],
+    "w3c+vc-data-model-2.0-test-suite": ["vc2.0", ENVELOPING],
     "w3c+vc-di-eddsa-test-suite": ["eddsa-rdfc-2022", "eddsa-jcs-2022"],
     "w3c+vc-bitstring-status-list-test-suite": ["BitstringStatusList"],
     "w3c-ccg+vc-api-issuer-test-suite": ["vc-api"],
@@ -190,13 +193,20 @@ def _start(env: dict, port: int, cert: Path, key: Path, log: Path) -> subprocess
 def _local_config(base: str, token: str, did_key: str, tags: list[str]) -> str:
     headers = {"Authorization": f"Bearer {token}"}
     endpoint = {"tags": tags, "headers": headers}
+    proofs = [t for t in tags if t != ENVELOPING]
+    issuers = [_issuer(base, headers, did_key, proofs, suite)
+               for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022")
+               if suite in tags or suite == "eddsa-rdfc-2022"]
+    if ENVELOPING in tags:
+        issuers.append({"id": did_key, "endpoint": f"{base}/credentials/issue",
+                        "headers": headers, "tags": [ENVELOPING],
+                        "options": {"envelope": "application/vc+jwt"}})
     implementation = {
-        "name": "SKY Badges", "implementation": "SKY Badges VC-API",
-        "issuers": [_issuer(base, headers, did_key, tags, suite)
-                    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-                    if suite in tags or suite == "eddsa-rdfc-2022"],
+        "name": "SKY Badges", "implementation": "SKY Badges VC-API", "issuers": issuers,
         "verifiers": [{**endpoint, "id": f"{base}/credentials/verify",
                        "endpoint": f"{base}/credentials/verify"}],
+        # Tagged even for enveloped presentations, which the service does not claim: without a
+        # tagged vpVerifier the suite's three tests pass without testing anything (README).
         "vpVerifiers": [{**endpoint, "id": f"{base}/presentations/verify",
                          "endpoint": f"{base}/presentations/verify"}],
     }
@@ -209,8 +219,10 @@ def _local_config(base: str, token: str, did_key: str, tags: list[str]) -> str:
 def _issuer(base: str, headers: dict, did_key: str, tags: list[str], suite: str) -> dict:
     """One issuer entry per cryptosuite: the suites pick an issuer by its tags."""
     options: dict = {"cryptosuite": suite}
-    if "BitstringStatusList" in tags:
-        options["credentialStatus"] = {"type": "BitstringStatusListEntry"}
+    if "BitstringStatusList" in tags:  # both purposes the service's lists serve
+        options["credentialStatus"] = [
+            {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}]
     other = {"eddsa-rdfc-2022", "eddsa-jcs-2022"} - {suite}
     return {"id": did_key, "endpoint": f"{base}/credentials/issue", "headers": headers,
             "tags": [t for t in tags if t not in other], "options": options}

@@ -35,6 +35,7 @@ KNOWN_HEADERS = {"alg", "kid", "jwk", "typ", "cty"}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 JWT_CLAIMS = ("iss", "sub", "jti", "nbf", "exp", "iat", "aud")
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 MAX_TOKEN_BYTES = 8 * 1024 * 1024  # baked credentials may embed images as data: URLs
 NO_SUBJECT_ID = (
     "VC-JWT needs credentialSubject.id (a wallet DID); this learner has only hashed "
@@ -121,6 +122,27 @@ def sign_jwt(credential: dict, key: PrivateKey, kid: str | None = None) -> str:
         return jws.serialize_compact(
             header, data, signing_key, algorithms=[alg], registry=_registry(alg)
         )
+    except JoseError as error:
+        raise SigningError(f"JWS signing failed: {error.error}") from None
+
+
+def sign_vc_jose(credential: dict, key: PrivateKey, kid: str) -> str:
+    """Sign a VCDM 2.0 `credential` as W3C VC-JOSE-COSE: header typ vc+jwt, the credential as
+    the payload, unchanged (no JWT claims: the verifier reads dates and issuer from it)."""
+    contexts = credential.get("@context")
+    if not isinstance(contexts, list) or contexts[:1] != [VC_V2_CONTEXT]:
+        raise SigningError(f"VC-JOSE-COSE secures VCDM 2.0 credentials: @context must start with "
+                           f"{VC_V2_CONTEXT}")
+    alg = ALGORITHMS.get(key.kind)
+    if alg is None:
+        raise SigningError(f"no JWS algorithm for a {key.kind} key")
+    if not isinstance(kid, str) or not kid:
+        raise SigningError("kid must be a non-empty URI that dereferences to the public key")
+    header = {"alg": alg, "typ": "vc+jwt", "cty": "vc", "kid": kid}
+    data = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        return jws.serialize_compact(header, data, import_key(key.to_private_jwk()),
+                                     algorithms=[alg], registry=_registry(alg))
     except JoseError as error:
         raise SigningError(f"JWS signing failed: {error.error}") from None
 

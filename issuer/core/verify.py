@@ -66,6 +66,10 @@ FetchJson = Callable[[str], dict]
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_CONTEXT_PATTERN = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json$")
 CLR_CONTEXT_PATTERN = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)*\.json$")
+ENVELOPED = "EnvelopedVerifiableCredential"
+# The data: URL prefixes of an envelope this verifier opens: VC-JOSE-COSE, and the plain JWT
+# media type some implementations (and the W3C suite's fixtures) write.
+ENVELOPE_MEDIA_TYPES = ("data:application/vc+jwt", "data:application/jwt")
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
 
 ACHIEVEMENT_TYPES = ("OpenBadgeCredential", "AchievementCredential")
@@ -638,7 +642,33 @@ def _read_source(source: Any) -> tuple[dict | None, str | None]:
     if not isinstance(source, dict):
         raise ValueError(N_("a credential must be a JSON object"))
     limits.check_depth(source)
+    if ENVELOPED in _listed(source.get("type")):
+        return None, _enveloped_token(source)
     return source, None
+
+
+def _enveloped_token(envelope: dict) -> str:
+    """The compact JWS an EnvelopedVerifiableCredential carries (VCDM 2.0 §4.13.1).
+
+    The envelope itself is unsigned, so it is held to the letter: the base context first,
+    exactly the one type, and an id that is a `data:` URL of a VC-JOSE-COSE JWT.
+    """
+    contexts = envelope.get("@context")
+    if (contexts if isinstance(contexts, str) else _listed(contexts)[:1]) not in (
+            CREDENTIALS_V2, [CREDENTIALS_V2]):
+        raise ValueError(N_("an EnvelopedVerifiableCredential needs %(expected)s as its first "
+                            "@context", expected=CREDENTIALS_V2))
+    if _listed(envelope.get("type")) != [ENVELOPED]:
+        raise ValueError(N_("an EnvelopedVerifiableCredential has that one type"))
+    media_type, comma, token = str(envelope.get("id") or "").partition(",")
+    if not comma or media_type not in ENVELOPE_MEDIA_TYPES or not COMPACT_JWS.match(token):
+        raise ValueError(N_("the id of an EnvelopedVerifiableCredential must be a data: URL "
+                            "of a JWT (data:application/vc+jwt,…)"))
+    return token
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _jwt_payload_credential(token: str) -> dict | None:

@@ -24,8 +24,9 @@ from .base import Actor, ServiceError, audit, require_organisation
 TOKEN_PREFIX = "sky_"
 MAX_NAME_LENGTH = 200
 # What a token may do: read badges, templates and verify; issue; revoke; manage learners.
-SCOPES = ("read", "issue", "revoke", "learners", "sign")
-# `sign` (the VC-API issuer signs any credential as the organisation) is only ever given on purpose.
+SCOPES = ("read", "issue", "revoke", "learners", "sign", "status")
+# `sign` (the VC-API issuer signs any credential as the organisation) and `status` (it revokes or
+# suspends those) are only ever given on purpose.
 DEFAULT_SCOPES = ("read", "issue", "revoke", "learners")
 DEFAULT_LIFETIME = timedelta(days=365)
 MAX_LIFETIME = timedelta(days=2 * 365)

@@ -26,6 +26,8 @@ from .urls import public_url
 
 LIST_SIZE = 131072  # 16 KiB: the spec's minimum, for herd privacy
 REVOCATION = "revocation"
+SUSPENSION = "suspension"  # a reversible bit, given only through the VC-API so far
+PURPOSES = (REVOCATION, SUSPENSION)
 # After this many collisions in a row, pick among the free indices explicitly.
 _RANDOM_TRIES = 16
 
@@ -36,14 +38,15 @@ def list_url(status_list: StatusList, base: str | None = None) -> str:
 
 
 def status_entry(status_list: StatusList, index: int) -> dict:
-    """The credential's `credentialStatus` (a BitstringStatusListEntry for revocation)."""
+    """The credential's `credentialStatus` (a BitstringStatusListEntry of the list's purpose)."""
     return bitstring.status_entry(list_url(status_list), index, status_list.purpose)
 
 
-def allocate_slot(db: Session, org: Organisation) -> tuple[StatusList, int]:
-    """A random free index of the organisation's open revocation list (a new list when full)."""
+def allocate_slot(db: Session, org: Organisation,
+                  purpose: str = REVOCATION) -> tuple[StatusList, int]:
+    """A random free index of the organisation's open list for `purpose` (a new one when full)."""
     while True:
-        status_list = _open_list(db, org)
+        status_list = _open_list(db, org, purpose)
         index = _take_random(db, status_list)
         if index is None:  # not `or`: index 0 is a slot like any other
             index = _take_free(db, status_list)
@@ -55,6 +58,11 @@ def allocate_slot(db: Session, org: Organisation) -> tuple[StatusList, int]:
 
 def set_revoked(db: Session, status_list: StatusList, index: int) -> StatusList:
     """Set the bit at `index` and bump the revision; the row is locked while it changes."""
+    return set_status(db, status_list, index, 1)
+
+
+def set_status(db: Session, status_list: StatusList, index: int, value: int) -> StatusList:
+    """Write `value` (0 or 1) at `index` and bump the revision; the row is locked meanwhile."""
     locked = db.scalars(
         select(StatusList)
         .where(StatusList.id == status_list.id)
@@ -62,7 +70,7 @@ def set_revoked(db: Session, status_list: StatusList, index: int) -> StatusList:
         .execution_options(populate_existing=True)
     ).one()
     bits = bytearray(locked.bits)
-    bitstring.set_status(bits, index, 1)
+    bitstring.set_status(bits, index, value)
     locked.bits = bytes(bits)
     locked.revision += 1
     db.flush()
@@ -101,10 +109,10 @@ def signed_status_list(db: Session, status_list: StatusList, now: datetime | Non
     return signed
 
 
-def _open_list(db: Session, org: Organisation) -> StatusList:
+def _open_list(db: Session, org: Organisation, purpose: str) -> StatusList:
     status_list = db.scalars(
         select(StatusList)
-        .where(StatusList.organisation_id == org.id, StatusList.purpose == REVOCATION,
+        .where(StatusList.organisation_id == org.id, StatusList.purpose == purpose,
                StatusList.full.is_(False))
         .order_by(StatusList.id)
     ).first()
@@ -112,7 +120,7 @@ def _open_list(db: Session, org: Organisation) -> StatusList:
         status_list = StatusList(
             uuid=str(uuidlib.uuid4()),
             organisation_id=org.id,
-            purpose=REVOCATION,
+            purpose=purpose,
             size=LIST_SIZE,
             bits=bytes(bitstring.new_bitstring(LIST_SIZE)),
             full=False,

@@ -3,38 +3,58 @@
 - `issue`: sign any W3C credential as the token's organisation. The credential's `issuer` must be
   the organisation: its did:web, or the did:key of its active key (the W3C suites resolve did:key
   only). The data model is checked first (`vc_model`); with `options.credentialStatus` of type
-  `BitstringStatusListEntry` the credential gets a revocation slot of the organisation's list.
-  Only tokens with the `sign` permission may do this: it signs content the service did not
-  write, so it is never granted by default. Each issuance is in the audit log (id and types).
-- `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results.
+  `BitstringStatusListEntry` (one, or a list: revocation and/or suspension) the credential gets a
+  slot of the organisation's list of that purpose, recorded under the credential's `id` (a
+  `urn:uuid:` id is given to a credential without one). Only tokens with the `sign` permission
+  may do this: it signs content the service did not write, so it is never granted by default.
+  Each issuance is in the audit log (id and types). With `options.envelope`
+  `application/vc+jwt` the answer is an `EnvelopedVerifiableCredential` (a VC-JOSE-COSE JWT in
+  a `data:` URL) instead of a Data Integrity proof.
+- `update_status`: revoke, suspend or unsuspend such a credential by its `id` (permission
+  `status`, also never granted by default); another organisation's credential is not found.
+- `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results
+  (an `EnvelopedVerifiableCredential` is opened and its JWT verified, issuer binding included).
 """
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.core import proofs, vc_model, vp
+from issuer.core import jsonld, proofs, vc_model, vp
+from issuer.core import jwt as vc_jwt
 from issuer.core.clock import utc_stamp
-from issuer.core.keys import PublicKey
+from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify_report import FAILED, PASSED, VerificationReport
-from issuer.store.models import ApiToken, Organisation
+from issuer.store.models import ApiToken, Organisation, VcApiStatus
 
 from .base import ServiceError, audit
 from .keys import active_key, issuer_did, verification_method_id
-from .status_lists import allocate_slot, status_entry
+from .status_lists import PURPOSES, REVOCATION, SUSPENSION, allocate_slot, set_status, status_entry
 from .verification import verify_any
 
 STATUS_ENTRY = "BitstringStatusListEntry"
+ENVELOPE_MEDIA_TYPE = "application/vc+jwt"
 # A caller listing `checks` asks for those; binding the key to the issuer is a check of its own.
 OPTIONAL_CHECKS = {"issuer-binding"}
 
 
+# `POST /credentials/status`: each status a caller may ask for, as (purpose, bit value).
+STATUS_UPDATES = {"revoked": (REVOCATION, 1), "suspended": (SUSPENSION, 1),
+                  "unsuspended": (SUSPENSION, 0)}
+
+
 class VcApiError(ServiceError):
     """A VC-API request is not understood (400)."""
+
+
+class VcApiNotFound(ServiceError):
+    """No credential of the token's organisation has that id (404)."""
 
 
 def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) -> dict:
@@ -48,16 +68,41 @@ def issue(db: Session, token: ApiToken, body: Any, now: datetime | None = None) 
         raise VcApiError("credential: must not carry a proof; send the unsigned credential")
     status = options.get("credentialStatus")
     if status is not None:
-        credential = {**credential, "credentialStatus": _status_entry(db, org, status,
-                                                                      credential)}
-    suite = options.get("cryptosuite", proofs.CRYPTOSUITE)
-    if suite not in proofs.CRYPTOSUITES:
-        raise VcApiError(f"options.cryptosuite: one of {', '.join(sorted(proofs.CRYPTOSUITES))}")
-    signed = proofs.sign(credential, key, method, created=utc_stamp(now), cryptosuite=suite)
-    signed["proof"] = signed["proof"][0]  # VC-API clients expect one proof as an object
+        credential = _with_status(db, org, status, credential)
+    if options.get("envelope") is not None:
+        signed = _enveloped(credential, key, method, options)
+    else:
+        signed = _with_proof(credential, key, method, options.get("cryptosuite"), now)
     audit(db, "vc_api.issued", token, org, subject=str(credential.get("id") or ""),
           types=[t for t in _listed(credential.get("type")) if isinstance(t, str)][:5])
     return {"verifiableCredential": signed}
+
+
+def _with_proof(credential: dict, key: PrivateKey, method: str, suite: Any,
+                now: datetime | None) -> dict:
+    """The credential with one Data Integrity proof (an object, as VC-API clients expect)."""
+    suite = suite or proofs.CRYPTOSUITE
+    if suite not in proofs.CRYPTOSUITES:
+        raise VcApiError(f"options.cryptosuite: one of {', '.join(sorted(proofs.CRYPTOSUITES))}")
+    signed = proofs.sign(credential, key, method, created=utc_stamp(now), cryptosuite=suite)
+    signed["proof"] = signed["proof"][0]
+    return signed
+
+
+def _enveloped(credential: dict, key: PrivateKey, method: str, options: dict) -> dict:
+    """An EnvelopedVerifiableCredential: the credential secured as a VC-JOSE-COSE JWT."""
+    if options["envelope"] != ENVELOPE_MEDIA_TYPE:
+        raise VcApiError(f"options.envelope: only {ENVELOPE_MEDIA_TYPE} is supported")
+    if "cryptosuite" in options:
+        raise VcApiError("options: an envelope and a cryptosuite exclude each other")
+    if _listed(credential.get("@context"))[:1] != [vc_model.CREDENTIALS_V2]:
+        raise VcApiError("options.envelope: VC-JOSE-COSE secures VC 2.0 credentials only")
+    # No canonicalization protects a JWT's payload: check it expands in safe mode, as every
+    # verifier of ours will.
+    jsonld.check_safe_mode(credential)
+    token = vc_jwt.sign_vc_jose(credential, key, method)
+    return {"@context": vc_model.CREDENTIALS_V2, "id": f"data:{ENVELOPE_MEDIA_TYPE},{token}",
+            "type": "EnvelopedVerifiableCredential"}
 
 
 def verify_credential(db: Session, body: Any,
@@ -94,6 +139,37 @@ def verify_presentation(db: Session, body: Any,
     return report.verified, result
 
 
+def update_status(db: Session, token: ApiToken, body: Any) -> dict:
+    """Revoke, suspend or unsuspend a credential the organisation signed through `issue`.
+
+    `body` is `{"credentialId": …, "credentialStatus": [{"type": "BitstringStatusListEntry",
+    "status": "revoked" | "suspended" | "unsuspended"}]}`. Revocation cannot be undone;
+    suspension needs a credential issued with a suspension entry. Each change is audited.
+    """
+    credential_id, changes = _status_request(body)
+    slots: dict[str, list[VcApiStatus]] = {}
+    # Every credential issued under that id changes: the id is the caller's handle.
+    for slot in db.scalars(select(VcApiStatus).where(
+            VcApiStatus.organisation_id == token.organisation_id,
+            VcApiStatus.credential_id == credential_id).order_by(VcApiStatus.id)):
+        slots.setdefault(slot.status_list.purpose, []).append(slot)
+    if not slots:
+        raise VcApiNotFound(f"no credential {credential_id} was issued with a status by this "
+                            "organisation")
+    for status in changes:
+        purpose, _value = STATUS_UPDATES[status]
+        if purpose not in slots:
+            raise VcApiError(f"credentialStatus: {credential_id} has no {purpose} entry, so it "
+                             f"cannot be {status}")
+    for status in changes:
+        purpose, value = STATUS_UPDATES[status]
+        for slot in slots[purpose]:
+            set_status(db, slot.status_list, slot.status_index, value)
+        audit(db, f"vc_api.{status}", token, token.organisation_id, subject=credential_id)
+    return {"credentialId": credential_id,
+            "credentialStatus": [{"type": STATUS_ENTRY, "status": s} for s in changes]}
+
+
 # --- requests ---------------------------------------------------------------------------------
 
 
@@ -102,6 +178,26 @@ def _issue_request(body: Any) -> tuple[dict, dict]:
         raise VcApiError("send {\"credential\": {…}, \"options\": {…}}: the credential is a "
                          "JSON object")
     return body["credential"], _options(body)
+
+
+def _status_request(body: Any) -> tuple[str, list[str]]:
+    if not isinstance(body, dict) or not isinstance(body.get("credentialId"), str) \
+            or not body["credentialId"]:
+        raise VcApiError("send {\"credentialId\": \"…\", \"credentialStatus\": [{\"type\": "
+                         f"\"{STATUS_ENTRY}\", \"status\": \"revoked\"}}]}}")
+    changes = body.get("credentialStatus")
+    if not isinstance(changes, list) or not changes:
+        raise VcApiError("credentialStatus: a list of {\"type\", \"status\"}")
+    statuses = []
+    for change in changes:
+        if not isinstance(change, dict) or change.get("type") != STATUS_ENTRY \
+                or change.get("status") not in STATUS_UPDATES:
+            raise VcApiError(f"credentialStatus: each is {{\"type\": \"{STATUS_ENTRY}\", "
+                             f"\"status\": one of {', '.join(STATUS_UPDATES)}}}")
+        statuses.append(change["status"])
+    if len({STATUS_UPDATES[s][0] for s in statuses}) != len(statuses):
+        raise VcApiError("credentialStatus: one change per purpose")
+    return body["credentialId"], statuses
 
 
 def _options(body: dict) -> dict:
@@ -134,16 +230,39 @@ def _signing_method(org: Organisation, record, credential: dict) -> str:
     raise VcApiError(f"issuer: must be this organisation, {issuer_did(org)} or {did_key}")
 
 
-def _status_entry(db: Session, org: Organisation, requested: Any, credential: dict) -> dict:
+def _with_status(db: Session, org: Organisation, requested: Any, credential: dict) -> dict:
+    """The credential with a slot per requested purpose, each recorded under its `id`."""
+    entries = requested if isinstance(requested, list) else [requested]
+    purposes = [_requested_purpose(entry) for entry in entries]
+    if not purposes or len(set(purposes)) != len(purposes):
+        raise VcApiError("options.credentialStatus: one entry per purpose, at least one")
+    if _listed(credential.get("@context"))[:1] != [vc_model.CREDENTIALS_V2]:
+        raise VcApiError("a BitstringStatusListEntry needs a VC 2.0 credential")
+    if "credentialStatus" in credential:
+        raise VcApiError("credential: has a credentialStatus of its own; the issuer adds the "
+                         "one options.credentialStatus asks for")
+    # The id is the handle of `POST /credentials/status`: without one the slot could never
+    # be used, so the issuer gives one.
+    credential_id = credential.get("id") or f"urn:uuid:{uuidlib.uuid4()}"
+    status = []
+    for purpose in purposes:
+        status_list, index = allocate_slot(db, org, purpose)
+        db.add(VcApiStatus(organisation_id=org.id, credential_id=credential_id,
+                           status_list_id=status_list.id, status_index=index))
+        status.append(status_entry(status_list, index))
+    return {**credential, "id": credential_id,
+            "credentialStatus": status[0] if len(status) == 1 else status}
+
+
+def _requested_purpose(requested: Any) -> str:
     if not isinstance(requested, dict) or requested.get("type") != STATUS_ENTRY:
         raise VcApiError(f"options.credentialStatus: only {{\"type\": \"{STATUS_ENTRY}\"}} is "
                          "supported")
-    if requested.get("statusPurpose", "revocation") != "revocation":
-        raise VcApiError("options.credentialStatus: only the revocation purpose is supported")
-    if _listed(credential.get("@context"))[:1] != [vc_model.CREDENTIALS_V2]:
-        raise VcApiError("a BitstringStatusListEntry needs a VC 2.0 credential")
-    status_list, index = allocate_slot(db, org)
-    return status_entry(status_list, index)
+    purpose = requested.get("statusPurpose", REVOCATION)
+    if purpose not in PURPOSES:
+        raise VcApiError(f"options.credentialStatus: statusPurpose is one of "
+                         f"{', '.join(PURPOSES)}")
+    return purpose
 
 
 # --- results ----------------------------------------------------------------------------------

@@ -369,6 +369,26 @@ class StatusSlot(Base):
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class VcApiStatus(Base):
+    """A status slot given to a credential signed through the VC-API (services.vc_api).
+
+    Such a credential is not stored (the caller wrote it; it holds no badge of ours): only its
+    `id` and the slot, so `POST /credentials/status` can later revoke or suspend it.
+    """
+
+    __tablename__ = "vc_api_status"
+    __table_args__ = (Index("ix_vc_api_status_organisation_credential", "organisation_id",
+                            "credential_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    credential_id: Mapped[str] = mapped_column(Text)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    status_list: Mapped[StatusList] = relationship()
+
+
 class Credential(Base):
     """A signed OpenBadgeCredential exactly as issued."""
 

@@ -77,6 +77,7 @@ ENDPOINT_SCOPES = {
     "api.change_learner_consent": "learners",
     # The W3C VC-API (issuer.web.vc_api): signing arbitrary credentials is a permission apart.
     "api.vc_issue": "sign",
+    "api.vc_update_status": "status",
     "api.vc_verify_credential": "read",
     "api.vc_verify_presentation": "read",
 }

@@ -383,13 +383,14 @@ class TokenForm(FlaskForm):
     learners = BooleanField(_("Manage learners (add, read, erase)"))
     # Off by default: the VC-API issuer signs any credential the caller writes.
     sign = BooleanField(_("Sign any W3C credential as the organisation (VC-API)"))
+    status = BooleanField(_("Revoke or suspend credentials signed through the VC-API"))
     lifetime_days = SelectField(_("Expires after"), coerce=int, default=365, choices=[
         SelectChoice(30, _("30 days")), SelectChoice(90, _("90 days")),
         SelectChoice(365, _("one year"))])
 
     def scopes(self) -> tuple[str, ...]:
         """The permissions ticked, in the API's scope names."""
-        return tuple(name for name in ("read", "issue", "revoke", "learners", "sign")
+        return tuple(name for name in ("read", "issue", "revoke", "learners", "sign", "status")
                      if self[name].data)
 
     def validate(self, extra_validators=None) -> bool:

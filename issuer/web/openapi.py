@@ -434,12 +434,36 @@ def _vc_api_paths() -> dict:
             description="Needs the `sign` permission. The credential's `issuer` must be your "
             "organisation's did:web or the did:key of its active key; it is checked against "
             "the W3C data model first (422 names the broken rule). `options.credentialStatus` "
-            "`{\"type\": \"BitstringStatusListEntry\"}` adds a revocation slot.")},
+            "`{\"type\": \"BitstringStatusListEntry\"}` adds a revocation slot; with "
+            "`\"statusPurpose\": \"suspension\"`, or a list of both, a suspension slot too. "
+            "A credential given a status keeps it under its `id` (a `urn:uuid:` id is added "
+            "when it has none) for `/credentials/status`. `options.envelope` "
+            "`application/vc+jwt` answers an `EnvelopedVerifiableCredential` (the credential "
+            "secured as a VC-JOSE-COSE JWT in a `data:` URL) instead of a Data Integrity proof "
+            "(VC 2.0 credentials only).")},
+        "/credentials/status": {"post": _operation(
+            "vcApiUpdateStatus", "W3C VC-API: revoke, suspend or unsuspend a credential",
+            "vc-api", {"200": {"description": "Updated.", "content": _json_content(_object(
+                {"credentialId": _STRING, "credentialStatus": {"type": "array"}}))},
+                **_errors("400", "403", "404", "413", "415")},
+            body={"required": True, "content": _json_content(_object({
+                "credentialId": _STRING,
+                "credentialStatus": {"type": "array", "minItems": 1, "items": _object({
+                    "type": {"const": "BitstringStatusListEntry"},
+                    "status": {"enum": ["revoked", "suspended", "unsuspended"]}},
+                    required=("type", "status"))}}, required=("credentialId",
+                                                              "credentialStatus")))},
+            description="Needs the `status` permission. `credentialId` is the `id` of a "
+            "credential your organisation signed through `/credentials/issue` with a "
+            "`credentialStatus`; any other id is 404. `revoked` cannot be undone; `suspended` "
+            "and `unsuspended` need a suspension entry (400 otherwise).")},
         "/credentials/verify": {"post": _operation(
             "vcApiVerifyCredential", "W3C VC-API: verify any VC 1.1 / 2.0 credential",
             "vc-api", {**verified, **_errors("400", "413", "415")},
             body=body("verifiableCredential"),
-            description="`options.checks` lists the checks asked for; without "
+            description="An `EnvelopedVerifiableCredential` (`data:application/vc+jwt,…`) "
+            "is opened and its JWT verified like any VC-JWT, issuer binding included. "
+            "`options.checks` lists the checks asked for; without "
             "`issuer-binding` in it, a key its issuer does not control is a warning.")},
         "/presentations/verify": {"post": _operation(
             "vcApiVerifyPresentation", "W3C VC-API: verify a presentation and its credentials",

@@ -7,6 +7,8 @@ call. Authenticated like the rest of the API, by the organisation's Bearer token
   → 200 `{"verified": true, "checks", "warnings", "errors"}`, or 422 with `verified: false`.
 - `POST /api/v1/presentations/verify` (permission `read`): the same for
   `{"verifiablePresentation", "options": {"challenge", "domain"}}`.
+- `POST /api/v1/credentials/status` (permission `status`): `{"credentialId", "credentialStatus":
+  [{"type", "status"}]}` → 200; 404 for a credential the organisation did not issue with a status.
 """
 
 from __future__ import annotations
@@ -29,12 +31,25 @@ def _request_error(error: vc_api.VcApiError) -> Response:
     return _json(400, ApiError(400, "bad_request", str(error)).to_json())
 
 
+@bp.errorhandler(vc_api.VcApiNotFound)
+def _not_found(error: vc_api.VcApiNotFound) -> Response:
+    return _json(404, ApiError(404, "not_found", str(error)).to_json())
+
+
 @bp.post("/credentials/issue")
 def vc_issue() -> Response:
     body = _json_body()
     with unit_of_work(db()):
         issued = vc_api.issue(db(), _token(), body)
     return _json(201, issued)
+
+
+@bp.post("/credentials/status")
+def vc_update_status() -> Response:
+    body = _json_body()
+    with unit_of_work(db()):
+        updated = vc_api.update_status(db(), _token(), body)
+    return _json(200, updated)
 
 
 @bp.post("/credentials/verify")

@@ -13,7 +13,7 @@ from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.services import unit_of_work
 from issuer.services.revocation import revoke
-from issuer.services.status_lists import LIST_SIZE, allocate_slot, signed_status_list
+from issuer.services.status_lists import LIST_SIZE, allocate_slot, set_status, signed_status_list
 from issuer.services.verification import local_fetch_json
 from issuer.store.models import Credential, StatusList, StatusSlot
 from tests.helpers import count, issue
@@ -133,3 +133,18 @@ def test_list_signed_after_the_verifiers_clock_was_read_is_already_valid(db, wor
     signed = signed_status_list(db, status_list, now=later)
     assert signed["validFrom"] == status_list.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert signed["proof"][0]["created"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_each_purpose_has_its_own_list_and_a_suspension_bit_can_be_cleared(db, world):
+    with unit_of_work(db):
+        revocation, _ = allocate_slot(db, world.org)
+        suspension, index = allocate_slot(db, world.org, "suspension")
+        assert (revocation.purpose, suspension.purpose) == ("revocation", "suspension")
+        assert suspension.id != revocation.id
+        assert allocate_slot(db, world.org, "suspension")[0].id == suspension.id
+        set_status(db, suspension, index, 1)
+        set_status(db, suspension, index, 0)
+    assert bitstring.get_status(bytearray(suspension.bits), index) == 0
+    assert suspension.revision == 2
+    listed = signed_status_list(db, suspension)["credentialSubject"]
+    assert listed["statusPurpose"] == "suspension"

@@ -251,6 +251,15 @@ def test_api_token_gets_the_permissions_and_expiry_chosen(client, world, admin, 
     assert "<code>read</code>" in page
 
 
+def test_api_token_for_the_vc_api_status_update_is_a_choice_apart(client, world, admin, db):
+    form = client.get("/admin/tokens").text
+    assert 'name="status"' in form and "Revoke or suspend credentials signed through the " \
+        "VC-API" in form
+    submit(client, "/admin/tokens", {"name": "W3C suites", "sign": "y", "status": "y",
+                                     "lifetime_days": "30"})
+    assert db.scalar(select(ApiToken)).scopes == "sign status"
+
+
 def test_api_token_without_any_permission_is_refused(client, world, admin, db):
     response = submit(client, "/admin/tokens", {"name": "Nothing", "lifetime_days": "30"})
     assert response.status_code == 422
