@@ -663,6 +663,17 @@ def outcome_report(db: Session, language: str = "en",
     return OutcomeReport(**report)
 
 
+def situations_at(report: OutcomeReport, months: int) -> dict[str, int]:
+    """Every learner's situation at `months`, over the themes (a learner of two themes counts
+    in each, as in the tables)."""
+    totals = {name: 0 for name in OUTCOMES}
+    for row in report.theme:
+        if row.months == months:
+            for name, value in row.situations.items():
+                totals[name] += value
+    return totals
+
+
 @dataclass(frozen=True)
 class GestureAcquisition:
     """How many learners tried and acquired one gesture, and the evaluations it took them."""

@@ -1,7 +1,8 @@
 """The project coordinator's pages: every partner at a glance, and a new partner joining.
 
 The coordinator sees counts only (accounts, badges issued and revoked; the pilot statistics
-page for the rest), never a partner's learners. Adding a partner creates its did:web identity
+page for the rest), never a partner's learners, and another organisation's counts from 1 to 4
+as "<5" (services/disclosure.py). Adding a partner creates its did:web identity
 and first key and invites its first admin, as `sky-badges org create` does.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from issuer.services import ServiceError, account_tokens, stats, unit_of_work
+from issuer.services import ServiceError, account_tokens, disclosure, stats, unit_of_work
 from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
-from issuer.services.organisations import onboard, partner_overview
+from issuer.services.organisations import onboard
 from issuer.store.models import Organisation
 
 from .admin import NO_STORE, XLSX, invitation_notice
@@ -43,7 +44,7 @@ def index():
             form = NewOrganisationForm(formdata=None)
     status = 422 if form.errors else 200
     return render_template("coordinator/index.html", form=form, invited=invited,
-                           partners=partner_overview(db()),
+                           partners=disclosure.partner_figures(db(), current_user()),
                            invitation=account_tokens.INVITATION), status, NO_STORE
 
 
@@ -62,8 +63,9 @@ def targets():
                              current_user())
         return redirect(url_for(".targets"), 303)
     status = 422 if form.errors else 200
+    progress = disclosure.target_figures(db(), current_user())
     return render_template("coordinator/targets.html", form=form,
-                           progress=stats.target_progress(db())), status, NO_STORE
+                           progress=progress), status, NO_STORE
 
 
 @bp.route("/open-data.<any(csv, xlsx):kind>")

@@ -1,0 +1,204 @@
+"""What one viewer may see of the pilot's figures: no count identifies a learner.
+
+A partner admin sees their own organisation's figures exactly. Anyone looking at figures that
+include another organisation's learners (the coordinator, across partners) sees every count
+from 1 to 4 as hidden (None; the pages say "<5", the exports leave the cell empty), by the rule
+of the open-data export (`stats.K_ANONYMITY`): zero stays zero, and a count whose difference
+from the count it is measured against is from 1 to 4 is hidden too, since a subtraction would
+give the small number back. What is derived from a hidden count (a drop-off, a mean) is hidden
+with it. The coordinator's own organisation, when it is a partner, is seen exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session
+
+from issuer.store.models import Organisation, User
+
+from . import stats
+from .organisations import PartnerSummary, partner_overview
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Whose figures are shown exactly: the whole selection (`whole`), or only the rows of the
+    partner `own` (the viewer's organisation)."""
+
+    own: str | None = None
+    whole: bool = False
+
+    def exact(self, partner: str | None = None) -> bool:
+        """Whether a figure of `partner` (None: a figure across partners) is shown exactly."""
+        return self.whole or (partner is not None and partner == self.own)
+
+
+def disclosure_for(db: Session, viewer: User, where: stats.StatsFilter | None = None
+                   ) -> Disclosure:
+    """A partner admin's figures are all their own (their filter names their organisation);
+    the coordinator's are exact only for their own organisation."""
+    own = db.get(Organisation, viewer.organisation_id)
+    slug = own.slug if own is not None else None
+    if viewer.role != "coordinator":
+        return Disclosure(slug, whole=True)
+    return Disclosure(slug, whole=where is not None and where.partner is not None
+                      and where.partner == slug)
+
+
+def shown(count: int | None, base: int | None = None) -> int | None:
+    """`count`, or None when it, or what separates it from `base`, is from 1 to 4 (a hidden
+    `base` hides nothing by itself: its complement is hidden where it is shown)."""
+    if count is None:
+        return None
+    if 0 < count < stats.K_ANONYMITY:
+        return None
+    if base is not None and 0 < base - count < stats.K_ANONYMITY:
+        return None
+    return count
+
+
+def statistics(figures: stats.PilotStatistics, seen: Disclosure) -> stats.PilotStatistics:
+    """The tables per partner, theme, micro-training and gesture as `seen` may see them."""
+
+    def tally(row: stats.Tally, exact: bool) -> stats.Tally:
+        if exact:
+            return row
+        return replace(row, assessed=shown(row.assessed), issued=shown(row.issued),
+                       revoked=shown(row.revoked, row.issued),
+                       not_yet_acquired=shown(row.not_yet_acquired, row.assessed))
+
+    return stats.PilotStatistics(
+        partner=[tally(row, seen.exact(row.key)) for row in figures.partner],
+        theme=[tally(row, seen.exact()) for row in figures.theme],
+        micro_training=[tally(row, seen.exact()) for row in figures.micro_training],
+        gesture=figures.gesture if seen.exact() else [
+            replace(row, acquired=shown(row.acquired),
+                    not_yet_acquired=shown(row.not_yet_acquired))
+            for row in figures.gesture])
+
+
+def funnel(path: stats.PilotFunnel, seen: Disclosure) -> stats.PilotFunnel:
+    """The learner's path: each step by the open-data rule against its base; a drop-off is
+    hidden with its step or its base."""
+
+    def row_of(row: stats.FunnelRow, exact: bool) -> stats.FunnelRow:
+        if exact:
+            return row
+        counts = {step.step: step.count for step in row.steps}
+        steps: dict[str, stats.FunnelStep] = {}
+        for step in row.steps:  # a base comes before the steps measured against it
+            count = shown(step.count, counts[step.base] if step.base else None)
+            hidden = count is None or (step.base is not None and steps[step.base].count is None)
+            steps[step.step] = replace(step, count=count,
+                                       dropped=None if hidden else step.dropped)
+        return replace(row, steps=list(steps.values()))
+
+    return stats.PilotFunnel(total=row_of(path.total, seen.exact()),
+                             partner=[row_of(row, seen.exact(row.key)) for row in path.partner],
+                             theme=[row_of(row, seen.exact()) for row in path.theme])
+
+
+def targets(progress: list[stats.TargetProgress], seen: Disclosure
+            ) -> list[stats.TargetProgress]:
+    """Learners reached per partner (micro-trainings run count trainings, not people)."""
+    return [row if seen.exact(row.key) else replace(row, learners=shown(row.learners))
+            for row in progress]
+
+
+def outcomes(report: stats.OutcomeReport, seen: Disclosure) -> stats.OutcomeReport:
+    """Follow-ups per micro-training and theme (rows across partners)."""
+    if seen.exact():
+        return report
+
+    def row_of(row: stats.OutcomeRow) -> stats.OutcomeRow:
+        return replace(row, situations={name: shown(value)
+                                        for name, value in row.situations.items()},
+                       not_recorded=shown(row.not_recorded))
+
+    return stats.OutcomeReport(micro_training=[row_of(row) for row in report.micro_training],
+                               theme=[row_of(row) for row in report.theme])
+
+
+def gestures(ranked: list[stats.GestureAcquisition], seen: Disclosure
+             ) -> list[stats.GestureAcquisition]:
+    """Gestures tried and acquired; the mean attempts go with the count they average over."""
+    if seen.exact():
+        return ranked
+    hidden = []
+    for row in ranked:
+        acquired = shown(row.acquired, row.learners)
+        hidden.append(replace(row, learners=shown(row.learners), acquired=acquired,
+                              attempts_to_acquire=row.attempts_to_acquire
+                              if acquired is not None else None))
+    return hidden
+
+
+def months(series: list[tuple[str, int]], seen: Disclosure) -> list[tuple[str, int | None]]:
+    """Badges issued per month."""
+    return series if seen.exact() else [(month, shown(value)) for month, value in series]
+
+
+def partners(summaries: list[PartnerSummary], seen: Disclosure) -> list[PartnerSummary]:
+    """The coordinator's overview: badges issued and revoked (accounts are staff, not learners)."""
+    return [row if seen.exact(row.slug) else
+            replace(row, issued=shown(row.issued), revoked=shown(row.revoked, row.issued))
+            for row in summaries]
+
+
+def partner_figures(db: Session, viewer: User) -> list[PartnerSummary]:
+    """`organisations.partner_overview` as `viewer` may see it."""
+    return partners(partner_overview(db), disclosure_for(db, viewer))
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every figure of the statistics page and the PDF summary, as one viewer may see them."""
+
+    statistics: stats.PilotStatistics
+    progress: list[stats.TargetProgress]
+    funnel: stats.PilotFunnel
+    outcomes: stats.OutcomeReport
+    gestures: list[stats.GestureAcquisition]
+    months: list[tuple[str, int | None]]
+    six_months: dict[str, int | None]  # stats.OUTCOMES → learners, at the 6-month follow-up
+    exact: bool  # nothing is hidden (the viewer's own organisation)
+
+
+def report(db: Session, viewer: User, where: stats.StatsFilter, language: str = "en") -> Report:
+    """The selection's figures for `viewer`, small counts hidden where they must be."""
+    seen = disclosure_for(db, viewer, where)
+    follow_ups = stats.outcome_report(db, language, where)
+    six = stats.situations_at(follow_ups, 6)
+    return Report(
+        statistics=statistics(stats.pilot_statistics(db, language, where), seen),
+        progress=targets(stats.target_progress(db, where), seen),
+        funnel=funnel(stats.learner_funnel(db, language, where), seen),
+        outcomes=outcomes(follow_ups, seen),
+        gestures=gestures(stats.gesture_acquisitions(db, language, where), seen),
+        months=months(stats.monthly_acquisitions(db, where), seen),
+        six_months=six if seen.exact() else {name: shown(value) for name, value in six.items()},
+        exact=seen.exact())
+
+
+def target_figures(db: Session, viewer: User) -> list[stats.TargetProgress]:
+    """Every partner's progress toward its targets, as `viewer` may see it."""
+    return targets(stats.target_progress(db), disclosure_for(db, viewer))
+
+
+def export_rows(db: Session, dimension: str, language: str, where: stats.StatsFilter,
+                viewer: User) -> list[list]:
+    """One exported table (a name of `stats.EXPORTS`), header first, as `viewer` may see it:
+    a hidden count is an empty cell, as in the open-data export."""
+    seen = disclosure_for(db, viewer, where)
+    if dimension == "funnel":
+        return stats.funnel_rows(funnel(stats.learner_funnel(db, language, where), seen))
+    if dimension == "targets":
+        return stats.targets_rows(targets(stats.target_progress(db, where), seen))
+    if dimension == "outcomes":
+        return stats.outcomes_rows(outcomes(stats.outcome_report(db, language, where), seen))
+    if dimension == "gestures_ranked":
+        return stats.gestures_rows(
+            gestures(stats.gesture_acquisitions(db, language, where), seen))
+    return stats.table_rows(statistics(stats.pilot_statistics(db, language, where), seen),
+                            dimension)
