@@ -415,14 +415,16 @@ def table_rows(statistics: PilotStatistics, dimension: str) -> list[list]:
 
 # --- the learner's path --------------------------------------------------------------------
 
-# Each step and the step it is measured against. The first five follow one another (a wallet
-# copy is made from a claimed badge); the last three are counted among issued badges, each on
-# its own, since an employer scans a printed card whether or not it was ever claimed.
+# Each step and the step it is measured against. The first six follow one another (a badge
+# is claimed through its opened claim link, a wallet copy is made from a claimed badge); the
+# last three are counted among issued badges, each on its own, since an employer scans a
+# printed card whether or not it was ever claimed.
 FUNNEL_STEPS = (
     ("enrolled", None),
     ("evaluated", "enrolled"),
     ("issued", "evaluated"),
-    ("claimed", "issued"),
+    ("claim_opened", "issued"),
+    ("claimed", "claim_opened"),
     ("in_wallet", "claimed"),
     ("viewed", "issued"),
     ("skill_completed", "issued"),
@@ -458,9 +460,11 @@ class PilotFunnel:
 
 def learner_funnel(db: Session, language: str = "en",
                    where: StatsFilter = StatsFilter()) -> PilotFunnel:
-    """Enrolled → evaluated → issued → claimed → in a wallet, and among issued badges: viewed by
-    someone (counted /v/ page views, never who), part of a completed skill, followed by further
-    training (a 3- or 6-month follow-up says so). One count per learner and micro-training."""
+    """Enrolled → evaluated → issued → claim link opened → claimed → in a wallet, and among
+    issued badges: viewed by someone (counted /v/ page views, never who), part of a completed
+    skill, followed by further training (a 3- or 6-month follow-up says so). One count per
+    learner and micro-training. A claimed badge counts as opened even if it was claimed before
+    openings were recorded (migration 0022)."""
     rows = _assessments(db, where)
     originals = [credential.id for *_rest, credential in rows if credential is not None]
     copies = _wallet_copies(db, originals)
@@ -479,7 +483,10 @@ def learner_funnel(db: Session, language: str = "en",
         if credential is not None:
             family = {credential.id, *copies.get(credential.id, ())}
             reached.append("issued")
-            if credential.claim_code_hash is not None or copies.get(credential.id):
+            claimed = credential.claim_code_hash is not None or bool(copies.get(credential.id))
+            if claimed or credential.claim_opened_at is not None:
+                reached.append("claim_opened")
+            if claimed:
                 reached.append("claimed")
             if copies.get(credential.id):
                 reached.append("in_wallet")

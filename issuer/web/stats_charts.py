@@ -17,6 +17,7 @@ from .i18n import localised_count, localised_date, localised_number
 def step_names() -> dict[str, str]:
     """The learner's path, step by step, in the reader's language."""
     return {"enrolled": _("Enrolled"), "evaluated": _("Evaluated"), "issued": _("Badge issued"),
+            "claim_opened": _("Claim link opened"),
             "claimed": _("Claimed (code set or wallet copy)"),
             "in_wallet": _("Added to a wallet"),
             "viewed": _("Viewed by someone (page opened)"),

@@ -73,7 +73,8 @@ def test_the_coordinators_own_organisation_is_seen_exactly(db, small_pilot):
 
 
 def test_a_drop_off_is_hidden_with_its_step_or_its_base():
-    counts = {"enrolled": 12, "evaluated": 10, "issued": 5, "claimed": 0, "in_wallet": 0,
+    counts = {"enrolled": 12, "evaluated": 10, "issued": 5, "claim_opened": 0, "claimed": 0,
+              "in_wallet": 0,
               "viewed": 5, "skill_completed": 0, "further_training": 0}
     row = stats.FunnelRow("all", "", [
         stats.FunnelStep(step, counts[step], base,
@@ -84,7 +85,7 @@ def test_a_drop_off_is_hidden_with_its_step_or_its_base():
     assert seen["enrolled"] == (12, 0)
     assert seen["evaluated"] == (None, None)  # 12 − 10 would give the 2 back
     assert seen["issued"] == (5, None)  # its base is hidden: so is the drop-off
-    assert seen["claimed"] == (0, 5)
+    assert seen["claim_opened"] == (0, 5)
     assert seen["viewed"] == (5, 0)
 
 

@@ -58,7 +58,8 @@ def path(db, world):
 def test_the_path_counts_each_step_once_per_learner_and_training(db, path):
     funnel = stats.learner_funnel(db)
     assert steps(funnel.total) == {
-        "enrolled": 4, "evaluated": 3, "issued": 2, "claimed": 1, "in_wallet": 1,
+        "enrolled": 4, "evaluated": 3, "issued": 2, "claim_opened": 1, "claimed": 1,
+        "in_wallet": 1,
         "viewed": 1, "skill_completed": 0, "further_training": 1}
     assert [row.key for row in funnel.partner] == ["agfe"]
     assert [row.key for row in funnel.theme] == ["green-jobs"]
@@ -68,7 +69,8 @@ def test_the_drop_off_is_measured_against_each_steps_base(db, path):
     dropped = {s.step: (s.base, s.dropped) for s in stats.learner_funnel(db).total.steps}
     assert dropped["evaluated"] == ("enrolled", 1)
     assert dropped["issued"] == ("evaluated", 1)
-    assert dropped["claimed"] == ("issued", 1)
+    assert dropped["claim_opened"] == ("issued", 1)
+    assert dropped["claimed"] == ("claim_opened", 0)
     assert dropped["viewed"] == ("issued", 1)
 
 
