@@ -58,6 +58,40 @@ def shown(count: int | None, base: int | None = None) -> int | None:
     return count
 
 
+def down_columns(raw: list[list[int]], seen: list[list[int | None]], fixed: list[bool]
+                 ) -> list[list[int | None]]:
+    """The partners' rows once more, column by column. A total, or any other table of the same
+    learners (per theme, per month), gives back the sum of a column's hidden cells; when those
+    stand for 1 to 4 people, the smallest cells shown of other organisations are hidden too,
+    until the hidden ones stand for at least K_ANONYMITY. `fixed` rows (the viewer's own) stay
+    as they are: when only they are left, the other organisations together are fewer than 5
+    and their sum can still be worked out (README: "Privacy of the staff views")."""
+    result = [list(row) for row in seen]
+    for column in range(len(raw[0]) if raw else 0):
+        while 0 < _hidden_sum(raw, result, column) < stats.K_ANONYMITY:
+            candidates = [index for index, row in enumerate(raw) if not fixed[index]
+                          and result[index][column] is not None and row[column] > 0]
+            if not candidates:
+                break
+            smallest = min(candidates, key=lambda index: raw[index][column])
+            result[smallest][column] = None
+    return result
+
+
+def _hidden_sum(raw: list[list[int]], seen: list[list[int | None]], column: int) -> int:
+    return sum(row[column] for row, out in zip(raw, seen, strict=True) if out[column] is None)
+
+
+def _partner_rows(rows: list, hidden: list, columns: tuple[str, ...], seen: Disclosure,
+                  key: str = "key") -> list:
+    """`hidden` (the rows one by one) with `down_columns` applied to `columns`."""
+    cells = down_columns([[getattr(row, name) for name in columns] for row in rows],
+                         [[getattr(row, name) for name in columns] for row in hidden],
+                         [seen.exact(getattr(row, key)) for row in rows])
+    return [replace(row, **dict(zip(columns, values, strict=True)))
+            for row, values in zip(hidden, cells, strict=True)]
+
+
 def statistics(figures: stats.PilotStatistics, seen: Disclosure) -> stats.PilotStatistics:
     """The tables per partner, theme, micro-training and gesture as `seen` may see them."""
 
@@ -69,7 +103,9 @@ def statistics(figures: stats.PilotStatistics, seen: Disclosure) -> stats.PilotS
                        not_yet_acquired=shown(row.not_yet_acquired, row.assessed))
 
     return stats.PilotStatistics(
-        partner=[tally(row, seen.exact(row.key)) for row in figures.partner],
+        partner=_partner_rows(figures.partner,
+                              [tally(row, seen.exact(row.key)) for row in figures.partner],
+                              stats.TALLY_COLUMNS, seen),
         theme=[tally(row, seen.exact()) for row in figures.theme],
         micro_training=[tally(row, seen.exact()) for row in figures.micro_training],
         gesture=figures.gesture if seen.exact() else [
@@ -86,24 +122,34 @@ def funnel(path: stats.PilotFunnel, seen: Disclosure) -> stats.PilotFunnel:
         if exact:
             return row
         counts = {step.step: step.count for step in row.steps}
+        return with_counts(row, [shown(step.count, counts[step.base] if step.base else None)
+                                 for step in row.steps])
+
+    def with_counts(row: stats.FunnelRow, counts: list[int | None]) -> stats.FunnelRow:
         steps: dict[str, stats.FunnelStep] = {}
-        for step in row.steps:  # a base comes before the steps measured against it
-            count = shown(step.count, counts[step.base] if step.base else None)
+        for step, count in zip(row.steps, counts, strict=True):  # a base comes before its steps
             hidden = count is None or (step.base is not None and steps[step.base].count is None)
             steps[step.step] = replace(step, count=count,
                                        dropped=None if hidden else step.dropped)
         return replace(row, steps=list(steps.values()))
 
-    return stats.PilotFunnel(total=row_of(path.total, seen.exact()),
-                             partner=[row_of(row, seen.exact(row.key)) for row in path.partner],
-                             theme=[row_of(row, seen.exact()) for row in path.theme])
+    partner = [row_of(row, seen.exact(row.key)) for row in path.partner]
+    cells = down_columns([[step.count for step in row.steps] for row in path.partner],
+                         [[step.count for step in row.steps] for row in partner],
+                         [seen.exact(row.key) for row in path.partner])
+    return stats.PilotFunnel(
+        total=row_of(path.total, seen.exact()),
+        partner=[row if seen.exact(row.key) else with_counts(row, counts)
+                 for row, counts in zip(partner, cells, strict=True)],
+        theme=[row_of(row, seen.exact()) for row in path.theme])
 
 
 def targets(progress: list[stats.TargetProgress], seen: Disclosure
             ) -> list[stats.TargetProgress]:
     """Learners reached per partner (micro-trainings run count trainings, not people)."""
-    return [row if seen.exact(row.key) else replace(row, learners=shown(row.learners))
-            for row in progress]
+    hidden = [row if seen.exact(row.key) else replace(row, learners=shown(row.learners))
+              for row in progress]
+    return _partner_rows(progress, hidden, ("learners",), seen)
 
 
 def outcomes(report: stats.OutcomeReport, seen: Disclosure) -> stats.OutcomeReport:
@@ -141,9 +187,10 @@ def months(series: list[tuple[str, int]], seen: Disclosure) -> list[tuple[str, i
 
 def partners(summaries: list[PartnerSummary], seen: Disclosure) -> list[PartnerSummary]:
     """The coordinator's overview: badges issued and revoked (accounts are staff, not learners)."""
-    return [row if seen.exact(row.slug) else
-            replace(row, issued=shown(row.issued), revoked=shown(row.revoked, row.issued))
-            for row in summaries]
+    hidden = [row if seen.exact(row.slug) else
+              replace(row, issued=shown(row.issued), revoked=shown(row.revoked, row.issued))
+              for row in summaries]
+    return _partner_rows(summaries, hidden, ("issued", "revoked"), seen, key="slug")
 
 
 def partner_figures(db: Session, viewer: User) -> list[PartnerSummary]:

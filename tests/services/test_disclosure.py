@@ -94,3 +94,32 @@ def test_the_exports_leave_a_hidden_count_empty(db, small_pilot):
     rows = disclosure.export_rows(db, "partner", "en", stats.StatsFilter(), coordinator)
     assert rows[1:] == [["agfe", "AGFE", None, None, None, None],
                         ["cec", "AGFE", 1, 1, 0, 0]]
+
+
+def test_a_partners_hidden_count_cannot_be_worked_out_from_the_total():
+    """Total 26 − (10 + 7 + own 6) would give the hidden 3: the smallest other cell goes too."""
+    raw = [[10], [3], [7], [6]]
+    seen = [[10], [None], [7], [6]]
+    assert disclosure.down_columns(raw, seen, [False, False, False, True]) == [
+        [10], [None], [None], [6]]
+
+
+def test_hidden_cells_standing_for_five_people_or_more_need_nothing_more():
+    raw = [[10, 0], [3, 0], [2, 0]]
+    seen = [[10, 0], [None, 0], [None, 0]]
+    assert disclosure.down_columns(raw, seen, [False] * 3) == seen
+
+
+def test_the_viewers_own_cells_are_never_hidden_to_protect_the_others():
+    assert disclosure.down_columns([[3], [6]], [[None], [6]], [False, True]) == [[None], [6]]
+
+
+def test_the_partner_rows_of_the_path_hide_a_second_cell_when_one_would_show(db, small_pilot):
+    world, coordinator = small_pilot
+    mirec = make_world(db, slug="mirec", learner_names=tuple(f"L{n}" for n in range(6)))
+    for learner in mirec.learners:
+        issue(db, mirec, learner)
+    figures = disclosure.report(db, coordinator, stats.StatsFilter())
+    issued = {row.key: steps(row)["issued"][0] for row in figures.funnel.partner}
+    assert issued == {"agfe": None, "cec": 1, "mirec": None}
+    assert steps(figures.funnel.total)["issued"] == (9, 0)
