@@ -60,9 +60,9 @@ def shown(count: int | None, base: int | None = None) -> int | None:
 
 def down_columns(raw: list[list[int]], seen: list[list[int | None]], fixed: list[bool]
                  ) -> list[list[int | None]]:
-    """The partners' rows once more, column by column. A total, or any other table of the same
-    learners (per theme, per month), gives back the sum of a column's hidden cells; when those
-    stand for 1 to 4 people, the smallest cells shown of other organisations are hidden too,
+    """A group of rows that splits the same learners (per partner, per theme, per month), once
+    more, column by column. A total, or another such group, gives back the sum of a column's
+    hidden cells; when those stand for 1 to 4 people, the smallest cells shown are hidden too,
     until the hidden ones stand for at least K_ANONYMITY. `fixed` rows (the viewer's own) stay
     as they are: when only they are left, the other organisations together are fewer than 5
     and their sum can still be worked out (README: "Privacy of the staff views")."""
@@ -82,12 +82,11 @@ def _hidden_sum(raw: list[list[int]], seen: list[list[int | None]], column: int)
     return sum(row[column] for row, out in zip(raw, seen, strict=True) if out[column] is None)
 
 
-def _partner_rows(rows: list, hidden: list, columns: tuple[str, ...], seen: Disclosure,
-                  key: str = "key") -> list:
-    """`hidden` (the rows one by one) with `down_columns` applied to `columns`."""
+def _group(rows: list, hidden: list, columns: tuple[str, ...], fixed: list[bool]) -> list:
+    """`hidden` (the rows seen one by one) with `down_columns` applied to `columns`."""
     cells = down_columns([[getattr(row, name) for name in columns] for row in rows],
                          [[getattr(row, name) for name in columns] for row in hidden],
-                         [seen.exact(getattr(row, key)) for row in rows])
+                         fixed)
     return [replace(row, **dict(zip(columns, values, strict=True)))
             for row, values in zip(hidden, cells, strict=True)]
 
@@ -102,12 +101,15 @@ def statistics(figures: stats.PilotStatistics, seen: Disclosure) -> stats.PilotS
                        revoked=shown(row.revoked, row.issued),
                        not_yet_acquired=shown(row.not_yet_acquired, row.assessed))
 
+    def group(rows: list[stats.Tally], fixed: list[bool]) -> list[stats.Tally]:
+        return _group(rows, [tally(row, exact) for row, exact in zip(rows, fixed, strict=True)],
+                      stats.TALLY_COLUMNS, fixed)
+
     return stats.PilotStatistics(
-        partner=_partner_rows(figures.partner,
-                              [tally(row, seen.exact(row.key)) for row in figures.partner],
-                              stats.TALLY_COLUMNS, seen),
-        theme=[tally(row, seen.exact()) for row in figures.theme],
-        micro_training=[tally(row, seen.exact()) for row in figures.micro_training],
+        partner=group(figures.partner, [seen.exact(row.key) for row in figures.partner]),
+        theme=group(figures.theme, [seen.exact()] * len(figures.theme)),
+        micro_training=group(figures.micro_training,
+                             [seen.exact()] * len(figures.micro_training)),
         gesture=figures.gesture if seen.exact() else [
             replace(row, acquired=shown(row.acquired),
                     not_yet_acquired=shown(row.not_yet_acquired))
@@ -115,8 +117,8 @@ def statistics(figures: stats.PilotStatistics, seen: Disclosure) -> stats.PilotS
 
 
 def funnel(path: stats.PilotFunnel, seen: Disclosure) -> stats.PilotFunnel:
-    """The learner's path: each step by the open-data rule against its base; a drop-off is
-    hidden with its step or its base."""
+    """The learner's path: each step by the open-data rule against its base, each group of
+    rows down its columns; a drop-off is hidden with its step or its base."""
 
     def row_of(row: stats.FunnelRow, exact: bool) -> stats.FunnelRow:
         if exact:
@@ -133,23 +135,26 @@ def funnel(path: stats.PilotFunnel, seen: Disclosure) -> stats.PilotFunnel:
                                        dropped=None if hidden else step.dropped)
         return replace(row, steps=list(steps.values()))
 
-    partner = [row_of(row, seen.exact(row.key)) for row in path.partner]
-    cells = down_columns([[step.count for step in row.steps] for row in path.partner],
-                         [[step.count for step in row.steps] for row in partner],
-                         [seen.exact(row.key) for row in path.partner])
+    def group(rows: list[stats.FunnelRow], fixed: list[bool]) -> list[stats.FunnelRow]:
+        hidden = [row_of(row, exact) for row, exact in zip(rows, fixed, strict=True)]
+        cells = down_columns([[step.count for step in row.steps] for row in rows],
+                             [[step.count for step in row.steps] for row in hidden], fixed)
+        return [row if exact else with_counts(row, counts)
+                for row, counts, exact in zip(hidden, cells, fixed, strict=True)]
+
     return stats.PilotFunnel(
         total=row_of(path.total, seen.exact()),
-        partner=[row if seen.exact(row.key) else with_counts(row, counts)
-                 for row, counts in zip(partner, cells, strict=True)],
-        theme=[row_of(row, seen.exact()) for row in path.theme])
+        partner=group(path.partner, [seen.exact(row.key) for row in path.partner]),
+        theme=group(path.theme, [seen.exact()] * len(path.theme)))
 
 
 def targets(progress: list[stats.TargetProgress], seen: Disclosure
             ) -> list[stats.TargetProgress]:
     """Learners reached per partner (micro-trainings run count trainings, not people)."""
-    hidden = [row if seen.exact(row.key) else replace(row, learners=shown(row.learners))
-              for row in progress]
-    return _partner_rows(progress, hidden, ("learners",), seen)
+    fixed = [seen.exact(row.key) for row in progress]
+    hidden = [row if exact else replace(row, learners=shown(row.learners))
+              for row, exact in zip(progress, fixed, strict=True)]
+    return _group(progress, hidden, ("learners",), fixed)
 
 
 def outcomes(report: stats.OutcomeReport, seen: Disclosure) -> stats.OutcomeReport:
@@ -181,16 +186,21 @@ def gestures(ranked: list[stats.GestureAcquisition], seen: Disclosure
 
 
 def months(series: list[tuple[str, int]], seen: Disclosure) -> list[tuple[str, int | None]]:
-    """Badges issued per month."""
-    return series if seen.exact() else [(month, shown(value)) for month, value in series]
+    """Badges issued per month (the months split the badges as the partners do)."""
+    if seen.exact():
+        return series
+    cells = down_columns([[value] for _month, value in series],
+                         [[shown(value)] for _month, value in series], [False] * len(series))
+    return [(month, value) for (month, _raw), [value] in zip(series, cells, strict=True)]
 
 
 def partners(summaries: list[PartnerSummary], seen: Disclosure) -> list[PartnerSummary]:
     """The coordinator's overview: badges issued and revoked (accounts are staff, not learners)."""
-    hidden = [row if seen.exact(row.slug) else
+    fixed = [seen.exact(row.slug) for row in summaries]
+    hidden = [row if exact else
               replace(row, issued=shown(row.issued), revoked=shown(row.revoked, row.issued))
-              for row in summaries]
-    return _partner_rows(summaries, hidden, ("issued", "revoked"), seen, key="slug")
+              for row, exact in zip(summaries, fixed, strict=True)]
+    return _group(summaries, hidden, ("issued", "revoked"), fixed)
 
 
 def partner_figures(db: Session, viewer: User) -> list[PartnerSummary]:
@@ -249,3 +259,33 @@ def export_rows(db: Session, dimension: str, language: str, where: stats.StatsFi
             gestures(stats.gesture_acquisitions(db, language, where), seen))
     return stats.table_rows(statistics(stats.pilot_statistics(db, language, where), seen),
                             dimension)
+
+
+def open_data_rows(db: Session, where: stats.StatsFilter | None = None) -> list[list]:
+    """The pilot's figures for publication: counts only, keyed by partner, theme, micro-training
+    and gesture (never a learner, trainer or record id), in long form (table, group, key,
+    measure, value). Seen as by nobody's own organisation (`Disclosure()`): a count from 1 to 4
+    is left empty, and so is a count whose difference from its base is from 1 to 4, or whose
+    group's hidden cells would otherwise stand for 1 to 4 people: every published figure stands
+    for none or at least K_ANONYMITY people. Names are the catalogue's English ones, so the file
+    reads the same wherever published."""
+    where = where or stats.StatsFilter()
+    nobody = Disclosure()
+    rows: list[list] = [["table", "group", "key", "measure", "value"]]
+    path = funnel(stats.learner_funnel(db, "en", where), nobody)
+    for group, path_rows in (("all", [path.total]), ("partner", path.partner),
+                             ("theme", path.theme)):
+        for row in path_rows:
+            rows += [["path", group, row.key, step.step, step.count] for step in row.steps]
+    follow_ups = outcomes(stats.outcome_report(db, "en", where), nobody)
+    for group, outcome_rows in (("micro_training", follow_ups.micro_training),
+                                ("theme", follow_ups.theme)):
+        for row in outcome_rows:
+            for name, value in (*row.situations.items(), ("not_recorded", row.not_recorded)):
+                rows.append(["outcomes", group, row.key, f"{name}_at_{row.months}_months",
+                             value])
+    for gesture in gestures(stats.gesture_acquisitions(db, "en", where), nobody):
+        key = f"{gesture.training_id}/{gesture.gesture_id}"
+        rows.append(["gestures", "gesture", key, "learners", gesture.learners])
+        rows.append(["gestures", "gesture", key, "acquired", gesture.acquired])
+    return rows

@@ -743,47 +743,7 @@ def monthly_acquisitions(db: Session, where: StatsFilter = StatsFilter()) -> lis
     return series
 
 
-# --- the open-data export --------------------------------------------------------------------
+# --- what may be shown beyond a partner's own view (services/disclosure.py) ------------------
 
+# No published or cross-partner figure stands for 1 to K_ANONYMITY - 1 people.
 K_ANONYMITY = 5
-
-
-def open_data_rows(db: Session, where: StatsFilter = StatsFilter()) -> list[list]:
-    """The pilot's figures for publication: counts only, keyed by partner, theme, micro-training
-    and gesture (never a learner, trainer or record id), in long form (table, group, key,
-    measure, value). A count from 1 to 4 is left empty, and so is a count whose difference
-    from the count it is measured against is from 1 to 4 (else a subtraction would give the
-    small number back): every published figure stands for none or at least K_ANONYMITY people.
-    Names are the catalogue's English ones, so the file reads the same wherever published."""
-    rows: list[list] = [["table", "group", "key", "measure", "value"]]
-    funnel = learner_funnel(db, "en", where)
-    for group, funnel_rows_ in (("all", [funnel.total]), ("partner", funnel.partner),
-                                ("theme", funnel.theme)):
-        for row in funnel_rows_:
-            counts = {step.step: step.count for step in row.steps}
-            for step in row.steps:
-                base = counts[step.base] if step.base else None
-                rows.append(["path", group, row.key, step.step,
-                             _publishable(step.count, base)])
-    outcomes = outcome_report(db, "en", where)
-    for group, outcome_rows in (("micro_training", outcomes.micro_training),
-                                ("theme", outcomes.theme)):
-        for row in outcome_rows:
-            for name, value in (*row.situations.items(), ("not_recorded", row.not_recorded)):
-                rows.append(["outcomes", group, row.key, f"{name}_at_{row.months}_months",
-                             _publishable(value)])
-    for gesture in gesture_acquisitions(db, "en", where):
-        key = f"{gesture.training_id}/{gesture.gesture_id}"
-        rows.append(["gestures", "gesture", key, "learners", _publishable(gesture.learners)])
-        rows.append(["gestures", "gesture", key, "acquired",
-                     _publishable(gesture.acquired, gesture.learners)])
-    return rows
-
-
-def _publishable(count: int, base: int | None = None) -> int | None:
-    """`count`, or None when it (or what separates it from `base`) is under K_ANONYMITY."""
-    if 0 < count < K_ANONYMITY:
-        return None
-    if base is not None and 0 < base - count < K_ANONYMITY:
-        return None
-    return count

@@ -73,7 +73,7 @@ def targets():
 def open_data(kind: str):
     """The anonymised figures the project may publish (README: "Open data")."""
     where = stats.parse_filter(db(), request.args, current_user())
-    rows = stats.open_data_rows(db(), where)
+    rows = disclosure.open_data_rows(db(), where)
     headers = {"Content-Disposition": f'attachment; filename="sky-open-data.{kind}"'}
     if kind == "xlsx":
         return Response(xlsx_bytes(rows, "open-data"), mimetype=XLSX, headers=headers)

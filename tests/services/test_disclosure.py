@@ -123,3 +123,18 @@ def test_the_partner_rows_of_the_path_hide_a_second_cell_when_one_would_show(db,
     issued = {row.key: steps(row)["issued"][0] for row in figures.funnel.partner}
     assert issued == {"agfe": None, "cec": 1, "mirec": None}
     assert steps(figures.funnel.total)["issued"] == (9, 0)
+
+
+def test_a_month_hidden_alone_would_be_the_year_minus_the_others():
+    series = [("2026-01", 3), ("2026-02", 10), ("2026-03", 0), ("2026-04", 12)]
+    assert disclosure.months(series, disclosure.Disclosure("cec")) == [
+        ("2026-01", None), ("2026-02", None), ("2026-03", 0), ("2026-04", 12)]
+
+
+def test_the_open_data_protects_a_partner_column_against_the_total(db, small_pilot):
+    mirec = make_world(db, slug="mirec", learner_names=tuple(f"L{n}" for n in range(6)))
+    for learner in mirec.learners:
+        issue(db, mirec, learner)
+    issued = {row[2]: row[4] for row in disclosure.open_data_rows(db)
+              if row[0] == "path" and row[1] in ("all", "partner") and row[3] == "issued"}
+    assert issued == {"all": 9, "agfe": None, "cec": None, "mirec": None}

@@ -18,7 +18,7 @@ def test_six_partners_of_thirty_learners_across_a_year(db):
     statistics = stats.pilot_statistics(db)
     funnel = stats.learner_funnel(db)
     months = stats.monthly_acquisitions(db)
-    open_data = stats.open_data_rows(db)
+    open_data = disclosure.open_data_rows(db)
     seen = disclosure.report(db, coordinator, stats.StatsFilter())
     elapsed = time.perf_counter() - started
     assert [t.assessed for t in statistics.partner] == [30] * 6

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from issuer.services import PermissionDenied, stats, unit_of_work, views
+from issuer.services import PermissionDenied, disclosure, stats, unit_of_work, views
 from issuer.services.claim_links import set_code
 from issuer.services.claims import bind_to_holder
 from issuer.services.consent import Consent
@@ -173,7 +173,7 @@ def test_open_data_leaves_out_counts_under_five_and_what_would_reveal_them(db, w
         issue(db, world, learner)
     for learner in learners[9:]:
         evaluate(db, world, learner, levels=ONE_NOT_YET)
-    rows = stats.open_data_rows(db)
+    rows = disclosure.open_data_rows(db)
     assert rows[0] == ["table", "group", "key", "measure", "value"]
     assert published(rows, "path", "enrolled") == {"all": 12}
     assert published(rows, "path", "evaluated") == {"all": 12}
@@ -183,7 +183,7 @@ def test_open_data_leaves_out_counts_under_five_and_what_would_reveal_them(db, w
 
 
 def test_open_data_names_no_person_and_no_record(db, path):
-    text = repr(stats.open_data_rows(db))
+    text = repr(disclosure.open_data_rows(db))
     for learner in path.learners:
         assert learner.name not in text
     assert "Théo" not in text and "@" not in text and "learner:" not in text
