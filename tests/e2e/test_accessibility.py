@@ -390,6 +390,17 @@ def test_admin_page_at_200_percent_text_needs_no_horizontal_scroll(browser, requ
     assert _overflow(page) == 0
 
 
+@pytest.mark.parametrize("path", ["/admin/stats", "/coordinator/", "/coordinator/targets"])
+def test_coordinator_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request,
+                                                                        service, coordinator,
+                                                                        path):
+    page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
+    log_in(page, coordinator)
+    page.goto(path)
+    _double_text_size(page)
+    assert _overflow(page) == 0
+
+
 # --- keyboard only ---------------------------------------------------------------------------
 
 
