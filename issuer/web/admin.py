@@ -776,7 +776,7 @@ def statistics():
                            situation_keys=stats.OUTCOMES,
                            situation_names=stats_charts.situation_names(),
                            month_name=stats_charts.month_name,
-                           intro=stats_charts.intro(current_user(), where),
+                           intro=stats_charts.intro(where, figures),
                            charts=stats_charts.charts(figures))
 
 

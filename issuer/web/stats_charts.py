@@ -9,7 +9,6 @@ from issuer.rendering.charts import Bar, bar_chart, column_chart
 from issuer.rendering.summary import Section, summary_pdf
 from issuer.services import stats
 from issuer.services.disclosure import Report
-from issuer.store.models import User
 
 from .i18n import localised_count, localised_date, localised_number
 
@@ -31,10 +30,10 @@ def situation_names() -> dict[str, str]:
             "unknown": _("Unknown")}
 
 
-def intro(viewer: User, where: stats.StatsFilter) -> str:
-    """What the page's figures cover, said to this viewer: their own organisation, one
-    partner, or the whole project (where other partners' small counts are hidden)."""
-    if viewer.role != "coordinator":
+def intro(where: stats.StatsFilter, figures: Report) -> str:
+    """What the page's figures cover, said to this viewer: their own organisation (seen
+    exactly), another partner, or the whole project (where small counts are hidden)."""
+    if figures.exact:
         return _("Counts of your organisation's learners who agreed to be counted; no learner "
                  "is named.")
     if where.partner is not None:

@@ -137,3 +137,9 @@ def test_a_partner_admin_sees_their_own_small_counts(client, db, world, login):
     assert re.findall(r"<td>([^<]*)</td>", row) == ["1", "1", "0", "0"]
     summary = PdfReader(io.BytesIO(client.get("/admin/stats/summary.pdf").data))
     assert "<5" not in summary.pages[0].extract_text()
+
+
+def test_the_statistics_say_whose_figures_they_are(client, db, world, coordinator):
+    assert "every partner of the project" in client.get("/admin/stats").text
+    assert "Counts of one partner" in client.get("/admin/stats?partner=agfe").text
+    assert "Counts of your organisation" in client.get("/admin/stats?partner=cec").text
