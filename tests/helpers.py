@@ -156,6 +156,44 @@ def make_coordinator(db):
                            "coordinator", TEST_PASSWORD)
 
 
+# --- a generated pilot -----------------------------------------------------------------------
+
+PILOT_PARTNERS = ("cec", "scf", "agfe", "mirec", "trinijove", "barka")
+
+
+def generate_pilot(db, partners=PILOT_PARTNERS, year: int = 2026,
+                   validated=lambda slug, month, n: n == 0) -> dict[str, World]:
+    """Six partners × 30 learners across `year`: one session a month per partner (three
+    learners from January to June, two from July), every learner evaluated, and issued a
+    badge when `validated(slug, month, n)` (default: the first learner of each session).
+    Committed; returns each partner's `World`."""
+    worlds = {}
+    for slug in partners:
+        world = make_world(db, slug=slug, learner_names=())
+        worlds[slug] = world
+        for month in range(1, 13):
+            with unit_of_work(db):
+                session = TrainingSession(
+                    organisation_id=world.org.id, template_pk=world.template.id,
+                    trainer_id=world.trainer.id, language="fr",
+                    starts_on=date(year, month, 3), ends_on=date(year, month, 3))
+                db.add(session)
+                db.flush()
+                learners = [create_learner(db, world.org, f"{slug} {month}-{n}",
+                                           answers=Consent.everything())
+                            for n in range(3 if month <= 6 else 2)]
+                assessments = [save_assessment(
+                    db, session.id, learner.id,
+                    ALL_ACQUIRED if validated(slug, month, n) else ONE_NOT_YET, {}, None,
+                    world.trainer) for n, learner in enumerate(learners)]
+            for n, assessment in enumerate(assessments):
+                if validated(slug, month, n):
+                    with unit_of_work(db):
+                        issue_for_assessment(db, assessment.id, world.trainer,
+                                             now=datetime(year, month, 4, 10, 0, tzinfo=UTC))
+    return worlds
+
+
 # --- the common steps ----------------------------------------------------------------------
 
 

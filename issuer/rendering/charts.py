@@ -24,23 +24,29 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 
 @dataclass(frozen=True)
 class Bar:
-    """One labelled value, with an optional target drawn as a mark across the bar."""
+    """One labelled value, with an optional target drawn as a mark across the bar. A value of
+    None is hidden from this reader (a small count): no bar, and `number(None)` says why."""
 
     label: str
-    value: float
+    value: float | None
     target: float | None = None
+
+    @property
+    def length(self) -> float:
+        """What the bar measures: a hidden value draws nothing."""
+        return self.value or 0
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar],
               number: Callable[[float], str] = str) -> str:
     """Horizontal bars, one per `bars`, each labelled with its value (and target, if any)."""
     height = max(len(bars), 1) * ROW + 16
-    top = max([bar.value for bar in bars] + [bar.target or 0 for bar in bars] + [1])
+    top = max([bar.length for bar in bars] + [bar.target or 0 for bar in bars] + [1])
     scale = (WIDTH - LABEL_WIDTH - 90) / top
     parts = [_open(chart_id, title, description, height)]
     for index, bar in enumerate(bars):
         y = 8 + index * ROW
-        length = bar.value * scale
+        length = bar.length * scale
         parts.append(_text(LABEL_WIDTH - 8, y + 18, _short(bar.label), anchor="end"))
         parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" '
                      f'height="{ROW - 10}" fill="{BAR}"/>')
@@ -62,12 +68,12 @@ def column_chart(chart_id: str, title: str, description: str, columns: Sequence[
     height = 220
     count = max(len(columns), 1)
     step = (WIDTH - 40) / count
-    top = max([column.value for column in columns] + [1])
+    top = max([column.length for column in columns] + [1])
     parts = [_open(chart_id, title, description, height)]
     parts.append(f'<line x1="20" x2="{WIDTH - 20}" y1="180" y2="180" stroke="{INK}"/>')
     for index, column in enumerate(columns):
         x = 20 + index * step
-        length = column.value / top * 150
+        length = column.length / top * 150
         parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{180 - length:.1f}" '
                      f'width="{step * 0.7:.1f}" height="{length:.1f}" fill="{BAR}"/>')
         parts.append(_text(x + step / 2, 174 - length, number(column.value), anchor="middle"))

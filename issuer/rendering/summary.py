@@ -50,16 +50,16 @@ def summary_pdf(title: str, subtitle: str, sections: Sequence[Section], note: st
         Text(_MARGIN, y, _fit(section.heading, width, 11, True), 11, True).draw_pdf(pdf)
         y -= _LINE * 1.2
         shown = list(section.bars[:share])
-        top_value = max([b.value for b in shown] + [b.target or 0 for b in shown] + [1])
+        top_value = max([b.length for b in shown] + [b.target or 0 for b in shown] + [1])
         scale = (width - _LABEL - 30 * mm) / top_value
         for bar in shown:
             Text(_MARGIN, y, _fit(bar.label, _LABEL - 3 * mm, 9), 9).draw_pdf(pdf)
-            if bar.value > 0:
+            if bar.length > 0:
                 pdf.setFillColor(BAR)
-                pdf.rect(_MARGIN + _LABEL, y - 0.8 * mm, bar.value * scale, _LINE * 0.6,
+                pdf.rect(_MARGIN + _LABEL, y - 0.8 * mm, bar.length * scale, _LINE * 0.6,
                          stroke=0, fill=1)
             text = number(bar.value)
-            end = bar.value * scale
+            end = bar.length * scale
             if bar.target is not None:
                 x = _MARGIN + _LABEL + bar.target * scale
                 pdf.setStrokeColor(TARGET)

@@ -19,7 +19,7 @@ import hmac
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
@@ -110,6 +110,20 @@ class ClaimCodeLocked(ServiceError):
     def __init__(self, message, until: datetime):
         super().__init__(message)
         self.until = until
+
+
+def note_opened(db: Session, credential: Credential, now: datetime | None = None) -> bool:
+    """Remember that the claim link was opened, the first time only (the learner's path counts
+    it); True when this call wrote it. One conditional UPDATE: two first visits at once write
+    once, and every later visit writes nothing."""
+    if credential.claim_opened_at is not None:
+        return False
+    written = db.execute(update(Credential)
+                         .where(Credential.id == credential.id,
+                                Credential.claim_opened_at.is_(None))
+                         .values(claim_opened_at=utc_seconds(now))
+                         .execution_options(synchronize_session="fetch")).rowcount
+    return written == 1
 
 
 def set_code(db: Session, credential: Credential, code: str, config: Settings | None = None

@@ -88,6 +88,7 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
         credential.claim_code_hash = None
         credential.claim_code_failures = 0
         credential.claim_code_locked_until = None
+        credential.claim_opened_at = None
         credential.signed_json = json.dumps(redacted(json.loads(credential.signed_json)),
                                             ensure_ascii=False)
     assessments = db.scalars(select(Assessment).where(Assessment.learner_id == learner.id)).all()

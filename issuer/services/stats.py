@@ -415,14 +415,16 @@ def table_rows(statistics: PilotStatistics, dimension: str) -> list[list]:
 
 # --- the learner's path --------------------------------------------------------------------
 
-# Each step and the step it is measured against. The first five follow one another (a wallet
-# copy is made from a claimed badge); the last three are counted among issued badges, each on
-# its own, since an employer scans a printed card whether or not it was ever claimed.
+# Each step and the step it is measured against. The first six follow one another (a badge
+# is claimed through its opened claim link, a wallet copy is made from a claimed badge); the
+# last three are counted among issued badges, each on its own, since an employer scans a
+# printed card whether or not it was ever claimed.
 FUNNEL_STEPS = (
     ("enrolled", None),
     ("evaluated", "enrolled"),
     ("issued", "evaluated"),
-    ("claimed", "issued"),
+    ("claim_opened", "issued"),
+    ("claimed", "claim_opened"),
     ("in_wallet", "claimed"),
     ("viewed", "issued"),
     ("skill_completed", "issued"),
@@ -458,9 +460,11 @@ class PilotFunnel:
 
 def learner_funnel(db: Session, language: str = "en",
                    where: StatsFilter = StatsFilter()) -> PilotFunnel:
-    """Enrolled → evaluated → issued → claimed → in a wallet, and among issued badges: viewed by
-    someone (counted /v/ page views, never who), part of a completed skill, followed by further
-    training (a 3- or 6-month follow-up says so). One count per learner and micro-training."""
+    """Enrolled → evaluated → issued → claim link opened → claimed → in a wallet, and among
+    issued badges: viewed by someone (counted /v/ page views, never who), part of a completed
+    skill, followed by further training (a 3- or 6-month follow-up says so). One count per
+    learner and micro-training. A claimed badge counts as opened even if it was claimed before
+    openings were recorded (migration 0022)."""
     rows = _assessments(db, where)
     originals = [credential.id for *_rest, credential in rows if credential is not None]
     copies = _wallet_copies(db, originals)
@@ -479,7 +483,10 @@ def learner_funnel(db: Session, language: str = "en",
         if credential is not None:
             family = {credential.id, *copies.get(credential.id, ())}
             reached.append("issued")
-            if credential.claim_code_hash is not None or copies.get(credential.id):
+            claimed = credential.claim_code_hash is not None or bool(copies.get(credential.id))
+            if claimed or credential.claim_opened_at is not None:
+                reached.append("claim_opened")
+            if claimed:
                 reached.append("claimed")
             if copies.get(credential.id):
                 reached.append("in_wallet")
@@ -663,6 +670,17 @@ def outcome_report(db: Session, language: str = "en",
     return OutcomeReport(**report)
 
 
+def situations_at(report: OutcomeReport, months: int) -> dict[str, int]:
+    """Every learner's situation at `months`, over the themes (a learner of two themes counts
+    in each, as in the tables)."""
+    totals = {name: 0 for name in OUTCOMES}
+    for row in report.theme:
+        if row.months == months:
+            for name, value in row.situations.items():
+                totals[name] += value
+    return totals
+
+
 @dataclass(frozen=True)
 class GestureAcquisition:
     """How many learners tried and acquired one gesture, and the evaluations it took them."""
@@ -725,47 +743,7 @@ def monthly_acquisitions(db: Session, where: StatsFilter = StatsFilter()) -> lis
     return series
 
 
-# --- the open-data export --------------------------------------------------------------------
+# --- what may be shown beyond a partner's own view (services/disclosure.py) ------------------
 
+# No published or cross-partner figure stands for 1 to K_ANONYMITY - 1 people.
 K_ANONYMITY = 5
-
-
-def open_data_rows(db: Session, where: StatsFilter = StatsFilter()) -> list[list]:
-    """The pilot's figures for publication: counts only, keyed by partner, theme, micro-training
-    and gesture (never a learner, trainer or record id), in long form (table, group, key,
-    measure, value). A count from 1 to 4 is left empty, and so is a count whose difference
-    from the count it is measured against is from 1 to 4 (else a subtraction would give the
-    small number back): every published figure stands for none or at least K_ANONYMITY people.
-    Names are the catalogue's English ones, so the file reads the same wherever published."""
-    rows: list[list] = [["table", "group", "key", "measure", "value"]]
-    funnel = learner_funnel(db, "en", where)
-    for group, funnel_rows_ in (("all", [funnel.total]), ("partner", funnel.partner),
-                                ("theme", funnel.theme)):
-        for row in funnel_rows_:
-            counts = {step.step: step.count for step in row.steps}
-            for step in row.steps:
-                base = counts[step.base] if step.base else None
-                rows.append(["path", group, row.key, step.step,
-                             _publishable(step.count, base)])
-    outcomes = outcome_report(db, "en", where)
-    for group, outcome_rows in (("micro_training", outcomes.micro_training),
-                                ("theme", outcomes.theme)):
-        for row in outcome_rows:
-            for name, value in (*row.situations.items(), ("not_recorded", row.not_recorded)):
-                rows.append(["outcomes", group, row.key, f"{name}_at_{row.months}_months",
-                             _publishable(value)])
-    for gesture in gesture_acquisitions(db, "en", where):
-        key = f"{gesture.training_id}/{gesture.gesture_id}"
-        rows.append(["gestures", "gesture", key, "learners", _publishable(gesture.learners)])
-        rows.append(["gestures", "gesture", key, "acquired",
-                     _publishable(gesture.acquired, gesture.learners)])
-    return rows
-
-
-def _publishable(count: int, base: int | None = None) -> int | None:
-    """`count`, or None when it (or what separates it from `base`) is under K_ANONYMITY."""
-    if 0 < count < K_ANONYMITY:
-        return None
-    if base is not None and 0 < base - count < K_ANONYMITY:
-        return None
-    return count

@@ -432,6 +432,9 @@ class Credential(Base):
     claim_code_hash: Mapped[str | None] = mapped_column(String(200))
     claim_code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claim_code_locked_until: Mapped[datetime | None]
+    # The first time the claim link was opened (the learner's path counts it); who opened it,
+    # from where, with what, is not kept.
+    claim_opened_at: Mapped[datetime | None]
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("credential.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
 

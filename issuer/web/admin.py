@@ -38,6 +38,7 @@ from issuer.services import (
     bulk_jobs,
     catalogue,
     consent,
+    disclosure,
     endorsements,
     learner_data,
     learner_record,
@@ -741,19 +742,17 @@ def statistics():
     except stats.InvalidFilter as error:
         return render_template("admin/stats.html", statistics=None, where=None,
                                choices=choices, filter_error=translated(error)), 422
-    progress = stats.target_progress(db(), where)
-    funnel = stats.learner_funnel(db(), language, where)
-    outcomes = stats.outcome_report(db(), language, where)
-    months = stats.monthly_acquisitions(db(), where)
+    figures = disclosure.report(db(), current_user(), where, language)
     return render_template("admin/stats.html", where=where, choices=choices, filter_error=None,
-                           statistics=stats.pilot_statistics(db(), language, where),
-                           funnel=funnel, progress=progress, outcomes=outcomes, months=months,
+                           statistics=figures.statistics, funnel=figures.funnel,
+                           progress=figures.progress, outcomes=figures.outcomes,
+                           months=figures.months, gestures=figures.gestures,
                            steps=stats.FUNNEL_STEPS, step_names=stats_charts.step_names(),
                            situation_keys=stats.OUTCOMES,
                            situation_names=stats_charts.situation_names(),
                            month_name=stats_charts.month_name,
-                           gestures=stats.gesture_acquisitions(db(), language, where),
-                           charts=stats_charts.charts(progress, funnel, outcomes, months))
+                           intro=stats_charts.intro(where, figures),
+                           charts=stats_charts.charts(figures))
 
 
 @bp.route("/stats/summary.pdf")
@@ -769,8 +768,7 @@ def statistics_summary():
         _("SKY pilot: %(partner)s", partner=partner),
         _("Period: %(period)s · made on %(day)s", period=period,
           day=datetime.now(UTC).date().isoformat()),
-        stats.target_progress(db(), where), stats.learner_funnel(db(), language, where),
-        stats.outcome_report(db(), language, where), stats.monthly_acquisitions(db(), where))
+        disclosure.report(db(), current_user(), where, language))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="sky-summary.pdf"'})
 
@@ -783,7 +781,7 @@ def statistics_csv(dimension: str, kind: str):
     if dimension not in stats.EXPORTS:
         abort(404)
     where = stats.parse_filter(db(), request.args, current_user())
-    rows = stats.export_rows(db(), dimension, current_language(), where)
+    rows = disclosure.export_rows(db(), dimension, current_language(), where, current_user())
     filename = f"sky-statistics-{dimension}.{kind}"
     if kind == "xlsx":
         return Response(xlsx_bytes(rows, dimension), mimetype=XLSX, headers={

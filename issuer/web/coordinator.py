@@ -1,11 +1,12 @@
 """The project coordinator's pages: every partner at a glance, a new partner joining, backups.
 
 The coordinator sees counts only (accounts, badges issued and revoked; the pilot statistics
-page for the rest), never a partner's learners. Adding a partner creates its did:web identity
-and first key and invites its first admin, as `sky-badges org create` does. Backups are made
-and restored on the server only (a backup holds every partner's data and encrypted keys, so no
-web account downloads one): the Backups page says when the last one was written and how to
-make and test one.
+page for the rest), never a partner's learners, and another organisation's counts from 1 to 4
+as "<5" (services/disclosure.py). Adding a partner creates its did:web identity and first key
+and invites its first admin, as `sky-badges org create` does. Backups are made and restored on
+the server only (a backup holds every partner's data and encrypted keys, so no web account
+downloads one): the Backups page says when the last one was written and how to make and test
+one.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from sqlalchemy import select
 
 from issuer.core.clock import utc_seconds
-from issuer.services import ServiceError, account_tokens, backups, stats, unit_of_work
+from issuer.services import ServiceError, account_tokens, backups, disclosure, stats, unit_of_work
 from issuer.services.exports import csv_for_spreadsheets, xlsx_bytes
-from issuer.services.organisations import onboard, partner_overview
+from issuer.services.organisations import onboard
 from issuer.store.models import Organisation
 
 from .admin import NO_STORE, XLSX, invitation_notice
@@ -50,7 +51,7 @@ def index():
             form = NewOrganisationForm(formdata=None)
     status = 422 if form.errors else 200
     return render_template("coordinator/index.html", form=form, invited=invited,
-                           partners=partner_overview(db()),
+                           partners=disclosure.partner_figures(db(), current_user()),
                            invitation=account_tokens.INVITATION), status, NO_STORE
 
 
@@ -69,8 +70,9 @@ def targets():
                              current_user())
         return redirect(url_for(".targets"), 303)
     status = 422 if form.errors else 200
+    progress = disclosure.target_figures(db(), current_user())
     return render_template("coordinator/targets.html", form=form,
-                           progress=stats.target_progress(db())), status, NO_STORE
+                           progress=progress), status, NO_STORE
 
 
 @bp.route("/open-data.<any(csv, xlsx):kind>")
@@ -78,7 +80,7 @@ def targets():
 def open_data(kind: str):
     """The anonymised figures the project may publish (README: "Open data")."""
     where = stats.parse_filter(db(), request.args, current_user())
-    rows = stats.open_data_rows(db(), where)
+    rows = disclosure.open_data_rows(db(), where)
     headers = {"Content-Disposition": f'attachment; filename="sky-open-data.{kind}"'}
     if kind == "xlsx":
         return Response(xlsx_bytes(rows, "open-data"), mimetype=XLSX, headers=headers)

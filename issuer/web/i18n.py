@@ -20,6 +20,7 @@ from flask_babel import (
     get_locale,
     get_translations,
 )
+from flask_babel import gettext as _
 
 from issuer.core.messages import message_of, translate
 from issuer.languages import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS, normalise
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(language_links=language_links, current_language=current_language)
     app.jinja_env.filters.update(
         date=localised_date, datetime=localised_datetime, number=localised_number,
-        translated=translated,
+        count=localised_count, translated=translated,
     )
     app.before_request(_remember_requested_language)
 
@@ -97,6 +98,14 @@ def localised_number(value: int | float | None) -> str:
     """Jinja filter `number`: 1234.5 → "1 234,5" in French, "1.234,5" in Dutch; '' when none."""
     if value is None:
         return ""
+    return format_decimal(value)
+
+
+def localised_count(value: int | None) -> str:
+    """Jinja filter `count`: a number of people as `number` writes it; None is a count from 1
+    to 4 hidden from this reader (services/disclosure.py), said as "<5"."""
+    if value is None:
+        return _("<5")
     return format_decimal(value)
 
 

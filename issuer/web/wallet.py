@@ -115,6 +115,9 @@ def claim_page(token: str):
     """
     db = _db()
     credential = _claim_credential(token)
+    if credential.claim_opened_at is None:  # the first visit writes once; later ones, nothing
+        with unit_of_work(db):
+            claim_links.note_opened(db, credential)
     language = _claim_language(credential)
     if not _unlocked(credential, token):
         return _door(credential, token, language)

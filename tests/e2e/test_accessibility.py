@@ -15,8 +15,12 @@ from datetime import UTC, datetime
 import pytest
 from babel.support import Translations
 from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
-from issuer.store.db import normalise_url
+from issuer.config import Settings
+from issuer.services import unit_of_work
+from issuer.services.accounts import create_user
+from issuer.store.db import make_engine, normalise_url
 from issuer.store.models import (
     AchievementTemplate,
     Assessment,
@@ -27,6 +31,7 @@ from issuer.store.models import (
 from issuer.web.i18n import TRANSLATIONS
 from tests.e2e.helpers import (
     LANGUAGES,
+    Account,
     axe_violations,
     gestures_of,
     log_in,
@@ -236,6 +241,46 @@ def test_admin_pages_have_no_wcag_violations(browser, request, service, seeded, 
 
 
 @pytest.fixture(scope="session")
+def coordinator(service) -> Account:
+    """The project coordinator, an account of CEC (SKY's coordinating partner) added beside the
+    demo's: CEC's figures are their own, every other partner's small counts show as "<5"."""
+    account = Account(ORGANISATION, "coordinator", "coordinator@cec.sky-badges.test",
+                      "a long coordinator passphrase")
+    engine = make_engine(service.database_url)
+    try:
+        with Session(engine) as db, unit_of_work(db):
+            cec = db.scalar(select(Organisation).where(Organisation.slug == ORGANISATION))
+            create_user(db, cec, account.email, "Claire Coord", account.role, account.password,
+                        config=Settings.from_env({"DATABASE_URL": service.database_url}))
+    finally:
+        engine.dispose()
+    return account
+
+
+REPORTING_PAGES = (("statistics, every partner", "/admin/stats"),
+                   ("statistics, one other partner", "/admin/stats?partner=agfe"),
+                   ("statistics, own organisation", f"/admin/stats?partner={ORGANISATION}"),
+                   ("partners", "/coordinator/"),
+                   ("targets", "/coordinator/targets"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reporting_pages_have_no_wcag_violations(browser, request, service, coordinator,
+                                                 language):
+    """The statistics page (targets, path, outcomes, gestures, months: tables and SVG charts),
+    the partners' overview and the targets page, as the coordinator sees them."""
+    page = new_page(browser, request, service, locale=language)
+    log_in(page, coordinator)
+    problems: dict[str, list[str]] = {}
+    for label, path in REPORTING_PAGES:
+        visit(page, path, language, label, problems)
+    assert page.locator("svg.chart").count() == 0  # the targets page is a table, no chart
+    page.goto(with_lang("/admin/stats", language))
+    assert page.locator("svg.chart[role=img]").count() == 4
+    assert not problems, _report(problems)
+
+
+@pytest.fixture(scope="session")
 def claim_url(browser, service, seeded, tmp_path_factory) -> str:
     """A learner's claim link, as printed on the back of their card by the trainer."""
     context = browser.new_context(base_url=service.base_url)
@@ -344,6 +389,17 @@ def test_admin_page_at_200_percent_text_needs_no_horizontal_scroll(browser, requ
     """Wide tables scroll inside their own box (WCAG 1.4.10 allows it for data tables)."""
     page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
     log_in(page, service.account(ORGANISATION, "admin"))
+    page.goto(path)
+    _double_text_size(page)
+    assert _overflow(page) == 0
+
+
+@pytest.mark.parametrize("path", ["/admin/stats", "/coordinator/", "/coordinator/targets"])
+def test_coordinator_page_at_200_percent_text_needs_no_horizontal_scroll(browser, request,
+                                                                        service, coordinator,
+                                                                        path):
+    page = new_page(browser, request, service, viewport={"width": 320, "height": 640})
+    log_in(page, coordinator)
     page.goto(path)
     _double_text_size(page)
     assert _overflow(page) == 0

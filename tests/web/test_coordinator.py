@@ -1,9 +1,11 @@
 """The project coordinator: adds partners from the web, sees their counts and nothing more."""
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from issuer.cli import main
@@ -56,7 +58,7 @@ def test_the_overview_shows_counts_never_a_learner(client, db, world, coordinato
     issue(db, world)
     page = client.get("/coordinator/").text
     row = re.search(r"<tr><td><a [^>]*>AGFE</a></td>(.*?)</tr>", page).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", row) == ["FR", "2", "1", "0"]
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["FR", "2", "&lt;5", "&lt;5"]
     # Checked in the text a person reads: a random CSRF token in an attribute may hold "Zo".
     visible = re.sub(r"<[^>]*>", " ", page)
     first_name = world.learners[0].name.split()[0]
@@ -93,7 +95,7 @@ def test_the_coordinator_sets_a_partners_targets_and_sees_every_partner_side_by_
     assert response.status_code == 303
     page = client.get("/coordinator/targets").text
     rows = re.findall(r'<th scope="row">(\w+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', page)
-    assert rows == [("AGFE", "1 / 25", "1 / 5"), ("CEC", "0 / —", "0 / —")]
+    assert rows == [("AGFE", "&lt;5 / 25", "1 / 5"), ("CEC", "0 / —", "0 / —")]
 
 
 @pytest.mark.parametrize("learners", ["-1", "10001", "many", ""])
@@ -171,3 +173,32 @@ def test_partner_admins_see_nothing_of_backups(client, db, world, login):
     login(world.admin)
     assert client.get("/coordinator/backups").status_code == 403
     assert "backup" not in client.get("/admin/?lang=en").text.lower()
+
+
+def test_another_partners_small_counts_are_hidden_on_every_view_of_the_coordinator(
+        client, db, world, coordinator):
+    issue(db, world, world.learners[0])
+    page = client.get("/admin/stats").text
+    row = re.search(r"<tr><td>AGFE</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["&lt;5"] * 4
+    assert "&lt;5" in re.search(r'<svg [^>]*"chart-path-title".*?</svg>', page, re.S).group(0)
+    assert csv_rows(client.get("/admin/stats/partner.csv"))[1][2:] == ["", "", "", ""]
+    summary = PdfReader(io.BytesIO(client.get("/admin/stats/summary.pdf").data))
+    assert "<5" in summary.pages[0].extract_text()
+
+
+def test_a_partner_admin_sees_their_own_small_counts(client, db, world, login):
+    issue(db, world, world.learners[0])
+    login(world.admin)
+    page = client.get("/admin/stats").text
+    assert "&lt;5" not in page and "your organisation" in page
+    row = re.search(r"<tr><td>AGFE</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == ["1", "1", "0", "0"]
+    summary = PdfReader(io.BytesIO(client.get("/admin/stats/summary.pdf").data))
+    assert "<5" not in summary.pages[0].extract_text()
+
+
+def test_the_statistics_say_whose_figures_they_are(client, db, world, coordinator):
+    assert "every partner of the project" in client.get("/admin/stats").text
+    assert "Counts of one partner" in client.get("/admin/stats?partner=agfe").text
+    assert "Counts of your organisation" in client.get("/admin/stats?partner=cec").text
