@@ -464,7 +464,7 @@ def learner_funnel(db: Session, language: str = "en",
     issued badges: viewed by someone (counted /v/ page views, never who), part of a completed
     skill, followed by further training (a 3- or 6-month follow-up says so). One count per
     learner and micro-training. A claimed badge counts as opened even if it was claimed before
-    openings were recorded (migration 0022)."""
+    openings were recorded (migration 0023)."""
     rows = _assessments(db, where)
     originals = [credential.id for *_rest, credential in rows if credential is not None]
     copies = _wallet_copies(db, originals)

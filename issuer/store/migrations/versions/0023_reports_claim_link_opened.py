@@ -1,15 +1,15 @@
 """When a badge's claim link was first opened: the learner's path counts it, nothing more.
 
-Revision ID: 0022
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = '0024'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
