@@ -15,11 +15,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from issuer.config import Settings
 from issuer.core import extra_contexts
 from issuer.core.errors import BadgeError
 from issuer.services import ServiceError
+from issuer.services.intake_requests import MAX_ID
 from issuer.services.queue import JobQueue
 from issuer.services.views import ViewTally
 from issuer.store.db import make_engine, make_sessionmaker
@@ -56,11 +58,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class _RowId(IntegerConverter):
+    """`<int:…>` in every route: an id no database column can hold is "not found" (404), never
+    an out-of-range error from PostgreSQL (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application. `test_config` overrides settings (environment names) and Flask."""
     test_config = dict(test_config or {})
     settings = Settings.from_env(test_config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.url_map.converters["int"] = _RowId
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         SETTINGS=settings,

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from issuer.services import audit, keys, unit_of_work
-from issuer.services.intake_requests import MAX_ID
 from issuer.services.key_withdrawal import left_to_resign, withdraw_key
 from issuer.store.models import SigningKey
 
@@ -59,7 +58,7 @@ def _own_key(key_id: int) -> SigningKey:
     return key
 
 
-@bp.route(f"/keys/<int(max={MAX_ID}):key_id>/withdraw", methods=("GET", "POST"))
+@bp.route("/keys/<int:key_id>/withdraw", methods=("GET", "POST"))
 @login_required("admin")
 def withdraw_signing_key(key_id: int):
     """Withdraw a compromised key, after a confirmation saying what happens; its badges are
@@ -82,7 +81,7 @@ def withdraw_signing_key(key_id: int):
         422 if form.errors else 200)
 
 
-@bp.route(f"/keys/<int(max={MAX_ID}):key_id>/resign", methods=("POST",))
+@bp.route("/keys/<int:key_id>/resign", methods=("POST",))
 @login_required("admin")
 def resign_signing_key(key_id: int):
     """Queue the re-issuing of a withdrawn key's badges again (what is done stays done)."""

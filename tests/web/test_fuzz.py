@@ -23,6 +23,7 @@ from urllib.parse import unquote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import IntegerConverter
 
 from issuer.core import baking
 from issuer.services import unit_of_work
@@ -326,3 +327,18 @@ def test_wallet_bodies_larger_than_a_presentation_are_refused_unread(target):
     response = target.client.post(target.exchange, data=json.dumps(padding),
                                   content_type="application/json")
     assert response.status_code == 413
+
+
+def test_an_id_no_column_can_hold_is_not_found_on_every_route(app, client, admin):
+    """PostgreSQL refuses integers past 2**31 - 1 with an error: the routes answer 404 first."""
+    huge = str(2**31)
+    routes = [rule for rule in app.url_map.iter_rules()
+              if any(isinstance(conv, IntegerConverter) for conv in rule._converters.values())]
+    assert len(routes) > 10
+    for rule in routes:
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", huge).replace(f"<{name}>", "x")
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        assert response.status_code in (400, 403, 404, 405), (url, response.status_code)
