@@ -563,6 +563,9 @@
   // The evaluation page of a learner added on this phone: their name, and photos only if they
   // agreed to them.
   function showWalkIn(form) {
+    if (!walkInId()) {
+      return Promise.resolve();  // opened by hand: nobody to evaluate here
+    }
     return getItem(walkInId()).then(function (learner) {
       if (!learner || learner.kind !== "learner") {
         location.replace(form.dataset.session);  // already sent, or discarded
