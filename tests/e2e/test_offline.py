@@ -468,3 +468,23 @@ def test_the_conflict_page_and_the_offline_texts_speak_the_trainers_language_on_
     assert "evaluated on another device" not in second.inner_text("main")
     assert fits_the_screen(second)
     assert axe_violations(second) == []
+
+
+def test_photos_too_large_to_send_leave_the_phone_without_the_evaluation(
+        browser, request, service):
+    name = "Olek Zaduzy"
+    page, network, session_id, acquired = offline_session(browser, request, service, (name,))
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{name}')")
+    each = 11_000_000 // len(acquired)  # together more than a request may carry (10 MB)
+    for gesture in acquired:
+        page.set_input_files(f"input[name='photo_{gesture}']", files=[
+            {"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * each}])
+    evaluate(page, acquired)
+
+    network.restore()
+    page.context.set_offline(False)
+    page.wait_for_selector(".photo-refused", timeout=SENT_WITHIN_MS)
+    expect(page.locator(".photo-refused")).to_contain_text(
+        f"The photos for {name} were too large to send: the evaluation was sent without them.")
+    assert badges_of(service, session_id, name) == 1
