@@ -488,3 +488,26 @@ def test_photos_too_large_to_send_leave_the_phone_without_the_evaluation(
     expect(page.locator(".photo-refused")).to_contain_text(
         f"The photos for {name} were too large to send: the evaluation was sent without them.")
     assert badges_of(service, session_id, name) == 1
+
+
+def test_a_learner_added_offline_and_refused_is_said_and_discarded_with_their_evaluation(
+        browser, request, service):
+    page, network, session_id, acquired = offline_session(browser, request, service, ())
+    page.evaluate("document.querySelector('#name').removeAttribute('maxlength')")
+    page.fill("#name", "Długie " * 40)  # longer than a name may be: only the server says so
+    page.check("#consent_name")
+    with page.expect_navigation():
+        page.click("form.add-learner button[type=submit]")
+    evaluate(page, acquired)
+    network.restore()
+    page.context.set_offline(False)
+    refused = page.locator("#offline-status .refused")
+    expect(refused).to_contain_text("Not sent: the new learner", timeout=SENT_WITHIN_MS)
+    refused.locator("button").click()  # Discard
+    expect(page.locator("#offline-status .refused")).to_have_count(0)
+    assert page.locator(".waiting-count, .learners-count, li.walk-in").count() == 0
+    assert page.evaluate("""() => new Promise(done => {
+        const open = indexedDB.open('sky-trainer', 1);
+        open.onsuccess = () => { const all = open.result.transaction('queue').objectStore('queue')
+                                 .getAll(); all.onsuccess = () => done(all.result.length); };
+    })""") == 0

@@ -145,7 +145,7 @@
                            { "class": "refused" });
         line.appendChild(element("a", texts.open, { href: item.next || item.url }));
         line.appendChild(document.createTextNode(" "));
-        line.appendChild(button(texts.discard, function () { deleteItem(item.id).then(render); }));
+        line.appendChild(button(texts.discard, function () { discard(item, items).then(render); }));
         box.appendChild(line);
       });
       // A photo the server did not keep: said in plain words until the trainer hides the list.
@@ -195,6 +195,13 @@
         mark.remove();
       }
     });
+  }
+
+  // Discarding a learner added on this phone discards their evaluations too: nowhere to go.
+  function discard(item, items) {
+    return Promise.all(items.filter(function (other) {
+      return other.id === item.id || other.after === item.id;
+    }).map(function (other) { return deleteItem(other.id); }));
   }
 
   // On a session's page, the learners added on this phone, each linked to their evaluation.
