@@ -259,8 +259,26 @@
     });
   }
 
+  // Photos the server could not take in one request leave before sending, and the trainer is
+  // told: a refused upload may end as a cut connection, which would otherwise wait for ever.
+  function withoutPhotos(item) {
+    item.fields = item.fields.filter(function (field) { return !(field[1] instanceof Blob); });
+    item.photoProblem = texts.photoTooLarge.replace("{learner}", item.learner);
+    return putItem(item);
+  }
+
+  function tooLarge(item) {
+    var limit = Number(status.dataset.maxBytes) * 0.95;  // room for the other fields
+    return limit > 0 && item.fields.reduce(function (total, field) {
+      return total + (field[1] instanceof Blob ? field[1].size : String(field[1]).length);
+    }, 0) > limit;
+  }
+
   // Send one evaluation; resolves to its answer, or null when it stays waiting (no network).
   function sendOne(item, foreground, retried) {
+    if (!foreground && tooLarge(item)) {  // the trainer waiting sees the server's answer
+      return withoutPhotos(item).then(function () { return sendOne(item, foreground, retried); });
+    }
     return freshToken().then(function (token) {
       return post(item, token, foreground);
     }).then(function (response) {
@@ -270,11 +288,8 @@
       if (response.status === 400 && !retried) {  // the token of a session that just ended
         return sendOne(item, foreground, true);
       }
-      if (response.status === 413 && hasPhotos(item)) {
-        // Too large to send with its photos: the evaluation goes without them, and says so.
-        item.fields = item.fields.filter(function (field) { return !(field[1] instanceof Blob); });
-        item.photoProblem = texts.photoTooLarge.replace("{learner}", item.learner);
-        return putItem(item).then(function () { return sendOne(item, foreground, retried); });
+      if (response.status === 413 && hasPhotos(item)) {  // too large after all
+        return withoutPhotos(item).then(function () { return sendOne(item, foreground, retried); });
       }
       if (response.status >= 500 || response.status === 429) {
         return null;
