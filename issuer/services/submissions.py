@@ -9,6 +9,9 @@ version of the evaluation its form was loaded with:
   that differs from what stands is a conflict: the submission is kept, nothing is overwritten,
   and the trainer chooses which version stands (`choose`); both stay on record;
 - otherwise the evaluation is saved through `issuing.save_assessment` (which counts the version).
+
+A learner added on the phone (a walk-in, perhaps while offline) travels the same way before
+their evaluation: `enrol` creates them once per id, and a replay answers with the same learner.
 """
 
 from __future__ import annotations
@@ -23,14 +26,21 @@ from sqlalchemy.orm import Session
 
 from issuer.core.clock import utc_seconds
 from issuer.core.messages import N_
-from issuer.store.models import Assessment, Credential, EvaluationSubmission, User
+from issuer.store.models import (
+    Assessment,
+    Credential,
+    EvaluationSubmission,
+    TrainingSession,
+    User,
+)
 
-from . import issuing
+from . import consent, issuing
 from .base import Actor, InvalidAssessment, NotFound, audit, require_organisation
+from .learners import create_learner
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 APPLIED, CONFLICT, CHOSEN, SET_ASIDE = "applied", "conflict", "chosen", "set-aside"
-SAVE, ISSUE = "save", "issue"
+SAVE, ISSUE, ENROL = "save", "issue", "enrol"
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,51 @@ class Receipt:
     @property
     def conflict(self) -> bool:
         return self.submission.outcome == CONFLICT
+
+
+@dataclass(frozen=True)
+class NewLearner:
+    """What the quick-add form says of a learner: name, optional e-mail and language, consent."""
+
+    name: str
+    email: str | None
+    language: str | None
+    answers: consent.Consent
+
+
+def enrol(db: Session, training_session: TrainingSession, client_id: str, learner: NewLearner,
+          actor: Actor) -> Receipt:
+    """Add a new learner to the session under the id the device gave the addition: created
+    once, with their consent and an empty evaluation; a replay answers with that evaluation
+    (recorded as an `enrol` submission of it) and creates nobody."""
+    if not CLIENT_ID.match(client_id or ""):
+        raise InvalidAssessment(N_("this evaluation was sent without a valid id"))
+    organisation_id = training_session.organisation_id
+    require_organisation(actor, organisation_id)
+    earlier = _submission(db, organisation_id, client_id)
+    if earlier is not None:
+        return Receipt(earlier, replayed=True)
+    try:
+        # All or nothing: of the same id arriving twice at once, one learner stays.
+        with db.begin_nested():
+            person = create_learner(db, training_session.organisation, learner.name,
+                                    learner.email, learner.language, actor,
+                                    answers=learner.answers)
+            assessment = issuing.save_assessment(db, training_session.id, person.id, {}, {},
+                                                 None, actor)
+            submission = EvaluationSubmission(
+                organisation_id=organisation_id, client_id=client_id,
+                assessment_id=assessment.id,
+                user_id=actor.id if isinstance(actor, User) else None,
+                base_version=None, levels={}, comments={}, action=ENROL, outcome=APPLIED)
+            db.add(submission)
+            db.flush()
+    except IntegrityError:
+        winner = _submission(db, organisation_id, client_id)
+        if winner is None:
+            raise
+        return Receipt(winner, replayed=True)
+    return Receipt(submission, replayed=False)
 
 
 def receive(db: Session, assessment: Assessment, client_id: str, base_version: int | None,

@@ -44,6 +44,7 @@ from issuer.services import (
     learner_record,
     learners,
     mail,
+    publishing,
     retention,
     revocation,
     stats,
@@ -391,7 +392,8 @@ def credentials():
     return render_template("admin/credentials.html", form=form, rows=rows, total=total,
                            page=_page(), pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
                            names={t.id: _template_name(t) for _c, _l, t in rows},
-                           copies=copies, now=utc_seconds())
+                           copies=copies, now=utc_seconds(),
+                           reasons={c.id: publishing.revocation_label(c) for c, _l, _t in rows})
 
 
 def _with_status(query, status: str | None):

@@ -55,7 +55,6 @@ from issuer.services import (
 )
 from issuer.services import cards as card_service
 from issuer.services.intake import not_yet_gestures, unanswered_gestures
-from issuer.services.learners import create_learner
 from issuer.services.urls import verify_path, verify_url
 from issuer.store.models import (
     Assessment,
@@ -186,6 +185,11 @@ def offline_texts() -> dict:
         "discard": _("Discard"),
         "clear": _("Hide this list"),
         "waitingMark": _("Waiting to be sent"),
+        "learnersWaiting": plural_forms("{count} new learner waiting to be sent",
+                                        "{count} new learners waiting to be sent"),
+        "newLearnerMark": _("Added on this phone: to evaluate"),
+        "photoTooLarge": _("The photos for %(learner)s were too large to send: the evaluation "
+                           "was sent without them.", learner="{learner}"),
     }
 
 
@@ -271,12 +275,18 @@ def _next_to_evaluate(training_session: TrainingSession, learner_id: int) -> Ass
     return next(iter(_to_evaluate_after(training_session, learner_id)), None)
 
 
-def _to_evaluate_after(training_session: TrainingSession, learner_id: int) -> list[Assessment]:
-    """The learners still to evaluate, in the order they come after `learner_id` (round)."""
+def _to_evaluate_after(training_session: TrainingSession,
+                       learner_id: int | None) -> list[Assessment]:
+    """The learners still to evaluate, in the order they come after `learner_id` (round; all
+    of them in order when None)."""
     training = catalogue.training_of(training_session.template)
     standings = _standings(training_session, training)
-    here = next((i for i, (a, _c, _s) in enumerate(standings) if a.learner_id == learner_id), 0)
-    around = standings[here + 1:] + standings[:here]
+    if learner_id is None:
+        around = standings
+    else:
+        here = next((i for i, (a, _c, _s) in enumerate(standings)
+                     if a.learner_id == learner_id), 0)
+        around = standings[here + 1:] + standings[:here]
     return [a for a, _credential, state in around if state == "to-evaluate"]
 
 
@@ -303,6 +313,7 @@ def session(session_id: int):
         "trainer/session.html", training_session=training_session, training=training,
         learners=learners, form=LearnerForm(), known=_known_learner_form(training_session),
         in_conflict=submissions.learners_in_conflict(db(), training_session.id),
+        client_id=str(uuid_module.uuid4()),
         issued=sum(1 for _a, credential, _s in learners if credential is not None))
 
 
@@ -356,23 +367,54 @@ def add_known_learner(session_id: int):
 @bp.route("/sessions/<int:session_id>/learners", methods=("POST",))
 @login_required("trainer")
 def add_learner(session_id: int):
-    """Quick-add: a learner with just a name joins the session and is evaluated next."""
+    """Quick-add: a learner with just a name joins the session and is evaluated next.
+
+    The form carries a client id, so the addition is made once however often it arrives: the
+    phone's queue sends a learner added offline (a walk-in) when the network returns, and asks
+    for JSON (`Accept: application/json`) to learn where their evaluation lives.
+    """
     training_session = _own_session(session_id)
     form = LearnerForm()
+    session_page = url_for(".session", session_id=session_id)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for(".session", session_id=session_id))
+        problems = [error for errors in form.errors.values() for error in errors]
+        if _wants_json():
+            return _answer("invalid", _("Not sent: the new learner %(learner)s. %(problems)s",
+                                        learner=form.name.data or "…",
+                                        problems=" ".join(problems)),
+                           session_page, 422, category="error")
+        for problem in problems:
+            flash(problem, "error")
+        return redirect(session_page)
+    client_id = request.form.get("client_id") or str(uuid_module.uuid4())
+    # The badge is issued in the learner's language: the session's unless they chose one.
+    learner = submissions.NewLearner(form.name.data, form.email.data or None,
+                                     form.language.data or training_session.language,
+                                     form.answers())
     with unit_of_work(db()):
-        # The badge is issued in the learner's language: the session's unless they chose one.
-        learner = create_learner(db(), training_session.organisation, form.name.data,
-                                 form.email.data or None,
-                                 form.language.data or training_session.language, current_user(),
-                                 answers=form.answers())
-        issuing.save_assessment(db(), training_session.id, learner.id, {}, {}, None,
-                                current_user())
-    return redirect(url_for(".assessment", session_id=session_id, learner_id=learner.id))
+        receipt = submissions.enrol(db(), training_session, client_id, learner, current_user())
+    record = receipt.submission.assessment
+    page = url_for(".assessment", session_id=session_id, learner_id=record.learner_id)
+    if not _wants_json():
+        return redirect(page)
+    return jsonify({"outcome": "added", "next": page, "version": record.version,
+                    "message": _("Added: %(learner)s.", learner=record.learner.name)})
+
+
+@bp.route("/sessions/<int:session_id>/learners/new")
+@login_required("trainer")
+def walk_in(session_id: int):
+    """The evaluation of a learner added on the phone while the network was away: a blank
+    form the queue's script fills with their name (kept for offline like the other pages);
+    the evaluation is sent after the learner, when the network returns."""
+    training_session = _own_session(session_id)
+    training = catalogue.training_of(training_session.template)
+    following = [url_for(".assessment", session_id=session_id, learner_id=item.learner_id)
+                 for item in _to_evaluate_after(training_session, None)]
+    return render_template("trainer/walk_in.html", form=assessment_form(
+        training, training_session.language), training=training,
+        training_session=training_session, language=training_session.language,
+        evidence={}, following=following, photos_allowed=True, walk_in=True)
 
 
 @bp.route("/sessions/<int:session_id>/roster", methods=("GET", "POST"))
@@ -466,7 +508,8 @@ def _wants_json() -> bool:
 
 
 def _answer(outcome: str, message: str, target: str, status: int = 200, *,
-            category: str = "success", record: Assessment | None = None):
+            category: str = "success", record: Assessment | None = None,
+            photos: str | None = None):
     """The outcome of a sent evaluation: JSON for the phone's queue, else a flash and a redirect.
 
     The queue's background sends (`X-Sky-Queue: background`) leave no flash behind: the page
@@ -478,6 +521,8 @@ def _answer(outcome: str, message: str, target: str, status: int = 200, *,
     if request.headers.get("X-Sky-Queue") != "background":
         flash(message, category)
     body = {"outcome": outcome, "message": message, "next": target}
+    if photos:
+        body["photos"] = photos
     if record is not None:
         body["version"] = record.version
     return jsonify(body), status
@@ -505,7 +550,12 @@ def _receive(training_session: TrainingSession, record: Assessment, training: Mi
         if not receipt.replayed:
             _add_photos(record, training, form)
     db().refresh(record)
-    if form.errors:  # a photo was refused: the rest is saved, the trainer sees why
+    photos = None
+    if form.errors and request.headers.get("X-Sky-Queue") == "background":
+        # Sent from the queue, the trainer is elsewhere: the evaluation goes on (issued if
+        # asked), and the queue says in plain words which photo was not kept and why.
+        photos = _photos_not_kept(form, record, training)
+    elif form.errors:  # a photo was refused: the rest is saved, the trainer sees why
         if _wants_json():
             return _answer("invalid", _("Not sent: the evaluation of %(learner)s has errors. "
                                         "Open it to correct them.", learner=learner),
@@ -516,14 +566,28 @@ def _receive(training_session: TrainingSession, record: Assessment, training: Mi
                                      "choose which evaluation stands.", learner=learner),
                        url_for(".conflicts", session_id=training_session.id,
                                learner_id=record.learner_id), 409, category="error",
-                       record=record)
+                       record=record, photos=photos)
     if action == ISSUE:
-        return _issue_sent(record, training, training_session.language, page)
+        return _issue_sent(record, training, training_session.language, page, photos)
     return _answer("saved", _("Saved: %(learner)s.", learner=learner),
-                   _after_save(training_session, record.learner_id), record=record)
+                   _after_save(training_session, record.learner_id), record=record,
+                   photos=photos)
 
 
-def _issue_sent(record: Assessment, training: MicroTraining, language: str, page: str):
+def _photos_not_kept(form, record: Assessment, training: MicroTraining) -> str:
+    """Why the photos sent with an evaluation were not kept, in the trainer's words."""
+    learner = record.learner.name
+    if not consent.given(record.learner, consent.PHOTO):
+        return _("%(learner)s did not agree to photos: the photo was not kept. The evaluation "
+                 "was sent.", learner=learner)
+    reasons = dict.fromkeys(str(error) for gesture in training.gestures
+                            for error in form[f"photo_{gesture.id}"].errors)
+    return _("The photo for %(learner)s was not kept: %(reason)s The evaluation was sent.",
+             learner=learner, reason=" ".join(reasons))
+
+
+def _issue_sent(record: Assessment, training: MicroTraining, language: str, page: str,
+                photos: str | None = None):
     credential = _credential_of(record)
     if credential is None:
         try:
@@ -532,9 +596,9 @@ def _issue_sent(record: Assessment, training: MicroTraining, language: str, page
         except NotIssuable as error:
             db().refresh(record)
             return _answer("not-issued", _not_issued_message(training, record, language, error),
-                           page, category="error", record=record)
+                           page, category="error", record=record, photos=photos)
     return _answer("issued", _("Badge issued: %(learner)s.", learner=record.learner.name),
-                   url_for(".credential", uuid=credential.uuid), record=record)
+                   url_for(".credential", uuid=credential.uuid), record=record, photos=photos)
 
 
 def _render(form, record, training, training_session):

@@ -201,6 +201,7 @@ def test_trainer_pages_have_no_wcag_violations(browser, request, service, seeded
                         ("evaluation (not yet)",
                          f"{session}/learners/{seeded.not_yet_learner_id}"),
                         ("issued badge", f"/trainer/credentials/{seeded.credential_uuid}"),
+                        ("learner added offline", f"{session}/learners/new"),
                         ("follow-ups", "/trainer/follow-ups")):
         visit(page, path, language, label, problems)
     page.goto(with_lang("/trainer/sessions/new", language))

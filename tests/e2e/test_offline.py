@@ -38,6 +38,8 @@ pytestmark = pytest.mark.browser
 
 ORGANISATION = "mirec"  # the other browser tests work in cec, agfe and barka
 SENT_WITHIN_MS = 30_000
+# The submissions that carried an evaluation (each learner added also has one: their addition).
+EVALUATIONS = EvaluationSubmission.action != "enrol"
 
 
 def _png() -> bytes:
@@ -49,20 +51,20 @@ def _png() -> bytes:
 PHOTO = _png()
 
 
-def phone(browser, request, base_url: str):
-    """A phone-sized page in a context of its own, speaking English."""
-    context = browser.new_context(base_url=base_url, viewport=PHONE, locale="en")
+def phone(browser, request, base_url: str, language: str = "en"):
+    """A phone-sized page in a context of its own, speaking `language` (English)."""
+    context = browser.new_context(base_url=base_url, viewport=PHONE, locale=language)
     context.set_default_timeout(15_000)
     request.addfinalizer(context.close)
     return context.new_page()
 
 
-def signed_in(page, service) -> None:
+def signed_in(page, service, language: str = "en") -> None:
     log_in(page, service.account(ORGANISATION, "trainer"))
     # The landing page keeps its copies first: a response to one of those requests, sent with
     # the cookie of before, would otherwise replace the cookie that remembers the language.
     page.wait_for_selector("#offline-status[data-cached=true]", state="attached")
-    page.goto("/trainer/?lang=en")  # remembered for the visit: every page kept is in English
+    page.goto(f"/trainer/?lang={language}")  # remembered for the visit: every page kept too
     page.wait_for_selector("#offline-status[data-cached=true]", state="attached")
 
 
@@ -92,6 +94,18 @@ def badges_of(service, session_id: int, name: str) -> int:
             Assessment.session_id == session_id, Learner.name == name)).all()
     engine.dispose()
     return len(found)
+
+
+def learners_named(service, name: str) -> int:
+    engine, db = database(service)
+    with db:
+        found = db.scalars(select(Learner.id).where(Learner.name == name)).all()
+    engine.dispose()
+    return len(found)
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def offline_session(browser, request, service, names: tuple[str, ...]):
@@ -223,7 +237,7 @@ def test_two_phones_evaluate_one_learner_and_the_trainer_chooses_which_stands(
         assessment = db.scalar(select(Assessment).join(Learner).where(
             Assessment.session_id == session_id, Learner.name == "Dorota Dwatelefony"))
         outcomes = sorted(db.scalars(select(EvaluationSubmission.outcome).where(
-            EvaluationSubmission.assessment_id == assessment.id)).all())
+            EvaluationSubmission.assessment_id == assessment.id, EVALUATIONS)).all())
         levels = assessment.levels
     engine.dispose()
     assert levels == later
@@ -291,7 +305,8 @@ def test_an_answer_lost_in_the_middle_of_a_save_is_sent_again_and_issued_once(
     engine, db = database(service)
     with db:
         sent = db.scalars(select(EvaluationSubmission.id).join(Assessment).join(Learner).where(
-            Assessment.session_id == session_id, Learner.name == "Fiona Halbgespeichert")).all()
+            Assessment.session_id == session_id, Learner.name == "Fiona Halbgespeichert",
+            EVALUATIONS)).all()
     engine.dispose()
     # The replay was answered, not applied again.
     assert (badges_of(service, session_id, "Fiona Halbgespeichert"), len(sent)) == (1, 1)
@@ -319,7 +334,8 @@ def test_a_learner_evaluated_twice_on_one_phone_offline_is_no_conflict(
     engine, db = database(service)
     with db:
         outcomes = db.scalars(select(EvaluationSubmission.outcome).join(Assessment)
-                              .join(Learner).where(Assessment.session_id == session_id)
+                              .join(Learner).where(Assessment.session_id == session_id,
+                                                   EVALUATIONS)
                               .order_by(EvaluationSubmission.id)).all()
     engine.dispose()
     assert outcomes == ["applied", "applied"]
@@ -338,3 +354,160 @@ def test_the_trainer_pages_are_an_installable_app(browser, request, service):
     # (manifest, icons, a service worker answering fetches, scope) all hold.
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [error["errorId"] for error in errors if error["errorId"] != "in-incognito"] == []
+
+
+def test_a_learner_added_offline_is_evaluated_there_and_sent_once_when_the_network_returns(
+        browser, request, service):
+    name = "Wiktor Zpolny"
+    page, network, session_id, acquired = offline_session(browser, request, service,
+                                                          ("Helena Jużjest",))
+    page.fill("#name", name)
+    page.select_option("#language", "pl")
+    for purpose in ("name", "statistics"):  # no photos: the walk-in page offers none
+        page.check(f"#consent_{purpose}")
+    with page.expect_navigation():
+        page.click("form.add-learner button[type=submit]")
+    expect(page.locator("h1")).to_have_text(name)
+    first_gesture = next(iter(acquired))
+    assert page.locator(f"input[name='photo_{first_gesture}']").is_disabled()
+    evaluate(page, acquired)
+    assert page.locator("h1").inner_text() == "Helena Jużjest"  # on to the next learner
+    expect(page.locator("#offline-status .notice")).to_have_text(
+        f"Kept on this phone: {name}. It will be sent when the network returns.")
+
+    page.goto(f"/trainer/sessions/{session_id}")  # the phone's copy
+    expect(page.locator("li.walk-in")).to_contain_text(name)
+    assert page.inner_text(".learners-count") == "1 new learner waiting to be sent"
+    assert page.inner_text(".waiting-count") == "1 evaluation waiting to be sent"
+    assert axe_violations(page) == []
+    with page.expect_navigation():  # reopened, the walk-in's evaluation is what was entered
+        page.click(f"li.walk-in a:has-text('{name}')")
+    page.wait_for_selector(".queued-here")
+    assert page.is_checked(f"input[name='level_{first_gesture}']"
+                           f"[value='{acquired[first_gesture]}']")
+    page.go_back()
+
+    # The network returns, but the answer to the learner's addition is lost on the way back:
+    # sent again, the same learner is answered, never a second one.
+    network.cut_after(f"POST /trainer/sessions/{session_id}/learners ".encode())
+    network.restore()
+    page.context.set_offline(False)
+    for _attempt in range(100):
+        if learners_named(service, name):
+            break
+        page.wait_for_timeout(200)
+    network.restore()
+    try:
+        page.click("#offline-status button:has-text('Send now')", timeout=3_000)
+    except PlaywrightTimeoutError:
+        pass
+    page.wait_for_selector(".sent-count", timeout=SENT_WITHIN_MS)
+    assert page.locator("#offline-status li").all_inner_texts() == [f"Badge issued: {name}."]
+    assert page.locator(".learners-count").count() == 0
+    assert (learners_named(service, name), badges_of(service, session_id, name)) == (1, 1)
+
+
+def test_a_photo_the_server_did_not_keep_is_said_in_plain_words_and_the_badge_issued(
+        browser, request, service):
+    name = "Ines Sinfoto"
+    page, network, session_id, acquired = offline_session(browser, request, service, (name,))
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{name}')")
+    page.set_input_files(f"input[name='photo_{next(iter(acquired))}']", files=[
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"%PDF-1.4 not a photo"}])
+    evaluate(page, acquired)
+
+    network.restore()
+    page.context.set_offline(False)
+    page.wait_for_selector(".photo-refused", timeout=SENT_WITHIN_MS)
+    expect(page.locator(".photo-refused")).to_contain_text(
+        f"The photo for {name} was not kept: This file is not a JPEG or PNG photo. "
+        "The evaluation was sent.")
+    assert page.locator("#offline-status li").all_inner_texts() == [f"Badge issued: {name}."]
+    assert badges_of(service, session_id, name) == 1
+    assert axe_violations(page) == []
+
+
+CONFLICT_WORDS = ("This learner was evaluated on two devices", "Keep this evaluation",
+                  "Saved first", "Sent later from another device", "No network")
+
+
+@pytest.mark.parametrize("language", ["fr", "pl"])
+def test_the_conflict_page_and_the_offline_texts_speak_the_trainers_language_on_a_phone(
+        browser, request, service, language):
+    network = Network(urlsplit(service.base_url).port)
+    request.addfinalizer(network.close)
+    first = phone(browser, request, network.base_url, language)
+    second = phone(browser, request, network.base_url, language)
+    signed_in(first, service, language)
+    signed_in(second, service, language)
+    session_id = open_session(first)
+    add_learner(first, session_id, "Zofia Przykładowa-Wielkopolska", "pl")
+    learner_page = urlsplit(first.url).path
+    gestures = gestures_of(service, session_id)
+    second.goto(learner_page)
+    evaluate(first, {gesture: acquired for gesture, acquired, _ in gestures}, action="save")
+    evaluate(second, {gesture: not_yet for gesture, _acquired, not_yet in gestures},
+             action="save")
+
+    assert second.url.endswith(f"{learner_page}/conflicts")
+    assert second.locator("html").get_attribute("lang") == language
+    shown = second.inner_text("main")
+    assert [words for words in CONFLICT_WORDS if words in shown] == []
+    assert fits_the_screen(second)
+    assert axe_violations(second) == []
+
+    second.goto(f"/trainer/sessions/{session_id}")
+    kept_for_offline(second)
+    network.cut()
+    second.context.set_offline(True)
+    second.reload()
+    second.wait_for_selector("#offline-status:not([hidden])")
+    offline_words = second.inner_text("#offline-status")
+    assert offline_words and "No network" not in offline_words
+    assert "evaluated on another device" not in second.inner_text("main")
+    assert fits_the_screen(second)
+    assert axe_violations(second) == []
+
+
+def test_photos_too_large_to_send_leave_the_phone_without_the_evaluation(
+        browser, request, service):
+    name = "Olek Zaduzy"
+    page, network, session_id, acquired = offline_session(browser, request, service, (name,))
+    with page.expect_navigation():
+        page.click(f"a.card-link:has-text('{name}')")
+    each = 11_000_000 // len(acquired)  # together more than a request may carry (10 MB)
+    for gesture in acquired:
+        page.set_input_files(f"input[name='photo_{gesture}']", files=[
+            {"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * each}])
+    evaluate(page, acquired)
+
+    network.restore()
+    page.context.set_offline(False)
+    page.wait_for_selector(".photo-refused", timeout=SENT_WITHIN_MS)
+    expect(page.locator(".photo-refused")).to_contain_text(
+        f"The photos for {name} were too large to send: the evaluation was sent without them.")
+    assert badges_of(service, session_id, name) == 1
+
+
+def test_a_learner_added_offline_and_refused_is_said_and_discarded_with_their_evaluation(
+        browser, request, service):
+    page, network, session_id, acquired = offline_session(browser, request, service, ())
+    page.evaluate("document.querySelector('#name').removeAttribute('maxlength')")
+    page.fill("#name", "Długie " * 40)  # longer than a name may be: only the server says so
+    page.check("#consent_name")
+    with page.expect_navigation():
+        page.click("form.add-learner button[type=submit]")
+    evaluate(page, acquired)
+    network.restore()
+    page.context.set_offline(False)
+    refused = page.locator("#offline-status .refused")
+    expect(refused).to_contain_text("Not sent: the new learner", timeout=SENT_WITHIN_MS)
+    refused.locator("button").click()  # Discard
+    expect(page.locator("#offline-status .refused")).to_have_count(0)
+    assert page.locator(".waiting-count, .learners-count, li.walk-in").count() == 0
+    assert page.evaluate("""() => new Promise(done => {
+        const open = indexedDB.open('sky-trainer', 1);
+        open.onsuccess = () => { const all = open.result.transaction('queue').objectStore('queue')
+                                 .getAll(); all.onsuccess = () => done(all.result.length); };
+    })""") == 0

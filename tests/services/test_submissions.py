@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from issuer.services import NotFound, submissions, unit_of_work
+from issuer.services import NotFound, consent, submissions, unit_of_work
+from issuer.services.consent import Consent
 from issuer.services.issuing import save_assessment
-from issuer.store.models import Assessment, EvaluationSubmission
-from tests.helpers import run_together
+from issuer.store.models import Assessment, EvaluationSubmission, Learner, TrainingSession
+from tests.helpers import count, run_together
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 
@@ -66,3 +67,31 @@ def test_two_phones_sending_at_once_give_one_save_and_one_conflict(
     applied = next(client_id for client_id, outcome in outcomes.items() if outcome == "applied")
     record = db.get(Assessment, assessment.id)
     assert (record.levels, record.version) == (versions[applied].levels, 2)
+
+
+WALK_IN = submissions.NewLearner("Wanda Wejście", None, "pl", Consent(name=True, photo=True))
+
+
+def test_a_learner_added_twice_under_one_id_is_created_once(db, world):
+    with unit_of_work(db):
+        first = submissions.enrol(db, world.session, "walk-in-0001", WALK_IN, world.trainer)
+    with unit_of_work(db):
+        again = submissions.enrol(db, world.session, "walk-in-0001", WALK_IN, world.trainer)
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.submission.assessment_id == first.submission.assessment_id
+    assert count(db, Learner, Learner.name == "Wanda Wejście") == 1
+    assert consent.given(first.submission.assessment.learner, consent.PHOTO)
+
+
+def test_a_learner_added_from_two_requests_at_once_is_created_once(
+        app, db, world, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time")
+
+    def add(session):
+        submissions.enrol(session, session.get(TrainingSession, world.session.id),
+                          "walk-in-0002", WALK_IN, world.trainer)
+
+    run_together(app, [add, add])
+    assert count(db, Learner, Learner.name == "Wanda Wejście") == 1
+    assert count(db, EvaluationSubmission, EvaluationSubmission.client_id == "walk-in-0002") == 1

@@ -122,6 +122,17 @@ def test_credentials_list_names_trainings_groups_wallet_copies_and_filters_by_st
     assert client.get("/admin/credentials?status=bogus").status_code == 200
 
 
+def test_credentials_list_gives_the_listed_revocation_reason_in_the_readers_language(
+        client, world, admin, db):
+    from issuer.services.revocation import revoke
+
+    withdrawn = issue(db, world, world.learners[0])
+    with unit_of_work(db):
+        revoke(db, withdrawn, "carte donnée à Zoé", world.admin, code="wrong-person")
+    page = client.get("/admin/credentials?lang=fr").get_data(as_text=True)
+    assert "révoqué</span>: Délivré à la mauvaise personne — carte donnée à Zoé" in page
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 

@@ -3,16 +3,26 @@ versions that reveal a save made on another phone, the trainer's choice, the ins
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
-from issuer.services import unit_of_work
+from issuer.services import consent, unit_of_work
+from issuer.services.consent import Consent
 from issuer.services.issuing import save_assessment
-from issuer.store.models import Assessment, AuditEvent, Credential, EvaluationSubmission
-from tests.helpers import count, csrf_token
+from issuer.store.models import (
+    Assessment,
+    AuditEvent,
+    Credential,
+    EvaluationSubmission,
+    EvidenceFile,
+    Learner,
+)
+from tests.helpers import CONSENT_TICKED, count, csrf_token
 
 DIG, STAKE = "dig-hole", "stake-and-water"
 QUEUE = {"Accept": "application/json", "X-Sky-Queue": "background"}
@@ -235,3 +245,97 @@ def test_a_conflict_waiting_for_a_choice_is_shown_on_the_session_and_the_learner
     assert choose_link in client.get(page).get_data(as_text=True)
     other = f"/trainer/sessions/{world.session.id}/learners/{world.learners[1].id}"
     assert "/conflicts" not in client.get(other).get_data(as_text=True)
+
+
+# --- a learner added on the phone (a walk-in), then evaluated -------------------------------
+
+
+def add_walk_in(client, world, client_id, name="Wanda Wejście", **extra):
+    token = client.get("/trainer/offline/token").get_json()["csrf_token"]
+    data = {"csrf_token": token, "client_id": client_id, "name": name, "language": "pl",
+            **CONSENT_TICKED, **extra}
+    return client.post(f"/trainer/sessions/{world.session.id}/learners", data=data,
+                       headers=QUEUE)
+
+
+def test_a_learner_added_on_the_phone_is_created_once_however_often_sent(
+        client, world, trainer, db):
+    first = add_walk_in(client, world, "walk-in-0001")
+    again = add_walk_in(client, world, "walk-in-0001")
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    learner = db.scalar(select(Learner).where(Learner.name == "Wanda Wejście"))
+    assert first.get_json()["next"] == \
+        f"/trainer/sessions/{world.session.id}/learners/{learner.id}"
+    assert first.get_json()["outcome"] == "added"
+    assert count(db, Learner, Learner.name == "Wanda Wejście") == 1
+    assert consent.given(learner, consent.PHOTO)
+
+
+def test_the_evaluation_of_a_walk_in_follows_the_learner_and_issues(client, world, trainer, db):
+    added = add_walk_in(client, world, "walk-in-0002").get_json()
+    sent = send(client, added["next"], "walk-in-0002-eval", added["version"],
+                {DIG: "acquired", STAKE: "acquired"}, action="issue")
+    assert sent.get_json()["outcome"] == "issued"
+    assert count(db, Credential) == 1
+
+
+def test_a_walk_in_without_a_name_is_refused_in_words(client, world, trainer, db):
+    answer = add_walk_in(client, world, "walk-in-0003", name=" ")
+    assert answer.status_code == 422
+    assert answer.get_json()["outcome"] == "invalid"
+    assert answer.get_json()["message"].startswith("Not sent: the new learner")
+
+
+def test_the_walk_in_page_is_a_blank_evaluation_kept_for_offline(client, world, trainer):
+    html = client.get(f"/trainer/sessions/{world.session.id}/learners/new").get_data(
+        as_text=True)
+    assert 'class="stack evaluation walk-in"' in html
+    assert f'name="level_{DIG}"' in html
+    session_page = client.get(f"/trainer/sessions/{world.session.id}").get_data(as_text=True)
+    assert f'data-walk-in="/trainer/sessions/{world.session.id}/learners/new"' in session_page
+    assert re.search(r'name="client_id" value="[0-9a-f-]{36}"', session_page)
+
+
+# --- photos the server did not keep, from the queue -------------------------------------------
+
+
+def a_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), "teal").save(out, format="JPEG")
+    return out.getvalue()
+
+
+def test_a_photo_refused_in_the_background_is_said_and_the_evaluation_goes_on(
+        client, world, page, db):
+    with unit_of_work(db):
+        consent.record(db, world.learners[0], Consent(name=True), world.trainer)
+    _token, version = loaded(client, page)
+    sent = send(client, page, "phone-a-0007", version, {DIG: "acquired", STAKE: "acquired"},
+                action="issue", **{f"photo_{DIG}": (io.BytesIO(a_jpeg()), "a.jpg")})
+    answer = sent.get_json()
+    assert answer["outcome"] == "issued"
+    assert answer["photos"] == (f"{world.learners[0].name} did not agree to photos: the photo "
+                                "was not kept. The evaluation was sent.")
+    assert count(db, EvidenceFile) == 0
+
+
+def test_a_file_that_is_not_a_photo_sent_in_the_background_is_named_and_the_rest_saved(
+        client, world, page, db):
+    _token, version = loaded(client, page)
+    sent = send(client, page, "phone-a-0008", version, {DIG: "acquired"},
+                **{f"photo_{DIG}": (io.BytesIO(b"%PDF-1.4 no photo"), "x.png")})
+    answer = sent.get_json()
+    assert answer["outcome"] == "saved"
+    assert answer["photos"] == (f"The photo for {world.learners[0].name} was not kept: This "
+                                "file is not a JPEG or PNG photo. The evaluation was sent.")
+    assert assessment_of(db, world).levels == {DIG: "acquired"}
+
+
+def test_a_refused_photo_sent_while_the_trainer_waits_still_shows_the_form(
+        client, world, page, db):
+    _token, version = loaded(client, page)
+    sent = send(client, page, "phone-a-0009", version, {DIG: "acquired"},
+                headers={"Accept": "application/json", "X-Sky-Queue": "foreground"},
+                **{f"photo_{DIG}": (io.BytesIO(b"%PDF-1.4 no photo"), "x.png")})
+    assert sent.status_code == 422 and sent.get_json()["outcome"] == "invalid"

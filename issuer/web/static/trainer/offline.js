@@ -4,6 +4,8 @@
  * answer lost on the way is harmless (the server answers a replay of the same id without saving
  * twice). A fresh CSRF token is asked for at each sending: when the session has ended the queue
  * waits and asks the trainer to sign in again; nothing is ever dropped but by the trainer.
+ * A learner added while offline (a walk-in) is queued the same way, before their evaluation: the
+ * evaluation waits for the learner to be sent, then goes to the page the server made for them.
  * The texts come from the page (`data-texts`), in the reader's language. No inline script: the
  * Content-Security-Policy stays `script-src 'self'`.
  */
@@ -19,7 +21,7 @@
   var CACHE = "sky-trainer-pages";
   var SENT_SHOWN = 10;
   // The pages worth keeping: the sessions, a session, a learner's evaluation.
-  var PAGES = /\/trainer\/(sessions\/\d+(\/learners\/\d+)?)?$/;
+  var PAGES = /\/trainer\/(sessions\/\d+(\/learners\/(\d+|new))?)?$/;
   // What the previous page asked this one to say ("Kept on this phone: …"), said on this one.
   var notice = sessionStorage.getItem("sky-notice");
   sessionStorage.removeItem("sky-notice");
@@ -107,6 +109,8 @@
   function render() {
     return allItems().then(function (items) {
       var waiting = items.filter(function (item) { return item.state === "waiting"; });
+      var evaluations = waiting.filter(function (item) { return item.kind !== "learner"; });
+      var learners = waiting.filter(function (item) { return item.kind === "learner"; });
       var refused = items.filter(function (item) { return item.state === "refused"; });
       var sent = items.filter(function (item) { return item.state === "sent"; });
       // Built aside and put in place only when it changed: the region is live, and a screen
@@ -118,10 +122,16 @@
       if (!navigator.onLine) {
         box.appendChild(element("p", texts.offline));
       }
+      if (learners.length) {
+        box.appendChild(element("p", counted(texts.learnersWaiting, learners.length),
+                                { "class": "learners-count" }));
+      }
+      if (evaluations.length) {
+        box.appendChild(element("p", counted(texts.waiting, evaluations.length),
+                                { "class": "waiting-count" }));
+        box.appendChild(list(evaluations, function (item) { return item.learner; }));
+      }
       if (waiting.length) {
-        var heading = element("p", counted(texts.waiting, waiting.length), { "class": "waiting-count" });
-        box.appendChild(heading);
-        box.appendChild(list(waiting, function (item) { return item.learner; }));
         if (signedOut) {
           var again = element("p", texts.signIn + " ");
           again.appendChild(element("a", texts.signInLink, { href: status.dataset.login }));
@@ -135,7 +145,13 @@
                            { "class": "refused" });
         line.appendChild(element("a", texts.open, { href: item.next || item.url }));
         line.appendChild(document.createTextNode(" "));
-        line.appendChild(button(texts.discard, function () { deleteItem(item.id).then(render); }));
+        line.appendChild(button(texts.discard, function () { discard(item, items).then(render); }));
+        box.appendChild(line);
+      });
+      // A photo the server did not keep: said in plain words until the trainer hides the list.
+      sent.filter(function (item) { return item.photoProblem; }).forEach(function (item) {
+        var line = element("p", item.photoProblem + " ", { "class": "photo-refused" });
+        line.appendChild(element("a", texts.open, { href: item.url }));
         box.appendChild(line);
       });
       if (sent.length) {
@@ -150,6 +166,7 @@
       }
       status.hidden = !status.childNodes.length;
       markLearners(waiting);
+      listWalkIns(learners, waiting);
     });
   }
 
@@ -178,6 +195,37 @@
         mark.remove();
       }
     });
+  }
+
+  // Discarding a learner added on this phone discards their evaluations too: nowhere to go.
+  function discard(item, items) {
+    return Promise.all(items.filter(function (other) {
+      return other.id === item.id || other.after === item.id;
+    }).map(function (other) { return deleteItem(other.id); }));
+  }
+
+  // On a session's page, the learners added on this phone, each linked to their evaluation.
+  function listWalkIns(learners, waiting) {
+    var form = document.querySelector("form.add-learner");
+    var listed = document.getElementById("learners");
+    if (!form || !listed) {
+      return;
+    }
+    listed.querySelectorAll("li.walk-in").forEach(function (node) { node.remove(); });
+    learners.forEach(function (item) {
+      var evaluated = waiting.some(function (other) { return other.after === item.id; });
+      var link = element("a", null, { "class": "card-link", href: form.dataset.walkIn + "#" + item.id });
+      link.appendChild(element("strong", item.learner));
+      link.appendChild(element("span", evaluated ? texts.waitingMark : texts.newLearnerMark,
+                               { "class": "state queued" }));
+      var li = element("li", null, { "class": "walk-in" });
+      li.appendChild(link);
+      listed.appendChild(li);
+    });
+    var none = document.querySelector(".no-learner");
+    if (none) {
+      none.hidden = learners.length > 0;
+    }
   }
 
   // --- sending --------------------------------------------------------------------------------
@@ -211,8 +259,26 @@
     });
   }
 
+  // Photos the server could not take in one request leave before sending, and the trainer is
+  // told: a refused upload may end as a cut connection, which would otherwise wait for ever.
+  function withoutPhotos(item) {
+    item.fields = item.fields.filter(function (field) { return !(field[1] instanceof Blob); });
+    item.photoProblem = texts.photoTooLarge.replace("{learner}", item.learner);
+    return putItem(item);
+  }
+
+  function tooLarge(item) {
+    var limit = Number(status.dataset.maxBytes) * 0.95;  // room for the other fields
+    return limit > 0 && item.fields.reduce(function (total, field) {
+      return total + (field[1] instanceof Blob ? field[1].size : String(field[1]).length);
+    }, 0) > limit;
+  }
+
   // Send one evaluation; resolves to its answer, or null when it stays waiting (no network).
   function sendOne(item, foreground, retried) {
+    if (!foreground && tooLarge(item)) {  // the trainer waiting sees the server's answer
+      return withoutPhotos(item).then(function () { return sendOne(item, foreground, retried); });
+    }
     return freshToken().then(function (token) {
       return post(item, token, foreground);
     }).then(function (response) {
@@ -221,6 +287,9 @@
       }
       if (response.status === 400 && !retried) {  // the token of a session that just ended
         return sendOne(item, foreground, true);
+      }
+      if (response.status === 413 && hasPhotos(item)) {  // too large after all
+        return withoutPhotos(item).then(function () { return sendOne(item, foreground, retried); });
       }
       if (response.status >= 500 || response.status === 429) {
         return null;
@@ -237,18 +306,43 @@
     });
   }
 
+  function hasPhotos(item) {
+    return item.fields.some(function (field) { return field[1] instanceof Blob; });
+  }
+
   function settle(item, answer) {
     item.state = answer.outcome === "invalid" ? "refused" : "sent";
     item.outcome = answer.outcome;
     item.message = answer.message || "";
     item.next = answer.next || item.url;
     item.fields = item.state === "sent" ? [] : item.fields;  // photos leave the phone once sent
+    if (answer.photos) {
+      item.photoProblem = answer.photos;
+    }
+    if (item.kind === "learner" && item.state === "sent") {
+      return enrolled(item, answer).then(function () { return answer; });
+    }
     return putItem(item).then(function () {
       return answer.version ? carryVersion(item, answer.version) : null;
     }).then(function () {
       refreshCopy(item.url);
       return pruneSent().then(function () { return answer; });
     });
+  }
+
+  // The learner added on the phone now exists: their evaluations go to the page made for them,
+  // building on its first version; the learner leaves the queue.
+  function enrolled(item, answer) {
+    return allItems().then(function (items) {
+      return Promise.all(items.filter(function (other) {
+        return other.after === item.id;
+      }).map(function (other) {
+        delete other.after;
+        other.url = answer.next;
+        other.version = answer.version;
+        return putItem(other);
+      }));
+    }).then(function () { return deleteItem(item.id); });
   }
 
   // Later evaluations of the same learner made on this phone from the same page follow this one,
@@ -291,6 +385,9 @@
               if (!item || item.state !== "waiting") {
                 return true;
               }
+              if (item.after) {  // its learner has not been sent yet
+                return true;
+              }
               return sendOne(item, false).then(function (answer) { return answer !== null; });
             });
           });
@@ -326,12 +423,23 @@
       }
       fields.push([name, value]);
     });
-    return {
+    var item = {
       // Not `form.action`: the buttons named "action" shadow it.
       id: newId(), url: form.getAttribute("action") || location.pathname, learner: form.dataset.learner,
-      version: Number(form.elements.version.value), fields: fields, created: Date.now(),
-      state: "waiting"
+      version: form.elements.version ? Number(form.elements.version.value) : 0, fields: fields,
+      created: Date.now(), state: "waiting"
     };
+    if (form.classList.contains("add-learner")) {
+      item.kind = "learner";
+      item.learner = form.elements.name.value.trim();
+    } else if (form.classList.contains("walk-in")) {
+      item.after = walkInId();  // sent once its learner is, to the page made for them
+    }
+    return item;
+  }
+
+  function walkInId() {
+    return decodeURIComponent(location.hash.slice(1));
   }
 
   function nextPage(form, queuedUrls) {
@@ -344,10 +452,17 @@
   function onSubmit(event) {
     var form = event.target;
     event.preventDefault();
+    if (form.classList.contains("add-learner") && !form.checkValidity()) {
+      form.reportValidity();  // offline, nobody else would say the name is missing
+      return;
+    }
     var item = queueForm(form, event.submitter);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (node) { node.disabled = true; });
     putItem(item).then(function () {
+      if (item.after) {
+        return null;  // its learner goes first: the queue sends both, in order
+      }
       sending = true;
       return sendOne(item, true).catch(function (error) {
         signedOut = error instanceof SignInNeeded;
@@ -363,13 +478,20 @@
         return deleteItem(item.id).then(function () { location.assign(answer.next); });
       }
       sessionStorage.setItem("sky-notice", texts.kept.replace("{learner}", item.learner));
+      if (item.kind === "learner") {  // evaluated straight away, on the page kept for it
+        location.assign(form.dataset.walkIn + "#" + encodeURIComponent(item.id));
+        return null;
+      }
       return allItems().then(function (items) {
         var queued = items.filter(function (other) { return other.state === "waiting"; })
           .map(function (other) { return new URL(other.url, location.href).pathname; });
         location.assign(nextPage(form, queued));
       });
-    }).catch(function (error) {
+    }).catch(function () {
       buttons.forEach(function (node) { node.disabled = false; });
+      if (form.classList.contains("walk-in")) {
+        return;  // no plain form to fall back on: this page exists only for the queue
+      }
       form.removeEventListener("submit", onSubmit);  // IndexedDB unusable: the plain form
       resubmit(form, event.submitter);
     });
@@ -406,6 +528,9 @@
     document.querySelectorAll("link[rel=stylesheet], link[rel=manifest], link[rel=apple-touch-icon]")
       .forEach(function (link) { urls.push(link.href); });
     document.querySelectorAll("script[src]").forEach(function (script) { urls.push(script.src); });
+    document.querySelectorAll("form[data-walk-in]").forEach(function (form) {
+      urls.push(form.dataset.walkIn);
+    });
     document.querySelectorAll("main a[href]").forEach(function (link) {
       var path = new URL(link.href).pathname;
       if (link.origin === location.origin && PAGES.test(path)) {
@@ -423,9 +548,11 @@
   // (the kept copy of the page holds what the server knew before).
   function showQueued(form) {
     var path = new URL(form.getAttribute("action") || location.pathname, location.href).pathname;
+    var walkIn = form.classList.contains("walk-in") ? walkInId() : null;
     return allItems().then(function (items) {
       var latest = items.filter(function (item) {
-        return item.state === "waiting" && new URL(item.url, location.href).pathname === path;
+        return item.state === "waiting" && (walkIn ? item.after === walkIn
+          : !item.after && new URL(item.url, location.href).pathname === path);
       }).pop();
       if (!latest) {
         return;
@@ -455,10 +582,41 @@
     });
   }
 
+  // The evaluation page of a learner added on this phone: their name, and photos only if they
+  // agreed to them.
+  function showWalkIn(form) {
+    if (!walkInId()) {
+      return Promise.resolve();  // opened by hand: nobody to evaluate here
+    }
+    return getItem(walkInId()).then(function (learner) {
+      if (!learner || learner.kind !== "learner") {
+        location.replace(form.dataset.session);  // already sent, or discarded
+        return;
+      }
+      var photo = learner.fields.some(function (field) {
+        return field[0] === "consent_photo" && field[1];
+      });
+      form.dataset.learner = learner.learner;
+      document.querySelector("h1.walk-in-name").textContent = learner.learner;
+      document.title = learner.learner + " — SKY Badges";
+      form.querySelectorAll(".if-photo").forEach(function (node) {
+        node.hidden = !photo;
+        node.querySelectorAll("input").forEach(function (input) { input.disabled = !photo; });
+      });
+      form.querySelectorAll(".if-no-photo").forEach(function (node) { node.hidden = photo; });
+    });
+  }
+
   function start() {
     document.querySelectorAll("form.evaluation").forEach(function (form) {
       form.addEventListener("submit", onSubmit);
+      if (form.classList.contains("walk-in")) {
+        showWalkIn(form);
+      }
       showQueued(form);
+    });
+    document.querySelectorAll("form.add-learner").forEach(function (form) {
+      form.addEventListener("submit", onSubmit);
     });
     document.querySelectorAll("form[action$='/auth/logout']").forEach(function (form) {
       form.addEventListener("submit", function () {

@@ -8,7 +8,7 @@
 "use strict";
 
 var CACHE = "sky-trainer-pages";
-var KEPT = /\/(trainer\/(sessions\/\d+(\/learners\/\d+)?)?|static\/.+\.(css|js|png))$/;
+var KEPT = /\/(trainer\/(sessions\/\d+(\/learners\/(\d+|new))?)?|static\/.+\.(css|js|png))$/;
 var NETWORK_WAIT_MS = 6000;
 
 self.addEventListener("install", function () {
