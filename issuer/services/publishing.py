@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.core import limits
@@ -39,6 +39,7 @@ from issuer.store.models import (
     Organisation,
     StatusList,
 )
+from issuer.store.stacking_models import SkillAward
 
 SUPPORTED_LANGUAGES = tuple(LANGUAGES)  # en, fr, nl, it, es, pl
 
@@ -448,6 +449,25 @@ def credential_view(db: Session, credential: Credential, report, language: str,
     view.revocation_reason = public_revocation_reason(credential)
     view.revocation_label = revocation_label(credential)
     return view
+
+
+PAGE_STATE_SECONDS = 60  # a part's expiry shows in a skill's progress within a minute
+
+
+def page_key(db: Session, credential: Credential, verdict_key: tuple, now: datetime) -> tuple:
+    """What a badge's public page shows, beyond its verdict (`verdict_key`), depends on.
+
+    Its skills' progress changes with a new badge, skill award or catalogue version (the newest
+    id of each: one index look-up each), with a revocation (a status-list revision, already in
+    the verdict key), with the learner's erasure, and with time as parts expire (the minute).
+    """
+    newest = db.execute(select(
+        select(func.max(Credential.id)).scalar_subquery(),
+        select(func.max(SkillAward.id)).scalar_subquery(),
+        select(func.max(AchievementTemplate.id)).scalar_subquery(),
+    )).one()
+    erased = credential.learner.erased_at if credential.learner is not None else None
+    return (verdict_key, tuple(newest), erased, int(now.timestamp()) // PAGE_STATE_SECONDS)
 
 
 def revocation_label(credential: Credential) -> Message | None:

@@ -100,8 +100,8 @@ _running: dict[tuple, threading.Event] = {}
 VERIFY_WAIT = 30
 
 
-def verify_stored_cached(db: Session, credential: Credential,
-                         now: datetime | None = None) -> VerificationReport:
+def verify_stored_cached(db: Session, credential: Credential, now: datetime | None = None,
+                         key: tuple | None = None) -> VerificationReport:
     """`verify_stored`, answered from this process's memory when nothing it depends on changed.
 
     The cache key is read from the database on every call (one small statement): the credential
@@ -110,9 +110,10 @@ def verify_stored_cached(db: Session, credential: Credential,
     anywhere, endorsements included), and which side of validFrom / validUntil `now` is. Another
     worker's revocation or key withdrawal therefore changes the key of the very next view in
     every worker: no verdict outlives what it was made from. Treat the report as read-only.
+    `key` is `verdict_key(db, credential, now)` when the caller already read it.
     """
     now = now or datetime.now(UTC)
-    key = _verdict_key(db, credential, now)
+    key = key or verdict_key(db, credential, now)
     with _verdicts_lock:
         report = _verdicts.get(key)
         if report is not None:
@@ -139,7 +140,8 @@ def verify_stored_cached(db: Session, credential: Credential,
         mine.set()
 
 
-def _verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
+def verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
+    """Everything a stored credential's verdict depends on at `now` (see verify_stored_cached)."""
     keys, withdrawn = func.count(SigningKey.id), func.count(SigningKey.withdrawn_at)
     state = db.execute(select(
         select(keys).scalar_subquery(), select(func.max(SigningKey.id)).scalar_subquery(),

@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+from datetime import UTC, datetime
 
+from cachetools import LRUCache
 from flask import (
     Blueprint,
     Response,
@@ -91,7 +94,11 @@ def _render(template: str, language: str, status: int = 200, **context) -> Respo
     with force_locale(language):
         body = render_template(template, **context)
     # A stranger's credential may hold lone surrogates (JSON's "\ud800"): shown as "?".
-    response = Response(body.encode("utf-8", "replace"), status=status, mimetype="text/html")
+    return _html(body.encode("utf-8", "replace"), language, status)
+
+
+def _html(body: bytes, language: str, status: int = 200) -> Response:
+    response = Response(body, status=status, mimetype="text/html")
     response.headers["Content-Language"] = language
     response.vary.add("Accept-Language")
     return response
@@ -179,27 +186,55 @@ def verification_page(short_id: str):
         return _too_many()
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
-    report = verification.verify_stored_cached(db, credential)
-    db.commit()  # keeps a status list signed during verification cached for the next reader
+    now = datetime.now(UTC)
+    verdict_key = verification.verdict_key(db, credential, now)
     if wanted == JSON:
-        response = jsonify(publishing.report_json(report))
+        response = jsonify(publishing.report_json(
+            _verified(db, credential, now, verdict_key)))
     else:
-        response = _credential_page(db, credential, report)
+        response = _credential_page(db, credential, now, verdict_key)
         count_view(credential.id)
     response.vary.add("Accept")
     response.cache_control.no_cache = True  # the verdict is live; always re-verify
     return response
 
 
-def _credential_page(db, credential, report) -> Response:
+def _verified(db, credential, now, verdict_key):
+    report = verification.verify_stored_cached(db, credential, now, verdict_key)
+    db.commit()  # keeps a status list signed during verification cached for the next reader
+    return report
+
+
+# The page an anonymous reader gets, kept per worker under everything it shows depends on
+# (publishing.page_key): an employer's scan costs two small statements, not a render. A signed-in
+# reader (their name and log-out form in the header) or a pending message is never cached.
+PAGE_CACHE_SIZE = 1024  # pages kept per worker (about 20 kB each)
+_pages: LRUCache = LRUCache(PAGE_CACHE_SIZE)
+_pages_lock = threading.Lock()
+
+
+def _credential_page(db, credential, now, verdict_key) -> Response:
     language = _language(credential.language)
-    training = _training_of(credential)
-    view = publishing.credential_view(db, credential, report, language, training)
+    cacheable = (not session.get("sid") and "_flashes" not in session
+                 and set(request.args) <= {"lang"})  # the switcher's links repeat the query
+    key = (publishing.page_key(db, credential, verdict_key, now), language,
+           request.args.get("lang", "")[:8], request.script_root, request.path,
+           settings().public_base_url) if cacheable else None
+    with _pages_lock:
+        body = _pages.get(key) if key else None
+    if body is not None:
+        return _html(body, language)
+    report = _verified(db, credential, now, verdict_key)
+    view = publishing.credential_view(db, credential, report, language, _training_of(credential))
     if publishing.is_erased(credential):
         view = publishing.without_personal_data(view)
-    return _render("public/credential.html", language, view=view, credential=credential,
-                   page_url=_public_url(".verification_page", short_id=credential.short_id),
-                   image_segment=publishing.achievement_segment(credential))
+    response = _render("public/credential.html", language, view=view, credential=credential,
+                       page_url=_public_url(".verification_page", short_id=credential.short_id),
+                       image_segment=publishing.achievement_segment(credential))
+    if key:
+        with _pages_lock:
+            _pages[key] = response.get_data()
+    return response
 
 
 def _training_of(credential):

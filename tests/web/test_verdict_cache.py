@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from issuer.services import unit_of_work
 from issuer.services.key_withdrawal import withdraw_key
 from issuer.services.revocation import revoke
+from issuer.services.publishing import page_key
 from issuer.services.verification import verify_stored, verify_stored_cached
 from tests.helpers import issue, run_together, statements_of
 
@@ -87,3 +88,56 @@ def test_readers_at_once_share_one_verification(app, db, world):
     run_together(app, [read] * 4)
     assert len(reports) == 4 and reports[0].verdict == "valid"
     assert all(report is reports[0] for report in reports)  # one verification, one report
+
+
+# --- the rendered page, kept for anonymous readers ---------------------------------------------
+
+# A remembered page: the credential, the verdict key, the page key (and the view tally's batch).
+STATEMENTS_PER_REMEMBERED_PAGE = 4
+
+
+def _page(client, credential, lang="en") -> str:
+    response = client.get(f"/v/{credential.short_id}?lang={lang}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_remembered_page_is_not_rendered_again_and_a_revocation_shows_at_once(
+        app, client, db, world):
+    credential = issue(db, world)
+    first = _page(client, credential)
+    with statements_of(app.extensions["sky_engine"]) as seen:
+        assert _page(client, credential) == first
+    assert len(seen) <= STATEMENTS_PER_REMEMBERED_PAGE, seen
+    assert 'class="verdict valid"' in first
+    with unit_of_work(db):
+        revoke(db, credential, "Issued to the wrong person", None)
+    assert 'class="verdict valid"' not in _page(client, credential)
+
+
+def test_each_language_has_its_page(client, db, world):
+    credential = issue(db, world)
+    english, french = _page(client, credential, "en"), _page(client, credential, "fr")
+    assert '<html lang="en">' in english and '<html lang="fr">' in french
+    assert _page(client, credential, "en") == english
+
+
+def test_a_new_badge_or_award_or_catalogue_version_changes_what_the_page_depends_on(db, world):
+    credential = issue(db, world)
+    now = datetime.now(UTC)
+    before = page_key(db, credential, (), now)
+    assert page_key(db, credential, (), now) == before
+    issue(db, world, world.learners[1])  # another badge: a skill's progress may have moved
+    assert page_key(db, credential, (), now) != before
+    later = page_key(db, credential, (), now)
+    assert page_key(db, credential, (), now + timedelta(minutes=1)) != later  # parts expire
+
+
+def test_a_signed_in_readers_page_is_theirs_alone(client, db, world, login):
+    credential = issue(db, world)
+    anonymous = _page(client, credential)
+    login(world.admin)
+    signed_in = _page(client, credential)
+    assert world.admin.name in signed_in and world.admin.name not in anonymous
+    other = client.application.test_client()
+    assert world.admin.name not in _page(other, credential)
