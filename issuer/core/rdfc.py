@@ -39,7 +39,9 @@ XSD_STRING = XSD + "string"
 XSD_DOUBLE = XSD + "double"
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")  # pyld's test, verbatim
 _KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters in a string: pyld decides, except the line breaks of every multi-line
+# criteria narrative, which canonical N-Quads escape as "\n" and "\r" (as the fast path does).
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 _DOUBLE_EXPONENT = re.compile(r"(\d)0*E\+?(-)?0*(\d)")
 _CACHED_CONTEXTS = 512
 _REMEMBERED_PLANS = 8192
@@ -399,6 +401,8 @@ def _string(plan: _Plan, value: str) -> str:
         raise _Unsupported("language-tagged, xsd:double or control characters: pyld decides")
     if "\\" in value or '"' in value:
         value = value.replace("\\", "\\\\").replace('"', '\\"')
+    if "\n" in value or "\r" in value:
+        value = value.replace("\n", "\\n").replace("\r", "\\r")
     return f'"{value}"{suffix}'
 
 

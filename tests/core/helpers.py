@@ -110,7 +110,8 @@ iris = st.sampled_from([
 scalars = st.one_of(
     st.text(max_size=12), iris, st.integers(-10**22, 10**22), st.booleans(),
     st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(
-        ["2026-11-29T10:00:00Z", "2026-11-29", "Zoë Straße — Łódź", 'quote " and \\ slash']),
+        ["2026-11-29T10:00:00Z", "2026-11-29", "Zoë Straße — Łódź", 'quote " and \\ slash',
+         "Observe:\n\n- **one**\xa0: a \\n b\r\n- two", "a\ttab", "bell\x07 and \x7f"]),
 )
 
 

@@ -90,6 +90,15 @@ def test_a_signed_credential_and_its_proof_take_the_fast_path():
     assert assert_same_as_pyld(config) is not None
 
 
+def test_a_multi_line_criteria_narrative_takes_the_fast_path():
+    """Every badge the service issues has one (the gestures as a Markdown list): before, each
+    sent the whole verification of a scanned card to pyld."""
+    document = rich_credential("did:example:issuer")
+    document["credentialSubject"]["achievement"]["criteria"]["narrative"] = (
+        "The trainer observes:\n\n- **Open the till**\xa0: \"count\" \\ check\r\n- Close it")
+    assert assert_same_as_pyld(document) is not None
+
+
 def test_twin_blank_nodes_are_labelled_by_the_full_algorithm():
     document = rich_credential("did:example:issuer")
     document["evidence"].append(copy.deepcopy(document["evidence"][0]))
