@@ -52,7 +52,10 @@ def rich_credential(issuer_id: str) -> dict:
         id=base,
         name="Tri sélectif des déchets sur un chantier",
         description="Trie les déchets d'un petit chantier dans les bonnes filières — Łódź, España.",
-        criteria=builders.Criteria(narrative="Les trois gestes observés par la formatrice."),
+        # Multi-line, as every badge the service issues: the gestures as a Markdown list.
+        criteria=builders.Criteria(narrative="La formatrice observe ces gestes\u00a0:\n\n"
+                                   "- **Trier**\u00a0: les bons bacs\n- **Réduire**\n"
+                                   "- **Étiqueter**"),
         result_descriptions=tuple(gestures),
         alignments=(
             builders.Alignment(
