@@ -174,6 +174,24 @@ def skill_of(template: AchievementTemplate) -> Skill:
     return _parsed(SKILL, template.source_toml, f"{template.template_id}.toml", template.theme)
 
 
+def theme_names(path: str | Path, language: str) -> dict[str, str]:
+    """Each theme's name in `language`, from the catalogue folder (its themes.toml)."""
+    themes = _themes(str(path), _modified(Path(path) / "themes.toml"))
+    return {theme_id: theme.name_in(language) for theme_id, theme in themes.items()}
+
+
+@lru_cache(maxsize=8)
+def _themes(path: str, modified: float | None) -> dict:
+    return core_catalogue.load_themes(path)
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
 def template_name(template: AchievementTemplate, language: str) -> str:
     """A training's or skill's name in `language`; its id if the stored file cannot be read."""
     try:

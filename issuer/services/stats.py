@@ -47,7 +47,7 @@ from issuer.store.report_models import (
 )
 from issuer.store.stacking_models import ISSUED, SkillAward, SkillAwardPart
 
-from .base import PermissionDenied, ServiceError, audit
+from .base import PermissionDenied, ServiceError, audit, settings_of
 from .consent import STATISTICS, learners_who_agreed
 from .exports import csv_text
 
@@ -143,12 +143,13 @@ def filter_choices(db: Session, viewer: User, language: str = "en") -> FilterCho
     trainings = sorted({(t.template_id, catalogue.template_name(t, language)) for t in templates},
                        key=lambda pair: pair[1].casefold())
     themes = sorted({t.theme or catalogue.training_of(t).theme for t in templates})
+    names = catalogue.theme_names(settings_of(db).catalogue_path, language)
     trainers = db.scalars(select(User).where(
         User.organisation_id.in_([org.id for org in organisations]),
         User.role.in_(("trainer", "admin"))).order_by(User.name)).all()
     return FilterChoices(
         partners=[(org.slug, org.name) for org in organisations],
-        themes=[(theme, theme) for theme in themes],
+        themes=[(theme, names.get(theme, theme)) for theme in themes],
         trainings=trainings,
         trainers=[(str(user.id), user.name) for user in trainers],
         languages=list(LANGUAGES.items()))
@@ -200,7 +201,7 @@ def pilot_statistics(db: Session, language: str = "en",
     """The pilot's counts across every organisation; names in `language` where translated.
     Only what `where` lets through is counted."""
     counters = {dimension: Counter() for dimension in DIMENSIONS[:3]}
-    labels: dict[tuple[str, str], str] = {}
+    labels = _theme_labels(db, language)
     trainings: dict[int, MicroTraining] = {}
     gestures: Counter = Counter()
 
@@ -317,6 +318,12 @@ def _groups(organisation: Organisation, template: AchievementTemplate,
     labels.setdefault(("theme", groups["theme"]), groups["theme"])
     labels[("micro_training", template.template_id)] = training.name_in(language)
     return groups
+
+
+def _theme_labels(db: Session, language: str) -> dict[tuple[str, str], str]:
+    """The themes' names in `language`, as the tables' labels start (ids for unknown themes)."""
+    names = catalogue.theme_names(settings_of(db).catalogue_path, language)
+    return {("theme", theme_id): name for theme_id, name in names.items()}
 
 
 def _count(counters: dict[str, Counter], groups: dict[str, str], column: str) -> None:
@@ -472,7 +479,7 @@ def learner_funnel(db: Session, language: str = "en",
     in_skill = _in_issued_skill(db, originals + [c for ids in copies.values() for c in ids])
     further = _further_training(db, {assessment.learner_id for assessment, *_ in rows})
     counters = {"total": Counter(), "partner": Counter(), "theme": Counter()}
-    labels: dict[tuple[str, str], str] = {}
+    labels = _theme_labels(db, language)
     trainings: dict[int, MicroTraining] = {}
     for assessment, template, organisation, credential in rows:
         training = _training(trainings, template)
@@ -644,7 +651,7 @@ def outcome_report(db: Session, language: str = "en",
     there (a learner evaluated in two micro-trainings counts in each), and how many have no
     follow-up recorded yet."""
     learners: dict[tuple[str, str], set[int]] = {}
-    labels: dict[tuple[str, str], str] = {}
+    labels = _theme_labels(db, language)
     trainings: dict[int, MicroTraining] = {}
     for assessment, template, organisation, _credential in _assessments(db, where):
         if not assessment.levels:
@@ -699,7 +706,7 @@ def gesture_acquisitions(db: Session, language: str = "en",
     count). An attempt is one session in which the gesture was evaluated for the learner; the
     attempts to acquire count those up to and including the first one that acquired it."""
     trainings: dict[int, MicroTraining] = {}
-    labels: dict[tuple[str, str], str] = {}
+    labels = _theme_labels(db, language)
     history: dict[tuple[str, str, int], list[tuple[date, int, bool]]] = {}
     for assessment, template, _organisation, _credential in _assessments(db, where):
         training = _training(trainings, template)

@@ -280,7 +280,9 @@ def _catalogue_page(form, problems: list[str], status: int = 200):
     return render_template("admin/catalogue.html", templates=templates, names=names, form=form,
                            problems=[translated(p) for p in problems], confirm=ConfirmForm(),
                            folder=settings().catalogue_path, issued=issued, owners=owners,
-                           own_id=_organisation().id), status
+                           own_id=_organisation().id,
+                           themes=catalogue.theme_names(settings().catalogue_path,
+                                                        current_language())), status
 
 
 @bp.route("/catalogue/<int:template_pk>/adopt", methods=("POST",))

@@ -50,7 +50,9 @@ def test_counts_per_partner(db, pilot):
 
 def test_counts_per_theme_and_micro_training(db, pilot):
     statistics = stats.pilot_statistics(db)
-    assert rows(statistics.theme) == [("green-jobs", "green-jobs", 4, 3, 1, 1)]
+    assert rows(statistics.theme) == [("green-jobs", "Green jobs", 4, 3, 1, 1)]
+    french = stats.pilot_statistics(db, "fr").theme
+    assert [(t.key, t.label) for t in french] == [("green-jobs", "Métiers verts")]
     assert rows(statistics.micro_training) == [
         ("tree-planting", "Planting a young tree", 4, 3, 1, 1)]
 

@@ -23,6 +23,7 @@ from .achievements import achievement_for, skill_achievement_for
 from .files import (
     check_catalogue,
     load_catalogue,
+    load_themes,
     load_training_file,
     not_utf8,
     parse_skill,
@@ -60,6 +61,7 @@ __all__ = [
     "achievement_for",
     "check_catalogue",
     "load_catalogue",
+    "load_themes",
     "load_training_file",
     "not_utf8",
     "parse_skill",

@@ -118,18 +118,25 @@ def _scan(root: Path, folder: str, build, themes, problems: list[str], unreadabl
     return items
 
 
+def load_themes(path: str | Path, problems: list[str] | None = None) -> dict:
+    """The themes of a catalogue folder (its themes.toml, else the three SKY themes)."""
+    themes = dict(DEFAULT_THEMES)
+    if (Path(path) / "themes.toml").exists():
+        theme_problems = Problems("themes.toml")
+        data = _read(Path(path) / "themes.toml", theme_problems)
+        themes = read_themes(data, theme_problems) if data is not None else themes
+        if problems is not None:
+            problems.extend(theme_problems.items)
+    return themes
+
+
 def _catalogue_and_problems(path: str | Path) -> tuple[Catalogue, list[str]]:
     root = Path(path)
     problems: list[str] = []
     if not root.is_dir():
         return Catalogue({}, {}, {}), [problem(str(root), N_("(folder)"),
                                                N_("is not a folder"))]
-    themes = dict(DEFAULT_THEMES)
-    if (root / "themes.toml").exists():
-        theme_problems = Problems("themes.toml")
-        data = _read(root / "themes.toml", theme_problems)
-        themes = read_themes(data, theme_problems) if data is not None else themes
-        problems.extend(theme_problems.items)
+    themes = load_themes(root, problems)
     unreadable: set[str] = set()
     trainings = _scan(root, "trainings", read_training, themes, problems, unreadable)
     skills = _scan(root, "skills", read_skill, themes, problems, set())
