@@ -221,10 +221,16 @@ def reinvite(user_id: int):
     return _trainers_page(form, invitation_notice(account, token)), 200, NO_STORE
 
 
-def _own_account(user_id: int) -> User:
-    account = db().get(User, user_id)
-    if account is None or account.organisation_id != current_user().organisation_id:
+def own(model, row_id: int):
+    """A row of the admin's organisation; another organisation's does not exist for them (404)."""
+    row = db().get(model, row_id)
+    if row is None or row.organisation_id != current_user().organisation_id:
         abort(404)
+    return row
+
+
+def _own_account(user_id: int) -> User:
+    account = own(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return account
@@ -493,11 +499,7 @@ def _chosen_credentials(uuids: list[str]) -> list[Credential]:
 
 
 def _own_learner(learner_id: int) -> Learner:
-    """The admin's organisation's learner; another organisation's does not exist for them."""
-    learner = db().get(Learner, learner_id)
-    if learner is None or learner.organisation_id != current_user().organisation_id:
-        abort(404)
-    return learner
+    return own(Learner, learner_id)
 
 
 @bp.route("/learners/<int:learner_id>/consent", methods=("GET", "POST"))

@@ -18,7 +18,7 @@ from issuer.services import audit, keys, unit_of_work
 from issuer.services.key_withdrawal import left_to_resign, withdraw_key
 from issuer.store.models import SigningKey
 
-from .admin import bp
+from .admin import bp, own
 from .auth import current_user, login_required
 from .extensions import db, job_queue
 from .forms import ConfirmForm, RotateKeyForm, WithdrawKeyForm
@@ -51,11 +51,7 @@ def signing_keys():
 
 
 def _own_key(key_id: int) -> SigningKey:
-    """A key of the admin's organisation; another organisation's does not exist for them."""
-    key = db().get(SigningKey, key_id)
-    if key is None or key.organisation_id != current_user().organisation_id:
-        abort(404)
-    return key
+    return own(SigningKey, key_id)
 
 
 @bp.route("/keys/<int:key_id>/withdraw", methods=("GET", "POST"))
