@@ -184,14 +184,17 @@ def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
         raise ApiRefused("the credential needs an id (a URI of at most 500 characters)", 400,
                          "invalid_data")
     learner = grant.learner
+    ours = _our_credential(db, learner, document_id)
+    if ours is not None:  # one of the learner's own badges from here: already held
+        return json.loads(ours.signed_json), False
     if not learner.email and not learner.wallet_did:
         raise ApiRefused("we cannot tell whether a credential is this learner's: they have no "
                          "e-mail address nor wallet with us", 403, "forbidden")
     report = verify_any(document, now=now, db=db, email=learner.email,
                         subject_id=learner.wallet_did)
-    if not report.recipient_verified:
+    if report.recipient_verified is False:
         raise ApiRefused("the credential's subject is not this learner", 403, "forbidden")
-    if not report.valid:
+    if not report.valid or not report.recipient_verified:
         raise ApiRefused(f"the credential does not verify: {report.verdict}", 422,
                          "invalid_data")
     existing = db.scalar(select(ReceivedCredential).where(
@@ -215,6 +218,15 @@ def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
     audit(db, "oauth.upsert", None, learner.organisation_id, grant.client.client_id,
           learner=learner.id, created=existing is None)
     return document, existing is None
+
+
+def _our_credential(db: Session, learner: Learner, document_id: str) -> Credential | None:
+    prefix = public_url(db, "/credentials/")
+    if not document_id.startswith(prefix):
+        return None
+    return db.scalar(select(Credential).where(
+        Credential.uuid == document_id[len(prefix):][:36],
+        Credential.learner_id.in_(same_person(learner))))
 
 
 def _conforms(document: object, name: str) -> None:
