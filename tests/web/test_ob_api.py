@@ -440,3 +440,14 @@ def test_put_profile_changes_the_name_only(client, db, world, tokens):
     _imsx(client.put(f"{API}/profile", headers=_bearer(tokens),
                      json=dict(profile, id="urn:uuid:00000000-0000-4000-8000-000000000000")),
           400, "invalid_data")
+
+
+def test_erasing_the_learner_withdraws_every_host_and_what_hosts_sent(client, db, world,
+                                                                      tokens):
+    from issuer.services.learners import erase_learner
+    from issuer.store.ob_api_models import OAuthGrant
+
+    with unit_of_work(db):
+        erase_learner(db, db.merge(world.learners[0]), db.merge(world.admin))
+    _imsx(client.get(f"{API}/credentials", headers=_bearer(tokens)), 401, "unauthorizedrequest")
+    assert all(g.revoked_at is not None for g in db.query(OAuthGrant).all())
