@@ -170,15 +170,7 @@ def check(document: object, name: str) -> None:
 def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
                       now: datetime | None = None) -> tuple[dict, bool]:
     """Keep a credential a host sent to the learner: (the document, True when created)."""
-    if len(body) > MAX_CREDENTIAL_BYTES:
-        raise ApiRefused(f"a credential is at most {MAX_CREDENTIAL_BYTES // 1024} kB", 413,
-                         "invalid_data")
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiRefused("the body must be an AchievementCredential in JSON", 400,
-                         "invalid_data") from None
-    _conforms(document, "achievementcredential")
+    document = _document(body, MAX_CREDENTIAL_BYTES, "achievementcredential")
     document_id = document.get("id")
     if not isinstance(document_id, str) or len(document_id) > 500:
         raise ApiRefused("the credential needs an id (a URI of at most 500 characters)", 400,
@@ -227,6 +219,19 @@ def _our_credential(db: Session, learner: Learner, document_id: str) -> Credenti
     return db.scalar(select(Credential).where(
         Credential.uuid == document_id[len(prefix):][:36],
         Credential.learner_id.in_(same_person(learner))))
+
+
+def _document(body: bytes, limit: int, name: str) -> dict:
+    """The JSON document a host sent, within `limit` bytes and conforming to schema `name`."""
+    if len(body) > limit:
+        raise ApiRefused(f"a {name} document is at most {limit // 1024} kB", 413, "invalid_data")
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiRefused(f"the body must be a {name} document in JSON", 400,
+                         "invalid_data") from None
+    _conforms(document, name)
+    return document
 
 
 def _conforms(document: object, name: str) -> None:
@@ -278,14 +283,7 @@ def _may_show_name(learner: Learner) -> bool:
 
 def put_profile(db: Session, grant: OAuthGrant, body: bytes) -> dict:
     """Take the learner's new name from a whole Profile; the answer is the profile as kept."""
-    if len(body) > MAX_PROFILE_BYTES:
-        raise ApiRefused(f"a profile is at most {MAX_PROFILE_BYTES // 1024} kB", 413,
-                         "invalid_data")
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiRefused("the body must be a Profile in JSON", 400, "invalid_data") from None
-    _conforms(document, "profile")
+    document = _document(body, MAX_PROFILE_BYTES, "profile")
     if document.get("id") != profile_id(db, grant):
         raise ApiRefused("the profile's id is not this learner's (GET it first)", 400,
                          "invalid_data")
