@@ -39,7 +39,7 @@ from issuer.store.models import (
     Learner,
     Organisation,
 )
-from issuer.store.ob_api_models import OAuthGrant, ReceivedCredential
+from issuer.store.ob_api_models import OAuthGrant, PushRequest, ReceivedCredential
 from issuer.store.stacking_models import SkillAward
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
 
@@ -130,6 +130,7 @@ def _forget_traces(db: Session, learner: Learner, ids: list[int], uuids: set[str
         db.execute(delete(WalletExchange).where(or_(
             WalletExchange.credential_id.in_(ids), WalletExchange.issued_credential_id.in_(ids))))
         db.execute(delete(CredentialOffer).where(CredentialOffer.credential_id.in_(ids)))
+        db.execute(delete(PushRequest).where(PushRequest.credential_id.in_(ids)))
     for event in db.scalars(select(AuditEvent).where(
             AuditEvent.organisation_id == learner.organisation_id,
             or_(AuditEvent.subject.in_(uuids), AuditEvent.action == "learner.link"))):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, Learner, utcnow
+from .models import Base, Credential, Learner, utcnow
 
 # OAuthToken.kind
 ACCESS = "access"
@@ -96,3 +96,27 @@ class ReceivedCredential(Base):
     signed_json: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PushRequest(Base):
+    """The service as an OB 3.0 API client: a learner sends their badges to another platform.
+
+    Kept from the redirect to the platform's authorization page until its answer (ten
+    minutes). The state comes back from the platform, so only its digest is kept; the PKCE
+    verifier and the client secret are presented to the platform's token endpoint, so they
+    are kept as they are, and the row is deleted once used or a day after it expired.
+    """
+
+    __tablename__ = "ob_push_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(500))
+    token_url: Mapped[str] = mapped_column(String(500))
+    credentials_url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(500))
+    client_secret: Mapped[str] = mapped_column(String(500))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    credential: Mapped[Credential] = relationship()

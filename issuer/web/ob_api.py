@@ -19,6 +19,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -30,8 +31,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from issuer.core.clock import utc_seconds
+from issuer.services import claim_links, oauth, ob_api, ob_push, publishing, unit_of_work
 from issuer.services import claims as claim_service
-from issuer.services import oauth, ob_api, publishing, unit_of_work
 from issuer.services.oauth import OAuthProblem, TokenRefused
 from issuer.services.ob_api import ApiRefused
 from issuer.services.urls import public_url
@@ -88,7 +89,7 @@ def status_info(status: int, description: str, minor: str | None = None) -> Resp
 def is_api_path(path: str) -> bool:
     """Whether `path` is an API resource answered with imsx_StatusInfo errors (pages are not)."""
     return path.startswith(BASE + "/") and not path.startswith(
-        (BASE + "/authorize", BASE + "/policies"))
+        (BASE + "/authorize", BASE + "/policies", BASE + "/push/"))
 
 
 def _refused(error: TokenRefused) -> Response:
@@ -306,6 +307,55 @@ def ob_connections(credential) -> dict:
     hosts = oauth.connected_hosts(_db(), learner) if learner is not None else []
     client, _pending_request = _pending()
     return {"hosts": hosts, "waiting": client}
+
+
+# --- the reverse: the learner sends their badges to another platform's API ---------------------
+
+
+@bp.post("/claim/<token>/push")
+def push(token: str):
+    """Register with the platform the learner named; show them the way to its consent page."""
+    csrf.protect()
+    db = _db()
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    try:
+        with unit_of_work(db):
+            url = ob_push.start(db, credential, request.form.get("platform", ""),
+                                ob_push.fetcher_for(db))
+    except ob_push.PushFailed as error:
+        current_app.logger.info("OB 3.0 push refused: %s", error)
+        with force_locale(language):
+            flash(_("We could not connect to this platform. Check its address, or ask it "
+                    "whether it accepts Open Badges 3.0."), "error")
+        return redirect(url_for("wallet.claim_page", token=token, lang=request.args.get("lang")))
+    return _render("ob_api/push.html", language, token=token, url=url,
+                   platform=urlsplit(url).netloc, organisation=credential.organisation)
+
+
+@bp.get(f"{BASE}/push/callback")
+def push_callback():
+    """The platform sends the learner back: send their badges, then back to their badge."""
+    db = _db()
+    state, code = request.args.get("state", ""), request.args.get("code")
+    try:
+        with unit_of_work(db):
+            if not code:
+                credential, result = ob_push.cancel(db, state), None
+            else:
+                credential, result = ob_push.finish(db, state, code, ob_push.fetcher_for(db))
+            token = claim_links.printable_token(db, credential)
+    except ob_push.PushFailed as error:
+        current_app.logger.info("OB 3.0 push failed: %s", error)
+        return _render("ob_api/push_failed.html", _reader_language(), status=400)
+    with force_locale(_claim_language(credential)):
+        if result is None:
+            flash(_("Nothing was sent."), "success")
+        else:
+            flash(_("Sent: %(platform)s accepted %(kept)s of your %(sent)s badges.",
+                    platform=result.platform, kept=result.kept, sent=result.sent),
+                  "success" if result.kept == result.sent else "error")
+    return redirect(url_for("wallet.claim_page", token=token))
 
 
 # --- the resources -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""The 1EdTech Open Badges 3.0 API: registered hosts, learners' grants, codes, tokens, and
-credentials hosts sent to learners.
+"""The 1EdTech Open Badges 3.0 API: registered hosts, learners' grants, codes, tokens,
+credentials hosts sent to learners, and a learner's pushes to another platform's API.
 
 Revision ID: 0025
 Revises: 0023
@@ -80,9 +80,28 @@ def upgrade() -> None:
     )
     op.create_index('ix_received_credential_learner_document', 'received_credential',
                     ['learner_id', 'document_id'], unique=True)
+    op.create_table(
+        'ob_push_request',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('state_sha256', sa.String(64), nullable=False, unique=True),
+        sa.Column('credential_id', sa.Integer(), sa.ForeignKey('credential.id'),
+                  nullable=False),
+        sa.Column('platform', sa.String(500), nullable=False),
+        sa.Column('token_url', sa.String(500), nullable=False),
+        sa.Column('credentials_url', sa.String(500), nullable=False),
+        sa.Column('client_id', sa.String(500), nullable=False),
+        sa.Column('client_secret', sa.String(500), nullable=False),
+        sa.Column('code_verifier', sa.String(128), nullable=False),
+        sa.Column('expires_at', _WHEN, nullable=False),
+    )
+    op.create_index('ix_ob_push_request_credential_id', 'ob_push_request', ['credential_id'])
+    op.create_index('ix_ob_push_request_expires_at', 'ob_push_request', ['expires_at'])
 
 
 def downgrade() -> None:
+    for column in ('credential_id', 'expires_at'):
+        op.drop_index(f'ix_ob_push_request_{column}', table_name='ob_push_request')
+    op.drop_table('ob_push_request')
     op.drop_index('ix_received_credential_learner_document', table_name='received_credential')
     op.drop_table('received_credential')
     for table, columns in (('oauth_token', ('grant_id', 'expires_at')),
