@@ -124,7 +124,8 @@ def test_the_learner_pushes_their_badge_to_another_platform(ours, platform, db, 
     callback = _consent_at_platform(browser, platform, authorization_url, "allow")
     assert callback.startswith(f"{ours}/ims/ob/v3p0/push/callback?")
     page = browser.get(callback).text
-    assert f"127.0.0.1:{urlsplit(platform.base).port} accepted 1 of your 1 badges" in page
+    # In the learner's language (French here), on their claim page.
+    assert f"127.0.0.1:{urlsplit(platform.base).port} a accepté 1 de vos 1 badges" in page
     kept = platform.db.query(ReceivedCredential).all()
     assert [row.document_id for row in kept] == [f"{ours}/credentials/{badge.uuid}"]
     assert kept[0].learner_id == platform.learner.id
@@ -136,7 +137,7 @@ def test_a_learner_who_says_no_at_the_platform_sends_nothing(ours, platform, db,
     browser = requests.Session()
     authorization_url = _start_push(browser, ours, badge.claim_token, platform.base)
     callback = _consent_at_platform(browser, platform, authorization_url, "deny")
-    assert "Nothing was sent." in browser.get(callback).text
+    assert "Rien n’a été envoyé." in browser.get(callback).text
     assert platform.db.query(ReceivedCredential).count() == 0
 
 
@@ -146,7 +147,7 @@ def test_a_platform_that_cannot_be_reached_is_a_message_not_an_error(ours, db, w
     claim_page = _open_claim(browser, ours, badge.claim_token)
     page = browser.post(f"{ours}/claim/{badge.claim_token}/push", data={
         "csrf_token": _form_token(claim_page), "platform": "https://10.0.0.1"})
-    assert page.status_code == 200 and "We could not connect to this platform" in page.text
+    assert page.status_code == 200 and "Nous n’avons pas pu nous connecter" in page.text
 
 
 def test_a_forged_callback_is_refused(ours):
