@@ -451,3 +451,41 @@ def test_erasing_the_learner_withdraws_every_host_and_what_hosts_sent(client, db
         erase_learner(db, db.merge(world.learners[0]), db.merge(world.admin))
     _imsx(client.get(f"{API}/credentials", headers=_bearer(tokens)), 401, "unauthorizedrequest")
     assert all(g.revoked_at is not None for g in db.query(OAuthGrant).all())
+
+
+def test_get_profile_leaves_the_name_out_when_the_learner_did_not_agree(client, db, world,
+                                                                        tokens):
+    from issuer.services import consent
+
+    with unit_of_work(db):
+        learner = db.merge(world.learners[0])
+        consent.record(db, learner, consent.Consent(), world.admin)
+    profile = client.get(f"{API}/profile", headers=_bearer(tokens)).get_json()
+    assert "name" not in profile
+    assert schema.errors(profile, "profile") == []
+
+
+def test_the_profile_id_differs_between_hosts(client, host, badge, tokens):
+    other = _register(client, client_name="Other")
+    theirs = _tokens(client, other, badge.claim_token)
+    ids = {client.get(f"{API}/profile", headers=_bearer(t)).get_json()["id"]
+           for t in (tokens, theirs)}
+    assert len(ids) == 2
+
+
+def test_upsert_takes_json_only_and_needs_the_upsert_scope(client, host, badge, tokens):
+    _imsx(client.post(f"{API}/credentials", headers=_bearer(tokens), data="a.b.c",
+                      content_type="text/plain"), 415, "invalid_data")
+    readonly = _tokens(client, host, badge.claim_token, scope=SCOPE + "credential.readonly")
+    _imsx(client.post(f"{API}/credentials", headers=_bearer(readonly), json={}), 403,
+          "forbidden")
+
+
+def test_an_expired_access_token_is_refused(client, db, tokens):
+    from sqlalchemy import update
+
+    from issuer.store.models import utcnow
+
+    with unit_of_work(db):
+        db.execute(update(OAuthToken).values(expires_at=utcnow()))
+    _imsx(client.get(f"{API}/credentials", headers=_bearer(tokens)), 401, "unauthorizedrequest")
