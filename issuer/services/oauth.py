@@ -62,6 +62,7 @@ MAX_STATE = 500
 MAX_REGISTRATION_BYTES = 16 * 1024
 REGISTRATIONS_PER_HOUR = 20  # per client address: registration needs no credentials
 _PKCE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a sha256, no padding
 
 
@@ -178,6 +179,9 @@ def _check_url(value: object, name: str, loopback: bool, error: str) -> None:
         raise OAuthProblem(error, f"{name} is not a URL") from None
     if not host or any(c.isspace() for c in value):
         raise OAuthProblem(error, f"{name} is not an absolute URL")
+    # A plain host name (it goes into the consent page's Content-Security-Policy), no user info.
+    if not _HOSTNAME.match(host) or parts.username is not None:
+        raise OAuthProblem(error, f"{name} must name a plain host, without user or password")
     if parts.scheme == "https":
         return
     if parts.scheme == "http" and loopback and _is_loopback(host):

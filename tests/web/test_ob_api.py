@@ -163,6 +163,8 @@ def test_registration_returns_the_client_credentials_and_stores_only_a_digest(cl
     ({"client_name": "x" * 201}, "invalid_client_metadata"),
     ({"client_name": None}, "invalid_client_metadata"),
     ({"tos_uri": "javascript:alert(1)"}, "invalid_client_metadata"),
+    ({"redirect_uris": ["https://backpack.example.net;script-src/cb"]}, "invalid_redirect_uri"),
+    ({"redirect_uris": ["https://me:pw@backpack.example.net/cb"]}, "invalid_redirect_uri"),
     ({"scope": SCOPE + "everything"}, "invalid_client_metadata"),
     ({"token_endpoint_auth_method": "none"}, "invalid_client_metadata"),
     ({"grant_types": ["client_credentials"]}, "invalid_client_metadata"),
