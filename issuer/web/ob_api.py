@@ -121,7 +121,8 @@ def discovery():
     response = jsonify(ob_api.service_description(_db()))
     response.cache_control.public = True
     response.cache_control.max_age = 3600
-    return response
+    response.add_etag()  # clients SHOULD honour Cache-Control and ETag (OB 3.0 §API)
+    return response.make_conditional(request)
 
 
 @bp.get(f"{BASE}/policies")

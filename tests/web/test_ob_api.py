@@ -140,6 +140,8 @@ def test_discovery_is_an_openapi_document_with_this_services_oauth(client):
     assert document["info"]["x-imssf-privacyPolicyUrl"] == f"{BASE}{API}/policies#privacy"
     assert document["info"]["termsOfService"] == f"{BASE}{API}/policies#terms"
     assert "no-store" not in response.headers["Cache-Control"]
+    again = client.get(f"{API}/discovery", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
     assert client.get(f"{API}/policies").status_code == 200
 
 
