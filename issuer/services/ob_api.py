@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -123,15 +124,15 @@ def get_credentials(db: Session, grant: OAuthGrant, limit: str | None, offset: s
     rows = db.execute(select(both.c.origin, both.c.pk).order_by(both.c.at, both.c.origin,
                                                                both.c.pk)
                       .limit(limit_).offset(offset_)).all()
-    documents = [json.loads(_signed_json(db, origin, pk)) for origin, pk in rows]
-    body = {"credential": documents}
+    body: dict = {"credential": []}
+    for origin, pk in rows:
+        row = db.get(Credential if origin == "ours" else ReceivedCredential, pk)
+        if getattr(row, "compact_jws", False):  # a VC-JWT goes in its own list (OB 3.0 §API)
+            body.setdefault("compactJwsString", []).append(row.signed_json)
+        else:
+            body["credential"].append(json.loads(row.signed_json))
     check(body, "getopenbadgecredentialsresponse")
     return CredentialsPage(body, total, limit_, offset_)
-
-
-def _signed_json(db: Session, origin: str, pk: int) -> str:
-    row = db.get(Credential if origin == "ours" else ReceivedCredential, pk)
-    return row.signed_json
 
 
 def _integer(value: str | None, name: str, low: int, high: int, default: int) -> int:
@@ -168,9 +169,21 @@ def check(document: object, name: str) -> None:
 
 
 def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
-                      now: datetime | None = None) -> tuple[dict, bool]:
-    """Keep a credential a host sent to the learner: (the document, True when created)."""
-    document = _document(body, MAX_CREDENTIAL_BYTES, "achievementcredential")
+                      now: datetime | None = None, compact: bool = False
+                      ) -> tuple[dict | str, bool]:
+    """Keep a credential a host sent to the learner: (what is kept, True when created).
+
+    `compact`: the body is a VC-JWT (compact JWS, `text/plain`), kept and answered as such.
+    """
+    if compact:
+        source: dict | str = _compact_jws(body)
+        report = verify_any(source, now=now, db=db)
+        document = report.credential if isinstance(report.credential, dict) else None
+        if document is None:
+            raise ApiRefused("the body is not a VC-JWT of a credential", 400, "invalid_data")
+        _conforms(document, "achievementcredential")
+    else:
+        document = source = _document(body, MAX_CREDENTIAL_BYTES, "achievementcredential")
     document_id = document.get("id")
     if not isinstance(document_id, str) or len(document_id) > 500:
         raise ApiRefused("the credential needs an id (a URI of at most 500 characters)", 400,
@@ -178,11 +191,11 @@ def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
     learner = grant.learner
     ours = _our_credential(db, learner, document_id)
     if ours is not None:  # one of the learner's own badges from here: already held
-        return json.loads(ours.signed_json), False
+        return source, False
     if not learner.email and not learner.wallet_did:
         raise ApiRefused("we cannot tell whether a credential is this learner's: they have no "
                          "e-mail address nor wallet with us", 403, "forbidden")
-    report = verify_any(document, now=now, db=db, email=learner.email,
+    report = verify_any(source, now=now, db=db, email=learner.email,
                         subject_id=learner.wallet_did)
     if report.recipient_verified is False:
         raise ApiRefused("the credential's subject is not this learner", 403, "forbidden")
@@ -192,10 +205,11 @@ def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
     existing = db.scalar(select(ReceivedCredential).where(
         ReceivedCredential.learner_id == learner.id,
         ReceivedCredential.document_id == document_id))
-    text = json.dumps(document, ensure_ascii=False)
+    text = source if compact else json.dumps(document, ensure_ascii=False)
     issued = _issued_at(document, now)
     if existing is not None:
         existing.signed_json, existing.issued_at = text, issued
+        existing.compact_jws = compact
         existing.grant_id, existing.received_at = grant.id, utc_seconds(now)
     else:
         held = db.scalar(select(func.count()).select_from(ReceivedCredential).where(
@@ -205,11 +219,25 @@ def upsert_credential(db: Session, grant: OAuthGrant, body: bytes,
                              422, "invalid_data")
         db.add(ReceivedCredential(learner_id=learner.id, grant_id=grant.id,
                                   document_id=document_id, signed_json=text, issued_at=issued,
-                                  received_at=utc_seconds(now)))
+                                  compact_jws=compact, received_at=utc_seconds(now)))
     db.flush()
     audit(db, "oauth.upsert", None, learner.organisation_id, grant.client.client_id,
           learner=learner.id, created=existing is None)
-    return document, existing is None
+    return source, existing is None
+
+
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
+
+
+def _compact_jws(body: bytes) -> str:
+    if len(body) > MAX_CREDENTIAL_BYTES:
+        raise ApiRefused(f"a credential is at most {MAX_CREDENTIAL_BYTES // 1024} kB", 413,
+                         "invalid_data")
+    text = body.decode("ascii", errors="replace").strip()
+    if not _COMPACT_JWS.match(text):
+        raise ApiRefused("a text/plain body must be a compact JWS (a VC-JWT)", 400,
+                         "invalid_data")
+    return text
 
 
 def _our_credential(db: Session, learner: Learner, document_id: str) -> Credential | None:

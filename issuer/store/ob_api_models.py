@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, Credential, Learner, utcnow
@@ -94,6 +94,8 @@ class ReceivedCredential(Base):
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_grant.id"))
     document_id: Mapped[str] = mapped_column(String(500))
     signed_json: Mapped[str] = mapped_column(Text)
+    # A VC-JWT (compact JWS) is kept as sent, and listed in compactJwsString.
+    compact_jws: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     issued_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 

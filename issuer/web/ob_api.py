@@ -410,18 +410,17 @@ def upsert_credential():
         with unit_of_work(db):
             grant = oauth.grant_for_token(db, request.headers.get("Authorization"),
                                           oauth.CREDENTIAL_UPSERT)
-            if request.mimetype == "text/plain":
-                raise ApiRefused("VC-JWT (text/plain) is not accepted here: send the JSON "
-                                 "credential", 415, "invalid_data")
-            if request.mimetype not in JSON_TYPES:
-                raise ApiRefused("send the credential as application/json", 415,
-                                 "invalid_data")
-            document, created = ob_api.upsert_credential(db, grant, request.get_data())
+            compact = request.mimetype == "text/plain"
+            if not compact and request.mimetype not in JSON_TYPES:
+                raise ApiRefused("send the credential as application/json, or a VC-JWT as "
+                                 "text/plain", 415, "invalid_data")
+            kept, created = ob_api.upsert_credential(db, grant, request.get_data(),
+                                                     compact=compact)
     except TokenRefused as error:
         return _refused(error)
     except ApiRefused as error:
         return status_info(error.status, str(error), error.minor)
-    response = jsonify(document)
+    response = Response(kept, mimetype="text/plain") if compact else jsonify(kept)
     response.status_code = 201 if created else 200
     return response
 

@@ -477,9 +477,12 @@ def test_the_profile_id_differs_between_hosts(client, host, badge, tokens):
     assert len(ids) == 2
 
 
-def test_upsert_takes_json_only_and_needs_the_upsert_scope(client, host, badge, tokens):
+def test_upsert_takes_json_or_a_vc_jwt_and_needs_the_upsert_scope(client, host, badge,
+                                                                  tokens):
     _imsx(client.post(f"{API}/credentials", headers=_bearer(tokens), data="a.b.c",
-                      content_type="text/plain"), 415, "invalid_data")
+                      content_type="text/plain"), 400, "invalid_data")
+    _imsx(client.post(f"{API}/credentials", headers=_bearer(tokens), data="<x/>",
+                      content_type="application/xml"), 415, "invalid_data")
     readonly = _tokens(client, host, badge.claim_token, scope=SCOPE + "credential.readonly")
     _imsx(client.post(f"{API}/credentials", headers=_bearer(readonly), json={}), 403,
           "forbidden")
@@ -493,3 +496,27 @@ def test_an_expired_access_token_is_refused(client, db, tokens):
     with unit_of_work(db):
         db.execute(update(OAuthToken).values(expires_at=utcnow()))
     _imsx(client.get(f"{API}/credentials", headers=_bearer(tokens)), 401, "unauthorizedrequest")
+
+
+def test_upsert_keeps_a_vc_jwt_and_lists_it_as_a_compact_jws(client, db, world, tokens):
+    from issuer.core.jwt import sign_jwt
+    from issuer.services.claims import bind_to_holder, unsigned_document
+    from issuer.services.keys import active_key, jwt_kid
+
+    did = "did:example:zoe-wallet"  # the VC-JWT names her by the DID of her wallet
+    other_world = make_world(db, slug="barka", learner_names=())
+    with unit_of_work(db):
+        twin = create_learner(db, other_world.org, "Zoé Lefèvre")
+        db.merge(world.learners[0]).wallet_did = did
+    elsewhere = issue(db, other_world, twin)
+    with unit_of_work(db):
+        copy = bind_to_holder(db, db.merge(elsewhere), did)
+        org = db.merge(other_world.org)
+        key_record, key = active_key(db, org)
+        jws = sign_jwt(unsigned_document(copy), key, kid=jwt_kid(org, key_record))
+    response = client.post(f"{API}/credentials", headers=_bearer(tokens), data=jws,
+                           content_type="text/plain")
+    assert (response.status_code, response.get_data(as_text=True)) == (201, jws)
+    listed = client.get(f"{API}/credentials", headers=_bearer(tokens)).get_json()
+    assert listed["compactJwsString"] == [jws]
+    assert schema.errors(listed, "getopenbadgecredentialsresponse") == []

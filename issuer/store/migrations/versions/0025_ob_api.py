@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column('grant_id', sa.Integer(), sa.ForeignKey('oauth_grant.id'), nullable=True),
         sa.Column('document_id', sa.String(500), nullable=False),
         sa.Column('signed_json', sa.Text(), nullable=False),
+        sa.Column('compact_jws', sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column('issued_at', _WHEN, nullable=False),
         sa.Column('received_at', _WHEN, nullable=False),
     )
