@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from issuer.cli import main
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.fetch import SafeFetcher
@@ -33,7 +34,7 @@ from issuer.services.static_export import (
     file_for,
 )
 from issuer.web.static_site import export_app, fetcher
-from tests.helpers import free_port, issue, settings_for
+from tests.helpers import free_port, issue, point_cli_at, settings_for
 
 DAY = date(2026, 12, 6)
 
@@ -176,3 +177,31 @@ def test_the_folder_must_be_a_folder(db, overrides, tmp_path):
     target.write_text("x")
     with pytest.raises(ExportError):
         _export(db, overrides, target)
+
+
+def test_the_command_exports_and_says_what_it_did(db, world, overrides, tmp_path, monkeypatch,
+                                                  capsys):
+    point_cli_at(monkeypatch, overrides)
+    with unit_of_work(db):
+        world.org.logo_png = _tiny_png()
+    credential = issue(db, world)
+    folder = tmp_path / "copy"
+    assert main(["export-static", str(folder)]) == 0
+    first = capsys.readouterr().out
+    assert main(["export-static", str(folder)]) == 0
+    second = capsys.readouterr().out
+    written = int(first.split(": ", 1)[1].split(" ", 1)[0])
+    assert written > 10 and f"0 files written, {written} unchanged, 0 removed" in second
+    # The page's logo (linked by its full address) is in the copy; the page itself too.
+    assert (folder / "issuers" / "agfe" / "logo.png").read_bytes() == _tiny_png()
+    assert (folder / "v" / credential.short_id / "index.html").is_file()
+
+
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(out, "PNG")
+    return out.getvalue()
