@@ -27,7 +27,8 @@ from .people import person_key
 
 MEDIA_TYPE = "application/ld+json"
 PAGE_DPI = 110  # a card picture of about 40 kB: the document stays small enough to upload
-# CLDR aliases that are no country's own code: "exceptionally reserved" FXX (also FR), ZZZ (unknown).
+# CLDR aliases that are no country's own code: the "exceptionally reserved" FXX (it too maps
+# to FR) and ZZZ (unknown region).
 _NOT_COUNTRIES = {"FXX", "ZZZ"}
 
 
