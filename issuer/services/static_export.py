@@ -187,7 +187,7 @@ def _export_one(root: Path, wanted: _Wanted, fetch: Fetch, previous: dict,
     if body is None:
         body = _inside(root, relative).read_bytes() if content_type in ("text/html",
                                                                         "text/css") else b""
-    return _links(wanted.path, content_type, body, base)
+    return links_in(wanted.path, content_type, body, base)
 
 
 def file_for(path: str, content_type: str, json_form: bool = False) -> str:
@@ -201,6 +201,11 @@ def file_for(path: str, content_type: str, json_form: bool = False) -> str:
     elif json_form:
         segments.append("index.json")  # beside the page of the same address
     return "/".join(segments)
+
+
+def _safe(path: str) -> bool:
+    """Whether a linked path can be a file here (a link that cannot is not followed)."""
+    return all(_SEGMENT.match(unquote(part)) for part in path.strip("/").split("/"))
 
 
 def _inside(root: Path, relative: str) -> Path:
@@ -229,7 +234,7 @@ def _intact(root: Path, entry: dict) -> bool:
         return False
 
 
-def _links(source: str, content_type: str, body: bytes, base: str) -> list[_Wanted]:
+def links_in(source: str, content_type: str, body: bytes, base: str) -> list[_Wanted]:
     """The same-site public addresses an exported page or style sheet refers to."""
     if content_type not in ("text/html", "text/css"):
         return []
@@ -248,7 +253,7 @@ def _links(source: str, content_type: str, body: bytes, base: str) -> list[_Want
             continue  # another site
         path = split.path if split.path.startswith("/") else \
             source.rsplit("/", 1)[0] + "/" + split.path
-        if path.startswith(PUBLIC_PREFIXES) and ".." not in path:
+        if path.startswith(PUBLIC_PREFIXES) and _safe(path):
             query = SMALL_PICTURE if path.endswith("/image.png") else ""
             links.append(_Wanted(path, "any", query))
     return links

@@ -205,3 +205,13 @@ def _tiny_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (4, 4), "green").save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_link_that_cannot_be_a_file_is_not_followed():
+    from issuer.services.static_export import links_in
+
+    page = (b'<a href="/v/%2e%2e/secret">x</a><a href="/credentials/..%2fetc">y</a>'
+            b'<img src="/static/public.css?v=1"><a href="/claim/abc">z</a>'
+            b'<a href="https://other.example/v/ABC">w</a>')
+    found = links_in("/v/ABC", "text/html", page, "https://badges.example.org")
+    assert [wanted.path for wanted in found] == ["/static/public.css"]
