@@ -348,11 +348,8 @@ def _object(value) -> dict:
 
 
 def _list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _first(value) -> dict:
-    items = _list(value)
-    return _object(items[0]) if items else {}
+    return _object(next(iter(_list(value)), None))
