@@ -15,7 +15,7 @@ ISSUER = "did:web:badges.example.org:issuers:agfe"
 
 @pytest.mark.parametrize(("language", "offer", "unsealed"), [
     ("en", "For Europass: this badge", "not sealed with an electronic seal"),
-    ("fr", "Pour Europass : ce badge", "scellé"),
+    ("fr", "Pour Europass\u00a0: ce badge", "scellé"),
     ("pl", "Do Europass: ta odznaka", "pieczęcią"),
 ])
 def test_the_claim_page_offers_the_europass_files_and_says_they_are_unsealed(
