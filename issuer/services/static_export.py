@@ -162,8 +162,10 @@ def _export_one(root: Path, wanted: _Wanted, fetch: Fetch, previous: dict,
     before = previous.get(key)
     accept = {"html": "text/html", "json": "application/json"}.get(wanted.accept, "*/*")
     answer = fetch(wanted.path + wanted.query, accept, before.get("etag") if before else None)
+    if answer.status == 304 and not (before and _intact(root, before)):
+        answer = fetch(wanted.path + wanted.query, accept, None)  # our copy went missing
     relative = None
-    if answer.status == 304 and before and _intact(root, before):
+    if answer.status == 304:
         relative, content_type, digest = before["file"], before["type"], before["sha256"]
         body = None
         report.unchanged += 1

@@ -215,3 +215,13 @@ def test_a_link_that_cannot_be_a_file_is_not_followed():
             b'<a href="https://other.example/v/ABC">w</a>')
     found = links_in("/v/ABC", "text/html", page, "https://badges.example.org")
     assert [wanted.path for wanted in found] == ["/static/public.css"]
+
+
+def test_a_file_removed_by_hand_comes_back_at_the_next_export(db, world, overrides, tmp_path):
+    credential = issue(db, world)
+    folder = tmp_path / "copy"
+    _export(db, overrides, folder)
+    (folder / "status" / credential.status_list.uuid).unlink()
+    again = _export(db, overrides, folder)
+    assert again.written == 1 and again.removed == 0
+    assert (folder / "status" / credential.status_list.uuid).is_file()
