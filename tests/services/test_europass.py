@@ -131,3 +131,15 @@ def test_the_mapping_refuses_an_empty_document():
     with pytest.raises(ValueError):
         elm.elm_credential([], elm.Learner("urn:x"), "urn:y", "2026-01-01T00:00:00Z", "en",
                            [b"png"])
+
+
+def test_a_record_holds_no_badge_of_another_organisation(db, world):
+    from tests.helpers import make_world
+
+    other = make_world(db, slug="scf", learner_names=("Zoé Lefèvre",))  # the same name
+    theirs = issue(db, other, learner=other.learners[0])
+    ours = issue(db, world)
+    document = record_document(db, world.learners[0], "en")
+    text = json.dumps(document)
+    assert json.loads(ours.signed_json)["id"] in text
+    assert json.loads(theirs.signed_json)["id"] not in text and "issuers:scf" not in text
