@@ -225,3 +225,29 @@ def test_a_file_removed_by_hand_comes_back_at_the_next_export(db, world, overrid
     again = _export(db, overrides, folder)
     assert again.written == 1 and again.removed == 0
     assert (folder / "status" / credential.status_list.uuid).is_file()
+
+
+@pytest.mark.parametrize("published", [True, False])
+def test_an_evidence_photo_is_copied_only_when_the_learner_agreed(db, world, overrides, tmp_path,
+                                                                   published):
+    import hashlib
+
+    from issuer.services.issuing import issue_for_assessment
+    from issuer.store.models import EvidenceFile
+    from tests.helpers import evaluate
+
+    photo = "0b7e4c1e-2f5d-4e59-9f1e-6b1d2a3c4d5e"
+    assessment = evaluate(db, world, evidence_public=published)
+    with unit_of_work(db):
+        db.add(EvidenceFile(uuid=photo, assessment_id=assessment.id, gesture_id="dig-hole",
+                            filename="hole.png", media_type="image/png", data=b"\x89PNG photo",
+                            sha256=hashlib.sha256(b"\x89PNG photo").hexdigest()))
+    with unit_of_work(db):
+        issue_for_assessment(db, assessment.id, world.trainer)
+    folder = tmp_path / "copy"
+    _export(db, overrides, folder)
+    copied = folder / "evidence" / photo
+    assert copied.is_file() == published
+    if published:
+        assert copied.read_bytes() == b"\x89PNG photo"
+        assert f"/evidence/{photo}\n  Content-Type: image/png" in (folder / HEADERS).read_text()
