@@ -205,7 +205,8 @@ def _erased_report(credential: Credential) -> VerificationReport:
 
 
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
-               db: Session | None = None, email: str | None = None) -> VerificationReport:
+               db: Session | None = None, email: str | None = None,
+               subject_id: str | None = None) -> VerificationReport:
     """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
 
     Third-party keys and status lists are fetched safely (https only, public addresses, size and
@@ -218,5 +219,5 @@ def verify_any(source: dict | str | bytes, now: datetime | None = None,
                   else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=loopback)
     return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                             email=email,
+                             email=email, subject_id=subject_id,
                              trusted_issuers=known_issuers(db) if db is not None else None)

@@ -283,7 +283,8 @@ def _claimed(token: str):
     other is sent to the door (the claim page)."""
     credential = _claim_credential(token)
     if not _unlocked(credential, token):
-        abort(redirect(url_for(".claim_page", token=token, lang=request.args.get("lang"))))
+        abort(redirect(url_for("wallet.claim_page", token=token,
+                               lang=request.args.get("lang"))))
     return credential
 
 
