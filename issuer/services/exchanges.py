@@ -212,7 +212,7 @@ def offer_document(db: Session, offer_id: str, issuer: str, secret_key: str,
     grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id, secret_key)}
     if offer.tx_code_sha256:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
-                            "description": "The code we sent you by e-mail"}
+                            "description": "The 6-digit code shown next to the QR code"}
     return {"credential_issuer": issuer, "credential_configuration_ids": list(CONFIGURATIONS),
             "grants": {PRE_AUTHORIZED_GRANT: grant}}
 

@@ -225,6 +225,12 @@ class SdJwtReport:
         return (self.error is None and self.key_bound and self.status == "valid"
                 and not self.expired and not self.not_yet_valid and not self.unproven)
 
+    def disclosed_text(self) -> list[tuple[str, str]]:
+        """The disclosed claims for people: (path, value as readable text)."""
+        return [(path, value if isinstance(value, str)
+                 else json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
+                for path, value in self.disclosed]
+
     def as_json(self) -> dict:
         return {"format": "dc+sd-jwt", "verified": self.verified, "error": self.error,
                 "issuer": self.issuer, "vct": self.vct, "key_bound": self.key_bound,
