@@ -225,6 +225,21 @@ class SdJwtReport:
         return (self.error is None and self.key_bound and self.status == "valid"
                 and not self.expired and not self.not_yet_valid and not self.unproven)
 
+    @property
+    def verdict(self) -> str:
+        """One word for the page, as the /verify verdict banner names them."""
+        if self.error is not None:
+            return "invalid"
+        for verdict, applies in (("revoked", self.status == "revoked"),
+                                 ("suspended", self.status == "suspended"),
+                                 ("expired", self.expired),
+                                 ("not-yet-valid", self.not_yet_valid),
+                                 ("unproven", bool(self.unproven)),
+                                 ("unknown-issuer", not self.own_issuer)):
+            if applies:
+                return verdict
+        return "valid"
+
     def disclosed_text(self) -> list[tuple[str, str]]:
         """The disclosed claims for people: (path, value as readable text)."""
         return [(path, value if isinstance(value, str)
@@ -232,7 +247,8 @@ class SdJwtReport:
                 for path, value in self.disclosed]
 
     def as_json(self) -> dict:
-        return {"format": "dc+sd-jwt", "verified": self.verified, "error": self.error,
+        return {"format": "dc+sd-jwt", "verified": self.verified, "verdict": self.verdict,
+                "own_issuer": self.own_issuer, "error": self.error,
                 "issuer": self.issuer, "vct": self.vct, "key_bound": self.key_bound,
                 "status": self.status, "expired": self.expired,
                 "not_yet_valid": self.not_yet_valid, "unproven": self.unproven,
@@ -289,6 +305,9 @@ def verify_presentation(db: Session | None, presentation: str, nonce: str | None
     report.expired, report.not_yet_valid = result.expired, result.not_yet_valid
     report.warnings = list(result.warnings)
     report.own_issuer = db is not None and keys.own
+    if not report.own_issuer:
+        report.warnings.append("this service does not know this issuer: its name is only its "
+                               "own claim")
     report.key_bound = result.key_bound
     if not result.key_bound:
         report.unproven.append(

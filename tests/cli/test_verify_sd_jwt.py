@@ -39,7 +39,8 @@ def test_json_report_names_the_key_binding_and_the_unchecked_nonce(tmp_path, cap
     assert main(["verify", str(_presentation(tmp_path)), "--json"]) == EXIT_NEGATIVE
     report = json.loads(capsys.readouterr().out)
     assert report["format"] == "dc+sd-jwt" and report["key_bound"] is True
-    assert report["verified"] is False
+    assert report["verified"] is False and report["verdict"] == "unproven"
+    assert report["own_issuer"] is False
     assert any("nonce" in item for item in report["unproven"])
 
 

@@ -151,11 +151,12 @@ def test_a_fresh_key_bound_presentation_is_valid_and_shows_what_was_disclosed(cl
     body = _verify(client, presentation, "n-42", EMPLOYER).get_json()
     assert body["verified"] is True, body
     assert (body["key_bound"], body["status"], body["unproven"]) == (True, "valid", [])
+    assert (body["verdict"], body["own_issuer"]) == ("valid", True)
     assert [item["path"] for item in body["disclosed"]] == ["credentialSubject.identifier"]
     assert "id" not in body["claims"]["credentialSubject"]  # the holder kept the DID back
     page = _verify(client, presentation, "n-42", EMPLOYER, html_page=True)
     text = html.unescape(page.get_data(as_text=True))
-    assert page.status_code == 200 and "<strong>Valid</strong>" in text
+    assert page.status_code == 200 and '<h1 id="verdict-title">Valid</h1>' in text
     assert "credentialSubject.identifier" in text and "Zoé Lefèvre" in text
     hidden = _verify(client, sd_jwt.present(issued, [], HOLDER, "n-42", EMPLOYER), "n-42",
                      EMPLOYER, html_page=True).get_data(as_text=True)
@@ -169,7 +170,7 @@ def test_without_key_binding_verify_never_says_valid(client, issued):
     text = _verify(client, sd_jwt.present(issued, ["name"]), html_page=True).get_data(
         as_text=True)
     assert "None: anyone with a copy could have presented it" in text
-    assert "<strong>Valid</strong>" not in text
+    assert '<h1 id="verdict-title">Valid</h1>' not in text
 
 
 def test_without_the_expected_nonce_the_freshness_is_unproven(client, issued):
@@ -185,6 +186,7 @@ def test_a_replay_to_another_verifier_is_refused(client, issued):
     assert body["verified"] is False and "aud" in body["error"]
     page = _verify(client, presentation, "n-1", EMPLOYER, html_page=True)
     assert page.status_code == 422 and "Not verified" in page.get_data(as_text=True)
+    assert body["verdict"] == "invalid"
 
 
 def test_a_revoked_badge_reads_revoked_in_the_token_status_list(client, db, world, badge,
