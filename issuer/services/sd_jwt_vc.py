@@ -360,11 +360,15 @@ class _IssuerKeys:
         if not issuer.startswith("https://") and not self.resolver._is_web_url(issuer):
             raise ResolutionError("iss must be an https URL or a DID")
         metadata = self.fetch_json(metadata_url(issuer))
+        if not isinstance(metadata, dict):
+            raise ResolutionError("the JWT VC Issuer Metadata is not a JSON object")
         self.own = self.own or getattr(metadata, "own", False)
         if metadata.get("issuer") != issuer:
             raise ResolutionError("the JWT VC Issuer Metadata names another issuer")
         jwks = metadata.get("jwks")
         if jwks is None and isinstance(metadata.get("jwks_uri"), str):
+            if not metadata["jwks_uri"].startswith("https://"):
+                raise ResolutionError("the issuer's jwks_uri must be an https URL")
             jwks = self.fetch_json(metadata["jwks_uri"])
         keys = jwks.get("keys") if isinstance(jwks, dict) else None
         if not isinstance(keys, list):
@@ -441,8 +445,12 @@ def _local_text(db: Session | None, fallback: FetchText) -> FetchText:
 
 def _check_status(report: SdJwtReport, claims: dict, keys: _IssuerKeys, fetch_text: FetchText,
                   now: datetime) -> None:
-    reference = (claims.get("status") or {}).get("status_list") \
-        if isinstance(claims.get("status"), dict) else None
+    status = claims.get("status")
+    reference = status.get("status_list") if isinstance(status, dict) else None
+    if status is not None and not isinstance(reference, dict):
+        report.unproven.append("the credential's status is not an IETF Token Status List "
+                               "reference, which this verifier cannot read")
+        return
     if reference is None:
         report.unproven.append("the credential names no status list: whether its issuer has "
                                "revoked it cannot be checked")

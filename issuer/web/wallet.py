@@ -222,11 +222,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 def claim_wallet(token: str):
     """Fresh wallet invitations for this badge, as QR codes and links (valid for minutes)."""
     db = _db()
-    credential = _claimed(token)
-    language = _claim_language(credential)
-    if claim_service.can_bind(credential) is not None:
-        return _render("wallet/closed.html", language, status=410, token=token,
-                       organisation=credential.organisation)
+    credential, language = _bindable(token)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
         offer = exchanges.create_offer(db, credential)
@@ -240,16 +236,23 @@ def claim_wallet(token: str):
                    minutes=int(exchanges.OFFER_LIFETIME.total_seconds() // 60))
 
 
+def _bindable(token: str):
+    """The claimed badge and the learner's language; the "closed" page (410) when the badge can
+    no longer go into a wallet (withdrawn, erased)."""
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    if claim_service.can_bind(credential) is not None:
+        abort(_render("wallet/closed.html", language, status=410, token=token,
+                      organisation=credential.organisation))
+    return credential, language
+
+
 @bp.get("/claim/<token>/wallet/code")
 def claim_wallet_code(token: str):
     """An OID4VCI offer guarded by a transaction code: the QR code for the wallet, and apart
     from it the 6-digit code the wallet will ask for (shown once, on screen only)."""
     db = _db()
-    credential = _claimed(token)
-    language = _claim_language(credential)
-    if claim_service.can_bind(credential) is not None:
-        return _render("wallet/closed.html", language, status=410, token=token,
-                       organisation=credential.organisation)
+    credential, language = _bindable(token)
     with unit_of_work(db):
         offer = exchanges.create_offer(db, credential, with_tx_code=True)
     offer_link = credential_offer_url(offer_uri(offer.offer_id))

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from issuer.core import sd_jwt, status_list, token_status_list
 from issuer.core.errors import ResolutionError, SigningError, StatusListError
@@ -251,3 +253,34 @@ def test_token_status_list_refuses_what_it_cannot_trust():
         token_status_list.read_status(_token(bits), URI, len(bits) * 8, issuer_key, NOW)
     with pytest.raises(StatusListError, match="signature"):
         token_status_list.read_status(_token(bits), URI, 0, lambda h, p: OTHER.public_key, NOW)
+
+
+# --- anything at all: a clear refusal, never a crash ----------------------------------------
+
+_PIECES = st.sampled_from(["~", ".", "e30", "eyJhbGciOiJFZERTQSJ9", "WyJhIiwiYiIsMV0", "AA",
+                           "eyJ0eXAiOiJkYytzZC1qd3QiLCJhbGciOiJFZERTQSJ9", "-", "_", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_any_text_is_refused_with_an_sd_jwt_error(text):
+    try:
+        verify(text)
+    except sd_jwt.SdJwtError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["status", "cnf", "exp", "nbf", "iat", "_sd", "iss"]),
+                       st.one_of(st.none(), st.integers(), st.text(max_size=5),
+                                 st.lists(st.integers(), max_size=2),
+                                 st.dictionaries(st.sampled_from(["jwk", "status_list", "idx"]),
+                                                 st.one_of(st.text(max_size=3),
+                                                           st.integers())))))
+def test_odd_signed_claims_never_crash_the_verifier(extra):
+    token = sd_jwt.sign_compact({"typ": "dc+sd-jwt"}, {**claims(), **extra}, ISSUER) + "~"
+    try:
+        verify(token)
+        verify(token + sd_jwt.sign_compact({"typ": "kb+jwt"}, {"iat": 1}, HOLDER))
+    except sd_jwt.SdJwtError:
+        pass

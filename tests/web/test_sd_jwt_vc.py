@@ -14,7 +14,7 @@ import pytest
 
 from issuer.core import sd_jwt
 from issuer.core.keys import P256, PrivateKey, PublicKey
-from issuer.core.multibase import unb64url
+from issuer.core.multibase import b64url, unb64url
 from issuer.services import exchanges, unit_of_work
 from issuer.services.keys import active_key
 from issuer.services.revocation import revoke
@@ -209,6 +209,28 @@ def test_oversized_or_garbled_presentations_are_clear_4xx(client, issued):
     assert body["verified"] is False and "more than" in body["error"]
     response = _verify(client, issued, nonce="x" * 600)
     assert response.status_code == 400
+
+
+DID_ISSUER = PrivateKey.generate()
+DID_JWK = "did:jwk:" + b64url(json.dumps(DID_ISSUER.public_key.to_jwk()).encode())
+
+
+@pytest.mark.parametrize("status", [
+    "revoked", {"status_list": "x"}, {"status_list": {"uri": 5, "idx": "a"}},
+    {"status_list": {"uri": f"{BASE}/status/00000000-0000-0000-0000-000000000000/token",
+                     "idx": 0}},
+    {"status_list": {"uri": "http://127.0.0.1:1/token", "idx": -1}},
+])
+def test_an_odd_status_is_unproven_or_refused_never_a_crash(client, status):
+    token = sd_jwt.issue({"iss": DID_JWK, "vct": "urn:x", "status": status,
+                          "cnf": {"jwk": HOLDER.public_key.to_jwk()},
+                          "achievement": {"name": "X"}}, [], DID_ISSUER, {"kid": DID_JWK + "#0"})
+    presentation = sd_jwt.present(token, [], HOLDER, "n", EMPLOYER)
+    response = _verify(client, presentation, "n", EMPLOYER)
+    body = response.get_json()
+    assert response.status_code == 200 and body["verified"] is False
+    assert body["error"] or body["unproven"]
+    assert body["verdict"] != "valid"
 
 
 # --- the offer with a transaction code ------------------------------------------------------
