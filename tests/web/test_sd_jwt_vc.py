@@ -233,6 +233,15 @@ def test_an_odd_status_is_unproven_or_refused_never_a_crash(client, status):
     assert body["verdict"] != "valid"
 
 
+@pytest.mark.parametrize("claims", [{"achievement": "a string"}, {"achievement": ["x"]},
+                                    {"issuer": "no object", "name": {"en": "x"}}])
+def test_odd_claims_of_another_issuer_render_a_page(client, claims):
+    token = sd_jwt.issue({"iss": DID_JWK, **claims}, [], DID_ISSUER, {"kid": DID_JWK + "#0"})
+    response = _verify(client, token, html_page=True)
+    assert response.status_code == 200
+    assert "Valid</h1>" not in response.get_data(as_text=True)
+
+
 # --- the offer with a transaction code ------------------------------------------------------
 
 
