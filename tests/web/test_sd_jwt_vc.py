@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from jwcrypto.jwk import JWK
+from openbadgeslib.ob3.eudi import verify_badge_sd_jwt
+from sd_jwt.verifier import SDJWTVerifier
 
 from issuer.core import sd_jwt
 from issuer.core.keys import P256, PrivateKey, PublicKey
@@ -141,6 +144,23 @@ def test_a_badge_signed_by_another_organisation_for_ours_does_not_verify(client,
     forged = sd_jwt.issue(payload, [], their_key, {"kid": "forged"})
     body = _verify(client, forged).get_json()
     assert body["verified"] is False and "key" in body["error"]
+
+
+def test_independent_verifiers_accept_the_service_issued_credential(client, issued, world):
+    """The real issued payload (status, achievement, results), its key taken from our JWT VC
+    Issuer Metadata, checked by the OWF reference and by openbadgeslib[eudi]."""
+    metadata = client.get(f"/.well-known/jwt-vc-issuer/issuers/{world.org.slug}").get_json()
+    kid = json.loads(unb64url(issued.split(".")[0]))["kid"]
+    (jwk,) = [k for k in metadata["jwks"]["keys"] if k["kid"] == kid]
+    public = JWK(**{k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
+    presentation = sd_jwt.present(issued, ["identifier"], HOLDER, "n-9", EMPLOYER)
+    owf = SDJWTVerifier(presentation, lambda iss, header: public, expected_aud=EMPLOYER,
+                        expected_nonce="n-9").get_verified_payload()
+    assert owf["credentialSubject"]["identifier"] and "id" not in owf["credentialSubject"]
+    theirs = verify_badge_sd_jwt(presentation, pubkey_pem=public.export_to_pem(),
+                                 audience=EMPLOYER, nonce="n-9", require_key_binding=True,
+                                 expected_vct=f"{BASE}/types/open-badge")
+    assert theirs.key_bound and theirs.claims["achievement"] == owf["achievement"]
 
 
 # --- presenting to /verify -------------------------------------------------------------------
