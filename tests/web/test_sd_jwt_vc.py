@@ -20,6 +20,7 @@ from issuer.core.keys import P256, PrivateKey, PublicKey
 from issuer.core.multibase import b64url, unb64url
 from issuer.services import exchanges, unit_of_work
 from issuer.services.keys import active_key
+from issuer.services.publishing import organisation_by_slug
 from issuer.services.revocation import revoke
 from issuer.store.models import Credential
 from tests.helpers import issue, key_proof, open_claim, partner
@@ -123,9 +124,8 @@ def test_the_issuer_key_is_discovered_from_jwt_vc_issuer_metadata(client, issued
 
 def test_issuer_metadata_lists_only_that_organisations_keys(client, db, world, issued):
     partner(db, "other")
-    from issuer.services.publishing import organisation_by_slug
     with unit_of_work(db):
-        other, _key = active_key(db, organisation_by_slug(db, "other"))
+        active_key(db, organisation_by_slug(db, "other"))
     ours = client.get(f"/.well-known/jwt-vc-issuer/issuers/{world.org.slug}").get_json()
     theirs = client.get("/.well-known/jwt-vc-issuer/issuers/other").get_json()
     assert {k["x"] for k in ours["jwks"]["keys"]}.isdisjoint(
@@ -137,7 +137,6 @@ def test_issuer_metadata_lists_only_that_organisations_keys(client, db, world, i
 def test_a_badge_signed_by_another_organisation_for_ours_does_not_verify(client, db, world,
                                                                           issued):
     partner(db, "other")
-    from issuer.services.publishing import organisation_by_slug
     with unit_of_work(db):
         _record, their_key = active_key(db, organisation_by_slug(db, "other"))
     payload = {k: v for k, v in _payload(issued).items() if k != "_sd_alg"}
