@@ -357,7 +357,10 @@ class _IssuerKeys:
             if issuer.startswith("did:jwk:"):
                 return _did_jwk_key(issuer)
             return self.resolver.resolve_jwk(kid)
-        if not issuer.startswith("https://") and not self.resolver._is_web_url(issuer):
+        parts = urlsplit(issuer)
+        loopback = (self.resolver.allow_http_loopback and parts.scheme == "http"
+                    and parts.hostname in ("localhost", "127.0.0.1", "::1"))
+        if not (parts.scheme == "https" and parts.hostname) and not loopback:
             raise ResolutionError("iss must be an https URL or a DID")
         metadata = self.fetch_json(metadata_url(issuer))
         if not isinstance(metadata, dict):

@@ -149,3 +149,10 @@ def test_x5c_is_refused_without_a_trusted_list(db):
     token = sd_jwt.issue({"iss": ACADEMY}, [], ISSUER, {"x5c": ["MIIB"]})
     report = verify(db, token, {metadata_url(ACADEMY): _metadata()})
     assert report.error and "x5c" in report.error
+
+
+@pytest.mark.parametrize("iss", ["http://academy.example/issuers/python", "ftp://x", ""])
+def test_an_issuer_must_be_an_https_url_or_a_did(db, iss):
+    token = sd_jwt.issue({"iss": iss}, [], ISSUER, {"kid": KID})
+    report = verify(db, token, {metadata_url(ACADEMY): _metadata()})
+    assert report.error and ("https URL or a DID" in report.error or "no iss" in report.error)
