@@ -35,9 +35,10 @@ from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 
 from .base import settings_of
-from .keys import active_key, jwt_kid, profile_url
+from .keys import active_key, jwt_kid
 from .status_lists import REVOCATION, list_url
-from .urls import public_url
+from .urls import public_url, site_bases
+from .verification import local_fetch_json
 
 TYPE_PATH = "/types/open-badge"
 ISSUER_METADATA = "/.well-known/jwt-vc-issuer"
@@ -49,13 +50,14 @@ _ISSUER_PATH = re.compile(r"^/issuers/([a-z0-9-]+)$")
 _STATUS_TOKEN_PATH = re.compile(r"^/status/([0-9a-f-]{36})/token$")
 
 
-def vct(db: Session) -> str:
-    """The `vct` of our badges: a URL that serves their type metadata."""
-    return public_url(db, TYPE_PATH)
+def vct(db: Session, base: str | None = None) -> str:
+    """The `vct` of our badges: a URL that serves their type metadata (on `base`, a former
+    address of the site, for the SD-JWT VCs issued there)."""
+    return public_url(db, TYPE_PATH, base)
 
 
-def status_token_uri(status_list: StatusList) -> str:
-    return list_url(status_list) + "/token"
+def status_token_uri(status_list: StatusList, base: str | None = None) -> str:
+    return list_url(status_list, base) + "/token"
 
 
 # --- type metadata ---------------------------------------------------------------------------
@@ -98,7 +100,7 @@ _CLAIM_LABELS = {
 _LANGUAGES = ("en", "fr", "nl", "es", "it", "pl")
 
 
-def type_metadata(db: Session) -> dict:
+def type_metadata(db: Session, base: str | None = None) -> dict:
     """The SD-JWT VC Type Metadata document of our badges (draft-ietf-oauth-sd-jwt-vc §6)."""
     claims = []
     for path, labels in _CLAIM_LABELS.items():
@@ -114,7 +116,7 @@ def type_metadata(db: Session) -> dict:
         claims.append(claim)
     english = _TYPE_TEXT["en"]
     return {
-        "vct": vct(db), "name": english[0], "description": english[1],
+        "vct": vct(db, base), "name": english[0], "description": english[1],
         "display": [{"locale": language, "name": name, "description": description}
                     for language, (name, description) in _TYPE_TEXT.items()],
         "claims": claims,
@@ -130,14 +132,21 @@ def organisation_keys(db: Session, org: Organisation) -> list[SigningKey]:
                            .order_by(SigningKey.version)))
 
 
-def jwt_vc_issuer_metadata(db: Session, org: Organisation) -> dict:
-    """JWT VC Issuer Metadata: `issuer` (= the SD-JWT VC `iss`) and its keys as a JWK set."""
+def issuer_url(org: Organisation, base: str | None = None) -> str:
+    """The SD-JWT VC `iss` of the organisation: its https profile URL (on `base`, a former
+    address of the site, for the SD-JWT VCs issued there)."""
+    return public_url(org, f"/issuers/{org.slug}", base)
+
+
+def jwt_vc_issuer_metadata(db: Session, org: Organisation, base: str | None = None) -> dict:
+    """JWT VC Issuer Metadata: `issuer` (= the SD-JWT VC `iss`) and its keys as a JWK set;
+    on `base`, a former address, as the SD-JWT VCs issued there name them."""
     active_key(db, org)  # a first key exists before anyone asks for it
     keys = []
     for record in organisation_keys(db, org):
         jwk = PublicKey.from_multibase(record.public_multibase).to_jwk()
-        keys.append({**jwk, "kid": jwt_kid(org, record), "use": "sig"})
-    return {"issuer": profile_url(org), "jwks": {"keys": keys}}
+        keys.append({**jwk, "kid": jwt_kid(org, record, base), "use": "sig"})
+    return {"issuer": issuer_url(org, base), "jwks": {"keys": keys}}
 
 
 def metadata_url(issuer: str) -> str:
@@ -155,7 +164,7 @@ def sd_jwt_claims(db: Session, copy: Credential, holder: PublicKey, now: datetim
     document = json.loads(copy.signed_json)
     subject = dict(document.get("credentialSubject") or {})
     claims: dict = {
-        "iss": profile_url(copy.organisation), "iat": int(now.timestamp()),
+        "iss": issuer_url(copy.organisation), "iat": int(now.timestamp()),
         "vct": vct(db), "cnf": {"jwk": holder.to_jwk()},
         "nbf": int(copy.valid_from.replace(tzinfo=UTC).timestamp()),
         "status": {"status_list": {"idx": copy.status_index,
@@ -180,17 +189,19 @@ def issue(db: Session, copy: Credential, holder: PublicKey, now: datetime | None
     return sd_jwt.issue(claims, DISCLOSABLE, key, {"kid": jwt_kid(copy.organisation, record)})
 
 
-def status_list_token(db: Session, status_list: StatusList, now: datetime | None = None) -> str:
-    """The signed Token Status List of a revocation list (same bits as the Bitstring list)."""
+def status_list_token(db: Session, status_list: StatusList, now: datetime | None = None,
+                      base: str | None = None) -> str:
+    """The signed Token Status List of a revocation list (same bits as the Bitstring list); on
+    `base`, a former address, under the uri and key id the SD-JWT VCs issued there name."""
     if status_list.purpose != REVOCATION:
         raise StatusListError("only revocation lists are published as status list tokens")
     now = utc_seconds(now)
     org = db.get(Organisation, status_list.organisation_id)
     record, key = active_key(db, org)
-    payload = token_status_list.token_payload(status_token_uri(status_list), status_list.bits,
-                                              now, now + STATUS_TOKEN_LIFETIME,
-                                              STATUS_TOKEN_TTL)
-    return token_status_list.sign_token(payload, key, jwt_kid(org, record))
+    payload = token_status_list.token_payload(status_token_uri(status_list, base),
+                                              status_list.bits, now,
+                                              now + STATUS_TOKEN_LIFETIME, STATUS_TOKEN_TTL)
+    return token_status_list.sign_token(payload, key, jwt_kid(org, record, base))
 
 
 # --- verifying -------------------------------------------------------------------------------
@@ -321,7 +332,7 @@ def verify_presentation(db: Session | None, presentation: str, nonce: str | None
         if not result.audience_checked:
             report.unproven.append("the Key Binding JWT's audience was not compared with this "
                                    "verifier's")
-    if db is not None and report.vct != vct(db):
+    if db is not None and report.vct not in {vct(db, base) for base in site_bases(db)}:
         report.warnings.append(f"vct {report.vct!r} is not this service's Open Badge type")
     _check_status(report, claims, keys, fetch_text, now)
     return report
@@ -399,32 +410,37 @@ class _Own(dict):
     own = True
 
 
-def _site_path(db: Session | None, url: str) -> str | None:
-    """The path of `url` on this site, without the site's own path (None: another site)."""
+def _site_path(db: Session | None, url: str) -> tuple[str, str] | None:
+    """(path of `url` on this site without the site's own path, the site address it is on:
+    the current one or a former one); None for another site."""
     if db is None:
         return None
-    parts, site = urlsplit(url), urlsplit(public_url(db))
-    if parts.netloc != site.netloc:
-        return None
-    path, prefix = parts.path, site.path.rstrip("/")
-    if path.startswith(ISSUER_METADATA + "/"):
-        path = path[len(ISSUER_METADATA):]
-    return path[len(prefix):] if prefix and path.startswith(prefix + "/") else path
+    parts = urlsplit(url)
+    for base in site_bases(db):
+        site = urlsplit(base)
+        if parts.netloc != site.netloc:
+            continue
+        path, prefix = parts.path, site.path.rstrip("/")
+        if path.startswith(ISSUER_METADATA + "/"):
+            path = path[len(ISSUER_METADATA):]
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix):]
+        return path, base
+    return None
 
 
 def _local_json(db: Session | None, fallback):
     def fetch(url: str) -> dict:
-        parts = urlsplit(url)
-        path = _site_path(db, url)
-        if path is not None and parts.path.startswith(ISSUER_METADATA):
+        found = _site_path(db, url)
+        if found is not None and urlsplit(url).path.startswith(ISSUER_METADATA):
+            path, base = found
             match = _ISSUER_PATH.match(path)
             org = db.scalar(select(Organisation).where(Organisation.slug == match.group(1))) \
                 if match else None
             if org is None:
                 raise ResolutionError(f"{url} is not a document this service publishes")
-            return _Own(jwt_vc_issuer_metadata(db, org))
+            return _Own(jwt_vc_issuer_metadata(db, org, base))
         if db is not None:
-            from .verification import local_fetch_json  # noqa: PLC0415
             return local_fetch_json(db, fallback)(url)
         return fallback(url)
 
@@ -433,15 +449,16 @@ def _local_json(db: Session | None, fallback):
 
 def _local_text(db: Session | None, fallback: FetchText) -> FetchText:
     def fetch(url: str) -> str:
-        path = _site_path(db, url)
-        if path is not None and (match := _STATUS_TOKEN_PATH.match(path)):
-            found = db.scalar(select(StatusList).where(StatusList.uuid == match.group(1)))
-            if found is None:
-                raise ResolutionError(f"{url} is not a status list this service publishes")
-            return status_list_token(db, found)
-        if path is not None:
-            raise ResolutionError(f"{url} is not a document this service publishes")
-        return fallback(url)
+        found = _site_path(db, url)
+        if found is None:
+            return fallback(url)
+        path, base = found
+        match = _STATUS_TOKEN_PATH.match(path)
+        status_list = db.scalar(select(StatusList).where(StatusList.uuid == match.group(1))) \
+            if match else None
+        if status_list is None:
+            raise ResolutionError(f"{url} is not a status list this service publishes")
+        return status_list_token(db, status_list, base=base)
 
     return fetch
 

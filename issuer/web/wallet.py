@@ -61,7 +61,7 @@ from issuer.services import (
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
-from issuer.services.urls import public_url, verify_url
+from issuer.services.urls import former_base, public_url, verify_url
 from issuer.web.errors import http_status
 from issuer.web.extensions import csrf, settings
 from issuer.web.extensions import db as _db
@@ -567,7 +567,7 @@ def _sd_jwt_configuration() -> dict:
 @bp.get(sd_jwt_vc.TYPE_PATH)
 def type_metadata():
     """The SD-JWT VC Type Metadata our badges' `vct` points at (public, cacheable)."""
-    response = jsonify(sd_jwt_vc.type_metadata(_db()))
+    response = jsonify(sd_jwt_vc.type_metadata(_db(), former_base(_db(), request.host)))
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -586,7 +586,8 @@ def jwt_vc_issuer(issuer_path: str):
     if org is None:
         abort(404)
     with unit_of_work(_db()):
-        document = sd_jwt_vc.jwt_vc_issuer_metadata(_db(), org)
+        document = sd_jwt_vc.jwt_vc_issuer_metadata(_db(), org,
+                                                    former_base(_db(), request.host))
     response = jsonify(document)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -600,7 +601,7 @@ def status_list_token(uuid):
     if found is None or found.purpose != "revocation":
         abort(404)
     with unit_of_work(db):
-        token = sd_jwt_vc.status_list_token(db, found)
+        token = sd_jwt_vc.status_list_token(db, found, base=former_base(db, request.host))
     return Response(token, mimetype=token_status_list.MEDIA_TYPE,
                     headers={"Cache-Control": f"public, max-age={sd_jwt_vc.STATUS_TOKEN_TTL}"})
 
