@@ -11,15 +11,11 @@ algorithm EU wallets use (sd-jwt-python's verifier checks KB-JWTs as ES256 only)
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 from jwcrypto.jwk import JWK
-from openbadgeslib.ob3.credential import OpenBadgeCredential
-from openbadgeslib.ob3.eudi import EudiError, issue_badge_sd_jwt, verify_badge_sd_jwt
-from openvc.keys import P256SigningKey
-from openvc.proof.sd_jwt import SdJwtVcProofSuite
+from openbadgeslib.ob3.eudi import EudiError, verify_badge_sd_jwt
 from sd_jwt.common import SDObj
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.issuer import SDJWTIssuer
@@ -27,6 +23,7 @@ from sd_jwt.verifier import SDJWTVerifier
 
 from issuer.core import sd_jwt
 from issuer.core.keys import P256, PrivateKey
+from tests.helpers import openbadgeslib_presentation
 
 ISSUER = PrivateKey.generate()
 HOLDER = PrivateKey.generate(P256)
@@ -127,30 +124,8 @@ def test_openbadgeslib_refuses_our_presentation_with_a_wrong_nonce():
                             expected_vct=VCT)
 
 
-BADGE = {
-    "@context": ["https://www.w3.org/ns/credentials/v2",
-                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-    "id": "urn:uuid:6b7c8d1e-2f3a-4b5c-9d6e-7f8a9b0c1d2e",
-    "type": ["VerifiableCredential", "OpenBadgeCredential"],
-    "issuer": {"id": ISS, "type": ["Profile"], "name": "Other Library Academy"},
-    "validFrom": "2026-01-01T00:00:00Z",
-    "name": "Python basics",
-    "credentialSubject": {
-        "type": ["AchievementSubject"], "id": "did:key:z6MkholderXYZ",
-        "achievement": {"id": "https://academy.example/achievements/python",
-                        "type": ["Achievement"], "name": "Python basics",
-                        "description": "Writes small programs.",
-                        "criteria": {"narrative": "Passed the test."}}},
-}
-
-
 def _their_presentation() -> str:
-    credential = OpenBadgeCredential.from_vc_document(json.loads(json.dumps(BADGE)))
-    token = issue_badge_sd_jwt(credential, privkey_pem=_pem(ISSUER), kid=f"{ISS}#k1",
-                               holder_jwk=HOLDER.public_key.to_jwk(), vct=VCT)
-    holder_key = P256SigningKey.from_pem(_pem(HOLDER), kid="holder")
-    return SdJwtVcProofSuite().create_presentation(token, holder_key=holder_key,
-                                                   audience=VERIFIER, nonce=NONCE)
+    return openbadgeslib_presentation(ISSUER, HOLDER, ISS, f"{ISS}#k1", VCT, VERIFIER, NONCE)
 
 
 def test_we_verify_an_openbadgeslib_badge_presentation():

@@ -6,20 +6,15 @@ served by an injected fetcher (the SSRF-safe one is tested in tests/test_fetch.p
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jwcrypto.jwk import JWK
-from openbadgeslib.ob3.credential import OpenBadgeCredential
-from openbadgeslib.ob3.eudi import issue_badge_sd_jwt
-from openvc.keys import P256SigningKey
-from openvc.proof.sd_jwt import SdJwtVcProofSuite
 
 from issuer.core import sd_jwt, status_list, token_status_list
 from issuer.core.errors import ResolutionError
 from issuer.core.keys import P256, PrivateKey
 from issuer.services.sd_jwt_vc import metadata_url, verify_presentation
+from tests.helpers import openbadgeslib_presentation
 
 ACADEMY = "https://academy.example/issuers/python"
 KID = "key-2026"
@@ -27,34 +22,11 @@ ISSUER = PrivateKey.generate()
 HOLDER = PrivateKey.generate(P256)
 VERIFIER = "https://employer.example"
 STATUS_URI = "https://academy.example/status/1"
-BADGE = {
-    "@context": ["https://www.w3.org/ns/credentials/v2",
-                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-    "id": "urn:uuid:6b7c8d1e-2f3a-4b5c-9d6e-7f8a9b0c1d2e",
-    "type": ["VerifiableCredential", "OpenBadgeCredential"],
-    "issuer": {"id": ACADEMY, "type": ["Profile"], "name": "Python Academy"},
-    "validFrom": "2026-01-01T00:00:00Z", "name": "Python basics",
-    "credentialSubject": {
-        "type": ["AchievementSubject"], "id": "did:key:z6MkholderXYZ",
-        "achievement": {"id": "https://academy.example/achievements/python",
-                        "type": ["Achievement"], "name": "Python basics",
-                        "description": "Writes small programs.",
-                        "criteria": {"narrative": "Passed the test."}}},
-}
-
-
-def _pem(key: PrivateKey) -> bytes:
-    return JWK(**key.to_private_jwk()).export_to_pem(private_key=True, password=None)
 
 
 def _presentation(status: dict | None = None, audience: str = VERIFIER) -> str:
-    credential = OpenBadgeCredential.from_vc_document(json.loads(json.dumps(BADGE)))
-    token = issue_badge_sd_jwt(credential, privkey_pem=_pem(ISSUER), kid=KID,
-                               holder_jwk=HOLDER.public_key.to_jwk(), vct="urn:academy:badge",
-                               status=status)
-    holder = P256SigningKey.from_pem(_pem(HOLDER), kid="holder")
-    return SdJwtVcProofSuite().create_presentation(token, holder_key=holder,
-                                                   audience=audience, nonce="n-7")
+    return openbadgeslib_presentation(ISSUER, HOLDER, ACADEMY, KID, "urn:academy:badge",
+                                      audience, "n-7", status)
 
 
 def _metadata(issuer=ACADEMY, kid=KID, **extra) -> dict:
