@@ -601,6 +601,45 @@ def statements_of(engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", listen)
 
 
+# --- SD-JWT VC from another library (openbadgeslib[eudi], a test-only dependency) -------------
+
+
+def openbadgeslib_presentation(issuer: PrivateKey, holder: PrivateKey, issuer_id: str,
+                               kid: str, vct: str, audience: str, nonce: str,
+                               status: dict | None = None) -> str:
+    """A badge issued as SD-JWT VC by openbadgeslib and presented with a Key Binding JWT by
+    openvc-core's holder (P-256, as EU wallets sign)."""
+    from jwcrypto.jwk import JWK
+    from openbadgeslib.ob3.credential import OpenBadgeCredential
+    from openbadgeslib.ob3.eudi import issue_badge_sd_jwt
+    from openvc.keys import P256SigningKey
+    from openvc.proof.sd_jwt import SdJwtVcProofSuite
+
+    def pem(key: PrivateKey) -> bytes:
+        return JWK(**key.to_private_jwk()).export_to_pem(private_key=True, password=None)
+
+    badge = {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:6b7c8d1e-2f3a-4b5c-9d6e-7f8a9b0c1d2e",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": "Python Academy"},
+        "validFrom": "2026-01-01T00:00:00Z", "name": "Python basics",
+        "credentialSubject": {
+            "type": ["AchievementSubject"], "id": "did:key:z6MkholderXYZ",
+            "achievement": {"id": "https://academy.example/achievements/python",
+                            "type": ["Achievement"], "name": "Python basics",
+                            "description": "Writes small programs.",
+                            "criteria": {"narrative": "Passed the test."}}},
+    }
+    token = issue_badge_sd_jwt(OpenBadgeCredential.from_vc_document(badge),
+                               privkey_pem=pem(issuer), kid=kid,
+                               holder_jwk=holder.public_key.to_jwk(), vct=vct, status=status)
+    return SdJwtVcProofSuite().create_presentation(
+        token, holder_key=P256SigningKey.from_pem(pem(holder), kid="holder"),
+        audience=audience, nonce=nonce)
+
+
 # --- Europass: the ELM SHACL shapes (tests/vectors/elm, see SOURCES.md) ---------------------
 
 ELM_VECTORS = VECTORS / "elm"

@@ -50,6 +50,10 @@ def register(subparsers) -> None:
         "--allow-http-loopback", action="store_true",
         help=_("let did:web/https resolve to loopback"),
     )
+    verify.add_argument("--nonce", help=_("SD-JWT VC: the nonce the holder's key binding must "
+                                          "carry"))
+    verify.add_argument("--audience", help=_("SD-JWT VC: the audience the holder's key binding "
+                                             "must name"))
     verify.set_defaults(handler=verify_command)
 
     bake = subparsers.add_parser("bake", help=_("bake a credential into a PNG or SVG"))
@@ -111,9 +115,12 @@ def verify_command(args) -> int:
     from issuer.core.verify import verify_credential
     from issuer.fetch import SafeFetcher
 
+    data = args.file.read_bytes()
+    if sd_jwt_text := _sd_jwt_text(data):
+        return _verify_sd_jwt(sd_jwt_text, args)
     fetcher = SafeFetcher(allow_http_loopback=args.allow_http_loopback)
     report = verify_credential(
-        args.file.read_bytes(),
+        data,
         resolver=KeyResolver(fetcher.fetch_json, allow_http_loopback=args.allow_http_loopback),
         fetch_json=fetcher.fetch_json,
         email=args.email,
@@ -126,6 +133,47 @@ def verify_command(args) -> int:
         return EXIT_OK
     unusable = any(c.name == "parse" and c.status == "failed" for c in report.checks)
     return EXIT_USAGE if unusable else EXIT_NEGATIVE
+
+
+def _sd_jwt_text(data: bytes) -> str | None:
+    from issuer.services.sd_jwt_vc import looks_like_sd_jwt
+
+    try:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    return text if looks_like_sd_jwt(text) else None
+
+
+def _verify_sd_jwt(text: str, args) -> int:
+    """An SD-JWT VC presentation: what was proven, what was not, what the holder disclosed."""
+    from issuer.cli import EXIT_NEGATIVE, EXIT_OK
+    from issuer.services.sd_jwt_vc import verify_presentation
+
+    report = verify_presentation(None, text, nonce=args.nonce, audience=args.audience,
+                                 allow_http_loopback=args.allow_http_loopback)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK if report.verified else EXIT_NEGATIVE
+    if report.error:
+        print(_("verdict: %(verdict)s", verdict=_("invalid")))
+        print("  " + report.error)
+        return EXIT_NEGATIVE
+    verdict = _("valid") if report.verified else _("genuine, but not everything is proven")
+    print(_("verdict: %(verdict)s", verdict=verdict) + " (SD-JWT VC)")
+    print(_("issuer: %(name)s <%(id)s>", name=report.issuer_name or _("(no name)"),
+            id=report.issuer))
+    print(_("status: %(status)s", status=report.status or _("not checked")))
+    for path, value in report.disclosed:
+        print(_("disclosed: %(path)s = %(value)s", path=path,
+                value=json.dumps(value, ensure_ascii=False)))
+    for item in report.unproven:
+        print(_("not proven: %(what)s", what=item))
+    for item in report.warnings:
+        print(_("warning: %(what)s", what=item))
+    if report.expired:
+        print(_("verdict: %(verdict)s", verdict=_("expired")))
+    return EXIT_OK if report.verified else EXIT_NEGATIVE
 
 
 def bake_command(args) -> int:

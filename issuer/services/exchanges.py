@@ -33,6 +33,7 @@ from issuer.store.wallet_models import (
     WalletNonce,
 )
 
+from . import sd_jwt_vc
 from .base import ServiceError, settings_of
 from .claims import ClaimClosed, bind_to_holder, can_bind, unsigned_document
 from .keys import active_key, jwt_kid
@@ -47,7 +48,8 @@ TX_CODE_LENGTH = 6
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 LDP_CONFIGURATION = "OpenBadgeCredential_ldp"
 JWT_CONFIGURATION = "OpenBadgeCredential_jwt"
-CONFIGURATIONS = (LDP_CONFIGURATION, JWT_CONFIGURATION)
+SD_JWT_CONFIGURATION = "OpenBadgeCredential_sd_jwt"  # dc+sd-jwt, for EU wallets
+CONFIGURATIONS = (LDP_CONFIGURATION, JWT_CONFIGURATION, SD_JWT_CONFIGURATION)
 
 
 class ExchangeError(ServiceError):
@@ -210,7 +212,7 @@ def offer_document(db: Session, offer_id: str, issuer: str, secret_key: str,
     grant: dict = {"pre-authorized_code": pre_authorized_code(offer_id, secret_key)}
     if offer.tx_code_sha256:
         grant["tx_code"] = {"input_mode": "numeric", "length": TX_CODE_LENGTH,
-                            "description": "The code we sent you by e-mail"}
+                            "description": "The 6-digit code shown next to the QR code"}
     return {"credential_issuer": issuer, "credential_configuration_ids": list(CONFIGURATIONS),
             "grants": {PRE_AUTHORIZED_GRANT: grant}}
 
@@ -299,7 +301,8 @@ def issue_to_wallet(db: Session, offer: CredentialOffer, request: object, issuer
     """Credential endpoint: check the request and its key proof, return the response body.
 
     `ldp_vc` gives the wallet copy bound to the proof's holder DID as a JSON object;
-    `jwt_vc_json` gives the same copy as an OB 3.0 VC-JWT (EdDSA, kid = the did:web key).
+    `jwt_vc_json` gives the same copy as an OB 3.0 VC-JWT (EdDSA, kid = the did:web key);
+    `dc+sd-jwt` gives it as an SD-JWT VC bound to the proof's key (`cnf.jwk`).
     """
     now = utc_seconds(now)
     configuration, token = _read_request(request)
@@ -314,6 +317,8 @@ def issue_to_wallet(db: Session, offer: CredentialOffer, request: object, issuer
         raise OAuthError("credential_request_denied", _ascii(str(error))) from None
     if configuration == LDP_CONFIGURATION:
         return {"credentials": [{"credential": json.loads(copy.signed_json)}]}
+    if configuration == SD_JWT_CONFIGURATION:
+        return {"credentials": [{"credential": sd_jwt_vc.issue(db, copy, proof.key, now)}]}
     key_record, key = active_key(db, copy.organisation)
     jwt = sign_jwt(unsigned_document(copy), key, kid=jwt_kid(copy.organisation, key_record))
     return {"credentials": [{"credential": jwt}]}

@@ -71,10 +71,11 @@ def verification_method_id(org: Organisation, key: SigningKey, base: str | None 
     return f"{issuer_did(org, base)}#{key.public_multibase}"
 
 
-def jwt_kid(org: Organisation, key: SigningKey) -> str:
-    """`<did>#<JWK thumbprint>`: the JsonWebKey method a VC-JWT `kid` names (OB 3.0 §8.2)."""
+def jwt_kid(org: Organisation, key: SigningKey, base: str | None = None) -> str:
+    """`<did>#<JWK thumbprint>`: the JsonWebKey method a VC-JWT `kid` names (OB 3.0 §8.2); on
+    `base`, a former address of the site, under the did:web there."""
     public = PublicKey.from_multibase(key.public_multibase)
-    return json_web_key_method(issuer_did(org), public)["id"]
+    return json_web_key_method(issuer_did(org, base), public)["id"]
 
 
 def did_document(db: Session, org: Organisation, base: str | None = None) -> dict:

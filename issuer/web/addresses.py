@@ -19,7 +19,8 @@ from .extensions import db, settings
 
 # Documents a verifier dereferences from a badge's own URLs: answered on the former host too.
 _DOCUMENTS = re.compile(r"^/(issuers/[^/]+/(did\.json|logo\.png)|status/[^/]+|credentials/[^/]+|"
-                        r"achievements/.+|evidence/[^/]+)$")
+                        r"achievements/.+|evidence/[^/]+|status/[^/]+/token|types/open-badge|"
+                        r"\.well-known/jwt-vc-issuer/.+)$")
 
 
 def init_app(app: Flask) -> None:

@@ -41,6 +41,7 @@ from issuer.services import (
     pictures,
     publishing,
     retention,
+    sd_jwt_vc,
     status_lists,
     verification,
 )
@@ -549,6 +550,8 @@ def verify_submit():
                               mb=VERIFY_MAX_BYTES // (1024 * 1024)), wants_json)
     except UnusableInput as error:
         return _refuse(400, str(error), wants_json)
+    if sd_jwt_vc.looks_like_sd_jwt(source):
+        return _verify_sd_jwt(source, wants_json)
     with verification_slot(settings().verify_slots) as free:
         if not free:
             return _busy(wants_json)
@@ -558,6 +561,28 @@ def verify_submit():
     language = _language()
     view = publishing.document_view(_displayed_document(source, report), report, language)
     return _render("public/verify_result.html", language, view=view)
+
+
+MAX_EXPECTED_CHARS = 512  # the nonce and audience a verifier types in
+
+
+def _verify_sd_jwt(presentation: str, wants_json: bool) -> Response:
+    """An SD-JWT VC presentation: its own report, with the nonce and audience the verifier
+    expects (optional; without them the page says the key binding's freshness is unproven)."""
+    nonce = (request.form.get("nonce") or request.args.get("nonce") or "").strip()
+    audience = (request.form.get("audience") or request.args.get("audience") or "").strip()
+    if len(nonce) > MAX_EXPECTED_CHARS or len(audience) > MAX_EXPECTED_CHARS:
+        return _refuse(400, _("The nonce and the audience are limited to %(count)d characters.",
+                              count=MAX_EXPECTED_CHARS), wants_json)
+    with verification_slot(settings().verify_slots) as free:
+        if not free:
+            return _busy(wants_json)
+        report = sd_jwt_vc.verify_presentation(_db(), presentation, nonce or None,
+                                               audience or None)
+    if wants_json:
+        return jsonify(report.as_json())
+    return _render("public/verify_sd_jwt.html", _language(), report=report,
+                   status=200 if report.error is None else 422)
 
 
 def _submitted_credential() -> dict | str:
@@ -593,7 +618,7 @@ def _read_text(text: str) -> dict | str:
     text = text.strip()
     if not text:
         raise UnusableInput(_("Paste a credential or choose a file to verify."))
-    if _COMPACT_JWS.match(text):
+    if _COMPACT_JWS.match(text) or sd_jwt_vc.looks_like_sd_jwt(text):
         return text
     if text.startswith("<"):
         return _read_upload("pasted.svg", text.encode("utf-8"))

@@ -41,6 +41,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from issuer.core import token_status_list
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
 from issuer.core.clock import utc_seconds
 from issuer.rendering import cards as core_cards
@@ -54,13 +55,14 @@ from issuer.services import (
     exchanges,
     learner_record,
     publishing,
+    sd_jwt_vc,
     stacking,
     unit_of_work,
 )
 from issuer.services import claims as claim_service
 from issuer.services.claims import ClaimClosed
 from issuer.services.exchanges import ExchangeError, OAuthError
-from issuer.services.urls import public_url, verify_url
+from issuer.services.urls import former_base, public_url, verify_url
 from issuer.web.errors import http_status
 from issuer.web.extensions import csrf, settings
 from issuer.web.extensions import db as _db
@@ -249,11 +251,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 def claim_wallet(token: str):
     """Fresh wallet invitations for this badge, as QR codes and links (valid for minutes)."""
     db = _db()
-    credential = _claimed(token)
-    language = _claim_language(credential)
-    if claim_service.can_bind(credential) is not None:
-        return _render("wallet/closed.html", language, status=410, token=token,
-                       organisation=credential.organisation)
+    credential, language = _bindable(token)
     with unit_of_work(db):
         _exchange, exchange_id = exchanges.open_exchange(db, credential)
         offer = exchanges.create_offer(db, credential)
@@ -264,6 +262,33 @@ def claim_wallet(token: str):
                    lcw_link=lcw_link, lcw_qr=qr_svg(lcw_link),
                    interaction_link="interaction:" + interaction_url(exchange_id),
                    offer_link=offer_link, offer_qr=qr_svg(offer_link),
+                   minutes=int(exchanges.OFFER_LIFETIME.total_seconds() // 60))
+
+
+def _bindable(token: str):
+    """The claimed badge and the learner's language; the "closed" page (410) when the badge can
+    no longer go into a wallet (withdrawn, erased)."""
+    credential = _claimed(token)
+    language = _claim_language(credential)
+    if claim_service.can_bind(credential) is not None:
+        abort(_render("wallet/closed.html", language, status=410, token=token,
+                      organisation=credential.organisation))
+    return credential, language
+
+
+@bp.get("/claim/<token>/wallet/code")
+def claim_wallet_code(token: str):
+    """An OID4VCI offer guarded by a transaction code: the QR code for the wallet, and apart
+    from it the 6-digit code the wallet will ask for (shown once, on screen only)."""
+    db = _db()
+    credential, language = _bindable(token)
+    with unit_of_work(db):
+        offer = exchanges.create_offer(db, credential, with_tx_code=True)
+    offer_link = credential_offer_url(offer_uri(offer.offer_id))
+    return _render("wallet/wallet_code.html", language, token=token,
+                   organisation=credential.organisation,
+                   offer_link=offer_link, offer_qr=qr_svg(offer_link), tx_code=offer.tx_code,
+                   tries=exchanges.MAX_TX_CODE_FAILURES,
                    minutes=int(exchanges.OFFER_LIFETIME.total_seconds() // 60))
 
 
@@ -551,8 +576,64 @@ def credential_issuer_metadata(tenant: str = ""):
                 {"@context": [CREDENTIALS_V2, OB_CONTEXT], "type": BADGE_TYPE}),
             exchanges.JWT_CONFIGURATION: _configuration(
                 "jwt_vc_json", ["EdDSA"], {"type": BADGE_TYPE}),
+            exchanges.SD_JWT_CONFIGURATION: _sd_jwt_configuration(),
         },
     })
+
+
+def _sd_jwt_configuration() -> dict:
+    """OID4VCI 1.0 Appendix A.3: an IETF SD-JWT VC, bound to the proof's key (`cnf.jwk`)."""
+    configuration = _configuration("dc+sd-jwt", ["EdDSA"], {})
+    del configuration["credential_definition"]
+    configuration["vct"] = sd_jwt_vc.vct(_db())
+    configuration["cryptographic_binding_methods_supported"] = ["jwk"]
+    configuration["credential_metadata"]["claims"] = [
+        {"path": claim["path"], "display": [{"name": entry["label"], "locale": entry["locale"]}
+                                            for entry in claim["display"]]}
+        for claim in sd_jwt_vc.type_metadata(_db())["claims"]]
+    return configuration
+
+
+@bp.get(sd_jwt_vc.TYPE_PATH)
+def type_metadata():
+    """The SD-JWT VC Type Metadata our badges' `vct` points at (public, cacheable)."""
+    response = jsonify(sd_jwt_vc.type_metadata(_db(), former_base(_db(), request.host)))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/.well-known/jwt-vc-issuer/<path:issuer_path>")
+def jwt_vc_issuer(issuer_path: str):
+    """JWT VC Issuer Metadata of an organisation: its SD-JWT VC `iss` and its public keys."""
+    prefix = urlsplit(_base()).path.strip("/")
+    path = issuer_path.strip("/")
+    if prefix:
+        if not path.startswith(prefix + "/"):
+            abort(404)
+        path = path[len(prefix) + 1:]
+    org = publishing.organisation_by_slug(_db(), path.removeprefix("issuers/")) \
+        if path.startswith("issuers/") else None
+    if org is None:
+        abort(404)
+    with unit_of_work(_db()):
+        document = sd_jwt_vc.jwt_vc_issuer_metadata(_db(), org,
+                                                    former_base(_db(), request.host))
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/status/<uuid:uuid>/token")
+def status_list_token(uuid):
+    """The IETF Token Status List of a revocation list, drawn from its Bitstring bits."""
+    db = _db()
+    found = publishing.status_list_by_uuid(db, str(uuid))
+    if found is None or found.purpose != "revocation":
+        abort(404)
+    with unit_of_work(db):
+        token = sd_jwt_vc.status_list_token(db, found, base=former_base(db, request.host))
+    return Response(token, mimetype=token_status_list.MEDIA_TYPE,
+                    headers={"Cache-Control": f"public, max-age={sd_jwt_vc.STATUS_TOKEN_TTL}"})
 
 
 def _configuration(format_: str, signing: list[str], definition: dict) -> dict:

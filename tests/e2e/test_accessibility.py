@@ -18,6 +18,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from issuer.config import Settings
+from issuer.core import sd_jwt
+from issuer.core.keys import P256, PrivateKey
+from issuer.core.multibase import b64url
 from issuer.services import unit_of_work
 from issuer.services.accounts import create_user
 from issuer.store.db import make_engine, normalise_url
@@ -160,6 +163,7 @@ def test_public_pages_have_no_wcag_violations(browser, request, service, seeded,
     _verify_pasted(page, language, page.request.get(f"/credentials/{seeded.credential_uuid}")
                    .text(), "verify result", problems)
     _verify_pasted(page, language, "this is not a credential", "verify refused", problems)
+    _verify_pasted(page, language, _sd_jwt_presentation(), "verify SD-JWT VC", problems)
     _wrong_password(page, language, problems)
     assert not problems, _report(problems)
 
@@ -169,6 +173,17 @@ def test_api_documentation_has_no_wcag_violations(page):
     problems: dict[str, list[str]] = {}
     visit(page, "/api/docs", "en", "API documentation", problems)
     assert not problems, _report(problems)
+
+
+def _sd_jwt_presentation() -> str:
+    """An SD-JWT VC presentation by a did:jwk issuer (no status: "not everything proven")."""
+    issuer, holder = PrivateKey.generate(), PrivateKey.generate(P256)
+    did = "did:jwk:" + b64url(json.dumps(issuer.public_key.to_jwk()).encode())
+    token = sd_jwt.issue({"iss": did, "vct": "urn:example:badge", "achievement": {"name": "Tri"},
+                          "cnf": {"jwk": holder.public_key.to_jwk()},
+                          "credentialSubject": {"name": "Zoé Lefèvre"}},
+                         [("credentialSubject", "name")], issuer, {"kid": did + "#0"})
+    return sd_jwt.present(token, ["name"], holder, "n", "https://hr.example")
 
 
 def _verify_pasted(page, language: str, text: str, label: str, problems: dict) -> None:
@@ -309,6 +324,7 @@ def test_claim_pages_have_no_wcag_violations(browser, request, service, claim_ur
         page.click("main form button[type=submit]")
     visit(page, claim_url, language, "claim", problems)
     visit(page, f"{claim_url}/wallet", language, "wallet invitations", problems)
+    visit(page, f"{claim_url}/wallet/code", language, "wallet offer with a code", problems)
     assert not problems, _report(problems)
 
 

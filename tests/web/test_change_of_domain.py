@@ -3,13 +3,18 @@ badges issued on the old host keep verifying, its printed cards' pages redirect.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from issuer.config import Settings
-from issuer.services import unit_of_work
+from issuer.core import sd_jwt
+from issuer.core.keys import P256, PrivateKey
+from issuer.core.multibase import unb64url
+from issuer.services import sd_jwt_vc, unit_of_work
+from issuer.services.claims import bind_to_holder
 from issuer.services.key_withdrawal import resign_batch, withdraw_key
 from issuer.services.verification import verify_stored
 from issuer.store.db import make_engine, make_sessionmaker
@@ -120,3 +125,29 @@ def _world_in(session, world):
     return replace(world, org=session.get(Organisation, world.org.id),
                    trainer=session.get(User, world.trainer.id),
                    session=session.get(TrainingSession, world.session.id))
+
+
+
+def test_an_sd_jwt_vc_issued_on_the_old_host_keeps_verifying(db, world, moved):
+    """Its iss, kid and status uri name the old address: the old host still vouches for them,
+    and the moved service reads them as its own."""
+    holder = PrivateKey.generate(P256)
+    with unit_of_work(db):
+        copy = bind_to_holder(db, issue(db, world, now=NOW), holder.public_key.did_key)
+        token = sd_jwt_vc.issue(db, copy, holder.public_key)
+    presentation = sd_jwt.present(token, [], holder, "n-1", "https://hr.example")
+    client = moved.test_client()
+    body = client.post("/verify", data={"credential": presentation, "nonce": "n-1",
+                                        "audience": "https://hr.example"},
+                       headers={"Accept": "application/json"}, base_url=NEW).get_json()
+    assert (body["verified"], body["status"], body["issuer"]) == (
+        True, "valid", f"{BASE_URL}/issuers/agfe")
+    metadata = client.get("/.well-known/jwt-vc-issuer/issuers/agfe", base_url=BASE_URL)
+    assert metadata.get_json()["issuer"] == f"{BASE_URL}/issuers/agfe"
+    assert client.get("/.well-known/jwt-vc-issuer/issuers/agfe", base_url=NEW).get_json()[
+        "issuer"] == f"{NEW}/issuers/agfe"
+    claims = json.loads(unb64url(token.split(".")[1]))
+    assert client.get("/types/open-badge", base_url=BASE_URL).get_json()["vct"] == claims["vct"]
+    token_uri = claims["status"]["status_list"]["uri"]
+    listed = client.get(token_uri.removeprefix(BASE_URL), base_url=BASE_URL)
+    assert json.loads(unb64url(listed.get_data(as_text=True).split(".")[1]))["sub"] == token_uri

@@ -121,7 +121,8 @@ def test_offer_by_reference_has_a_pre_authorized_code_and_no_tx_code(client, off
     offer = _offer(client, offer_path)
     assert offer["credential_issuer"] == BASE
     assert offer["credential_configuration_ids"] == ["OpenBadgeCredential_ldp",
-                                                     "OpenBadgeCredential_jwt"]
+                                                     "OpenBadgeCredential_jwt",
+                                                     "OpenBadgeCredential_sd_jwt"]
     assert list(offer["grants"][GRANT]) == ["pre-authorized_code"]
 
 
@@ -182,7 +183,8 @@ def tx_offer(db, badge):
 def test_offer_with_tx_code_says_so(client, tx_offer):
     path, _tx_code = tx_offer
     assert _offer(client, path)["grants"][GRANT]["tx_code"] == {
-        "input_mode": "numeric", "length": 6, "description": "The code we sent you by e-mail"}
+        "input_mode": "numeric", "length": 6,
+        "description": "The 6-digit code shown next to the QR code"}
 
 
 def test_right_tx_code_gets_a_token(client, tx_offer):
