@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from issuer.services import unit_of_work
 from issuer.services.key_withdrawal import withdraw_key
-from issuer.services.revocation import revoke
 from issuer.services.publishing import page_key
+from issuer.services.revocation import revoke
 from issuer.services.verification import verify_stored, verify_stored_cached
 from tests.helpers import issue, run_together, statements_of
 
