@@ -82,27 +82,37 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
 
     A credential redacted by erasure can no longer be verified; its report says it is revoked.
     With `state` (the global part of `verdict_key`, read in the same request), this service's
-    DID documents, status lists and known issuers are taken from this process's memory when
-    they were read under that very state (`_documents`): a first view costs the checks, not
-    their look-ups.
+    status lists are taken from this process's memory when they were read under that very
+    state (`_documents`).
     """
     if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
         return _erased_report(credential)
     fetch_json = local_fetch_json(db)
-    issuers = None
     if state is not None:
-        fetch_json = _remembered(state, "fetch", fetch_json)
-        issuers = _remembered(state, "issuers", lambda _: known_issuers(db))(None)
+        fetch_json = _status_lists_remembered(state, fetch_json)
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
-                               trusted_issuers=issuers if issuers is not None
-                               else known_issuers(db))
+                               trusted_issuers=known_issuers(db))
     return _with_public_reason(report, credential)
 
 
-# This service's own documents as read under one global state (the key set, the organisations,
-# every status list's revision: `verdict_key`). A new state is a new key, so nothing read under
-# an older one is used again; entries are JSON text, parsed for each use (callers may mutate).
+def _status_lists_remembered(state: tuple, fetch_json: FetchJson) -> FetchJson:
+    """`fetch_json`, with status lists (their URL names a random uuid) kept per state. DID
+    documents and the known issuers are read each time: the counts and largest ids of the
+    state say when keys or organisations change in one database, not what they are, and a
+    database emptied and filled again (a restore, the tests) may repeat them with other keys."""
+    remembered = _remembered(state, "fetch", fetch_json)
+
+    def fetch(url: str) -> dict:
+        return remembered(url) if _STATUS_LIST.match(urlsplit(url).path[-44:]) else \
+            fetch_json(url)
+
+    return fetch
+
+
+# Status lists as read under one global state (the key set, the organisations, every status
+# list's revision: `verdict_key`). A new state is a new key, so nothing read under an older one
+# is used again; entries are JSON text, parsed for each use (callers may mutate).
 DOCUMENT_CACHE_SIZE = 256
 _documents: LRUCache = LRUCache(DOCUMENT_CACHE_SIZE)
 _documents_lock = threading.Lock()
