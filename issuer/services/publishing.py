@@ -488,11 +488,10 @@ def page_key(db: Session, credential: Credential, verdict_key: tuple, now: datet
     return (verdict_key, tuple(newest), erased)
 
 
-def page_expiry(view: CredentialView) -> datetime | None:
-    """When time alone changes the page of `view`: the first expiry of a part its skills'
-    progress counts (None: never; the badge's own validity is in the verdict key)."""
-    return min((skill.changes_at for skill in view.skills or () if skill.changes_at),
-               default=None)
+def page_expiry(skills: list[stacking.SkillProgressView]) -> datetime | None:
+    """When time alone changes a page showing these skills' progress: the first expiry of a part
+    they count (None: never; the badge's own validity is in the verdict key)."""
+    return min((skill.changes_at for skill in skills if skill.changes_at), default=None)
 
 
 def revocation_label(credential: Credential) -> Message | None:

@@ -234,7 +234,7 @@ def _credential_page(db, credential, now, verdict_key, page_state) -> Response:
                        image_segment=publishing.achievement_segment(credential))
     if key:
         with _pages_lock:
-            _pages[key] = (response.get_data(), publishing.page_expiry(view))
+            _pages[key] = (response.get_data(), publishing.page_expiry(view.skills))
     return response
 
 
