@@ -108,6 +108,16 @@ def status_list_by_uuid(db: Session, uuid: str) -> StatusList | None:
     return db.scalar(select(StatusList).where(StatusList.uuid == uuid.lower()))
 
 
+def signed_status_text(db: Session, uuid: str):
+    """The uuid, revision, signed revision and signed text of the status list published at
+    /status/<uuid>, or None: one narrow statement, without the list's bits."""
+    return db.execute(
+        select(StatusList.uuid, StatusList.revision, StatusList.signed_revision,
+               StatusList.signed_json)
+        .where(StatusList.uuid == uuid.lower())
+    ).first()
+
+
 def evidence_by_uuid(db: Session, uuid: str) -> EvidenceFile | None:
     """An evidence file referenced from a signed credential, or None."""
     return db.scalar(select(EvidenceFile).where(EvidenceFile.uuid == uuid.lower()))

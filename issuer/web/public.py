@@ -497,11 +497,12 @@ def _achievement_template(db, segment: str, language: str | None):
 def status_list(uuid):
     """The signed BitstringStatusListCredential; cached for STATUS_MAX_AGE seconds."""
     db = reader()
-    found = publishing.status_list_by_uuid(db, str(uuid))
+    found = publishing.signed_status_text(db, str(uuid))  # not the bits: the signed text has them
     if found is None:
         abort(404)
     if former := former_base(db, request.host):
         # Badges issued under a former address expect the list issued by the did:web there.
+        found = publishing.status_list_by_uuid(db, str(uuid))
         signed = _json_text(status_lists.signed_status_list(db, found, base=former))
         response = _document(signed, _wanted(VC_JSON, JSON, LD_JSON), STATUS_MAX_AGE,
                              f'"{found.uuid}-{found.revision}-{former}"')
