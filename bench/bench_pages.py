@@ -318,8 +318,12 @@ def warm(base: str, paths: list[str], workers: int = 2) -> float:
     from urllib.request import Request, urlopen
 
     def get(path: str) -> None:
-        with urlopen(Request(base + path, headers={"Accept-Language": "en"}), timeout=120) as r:
-            r.read()
+        try:
+            with urlopen(Request(base + path, headers={"Accept-Language": "en"}),
+                         timeout=120) as r:
+                r.read()
+        except OSError as error:  # a reset under load: wrk's run will count what matters
+            print(f"  ! first view of {path}: {error}", flush=True)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(32) as pool:
