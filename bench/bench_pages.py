@@ -11,8 +11,13 @@ line; `--badges 1000` for a quick run). It needs Debian's `wrk` (`apt-get instal
    top node and the time. `--without-indexes` drops migration 0020's indexes first (the plans
    "before").
 3. gunicorn, 2 workers (the production config), on that database; `wrk` at 32 connections for
-   `--seconds` per URL, each request a random one of `--codes` existing badges (a Lua script),
-   beside a bare Flask app served the same way: requests/s and p99.
+   `--seconds` per URL, each request a random one of `--codes` existing badges (a Lua script;
+   `--codes 1000,50` measures each count in turn, on a fresh server each), beside a bare Flask
+   app served the same way just before: requests/s, p99, the ratio to bare Flask, and the
+   largest worker's resident memory after the run. `--repeat N` runs the whole load N times.
+   Before each measured run, a warm-up requests every path once per worker (first views,
+   reported as their own `/v/ first views` row) and then `--seconds / 3` of random load.
+   `--json PATH` writes the rows as JSON (bench, figure, value, unit, reference, ...).
 
 Volume beyond the first badges really issued is built by bulk INSERTs of plausible rows (new
 learner, uuid, code and date, the signed text of a real badge), not by signing 100k badges.
@@ -232,9 +237,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+TARGETS = {  # issue #14, gunicorn with 2 workers, 32 connections, 100,000 badges stored
+    "/v/<code>": "target >= 1000 req/s, p99 < 50 ms; < 300 not done",
+    "/credentials/<uuid>": "target >= 2000 req/s",
+    "/status/<uuid>": "target >= 2000 req/s",
+    "did.json": "target >= 2000 req/s",
+}
+ROWS: list[dict] = []  # what --json writes
+
+
+def record(bench: str, figure: str, value: float, unit: str, reference: str = "",
+           reference_value: float = 0.0) -> None:
+    """One row of the --json output (the figure beside its reference measured in the same run)."""
+    ROWS.append({"bench": bench, "figure": figure, "value": round(value, 3), "unit": unit,
+                 "reference": reference, "reference_value": round(reference_value, 3),
+                 "ratio": round(value / reference_value, 4) if reference_value else 0.0})
+
+
 @contextmanager
 def gunicorn(app: str, env: dict, folder: Path):
-    """gunicorn on a free loopback port with the production config and 2 workers."""
+    """gunicorn on a free loopback port with the production config and 2 workers; yields its
+    base URL and its process (the master; the workers are its children)."""
     port = _free_port()
     log = open(folder / f"gunicorn-{port}.log", "w")
     process = subprocess.Popen(
@@ -248,15 +271,71 @@ def gunicorn(app: str, env: dict, folder: Path):
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         process.wait(30)
         log.close()
 
 
-def wrk(base: str, paths: list[str], seconds: float, folder: Path) -> tuple[float, float]:
-    """Requests/s and p99 (ms) of `wrk` at 32 connections over random `paths`."""
+def _workers(master: subprocess.Popen) -> list[str]:
+    try:
+        return Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    except OSError:  # not Linux
+        return []
+
+
+def workers_cpu_seconds(master: subprocess.Popen) -> float:
+    """CPU time (user + system) the workers of a gunicorn master have used so far, from /proc:
+    per request, a figure the other programs on a shared machine disturb far less than req/s."""
+    total = 0
+    for pid in _workers(master):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_rss_mib(master: subprocess.Popen) -> float:
+    """The resident memory (MiB) of the largest worker of a gunicorn master, from /proc."""
+    largest = 0.0
+    try:
+        for pid in _workers(master):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    largest = max(largest, int(line.split()[1]) / 1024)
+    except OSError:  # not Linux, or a worker just left
+        pass
+    return largest
+
+
+def warm(base: str, paths: list[str], workers: int = 2) -> float:
+    """Request every path `workers` times over (each worker sees most of them), 32 at a time;
+    the rate of these first views (requests/s)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import Request, urlopen
+
+    def get(path: str) -> None:
+        try:
+            with urlopen(Request(base + path, headers={"Accept-Language": "en"}),
+                         timeout=120) as r:
+                r.read()
+        except OSError as error:  # a reset under load: wrk's run will count what matters
+            print(f"  ! first view of {path}: {error}", flush=True)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(get, paths * workers))
+    return len(paths) * workers / (time.perf_counter() - started)
+
+
+def wrk(base: str, paths: list[str], seconds: float, folder: Path,
+        master: subprocess.Popen | None = None) -> tuple[float, float, float]:
+    """Requests/s, p99 (ms) and the workers' CPU ms per request (0 without `master`) of `wrk`
+    at 32 connections over random `paths`."""
+    cpu = workers_cpu_seconds(master) if master else 0.0
     listing = folder / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     script = folder / "random.lua"
@@ -265,13 +344,15 @@ def wrk(base: str, paths: list[str], seconds: float, folder: Path) -> tuple[floa
         ["wrk", "-t2", "-c32", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script),
          base], env={**os.environ, "SKY_PATHS": str(listing)},
         capture_output=True, text=True, timeout=seconds + 120)
+    cpu = workers_cpu_seconds(master) - cpu if master else 0.0
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    done = int(re.search(r"(\d+) requests in", result.stdout).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
     if errors or rate == 0:
         print(f"  ! at {paths[0]}: {result.stdout[-600:]}", flush=True)
-    return rate, float(p99.group(1)) * scale
+    return rate, float(p99.group(1)) * scale, cpu * 1000 / done if done else 0.0
 
 
 def page_paths(settings, codes: int) -> dict[str, list[str]]:
@@ -288,25 +369,61 @@ def page_paths(settings, codes: int) -> dict[str, list[str]]:
             "did.json": [f"/issuers/{slug}/did.json"]}
 
 
-def load(settings, codes: int, seconds: float, folder: Path) -> list[tuple[str, float, float]]:
+def load(settings, codes: int, seconds: float, folder: Path
+         ) -> tuple[list[tuple[str, float, float, float]], float]:
+    """(URL, requests/s, p99 ms, workers' CPU ms per request) of each URL, the first views'
+    rate of /v/ as a row of its own, and the largest worker's RSS (MiB) after the run."""
     env = {"DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path),
            "PUBLIC_BASE_URL": settings.public_base_url, "SECRET_KEY": settings.secret_key,
            "SKY_KEY_PASSPHRASE": "bench passphrase", "SKY_KEY_KDF_ITERATIONS": "1000",
            "WEB_CONCURRENCY": "2"}
     app = "issuer.web:create_app({'PUBLIC_PAGE_RATE_LIMIT': 1000000000})"
     measured = []
-    with gunicorn(app, env, folder) as base:
+    with gunicorn(app, env, folder) as (base, process):
         for name, paths in page_paths(settings, codes).items():
+            first = warm(base, paths)
+            if name == "/v/<code>":
+                measured.append(("/v/ first views", first, 0.0, 0.0))
             wrk(base, paths, max(1.0, seconds / 3), folder)  # warm-up: each worker's caches
-            measured.append((name, *wrk(base, paths, seconds, folder)))
-    return measured
+            measured.append((name, *wrk(base, paths, seconds, folder, process)))
+        rss = worker_rss_mib(process)
+    return measured, rss
 
 
 def bare_flask(seconds: float, folder: Path) -> tuple[float, float]:
     (folder / "bare_app.py").write_text(BARE)
-    with gunicorn("bare_app:app", {"PYTHONPATH": str(folder)}, folder) as base:
+    with gunicorn("bare_app:app", {"PYTHONPATH": str(folder)}, folder) as (base, _process):
         wrk(base, ["/"], max(1.0, seconds / 3), folder)
-        return wrk(base, ["/"], seconds, folder)
+        return wrk(base, ["/"], seconds, folder, _process)
+
+
+def pages_under_load(settings, label: str, args, folder: Path) -> None:
+    """Section 3: each URL beside bare Flask measured just before, `--repeat` times."""
+    for run_number in range(1, args.repeat + 1):
+        for codes in args.codes:
+            bare, bare_p99, bare_cpu = bare_flask(args.seconds, folder)
+            print(f"{'reference':10} {'bare Flask /':22} {bare:9.0f} req/s   "
+                  f"{bare_cpu:5.2f} ms CPU/request   p99 {bare_p99:8.1f} ms", flush=True)
+            measured, rss = load(settings, codes, args.seconds, folder)
+            for name, rate, p99, cpu in measured:
+                # A measured URL's line ends in " ms" and names it second (the smoke test
+                # reads both); the first views' line has no p99.
+                print(f"{label:10} {name:22} {rate:9.0f} req/s   {rate / bare:6.1%} of bare, "
+                      f"{codes} codes, run {run_number}, load {os.getloadavg()[0]:4.1f}, "
+                      f"worker RSS {rss:5.0f} MiB" + (f", {cpu:5.2f} ms CPU/request"
+                                                       f"   p99 {p99:8.1f} ms" if p99 else ""),
+                      flush=True)
+                where = (f"{label}, {codes} codes, run {run_number}, "
+                         f"{TARGETS.get(name, 'first views, each path once per worker')}")
+                record("pages", f"{name} req/s ({where})", rate, "req/s",
+                       "bare Flask / req/s", bare)
+                if p99:
+                    record("pages", f"{name} p99 ({where})", p99, "ms",
+                           "bare Flask / p99", bare_p99)
+                    record("pages", f"{name} workers' CPU per request ({where})", cpu, "ms",
+                           "bare Flask / CPU per request", bare_cpu)
+            record("pages", f"worker RSS after the load ({label}, {codes} codes, run "
+                   f"{run_number}; was 119 MiB)", rss, "MiB")
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -334,8 +451,7 @@ def run(base: str, label: str, args, folder: Path, stack: ExitStack) -> None:
             print(f"{label:10} plan {name:28} {ms:8.2f} ms  {scans}", flush=True)
     if args.seconds <= 0:
         return
-    for name, rate, p99 in load(settings, args.codes, args.seconds, folder):
-        print(f"{label:10} {name:22} {rate:9.0f} req/s   p99 {p99:8.1f} ms", flush=True)
+    pages_under_load(settings, label, args, folder)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -346,7 +462,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--badges", type=int, default=100_000, help="the largest volume")
     parser.add_argument("--real", type=int, default=200, help="badges really issued first")
     parser.add_argument("--issue", type=int, default=30, help="badges issued at each volume")
-    parser.add_argument("--codes", type=int, default=1000, help="distinct badges requested")
+    parser.add_argument("--codes", default="1000,50",
+                        type=lambda text: [int(n) for n in text.split(",")],
+                        help="distinct badges requested; a list (1000,50) measures each")
+    parser.add_argument("--repeat", type=int, default=1, help="load runs (each with bare Flask)")
+    parser.add_argument("--json", type=Path, help="also write the rows here, as JSON")
     parser.add_argument("--seconds", type=float, default=10, help="wrk time per URL; 0: none")
     parser.add_argument("--without-indexes", action="store_true")
     args = parser.parse_args(argv)
@@ -355,13 +475,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}", flush=True)
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sky-pages-")))
-        if args.seconds > 0:
-            rate, p99 = bare_flask(args.seconds, folder)
-            print(f"{'reference':10} {'bare Flask /':22} {rate:9.0f} req/s   p99 {p99:8.1f} ms",
-                  flush=True)
         run(args.database, args.database.split(":")[0].split("+")[0], args, folder, stack)
         if args.sqlite and not args.database.startswith("sqlite"):
             run("sqlite:", "sqlite", args, folder, stack)
+    if args.json:
+        args.json.write_text(json.dumps(ROWS, indent=1) + "\n")
 
 
 if __name__ == "__main__":

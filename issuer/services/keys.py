@@ -86,8 +86,29 @@ def did_document(db: Session, org: Organisation, base: str | None = None) -> dic
                                  SigningKey.withdrawn_at.is_(None))
         .order_by(SigningKey.version)
     ).all()
-    keys = [PublicKey.from_multibase(key.public_multibase) for key in versions]
+    keys = [_public_key(key.public_multibase) for key in versions]
     return did_web_document(issuer_did(org, base), keys)
+
+
+def published_did_document(db: Session, slug: str, base: str | None = None) -> dict | None:
+    """`did_document` of the organisation at /issuers/<slug> (None: no such organisation), read
+    in one statement: the organisation and its listed keys together."""
+    rows = db.execute(
+        select(Organisation, SigningKey.public_multibase)
+        .outerjoin(SigningKey, (SigningKey.organisation_id == Organisation.id)
+                   & SigningKey.withdrawn_at.is_(None))
+        .where(Organisation.slug == slug)
+        .order_by(SigningKey.version)
+    ).all()
+    if not rows:
+        return None
+    keys = [_public_key(row.public_multibase) for row in rows if row.public_multibase]
+    return did_web_document(issuer_did(rows[0].Organisation, base), keys)
+
+
+@lru_cache(maxsize=256)
+def _public_key(multibase: str) -> PublicKey:
+    return PublicKey.from_multibase(multibase)
 
 
 def active_key(db: Session, org: Organisation) -> tuple[SigningKey, PrivateKey]:

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from issuer.core import limits
 from issuer.core.builders import CREDENTIALS_V2, OB_CONTEXT
@@ -36,6 +36,7 @@ from issuer.store.models import (
     AchievementTemplate,
     Credential,
     EvidenceFile,
+    Learner,
     Organisation,
     StatusList,
 )
@@ -75,13 +76,26 @@ def card_code(typed: str) -> str | None:
 
 
 def credential_by_short_id(db: Session, short_id: str) -> Credential | None:
-    """The credential a printed card's QR names, or None."""
-    return db.scalar(select(Credential).where(Credential.short_id == short_id))
+    """The credential a printed card's QR names, or None (its learner read with it)."""
+    return db.scalar(select(Credential).options(joinedload(Credential.learner))
+                     .where(Credential.short_id == short_id))
 
 
 def credential_by_uuid(db: Session, uuid: str) -> Credential | None:
-    """The credential whose id ends in this uuid, or None."""
-    return db.scalar(select(Credential).where(Credential.uuid == uuid.lower()))
+    """The credential whose id ends in this uuid, or None (its learner read with it)."""
+    return db.scalar(select(Credential).options(joinedload(Credential.learner))
+                     .where(Credential.uuid == uuid.lower()))
+
+
+def signed_text_by_uuid(db: Session, uuid: str) -> tuple[str, bool] | None:
+    """The stored signed text of the credential with this uuid and whether its learner asked
+    for erasure, or None: the two columns /credentials/<uuid> needs, in one narrow statement."""
+    row = db.execute(
+        select(Credential.signed_json, Learner.erased_at)
+        .outerjoin(Learner, Learner.id == Credential.learner_id)
+        .where(Credential.uuid == uuid.lower())
+    ).first()
+    return None if row is None else (row.signed_json, row.erased_at is not None)
 
 
 def organisation_by_slug(db: Session, slug: str) -> Organisation | None:
@@ -92,6 +106,16 @@ def organisation_by_slug(db: Session, slug: str) -> Organisation | None:
 def status_list_by_uuid(db: Session, uuid: str) -> StatusList | None:
     """The status list published at /status/<uuid>, or None."""
     return db.scalar(select(StatusList).where(StatusList.uuid == uuid.lower()))
+
+
+def signed_status_text(db: Session, uuid: str):
+    """The uuid, revision, signed revision and signed text of the status list published at
+    /status/<uuid>, or None: one narrow statement, without the list's bits."""
+    return db.execute(
+        select(StatusList.uuid, StatusList.revision, StatusList.signed_revision,
+               StatusList.signed_json)
+        .where(StatusList.uuid == uuid.lower())
+    ).first()
 
 
 def evidence_by_uuid(db: Session, uuid: str) -> EvidenceFile | None:
@@ -451,23 +475,33 @@ def credential_view(db: Session, credential: Credential, report, language: str,
     return view
 
 
-PAGE_STATE_SECONDS = 60  # a part's expiry shows in a skill's progress within a minute
+def page_state_columns() -> list:
+    """The newest badge, skill award and catalogue version (`page_key`), as columns to select."""
+    return [select(func.max(Credential.id)).scalar_subquery(),
+            select(func.max(SkillAward.id)).scalar_subquery(),
+            select(func.max(AchievementTemplate.id)).scalar_subquery()]
 
 
-def page_key(db: Session, credential: Credential, verdict_key: tuple, now: datetime) -> tuple:
+def page_key(db: Session, credential: Credential, verdict_key: tuple, now: datetime,
+             newest: tuple | None = None) -> tuple:
     """What a badge's public page shows, beyond its verdict (`verdict_key`), depends on.
 
     Its skills' progress changes with a new badge, skill award or catalogue version (the newest
     id of each: one index look-up each), with a revocation (a status-list revision, already in
-    the verdict key), with the learner's erasure, and with time as parts expire (the minute).
+    the verdict key), with the learner's erasure, and with time as parts expire: that one is not
+    in the key but in `page_expiry` (a page is kept until its first part expires).
+    `newest` is the row of `page_state_columns` when the caller already read it.
     """
-    newest = db.execute(select(
-        select(func.max(Credential.id)).scalar_subquery(),
-        select(func.max(SkillAward.id)).scalar_subquery(),
-        select(func.max(AchievementTemplate.id)).scalar_subquery(),
-    )).one()
+    if newest is None:
+        newest = db.execute(select(*page_state_columns())).one()
     erased = credential.learner.erased_at if credential.learner is not None else None
-    return (verdict_key, tuple(newest), erased, int(now.timestamp()) // PAGE_STATE_SECONDS)
+    return (verdict_key, tuple(newest), erased)
+
+
+def page_expiry(skills: list[stacking.SkillProgressView]) -> datetime | None:
+    """When time alone changes a page showing these skills' progress: the first expiry of a part
+    they count (None: never; the badge's own validity is in the verdict key)."""
+    return min((skill.changes_at for skill in skills if skill.changes_at), default=None)
 
 
 def revocation_label(credential: Credential) -> Message | None:

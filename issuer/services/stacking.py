@@ -206,10 +206,14 @@ def _lock(db: Session, award_id: int) -> SkillAward:
 
 def _progress(db: Session, learner: Learner, skill: Skill, organisation_id: int,
               now: datetime) -> stacking.StackProgress:
-    held = [
-        stacking.HeldBadge(c.template.template_id, c.organisation_id, c.issued_at, c)
-        for c in _valid_parts(db, learner, skill, organisation_id, now)
-    ]
+    return _progress_of(skill, _valid_parts(db, learner, skill, organisation_id, now),
+                        organisation_id)
+
+
+def _progress_of(skill: Skill, parts: list[Credential], organisation_id: int | None
+                 ) -> stacking.StackProgress:
+    held = [stacking.HeldBadge(c.template.template_id, c.organisation_id, c.issued_at, c)
+            for c in parts]
     return stacking.progress(skill, held, organisation_id)
 
 
@@ -379,6 +383,8 @@ class SkillProgressView:
     complete: bool = False
     pending: bool = False  # complete, waiting for a trainer's click
     skill_badge_url: str | None = None  # the skill badge's verification page, once issued
+    # The first expiry among the held parts: until then, time alone changes nothing shown here.
+    changes_at: datetime | None = None
 
 
 def stack_progress(db: Session, credential: Credential, language: str,
@@ -391,7 +397,8 @@ def stack_progress(db: Session, credential: Credential, language: str,
              for part_id, t in _current(db, TRAINING).items()}
     views = []
     for _template, skill in skills_with_part(db, credential.template.template_id):
-        progress = _progress(db, credential.learner, skill, credential.organisation_id, now)
+        parts = _valid_parts(db, credential.learner, skill, credential.organisation_id, now)
+        progress = _progress_of(skill, parts, credential.organisation_id)
         award = db.scalar(select(SkillAward).where(
             SkillAward.person_key == person_key(credential.learner),
             SkillAward.skill_id == skill.id))
@@ -408,5 +415,7 @@ def stack_progress(db: Session, credential: Credential, language: str,
             pending=award is not None and award.state == PENDING,
             skill_badge_url=verify_url(award.credential)
             if award is not None and award.state == ISSUED and award.credential else None,
+            changes_at=min((part.valid_until for part in parts if part.valid_until),
+                           default=None),
         ))
     return views

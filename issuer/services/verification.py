@@ -13,12 +13,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from cachetools import LRUCache
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from issuer.core.errors import ResolutionError
 from issuer.core.resolver import KeyResolver
@@ -29,7 +31,7 @@ from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 from .base import settings_of
 from .keys import did_document, issuer_dids
 from .learners import is_redacted
-from .publishing import public_revocation_reason, revocation_label
+from .publishing import page_state_columns, public_revocation_reason, revocation_label
 from .status_lists import signed_status_list
 from .urls import site_bases
 
@@ -75,23 +77,67 @@ def _local_document(db: Session, path: str, base: str) -> dict | None:
 
 
 def verify_stored(db: Session, credential: Credential, now: datetime | None = None,
-                  email: str | None = None) -> VerificationReport:
+                  email: str | None = None, state: tuple | None = None) -> VerificationReport:
     """Verify a credential this service issued, from its stored signed text, offline.
 
     A credential redacted by erasure can no longer be verified; its report says it is revoked.
+    With `state` (the global part of `verdict_key`, read in the same request), this service's
+    status lists are taken from this process's memory when they were read under that very
+    state (`_documents`).
     """
     if credential.revoked_at is not None and is_redacted(json.loads(credential.signed_json)):
         return _erased_report(credential)
     fetch_json = local_fetch_json(db)
+    if state is not None:
+        fetch_json = _status_lists_remembered(state, fetch_json)
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
     return _with_public_reason(report, credential)
 
 
+def _status_lists_remembered(state: tuple, fetch_json: FetchJson) -> FetchJson:
+    """`fetch_json`, with status lists (their URL names a random uuid) kept per state. DID
+    documents and the known issuers are read each time: the counts and largest ids of the
+    state say when keys or organisations change in one database, not what they are, and a
+    database emptied and filled again (a restore, the tests) may repeat them with other keys."""
+    remembered = _remembered(state, "fetch", fetch_json)
+
+    def fetch(url: str) -> dict:
+        return remembered(url) if _STATUS_LIST.match(urlsplit(url).path[-44:]) else \
+            fetch_json(url)
+
+    return fetch
+
+
+# Status lists as read under one global state (the key set, the organisations, every status
+# list's revision: `verdict_key`). A new state is a new key, so nothing read under an older one
+# is used again; entries are JSON text, parsed for each use (callers may mutate).
+DOCUMENT_CACHE_SIZE = 256
+_documents: LRUCache = LRUCache(DOCUMENT_CACHE_SIZE)
+_documents_lock = threading.Lock()
+
+
+def _remembered(state: tuple, kind: str, read: Callable):
+    def remembered(argument):
+        key = (state, kind, argument)
+        with _documents_lock:
+            text = _documents.get(key)
+        if text is None:
+            value = read(argument)
+            with _documents_lock:
+                _documents[key] = json.dumps(value)
+            return value
+        return json.loads(text)
+
+    return remembered
+
+
 # --- the verdict of a page, remembered while nothing it depends on changed ---------------------
 
-VERDICT_CACHE_SIZE = 4096  # verdicts kept per process (a few kB each)
+# Verdicts kept per process: a report holds the parsed credential, about 26 kB (measured), so
+# 1024 of them are about 26 MB; a remembered page (public.PAGE_CACHE_SIZE) needs no verdict.
+VERDICT_CACHE_SIZE = 1024
 _verdicts: OrderedDict[tuple, VerificationReport] = OrderedDict()
 _verdicts_lock = threading.Lock()
 # Verifications under way: a page read by many at once (a shared link) is verified once, and
@@ -128,7 +174,7 @@ def verify_stored_cached(db: Session, credential: Credential, now: datetime | No
             report = _verdicts.get(key)
         return report if report is not None else verify_stored(db, credential, now)
     try:
-        report = verify_stored(db, credential, now)
+        report = verify_stored(db, credential, now, state=key[:3])
         with _verdicts_lock:
             _verdicts[key] = report
             while len(_verdicts) > VERDICT_CACHE_SIZE:
@@ -140,10 +186,11 @@ def verify_stored_cached(db: Session, credential: Credential, now: datetime | No
         mine.set()
 
 
-def verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
-    """Everything a stored credential's verdict depends on at `now` (see verify_stored_cached)."""
+def verdict_state_columns() -> list:
+    """The global part of `verdict_key` (keys, organisations, status-list revisions), as
+    columns to select."""
     keys, withdrawn = func.count(SigningKey.id), func.count(SigningKey.withdrawn_at)
-    state = db.execute(select(
+    return [
         select(keys).scalar_subquery(), select(func.max(SigningKey.id)).scalar_subquery(),
         select(withdrawn).scalar_subquery(),
         select(func.max(SigningKey.withdrawn_at)).scalar_subquery(),
@@ -151,7 +198,54 @@ def verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
         select(func.max(Organisation.id)).scalar_subquery(),
         select(func.count(StatusList.id)).scalar_subquery(),
         select(func.coalesce(func.sum(StatusList.revision), 0)).scalar_subquery(),
-    )).one()
+    ]
+
+
+@lru_cache(maxsize=1)
+def _state_statement():
+    return select(*verdict_state_columns())
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """A badge page's credential (its learner with it) and the state of what its verdict
+    (`verdict_state`) and page (`page_state`, `publishing.page_key`) depend on."""
+
+    credential: Credential
+    verdict_state: tuple
+    page_state: tuple
+
+
+def read_page(db: Session, short_id: str) -> PageRead | None:
+    """The credential at /v/<short_id> and every freshness value of its page, in one
+    statement: a view served from the caches costs one round trip to the database."""
+    row = db.execute(_page_statement(), {"short_id": short_id}).first()
+    if row is None:
+        return None
+    values = tuple(row)
+    cut = 1 + _VERDICT_COLUMNS
+    return PageRead(values[0], values[1:cut], values[cut:])
+
+
+_VERDICT_COLUMNS = 8  # len(verdict_state_columns())
+
+
+@lru_cache(maxsize=1)
+def _page_statement():
+    """Built once: composing eleven sub-selects cost more than running them."""
+    columns = verdict_state_columns()
+    assert len(columns) == _VERDICT_COLUMNS
+    return (select(Credential, *columns, *page_state_columns())
+            .options(joinedload(Credential.learner))
+            .where(Credential.short_id == bindparam("short_id")))
+
+
+def verdict_key(db: Session, credential: Credential, now: datetime,
+                state: tuple | None = None) -> tuple:
+    """Everything a stored credential's verdict depends on at `now` (see verify_stored_cached).
+    `state` is the row of `verdict_state_columns` when the caller already read it."""
+    if state is None:
+        state = db.execute(_state_statement()).one()
     phase = (now < credential.valid_from,
              credential.valid_until is not None and credential.valid_until < now)
     return (db.get_bind().url.render_as_string(), tuple(site_bases(db)), tuple(state), phase,

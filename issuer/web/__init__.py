@@ -128,6 +128,9 @@ def _init_database(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     app.extensions["sky_engine"] = engine
     app.extensions["sky_sessionmaker"] = make_sessionmaker(engine, settings)
+    # The same pool, each statement its own transaction: public reads (extensions.reader).
+    app.extensions["sky_reader"] = make_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), settings)
     app.teardown_appcontext(close_db)
     # Enqueuing only: the workers are `sky-badges worker`, or threads of `sky-badges serve`.
     app.extensions["sky_queue"] = JobQueue(settings)

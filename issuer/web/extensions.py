@@ -32,10 +32,22 @@ def db() -> Session:
     return g.db
 
 
+def reader() -> Session:
+    """A session for a public page's reads, closed when the request ends: each statement runs
+    on its own (autocommit), one round trip, with no BEGIN before it nor ROLLBACK after.
+
+    Only for what one statement answers (a document, a page's state); anything that writes,
+    or reads several statements that must agree, uses `db()`."""
+    if "reader" not in g:
+        g.reader = current_app.extensions["sky_reader"]()
+    return g.reader
+
+
 def close_db(_error: BaseException | None = None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()  # rolls back anything a view did not commit
+    for name in ("db", "reader"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()  # rolls back anything a view did not commit
 
 
 def app_config(name: str, default: Any = None) -> Any:

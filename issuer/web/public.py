@@ -49,7 +49,7 @@ from issuer.services.urls import former_base, public_url
 from issuer.store import ratelimit
 from issuer.web import i18n
 from issuer.web.capacity import RETRY_AFTER_SECONDS, verification_slot
-from issuer.web.extensions import app_config, count_view, csrf, settings
+from issuer.web.extensions import app_config, count_view, csrf, reader, settings
 from issuer.web.extensions import db as _db
 
 bp = Blueprint("public", __name__)
@@ -174,7 +174,8 @@ def _unknown_code(typed: str) -> Response:
 def verification_page(short_id: str):
     """Verdict first, then what the badge proves; JSON report or credential on request."""
     db = _db()
-    credential = publishing.credential_by_short_id(db, short_id)
+    read = verification.read_page(reader(), short_id)
+    credential = read.credential if read is not None else None
     wanted = _wanted(HTML, JSON, VC_JSON, LD_JSON)
     if credential is None:
         code = publishing.card_code(short_id)
@@ -190,12 +191,12 @@ def verification_page(short_id: str):
     if wanted in (VC_JSON, LD_JSON):
         return _credential_response(credential, wanted)
     now = datetime.now(UTC)
-    verdict_key = verification.verdict_key(db, credential, now)
+    verdict_key = verification.verdict_key(db, credential, now, read.verdict_state)
     if wanted == JSON:
         response = jsonify(publishing.report_json(
             _verified(db, credential, now, verdict_key)))
     else:
-        response = _credential_page(db, credential, now, verdict_key)
+        response = _credential_page(db, credential, now, verdict_key, read.page_state)
         count_view(credential.id)
     response.vary.add("Accept")
     response.cache_control.no_cache = True  # the verdict is live; always re-verify
@@ -216,17 +217,17 @@ _pages: LRUCache = LRUCache(PAGE_CACHE_SIZE)
 _pages_lock = threading.Lock()
 
 
-def _credential_page(db, credential, now, verdict_key) -> Response:
+def _credential_page(db, credential, now, verdict_key, page_state) -> Response:
     language = _language(credential.language)
     cacheable = (not session.get("sid") and "_flashes" not in session
                  and set(request.args) <= {"lang"})  # the switcher's links repeat the query
-    key = (publishing.page_key(db, credential, verdict_key, now), language,
+    key = (publishing.page_key(db, credential, verdict_key, now, page_state), language,
            request.args.get("lang", "")[:8], request.script_root, request.path,
            settings().public_base_url) if cacheable else None
     with _pages_lock:
-        body = _pages.get(key) if key else None
-    if body is not None:
-        return _html(body, language)
+        kept = _pages.get(key) if key else None
+    if kept is not None and (kept[1] is None or now < kept[1]):
+        return _html(kept[0], language)
     report = _verified(db, credential, now, verdict_key)
     view = publishing.credential_view(db, credential, report, language, _training_of(credential))
     if publishing.is_erased(credential):
@@ -236,7 +237,7 @@ def _credential_page(db, credential, now, verdict_key) -> Response:
                        image_segment=publishing.achievement_segment(credential))
     if key:
         with _pages_lock:
-            _pages[key] = response.get_data()
+            _pages[key] = (response.get_data(), publishing.page_expiry(view.skills))
     return response
 
 
@@ -253,13 +254,13 @@ def _training_of(credential):
 @bp.get("/credentials/<uuid:uuid>")
 def credential_json(uuid):
     """The signed credential, byte for byte as stored."""
-    return _credential_response(_published_credential(uuid), VC_JSON)
+    return _signed_document(uuid, VC_JSON)
 
 
 @bp.get("/credentials/<uuid:uuid>.json")
 def credential_download(uuid):
     """The signed credential as a file to keep."""
-    response = _credential_response(_published_credential(uuid), JSON)
+    response = _signed_document(uuid, JSON)
     response.headers["Content-Disposition"] = f'attachment; filename="badge-{uuid}.json"'
     return response
 
@@ -276,8 +277,19 @@ def credential_svg(uuid):
     return _baked_image(_published_credential(uuid), "svg")
 
 
+def _signed_document(uuid, mimetype: str) -> Response:
+    """The stored signed text (one narrow statement), or 404, or 410 once erased."""
+    found = publishing.signed_text_by_uuid(reader(), str(uuid))
+    if found is None:
+        abort(404)
+    signed_json, erased = found
+    if erased:
+        return _gone()
+    return _document(signed_json, mimetype, CREDENTIAL_MAX_AGE)
+
+
 def _published_credential(uuid):
-    credential = publishing.credential_by_uuid(_db(), str(uuid))
+    credential = publishing.credential_by_uuid(reader(), str(uuid))
     if credential is None:
         abort(404)
     if publishing.is_erased(credential):
@@ -359,8 +371,9 @@ def privacy_notice(slug: str):
 @bp.get("/issuers/<slug>/did.json")
 def issuer_did_document(slug: str):
     """The did:web DID document, listing every key version so old badges keep verifying."""
-    org = _organisation(slug)
-    document = keys.did_document(_db(), org, former_base(_db(), request.host))
+    document = keys.published_did_document(reader(), slug, former_base(reader(), request.host))
+    if document is None:
+        abort(404)
     wanted = _wanted("application/did+json", JSON, "application/did+ld+json", LD_JSON)
     response = _document(_json_text(document), wanted, DOCUMENT_MAX_AGE)
     response.vary.add("Accept")
@@ -486,18 +499,21 @@ def _achievement_template(db, segment: str, language: str | None):
 @bp.get("/status/<uuid:uuid>")
 def status_list(uuid):
     """The signed BitstringStatusListCredential; cached for STATUS_MAX_AGE seconds."""
-    db = _db()
-    found = publishing.status_list_by_uuid(db, str(uuid))
+    db = reader()
+    found = publishing.signed_status_text(db, str(uuid))  # not the bits: the signed text has them
     if found is None:
         abort(404)
     if former := former_base(db, request.host):
         # Badges issued under a former address expect the list issued by the did:web there.
+        found = publishing.status_list_by_uuid(db, str(uuid))
         signed = _json_text(status_lists.signed_status_list(db, found, base=former))
         response = _document(signed, _wanted(VC_JSON, JSON, LD_JSON), STATUS_MAX_AGE,
                              f'"{found.uuid}-{found.revision}-{former}"')
         response.vary.add("Accept")
         return response
     if not found.signed_json or found.signed_revision != found.revision:
+        db = _db()  # a write: in a transaction of its own
+        found = publishing.status_list_by_uuid(db, str(uuid))
         status_lists.signed_status_list(db, found)
         db.commit()  # keep the signature cached for this revision
     wanted = _wanted(VC_JSON, JSON, LD_JSON)

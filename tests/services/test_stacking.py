@@ -6,6 +6,8 @@ Uses the sample catalogue (badge_templates): `online-job-search` (automatic, one
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from issuer.core import schema
@@ -278,6 +280,21 @@ def test_progress_shows_done_missing_and_what_the_skill_opens(db, world, templat
         "name": "Ateliers de recherche d'emploi avec les outils numériques",
         "provider": "France Travail", "url": "https://www.francetravail.fr"}]
     assert (view.complete, view.pending, view.skill_badge_url) == (False, False, None)
+
+
+def test_progress_says_when_time_alone_changes_it_the_first_held_part_expiring(
+        db, world, templates):
+    first = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[0])
+    second = issue_part(db, templates, world.trainer, world.learners[0], ONLINE[1])
+    [view] = stacking.stack_progress(db, second, "en", now=NOW)
+    assert view.changes_at is None  # these parts never expire
+    with unit_of_work(db):
+        first.valid_until, second.valid_until = NOW + timedelta(days=400), NOW + timedelta(
+            days=500)
+    [view] = stacking.stack_progress(db, second, "en", now=NOW)
+    assert view.changes_at == first.valid_until
+    [later] = stacking.stack_progress(db, second, "en", now=first.valid_until)
+    assert later.changes_at == second.valid_until  # the first no longer counts
 
 
 def test_progress_links_the_skill_badge_once_issued(db, world, templates):
