@@ -255,6 +255,7 @@ class _Run:
                                     standard=what, found=repr(contexts[1])))
             return
         model = "VC 1.1" if contexts[0] == VC_V1 else "VCDM 2.0"
+        self.report.standard = "CLR 2.0" if self.is_clr else "Open Badges 3.0"
         self.add("context", PASSED,
                  N_("%(model)s with %(context)s", model=model, context=contexts[1]))
 

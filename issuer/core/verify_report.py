@@ -56,6 +56,11 @@ class VerificationReport:
     # None: no credentialStatus; False: a status could not be retrieved or trusted, so "valid"
     # does not mean "not revoked" (the 1EdTech validator's verdict stays valid, with a warning).
     status_checked: bool | None = None
+    # What the credential was checked as: "Open Badges 3.0", "CLR 2.0", "Open Badges 2.0"; None
+    # for any other Verifiable Credential.
+    standard: str | None = None
+    # Documents an OB 2.0 assertion points to, as fetched: {"badgeClass": …, "issuer": …}
+    related: dict = field(default_factory=dict)
     endorsements: list[VerificationReport] = field(default_factory=list)
     embedded: list[VerificationReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -87,10 +92,12 @@ class VerificationReport:
             "issuerTrusted": self.issuer_trusted,
             "contextVariant": self.context_variant,
             "proofFormat": self.proof_format,
+            "standard": self.standard,
             "statusChecked": self.status_checked,
             "checks": [c.to_json() for c in self.checks],
             "warnings": list(self.warnings),
             "endorsements": [r.to_json() for r in self.endorsements],
             "embedded": [r.to_json() for r in self.embedded],
             "credential": self.credential,
+            **({"related": self.related} if self.related else {}),
         }

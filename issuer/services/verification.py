@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from issuer.core.errors import ResolutionError
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
+from issuer.core.versions import verify_any_version
 from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 
@@ -206,7 +207,8 @@ def _erased_report(credential: Credential) -> VerificationReport:
 
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
                db: Session | None = None, email: str | None = None) -> VerificationReport:
-    """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
+    """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG, an https URL) for `/verify`:
+    an Open Badges 3.0 credential or a 2.0 assertion (hosted or signed).
 
     Third-party keys and status lists are fetched safely (https only, public addresses, size and
     time limits); with `db`, this service's own documents are read in-process, and its settings
@@ -217,6 +219,6 @@ def verify_any(source: dict | str | bytes, now: datetime | None = None,
     fetch_json = (local_fetch_json(db, fetcher.fetch_json) if db is not None
                   else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=loopback)
-    return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                             email=email,
-                             trusted_issuers=known_issuers(db) if db is not None else None)
+    return verify_any_version(source, resolver=resolver, fetch_json=fetch_json, now=now,
+                              email=email,
+                              trusted_issuers=known_issuers(db) if db is not None else None)

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from issuer.core import baking, limits
+from issuer.core import baking, limits, ob2
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
@@ -554,8 +554,12 @@ def verify_submit():
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()
-    view = publishing.document_view(_displayed_document(source, report), report, language)
-    return _render("public/verify_result.html", language, view=view)
+    if report.standard == ob2.STANDARD:
+        view = publishing.assertion_view(report, language)
+    else:
+        view = publishing.document_view(_displayed_document(source, report), report, language)
+    return _render("public/verify_result.html", language, view=view,
+                   view_format=report.proof_format)
 
 
 def _submitted_credential() -> dict | str:
@@ -575,6 +579,8 @@ def _read_upload(filename: str, data: bytes) -> dict | str:
         raise UnusableInput(_("The file is empty."))
     if data.startswith(baking.PNG_SIGNATURE) or filename.lower().endswith((".png", ".svg")):
         try:
+            if baking.is_ob2_image(data):
+                return ob2.BakedAssertion(baking.extract_ob2(data))
             return baking.extract(data)
         except BadgeError as error:
             raise UnusableInput(
@@ -591,7 +597,7 @@ def _read_text(text: str) -> dict | str:
     text = text.strip()
     if not text:
         raise UnusableInput(_("Paste a credential or choose a file to verify."))
-    if _COMPACT_JWS.match(text):
+    if _COMPACT_JWS.match(text) or ob2.is_assertion_url(text):
         return text
     if text.startswith("<"):
         return _read_upload("pasted.svg", text.encode("utf-8"))
