@@ -84,13 +84,29 @@ def _signed_name(language: str | None, learner: Learner) -> str:
 
 def record_credentials(db: Session, learner: Learner,
                        now: datetime | None = None) -> tuple[list[Credential], bool]:
-    """The person's valid badges, oldest first, and whether any of their badges was left out."""
+    """The person's valid badges, oldest first, each achievement once, and whether any of their
+    badges was left out (revoked or expired).
+
+    A wallet copy (`supersedes_id`: the same badge re-signed for the learner's DID) is never a
+    second badge: the original is the one in the record, the one its issuer's page and status
+    list describe. Two valid badges of one issuer for one achievement (the same training passed
+    twice) count once: the newest stands for it. The same achievement attested by two issuers
+    stays twice: each organisation vouches for it on its own.
+    """
     now = utc_seconds(now)
     people = same_person(learner)
-    every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people))
+    every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people),
+                                                     Credential.supersedes_id.is_(None))
                             .order_by(Credential.issued_at, Credential.id)))
     valid = [c for c in every if _is_valid(c, now)]
-    return valid, len(valid) < len(every)
+    newest = {_achievement_key(c): c for c in valid}  # later badges overwrite earlier ones
+    kept = [c for c in valid if newest[_achievement_key(c)] is c]
+    return kept, len(valid) < len(every)
+
+
+def _achievement_key(credential: Credential) -> tuple[int, str]:
+    achievement = clr.achievement_of(json.loads(credential.signed_json)) or {}
+    return credential.organisation_id, achievement.get("id") or credential.uuid
 
 
 def _is_valid(credential: Credential, now: datetime) -> bool:

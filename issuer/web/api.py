@@ -500,7 +500,9 @@ def get_learner_record(learner_id: int) -> Response:
     learner = learner_of(db(), _token(), learner_id)
     with unit_of_work(db()):
         document = learner_record.clr_document(db(), learner, _token())
-    return _json(200, document)
+    response = _json(200, document)
+    response.mimetype = "application/vc+ld+json"  # as the learner's and the admin's download
+    return response
 
 
 @bp.get(f"/learners/<int(max={MAX_ID}):learner_id>/consent")

@@ -399,11 +399,15 @@ def _paths() -> dict:
         "/learners/{learner_id}/record": {
             "get": _operation(
                 "getLearnerRecord", "A learner's record: every valid badge in one signed CLR",
-                "learners", {**_ok("The signed ClrCredential.", "ClrCredential"),
-                             **_errors("403", "404")}, parameters=[_LEARNER_ID],
-                description="Every valid badge of the person (matched across partners by the "
-                "same e-mail address), embedded exactly as signed, with the skills they count "
-                "toward; signed by your organisation. Hand it to a further-training body."),
+                "learners", {"200": {"description": "The signed ClrCredential.", "content": {
+                    "application/vc+ld+json": {"schema": _ref("ClrCredential")}}},
+                    **_errors("403", "404")}, parameters=[_LEARNER_ID],
+                description="Every valid badge of the person (across partners only where the "
+                "learner proved both records are theirs), each achievement once and embedded "
+                "exactly as its issuer signed it (the original, never a wallet copy), with the "
+                "skills they count toward; signed by your organisation. Served as "
+                "application/vc+ld+json, like the learner's own download. Hand it to a "
+                "further-training body."),
         },
         "/openapi.json": {
             "get": {"operationId": "getOpenApiDocument", "summary": "This document",
