@@ -70,12 +70,15 @@ def test_the_record_embeds_every_valid_badge_unchanged(db, zoe, badges):
     assert embedded(document) == stored
 
 
+HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
 def test_wallet_copies_are_not_embedded_beside_their_originals(db, zoe, badges):
     """Four badges, three of them also in a wallet: four embedded credentials, not seven."""
     from issuer.services.claims import bind_to_holder
     with unit_of_work(db):
         for credential in badges:
-            bind_to_holder(db, credential, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+            bind_to_holder(db, credential, HOLDER)
     document = export(db, zoe)
     stored = [json.loads(c.signed_json) for c in [*badges, *skill_badges(db)]]
     assert embedded(document) == stored
