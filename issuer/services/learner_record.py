@@ -110,7 +110,7 @@ def _achievement_key(credential: Credential) -> tuple[int, str]:
 
 
 def _is_valid(credential: Credential, now: datetime) -> bool:
-    if credential.revoked_at is not None:
+    if credential.revoked_at is not None or credential.suspended_at is not None:
         return False
     if credential.valid_until is not None and credential.valid_until <= now:
         return False

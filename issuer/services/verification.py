@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.core.errors import ResolutionError
+from issuer.core.messages import N_
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
 from issuer.core.versions import verify_any_version
@@ -87,7 +88,20 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
-    return _with_public_reason(report, credential)
+    return _with_suspension(_with_public_reason(report, credential), credential)
+
+
+def _with_suspension(report: VerificationReport, credential: Credential) -> VerificationReport:
+    """A badge its organisation suspended reads "suspended" here (services.suspension says why
+    the signed badge cannot carry it); a revoked or not genuine one keeps that verdict."""
+    if credential.suspended_at is None or report.verdict in ("revoked", "invalid"):
+        return report
+    report.suspended = True
+    report.verdict = "suspended"
+    report.checks.append(Check("status", FAILED, N_(
+        "suspended by its issuer on %(date)s (this service's record; the signed badge cannot "
+        "carry a suspension)", date=credential.suspended_at.date().isoformat())))
+    return report
 
 
 # --- the verdict of a page, remembered while nothing it depends on changed ---------------------
@@ -158,7 +172,7 @@ def verdict_key(db: Session, credential: Credential, now: datetime) -> tuple:
     return (db.get_bind().url.render_as_string(), tuple(site_bases(db)), tuple(state), phase,
             credential.uuid, hash(credential.signed_json), credential.revoked_at,
             credential.revocation_reason, credential.revocation_reason_code,
-            credential.revocation_reason_public)
+            credential.revocation_reason_public, credential.suspended_at)
 
 
 def known_issuers(db: Session) -> list[str]:
