@@ -292,22 +292,28 @@ class _Run:
             self.add("validity", PASSED, N_("issued on %(date)s", date=self.assertion["issuedOn"]))
 
     def check_origin(self, url: str) -> None:
-        """A hosted assertion must live where its issuer says its assertions live."""
+        """A hosted assertion must live where its issuer says its assertions live: under one of
+        the issuer's `verification.startsWith` prefixes, else on one of its `allowedOrigins`
+        (host names), else on the origin (scheme, host, port) of the issuer's own id."""
         rules = self.issuer.get("verification")
         rules = rules if isinstance(rules, dict) else {}
-        allowed = [o for o in _listed(rules.get("allowedOrigins")) if isinstance(o, str)]
         starts = [s for s in _listed(rules.get("startsWith")) if isinstance(s, str)]
+        hosts = [o.lower() for o in _listed(rules.get("allowedOrigins")) if isinstance(o, str)]
+        issuer_id = self.report.issuer_id or ""
+        if starts:
+            allowed, rule = any(_under(url, prefix) for prefix in starts), starts
+        elif hosts:
+            allowed, rule = (urlsplit(url).hostname or "") in hosts, hosts
+        else:
+            allowed, rule = _origin(url) == _origin(issuer_id), [_origin(issuer_id)]
         host = urlsplit(url).netloc.lower()
-        origins = [o.lower() for o in allowed] or [urlsplit(self.report.issuer_id).netloc.lower()]
-        if host not in origins or (starts and not any(url.startswith(s) for s in starts)):
+        if not allowed:
             self.fail("issuer-binding", N_(
                 "the assertion is hosted at %(host)s, which its issuer %(issuer)s does not allow "
-                "(allowed: %(allowed)s)", host=host, issuer=self.report.issuer_id,
-                allowed=", ".join(origins + starts)))
+                "(allowed: %(allowed)s)", host=host, issuer=issuer_id, allowed=", ".join(rule)))
             return
         self.add("issuer-binding", PASSED, N_("hosted on %(host)s, an origin of the issuer "
-                                              "%(issuer)s", host=host,
-                                              issuer=self.report.issuer_id))
+                                              "%(issuer)s", host=host, issuer=issuer_id))
 
     def signing_key(self, assertion: dict) -> PublicKey | None:
         """The key at verification.creator, owned by the issuer and listed by it; or None."""
@@ -456,6 +462,24 @@ def _json_segment(segment: str) -> dict | None:
 
 def _canonical(document: dict) -> str:
     return json.dumps(document, sort_keys=True)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _under(url: str, prefix: str) -> bool:
+    """`url` starts with `prefix` on the same origin: https://a.example is not a prefix of
+    https://a.example.attacker.tld/…"""
+    if _origin(url) != _origin(prefix):
+        return False
+    path, wanted = urlsplit(url).path, urlsplit(prefix).path
+    return path.startswith(wanted) if wanted else True
 
 
 def _listed(value: Any) -> list:

@@ -67,10 +67,22 @@ def test_the_issuers_allowed_origins_admit_another_host(ob2):
     with ob2_site() as host:
         host.assertion("x", badge=f"{ob2.base}/badge")
         issuer = ob2.documents["/issuer"][1]
-        ob2.put("/issuer", {**issuer, "verification": {
-            "allowedOrigins": [host.base.split("//")[1]]}})
+        ob2.put("/issuer", {**issuer, "verification": {"startsWith": [f"{host.base}/assert"]}})
         report = verify(f"{host.base}/assertions/x")
     assert report.verdict == "valid"
+
+
+def test_a_starts_with_prefix_is_matched_on_its_origin_not_as_text(ob2):
+    with ob2_site() as host:
+        host.assertion("x", badge=f"{ob2.base}/badge")
+        issuer = ob2.documents["/issuer"][1]
+        # "http://127.0.0.1:1" is a text prefix of "http://127.0.0.1:1234/…", not its origin.
+        port = host.base.rsplit(":", 1)[1]
+        ob2.put("/issuer", {**issuer, "verification": {
+            "startsWith": [f"http://127.0.0.1:{port[:-1]}"]}})
+        report = verify(f"{host.base}/assertions/x")
+    assert report.verdict == "invalid"
+    assert "does not allow" in report.check("issuer-binding").message
 
 
 def test_a_hosted_assertion_marked_revoked_is_revoked(ob2):
@@ -212,3 +224,70 @@ def ob2_payload(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
+
+
+# --- the independent verifier and signer (openbadgeslib, PyPI) agree with ours -------------
+
+
+def download(url: str) -> bytes:
+    """openbadgeslib's fetch hook, pointed at the test's loopback server (it fetches https
+    only by default): a plain GET; a 410 or 404 raises, as its own downloader does."""
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return response.read()
+
+
+def independent(token_or_document, revocation: bool = True) -> bool:
+    """Whether openbadgeslib's OB2Verifier accepts the assertion."""
+    from openbadgeslib.ob2 import OB2VerificationError, OB2Verifier
+    verifier = OB2Verifier(download=download)
+    try:
+        if isinstance(token_or_document, dict):
+            verifier.verify_hosted(token_or_document, check_revocation=revocation)
+        else:
+            verifier.verify(token_or_document, check_revocation=revocation)
+    except OB2VerificationError:
+        return False
+    return True
+
+
+def cases(site):
+    """(name, input) pairs: genuine ones and forgeries, on `site`."""
+    forger = PrivateKey.generate(RSA)
+    site.put("/forged-key", site.key_document(forger, site.issuer_id, f"{site.base}/forged-key"))
+    revoked = site.signed(name="revoked")
+    site.put("/revocations", {**site.documents["/revocations"][1], "revokedAssertions": [
+        ob2_payload(revoked)["id"]]})
+    genuine = site.assertion("genuine")
+    site.put("/assertions/copy", genuine)
+    return [
+        ("signed", site.signed(), True),
+        ("hosted", genuine, True),
+        ("unlisted key", site.signed(name="forged", key=forger, verification={
+            "type": "signed", "creator": f"{site.base}/forged-key"}), False),
+        ("other key under the listed id", site.signed(name="k", key=PrivateKey.generate(RSA)),
+         False),
+        ("revoked", revoked, False),
+        ("expired", site.signed(name="old", expires="2024-04-01T00:00:00Z"), False),
+    ]
+
+
+def test_our_verdicts_match_the_independent_verifier(ob2):
+    for name, source, genuine in cases(ob2):
+        ours = verify(source, now=datetime.now(UTC)).valid
+        theirs = independent(source)
+        assert (name, ours, theirs) == (name, genuine, genuine)
+
+
+def test_a_badge_signed_by_the_independent_signer_verifies_here(ob2):
+    from cryptography.hazmat.primitives import serialization
+    from openbadgeslib.ob2 import Assertion, OB2Signer
+
+    pem = ob2.key._key.private_bytes(serialization.Encoding.PEM,
+                                     serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    assertion = Assertion.from_dict(ob2_payload(ob2.signed(name="theirs")))
+    token = OB2Signer(pem, "RS256").sign(assertion)
+    report = verify(token)
+    assert (report.verdict, report.proof_format) == ("valid", "ob2-signed")
+    assert independent(token)
