@@ -38,6 +38,7 @@ from issuer.languages import LANGUAGES
 from issuer.services import (
     catalogue,
     keys,
+    ob2_export,
     pictures,
     publishing,
     retention,
@@ -317,6 +318,38 @@ def _baked_image(credential, kind: str) -> Response:
             "default-src 'none'; style-src 'unsafe-inline'")
     response.vary.add("Accept-Language")
     return response
+
+
+# --- Open Badges 2.0 hosted assertions of our badges (services.ob2_export) -------------------
+
+
+@bp.get("/ob2/assertions/<uuid:uuid>")
+def ob2_assertion(uuid):
+    """The badge as an OB 2.0 hosted assertion; 410 {"revoked": true} once revoked or while
+    suspended; 404 when it names no e-mail (OB 2.0 has no other recipient we could give)."""
+    credential = _published_credential(uuid)
+    found = ob2_export.assertion(credential)
+    if found is None:
+        abort(404)
+    status, document = found
+    # Short-lived like a status list: a revocation must reach OB 2.0 verifiers as fast.
+    response = _document(_json_text(document), LD_JSON, STATUS_MAX_AGE)
+    response.status_code = status
+    return response
+
+
+@bp.get("/ob2/badgeclasses/<uuid:uuid>")
+def ob2_badge_class(uuid):
+    """The OB 2.0 BadgeClass of a badge: its signed achievement."""
+    return _document(_json_text(ob2_export.badge_class(_published_credential(uuid))), LD_JSON,
+                     DOCUMENT_MAX_AGE)
+
+
+@bp.get("/ob2/issuers/<slug>")
+def ob2_issuer(slug: str):
+    """The organisation as an OB 2.0 Issuer profile."""
+    return _document(_json_text(ob2_export.issuer_profile(_organisation(slug))), LD_JSON,
+                     DOCUMENT_MAX_AGE)
 
 
 # --- issuers, achievements, status lists, evidence --------------------------------------------
