@@ -37,15 +37,7 @@ from .keys import P256, RSA, PublicKey
 from .messages import N_
 from .multibase import unb64url
 from .verify_helpers import _describe
-from .verify_report import (
-    FAILED,
-    PASSED,
-    SKIPPED,
-    STRUCTURAL_CHECKS,
-    WARNING,
-    Check,
-    VerificationReport,
-)
+from .verify_report import PASSED, SKIPPED, WARNING, Checklist, VerificationReport
 
 FetchJson = Callable[[str], dict]
 
@@ -101,7 +93,7 @@ def verify_assertion(source: dict | str | BakedAssertion, *, fetch_json: FetchJs
     return run.report
 
 
-class _Run:
+class _Run(Checklist):
     """One OB 2.0 verification, recording a Check per step as the OB 3.0 checklist does."""
 
     def __init__(self, fetch_json: FetchJson, now: datetime, email: str | None,
@@ -113,15 +105,6 @@ class _Run:
         self.report = VerificationReport(standard=STANDARD)
         self.assertion: dict = {}
         self.issuer: dict = {}
-
-    def add(self, name: str, status: str, message: str) -> None:
-        self.report.checks.append(Check(name, status, message))
-
-    def fail(self, name: str, message: str) -> None:
-        self.add(name, FAILED, message)
-
-    def failed(self) -> bool:
-        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
 
     def fetch(self, url: Any, what: str) -> dict | None:
         """The document at `url`, which must name itself `url`; a failed check otherwise."""
@@ -193,7 +176,7 @@ class _Run:
         self.add("proof", PASSED, N_("hosted assertion fetched from its id %(url)s", url=url))
         self.assertion = document
         self.common()
-        if self.failed():
+        if self.structural_failure():
             return
         self.check_origin(url)
         if document.get("revoked") is True:
@@ -201,7 +184,7 @@ class _Run:
             reason = document.get("revocationReason")
             self.fail("status", N_("revoked: %(reason)s", reason=reason)
                       if isinstance(reason, str) and reason else N_("revoked by its issuer"))
-        elif not self.failed():
+        elif not self.structural_failure():
             self.add("status", PASSED, N_("the hosted assertion is not marked revoked"))
 
     def signed(self, token: str) -> None:
@@ -220,7 +203,7 @@ class _Run:
                                  "signed"))
             return
         self.common()
-        if self.failed():
+        if self.structural_failure():
             return
         key = self.signing_key(payload)
         if key is None:
@@ -256,7 +239,7 @@ class _Run:
         if isinstance(badge, str):
             badge = self.fetch(badge, "BadgeClass")
         if not isinstance(badge, dict) or "BadgeClass" not in _listed(badge.get("type")):
-            if not self.failed():
+            if not self.structural_failure():
                 self.fail("type", N_("the assertion's badge is not a BadgeClass"))
             return
         issuer_ref = badge.get("issuer")
@@ -390,14 +373,14 @@ class _Run:
 
     def finish(self) -> None:
         report = self.report
-        if not self.failed():
+        if not self.structural_failure():
             self.check_recipient()
             if self.trusted is not None and report.issuer_id:
                 report.issuer_trusted = report.issuer_id in self.trusted
         report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
         status = [c for c in report.checks if c.name == "status" and c.status != SKIPPED]
         report.status_checked = all(c.status != WARNING for c in status) if status else None
-        if self.failed() or not report.checks:
+        if self.structural_failure() or not report.checks:
             report.verdict = "invalid"
         elif report.revoked:
             report.verdict = "revoked"

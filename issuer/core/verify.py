@@ -50,13 +50,13 @@ from .verify_helpers import (
     _work_limit_reached,
     _worth_retrying,
 )
+from .verify_report import FAILED as FAILED  # re-exported with Check and the report
 from .verify_report import (
-    FAILED,
     PASSED,
     SKIPPED,
-    STRUCTURAL_CHECKS,
     WARNING,
     Check,
+    Checklist,
     VerificationReport,
 )
 from .verify_status import StatusCheck
@@ -155,7 +155,7 @@ def _verify(source: Any, options: _Options, expect: str | None, depth: int) -> V
     return run.report
 
 
-class _Run:
+class _Run(Checklist):
     """One verification: the steps of §E.1 in order, each appending a Check to the report."""
 
     def __init__(self, options: _Options, expect: str | None, depth: int):
@@ -168,17 +168,6 @@ class _Run:
         self.walked: rdfc.Walk | None = None  # the safe-mode check's, reused for the proof
         self.size: int | None = None  # the credential's JSON values (limits.count_nodes)
         self.notes_seen = len(options.resolver.notes)
-
-    # --- recording ---------------------------------------------------------------------------
-
-    def add(self, name: str, status: str, message: str) -> None:
-        self.report.checks.append(Check(name, status, message))
-
-    def fail(self, name: str, message: str) -> None:
-        self.add(name, FAILED, message)
-
-    def structural_failure(self) -> bool:
-        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
 
     # --- the checklist -----------------------------------------------------------------------
 

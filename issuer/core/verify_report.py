@@ -101,3 +101,19 @@ class VerificationReport:
             "credential": self.credential,
             **({"related": self.related} if self.related else {}),
         }
+
+
+class Checklist:
+    """What every verification run shares (OB 3.0 and OB 2.0): checks recorded on `report`."""
+
+    report: VerificationReport
+
+    def add(self, name: str, status: str, message: str) -> None:
+        self.report.checks.append(Check(name, status, message))
+
+    def fail(self, name: str, message: str) -> None:
+        self.add(name, FAILED, message)
+
+    def structural_failure(self) -> bool:
+        """A failed check that makes the credential not genuine or not well-formed."""
+        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)

@@ -34,10 +34,7 @@ def suspend(db: Session, credential: Credential, reason: str, actor: Actor,
         raise ServiceError(N_("a revoked badge cannot be suspended"))
     if credential.suspended_at is not None:
         raise ServiceError(N_("this badge is already suspended"))
-    now = utc_seconds(now)
-    for held in [credential, *_copies(db, credential)]:
-        held.suspended_at, held.suspension_reason = now, reason
-    db.flush()
+    _hold(db, credential, utc_seconds(now), reason)
     audit(db, "credential.suspend", actor, credential.organisation_id, credential.uuid,
           short_id=credential.short_id, reason=reason)
     return credential
@@ -49,9 +46,7 @@ def reinstate(db: Session, credential: Credential, reason: str, actor: Actor) ->
     reason = _reason(reason)
     if credential.suspended_at is None:
         raise ServiceError(N_("this badge is not suspended"))
-    for held in [credential, *_copies(db, credential)]:
-        held.suspended_at, held.suspension_reason = None, None
-    db.flush()
+    _hold(db, credential, None, None)
     audit(db, "credential.reinstate", actor, credential.organisation_id, credential.uuid,
           short_id=credential.short_id, reason=reason)
     return credential
@@ -67,5 +62,10 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
-def _copies(db: Session, credential: Credential) -> list[Credential]:
-    return list(db.scalars(select(Credential).where(Credential.supersedes_id == credential.id)))
+def _hold(db: Session, credential: Credential, since: datetime | None,
+          reason: str | None) -> None:
+    """Set (or clear) the hold on the badge and on each of its wallet copies."""
+    copies = db.scalars(select(Credential).where(Credential.supersedes_id == credential.id))
+    for held in [credential, *copies]:
+        held.suspended_at, held.suspension_reason = since, reason
+    db.flush()

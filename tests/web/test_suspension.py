@@ -21,6 +21,8 @@ def test_the_admin_suspends_then_reinstates_a_badge_with_a_reason(client, world,
     assert db.get(Credential, credential.id).suspension_reason == "Évaluation en réexamen"
     listing = client.get(f"/admin/credentials?q={credential.short_id}&lang=en")
     assert "Reinstate…" in listing.get_data(as_text=True)
+    held = client.get(f"{page}?lang=en").get_data(as_text=True)
+    assert "<h1>Reinstate a badge</h1>" in held and "Évaluation en réexamen" in held
     assert submit(client, page, {"reason": "The evaluation stands"}).status_code == 302
     db.expire_all()
     assert db.get(Credential, credential.id).suspended_at is None
