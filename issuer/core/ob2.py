@@ -377,19 +377,7 @@ class _Run(Checklist):
             self.check_recipient()
             if self.trusted is not None and report.issuer_id:
                 report.issuer_trusted = report.issuer_id in self.trusted
-        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
-        status = [c for c in report.checks if c.name == "status" and c.status != SKIPPED]
-        report.status_checked = all(c.status != WARNING for c in status) if status else None
-        if self.structural_failure() or not report.checks:
-            report.verdict = "invalid"
-        elif report.revoked:
-            report.verdict = "revoked"
-        elif report.expired:
-            report.verdict = "expired"
-        elif report.not_yet_valid:
-            report.verdict = "not_yet_valid"
-        else:
-            report.verdict = "valid"
+        self.settle()
 
 
 def recipient_matches(recipient: Any, email: str) -> bool:

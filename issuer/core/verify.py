@@ -55,7 +55,6 @@ from .verify_report import (
     PASSED,
     SKIPPED,
     WARNING,
-    Check,
     Checklist,
     VerificationReport,
 )
@@ -572,24 +571,8 @@ class _Run(Checklist):
         self.notes_seen = len(notes)
 
     def finish(self) -> None:
-        report = self.report
         self.collect_resolver_notes()
-        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
-        report.warnings = list(dict.fromkeys(report.warnings))
-        report.status_checked = _status_checked(report.checks)
-        if self.structural_failure() or not report.checks:
-            report.verdict = "invalid"
-        elif report.revoked:
-            report.verdict = "revoked"
-        elif report.suspended:
-            report.verdict = "suspended"
-        elif report.expired:
-            report.verdict = "expired"
-        elif report.not_yet_valid:
-            report.verdict = "not_yet_valid"
-        else:
-            report.verdict = "valid"
-
+        self.settle()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -602,14 +585,6 @@ def _implemented(proof: Any) -> bool:
     suite = (proof.get("type"), proof.get("cryptosuite"))
     return suite in proofs.LEGACY_SUITES or (
         suite[0] == proofs.PROOF_TYPE and suite[1] in proofs.CRYPTOSUITES)
-
-
-def _status_checked(checks: list[Check]) -> bool | None:
-    """None when no status entry was looked at; False when any entry could not be checked."""
-    entries = [c for c in checks if c.name == "status" and c.status != SKIPPED]
-    if not entries:
-        return None
-    return all(c.status != WARNING for c in entries)
 
 
 def _read_source(source: Any) -> tuple[dict | None, str | None]:

@@ -117,3 +117,25 @@ class Checklist:
     def structural_failure(self) -> bool:
         """A failed check that makes the credential not genuine or not well-formed."""
         return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
+
+    def settle(self) -> None:
+        """The report's warnings, status_checked and verdict, from the checks recorded:
+        a structural failure is "invalid"; else revoked > suspended > expired > not yet valid."""
+        report = self.report
+        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
+        report.warnings = list(dict.fromkeys(report.warnings))
+        # None when no status entry was looked at; False when any could not be checked.
+        looked = [c for c in report.checks if c.name == "status" and c.status != SKIPPED]
+        report.status_checked = all(c.status != WARNING for c in looked) if looked else None
+        if self.structural_failure() or not report.checks:
+            report.verdict = "invalid"
+        elif report.revoked:
+            report.verdict = "revoked"
+        elif report.suspended:
+            report.verdict = "suspended"
+        elif report.expired:
+            report.verdict = "expired"
+        elif report.not_yet_valid:
+            report.verdict = "not_yet_valid"
+        else:
+            report.verdict = "valid"
