@@ -50,7 +50,7 @@ from .verify_helpers import (
     _work_limit_reached,
     _worth_retrying,
 )
-from .verify_report import FAILED as FAILED  # re-exported with Check and the report
+from .verify_report import FAILED as FAILED  # re-exported: verify's callers read reports
 from .verify_report import (
     PASSED,
     SKIPPED,
@@ -58,6 +58,7 @@ from .verify_report import (
     Checklist,
     VerificationReport,
 )
+from .verify_report import Check as Check
 from .verify_status import StatusCheck
 
 FetchJson = Callable[[str], dict]
