@@ -206,7 +206,7 @@ def skills_under_way(db: Session, credentials: list[Credential], language: str,
 
 # --- the learner's own list --------------------------------------------------------------------
 
-VALID, REVOKED, EXPIRED = "valid", "revoked", "expired"
+VALID, REVOKED, SUSPENDED, EXPIRED = "valid", "revoked", "suspended", "expired"
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ class HeldBadge:
     name: str
     issuer: str
     issued_on: date
-    state: str  # VALID, REVOKED or EXPIRED
+    state: str  # VALID, REVOKED, SUSPENDED or EXPIRED
     url: str
     skill: bool
 
@@ -238,6 +238,8 @@ def held_badges(db: Session, learner: Learner, language: str,
 def _state(credential: Credential, now: datetime) -> str:
     if credential.revoked_at is not None:
         return REVOKED
+    if credential.suspended_at is not None:
+        return SUSPENDED
     if credential.valid_until is not None and credential.valid_until <= now:
         return EXPIRED
     return VALID

@@ -104,3 +104,13 @@ def test_the_signed_badge_is_unchanged_and_keeps_one_status_entry(db, world):
     document = json.loads(signed)
     assert document["credentialStatus"]["statusPurpose"] == "revocation"
     assert schema.errors(document, schema.schema_for(document)) == []
+
+
+def test_the_learner_sees_the_badge_suspended_and_the_record_leaves_it_out(db, world):
+    from issuer.services.learner_record import held_badges, record_credentials
+    credential = issue(db, world)
+    with unit_of_work(db):
+        suspend(db, credential, "Under review", world.admin)
+    [held] = held_badges(db, credential.learner, "fr")
+    assert held.state == "suspended"
+    assert record_credentials(db, credential.learner) == ([], True)
