@@ -291,3 +291,17 @@ def test_a_badge_signed_by_the_independent_signer_verifies_here(ob2):
     report = verify(token)
     assert (report.verdict, report.proof_format) == ("valid", "ob2-signed")
     assert independent(token)
+
+
+def test_a_png_baked_with_a_text_chunk_is_read_too(ob2):
+    """Older bakers wrote the assertion URL in a tEXt chunk rather than iTXt."""
+    import struct
+    import zlib
+    ob2.assertion("a1")
+    plain = png_with_itxt(b"x", compressed=False, keyword=b"unrelated")
+    data = baking.OB2_KEYWORD + b"\x00" + f"{ob2.base}/assertions/a1".encode()
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(
+        ">I", zlib.crc32(b"tEXt" + data))
+    png = plain[:-12] + chunk + plain[-12:]
+    assert baking.extract_ob2(png) == f"{ob2.base}/assertions/a1"
+    assert verify(png).verdict == "valid"
