@@ -143,7 +143,23 @@ class SafeFetcher:
                 "refusing to fetch from %(host)s: address %(address)s is not a public address",
                 host=repr(host), address=str(address)))
 
+    def send(self, method: str, url: str, body: bytes, headers: dict[str, str]
+             ) -> tuple[int, bytes]:
+        """One vetted request with a body (an API client's POST): (status, body), whatever the
+        status; no redirect is followed. The same address, size and time limits as a GET."""
+        _FAILURES.check(url)
+        now = time.monotonic()
+        if self._end is None:
+            self._end = now + self.total_seconds
+        status, _location, answer = self._request(method, url, min(now + self.timeout,
+                                                                   self._end), body, headers)
+        return status, answer
+
     def _get_once(self, url: str, deadline: float) -> tuple[int, str | None, bytes]:
+        return self._request("GET", url, deadline)
+
+    def _request(self, method: str, url: str, deadline: float, body: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, str | None, bytes]:
         self._spend_one(url, deadline)
         scheme, host, port, ip = self.vet(url, max(0.05, deadline - time.monotonic()))
         parts = urlsplit(url)
@@ -154,19 +170,21 @@ class SafeFetcher:
         try:
             connection.connect()  # connect and TLS handshake: each bounded by the time left
             watchdog = _Watchdog(connection.sock, deadline)
-            connection.request("GET", path, headers={"Accept": ACCEPT, "User-Agent": "sky-badges"})
+            connection.request(method, path, body=body, headers={
+                "Accept": ACCEPT, "User-Agent": "sky-badges", **(headers or {})})
             response = connection.getresponse()
-            if response.status in _REDIRECTS:
-                return response.status, response.getheader("Location"), b""
-            if response.status == 410:  # an answer, not a failure: an OB 2.0 revocation
-                raise GoneError(N_("%(url)s answered HTTP 410 Gone", url=url))
-            if response.status != 200:
-                raise _HostFailure(N_("%(url)s answered HTTP %(status)s",
-                                         url=url, status=response.status))
-            body = self._read(response, url, deadline)
+            if method == "GET":
+                if response.status in _REDIRECTS:
+                    return response.status, response.getheader("Location"), b""
+                if response.status == 410:  # an answer, not a failure: an OB 2.0 revocation
+                    raise GoneError(N_("%(url)s answered HTTP 410 Gone", url=url))
+                if response.status != 200:
+                    raise _HostFailure(N_("%(url)s answered HTTP %(status)s",
+                                          url=url, status=response.status))
+            answer = self._read(response, url, deadline)
             if watchdog.fired:  # the body ended because the watchdog closed the socket
                 raise _HostFailure(self._cut_off(url))
-            return response.status, None, body
+            return response.status, None, answer
         except (OSError, http.client.HTTPException) as error:
             if watchdog is not None and watchdog.fired:
                 raise _HostFailure(self._cut_off(url)) from None

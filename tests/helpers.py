@@ -707,3 +707,51 @@ def ob2_site(kind: str = RSA) -> Iterator[Ob2Site]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --- Europass: the ELM SHACL shapes (tests/vectors/elm, see SOURCES.md) ---------------------
+
+ELM_VECTORS = VECTORS / "elm"
+_ELM_CONTEXTS = {
+    "http://data.europa.eu/snb/model/context/edc-ap": ELM_VECTORS / "edc-ap-context.jsonld",
+    "https://www.w3.org/2018/credentials/v1":
+        Path(__file__).parents[1] / "issuer" / "core" / "contexts" / "credentials-v1.jsonld",
+}
+_ELM_SHAPES = []
+
+
+def elm_violations(document: dict) -> set[tuple[str, str]]:
+    """The SHACL violations of an ELM document against the EDC generic application profile
+    (with its controlled-vocabulary shapes), as (focus node, property) pairs, the nested ones of
+    a node shape included. pyld expands the JSON-LD with the bundled contexts (never fetched),
+    pySHACL validates the graph."""
+    import pyshacl
+    import rdflib
+    from pyld import jsonld
+
+    def loader(url, options=None):
+        if url not in _ELM_CONTEXTS:
+            raise ValueError(f"context {url} is not bundled")
+        return {"contextUrl": None, "documentUrl": url,
+                "document": json.loads(_ELM_CONTEXTS[url].read_text("utf-8"))}
+
+    if not _ELM_SHAPES:
+        shapes = rdflib.Graph()
+        for name in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl"):
+            shapes.parse(ELM_VECTORS / name, format="turtle")
+        _ELM_SHAPES.append(shapes)
+    quads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": loader})
+    data = rdflib.Graph()
+    data.parse(data=quads, format="nt")  # one graph: N-Triples
+    conforms, report, _text = pyshacl.validate(data, shacl_graph=_ELM_SHAPES[0],
+                                               inference="none")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    found = set()
+    for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        if report.value(result, sh.resultSeverity) != sh.Violation:
+            continue
+        found.add((str(report.value(result, sh.focusNode)),
+                   str(report.value(result, sh.resultPath)).rsplit("/", 1)[-1]
+                   .rsplit("#", 1)[-1]))
+    assert conforms == (not found)
+    return found

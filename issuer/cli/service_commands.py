@@ -1,4 +1,5 @@
-"""Service sub-commands: serve, worker, db upgrade, templates check/import, demo, retention run.
+"""Service sub-commands: serve, worker, db upgrade, templates check/import, demo, retention run,
+export-static.
 
 `serve` with no settings is the embedded default: SQLite in ./instance (schema created or
 upgraded on start), keys generated on first need, demo data seeded into an empty database with
@@ -67,6 +68,11 @@ def register(subparsers) -> None:
     sweep.add_argument("--dry-run", action="store_true",
                        help=_("only count what would be removed"))
     sweep.set_defaults(handler=retention_run_command)
+
+    static = subparsers.add_parser(
+        "export-static", help=_("write every public document into a folder for a static host"))
+    static.add_argument("directory", type=Path)
+    static.set_defaults(handler=export_static_command)
 
 
 def serve_command(args) -> int:
@@ -209,6 +215,28 @@ def retention_run_command(args) -> int:
                     "records", **counts))
         if not args.dry_run:
             forget_deleted(db)
+    return EXIT_OK
+
+
+def export_static_command(args) -> int:
+    """Write (or bring up to date) the static copy of the public site; print the counts."""
+    from issuer.services.static_export import ExportError, export_static
+    from issuer.web.static_site import export_app, fetcher
+
+    settings = _prepared_settings()
+    app = export_app()
+    try:
+        with _session(settings) as db:
+            report = export_static(db, args.directory, fetcher(app))
+    except ExportError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        app.extensions["sky_queue"].close()
+        app.extensions["sky_engine"].dispose()
+    print(_("%(folder)s: %(written)s files written, %(unchanged)s unchanged, %(removed)s "
+            "removed", folder=args.directory, written=report.written,
+            unchanged=report.unchanged, removed=report.removed))
     return EXIT_OK
 
 

@@ -22,8 +22,11 @@ from .verify_report import FAILED, Check, VerificationReport
 
 def verify_any_version(source: Any, *, resolver: KeyResolver, fetch_json: FetchJson,
                        now: datetime | None = None, email: str | None = None,
+                       subject_id: str | None = None,
                        trusted_issuers: Iterable[str] | None = None) -> VerificationReport:
-    """Verify an OB 3.0 credential or an OB 2.0 assertion; never raises for bad input."""
+    """Verify an OB 3.0 credential or an OB 2.0 assertion; never raises for bad input.
+
+    `subject_id` asks the OB 3.0 recipient check (an OB 2.0 recipient is an e-mail)."""
     if isinstance(source, (bytes, bytearray)) and baking.is_ob2_image(bytes(source)):
         try:
             source = ob2.BakedAssertion(baking.extract_ob2(bytes(source)))
@@ -48,7 +51,8 @@ def verify_any_version(source: Any, *, resolver: KeyResolver, fetch_json: FetchJ
         return ob2.verify_assertion(source, fetch_json=fetch_json, now=now, email=email,
                                     trusted_issuers=trusted_issuers)
     return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                             email=email, trusted_issuers=trusted_issuers)
+                             email=email, subject_id=subject_id,
+                             trusted_issuers=trusted_issuers)
 
 
 def _text_if_ob2(data: bytes) -> bytes | str | dict:

@@ -22,7 +22,7 @@ import io
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from issuer.core.builders import normalize_email
@@ -39,6 +39,7 @@ from issuer.store.models import (
     Learner,
     Organisation,
 )
+from issuer.store.ob_api_models import OAuthGrant, PushRequest, ReceivedCredential
 from issuer.store.stacking_models import SkillAward
 from issuer.store.wallet_models import CredentialOffer, WalletExchange
 
@@ -119,11 +120,17 @@ def erase_learner(db: Session, learner: Learner, actor: Actor,
 
 def _forget_traces(db: Session, learner: Learner, ids: list[int], uuids: set[str]) -> None:
     """Remove what the learner left beside their record and badges (see the module's doc)."""
+    # What hosts sent them, and the hosts' access (OB 3.0 API): theirs too.
+    db.execute(delete(ReceivedCredential).where(ReceivedCredential.learner_id == learner.id))
+    db.execute(update(OAuthGrant).where(OAuthGrant.learner_id == learner.id,
+                                        OAuthGrant.revoked_at.is_(None))
+               .values(revoked_at=utc_seconds()))
     if ids:
         db.execute(delete(ApiIdempotencyKey).where(ApiIdempotencyKey.credential_id.in_(ids)))
         db.execute(delete(WalletExchange).where(or_(
             WalletExchange.credential_id.in_(ids), WalletExchange.issued_credential_id.in_(ids))))
         db.execute(delete(CredentialOffer).where(CredentialOffer.credential_id.in_(ids)))
+        db.execute(delete(PushRequest).where(PushRequest.credential_id.in_(ids)))
     for event in db.scalars(select(AuditEvent).where(
             AuditEvent.organisation_id == learner.organisation_id,
             or_(AuditEvent.subject.in_(uuids), AuditEvent.action == "learner.link"))):

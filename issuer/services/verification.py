@@ -220,7 +220,8 @@ def _erased_report(credential: Credential) -> VerificationReport:
 
 
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
-               db: Session | None = None, email: str | None = None) -> VerificationReport:
+               db: Session | None = None, email: str | None = None,
+               subject_id: str | None = None) -> VerificationReport:
     """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG, an https URL) for `/verify`:
     an Open Badges 3.0 credential or a 2.0 assertion (hosted or signed).
 
@@ -234,5 +235,5 @@ def verify_any(source: dict | str | bytes, now: datetime | None = None,
                   else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=loopback)
     return verify_any_version(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                              email=email,
+                              email=email, subject_id=subject_id,
                               trusted_issuers=known_issuers(db) if db is not None else None)

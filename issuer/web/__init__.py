@@ -36,6 +36,7 @@ from . import (
     edge,
     i18n,
     logs,
+    ob_api,
     public,
     trainer,
     wallet,
@@ -48,9 +49,10 @@ from .extensions import app_config, close_db, csrf
 
 # One blueprint per audience, each registered here and nowhere else.
 BLUEPRINTS: tuple[Blueprint, ...] = (public.bp, auth.bp, account.bp, trainer.bp, admin.bp,
-                                      coordinator.bp, api.bp, wallet.bp)
+                                      coordinator.bp, api.bp, wallet.bp,
+                                      ob_api.bp)
 # Token- or protocol-authenticated blueprints: no browser session, so no CSRF token.
-CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp)
+CSRF_EXEMPT: tuple[Blueprint, ...] = (api.bp, wallet.bp, ob_api.bp)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -182,6 +184,8 @@ def _wants_json() -> bool:
 def error_response(status: int, message: str | None = None, code: str | None = None):
     """A JSON error under /api/, an HTML error page elsewhere; never a stack trace."""
     message = message or _MESSAGES.get(status, _MESSAGES[500])
+    if ob_api.is_api_path(request.path):  # the OB 3.0 API's errors are imsx_StatusInfo
+        return ob_api.status_info(status, str(message))
     if _wants_json():
         code = code or _code_name(status)
         return jsonify({"error": {"code": code, "message": message}}), status

@@ -53,6 +53,8 @@ def count_view(credential_id: int) -> None:
 
     The write is a short transaction of its own, on a session of its own, so the page never
     waits on it twice and a failed write never fails the page (the batch is dropped, logged)."""
+    if current_app.config.get("SKY_STATIC_EXPORT"):
+        return  # the static copy's pages are built, not viewed (web/static_site.py)
     tally = current_app.extensions["sky_views"]
     if not tally.add(credential_id, datetime.now(UTC)):
         return

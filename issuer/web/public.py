@@ -78,7 +78,9 @@ _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 @bp.context_processor
 def _template_helpers() -> dict:
-    return {"language_names": LANGUAGES}
+    copied = app_config("SKY_STATIC_EXPORT", None)  # the day of a static copy (static_site.py)
+    return {"language_names": LANGUAGES, "static_copy_on": publishing.human_date(
+        copied.isoformat(), g.get("language", "en")) if copied else None}
 
 
 def _language(fallback: str = "en") -> str:

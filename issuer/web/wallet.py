@@ -50,6 +50,7 @@ from issuer.services import (
     cards,
     claim_links,
     consent,
+    europass,
     exchanges,
     learner_record,
     publishing,
@@ -185,6 +186,34 @@ def claim_record(token: str):
         "Content-Disposition": f'attachment; filename="learner-record-{learner.id}.json"'})
 
 
+@bp.get("/claim/<token>/europass.jsonld")
+def claim_europass(token: str):
+    """This badge for Europass: an unsealed European Learning Model credential (ELM 3)."""
+    credential = _still_counting(token)
+    with unit_of_work(_db()):
+        document = europass.badge_document(_db(), credential, _claim_language(credential))
+    return _europass_file(document, f"europass-badge-{credential.short_id}.jsonld")
+
+
+@bp.get("/claim/<token>/record-europass.jsonld")
+def claim_record_europass(token: str):
+    """Every valid badge of the learner for Europass, as one ELM credential."""
+    credential = _claimed(token)
+    learner = _claimed_learner(token, credential)
+    try:
+        with unit_of_work(_db()):
+            document = europass.record_document(_db(), learner, _claim_language(credential))
+    except NotFound:
+        abort(404)  # no valid badge left to put in it
+    return _europass_file(document, f"europass-badges-{credential.short_id}.jsonld")
+
+
+def _europass_file(document: dict, filename: str) -> Response:
+    return Response(json.dumps(document, ensure_ascii=False, indent=2),
+                    mimetype=europass.MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.get("/claim/<token>/record.pdf")
 def claim_record_pdf(token: str):
     """A printable summary of the learner's badges, in their language, a QR code per badge."""
@@ -254,7 +283,8 @@ def _claimed(token: str):
     other is sent to the door (the claim page)."""
     credential = _claim_credential(token)
     if not _unlocked(credential, token):
-        abort(redirect(url_for(".claim_page", token=token, lang=request.args.get("lang"))))
+        abort(redirect(url_for("wallet.claim_page", token=token,
+                               lang=request.args.get("lang"))))
     return credential
 
 

@@ -2,7 +2,7 @@
 an endorsement has a revocation slot, set when its endorser withdraws it.
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0027'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
