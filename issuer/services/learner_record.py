@@ -84,14 +84,12 @@ def _signed_name(language: str | None, learner: Learner) -> str:
 
 def record_credentials(db: Session, learner: Learner,
                        now: datetime | None = None) -> tuple[list[Credential], bool]:
-    """The person's valid badges, oldest first, each achievement once, and whether any of their
-    badges was left out (revoked or expired).
+    """The person's valid badges, oldest first, and whether any of their badges was left out
+    (revoked, suspended or expired).
 
     A wallet copy (`supersedes_id`: the same badge re-signed for the learner's DID) is never a
     second badge: the original is the one in the record, the one its issuer's page and status
-    list describe. Two valid badges of one issuer for one achievement (the same training passed
-    twice) count once: the newest stands for it. The same achievement attested by two issuers
-    stays twice: each organisation vouches for it on its own.
+    list describe.
     """
     now = utc_seconds(now)
     people = same_person(learner)
@@ -99,9 +97,15 @@ def record_credentials(db: Session, learner: Learner,
                                                      Credential.supersedes_id.is_(None))
                             .order_by(Credential.issued_at, Credential.id)))
     valid = [c for c in every if _is_valid(c, now)]
-    newest = {_achievement_key(c): c for c in valid}  # later badges overwrite earlier ones
-    kept = [c for c in valid if newest[_achievement_key(c)] is c]
-    return kept, len(valid) < len(every)
+    return valid, len(valid) < len(every)
+
+
+def one_per_achievement(credentials: list[Credential]) -> list[Credential]:
+    """Each achievement once (the CLR's rule): of two valid badges of one issuer for one
+    achievement (the same training passed twice), the newest stands for it. The same
+    achievement attested by two issuers stays twice: each organisation vouches on its own."""
+    newest = {_achievement_key(c): c for c in credentials}  # later badges overwrite earlier
+    return [c for c in credentials if newest[_achievement_key(c)] is c]
 
 
 def _achievement_key(credential: Credential) -> tuple[int, str]:
@@ -131,6 +135,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
     require_organisation(actor, learner.organisation_id)
     now = utc_seconds(now)
     credentials, partial = record_credentials(db, learner, now)
+    credentials = one_per_achievement(credentials)
     if not credentials:
         raise NotFound(
             N_("this learner holds no valid badge yet: there is no record to export"))
