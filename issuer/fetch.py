@@ -23,7 +23,7 @@ from collections import OrderedDict
 from urllib.parse import urljoin, urlsplit
 
 from issuer.core import limits
-from issuer.core.errors import ResolutionError
+from issuer.core.errors import GoneError, ResolutionError
 from issuer.core.messages import N_
 
 ACCEPT = "application/ld+json, application/json"
@@ -176,6 +176,8 @@ class SafeFetcher:
             if method == "GET":
                 if response.status in _REDIRECTS:
                     return response.status, response.getheader("Location"), b""
+                if response.status == 410:  # an answer, not a failure: an OB 2.0 revocation
+                    raise GoneError(N_("%(url)s answered HTTP 410 Gone", url=url))
                 if response.status != 200:
                     raise _HostFailure(N_("%(url)s answered HTTP %(status)s",
                                           url=url, status=response.status))

@@ -29,6 +29,7 @@ from tests.helpers import (
     free_port,
     load_vector,
     make_world,
+    ob2_site,
     settings_for,
 )
 
@@ -176,3 +177,10 @@ def smtp_server():
     controller.start()
     yield controller, mailbox
     controller.stop()
+
+
+@pytest.fixture
+def ob2():
+    """An Open Badges 2.0 issuer served by a real HTTP server on loopback (helpers.Ob2Site)."""
+    with ob2_site() as site:
+        yield site

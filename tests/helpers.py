@@ -573,11 +573,11 @@ def key_proof(key: PrivateKey, nonce: str | None, aud: str = BASE_URL, iat: date
                                      import_key(key.to_private_jwk()), algorithms=[alg])
 
 
-def png_with_itxt(text: bytes, compressed: bool) -> bytes:
+def png_with_itxt(text: bytes, compressed: bool, keyword: bytes = baking.PNG_KEYWORD) -> bytes:
     image = io.BytesIO()
     Image.new("RGB", (2, 2)).save(image, "PNG")
     body = zlib.compress(text, 9) if compressed else text
-    data = baking.PNG_KEYWORD + b"\x00" + bytes([int(compressed)]) + b"\x00\x00\x00" + body
+    data = keyword + b"\x00" + bytes([int(compressed)]) + b"\x00\x00\x00" + body
     chunk = struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(
         ">I", zlib.crc32(b"iTXt" + data))
     png = image.getvalue()
@@ -638,6 +638,114 @@ def openbadgeslib_presentation(issuer: PrivateKey, holder: PrivateKey, issuer_id
     return SdJwtVcProofSuite().create_presentation(
         token, holder_key=P256SigningKey.from_pem(pem(holder), kid="holder"),
         audience=audience, nonce=nonce)
+
+
+# --- Open Badges 2.0 fixtures, served over real HTTP ---------------------------------------------
+
+OB2_CONTEXT = "https://w3id.org/openbadges/v2"
+OB2_EMAIL = "ana@example.org"
+OB2_SALT = "deadsea"
+
+
+class Ob2Site:
+    """An OB 2.0 issuer on a real local HTTP server: its Profile, a BadgeClass, a key, hosted
+    assertions, signed ones (JWS) and a RevocationList. `documents` maps a path to
+    (HTTP status, JSON); change it to change what the server answers."""
+
+    def __init__(self, base: str, kind: str = RSA):
+        self.base = base
+        self.key = PrivateKey.generate(kind)
+        self.issuer_id = f"{base}/issuer"
+        self.key_id = f"{base}/key"
+        self.documents: dict[str, tuple[int, dict]] = {}
+        self.put("/issuer", {
+            "@context": OB2_CONTEXT, "type": "Issuer", "id": self.issuer_id,
+            "name": "Ancien Organisme de Formation", "url": base, "email": "contact@example.org",
+            "publicKey": [self.key_id], "revocationList": f"{base}/revocations"})
+        self.put("/badge", {
+            "@context": OB2_CONTEXT, "type": "BadgeClass", "id": f"{base}/badge",
+            "name": "Soudure à l'arc — niveau 1", "description": "Souder deux tôles.",
+            "image": f"{base}/badge.png", "criteria": {"narrative": "Deux soudures propres."},
+            "issuer": self.issuer_id})
+        self.put("/key", self.key_document(self.key, self.issuer_id))
+        self.put("/revocations", {"@context": OB2_CONTEXT, "type": "RevocationList",
+                                  "id": f"{base}/revocations", "issuer": self.issuer_id,
+                                  "revokedAssertions": []})
+
+    def put(self, path: str, document: dict, status: int = 200) -> None:
+        self.documents[path] = (status, document)
+
+    def key_document(self, key: PrivateKey, owner: str, key_id: str | None = None) -> dict:
+        from cryptography.hazmat.primitives import serialization
+        pem = key.public_key._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return {"@context": OB2_CONTEXT, "type": "CryptographicKey", "id": key_id or self.key_id,
+                "owner": owner, "publicKeyPem": pem.decode("ascii")}
+
+    def assertion(self, name: str, hosted: bool = True, **extra) -> dict:
+        """An assertion (stored at /assertions/<name> when hosted)."""
+        document = {
+            "@context": OB2_CONTEXT, "type": "Assertion",
+            "id": f"{self.base}/assertions/{name}" if hosted else f"urn:uuid:{uuid.uuid4()}",
+            "recipient": {"type": "email", "hashed": True, "salt": OB2_SALT,
+                          "identity": "sha256$" + hashlib.sha256(
+                              (OB2_EMAIL + OB2_SALT).encode()).hexdigest()},
+            "badge": f"{self.base}/badge",
+            "verification": {"type": "hosted"} if hosted else {
+                "type": "signed", "creator": self.key_id},
+            "issuedOn": "2024-03-01T10:00:00Z",
+            **extra,
+        }
+        if hosted:
+            self.put(f"/assertions/{name}", document)
+        return document
+
+    def signed(self, name: str = "signed", key: PrivateKey | None = None, alg: str | None = None,
+               **extra) -> str:
+        """A signed assertion: its compact JWS."""
+        key = key or self.key
+        alg = alg or {RSA: "RS256", P256: "ES256"}[key.kind]
+        header = _b64(json.dumps({"alg": alg}).encode())
+        payload = _b64(json.dumps(self.assertion(name, hosted=False, **extra)).encode())
+        signature = key.sign(f"{header}.{payload}".encode())
+        return f"{header}.{payload}.{_b64(signature)}"
+
+
+def _b64(data: bytes) -> str:
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@contextmanager
+def ob2_site(kind: str = RSA) -> Iterator[Ob2Site]:
+    """An `Ob2Site` on http://127.0.0.1:<free port>, for the time of the block."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    site: list[Ob2Site] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            status, document = site[0].documents.get(self.path, (404, {"error": "not found"}))
+            body = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/ld+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    site.append(Ob2Site(f"http://127.0.0.1:{httpd.server_address[1]}", kind))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 # --- Europass: the ELM SHACL shapes (tests/vectors/elm, see SOURCES.md) ---------------------

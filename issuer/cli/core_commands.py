@@ -42,8 +42,10 @@ def register(subparsers) -> None:
     sign.add_argument("-o", "--output", type=Path)
     sign.set_defaults(handler=sign_command)
 
-    verify = subparsers.add_parser("verify", help=_("verify a .json, baked .png/.svg or a JWT"))
-    verify.add_argument("file", type=Path)
+    verify = subparsers.add_parser(
+        "verify", help=_("verify a .json, baked .png/.svg, a JWT or the https URL of an Open "
+                         "Badges 2.0 assertion"))
+    verify.add_argument("file")
     verify.add_argument("--json", action="store_true", help=_("print the full report as JSON"))
     verify.add_argument("--email", help=_("check the hashed recipient identifier against it"))
     verify.add_argument(
@@ -111,16 +113,20 @@ def sign_command(args) -> int:
 
 def verify_command(args) -> int:
     from issuer.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_USAGE
+    from issuer.core.ob2 import is_assertion_url
     from issuer.core.resolver import KeyResolver
-    from issuer.core.verify import verify_credential
+    from issuer.core.versions import verify_any_version
     from issuer.fetch import SafeFetcher
 
-    data = args.file.read_bytes()
-    if sd_jwt_text := _sd_jwt_text(data):
-        return _verify_sd_jwt(sd_jwt_text, args)
+    if is_assertion_url(args.file):
+        source = args.file
+    else:
+        source = Path(args.file).read_bytes()
+        if sd_jwt_text := _sd_jwt_text(source):
+            return _verify_sd_jwt(sd_jwt_text, args)
     fetcher = SafeFetcher(allow_http_loopback=args.allow_http_loopback)
-    report = verify_credential(
-        data,
+    report = verify_any_version(
+        source,
         resolver=KeyResolver(fetcher.fetch_json, allow_http_loopback=args.allow_http_loopback),
         fetch_json=fetcher.fetch_json,
         email=args.email,
@@ -203,6 +209,8 @@ def extract_command(args) -> int:
 def _print_report(report) -> None:
     print(_("verdict: %(verdict)s", verdict=_verdict_words()[report.verdict])
           + _status_caveat(report))
+    if report.standard:
+        print(_("checked as: %(standard)s", standard=report.standard))
     if report.issuer_id:
         print(_("issuer: %(name)s <%(id)s>", name=report.issuer_name or _("(no name)"),
                 id=report.issuer_id))

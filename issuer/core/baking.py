@@ -94,6 +94,47 @@ def extract_svg(svg: bytes | str) -> Payload:
     return _parse_payload(text)
 
 
+def extract_ob2(image: bytes) -> Payload:
+    """The Open Badges 2.0 payload of a baked PNG or SVG: an assertion URL, JSON or a JWS.
+
+    PNG: the `openbadges` iTXt (or tEXt) chunk; SVG: the `openbadges:assertion` element, its
+    `verify` attribute (a URL or JWS) or its text (the assertion's JSON).
+    """
+    if image.startswith(PNG_SIGNATURE):
+        for chunk in _png_chunks(image):
+            if _itxt_keyword(chunk) == OB2_KEYWORD:
+                return _ob2_payload(_itxt_text(chunk[1]))
+            if chunk[0] == b"tEXt" and _text_keyword(chunk) == OB2_KEYWORD:
+                return _ob2_payload(chunk[1].split(b"\x00", 1)[1].decode("latin-1"))
+        raise BakingError("this PNG holds no Open Badges 2.0 assertion (no 'openbadges' chunk)")
+    if image.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        root = _parse_svg(image)
+        element = next(root.iter(f"{{{OB2_NAMESPACE}}}assertion"), None)
+        if element is None:
+            raise BakingError("this SVG holds no Open Badges 2.0 assertion")
+        text = element.get("verify") if element.get("verify") is not None else element.text or ""
+        if len(text) > limits.MAX_TEXT_BYTES:
+            raise BakingError("the openbadges:assertion element is too large")
+        return _ob2_payload(text)
+    raise BakingError("only PNG and SVG images can hold a baked credential")
+
+
+def _ob2_payload(text: str) -> Payload:
+    text = text.strip()
+    if text.startswith(("https://", "http://")) and len(text) <= 2048 and " " not in text:
+        return text
+    return _parse_payload(text)
+
+
+def is_ob2_image(image: bytes) -> bool:
+    """Whether a PNG or SVG is baked with an Open Badges 2.0 assertion (and no 3.0 credential)."""
+    try:
+        extract(image)
+    except BakingError as error:
+        return str(error) == _OB2_MESSAGE
+    return False
+
+
 # --- payloads --------------------------------------------------------------------------------
 
 

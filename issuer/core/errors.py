@@ -45,6 +45,10 @@ class ResolutionError(VerificationError):
     """A DID, verification method or status list could not be retrieved."""
 
 
+class GoneError(ResolutionError):
+    """The server answered 410 Gone: how an Open Badges 2.0 host says an assertion is revoked."""
+
+
 class StatusListError(BadgeError):
     """A status list cannot be encoded, decoded or read at an index."""
 

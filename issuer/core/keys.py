@@ -53,6 +53,22 @@ class PublicKey:
             raise KeyFormatError("expected a public JWK but it contains the private member 'd'")
         return _public_from_jwk(jwk)
 
+    @classmethod
+    def from_pem(cls, data: bytes | str) -> PublicKey:
+        """A public key in PEM (SubjectPublicKeyInfo): RSA, P-256 or Ed25519."""
+        try:
+            key = serialization.load_pem_public_key(
+                data.encode("ascii") if isinstance(data, str) else data)
+        except (ValueError, TypeError, UnicodeEncodeError):
+            raise KeyFormatError("not a PEM public key") from None
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            return cls(ED25519, key)
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            return cls(P256, key)
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048:
+            return cls(RSA, key)
+        raise KeyFormatError("only RSA (2048 bits or more), P-256 and Ed25519 keys are read")
+
     @property
     def raw(self) -> bytes:
         if self.kind == ED25519:

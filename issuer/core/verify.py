@@ -50,15 +50,15 @@ from .verify_helpers import (
     _work_limit_reached,
     _worth_retrying,
 )
+from .verify_report import FAILED as FAILED  # re-exported: verify's callers read reports
 from .verify_report import (
-    FAILED,
     PASSED,
     SKIPPED,
-    STRUCTURAL_CHECKS,
     WARNING,
-    Check,
+    Checklist,
     VerificationReport,
 )
+from .verify_report import Check as Check
 from .verify_status import StatusCheck
 
 FetchJson = Callable[[str], dict]
@@ -155,7 +155,7 @@ def _verify(source: Any, options: _Options, expect: str | None, depth: int) -> V
     return run.report
 
 
-class _Run:
+class _Run(Checklist):
     """One verification: the steps of §E.1 in order, each appending a Check to the report."""
 
     def __init__(self, options: _Options, expect: str | None, depth: int):
@@ -168,17 +168,6 @@ class _Run:
         self.walked: rdfc.Walk | None = None  # the safe-mode check's, reused for the proof
         self.size: int | None = None  # the credential's JSON values (limits.count_nodes)
         self.notes_seen = len(options.resolver.notes)
-
-    # --- recording ---------------------------------------------------------------------------
-
-    def add(self, name: str, status: str, message: str) -> None:
-        self.report.checks.append(Check(name, status, message))
-
-    def fail(self, name: str, message: str) -> None:
-        self.add(name, FAILED, message)
-
-    def structural_failure(self) -> bool:
-        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
 
     # --- the checklist -----------------------------------------------------------------------
 
@@ -255,6 +244,7 @@ class _Run:
                                     standard=what, found=repr(contexts[1])))
             return
         model = "VC 1.1" if contexts[0] == VC_V1 else "VCDM 2.0"
+        self.report.standard = "CLR 2.0" if self.is_clr else "Open Badges 3.0"
         self.add("context", PASSED,
                  N_("%(model)s with %(context)s", model=model, context=contexts[1]))
 
@@ -582,24 +572,8 @@ class _Run:
         self.notes_seen = len(notes)
 
     def finish(self) -> None:
-        report = self.report
         self.collect_resolver_notes()
-        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
-        report.warnings = list(dict.fromkeys(report.warnings))
-        report.status_checked = _status_checked(report.checks)
-        if self.structural_failure() or not report.checks:
-            report.verdict = "invalid"
-        elif report.revoked:
-            report.verdict = "revoked"
-        elif report.suspended:
-            report.verdict = "suspended"
-        elif report.expired:
-            report.verdict = "expired"
-        elif report.not_yet_valid:
-            report.verdict = "not_yet_valid"
-        else:
-            report.verdict = "valid"
-
+        self.settle()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -612,14 +586,6 @@ def _implemented(proof: Any) -> bool:
     suite = (proof.get("type"), proof.get("cryptosuite"))
     return suite in proofs.LEGACY_SUITES or (
         suite[0] == proofs.PROOF_TYPE and suite[1] in proofs.CRYPTOSUITES)
-
-
-def _status_checked(checks: list[Check]) -> bool | None:
-    """None when no status entry was looked at; False when any entry could not be checked."""
-    entries = [c for c in checks if c.name == "status" and c.status != SKIPPED]
-    if not entries:
-        return None
-    return all(c.status != WARNING for c in entries)
 
 
 def _read_source(source: Any) -> tuple[dict | None, str | None]:

@@ -56,6 +56,11 @@ class VerificationReport:
     # None: no credentialStatus; False: a status could not be retrieved or trusted, so "valid"
     # does not mean "not revoked" (the 1EdTech validator's verdict stays valid, with a warning).
     status_checked: bool | None = None
+    # What the credential was checked as: "Open Badges 3.0", "CLR 2.0", "Open Badges 2.0"; None
+    # for any other Verifiable Credential.
+    standard: str | None = None
+    # Documents an OB 2.0 assertion points to, as fetched: {"badgeClass": …, "issuer": …}
+    related: dict = field(default_factory=dict)
     endorsements: list[VerificationReport] = field(default_factory=list)
     embedded: list[VerificationReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -87,10 +92,50 @@ class VerificationReport:
             "issuerTrusted": self.issuer_trusted,
             "contextVariant": self.context_variant,
             "proofFormat": self.proof_format,
+            "standard": self.standard,
             "statusChecked": self.status_checked,
             "checks": [c.to_json() for c in self.checks],
             "warnings": list(self.warnings),
             "endorsements": [r.to_json() for r in self.endorsements],
             "embedded": [r.to_json() for r in self.embedded],
             "credential": self.credential,
+            **({"related": self.related} if self.related else {}),
         }
+
+
+class Checklist:
+    """What every verification run shares (OB 3.0 and OB 2.0): checks recorded on `report`."""
+
+    report: VerificationReport
+
+    def add(self, name: str, status: str, message: str) -> None:
+        self.report.checks.append(Check(name, status, message))
+
+    def fail(self, name: str, message: str) -> None:
+        self.add(name, FAILED, message)
+
+    def structural_failure(self) -> bool:
+        """A failed check that makes the credential not genuine or not well-formed."""
+        return any(c.status == FAILED and c.name in STRUCTURAL_CHECKS for c in self.report.checks)
+
+    def settle(self) -> None:
+        """The report's warnings, status_checked and verdict, from the checks recorded:
+        a structural failure is "invalid"; else revoked > suspended > expired > not yet valid."""
+        report = self.report
+        report.warnings.extend(c.message for c in report.checks if c.status == WARNING)
+        report.warnings = list(dict.fromkeys(report.warnings))
+        # None when no status entry was looked at; False when any could not be checked.
+        looked = [c for c in report.checks if c.name == "status" and c.status != SKIPPED]
+        report.status_checked = all(c.status != WARNING for c in looked) if looked else None
+        if self.structural_failure() or not report.checks:
+            report.verdict = "invalid"
+        elif report.revoked:
+            report.verdict = "revoked"
+        elif report.suspended:
+            report.verdict = "suspended"
+        elif report.expired:
+            report.verdict = "expired"
+        elif report.not_yet_valid:
+            report.verdict = "not_yet_valid"
+        else:
+            report.verdict = "valid"

@@ -5,7 +5,9 @@ own key: each one's subject is exactly the Achievement it will be embedded in, s
 never sees an endorsement about a different achievement than the one in front of it. The
 signed JSON is stored and embedded, unchanged, in `achievement.endorsement` of every credential
 issued afterwards from that version (`endorsements_for`). Credentials issued before keep what
-they were signed with; a withdrawn endorsement is no longer embedded in new ones. A new version
+they were signed with; a withdrawn endorsement is no longer embedded in new ones, and its
+`credentialStatus` (a revocation slot of the endorser's list) is set, so the copies embedded in
+badges already issued stop verifying as valid endorsements. A new version
 of the training needs a new endorsement: the endorser vouched for the content they read.
 """
 
@@ -25,12 +27,13 @@ from issuer.core.messages import N_
 from issuer.domain import catalogue as core_catalogue
 from issuer.domain.signed_texts import ENDORSEMENT_NAME
 from issuer.languages import in_language
-from issuer.store.models import AchievementTemplate, Organisation
+from issuer.store.models import AchievementTemplate, Organisation, StatusList
 from issuer.store.stacking_models import Endorsement
 
 from .base import Actor, ServiceError, audit, require_organisation
 from .catalogue import SKILL, achievement_id
 from .keys import issuer_profile_builder, sign
+from .status_lists import REVOCATION, allocate_slot, set_revoked, status_entry
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -74,8 +77,12 @@ def endorsements_for(db: Session, template: AchievementTemplate,
 
 def withdraw(db: Session, endorsement: Endorsement, actor: Actor,
              now: datetime | None = None) -> Endorsement:
-    """Stop embedding this endorsement in new credentials (those issued keep it)."""
+    """Stop embedding this endorsement in new credentials, and revoke it: the credentials
+    issued before keep its signed copy, whose status now reads revoked wherever it is checked.
+    (An endorsement signed before endorsements had a status can only stop being embedded.)"""
     require_organisation(actor, endorsement.endorser_id)
+    if endorsement.status_list_id is not None and endorsement.withdrawn_at is None:
+        set_revoked(db, db.get(StatusList, endorsement.status_list_id), endorsement.status_index)
     endorsement.withdrawn_at = utc_seconds(now)
     db.flush()
     audit(db, "endorsement.withdraw", actor, endorsement.endorser_id, endorsement.uuid)
@@ -93,6 +100,7 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
     endorsement_uuid = str(uuidlib.uuid4())
     subject_id = achievement_id(template, language)
     label = in_language(ENDORSEMENT_NAME, language).format(name=name)
+    status_list, index = allocate_slot(db, endorser, REVOCATION)
     document = builders.EndorsementCredential(
         id=f"urn:uuid:{endorsement_uuid}",
         issuer=issuer_profile_builder(endorser),
@@ -100,12 +108,14 @@ def _endorse_one(db: Session, endorser: Organisation, template: AchievementTempl
         name=label,
         valid_from=now,
         endorsement_comment=comment,
+        credential_status=status_entry(status_list, index),
     ).to_json()
     schema.validate(document)
     signed = sign(db, endorser, document, builders.timestamp(now))
     record = Endorsement(uuid=endorsement_uuid, endorser_id=endorser.id, template_pk=template.id,
                          language=language, achievement_id=subject_id, comment=comment,
-                         signed_json=json.dumps(signed, ensure_ascii=False), created_at=now)
+                         signed_json=json.dumps(signed, ensure_ascii=False), created_at=now,
+                         status_list_id=status_list.id, status_index=index)
     db.add(record)
     db.flush()
     return record

@@ -84,17 +84,37 @@ def _signed_name(language: str | None, learner: Learner) -> str:
 
 def record_credentials(db: Session, learner: Learner,
                        now: datetime | None = None) -> tuple[list[Credential], bool]:
-    """The person's valid badges, oldest first, and whether any of their badges was left out."""
+    """The person's valid badges, oldest first, and whether any of their badges was left out
+    (revoked, suspended or expired).
+
+    A wallet copy (`supersedes_id`: the same badge re-signed for the learner's DID) is never a
+    second badge: the original is the one in the record, the one its issuer's page and status
+    list describe.
+    """
     now = utc_seconds(now)
     people = same_person(learner)
-    every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people))
+    every = list(db.scalars(select(Credential).where(Credential.learner_id.in_(people),
+                                                     Credential.supersedes_id.is_(None))
                             .order_by(Credential.issued_at, Credential.id)))
     valid = [c for c in every if _is_valid(c, now)]
     return valid, len(valid) < len(every)
 
 
+def one_per_achievement(credentials: list[Credential]) -> list[Credential]:
+    """Each achievement once (the CLR's rule): of two valid badges of one issuer for one
+    achievement (the same training passed twice), the newest stands for it. The same
+    achievement attested by two issuers stays twice: each organisation vouches on its own."""
+    newest = {_achievement_key(c): c for c in credentials}  # later badges overwrite earlier
+    return [c for c in credentials if newest[_achievement_key(c)] is c]
+
+
+def _achievement_key(credential: Credential) -> tuple[int, str]:
+    achievement = clr.achievement_of(json.loads(credential.signed_json)) or {}
+    return credential.organisation_id, achievement.get("id") or credential.uuid
+
+
 def _is_valid(credential: Credential, now: datetime) -> bool:
-    if credential.revoked_at is not None:
+    if credential.revoked_at is not None or credential.suspended_at is not None:
         return False
     if credential.valid_until is not None and credential.valid_until <= now:
         return False
@@ -115,6 +135,7 @@ def clr_document(db: Session, learner: Learner, actor: Actor = None,
     require_organisation(actor, learner.organisation_id)
     now = utc_seconds(now)
     credentials, partial = record_credentials(db, learner, now)
+    credentials = one_per_achievement(credentials)
     if not credentials:
         raise NotFound(
             N_("this learner holds no valid badge yet: there is no record to export"))
@@ -190,7 +211,7 @@ def skills_under_way(db: Session, credentials: list[Credential], language: str,
 
 # --- the learner's own list --------------------------------------------------------------------
 
-VALID, REVOKED, EXPIRED = "valid", "revoked", "expired"
+VALID, REVOKED, SUSPENDED, EXPIRED = "valid", "revoked", "suspended", "expired"
 
 
 @dataclass(frozen=True)
@@ -200,7 +221,7 @@ class HeldBadge:
     name: str
     issuer: str
     issued_on: date
-    state: str  # VALID, REVOKED or EXPIRED
+    state: str  # VALID, REVOKED, SUSPENDED or EXPIRED
     url: str
     skill: bool
 
@@ -222,6 +243,8 @@ def held_badges(db: Session, learner: Learner, language: str,
 def _state(credential: Credential, now: datetime) -> str:
     if credential.revoked_at is not None:
         return REVOKED
+    if credential.suspended_at is not None:
+        return SUSPENDED
     if credential.valid_until is not None and credential.valid_until <= now:
         return EXPIRED
     return VALID

@@ -407,6 +407,8 @@ class CredentialView:
     status_checked: bool | None = None
     # The web domain that vouches for the issuer id (did:web, https); None: self-declared
     signed_by: str | None = None
+    # What it was checked as: "Open Badges 3.0", "Open Badges 2.0", "CLR 2.0" (None: another VC)
+    standard: str | None = None
 
 
 def document_view(document: dict, report, language: str) -> CredentialView:
@@ -437,6 +439,35 @@ def document_view(document: dict, report, language: str) -> CredentialView:
         messages=report_messages(report),
         status_checked=report_json(report).get("statusChecked"),
         signed_by=signer_domain(_text(issuer.get("id"))),
+        standard=report_json(report).get("standard"),
+    )
+
+
+def assertion_view(report, language: str) -> CredentialView:
+    """The display model of an Open Badges 2.0 assertion: its BadgeClass and issuer Profile are
+    the documents the verifier fetched (the report's `related`), never the copy handed in."""
+    data = report_json(report)
+    assertion = _as_object(data.get("credential"))
+    related = _as_object(data.get("related"))
+    badge, issuer = _as_object(related.get("badgeClass")), _as_object(related.get("issuer"))
+    return CredentialView(
+        verdict=verdict_of(report),
+        language=language,
+        title=_text(badge.get("name")) or "",
+        description=_text(badge.get("description")),
+        criteria=_text(_as_object(badge.get("criteria")).get("narrative")),
+        issuer_name=_text(issuer.get("name")) or _text(data.get("issuer", {}).get("id")) or "",
+        issuer_id=_text(issuer.get("id")),
+        issuer_country=None,
+        issuer_logo=_image_url(issuer.get("image")),
+        learner_name=None,  # an OB 2.0 recipient is an identity (often hashed), not a name
+        issued=human_date(_text(assertion.get("issuedOn")), language),
+        valid_until=human_date(_text(assertion.get("expires")), language),
+        image=_image_url(assertion.get("image") or badge.get("image")),
+        messages=report_messages(report),
+        status_checked=data.get("statusChecked"),
+        signed_by=signer_domain(_text(issuer.get("id"))),
+        standard=data.get("standard"),
     )
 
 

@@ -12,12 +12,15 @@
   a `data:` URL) instead of a Data Integrity proof.
 - `update_status`: revoke, suspend or unsuspend such a credential by its `id` (permission
   `status`, also never granted by default); another organisation's credential is not found.
+  The same request changes one of the service's own badges (its signed `id`): revoked, or
+  suspended / unsuspended as `services.suspension` holds them; an optional `reason` is audited.
 - `verify_credential`, `verify_presentation`: the engine's verifier, answered as VC-API results
   (an `EnvelopedVerifiableCredential` is opened and its JWT verified, issuer binding included).
 """
 
 from __future__ import annotations
 
+import json
 import uuid as uuidlib
 from datetime import datetime
 from typing import Any
@@ -31,10 +34,12 @@ from issuer.core.clock import utc_stamp
 from issuer.core.keys import PrivateKey, PublicKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify_report import FAILED, PASSED, VerificationReport
-from issuer.store.models import ApiToken, Organisation, VcApiStatus
+from issuer.store.models import ApiToken, Credential, Organisation, VcApiStatus
 
+from . import revocation, suspension
 from .base import ServiceError, audit
 from .keys import active_key, issuer_did, verification_method_id
+from .publishing import credential_by_uuid
 from .status_lists import PURPOSES, REVOCATION, SUSPENSION, allocate_slot, set_status, status_entry
 from .verification import verify_any
 
@@ -154,6 +159,9 @@ def update_status(db: Session, token: ApiToken, body: Any) -> dict:
             VcApiStatus.credential_id == credential_id).order_by(VcApiStatus.id)):
         slots.setdefault(slot.status_list.purpose, []).append(slot)
     if not slots:
+        badge = _own_badge(db, token, credential_id)
+        if badge is not None:
+            return _update_badge(db, token, badge, credential_id, changes, body.get("reason"))
         raise VcApiNotFound(f"no credential {credential_id} was issued with a status by this "
                             "organisation")
     for status in changes:
@@ -166,6 +174,36 @@ def update_status(db: Session, token: ApiToken, body: Any) -> dict:
         for slot in slots[purpose]:
             set_status(db, slot.status_list, slot.status_index, value)
         audit(db, f"vc_api.{status}", token, token.organisation_id, subject=credential_id)
+    return {"credentialId": credential_id,
+            "credentialStatus": [{"type": STATUS_ENTRY, "status": s} for s in changes]}
+
+
+def _own_badge(db: Session, token: ApiToken, credential_id: str) -> Credential | None:
+    """The organisation's stored badge whose signed `id` is `credential_id`, or None."""
+    uuid = credential_id.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+    badge = credential_by_uuid(db, uuid) if len(uuid) == 36 else None
+    if badge is None or badge.organisation_id != token.organisation_id:
+        return None
+    return badge if json.loads(badge.signed_json).get("id") == credential_id else None
+
+
+def _update_badge(db: Session, token: ApiToken, badge: Credential, credential_id: str,
+                  changes: list[str], reason: Any) -> dict:
+    """A badge of the service changes through the same request: revoked for good, or held
+    and reinstated (services.suspension: the hold is this service's record)."""
+    reason = reason if isinstance(reason, str) and reason.strip() else (
+        "changed through the VC-API (POST /credentials/status)")
+    try:
+        for status in changes:
+            if status == "revoked":
+                if badge.revoked_at is None:
+                    revocation.revoke(db, badge, reason, token)
+            elif status == "suspended":
+                suspension.suspend(db, badge, reason, token)
+            else:
+                suspension.reinstate(db, badge, reason, token)
+    except ServiceError as error:
+        raise VcApiError(f"credentialStatus: {error}") from None
     return {"credentialId": credential_id,
             "credentialStatus": [{"type": STATUS_ENTRY, "status": s} for s in changes]}
 

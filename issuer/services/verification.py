@@ -23,8 +23,10 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from issuer.core.errors import ResolutionError
+from issuer.core.messages import N_
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import FAILED, Check, VerificationReport, verify_credential
+from issuer.core.versions import verify_any_version
 from issuer.fetch import SafeFetcher
 from issuer.store.models import Credential, Organisation, SigningKey, StatusList
 
@@ -93,7 +95,20 @@ def verify_stored(db: Session, credential: Credential, now: datetime | None = No
     report = verify_credential(credential.signed_json, resolver=KeyResolver(fetch_json),
                                fetch_json=fetch_json, now=now, email=email,
                                trusted_issuers=known_issuers(db))
-    return _with_public_reason(report, credential)
+    return _with_suspension(_with_public_reason(report, credential), credential)
+
+
+def _with_suspension(report: VerificationReport, credential: Credential) -> VerificationReport:
+    """A badge its organisation suspended reads "suspended" here (services.suspension says why
+    the signed badge cannot carry it); a revoked or not genuine one keeps that verdict."""
+    if credential.suspended_at is None or report.verdict in ("revoked", "invalid"):
+        return report
+    report.suspended = True
+    report.verdict = "suspended"
+    report.checks.append(Check("status", FAILED, N_(
+        "suspended by its issuer on %(date)s (this service's record; the signed badge cannot "
+        "carry a suspension)", date=credential.suspended_at.date().isoformat())))
+    return report
 
 
 def _status_lists_remembered(state: tuple, fetch_json: FetchJson) -> FetchJson:
@@ -251,7 +266,7 @@ def verdict_key(db: Session, credential: Credential, now: datetime,
     return (db.get_bind().url.render_as_string(), tuple(site_bases(db)), tuple(state), phase,
             credential.uuid, hash(credential.signed_json), credential.revoked_at,
             credential.revocation_reason, credential.revocation_reason_code,
-            credential.revocation_reason_public)
+            credential.revocation_reason_public, credential.suspended_at)
 
 
 def known_issuers(db: Session) -> list[str]:
@@ -301,7 +316,8 @@ def _erased_report(credential: Credential) -> VerificationReport:
 def verify_any(source: dict | str | bytes, now: datetime | None = None,
                db: Session | None = None, email: str | None = None,
                subject_id: str | None = None) -> VerificationReport:
-    """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG) for `/verify`.
+    """Verify a credential from anywhere (JSON, JWT, baked PNG/SVG, an https URL) for `/verify`:
+    an Open Badges 3.0 credential or a 2.0 assertion (hosted or signed).
 
     Third-party keys and status lists are fetched safely (https only, public addresses, size and
     time limits); with `db`, this service's own documents are read in-process, and its settings
@@ -312,6 +328,6 @@ def verify_any(source: dict | str | bytes, now: datetime | None = None,
     fetch_json = (local_fetch_json(db, fetcher.fetch_json) if db is not None
                   else fetcher.fetch_json)
     resolver = KeyResolver(fetch_json, allow_http_loopback=loopback)
-    return verify_credential(source, resolver=resolver, fetch_json=fetch_json, now=now,
-                             email=email, subject_id=subject_id,
-                             trusted_issuers=known_issuers(db) if db is not None else None)
+    return verify_any_version(source, resolver=resolver, fetch_json=fetch_json, now=now,
+                              email=email, subject_id=subject_id,
+                              trusted_issuers=known_issuers(db) if db is not None else None)

@@ -422,6 +422,9 @@ class Credential(Base):
     # The reason may hold personal details: public only when the revoker chose so.
     revocation_reason_public: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())
+    # A suspension is a hold, not an end: reinstating clears both (the audit log keeps them).
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
     claim_token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The printed claim link is derived from (uuid, claim_version): a reprint carries the same
     # link; declaring the card lost bumps the version. A link made before derivation stays

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import (
@@ -78,6 +78,10 @@ class Endorsement(Base):
     signed_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
+    # The endorsement's revocation slot: withdrawing sets it, so badges issued earlier, which
+    # embed the endorsement, stop showing it as valid. None for endorsements signed before.
+    status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
+    status_index: Mapped[int | None] = mapped_column(Integer)
 
     endorser: Mapped[Organisation] = relationship()
     template: Mapped[AchievementTemplate] = relationship()

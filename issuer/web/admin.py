@@ -48,6 +48,7 @@ from issuer.services import (
     retention,
     revocation,
     stats,
+    suspension,
     unit_of_work,
 )
 from issuer.services.account_mail import compose_account_mail
@@ -80,6 +81,7 @@ from .forms import (
     RetentionForm,
     RevokeForm,
     RevokeManyForm,
+    SuspendForm,
     TemplateUploadForm,
     TokenForm,
     TrainerForm,
@@ -455,6 +457,29 @@ def revoke(uuid: str):
         return redirect(url_for(".credentials", q=credential.short_id))
     status = 422 if form.errors else 200
     return render_template("admin/revoke.html", form=form, credential=credential), status
+
+
+@bp.route("/credentials/<uuid>/suspend", methods=("GET", "POST"))
+@login_required("admin")
+def suspend(uuid: str):
+    """Put a badge on hold, or end the hold (reinstate): a reason either way, audited."""
+    credential = _own_credential(uuid)
+    form = SuspendForm()
+    if credential.revoked_at is None and form.validate_on_submit():
+        held = credential.suspended_at is not None
+        try:
+            with unit_of_work(db()):
+                change = suspension.reinstate if held else suspension.suspend
+                change(db(), credential, form.reason.data, current_user())
+        except ServiceError as error:
+            flash(translated(error), "error")
+        else:
+            flash(_("The badge %(short_id)s is valid again.", short_id=credential.short_id)
+                  if held else _("The badge %(short_id)s is suspended.",
+                                 short_id=credential.short_id), "success")
+            return redirect(url_for(".credentials", q=credential.short_id))
+    status = 422 if form.errors else 200
+    return render_template("admin/suspend.html", form=form, credential=credential), status
 
 
 @bp.route("/credentials/revoke", methods=("GET", "POST"))

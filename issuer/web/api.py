@@ -37,9 +37,11 @@ from issuer.services import (
     minting,
     publishing,
     revocation,
+    suspension,
     unit_of_work,
     verification,
 )
+from issuer.services.base import ServiceError
 from issuer.services.intake import Outcome, learner_of
 from issuer.services.intake_requests import MAX_ID, IntakeError, Problems
 from issuer.services.urls import verify_url
@@ -65,6 +67,8 @@ ENDPOINT_SCOPES = {
     "api.list_credentials": "read",
     "api.get_credential": "read",
     "api.revoke_credential": "revoke",
+    "api.suspend_credential": "revoke",
+    "api.reinstate_credential": "revoke",
     "api.verify": "read",
     "api.list_templates": "read",
     "api.get_template": "read",
@@ -337,6 +341,33 @@ def revoke_credential(credential_uuid) -> Response:
     return _json(200, _credential_summary(credential))
 
 
+@bp.post("/credentials/<uuid:credential_uuid>/suspend")
+def suspend_credential(credential_uuid) -> Response:
+    """Put a badge on hold with a reason (audited); this service's pages then say suspended."""
+    return _change_hold(str(credential_uuid), suspension.suspend)
+
+
+@bp.post("/credentials/<uuid:credential_uuid>/reinstate")
+def reinstate_credential(credential_uuid) -> Response:
+    """End a badge's hold with a reason (audited)."""
+    return _change_hold(str(credential_uuid), suspension.reinstate)
+
+
+def _change_hold(credential_uuid: str, change) -> Response:
+    credential = _credential(credential_uuid)
+    body = _json_body()
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise ApiError(422, "validation_failed", "a reason is required; it is kept in the "
+                       "audit log", [{"field": "reason", "message": "is required"}])
+    try:
+        with unit_of_work(db()):
+            change(db(), credential, reason, _token())
+    except ServiceError as error:
+        raise ApiError(409, "conflict", str(error)) from None
+    return _json(200, _credential_summary(credential))
+
+
 def _credential(credential_uuid: str) -> Credential:
     credential = publishing.credential_by_uuid(db(), credential_uuid)
     if credential is None:
@@ -500,7 +531,9 @@ def get_learner_record(learner_id: int) -> Response:
     learner = learner_of(db(), _token(), learner_id)
     with unit_of_work(db()):
         document = learner_record.clr_document(db(), learner, _token())
-    return _json(200, document)
+    response = _json(200, document)
+    response.mimetype = "application/vc+ld+json"  # as the learner's and the admin's download
+    return response
 
 
 @bp.get(f"/learners/<int(max={MAX_ID}):learner_id>/consent")
@@ -603,6 +636,7 @@ def _credential_summary(credential: Credential) -> dict:
         "revocation_reason": credential.revocation_reason,
         "revocation_reason_code": credential.revocation_reason_code,
         "revocation_reason_public": credential.revocation_reason_public,
+        "suspended_at": _time(credential.suspended_at),
         "verify_url": verify_url(credential),
         "credential_url": minting.credential_url(credential, credential.uuid),
     }
@@ -616,6 +650,8 @@ def _credential_detail(credential: Credential) -> dict:
 def _status(credential: Credential) -> str:
     if credential.revoked_at is not None:
         return "revoked"
+    if credential.suspended_at is not None:
+        return "suspended"
     if credential.valid_until is not None and credential.valid_until <= utc_seconds():
         return "expired"
     return "valid"

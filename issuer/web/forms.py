@@ -318,6 +318,13 @@ class CredentialSearchForm(FlaskForm):
         SelectChoice("expired", _("expired")), SelectChoice("revoked", _("revoked"))])
 
 
+class SuspendForm(FlaskForm):
+    """A hold on a badge, or its end: why, in a few words (kept in the audit log only)."""
+
+    reason = TextAreaField(_("Why? (kept in the audit log, not shown to readers)"),
+                           validators=[DataRequired(_("Say why.")), Length(max=500)])
+
+
 class RevokeForm(FlaskForm):
     """Revocation: a reason from the list (every reader sees it in their language), details
     when needed, and a second, explicit confirmation."""

@@ -69,7 +69,7 @@ SCHEMAS: dict[str, dict] = {
     "CredentialSummary": _object({
         "id": {"type": "string", "format": "uuid"},
         "short_id": {"type": "string", "description": "The id printed on the card."},
-        "status": {"type": "string", "enum": ["valid", "revoked", "expired"]},
+        "status": {"type": "string", "enum": ["valid", "revoked", "suspended", "expired"]},
         "template_id": _STRING,
         "template_version": _STRING,
         "learner_id": _nullable({"type": "integer"}),
@@ -82,11 +82,17 @@ SCHEMAS: dict[str, dict] = {
         "revocation_reason_code": _nullable(_STRING),
         "revocation_reason_public": {"type": "boolean", "description": "Whether the reason "
                                      "is shown on the public verification page."},
+        "suspended_at": {**_nullable(_TIME), "description": "When the badge was put on hold "
+                         "(null: it is not)."},
         "verify_url": {"type": "string", "format": "uri",
                        "description": "The public page the card's QR code points to."},
         "credential_url": {"type": "string", "format": "uri"},
     }, required=("id", "short_id", "status", "template_id", "template_version", "issued_at",
                  "verify_url", "credential_url")),
+    "HoldRequest": _object({
+        "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
+                   "description": "Why; kept in the audit log, never shown to readers."},
+    }, required=("reason",)),
     "RevokeRequest": _object({
         "reason": {"type": "string", "minLength": 1, "maxLength": 2000,
                    "description": "Kept in the audit log; shown to whoever checks the badge "
@@ -213,7 +219,8 @@ _ERRORS = {
     "401": "No token, or an unknown or revoked token.",
     "403": "The record belongs to another organisation.",
     "404": "No such record.",
-    "409": "Conflict (an idempotency key reused for a different request).",
+    "409": "Conflict (an idempotency key reused for a different request, or a badge not in "
+           "the state the change needs).",
     "413": "The body is too large, or too many bulk items.",
     "415": "Wrong content type.",
     "422": "The request is understood but wrong; `details` names each field.",
@@ -329,6 +336,25 @@ def _paths() -> dict:
                 description="The status list changes in the same transaction; verifiers see "
                 "it within the status list's cache time (60 s)."),
         },
+        "/credentials/{credential_uuid}/suspend": {
+            "post": _operation(
+                "suspendCredential", "Suspend a credential (put it on hold)", "credentials",
+                {**_ok("Suspended.", "CredentialSummary"),
+                 **_errors("400", "403", "404", "409", "415", "422")},
+                body=_json_body("HoldRequest"), parameters=[_CREDENTIAL_UUID],
+                description="This service's verification page and JSON then say "
+                "\"suspended\" until the badge is reinstated. The signed badge carries one "
+                "credentialStatus (revocation, as OB 3.0 allows), so other verifiers do not see "
+                "a suspension. 409 when the badge is revoked or already suspended."),
+        },
+        "/credentials/{credential_uuid}/reinstate": {
+            "post": _operation(
+                "reinstateCredential", "Reinstate a suspended credential", "credentials",
+                {**_ok("Reinstated.", "CredentialSummary"),
+                 **_errors("400", "403", "404", "409", "415", "422")},
+                body=_json_body("HoldRequest"), parameters=[_CREDENTIAL_UUID],
+                description="409 when the badge is not suspended."),
+        },
         "/verify": {
             "post": _operation(
                 "verifyCredential", "Verify any Open Badges 3.0 credential", "verification",
@@ -399,11 +425,15 @@ def _paths() -> dict:
         "/learners/{learner_id}/record": {
             "get": _operation(
                 "getLearnerRecord", "A learner's record: every valid badge in one signed CLR",
-                "learners", {**_ok("The signed ClrCredential.", "ClrCredential"),
-                             **_errors("403", "404")}, parameters=[_LEARNER_ID],
-                description="Every valid badge of the person (matched across partners by the "
-                "same e-mail address), embedded exactly as signed, with the skills they count "
-                "toward; signed by your organisation. Hand it to a further-training body."),
+                "learners", {"200": {"description": "The signed ClrCredential.", "content": {
+                    "application/vc+ld+json": {"schema": _ref("ClrCredential")}}},
+                    **_errors("403", "404")}, parameters=[_LEARNER_ID],
+                description="Every valid badge of the person (across partners only where the "
+                "learner proved both records are theirs), each achievement once and embedded "
+                "exactly as its issuer signed it (the original, never a wallet copy), with the "
+                "skills they count toward; signed by your organisation. Served as "
+                "application/vc+ld+json, like the learner's own download. Hand it to a "
+                "further-training body."),
         },
         "/openapi.json": {
             "get": {"operationId": "getOpenApiDocument", "summary": "This document",

@@ -31,13 +31,14 @@ from flask_babel import gettext as _
 from PIL import Image
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from issuer.core import baking, limits
+from issuer.core import baking, limits, ob2
 from issuer.core.clock import utc_seconds
 from issuer.core.errors import BadgeError, LimitError
 from issuer.languages import LANGUAGES
 from issuer.services import (
     catalogue,
     keys,
+    ob2_export,
     pictures,
     publishing,
     retention,
@@ -334,6 +335,38 @@ def _baked_image(credential, kind: str) -> Response:
     return response
 
 
+# --- Open Badges 2.0 hosted assertions of our badges (services.ob2_export) -------------------
+
+
+@bp.get("/ob2/assertions/<uuid:uuid>")
+def ob2_assertion(uuid):
+    """The badge as an OB 2.0 hosted assertion; 410 {"revoked": true} once revoked or while
+    suspended; 404 when it names no e-mail (OB 2.0 has no other recipient we could give)."""
+    credential = _published_credential(uuid)
+    found = ob2_export.assertion(credential)
+    if found is None:
+        abort(404)
+    status, document = found
+    # Short-lived like a status list: a revocation must reach OB 2.0 verifiers as fast.
+    response = _document(_json_text(document), LD_JSON, STATUS_MAX_AGE)
+    response.status_code = status
+    return response
+
+
+@bp.get("/ob2/badgeclasses/<uuid:uuid>")
+def ob2_badge_class(uuid):
+    """The OB 2.0 BadgeClass of a badge: its signed achievement."""
+    return _document(_json_text(ob2_export.badge_class(_published_credential(uuid))), LD_JSON,
+                     DOCUMENT_MAX_AGE)
+
+
+@bp.get("/ob2/issuers/<slug>")
+def ob2_issuer(slug: str):
+    """The organisation as an OB 2.0 Issuer profile."""
+    return _document(_json_text(ob2_export.issuer_profile(_organisation(slug))), LD_JSON,
+                     DOCUMENT_MAX_AGE)
+
+
 # --- issuers, achievements, status lists, evidence --------------------------------------------
 
 
@@ -575,8 +608,12 @@ def verify_submit():
     if wants_json:
         return jsonify(publishing.report_json(report))
     language = _language()
-    view = publishing.document_view(_displayed_document(source, report), report, language)
-    return _render("public/verify_result.html", language, view=view)
+    if report.standard == ob2.STANDARD:
+        view = publishing.assertion_view(report, language)
+    else:
+        view = publishing.document_view(_displayed_document(source, report), report, language)
+    return _render("public/verify_result.html", language, view=view,
+                   view_format=report.proof_format)
 
 
 MAX_EXPECTED_CHARS = 512  # the nonce and audience a verifier types in
@@ -618,6 +655,8 @@ def _read_upload(filename: str, data: bytes) -> dict | str:
         raise UnusableInput(_("The file is empty."))
     if data.startswith(baking.PNG_SIGNATURE) or filename.lower().endswith((".png", ".svg")):
         try:
+            if baking.is_ob2_image(data):
+                return ob2.BakedAssertion(baking.extract_ob2(data))
             return baking.extract(data)
         except BadgeError as error:
             raise UnusableInput(
@@ -634,7 +673,8 @@ def _read_text(text: str) -> dict | str:
     text = text.strip()
     if not text:
         raise UnusableInput(_("Paste a credential or choose a file to verify."))
-    if _COMPACT_JWS.match(text) or sd_jwt_vc.looks_like_sd_jwt(text):
+    if (_COMPACT_JWS.match(text) or sd_jwt_vc.looks_like_sd_jwt(text)
+            or ob2.is_assertion_url(text)):
         return text
     if text.startswith("<"):
         return _read_upload("pasted.svg", text.encode("utf-8"))

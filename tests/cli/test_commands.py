@@ -145,3 +145,26 @@ def test_unparseable_file_given_to_verify_exits_two(tmp_path, capsys):
     path.write_text("{garbage")
     assert main(["verify", str(path)]) == EXIT_USAGE
     assert "parse" in capsys.readouterr().out
+
+
+def test_verify_a_hosted_ob2_assertion_by_its_url(ob2, capsys):
+    ob2.assertion("a1")
+    url = f"{ob2.base}/assertions/a1"
+    assert main(["verify", url, "--allow-http-loopback"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "verdict: valid" in out
+    assert "checked as: Open Badges 2.0" in out
+
+
+def test_verify_a_signed_ob2_assertion_from_a_file(ob2, tmp_path, capsys):
+    path = tmp_path / "assertion.jws"
+    path.write_text(ob2.signed(), "utf-8")
+    assert main(["verify", str(path), "--allow-http-loopback", "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert (report["standard"], report["proofFormat"]) == ("Open Badges 2.0", "ob2-signed")
+
+
+def test_verify_refuses_a_revoked_ob2_assertion(ob2, capsys):
+    ob2.assertion("a1", revoked=True)
+    assert main(["verify", f"{ob2.base}/assertions/a1", "--allow-http-loopback"]) == EXIT_NEGATIVE
+    assert "verdict: revoked" in capsys.readouterr().out

@@ -583,6 +583,7 @@ def test_vc_jwt_signed_by_another_key_is_invalid_but_still_named(signer, jwt_cre
 
 def test_report_json_has_stable_keys(signed):
     document = verify(signed, email=EMAIL).to_json()
+    assert document["standard"] == "Open Badges 3.0"
     assert list(document) == [
         "verdict",
         "valid",
@@ -593,6 +594,7 @@ def test_report_json_has_stable_keys(signed):
         "issuerTrusted",
         "contextVariant",
         "proofFormat",
+        "standard",
         "statusChecked",
         "checks",
         "warnings",

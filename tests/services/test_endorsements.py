@@ -88,6 +88,36 @@ def test_a_withdrawn_endorsement_is_no_longer_embedded(db, world, endorsed):
     assert "endorsement" not in document(issue(db, world))["credentialSubject"]["achievement"]
 
 
+def test_an_endorsement_carries_a_revocation_status_of_its_endorser(db, endorser, endorsed):
+    signed = json.loads(endorsed[0].signed_json)
+    status = signed["credentialStatus"]
+    assert (status["type"], status["statusPurpose"]) == ("BitstringStatusListEntry",
+                                                         "revocation")
+    assert "/status/" in status["statusListCredential"]
+    assert schema.errors(signed, "endorsementcredential") == []
+
+
+def test_a_withdrawn_endorsement_stops_verifying_in_badges_issued_before(db, world, endorsed):
+    badge = issue(db, world)
+    with unit_of_work(db):
+        for endorsement in endorsed:
+            withdraw(db, endorsement, None)
+    report = verify_stored(db, badge)
+    assert report.verdict == "valid"  # the badge itself still stands
+    assert [r.verdict for r in report.endorsements] == ["revoked"]
+    assert report.check("endorsements").status == "warning"
+
+
+def test_withdrawing_twice_sets_the_bit_once(db, world, endorsed):
+    from issuer.store.models import StatusList
+    with unit_of_work(db):
+        withdraw(db, endorsed[0], None)
+    revision = db.get(StatusList, endorsed[0].status_list_id).revision
+    with unit_of_work(db):
+        withdraw(db, endorsed[0], None)
+    assert db.get(StatusList, endorsed[0].status_list_id).revision == revision
+
+
 def test_endorsements_for_one_language_are_those_about_its_achievement(db, world, endorsed):
     found = endorsements_for(db, world.template, "fr")
     assert [e["credentialSubject"]["id"] for e in found] == [

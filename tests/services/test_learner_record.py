@@ -70,6 +70,34 @@ def test_the_record_embeds_every_valid_badge_unchanged(db, zoe, badges):
     assert embedded(document) == stored
 
 
+HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
+def test_wallet_copies_are_not_embedded_beside_their_originals(db, zoe, badges):
+    """Four badges, three of them also in a wallet: four embedded credentials, not seven."""
+    from issuer.services.claims import bind_to_holder
+    with unit_of_work(db):
+        for credential in badges:
+            bind_to_holder(db, credential, HOLDER)
+    document = export(db, zoe)
+    stored = [json.loads(c.signed_json) for c in [*badges, *skill_badges(db)]]
+    assert embedded(document) == stored
+    assert len({e["credentialSubject"]["achievement"]["id"] for e in embedded(document)}) == 4
+    assert schema.errors(document, "clrcredential") == []
+    assert verify(db, document).verdict == "valid"
+    assert "partial" not in document  # a copy is not a badge left out
+
+
+def test_an_achievement_passed_twice_is_embedded_once_the_newest(db, world, templates, zoe,
+                                                                 badges):
+    again = issue_part(db, templates, world.trainer, zoe, ONLINE[0])
+    document = export(db, zoe)
+    ids = [e["credentialSubject"]["achievement"]["id"] for e in embedded(document)]
+    assert len(ids) == len(set(ids)) == 4
+    assert json.loads(again.signed_json) in embedded(document)
+    assert json.loads(badges[0].signed_json) not in embedded(document)
+
+
 def test_the_record_validates_against_the_clr_schema(db, zoe, badges):
     assert schema.errors(export(db, zoe), "clrcredential") == []
 

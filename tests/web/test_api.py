@@ -681,6 +681,8 @@ def test_the_learner_record_is_a_signed_clr_of_their_badges_that_verifies(
     issued = issue(client, headers).get_json()
     response = client.get(f"/api/v1/learners/{issued['learner_id']}/record", headers=headers)
     assert response.status_code == 200
+    # The same media type as the learner's download from their claim link.
+    assert response.mimetype == "application/vc+ld+json"
     record = response.get_json()
     assert schema.errors(record, "clrcredential") == []
     fetch_json = local_fetch_json(db)

@@ -12,7 +12,8 @@ from issuer.services import unit_of_work
 from issuer.services.api_tokens import create_token
 from issuer.services.keys import active_key, issuer_did
 from issuer.store.models import AuditEvent, Organisation, VcApiStatus
-from tests.helpers import partner
+from tests.helpers import document, make_world, partner
+from tests.helpers import issue as issue_badge
 
 VC1 = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
        "id": "urn:uuid:1f0c2b7e-0000-4000-8000-000000000001",
@@ -339,3 +340,31 @@ def test_update_status_changes_every_credential_issued_under_that_id(
                      for _ in range(2))
     assert update_status(client, status_headers, credential["id"], "revoked").status_code == 200
     assert [verdict(client, signer_headers, c) for c in (first, second)] == ["revoked"] * 2
+
+
+def test_update_status_holds_and_revokes_one_of_the_services_own_badges(
+        client, db, world, status_headers):
+    badge = issue_badge(db, world, world.learners[0])
+    badge_id = document(badge)["id"]
+
+    def page_verdict():
+        return client.get(f"/v/{badge.short_id}", headers={"Accept": "application/json"}
+                          ).json["verdict"]
+
+    assert update_status(client, status_headers, badge_id, "suspended").status_code == 200
+    assert page_verdict() == "suspended"
+    assert update_status(client, status_headers, badge_id, "unsuspended").status_code == 200
+    assert page_verdict() == "valid"
+    assert update_status(client, status_headers, badge_id, "revoked").status_code == 200
+    assert page_verdict() == "revoked"
+    refused = update_status(client, status_headers, badge_id, "suspended")
+    assert refused.status_code == 400 and "revoked badge" in refused.json["error"]["message"]
+
+
+def test_update_status_never_reaches_another_organisations_badge(client, db, status_headers):
+    theirs = make_world(db, slug="barka", learner_names=("Anna Nowak",))
+    badge = issue_badge(db, theirs, theirs.learners[0])
+    response = update_status(client, status_headers, document(badge)["id"], "suspended")
+    assert response.status_code == 404
+    db.expire_all()
+    assert badge.suspended_at is None

@@ -66,11 +66,7 @@ class OpenBadgeCredential:
             self, "awarded_date", optional_timestamp(self.awarded_date, "awardedDate")
         )
         _check_validity(self.valid_from, self.valid_until)
-        status = self.credential_status
-        if status is not None and not (
-            isinstance(status, dict) and isinstance(status.get("type"), str) and status.get("id")
-        ):
-            raise BuildError("credentialStatus must be one object with an 'id' and a 'type'")
+        _check_status(self.credential_status)
         check_endorsements(self.endorsements, "OpenBadgeCredential")
 
     def to_json(self) -> dict:
@@ -112,9 +108,11 @@ class EndorsementCredential:
     valid_until: str | datetime | None = None
     description: str | None = None
     credential_schema: bool = True
+    credential_status: dict | None = None  # one object: the endorser can withdraw it later
 
     def __post_init__(self):
         _check_credential_id(self.id, "EndorsementCredential")
+        _check_status(self.credential_status)
         require_uri(self.subject_id, "the endorsed thing's id")
         require_text(self.name, "EndorsementCredential name")
         object.__setattr__(self, "valid_from", timestamp(self.valid_from, "validFrom"))
@@ -132,6 +130,7 @@ class EndorsementCredential:
                 "validUntil": self.valid_until,
                 "name": self.name,
                 "description": self.description,
+                "credentialStatus": self.credential_status,
                 "credentialSubject": compact(
                     {
                         "id": self.subject_id,
@@ -144,3 +143,10 @@ class EndorsementCredential:
                 else None,
             }
         )
+
+
+def _check_status(status: dict | None) -> None:
+    if status is not None and not (
+        isinstance(status, dict) and isinstance(status.get("type"), str) and status.get("id")
+    ):
+        raise BuildError("credentialStatus must be one object with an 'id' and a 'type'")
