@@ -9,8 +9,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 from sqlalchemy import event, inspect
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from issuer.cli import main
 from issuer.services.issuing import credential_for_claim_token
