@@ -11,7 +11,9 @@ signing throughput the job reaches), and the per-badge cost beside the one at th
 
 Volume beyond the first badges really issued is built by bulk INSERTs of plausible rows
 (bench_pages.grow). Everything made lives in a schema (PostgreSQL) or a temporary file
-(SQLite) dropped at the end. `--json PATH` writes the rows for bench/run.py.
+(SQLite) dropped at the end. Last, a status list of `--status-entries` (1,000,000) entries,
+1 % revoked, gets one more revocation, is re-signed and committed, beside a badge's `keys.sign`
+(the median of `--status-repeat`). `--json PATH` writes the rows for bench/run.py.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import csv
 import io
 import json
 import os
+import random
+import statistics
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -34,10 +39,17 @@ from bench_backup import database, fill, settings_for  # noqa: E402
 from bench_pages import grow  # noqa: E402
 from report import Row, write_json  # noqa: E402
 
-from issuer.services import bulk, bulk_jobs, catalogue  # noqa: E402
+from issuer.core import status_list as bitstring  # noqa: E402
+from issuer.services import bulk, bulk_jobs, catalogue, status_lists  # noqa: E402
 from issuer.services.keys import sign  # noqa: E402
 from issuer.store.db import make_engine, make_sessionmaker  # noqa: E402
-from issuer.store.models import Credential, Organisation, TrainingSession, User  # noqa: E402
+from issuer.store.models import (  # noqa: E402
+    Credential,
+    Organisation,
+    StatusList,
+    TrainingSession,
+    User,
+)
 
 SLICES = 4  # signing and issuing alternate in this many slices per volume
 
@@ -118,6 +130,40 @@ def measure(settings, badges: int, offset: int) -> dict:
             "statements": statements / badges, "commits": commits / badges}
 
 
+def status_list_cost(settings, entries: int, repeat: int) -> tuple[float, float]:
+    """Median seconds to revoke a slot of an `entries`-entry list, re-sign the list and commit
+    (the list 1 % revoked first), and of one `keys.sign` of a badge, interleaved."""
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine, settings)() as db:
+        org = db.scalar(select(Organisation))
+        unsigned = json.loads(db.scalar(select(Credential.signed_json).limit(1)))
+        unsigned.pop("proof")
+        bits = bitstring.new_bitstring(entries)
+        for index in random.sample(range(entries), entries // 100):
+            bitstring.set_status(bits, index)
+        big = StatusList(uuid=str(uuid.uuid4()), organisation_id=org.id, purpose="revocation",
+                         size=entries, bits=bytes(bits), full=True, revision=0)
+        db.add(big)
+        db.commit()
+        status_lists.signed_status_list(db, big)
+        db.commit()
+        changes, signatures = [], []
+        for index in random.sample(range(entries), repeat):
+            started = time.perf_counter()
+            changed = status_lists.set_revoked(db, big, index)
+            status_lists.signed_status_list(db, changed)
+            db.commit()
+            changes.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sign(db, org, unsigned, "2026-12-05T12:00:00Z")
+            signatures.append(time.perf_counter() - started)
+            db.rollback()
+        db.delete(db.get(StatusList, big.id))
+        db.commit()
+    engine.dispose()
+    return statistics.median(changes), statistics.median(signatures)
+
+
 def run(args, stack: ExitStack) -> list[Row]:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sky-issuance-")))
     label = args.database.split(":")[0].split("+")[0]
@@ -148,6 +194,14 @@ def run(args, stack: ExitStack) -> list[Row]:
                             found["per_badge"] * 1000, "ms/badge",
                             f"bulk at {volumes[0]:,} stored", first * 1000,
                             found["per_badge"] / first))
+    if args.status_entries:
+        change, signature = status_list_cost(settings, args.status_entries, args.status_repeat)
+        print(f"{label:10} status list of {args.status_entries:,}: revoke + re-sign + commit "
+              f"{change * 1000:.2f} ms, a badge's keys.sign {signature * 1000:.2f} ms: "
+              f"{change / signature:.1f}x", flush=True)
+        rows.append(Row(f"status list ({label})", f"revoke + re-sign + commit, "
+                        f"{args.status_entries:,} entries", change * 1000, "ms",
+                        "keys.sign of a badge", signature * 1000, change / signature))
     return rows
 
 
@@ -158,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--badges", type=int, default=100_000, help="the largest volume")
     parser.add_argument("--real", type=int, default=200, help="badges really issued first")
     parser.add_argument("--issue", type=int, default=10_000, help="badges issued at each volume")
+    parser.add_argument("--status-entries", type=int, default=1_000_000,
+                        help="entries of the status list revoked in; 0: none")
+    parser.add_argument("--status-repeat", type=int, default=20)
     parser.add_argument("--json", type=Path, help="write the rows there (bench/run.py)")
     args = parser.parse_args(argv)
     print(f"cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}", flush=True)
