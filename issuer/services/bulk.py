@@ -214,7 +214,9 @@ def preview(db: Session, session: TrainingSession, data: bytes) -> list[RowResul
     """What running the file would do, row by row; writes nothing."""
     training = catalogue.training_of(session.template)
     roster = Roster(db, session.organisation_id, session)
-    return [_verdict(row, training, roster) for row in parse(decode(data), training)]
+    rows = parse(decode(data), training)
+    roster.read_ahead([row.email for row in rows if isinstance(row, BulkRow)])
+    return [_verdict(row, training, roster) for row in rows]
 
 
 def _verdict(row, training: MicroTraining, roster: Roster) -> RowResult:
