@@ -4,7 +4,7 @@ Run: `python bench/bench_issuance.py --database postgresql://…` (a `sqlite:` U
 At each volume of stored badges (1,000 / 10,000 / 100,000, up to `--badges`) it issues
 `--issue` badges through the background bulk job a partner's CSV file starts (`bulk_jobs.start`
 then `bulk_jobs.run`: learners created, evaluated, signed, stored, slots, events, one
-`BulkJobRow` each), in jobs of at most `bulk.MAX_ROWS` rows, and signs the same credential as
+`BulkJobRow` each), in jobs of at most `bulk.MAX_ROWS` rows, each a training session of its own, and signs the same credential as
 often with `keys.sign` alone, the two interleaved in slices so a load change on a shared
 machine hits both. It prints the cost per badge of each and their ratio (the share of pure
 signing throughput the job reaches), and the per-badge cost beside the one at the first volume.
@@ -86,7 +86,14 @@ def issue_in_bulk(db, session, trainer, first: int, count: int) -> int:
     issued = 0
     for start in range(first, first + count, bulk.MAX_ROWS):
         size = min(bulk.MAX_ROWS, first + count - start)
-        job = bulk_jobs.start(db, session, bulk_file(training, start, size), trainer)
+        # Each file is a training session of its own, as a partner's export is.
+        own = TrainingSession(organisation_id=session.organisation_id,
+                              template_pk=session.template_pk, trainer_id=session.trainer_id,
+                              language=session.language, starts_on=session.starts_on,
+                              ends_on=session.ends_on)
+        db.add(own)
+        db.flush()
+        job = bulk_jobs.start(db, own, bulk_file(training, start, size), trainer)
         db.commit()
         bulk_jobs.run(db, job.id)
         issued += bulk_jobs.counts(db, job).get(bulk.ISSUED, 0)

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from issuer.core.clock import utc_seconds
 from issuer.domain.catalogue import ACQUIRED, NOT_YET, Gesture, MicroTraining
@@ -131,7 +131,7 @@ class Roster:
                 select(Assessment, Credential)
                 .outerjoin(Credential, Credential.assessment_id == Assessment.id)
                 .where(Assessment.session_id == session.id)
-                .options(joinedload(Assessment.learner))):
+                .options(joinedload(Assessment.learner), defer(Credential.signed_json))):
             learner = assessment.learner
             if credential is not None:
                 self._held[learner.id] = credential
