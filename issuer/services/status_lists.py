@@ -31,6 +31,8 @@ SUSPENSION = "suspension"  # a reversible bit, given only through the VC-API so 
 PURPOSES = (REVOCATION, SUSPENSION)
 # After this many collisions in a row, pick among the free indices explicitly.
 _RANDOM_TRIES = 16
+# Indices drawn in one round at most (one bound parameter each; PostgreSQL takes 65,535).
+_MAX_DRAW = 2048
 
 
 def list_url(status_list: StatusList, base: str | None = None) -> str:
@@ -166,7 +168,7 @@ def _take_random(db: Session, status_list: StatusList, count: int) -> list[int]:
         missing = count - len(taken)
         if not missing:
             break
-        draw = min(2 * draw, status_list.size)
+        draw = min(2 * draw, status_list.size, _MAX_DRAW)
         drawn = _draw(status_list, draw, set(taken))
         used = set(db.scalars(select(StatusSlot.index).where(
             StatusSlot.status_list_id == status_list.id, StatusSlot.index.in_(drawn))))
