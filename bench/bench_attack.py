@@ -224,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--attackers", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="write the rows there (bench/run.py)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -268,9 +269,19 @@ def main() -> None:
         alone, attacked = result["alone"], result["attacked"]
         print(f"{name:>10}: alone {figures(alone)} | attacked {figures(attacked)} | "
               f"p99 ratio {attacked['p99_ms'] / alone['p99_ms']:.1f}"
-              if attacked["requests"] else "")
+              if attacked["requests"] and alone["requests"] and alone["p99_ms"] else "")
     counts = {code: statuses.count(code) for code in sorted(set(statuses))}
     print(f"attack answers by status: {counts}")
+    if args.json:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from report import Row, write_json
+
+        write_json(args.json, [
+            Row("attack", f"{name} p99 under a /verify attack", result["attacked"]["p99_ms"],
+                "ms", f"{name} p99 alone", result["alone"]["p99_ms"],
+                result["attacked"]["p99_ms"] / result["alone"]["p99_ms"])
+            for name, result in results.items()
+            if result["attacked"]["requests"] and result["alone"]["p99_ms"]])
 
 
 if __name__ == "__main__":

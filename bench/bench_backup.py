@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 import uuid
@@ -102,6 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="a PostgreSQL URL, or sqlite:")
     parser.add_argument("--badges", type=int, default=10_000)
+    parser.add_argument("--json", type=Path, help="write the rows there (bench/run.py)")
     args = parser.parse_args()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sky-bench-")))
@@ -110,7 +112,9 @@ def main() -> None:
         target = settings_for(stack.enter_context(database(args.database, folder, "target")),
                               folder / "target")
         print(f"issuing {args.badges} badges…", flush=True)
+        started = time.perf_counter()
         fill(source, args.badges)
+        issuing_seconds = time.perf_counter() - started
         backup = folder / "sky.tar.gz"
         started = time.perf_counter()
         write_backup(source, backup)
@@ -127,6 +131,18 @@ def main() -> None:
         print(f"badges: {len(credentials)} restored; sample verdicts: {sorted(verdicts)}")
         print(f"backup: {backup_seconds:.1f} s, {backup.stat().st_size / 1e6:.1f} MB")
         print(f"restore: {restore_seconds:.1f} s")
+    if args.json:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from report import Row, write_json
+
+        per_badge = issuing_seconds / args.badges * 1000
+        write_json(args.json, [
+            Row("backup", f"backup of {args.badges:,} badges", backup_seconds / args.badges
+                * 1000, "ms/badge", "issuing them (one by one)", per_badge,
+                backup_seconds / issuing_seconds),
+            Row("backup", f"restore of {args.badges:,} badges", restore_seconds / args.badges
+                * 1000, "ms/badge", "issuing them (one by one)", per_badge,
+                restore_seconds / issuing_seconds)])
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,9 @@ from issuer.core import builders, jsonld, proofs
 from issuer.core.keys import PrivateKey
 from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report import Row, write_json  # noqa: E402
 
 JS_DIR = Path(__file__).parent / "js"
 SEED = bytes(range(32))
@@ -172,7 +176,9 @@ def js_rates(cases: dict, seconds: float) -> dict | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="CPU time per measurement")
-    seconds = parser.parse_args().seconds
+    parser.add_argument("--json", type=Path, help="write the rows there (bench/run.py)")
+    args = parser.parse_args()
+    seconds = args.seconds
 
     key = PrivateKey.from_ed25519_seed(SEED)
     issuer_id = key.public_key.did_key
@@ -181,6 +187,7 @@ def main() -> None:
     ours = python_rates(cases, key, seconds)
     print(f"cores: {os.cpu_count()} (each figure uses one); ops per CPU-second")
     print(f"{'credential':10} {'operation':8} {'Python':>9} {'JS ref':>9} {'ratio':>7}")
+    rows = []
     for name in cases:
         if reference and reference[name]["proofValue"] != ours[name]["proofValue"]:
             raise SystemExit(f"{name}: the proofs differ from the reference's")
@@ -189,6 +196,11 @@ def main() -> None:
             ratio = f"{ours[name][op] / js:6.2f}×" if js else "      -"
             js_text = f"{js:9.1f}" if js else "        -"
             print(f"{name:10} {op:8} {ours[name][op]:9.1f} {js_text} {ratio}")
+            rows.append(Row("sign/verify", f"{op}, {name} credential (1 core)", ours[name][op],
+                            "ops/CPU-s", "JS reference" if js else "JS reference (no node)",
+                            js, ours[name][op] / js if js else None))
+    if args.json:
+        write_json(args.json, rows)
 
 
 if __name__ == "__main__":

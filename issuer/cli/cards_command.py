@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,8 +47,10 @@ def cards_command(args) -> int:
 
     if args.fold and args.layout != "sheet":
         raise UsageError(_("--fold prints a sheet: add --layout sheet"))
-    selected = [_card(reference, args.verify_url, args.back or args.fold)
-                for reference in args.credentials]
+    with ExitStack() as stack:
+        database = _Database(stack)
+        selected = [_card(reference, args.verify_url, args.back or args.fold, database)
+                    for reference in args.credentials]
     if args.layout in ("certificate", "png") and len(selected) != 1:
         raise UsageError(_("--layout %(layout)s renders one credential; %(count)s given",
                            layout=args.layout, count=len(selected)))
@@ -64,11 +67,32 @@ def cards_command(args) -> int:
     return 0
 
 
-def _card(reference: str, verify_url: str | None, claim: bool) -> cards.CardData:
+class _Database:
+    """The service database, opened on the first card that needs it and kept for the others:
+    settings, engine and session are built once per command, not once per card."""
+
+    def __init__(self, stack: ExitStack):
+        self._stack, self._session = stack, None
+
+    def session(self):
+        if self._session is None:
+            from issuer.config import Settings
+            from issuer.store.db import make_engine, make_sessionmaker
+
+            settings = Settings.from_env()
+            engine = make_engine(settings.database_url)
+            self._stack.callback(engine.dispose)
+            self._session = self._stack.enter_context(
+                make_sessionmaker(engine, settings)())
+        return self._session
+
+
+def _card(reference: str, verify_url: str | None, claim: bool,
+          database: _Database) -> cards.CardData:
     path = Path(reference)
     if path.is_file():
         return _card_from_file(path, verify_url)
-    return _card_from_database(reference, claim)
+    return _card_from_database(database.session(), reference, claim)
 
 
 def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
@@ -93,25 +117,21 @@ def _card_from_file(path: Path, verify_url: str | None) -> cards.CardData:
     return replace(card, words=words_in(card.language))
 
 
-def _card_from_database(reference: str, claim: bool) -> cards.CardData:
+def _card_from_database(db, reference: str, claim: bool) -> cards.CardData:
     """The card of a stored credential; with `claim`, its back carries the claim link (the
     same as on every earlier print of the card)."""
     from issuer.cli import UsageError
-    from issuer.config import Settings
     from issuer.services import cards as card_service
     from issuer.services import claim_links, claims, publishing, unit_of_work
-    from issuer.store.db import make_engine, make_sessionmaker
 
-    settings = Settings.from_env()
-    with make_sessionmaker(make_engine(settings.database_url), settings)() as db:
-        credential = publishing.credential_by_short_id(
-            db, reference
-        ) or publishing.credential_by_uuid(db, reference)
-        if credential is None:
-            raise UsageError(_("no file and no credential of this service named %(name)s",
-                               name=repr(reference)))
-        claim_url = None
-        if claim and claims.can_bind(credential) is None:
-            with unit_of_work(db):
-                claim_url = claims.claim_url(db, claim_links.printable_token(db, credential))
-        return card_service.card_for(credential, claim_url)
+    credential = publishing.credential_by_short_id(
+        db, reference
+    ) or publishing.credential_by_uuid(db, reference)
+    if credential is None:
+        raise UsageError(_("no file and no credential of this service named %(name)s",
+                           name=repr(reference)))
+    claim_url = None
+    if claim and claims.can_bind(credential) is None:
+        with unit_of_work(db):
+            claim_url = claims.claim_url(db, claim_links.printable_token(db, credential))
+    return card_service.card_for(credential, claim_url)

@@ -26,6 +26,9 @@ from .multibase import b64url
 MIN_ENTRIES = 131072  # BSL minimum (16 KiB of bits), for herd privacy
 MAX_DECODED_BYTES = 16 * 1024 * 1024  # refuse gzip bombs: 134 million one-bit entries is plenty
 RANDOM_TRIES = 64  # random draws before falling back to a scan
+# gzip's fastest level: a mostly-zero list compresses nearly as well (13.6 kB against 8.0 kB for
+# 5,000 set bits in 1,000,000), and level 9 cost 98 % of re-signing such a list (44 ms).
+GZIP_LEVEL = 1
 
 # entry type -> (list credential type, list subject type)
 ENTRY_TYPES = {
@@ -81,8 +84,9 @@ def get_status(bits: bytes | bytearray, index: int, size: int = 1) -> int:
 
 
 def encode_list(bits: bytes | bytearray) -> str:
-    """`encodedList`: gzip, then multibase base64url without padding (`u…`)."""
-    return "u" + b64url(gzip.compress(bytes(bits), mtime=0))
+    """`encodedList`: gzip (RFC 1952, any level decodes alike), then multibase base64url
+    without padding (`u…`)."""
+    return "u" + b64url(gzip.compress(bytes(bits), compresslevel=GZIP_LEVEL, mtime=0))
 
 
 def decode_list(encoded: str) -> bytearray:

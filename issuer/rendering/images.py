@@ -59,6 +59,9 @@ def palette_for(theme: str) -> Palette:
     return THEME_COLOURS.get(theme, DEFAULT_PALETTE)
 
 
+# A card sheet of one session shows the same badge on every card, and a page the same few:
+# each drawing takes a third of a second, so the last few are kept (about 50 kB each).
+@lru_cache(maxsize=32)
 def badge_png(title: str, theme: str, size: int = 512) -> bytes:
     """The generated badge image as PNG bytes, `size` pixels square."""
     scale = 4  # draw large and downsample: Pillow's polygons have no anti-aliasing of their own

@@ -32,7 +32,7 @@ __all__ = [
     "ServiceError", "audit", "require_organisation", "unit_of_work",
 ]
 
-events.issued.connect(stacking.on_credential_issued)
+events.issued.connect(stacking.on_credential_issued, many=stacking.on_credentials_issued)
 # Wallet copies first: stacking then counts the person's spare parts without the revoked copies.
 events.revoked.connect(claims.revoke_wallet_copies)
 events.revoked.connect(stacking.on_credential_revoked)

@@ -4,7 +4,9 @@ The file is what a partner exports from a spreadsheet, so it is read forgivingly
 without a byte-order mark, comma or semicolon) but checked strictly: an unknown column is an
 error, because a misspelt gesture column must never silently count as "not yet".
 
-Each row is its own transaction: a bad row is reported and the others still go through. Levels,
+Each row is its own transaction: a bad row is reported and the others still go through (a
+background job, services/bulk_jobs.py, carries out chunks of rows, falling back to one row at a
+time for a chunk where one fails). Levels,
 learners and issuing are intake's (services/intake.py), as for the API: a learner is recognised
 by name and e-mail, so running the same file twice issues nothing new (issuance itself is
 idempotent per assessment).
@@ -31,10 +33,11 @@ from issuer.services.intake import (
     NOT_YET_ACQUIRED,
     Evaluation,
     Roster,
+    issue_all,
     learner_key,
     level_id,
     not_acquired,
-    record,
+    save_evaluations,
 )
 from issuer.services.intake_requests import EMAIL
 from issuer.store.models import Credential, Learner, TrainingSession
@@ -94,6 +97,7 @@ class RowResult:
     credential_uuid: str | None = None
     short_id: str | None = None
     problems: list[str] = field(default_factory=list)
+    credential_id: int | None = None  # the row's credential, when this run knows it
 
 
 def csv_columns(training: MicroTraining) -> list[str]:
@@ -210,7 +214,9 @@ def preview(db: Session, session: TrainingSession, data: bytes) -> list[RowResul
     """What running the file would do, row by row; writes nothing."""
     training = catalogue.training_of(session.template)
     roster = Roster(db, session.organisation_id, session)
-    return [_verdict(row, training, roster) for row in parse(decode(data), training)]
+    rows = parse(decode(data), training)
+    roster.read_ahead([row.email for row in rows if isinstance(row, BulkRow)])
+    return [_verdict(row, training, roster) for row in rows]
 
 
 def _verdict(row, training: MicroTraining, roster: Roster) -> RowResult:
@@ -254,15 +260,49 @@ def carry_out(db: Session, session: TrainingSession, training: MicroTraining, ro
               roster: Roster, actor, now: datetime | None) -> RowResult:
     """Save one row's evaluation and issue when it validates; the caller commits, or rolls
     back on a BadgeError or SQLAlchemyError (then `failed` says what went wrong)."""
-    enrolment = roster.find(row.name, row.email)
-    if enrolment is not None and enrolment.credential is not None:
-        return _already(row, enrolment.credential)
-    learner = enrolment.learner if enrolment else _new_learner(db, session, row, actor)
-    credential = record(db, training, session, learner, row.evaluation, actor, now)
-    if credential is None:
-        return RowResult(row.line, row.name, NOT_YET_ACQUIRED, _not_yet(training, row.levels))
-    return RowResult(row.line, row.name, ISSUED, credential_uuid=credential.uuid,
-                     short_id=credential.short_id)
+    return carry_out_many(db, session, training, [row], roster, actor, now)[0]
+
+
+def carry_out_many(db: Session, session: TrainingSession, training: MicroTraining,
+                   rows: list[BulkRow], roster: Roster, actor,
+                   now: datetime | None) -> list[RowResult]:
+    """`carry_out` for a chunk of rows (a bulk job): each row's learner and evaluation are
+    saved, then the validated ones are issued together (intake.issue_all). The caller commits
+    all or nothing."""
+    roster.read_ahead([row.email for row in rows])
+    results: dict[int, RowResult] = {}
+    known: list[tuple[BulkRow, Learner]] = []
+    new: list[BulkRow] = []
+    for row in rows:
+        enrolment = roster.find(row.name, row.email)
+        if enrolment is not None and enrolment.credential is not None:
+            results[row.line] = _already(row, enrolment.credential)
+        elif enrolment is not None:
+            known.append((row, enrolment.learner))
+        else:
+            new.append(row)
+    created = learners.create_learners(db, session.organisation, [
+        learners.NewLearner(row.name, row.email, row.language or session.language, row.answers)
+        for row in new], actor) if new else []
+    evaluated = known + list(zip(new, created, strict=True))
+    assessments = save_evaluations(db, session, [(learner, row.evaluation)
+                                                 for row, learner in evaluated], actor)
+    waiting = []
+    for (row, _), assessment in zip(evaluated, assessments, strict=True):
+        if training.is_validated(row.levels):
+            waiting.append((row, assessment))
+        else:
+            results[row.line] = RowResult(row.line, row.name, NOT_YET_ACQUIRED,
+                                          _not_yet(training, row.levels))
+    waiting.sort(key=lambda pair: pair[0].line)  # badges issued in the file's order
+    if waiting:
+        issued = issue_all(db, [assessment for _, assessment in waiting], actor, now)
+        for (row, _), credential in zip(waiting, issued, strict=True):
+            results[row.line] = RowResult(row.line, row.name, ISSUED,
+                                          credential_uuid=credential.uuid,
+                                          short_id=credential.short_id,
+                                          credential_id=credential.id)
+    return [results[row.line] for row in rows]
 
 
 def failed(row: BulkRow, error: Exception) -> RowResult:
@@ -270,14 +310,9 @@ def failed(row: BulkRow, error: Exception) -> RowResult:
     return RowResult(row.line, row.name, ERROR, message(error))
 
 
-def _new_learner(db: Session, session: TrainingSession, row: BulkRow, actor) -> Learner:
-    return learners.create_learner(db, session.organisation, row.name, row.email,
-                                   row.language or session.language, actor, answers=row.answers)
-
-
 def _already(row: BulkRow, credential: Credential) -> RowResult:
     return RowResult(row.line, row.name, ALREADY_ISSUED, credential_uuid=credential.uuid,
-                     short_id=credential.short_id)
+                     short_id=credential.short_id, credential_id=credential.id)
 
 
 def _not_yet(training: MicroTraining, levels: dict[str, str]) -> str:

@@ -5,12 +5,16 @@ A thousand rows take longer than a web request may last, so the request only che
 `BulkJob`; a worker (`run`, through the job queue in services/queue.py) carries out the rows.
 
 Exactly once per row: each row's learner, assessment and credential are committed in one
-transaction with its `BulkJobRow`, whose (job, line) is unique. A worker that dies mid-way
-leaves its current row rolled back and every earlier row recorded; whoever runs the job next
-skips the recorded rows, and two workers on one job collide on the unique key instead of
-issuing twice.
+transaction with its `BulkJobRow`, whose (job, line) is unique. Rows go CHUNK at a time: a
+chunk's learners and evaluations are saved, its badges minted together (slots, short ids and
+inserts in one statement each, the key read once) and the chunk committed in one transaction
+with its `BulkJobRow`s. When a row of the chunk fails, or another worker kept one of its rows
+first, the chunk is rolled back whole and its rows carried out again one transaction each, so a
+bad row is reported alone. A worker that dies mid-way leaves its current chunk rolled back and
+every earlier row recorded; whoever runs the job next skips the recorded rows, and two workers
+on one job collide on the unique key instead of issuing twice.
 
-A running job beats its heart after each row; one whose heart stopped for `STALE_AFTER`
+A running job beats its heart after each chunk; one whose heart stopped for `STALE_AFTER`
 (a killed worker) or that a worker gave up on (`STOPPED`) can be resumed by the admin.
 """
 
@@ -34,6 +38,7 @@ from .base import NotFound, ServiceError, audit, require_organisation
 from .intake import Roster
 
 STALE_AFTER = timedelta(minutes=2)  # a row takes milliseconds; a silent job has lost its worker
+CHUNK = 100  # rows carried out, signed and committed together
 MAX_NAME = 200
 
 
@@ -169,34 +174,70 @@ def _claim(db: Session, job_id: int) -> BulkJob | None:
 
 def _run_rows(db: Session, job: BulkJob, now: datetime | None,
               stopping: Callable[[], bool]) -> bool:
-    """Carry out the rows not done yet; False when `stopping` interrupted them."""
+    """Carry out the rows not done yet, CHUNK at a time; False when `stopping` interrupted
+    them."""
     session = job.session
     training = catalogue.training_of(session.template)
     actor = job.started_by
     done = set(db.scalars(select(BulkJobRow.line).where(BulkJobRow.job_id == job.id)))
     roster = Roster(db, session.organisation_id, session)
-    for row in bulk.parse(bulk.decode(job.csv_data), training):
-        if row.line in done:
-            continue
+    rows = [row for row in bulk.parse(bulk.decode(job.csv_data), training)
+            if row.line not in done]
+    for start in range(0, len(rows), CHUNK):
         if stopping():
             return False
-        if isinstance(row, bulk.RowResult):  # the catalogue changed since the file was checked
-            _keep(db, job, row)
+        chunk = rows[start:start + CHUNK]
+        if _run_chunk(db, job, session, training, chunk, roster, actor, now):
             continue
-        try:
-            result = bulk.carry_out(db, session, training, row, roster, actor, now)
-        except (BadgeError, SQLAlchemyError) as error:
-            db.rollback()
-            result = bulk.failed(row, error)
-        _keep(db, job, result)
+        for row in chunk:  # one row failed: each row alone, as its own transaction
+            if stopping():
+                return False
+            _run_row(db, job, session, training, row, roster, actor, now)
     return True
+
+
+def _run_chunk(db: Session, job: BulkJob, session: TrainingSession, training, chunk: list,
+               roster: Roster, actor, now: datetime | None) -> bool:
+    """Every row of `chunk` with its `BulkJobRow` in one transaction; False, with nothing
+    kept, when one row fails or another worker kept one of them first."""
+    rows = [row for row in chunk if isinstance(row, bulk.BulkRow)]
+    try:
+        results = {result.line: result for result in
+                   bulk.carry_out_many(db, session, training, rows, roster, actor, now)}
+        for row in chunk:
+            result = row if isinstance(row, bulk.RowResult) else results[row.line]
+            _add_row(db, job, result, result.credential_id)
+        db.commit()
+    except (BadgeError, SQLAlchemyError):
+        db.rollback()
+        return False
+    return True
+
+
+def _run_row(db: Session, job: BulkJob, session: TrainingSession, training, row,
+             roster: Roster, actor, now: datetime | None) -> None:
+    """One row in its own transaction: its result is kept whatever happens."""
+    if db.scalar(select(BulkJobRow.id).where(BulkJobRow.job_id == job.id,
+                                             BulkJobRow.line == row.line)) is not None:
+        return  # another worker kept it meanwhile
+    if isinstance(row, bulk.RowResult):  # the catalogue changed since the file was checked
+        _keep(db, job, row)
+        return
+    try:
+        result = bulk.carry_out(db, session, training, row, roster, actor, now)
+    except (BadgeError, SQLAlchemyError) as error:
+        db.rollback()
+        result = bulk.failed(row, error)
+    _keep(db, job, result)
 
 
 def _keep(db: Session, job: BulkJob, result: bulk.RowResult) -> None:
     """Commit the row's outcome with its work. When the commit fails, the row is left to the
     worker that kept it first, or else kept as an error (its work rolled back)."""
-    credential_id = db.scalar(select(Credential.id).where(
-        Credential.uuid == result.credential_uuid)) if result.credential_uuid else None
+    credential_id = result.credential_id
+    if credential_id is None and result.credential_uuid:
+        credential_id = db.scalar(select(Credential.id).where(
+            Credential.uuid == result.credential_uuid))
     _add_row(db, job, result, credential_id)
     try:
         db.commit()

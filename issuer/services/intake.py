@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from issuer.core.clock import utc_seconds
 from issuer.domain.catalogue import ACQUIRED, NOT_YET, Gesture, MicroTraining
@@ -124,12 +124,14 @@ class Roster:
         self._db, self._organisation_id = db, organisation_id
         self._enrolled: dict[tuple[str, str], Enrolment] = {}
         self._held: dict[int, Credential] = {}
+        self._by_email: dict[str, list[Learner]] = {}
         if session is None:
             return
         for assessment, credential in db.execute(
                 select(Assessment, Credential)
                 .outerjoin(Credential, Credential.assessment_id == Assessment.id)
-                .where(Assessment.session_id == session.id)):
+                .where(Assessment.session_id == session.id)
+                .options(joinedload(Assessment.learner), defer(Credential.signed_json))):
             learner = assessment.learner
             if credential is not None:
                 self._held[learner.id] = credential
@@ -144,12 +146,25 @@ class Roster:
             return self._enrolled[key]
         if not key[1]:
             return None
-        for learner in self._db.scalars(select(Learner).where(
-                Learner.organisation_id == self._organisation_id, Learner.erased_at.is_(None),
-                func.lower(Learner.email) == email.strip().lower()).order_by(Learner.id)):
+        folded = email.strip().lower()
+        known = self._by_email.pop(folded, None)  # read ahead once, then asked afresh
+        for learner in known if known is not None else self._with_emails([folded]):
             if learner_key(learner.name, learner.email) == key:
                 return Enrolment(learner, None)
         return None
+
+    def read_ahead(self, emails: list[str | None]) -> None:
+        """Read the organisation's learners with these e-mails in one query, for the next
+        `find` of each (a bulk job reads a chunk's rows so)."""
+        folded = sorted({email.strip().lower() for email in emails if email})
+        self._by_email = {email: [] for email in folded}
+        for learner in self._with_emails(folded):
+            self._by_email[learner.email.lower()].append(learner)
+
+    def _with_emails(self, folded: list[str]) -> list[Learner]:
+        return list(self._db.scalars(select(Learner).where(
+            Learner.organisation_id == self._organisation_id, Learner.erased_at.is_(None),
+            func.lower(Learner.email).in_(folded)).order_by(Learner.id)))
 
     def enrolled(self) -> list[Enrolment]:
         """The session's learners (never an erased one)."""
@@ -179,18 +194,37 @@ def record(db: Session, training: MicroTraining, session: TrainingSession, learn
            evaluation: Evaluation, actor, now: datetime | None = None) -> Credential | None:
     """Save the evaluation and issue when it validates the micro-training; None when not yet
     (the evaluation is kept: it counts in the statistics). The caller commits."""
-    assessment = issuing.save_assessment(
-        db, session.id, learner.id, evaluation.levels, evaluation.comments,
-        evaluation.narrative, actor, activity_start=evaluation.activity_start,
-        activity_end=evaluation.activity_end, evidence_public=evaluation.evidence_public)
+    assessment = save_evaluation(db, session, learner, evaluation, actor)
     if not training.is_validated(evaluation.levels):
         return None
     return _issue(db, assessment, actor, now)
 
 
+def save_evaluation(db: Session, session: TrainingSession, learner: Learner,
+                    evaluation: Evaluation, actor) -> Assessment:
+    """Save the evaluation of `learner` in `session` (`record` without issuing)."""
+    return save_evaluations(db, session, [(learner, evaluation)], actor)[0]
+
+
+def save_evaluations(db: Session, session: TrainingSession,
+                     evaluated: list[tuple[Learner, Evaluation]], actor) -> list[Assessment]:
+    """Save several learners' evaluations in `session` at once (a bulk job's chunk, whose
+    validated ones it then issues together with `issue_all`)."""
+    return issuing.save_assessments(db, session.id, [issuing.Evaluated(
+        learner.id, evaluation.levels, evaluation.comments, evaluation.narrative,
+        evaluation.activity_start, evaluation.activity_end, evaluation.evidence_public)
+        for learner, evaluation in evaluated], actor)
+
+
 def _issue(db: Session, assessment: Assessment, actor, now: datetime | None) -> Credential:
     """The one place intake turns an assessment into a credential."""
-    return issuing.issue_for_assessment(db, assessment.id, actor, now=now)
+    return issue_all(db, [assessment], actor, now)[0]
+
+
+def issue_all(db: Session, assessments: list[Assessment], actor,
+              now: datetime | None) -> list[Credential]:
+    """The credentials of validated assessments of one session, issued together."""
+    return issuing.issue_for_assessments(db, [a.id for a in assessments], actor, now=now)
 
 
 # --- planning an API request (reads only) -----------------------------------------------------

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from issuer.core import builders
 from issuer.core.clock import utc_seconds
@@ -48,7 +49,7 @@ from .base import (
 )
 from .endorsements import endorsements_for
 from .keys import issuer_profile_builder
-from .minting import learner_language, mint
+from .minting import Order, learner_language, mint_many
 from .urls import public_url
 
 
@@ -61,6 +62,19 @@ def evidence_url(evidence: EvidenceFile) -> str:
     return public_url(evidence, f"/evidence/{evidence.uuid}")
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """One learner's evaluation to save (see `save_assessment`)."""
+
+    learner_id: int
+    levels: Mapping[str, str]
+    comments: Mapping[str, str]
+    narrative: str | None
+    activity_start: date | None = None
+    activity_end: date | None = None
+    evidence_public: bool = False
+
+
 def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mapping[str, str],
                     comments: Mapping[str, str], narrative: str | None, actor: Actor,
                     activity_start: date | None = None, activity_end: date | None = None,
@@ -71,32 +85,50 @@ def save_assessment(db: Session, session_id: int, learner_id: int, levels: Mappi
     `comments` maps gesture id (or "" for the whole) → text. The comments, narrative and photos
     go into the badge only with `evidence_public` (the learner agreed to show them).
     """
+    return save_assessments(db, session_id, [Evaluated(
+        learner_id, levels, comments, narrative, activity_start, activity_end,
+        evidence_public)], actor)[0]
+
+
+def save_assessments(db: Session, session_id: int, evaluations: list[Evaluated],
+                     actor: Actor) -> list[Assessment]:
+    """`save_assessment` for several learners of one session (a chunk of a bulk job): their
+    earlier evaluations are read in one query and the new ones inserted in one flush."""
     session = _get(db, TrainingSession, session_id, N_("no training session with id %(id)s"))
-    learner = _get(db, Learner, learner_id, N_("no learner with id %(id)s"))
     require_organisation(actor, session.organisation_id)
-    if learner.organisation_id != session.organisation_id:
-        raise NotFound(N_("this learner does not belong to the session's organisation"))
     training = catalogue_service.training_of(session.template)
-    _check_levels(training, levels, comments)
-    assessment = db.scalar(select(Assessment).where(
-        Assessment.session_id == session_id, Assessment.learner_id == learner_id))
-    if assessment is None:
-        assessment = Assessment(session_id=session_id, learner_id=learner_id)
-        db.add(assessment)
-    elif _credential_of(db, assessment.id) is not None:
-        raise AlreadyIssued(
-            N_("this evaluation already has a badge; revoke it to evaluate again"))
-    else:
-        assessment.version = (assessment.version or 1) + 1
-    assessment.levels = {k: v for k, v in levels.items() if v}
-    assessment.comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
-    assessment.narrative = (narrative or "").strip() or None
-    assessment.evidence_public = evidence_public
-    assessment.activity_start = activity_start
-    assessment.activity_end = activity_end
-    assessment.trainer_id = actor.id if isinstance(actor, User) else assessment.trainer_id
+    learner_ids = [evaluation.learner_id for evaluation in evaluations]
+    for evaluation in evaluations:
+        learner = _get(db, Learner, evaluation.learner_id, N_("no learner with id %(id)s"))
+        if learner.organisation_id != session.organisation_id:
+            raise NotFound(N_("this learner does not belong to the session's organisation"))
+        _check_levels(training, evaluation.levels, evaluation.comments)
+    earlier = {assessment.learner_id: assessment for assessment in db.scalars(
+        select(Assessment).where(Assessment.session_id == session_id,
+                                 Assessment.learner_id.in_(learner_ids)))}
+    issued = _credentials_of(db, [a.id for a in earlier.values()]) if earlier else {}
+    saved = []
+    for evaluation in evaluations:
+        assessment = earlier.get(evaluation.learner_id)
+        if assessment is None:
+            assessment = Assessment(session_id=session_id, learner_id=evaluation.learner_id)
+            db.add(assessment)
+        elif assessment.id in issued:
+            raise AlreadyIssued(
+                N_("this evaluation already has a badge; revoke it to evaluate again"))
+        else:
+            assessment.version = (assessment.version or 1) + 1
+        assessment.levels = {k: v for k, v in evaluation.levels.items() if v}
+        assessment.comments = {k: v.strip() for k, v in evaluation.comments.items()
+                               if v and v.strip()}
+        assessment.narrative = (evaluation.narrative or "").strip() or None
+        assessment.evidence_public = evaluation.evidence_public
+        assessment.activity_start = evaluation.activity_start
+        assessment.activity_end = evaluation.activity_end
+        assessment.trainer_id = actor.id if isinstance(actor, User) else assessment.trainer_id
+        saved.append(assessment)
     db.flush()
-    return assessment
+    return saved
 
 
 def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
@@ -107,28 +139,45 @@ def issue_for_assessment(db: Session, assessment_id: int, actor: Actor,
     attribute `claim_token` (only its sha256 is stored); otherwise `claim_token` is None.
     Raises NotIssuable when the validation rule is not met or the learner was erased.
     """
-    assessment = _get(db, Assessment, assessment_id, N_("no assessment with id %(id)s"))
-    existing = _credential_of(db, assessment.id)
-    if existing is not None:
-        existing.claim_token = None
-        return existing
-    session, learner = assessment.session, assessment.learner
-    require_organisation(actor, session.organisation_id)
-    training = catalogue_service.training_of(session.template)
-    _check_issuable(training, assessment, learner)
-    now = utc_seconds(now)
-    try:
-        with db.begin_nested():
-            credential = _issue(db, assessment, training, actor, now)
-    except IntegrityError:
-        # A concurrent request issued this assessment first: its credential is the answer.
-        winner = _credential_of(db, assessment.id)
-        if winner is None:
-            raise
-        winner.claim_token = None
-        return winner
-    events.issued.send(db, credential, actor, now)
-    return credential
+    return issue_for_assessments(db, [assessment_id], actor, now)[0]
+
+
+def issue_for_assessments(db: Session, assessment_ids: list[int], actor: Actor,
+                          now: datetime | None = None) -> list[Credential]:
+    """`issue_for_assessment` for several assessments of one session at once (a chunk of a
+    bulk job), in the same order: minted together (`minting.mint_many`) in one SAVEPOINT and
+    announced together. Raises as soon as one of them cannot be issued, issuing none."""
+    assessments = [_get(db, Assessment, assessment_id, N_("no assessment with id %(id)s"))
+                   for assessment_id in assessment_ids]
+    existing = _credentials_of(db, assessment_ids)
+    for credential in existing.values():
+        credential.claim_token = None
+    new = [assessment for assessment in assessments if assessment.id not in existing]
+    if new:
+        now = utc_seconds(now)
+        session = new[0].session
+        require_organisation(actor, session.organisation_id)
+        training = catalogue_service.training_of(session.template)
+        for assessment in new:
+            if assessment.session_id != session.id:
+                raise ValueError("assessments of one session only")
+            _check_issuable(training, assessment, assessment.learner)
+        try:
+            with db.begin_nested():
+                issued = _issue(db, new, training, actor, now)
+        except IntegrityError:
+            if len(new) > 1:  # which one? Each in turn, as alone.
+                return [issue_for_assessment(db, assessment_id, actor, now)
+                        for assessment_id in assessment_ids]
+            # A concurrent request issued this assessment first: its credential is the answer.
+            winner = _credential_of(db, new[0].id)
+            if winner is None:
+                raise
+            winner.claim_token = None
+            return [winner]
+        events.issued.send_many(db, issued, actor, now)
+        existing.update({credential.assessment_id: credential for credential in issued})
+    return [existing[assessment_id] for assessment_id in assessment_ids]
 
 
 def credential_for_claim_token(db: Session, token: str) -> Credential | None:
@@ -139,28 +188,45 @@ def credential_for_claim_token(db: Session, token: str) -> Credential | None:
 # --- issuing ---------------------------------------------------------------------------------
 
 
-def _issue(db: Session, assessment: Assessment, training: MicroTraining, actor: Actor,
-           now: datetime) -> Credential:
-    session, learner = assessment.session, assessment.learner
+def _issue(db: Session, assessments: list[Assessment], training: MicroTraining, actor: Actor,
+           now: datetime) -> list[Credential]:
+    session = assessments[0].session
     org = session.organisation
-    language = learner_language(learner, org, training)
-    credential = mint(
-        db, org,
-        lambda credential_id, status: build_credential(
-            assessment, training, language, credential_id, status, now),
-        now, learner_id=learner.id, assessment_id=assessment.id,
-        template_pk=session.template_pk, kind=catalogue_service.TRAINING, language=language,
-        valid_from=now, valid_until=_valid_until(training, now))
-    audit(db, "credential.issue", actor, org, credential.uuid, short_id=credential.short_id,
-          template=f"{session.template.template_id}@{session.template.version}")
-    return credential
+    _load_consents(db, assessments)
+    achievements: dict[str, builders.Achievement] = {}  # one per language for the chunk
+    orders = []
+    for assessment in assessments:
+        language = learner_language(assessment.learner, org, training)
+        if language not in achievements:
+            achievements[language] = _achievement(session.template, training, language)
+        orders.append(Order(partial(build_credential, assessment, training, language, now=now,
+                                    achievement=achievements[language]),
+                            {"learner_id": assessment.learner_id, "assessment_id": assessment.id,
+                             "template_pk": session.template_pk,
+                             "kind": catalogue_service.TRAINING, "language": language,
+                             "valid_from": now, "valid_until": _valid_until(training, now)}))
+    credentials = mint_many(db, org, orders, now)
+    template = f"{session.template.template_id}@{session.template.version}"
+    for credential in credentials:
+        audit(db, "credential.issue", actor, org, credential.uuid,
+              short_id=credential.short_id, template=template)
+    return credentials
+
+
+def _load_consents(db: Session, assessments: list[Assessment]) -> None:
+    """Read the learners' consent answers in one query for a chunk, not one per badge."""
+    if len(assessments) > 1:
+        db.scalars(select(Learner).where(Learner.id.in_([a.learner_id for a in assessments]))
+                   .options(selectinload(Learner.consents))).all()
 
 
 def build_credential(assessment: Assessment, training: MicroTraining, language: str,
-                     credential_id: str, credential_status: dict, now: datetime) -> dict:
-    """The unsigned OpenBadgeCredential of an assessment."""
+                     credential_id: str, credential_status: dict, *, now: datetime,
+                     achievement: builders.Achievement | None = None) -> dict:
+    """The unsigned OpenBadgeCredential of an assessment (`achievement`: the micro-training's
+    in `language`, when the caller has it already)."""
     session, learner = assessment.session, assessment.learner
-    achievement = _achievement(session.template, training, language)
+    achievement = achievement or _achievement(session.template, training, language)
     subject = builders.AchievementSubject(
         achievement=achievement,
         identifiers=tuple(consent.subject_identifiers(learner)),
@@ -298,6 +364,12 @@ def _check_issuable(training: MicroTraining, assessment: Assessment, learner: Le
 
 def _credential_of(db: Session, assessment_id: int) -> Credential | None:
     return db.scalar(select(Credential).where(Credential.assessment_id == assessment_id))
+
+
+def _credentials_of(db: Session, assessment_ids: list[int]) -> dict[int, Credential]:
+    """The credentials already issued for these assessments, by assessment id."""
+    return {credential.assessment_id: credential for credential in db.scalars(
+        select(Credential).where(Credential.assessment_id.in_(assessment_ids)))}
 
 
 def _get(db: Session, model, record_id: int, missing: Message):

@@ -10,6 +10,7 @@ in the DID document, so every badge it signed keeps verifying.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -135,9 +136,16 @@ def sign(db: Session, org: Organisation, document: dict, created: str,
     lists and endorsements are signed here directly. With `base` (a former address of the
     site), the proof names the key under the organisation's did:web on that address.
     """
+    return signer(db, org, base)(document, created)
+
+
+def signer(db: Session, org: Organisation,
+           base: str | None = None) -> Callable[[dict, str], dict]:
+    """`sign` for many documents: the active key is read once, then each call
+    `signer(document, created)` signs with it (a bulk job signs a chunk of badges so)."""
     record, key = active_key(db, org)
-    return proofs.sign(document, key, verification_method_id(org, record, base),
-                       created=created)
+    method = verification_method_id(org, record, base)
+    return lambda document, created: proofs.sign(document, key, method, created=created)
 
 
 def rotate_key(db: Session, org: Organisation, actor: Actor) -> SigningKey:

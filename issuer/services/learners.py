@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, text, update
@@ -58,22 +59,43 @@ def create_learner(db: Session, org: Organisation, name: str, email: str | None 
                    answers: consent.Consent | None = None) -> Learner:
     """Quick-add a learner: a name is enough; e-mail, language and consent are optional (no
     answers recorded: the learner agreed to nothing yet)."""
+    return create_learners(db, org, [NewLearner(name, email, language, answers)], actor)[0]
+
+
+@dataclass(frozen=True)
+class NewLearner:
+    """One learner to create (see `create_learner`)."""
+
+    name: str
+    email: str | None = None
+    language: str | None = None
+    answers: consent.Consent | None = None
+
+
+def create_learners(db: Session, org: Organisation, new: list[NewLearner],
+                    actor: Actor = None) -> list[Learner]:
+    """`create_learner` for several learners (a chunk of a bulk job), inserted in one flush."""
     require_organisation(actor, org.id)
-    name = " ".join((name or "").split())
-    if not name:
-        raise ServiceError(N_("a learner needs a name (as it should appear on the badge)"))
-    if email:
-        try:
-            email = normalize_email(email)
-        except BuildError as error:
-            raise ServiceError(str(error)) from None
-    learner = Learner(organisation_id=org.id, name=name, email=email or None,
-                      language=language or None)
-    db.add(learner)
+    learners = []
+    for person in new:
+        name = " ".join((person.name or "").split())
+        if not name:
+            raise ServiceError(N_("a learner needs a name (as it should appear on the badge)"))
+        email = person.email
+        if email:
+            try:
+                email = normalize_email(email)
+            except BuildError as error:
+                raise ServiceError(str(error)) from None
+        # A new learner has no consent rows yet: said here, reading them costs no query.
+        learners.append(Learner(organisation_id=org.id, name=name, email=email or None,
+                                language=person.language or None, consents=[]))
+    db.add_all(learners)
     db.flush()
-    if answers is not None:
-        consent.record(db, learner, answers, actor)
-    return learner
+    for learner, person in zip(learners, new, strict=True):
+        if person.answers is not None:
+            consent.record(db, learner, person.answers, actor)
+    return learners
 
 
 def erase_learner(db: Session, learner: Learner, actor: Actor,

@@ -4,9 +4,10 @@ Every badge the service creates — a micro-training badge, a skill badge, a wal
 minted by `mint`: it draws a fresh id and status-list slot, lets the caller build the unsigned
 document around them, validates it (strict 1EdTech schema, JSON-LD safe mode) BEFORE signing,
 signs it with the organisation's active key and stores the signed JSON text exactly, with a
-short id for the card and, unless asked otherwise, a claim token. Documents that are signed
-but not stored as a credential (a learner's CLR record, a status list, an endorsement) go
-through `keys.sign`, the signing half of this door.
+short id for the card and, unless asked otherwise, a claim token. `mint_many` does the same
+for a chunk of credentials (a bulk job) with one statement per step instead of one per badge.
+Documents that are signed but not stored as a credential (a learner's CLR record, a status
+list, an endorsement) go through `keys.sign`, the signing half of this door.
 
 What the credential says (achievement, results, evidence, language) and what the use case
 records around it (audit event, skill award) stay with the caller.
@@ -18,6 +19,7 @@ import json
 import secrets
 import uuid as uuidlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,8 +31,8 @@ from issuer.store.models import Credential, Learner, Organisation
 
 from .base import settings_of
 from .claim_links import derive_token, token_digest
-from .keys import sign
-from .status_lists import allocate_slot, status_entry
+from .keys import signer
+from .status_lists import allocate_slots, status_entry
 from .urls import public_url
 
 # No 0/O, 1/I/L: a short id is read aloud and typed from a printed card.
@@ -40,6 +42,16 @@ FALLBACK_LANGUAGE = "en"
 
 # Builds the unsigned document from the new credential's id and its `credentialStatus` entry.
 DocumentBuilder = Callable[[str, dict], dict]
+
+
+@dataclass(frozen=True)
+class Order:
+    """One credential to mint: `build(credential_id, credential_status)` returns the unsigned
+    document; `columns` are the record's (see `mint`)."""
+
+    build: DocumentBuilder
+    columns: dict
+    claimable: bool = True
 
 
 def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, *,
@@ -55,23 +67,42 @@ def mint(db: Session, org: Organisation, build: DocumentBuilder, now: datetime, 
     handed back in the transient attribute `claim_token` (only its sha256 is stored);
     otherwise `claim_token` is None.
     """
-    credential_uuid = str(uuidlib.uuid4())
-    status_list, index = allocate_slot(db, org)
-    document = build(credential_url(db, credential_uuid), status_entry(status_list, index))
-    check_before_signing(document)
-    signed = sign(db, org, document, builders.timestamp(now))
-    token = derive_token(credential_uuid, 1, settings_of(db).secret_key) if claimable else None
-    credential = Credential(
-        uuid=credential_uuid, short_id=new_short_id(db), organisation_id=org.id,
-        learner_id=learner_id, assessment_id=assessment_id, template_pk=template_pk, kind=kind,
-        language=language, signed_json=json.dumps(signed, ensure_ascii=False),
-        valid_from=valid_from, valid_until=valid_until, status_list_id=status_list.id,
-        status_index=index, supersedes_id=supersedes_id, issued_at=now,
-        claim_token_sha256=token_digest(token) if token else None)
-    db.add(credential)
+    columns = {"learner_id": learner_id, "template_pk": template_pk, "kind": kind,
+               "language": language, "valid_from": valid_from, "valid_until": valid_until,
+               "assessment_id": assessment_id, "supersedes_id": supersedes_id}
+    return mint_many(db, org, [Order(build, columns, claimable)], now)[0]
+
+
+def mint_many(db: Session, org: Organisation, orders: list[Order],
+              now: datetime) -> list[Credential]:
+    """`mint` for several credentials of `org` at once (a chunk of a bulk job): their status
+    slots and short ids are drawn in one statement each, the key is read once, and the
+    records are inserted together. Each document is still checked before it is signed."""
+    uuids = [str(uuidlib.uuid4()) for _ in orders]
+    slots = allocate_slots(db, org, len(orders))
+    short_ids = new_short_ids(db, len(orders))
+    sign = signer(db, org)
+    created = builders.timestamp(now)
+    secret = settings_of(db).secret_key
+    credentials, tokens = [], []
+    for order, credential_uuid, (status_list, index), short_id in zip(
+            orders, uuids, slots, short_ids, strict=True):
+        document = order.build(credential_url(db, credential_uuid),
+                               status_entry(status_list, index))
+        check_before_signing(document)
+        signed = sign(document, created)
+        token = derive_token(credential_uuid, 1, secret) if order.claimable else None
+        credentials.append(Credential(
+            uuid=credential_uuid, short_id=short_id, organisation_id=org.id,
+            signed_json=json.dumps(signed, ensure_ascii=False), status_list_id=status_list.id,
+            status_index=index, issued_at=now,
+            claim_token_sha256=token_digest(token) if token else None, **order.columns))
+        tokens.append(token)
+    db.add_all(credentials)
     db.flush()
-    credential.claim_token = token
-    return credential
+    for credential, token in zip(credentials, tokens, strict=True):
+        credential.claim_token = token
+    return credentials
 
 
 def credential_url(where: Session | object, credential_uuid: str) -> str:
@@ -96,7 +127,19 @@ def learner_language(learner: Learner, org: Organisation,
 
 def new_short_id(db: Session) -> str:
     """A fresh short id for a card (unused so far): 9 characters people can read aloud."""
-    while True:
-        short_id = "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(SHORT_ID_LENGTH))
-        if db.scalar(select(Credential.id).where(Credential.short_id == short_id)) is None:
-            return short_id
+    return new_short_ids(db, 1)[0]
+
+
+def new_short_ids(db: Session, count: int) -> list[str]:
+    """`count` fresh, distinct short ids, checked against the stored ones in one query."""
+    fresh: list[str] = []
+    while len(fresh) < count:
+        drawn = set()
+        while len(drawn) < count - len(fresh):
+            drawn.add("".join(secrets.choice(SHORT_ID_ALPHABET)
+                              for _ in range(SHORT_ID_LENGTH)))
+        drawn -= set(fresh)
+        used = set(db.scalars(select(Credential.short_id).where(
+            Credential.short_id.in_(drawn))))
+        fresh += [short_id for short_id in drawn if short_id not in used]
+    return fresh

@@ -15,9 +15,10 @@ Rules (docs/STACKING.md says why):
   still holds another valid badge for that part, a new skill badge is due at once, otherwise
   when the part is earned again.
 
-Stacking listens: `on_credential_issued` and `on_credential_revoked` receive the `events.issued`
-and `events.revoked` announcements (connected by the package root), in the announcer's
-transaction. A skill badge is minted by `minting.mint` like every other badge.
+Stacking listens: `on_credential_issued` (`on_credentials_issued` for a bulk job's chunk) and
+`on_credential_revoked` receive the `events.issued` and `events.revoked` announcements
+(connected by the package root), in the announcer's transaction. A skill badge is minted by
+`minting.mint` like every other badge.
 """
 
 from __future__ import annotations
@@ -85,20 +86,34 @@ def on_credential_issued(db: Session, credential: Credential, actor: Actor = Non
     Returns the awards that became due (issued, or pending a trainer's click). A skill badge
     that cannot be built is recorded in the audit log and does not undo the part's issuance.
     """
-    if credential.kind != TRAINING or credential.learner is None:
+    return on_credentials_issued(db, [credential], actor, now)
+
+
+def on_credentials_issued(db: Session, credentials: list[Credential], actor: Actor = None,
+                          now: datetime | None = None) -> list[SkillAward]:
+    """`on_credential_issued` for a chunk of badges (a bulk job): the skills are read once,
+    and only a badge of a skill's part has its holder's progress counted."""
+    parts = [credential for credential in credentials
+             if credential.kind == TRAINING and credential.learner is not None]
+    if not parts:
         return []
     now = utc_seconds(now)
+    skills = [(template, skill_of(template)) for template in _current(db, SKILL).values()]
     due = []
-    for template, skill in skills_with_part(db, credential.template.template_id):
-        try:
-            with db.begin_nested():
-                award = _award_if_complete(db, template, skill, credential, actor, now)
-        except BadgeError as error:
-            audit(db, "skill.award-failed", actor, credential.organisation_id, skill.id,
-                  part=credential.uuid, error=str(error))
-            continue
-        if award is not None:
-            due.append(award)
+    for credential in parts:
+        training_id = credential.template.template_id
+        for template, skill in skills:
+            if training_id not in skill.parts:
+                continue
+            try:
+                with db.begin_nested():
+                    award = _award_if_complete(db, template, skill, credential, actor, now)
+            except BadgeError as error:
+                audit(db, "skill.award-failed", actor, credential.organisation_id, skill.id,
+                      part=credential.uuid, error=str(error))
+                continue
+            if award is not None:
+                due.append(award)
     return due
 
 

@@ -1,9 +1,10 @@
 """Bitstring Status List slots: random, unique, never reused, safe under concurrent issuance.
 
 A slot is taken by inserting a `StatusSlot` row whose primary key is (list, index): two workers
-that draw the same index collide on that key, the loser's SAVEPOINT rolls back and it draws
-again. Revocation flips the bit and bumps the list's revision in the issuing transaction;
-the signed list credential is cached per revision.
+that draw the same index collide on that key, and the loser's row is skipped (INSERT … ON
+CONFLICT DO NOTHING) so it draws again. A bulk job takes the slots of a whole chunk of badges in
+one such statement. Revocation flips the bit and bumps the list's revision in the issuing
+transaction; the signed list credential is cached per revision.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid as uuidlib
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from issuer.core import status_list as bitstring
@@ -30,6 +31,8 @@ SUSPENSION = "suspension"  # a reversible bit, given only through the VC-API so 
 PURPOSES = (REVOCATION, SUSPENSION)
 # After this many collisions in a row, pick among the free indices explicitly.
 _RANDOM_TRIES = 16
+# Indices drawn in one round at most (one bound parameter each; PostgreSQL takes 65,535).
+_MAX_DRAW = 2048
 
 
 def list_url(status_list: StatusList, base: str | None = None) -> str:
@@ -45,15 +48,25 @@ def status_entry(status_list: StatusList, index: int) -> dict:
 def allocate_slot(db: Session, org: Organisation,
                   purpose: str = REVOCATION) -> tuple[StatusList, int]:
     """A random free index of the organisation's open list for `purpose` (a new one when full)."""
-    while True:
+    return allocate_slots(db, org, 1, purpose)[0]
+
+
+def allocate_slots(db: Session, org: Organisation, count: int,
+                   purpose: str = REVOCATION) -> list[tuple[StatusList, int]]:
+    """`count` random free slots of the organisation's open lists for `purpose`, each (list,
+    index), in random order; a list that fills up is closed and a new one opened."""
+    slots: list[tuple[StatusList, int]] = []
+    while len(slots) < count:
         status_list = _open_list(db, org, purpose)
-        index = _take_random(db, status_list)
-        if index is None:  # not `or`: index 0 is a slot like any other
-            index = _take_free(db, status_list)
-        if index is not None:
-            return status_list, index
-        status_list.full = True
-        db.flush()
+        wanted = count - len(slots)
+        indices = _take_random(db, status_list, wanted)
+        if len(indices) < wanted:
+            indices += _take_free(db, status_list, wanted - len(indices))
+        slots += [(status_list, index) for index in indices]
+        if len(indices) < wanted:
+            status_list.full = True
+            db.flush()
+    return slots
 
 
 def set_revoked(db: Session, status_list: StatusList, index: int) -> StatusList:
@@ -131,38 +144,58 @@ def _open_list(db: Session, org: Organisation, purpose: str) -> StatusList:
     return status_list
 
 
-def _insert_slot(db: Session, status_list: StatusList, index: int) -> bool:
-    try:
-        with db.begin_nested():
-            db.add(StatusSlot(status_list_id=status_list.id, index=index))
-            db.flush()
-    except IntegrityError:
-        return False
-    return True
+def _insert_slots(db: Session, status_list: StatusList, indices: list[int]) -> list[int]:
+    """Take the `indices` not taken yet, in one statement; the ones taken now, in the drawn
+    order (a concurrent transaction's slots are skipped, never waited into an error)."""
+    if not indices:
+        return []
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(StatusSlot)
+                 .values([{"status_list_id": status_list.id, "index": i} for i in indices])
+                 .on_conflict_do_nothing(index_elements=["status_list_id", "index"])
+                 .returning(StatusSlot.index))
+    taken = set(db.scalars(statement))
+    return [index for index in indices if index in taken]
 
 
-def _take_random(db: Session, status_list: StatusList) -> int | None:
+def _take_random(db: Session, status_list: StatusList, count: int) -> list[int]:
+    """Up to `count` random free indices. The first round inserts what it draws; after a
+    collision each round draws twice as many, reads which are taken and inserts only what it
+    still needs, so a nearly full list costs a few statements, not one per collision."""
+    taken = _insert_slots(db, status_list, _draw(status_list, count, set()))
+    draw = count
     for _ in range(_RANDOM_TRIES):
-        index = secrets.randbelow(status_list.size)
-        if _insert_slot(db, status_list, index):
-            return index
-    return None
+        missing = count - len(taken)
+        if not missing:
+            break
+        draw = min(2 * draw, status_list.size, _MAX_DRAW)
+        drawn = _draw(status_list, draw, set(taken))
+        used = set(db.scalars(select(StatusSlot.index).where(
+            StatusSlot.status_list_id == status_list.id, StatusSlot.index.in_(drawn))))
+        taken += _insert_slots(db, status_list, [i for i in drawn if i not in used][:missing])
+    return taken
 
 
-def _take_free(db: Session, status_list: StatusList) -> int | None:
+def _draw(status_list: StatusList, count: int, excluded: set[int]) -> list[int]:
+    """Up to `count` distinct random indices of the list, none of `excluded`."""
+    drawn = dict.fromkeys(secrets.randbelow(status_list.size) for _ in range(count))
+    return [index for index in drawn if index not in excluded]  # in the order drawn
+
+
+def _take_free(db: Session, status_list: StatusList, count: int) -> list[int]:
     # Reached only when the list is nearly full: read what is taken, draw among the rest.
     taken_count = db.scalar(
         select(func.count()).select_from(StatusSlot)
         .where(StatusSlot.status_list_id == status_list.id)
     )
     if taken_count >= status_list.size:
-        return None
+        return []
     taken = set(db.scalars(
         select(StatusSlot.index).where(StatusSlot.status_list_id == status_list.id)
     ))
     free = [i for i in range(status_list.size) if i not in taken]
-    while free:
+    got: list[int] = []
+    while free and len(got) < count:
         index = free.pop(secrets.randbelow(len(free)))
-        if _insert_slot(db, status_list, index):
-            return index
-    return None
+        got += _insert_slots(db, status_list, [index])
+    return got

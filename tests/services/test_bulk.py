@@ -186,14 +186,14 @@ def test_a_corrected_file_issues_the_learner_who_was_not_yet(db, world):
 
 
 def test_a_row_that_fails_while_issuing_does_not_block_the_others(db, world, monkeypatch):
-    real_issue = issuing.issue_for_assessment
+    real_issue = issuing.issue_for_assessments
 
-    def refuse_amelie(db, assessment_id, actor, now=None):
-        if db.get(Assessment, assessment_id).learner.name == "Amélie Durand":
+    def refuse_amelie(db, assessment_ids, actor, now=None):
+        if any(db.get(Assessment, i).learner.name == "Amélie Durand" for i in assessment_ids):
             raise NotIssuable("the learner's personal data was erased at their request")
-        return real_issue(db, assessment_id, actor, now=now)
+        return real_issue(db, assessment_ids, actor, now=now)
 
-    monkeypatch.setattr(issuing, "issue_for_assessment", refuse_amelie)
+    monkeypatch.setattr(issuing, "issue_for_assessments", refuse_amelie)
     text = FILE.replace(b"Bastien Roy,,,acquired,not-yet", b"Bastien Roy,,,acquired,acquired")
     results = bulk.run(db, world.session, text, world.trainer)
     assert verdicts(results) == [(2, bulk.ERROR), (3, bulk.ISSUED), (4, bulk.ERROR)]

@@ -87,14 +87,15 @@ def test_a_job_is_run_by_one_worker_only(db, world):
 
 def test_a_row_refused_while_issuing_is_kept_as_an_error_and_the_others_go_on(db, world,
                                                                                  monkeypatch):
-    real = bulk.carry_out
+    real = bulk.carry_out_many
 
-    def refuse_line_3(db, session, training, row, *args):
-        if row.line == 3:
+    def refuse_line_3(db, session, training, rows, *args):
+        if any(row.line == 3 for row in rows):
             raise bulk_jobs.ServiceError(N_("the learner's personal data was erased"))
-        return real(db, session, training, row, *args)
+        return real(db, session, training, rows, *args)
 
-    monkeypatch.setattr(bulk, "carry_out", refuse_line_3)
+    # The chunk of three fails whole, then each row is carried out alone.
+    monkeypatch.setattr(bulk, "carry_out_many", refuse_line_3)
     job = queued(db, world, csv_file(3))
     bulk_jobs.run(db, job.id)
     assert [(r.line, r.verdict, r.message) for r in bulk_jobs.results(db, job)] == [
@@ -107,7 +108,7 @@ def test_an_unexpected_error_stops_the_job_so_it_can_be_resumed(db, world, monke
     def broken(*_args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "carry_out", broken)
+    monkeypatch.setattr(bulk, "carry_out_many", broken)
     job = queued(db, world, csv_file(2))
     with pytest.raises(RuntimeError):
         bulk_jobs.run(db, job.id)
@@ -120,26 +121,30 @@ def test_an_unexpected_error_stops_the_job_so_it_can_be_resumed(db, world, monke
 
 def test_after_a_crash_mid_row_resume_carries_out_each_row_exactly_once(db, world, monkeypatch,
                                                                         overrides):
-    rows, crash_at = 60, 31
-    real = bulk.carry_out
+    rows, crash_at, chunk = 60, 31, 7
+    real = bulk.carry_out_many
 
-    def die_on_line(db, session, training, row, *args):
-        result = real(db, session, training, row, *args)  # issued, not committed yet
-        if row.line == crash_at:
+    def die_on_line(db, session, training, chunk_rows, *args):
+        results = real(db, session, training, chunk_rows, *args)  # issued, not committed yet
+        if any(row.line == crash_at for row in chunk_rows):
             raise Crash()
-        return result
+        return results
 
-    monkeypatch.setattr(bulk, "carry_out", die_on_line)
+    monkeypatch.setattr(bulk_jobs, "CHUNK", chunk)
+    monkeypatch.setattr(bulk, "carry_out_many", die_on_line)
     job = queued(db, world, csv_file(rows))
     with pytest.raises(Crash):
         bulk_jobs.run(db, job.id)
     db.rollback()  # the dead worker's connection is gone: its open transaction with it
     db.refresh(job)
-    assert (job.status, sum(bulk_jobs.counts(db, job).values())) == (RUNNING, crash_at - 2)
+    # Lines start at 2: the chunks before the one holding line 31 were committed, whole.
+    committed = (crash_at - 2) // chunk * chunk
+    assert (job.status, sum(bulk_jobs.counts(db, job).values())) == (RUNNING, committed)
+    assert count(db, Credential) == will_issue(committed)
     assert not bulk_jobs.is_stopped(job)  # its heart beat a moment ago
     assert not bulk_jobs.resume(db, job)
 
-    monkeypatch.setattr(bulk, "carry_out", real)
+    monkeypatch.setattr(bulk, "carry_out_many", real)
     later = utcnow() + bulk_jobs.STALE_AFTER + timedelta(seconds=1)
     assert bulk_jobs.is_stopped(job, later)
     assert bulk_jobs.resume(db, job, later)

@@ -8,8 +8,9 @@ import shutil
 import pypdfium2
 import pytest
 import zxingcpp
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from issuer.cli import main
 from issuer.services.issuing import credential_for_claim_token
@@ -107,3 +108,24 @@ def test_cards_without_back_print_no_claim_link(environment, tmp_path, capsys):
 def test_fold_is_for_sheets_only(environment, tmp_path, capsys):
     assert main(["cards", "X", "--fold", "-o", str(tmp_path / "x.pdf")]) == 2
     assert capsys.readouterr().err.strip().endswith("--fold prints a sheet: add --layout sheet")
+
+
+def test_cards_of_many_credentials_open_the_database_once(environment, tmp_path, capsys):
+    assert main(["demo"]) == 0
+    short_id = re.search(r"/v/([0-9A-Z]+)", capsys.readouterr().out).group(1)
+    connections = []
+
+    def connected(*args):
+        connections.append(args)
+
+    event.listen(Pool, "connect", connected)
+    try:
+        output = tmp_path / "backs.pdf"
+        assert main(["cards", short_id, short_id, short_id, "--layout", "sheet", "--back",
+                     "-o", str(output)]) == 0
+    finally:
+        event.remove(Pool, "connect", connected)
+    assert len(connections) == 1  # one engine for the command, not one per card
+    fronts = pypdfium2.PdfDocument(output.read_bytes())[0]
+    assert [r.text for r in zxingcpp.read_barcodes(fronts.render(scale=3).to_pil())] == [
+        f"http://127.0.0.1:5000/v/{short_id}"] * 3

@@ -18,8 +18,10 @@ from issuer.services.issuing import (
     AlreadyIssued,
     credential_for_claim_token,
     issue_for_assessment,
+    issue_for_assessments,
     save_assessment,
 )
+from issuer.services.learners import create_learner
 from issuer.services.minting import SHORT_ID_ALPHABET
 from issuer.services.verification import verify_stored
 from issuer.store.models import AuditEvent, Credential, EvidenceFile, StatusSlot
@@ -246,3 +248,31 @@ def test_trainer_of_another_organisation_cannot_evaluate_or_issue(db, world):
     assessment = evaluate(db, world)
     with pytest.raises(PermissionDenied):
         issue_for_assessment(db, assessment.id, stranger)
+
+
+def test_a_chunk_of_assessments_is_issued_together_each_with_its_own_slot_and_short_id(
+        db, world):
+    assessments = [evaluate(db, world, learner=create_learner(db, world.org, f"Learner {n}"))
+                   for n in range(5)]
+    already = issue(db, world)  # issued before: given back as it is, not issued again
+    ids = [assessments[0].id, already.assessment_id, *(a.id for a in assessments[1:])]
+    with unit_of_work(db):
+        credentials = issue_for_assessments(db, ids, world.trainer)
+    assert [c.assessment_id for c in credentials] == ids
+    assert credentials[1].id == already.id and credentials[1].claim_token is None
+    new = [credentials[0], *credentials[2:]]
+    assert all(c.claim_token for c in new)
+    assert len({(c.status_list_id, c.status_index) for c in credentials}) == 6
+    assert len({c.short_id for c in credentials}) == 6
+    assert count(db, Credential) == count(db, StatusSlot) == 6
+    assert db.query(AuditEvent).filter_by(action="credential.issue").count() == 6
+    assert {verify_stored(db, c).verdict for c in new} == {"valid"}
+
+
+def test_a_chunk_with_one_assessment_not_issuable_issues_none(db, world):
+    good = evaluate(db, world, learner=create_learner(db, world.org, "Ana"))
+    bad = evaluate(db, world, learner=create_learner(db, world.org, "Bo"), levels=ONE_NOT_YET)
+    with pytest.raises(NotIssuable):
+        with unit_of_work(db):
+            issue_for_assessments(db, [good.id, bad.id], world.trainer)
+    assert (count(db, Credential), count(db, StatusSlot)) == (0, 0)

@@ -13,7 +13,13 @@ from issuer.core.resolver import KeyResolver
 from issuer.core.verify import verify_credential
 from issuer.services import unit_of_work
 from issuer.services.revocation import revoke
-from issuer.services.status_lists import LIST_SIZE, allocate_slot, set_status, signed_status_list
+from issuer.services.status_lists import (
+    LIST_SIZE,
+    allocate_slot,
+    allocate_slots,
+    set_status,
+    signed_status_list,
+)
 from issuer.services.verification import local_fetch_json
 from issuer.store.models import Credential, StatusList, StatusSlot
 from tests.helpers import count, issue
@@ -148,3 +154,21 @@ def test_each_purpose_has_its_own_list_and_a_suspension_bit_can_be_cleared(db, w
     assert suspension.revision == 2
     listed = signed_status_list(db, suspension)["credentialSubject"]
     assert listed["statusPurpose"] == "suspension"
+
+
+def test_a_chunk_of_slots_finds_the_last_free_ones_then_opens_a_new_list(db, world):
+    # A bulk job takes a chunk's slots together: 3 left in a list of 131,072, 5 wanted.
+    with unit_of_work(db):
+        first, _ = allocate_slot(db, world.org)
+        free = {7, 70000, LIST_SIZE - 1}
+        db.query(StatusSlot).delete()
+        db.execute(insert(StatusSlot), [{"status_list_id": first.id, "index": i}
+                                        for i in range(LIST_SIZE) if i not in free])
+    with unit_of_work(db):
+        slots = allocate_slots(db, world.org, 5)
+    assert {index for status_list, index in slots if status_list.id == first.id} == free
+    newer = {(status_list.id, index) for status_list, index in slots
+             if status_list.id != first.id}
+    assert len(newer) == 2 and len({list_id for list_id, _ in newer}) == 1
+    assert db.get(StatusList, first.id).full is True
+    assert count(db, StatusSlot) == LIST_SIZE + 2

@@ -54,7 +54,8 @@ def status(db, job) -> str:
 
 def test_sigterm_hands_the_job_back_and_the_next_worker_finishes_it(db, world, overrides,
                                                                     job_queue, tmp_path):
-    rows, log_path = 150, tmp_path / "worker.log"
+    # The worker stops between two chunks: enough rows that some are left after the second.
+    rows, log_path = 4 * bulk_jobs.CHUNK, tmp_path / "worker.log"
     job = queued(db, world, csv_file(rows))
     job_queue.enqueue_bulk_job(job.id)
     first = start_worker(overrides, log_path)
